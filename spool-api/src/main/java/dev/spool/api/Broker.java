@@ -1,0 +1,118 @@
+package dev.spool.api;
+
+import java.util.List;
+import java.util.concurrent.CompletionStage;
+
+/**
+ * The storage-independent service behind Spool: queues with leases, keyed FIFO, delays, retries,
+ * dead letters, fan-out groups, task results and transactions (DESIGN §1).
+ *
+ * <p>Every method is thread-safe and non-blocking: it returns a stage that completes when the
+ * operation took effect and, for writes, is durable under the backend's policy. Failures complete
+ * the stage exceptionally with a {@link SpoolException}; invalid arguments fail it with
+ * {@link ErrorCode#INVALID_ARGUMENT} and change nothing. Backends: the embedded engine (memory or
+ * journal) and PostgreSQL; all pass the same contract suite in {@code spool-testkit}.
+ *
+ * <p>Groups: every queue has the {@link #DEFAULT_GROUP}; named groups each see every message pushed
+ * after their start position and keep their own leases, attempts and dead letters. Methods taking
+ * a group fail with {@link ErrorCode#GROUP_NOT_FOUND} for an unknown one.
+ */
+public interface Broker extends AutoCloseable {
+
+    /** The group every queue has. Named groups may not use this name. */
+    String DEFAULT_GROUP = "default";
+
+    /** The settings this broker runs with. */
+    BrokerSettings settings();
+
+    /**
+     * Creates a queue or replaces its configuration. Reconfiguring keeps its messages; new values
+     * apply to later operations.
+     */
+    CompletionStage<QueueInfo> putQueue(String queue, QueueConfig config);
+
+    /** A queue's configuration and counts; {@link ErrorCode#QUEUE_NOT_FOUND} if it does not exist. */
+    CompletionStage<QueueInfo> getQueue(String queue);
+
+    /** Every queue, in name order. */
+    CompletionStage<List<QueueInfo>> listQueues();
+
+    /** Deletes a queue and all its messages and groups; waiting pops on it return empty. */
+    CompletionStage<Void> deleteQueue(String queue);
+
+    /** Drops every message of every group of a queue (leases included); returns how many. */
+    CompletionStage<Long> purgeQueue(String queue);
+
+    /**
+     * Pushes messages; all or none are accepted. Creates the queue if it is missing and
+     * auto-create is on. A message whose {@code dedup_id} was pushed within the queue's dedup
+     * window is not stored again: its slot in the reply holds the first message's id.
+     *
+     * @return the id of each message, in request order
+     */
+    CompletionStage<long[]> push(String queue, List<NewMessage> messages);
+
+    /**
+     * Leases up to {@code max} ready messages of a group: by priority, then push order, with at
+     * most one message per key in flight. Waits up to {@code waitMs} for a first message and
+     * returns as soon as one is ready. Returns an empty list when none came in time, or when the
+     * queue was deleted meanwhile. Creates the queue if it is missing and auto-create is on.
+     */
+    CompletionStage<List<Delivery>> pop(String queue, PopRequest request);
+
+    /**
+     * Completes deliveries. A stale receipt (lease over, or a newer delivery) changes nothing and
+     * reports {@link ReceiptOutcome#STALE}.
+     */
+    CompletionStage<Outcomes> ack(String queue, AckRequest request);
+
+    /**
+     * Returns deliveries: ready again after the delay or backoff, or dead-lettered if the message
+     * used its last attempt.
+     */
+    CompletionStage<Outcomes> nack(String queue, NackRequest request);
+
+    /** Prolongs leases to {@code visibilityMs} from now. */
+    CompletionStage<Outcomes> extend(String queue, ExtendRequest request);
+
+    /**
+     * The task view of a message in a group. With {@code waitMs}, completes as soon as the message
+     * reaches a terminal state, or with its current state when the wait ends.
+     * {@link ErrorCode#MESSAGE_NOT_FOUND} when the message is not, or no longer, known.
+     */
+    CompletionStage<MessageView> getMessage(String queue, long id, MessageQuery query);
+
+    /** Lists messages without leasing them; see {@link BrowseRequest}. */
+    CompletionStage<List<MessageView>> browse(String queue, BrowseRequest request);
+
+    /** Moves dead letters back; see {@link RedriveRequest}. Returns how many moved. */
+    CompletionStage<Long> redrive(String queue, RedriveRequest request);
+
+    /**
+     * Creates a named group. Creating an existing group with the same start position returns it;
+     * with another one fails with {@link ErrorCode#CONFLICT}.
+     */
+    CompletionStage<GroupInfo> putGroup(String queue, String group, GroupSpec spec);
+
+    /** A group and its counts ({@link #DEFAULT_GROUP} included). */
+    CompletionStage<GroupInfo> getGroup(String queue, String group);
+
+    /** Every group of a queue, the default group first, then by name. */
+    CompletionStage<List<GroupInfo>> listGroups(String queue);
+
+    /** Deletes a named group with its leases and dead-letter bookkeeping. */
+    CompletionStage<Void> deleteGroup(String queue, String group);
+
+    /** Applies every operation or none; see {@link TxOp}. */
+    CompletionStage<TxResult> transact(List<TxOp> ops);
+
+    /** Whether the backend can serve requests. */
+    CompletionStage<Health> health();
+
+    /**
+     * Stops accepting requests, completes or fails what is pending, makes everything accepted
+     * durable and releases resources. Waiting pops return empty.
+     */
+    @Override
+    void close();
+}

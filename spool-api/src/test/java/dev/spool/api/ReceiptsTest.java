@@ -1,0 +1,44 @@
+package dev.spool.api;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
+
+import java.util.List;
+import org.junit.jupiter.api.Test;
+
+class ReceiptsTest {
+
+    @Test
+    void shouldRoundTripReceiptStrings() {
+        String s = Receipts.format(0x0123456789abcdefL, 42);
+        assertThat(s).isEqualTo("0123456789abcdef.42");
+        Receipts r = Receipts.parse(List.of(s, Receipts.format(-1L, Integer.MAX_VALUE)), "receipts");
+        assertThat(r.size()).isEqualTo(2);
+        assertThat(r.id(0)).isEqualTo(0x0123456789abcdefL);
+        assertThat(r.fence(0)).isEqualTo(42);
+        assertThat(r.id(1)).isEqualTo(-1L);
+        assertThat(r.fence(1)).isEqualTo(Integer.MAX_VALUE);
+        assertThat(r.format(1)).isEqualTo("ffffffffffffffff.2147483647");
+    }
+
+    @Test
+    void shouldRejectMalformedReceiptNamingItsIndex() {
+        for (String bad : new String[] {"", "abc", "0123456789abcdef", "0123456789abcdef.", "0123456789abcdeg.1",
+                "0123456789abcdef.-1", "0123456789abcdef.99999999999", "0123456789abcdef:1"}) {
+            assertThatThrownBy(() -> Receipts.parse(List.of(Receipts.format(1, 1), bad), "receipts"))
+                    .as(bad)
+                    .isInstanceOfSatisfying(SpoolException.class, e -> {
+                        assertThat(e.code()).isEqualTo(ErrorCode.INVALID_ARGUMENT);
+                        assertThat(e.field()).contains("receipts[1]");
+                    });
+        }
+    }
+
+    @Test
+    void shouldFormatIdsSoThatStringOrderIsNumericOrder() {
+        assertThat(MessageIds.format(255)).isEqualTo("00000000000000ff");
+        assertThat(MessageIds.format(256).compareTo(MessageIds.format(255))).isPositive();
+        assertThat(MessageIds.parse("00000000000000ff", "id")).isEqualTo(255);
+        assertThatThrownBy(() -> MessageIds.parse("ff", "id")).isInstanceOf(SpoolException.class);
+    }
+}
