@@ -1,16 +1,383 @@
 package dev.spool.embedded;
 
+import java.io.IOException;
+import java.io.UncheckedIOException;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.CompletionStage;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.TimeoutException;
+import java.util.function.LongSupplier;
+
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+import dev.spool.api.AckRequest;
+import dev.spool.api.Broker;
 import dev.spool.api.BrokerSettings;
+import dev.spool.api.BrowseRequest;
+import dev.spool.api.Delivery;
+import dev.spool.api.ErrorCode;
+import dev.spool.api.ExtendRequest;
+import dev.spool.api.GroupInfo;
+import dev.spool.api.GroupSpec;
+import dev.spool.api.Health;
+import dev.spool.api.MessageBody;
+import dev.spool.api.MessageQuery;
+import dev.spool.api.MessageView;
+import dev.spool.api.NackRequest;
+import dev.spool.api.Names;
+import dev.spool.api.NewMessage;
+import dev.spool.api.Outcomes;
+import dev.spool.api.Payload;
+import dev.spool.api.PopRequest;
+import dev.spool.api.QueueConfig;
+import dev.spool.api.QueueInfo;
+import dev.spool.api.RedriveRequest;
+import dev.spool.api.SpoolException;
+import dev.spool.api.TxOp;
+import dev.spool.api.TxResult;
+import dev.spool.api.Validation;
 
 /**
- * The embedded engine as a {@link dev.spool.api.Broker}. Placeholder while the engine is built.
+ * The embedded engine as a {@link Broker}: one engine thread owning all state, and in journal mode
+ * a durable journal on local disk (see {@link Journal}).
+ *
+ * <p>Arguments are validated on the caller's thread before anything reaches the engine, so a bad
+ * request fails fast and never costs engine time. Stages complete on the engine thread (memory
+ * mode) or the journal writer thread (journal mode): attach heavy or blocking work with the
+ * {@code *Async} methods.
  */
-public final class EmbeddedBroker {
-    private EmbeddedBroker() {
+public final class EmbeddedBroker implements Broker {
+    private static final Logger LOG = LoggerFactory.getLogger(EmbeddedBroker.class);
+
+    private final Engine engine;
+    private final BrokerSettings settings;
+    private final EmbeddedConfig config;
+    private final Journal journal;
+
+    private EmbeddedBroker(Engine engine, BrokerSettings settings, EmbeddedConfig config, Journal journal) {
+        this.engine = engine;
+        this.settings = settings;
+        this.config = config;
+        this.journal = journal;
     }
 
-    /** Opens an engine. */
-    public static dev.spool.api.Broker open(EmbeddedConfig config, BrokerSettings settings) {
-        throw new UnsupportedOperationException("engine not built yet");
+    /**
+     * Opens an engine: in memory mode at once, in journal mode after recovering the journal.
+     *
+     * @throws SpoolException {@link ErrorCode#UNAVAILABLE} when the journal cannot be opened
+     */
+    public static EmbeddedBroker open(EmbeddedConfig config, BrokerSettings settings) {
+        return open(config, settings, System::currentTimeMillis);
+    }
+
+    static EmbeddedBroker open(EmbeddedConfig config, BrokerSettings settings, LongSupplier clock) {
+        if (!config.durable()) {
+            StateMachine sm = new StateMachine(clock.getAsLong());
+            Engine engine = new Engine(sm, settings, clock, config.commandQueueCapacity());
+            engine.start("spool-engine");
+            return new EmbeddedBroker(engine, settings, config, null);
+        }
+        try {
+            Journal journal = Journal.open(config, settings, clock);
+            Engine engine = journal.engine();
+            engine.start("spool-engine");
+            return new EmbeddedBroker(engine, settings, config, journal);
+        } catch (IOException | UncheckedIOException e) {
+            throw SpoolException.unavailable("cannot open the journal in " + config.dataDir().orElseThrow()
+                    + ": " + e.getMessage(), e);
+        }
+    }
+
+    /** The configuration this engine runs with. */
+    public EmbeddedConfig config() {
+        return config;
+    }
+
+    @Override
+    public BrokerSettings settings() {
+        return settings;
+    }
+
+    private <T> CompletableFuture<T> fail(RuntimeException e) {
+        return CompletableFuture.failedFuture(e);
+    }
+
+    private <T, C extends Command> CompletionStage<T> send(CompletableFuture<T> f, C command) {
+        engine.submit(command);
+        return f;
+    }
+
+    @Override
+    public CompletionStage<QueueInfo> putQueue(String queue, QueueConfig cfg) {
+        try {
+            Names.checkQueue(queue, "queue");
+            cfg.validate();
+        } catch (SpoolException e) {
+            return fail(e);
+        }
+        CompletableFuture<QueueInfo> f = new CompletableFuture<>();
+        return send(f, new Command.PutQueue(queue, cfg, f));
+    }
+
+    @Override
+    public CompletionStage<QueueInfo> getQueue(String queue) {
+        CompletableFuture<QueueInfo> f = new CompletableFuture<>();
+        return checked(queue, f, () -> new Command.GetQueue(queue, f));
+    }
+
+    @Override
+    public CompletionStage<List<QueueInfo>> listQueues() {
+        CompletableFuture<List<QueueInfo>> f = new CompletableFuture<>();
+        return send(f, new Command.ListQueues(f));
+    }
+
+    @Override
+    public CompletionStage<Void> deleteQueue(String queue) {
+        CompletableFuture<Void> f = new CompletableFuture<>();
+        return checked(queue, f, () -> new Command.DeleteQueue(queue, f));
+    }
+
+    @Override
+    public CompletionStage<Long> purgeQueue(String queue) {
+        CompletableFuture<Long> f = new CompletableFuture<>();
+        return checked(queue, f, () -> new Command.PurgeQueue(queue, f));
+    }
+
+    @Override
+    public CompletionStage<long[]> push(String queue, List<NewMessage> messages) {
+        List<NewMessage> ms;
+        try {
+            Names.checkQueue(queue, "queue");
+            Validation.messages(messages, settings.limits(), "messages");
+            ms = config.durable() ? messages : inlined(messages);
+        } catch (SpoolException e) {
+            return fail(e);
+        }
+        CompletableFuture<long[]> f = new CompletableFuture<>();
+        return send(f, new Command.Push(queue, ms, f));
+    }
+
+    /** Memory mode keeps payloads on the heap: read streamed ones now, on the caller's thread. */
+    private static List<NewMessage> inlined(List<NewMessage> messages) {
+        List<NewMessage> out = null;
+        for (int i = 0; i < messages.size(); i++) {
+            NewMessage m = messages.get(i);
+            if (m.body().payload() instanceof Payload.Streamed s) {
+                if (out == null) {
+                    out = new ArrayList<>(messages);
+                }
+                byte[] bytes;
+                try {
+                    bytes = s.toBytes();
+                } catch (UncheckedIOException | IllegalStateException e) {
+                    throw SpoolException.withField(ErrorCode.BAD_REQUEST, "messages[" + i + "].payload",
+                            "the payload could not be read: " + e.getMessage());
+                }
+                MessageBody b = m.body();
+                out.set(i, new NewMessage(new MessageBody(Payload.of(bytes), b.contentType(), b.headers(), b.key(),
+                        b.priority(), b.traceparent()), m.delayMs(), m.notBeforeMs(), m.ttlMs(), m.dedupId()));
+            }
+        }
+        return out == null ? messages : out;
+    }
+
+    @Override
+    public CompletionStage<List<Delivery>> pop(String queue, PopRequest request) {
+        try {
+            Names.checkQueue(queue, "queue");
+            request.validate(settings.limits());
+        } catch (SpoolException e) {
+            return fail(e);
+        }
+        CompletableFuture<List<Delivery>> f = new CompletableFuture<>();
+        return send(f, new Command.Pop(queue, request, f));
+    }
+
+    @Override
+    public CompletionStage<Outcomes> ack(String queue, AckRequest request) {
+        try {
+            Names.checkQueue(queue, "queue");
+            request.validate(settings.limits());
+            request.result().ifPresent(r -> checkResult(r.payload()));
+        } catch (SpoolException e) {
+            return fail(e);
+        }
+        CompletableFuture<Outcomes> f = new CompletableFuture<>();
+        return send(f, new Command.Ack(queue, request, f));
+    }
+
+    /** Results are kept on the heap: bounded to 1 MiB and read in now. */
+    static void checkResult(Payload p) {
+        if (p.size() > Journal.MAX_RESULT_BYTES) {
+            throw SpoolException.withField(ErrorCode.PAYLOAD_TOO_LARGE, "result",
+                    "a result is at most " + Journal.MAX_RESULT_BYTES + " bytes");
+        }
+    }
+
+    @Override
+    public CompletionStage<Outcomes> nack(String queue, NackRequest request) {
+        try {
+            Names.checkQueue(queue, "queue");
+            request.validate(settings.limits());
+        } catch (SpoolException e) {
+            return fail(e);
+        }
+        CompletableFuture<Outcomes> f = new CompletableFuture<>();
+        return send(f, new Command.Nack(queue, request, f));
+    }
+
+    @Override
+    public CompletionStage<Outcomes> extend(String queue, ExtendRequest request) {
+        try {
+            Names.checkQueue(queue, "queue");
+            request.validate(settings.limits());
+        } catch (SpoolException e) {
+            return fail(e);
+        }
+        CompletableFuture<Outcomes> f = new CompletableFuture<>();
+        return send(f, new Command.Extend(queue, request, f));
+    }
+
+    @Override
+    public CompletionStage<MessageView> getMessage(String queue, long id, MessageQuery query) {
+        try {
+            Names.checkQueue(queue, "queue");
+            query.validate(settings.limits());
+        } catch (SpoolException e) {
+            return fail(e);
+        }
+        CompletableFuture<MessageView> f = new CompletableFuture<>();
+        return send(f, new Command.GetMessage(queue, id, query, f));
+    }
+
+    @Override
+    public CompletionStage<List<MessageView>> browse(String queue, BrowseRequest request) {
+        try {
+            Names.checkQueue(queue, "queue");
+            request.validate(settings.limits());
+        } catch (SpoolException e) {
+            return fail(e);
+        }
+        CompletableFuture<List<MessageView>> f = new CompletableFuture<>();
+        return send(f, new Command.Browse(queue, request, f));
+    }
+
+    @Override
+    public CompletionStage<Long> redrive(String queue, RedriveRequest request) {
+        try {
+            Names.checkQueue(queue, "queue");
+            request.validate(settings.limits());
+        } catch (SpoolException e) {
+            return fail(e);
+        }
+        CompletableFuture<Long> f = new CompletableFuture<>();
+        return send(f, new Command.Redrive(queue, request, f));
+    }
+
+    @Override
+    public CompletionStage<GroupInfo> putGroup(String queue, String group, GroupSpec spec) {
+        try {
+            Names.checkQueue(queue, "queue");
+            Names.checkGroup(group, "group");
+            if (DEFAULT_GROUP.equals(group)) {
+                throw SpoolException.invalid("group", "'default' is the queue's own group and cannot be created");
+            }
+        } catch (SpoolException e) {
+            return fail(e);
+        }
+        CompletableFuture<GroupInfo> f = new CompletableFuture<>();
+        return send(f, new Command.PutGroup(queue, group, spec, f));
+    }
+
+    @Override
+    public CompletionStage<GroupInfo> getGroup(String queue, String group) {
+        CompletableFuture<GroupInfo> f = new CompletableFuture<>();
+        try {
+            Names.checkGroup(group, "group");
+        } catch (SpoolException e) {
+            return fail(e);
+        }
+        return checked(queue, f, () -> new Command.GetGroup(queue, group, f));
+    }
+
+    @Override
+    public CompletionStage<List<GroupInfo>> listGroups(String queue) {
+        CompletableFuture<List<GroupInfo>> f = new CompletableFuture<>();
+        return checked(queue, f, () -> new Command.ListGroups(queue, f));
+    }
+
+    @Override
+    public CompletionStage<Void> deleteGroup(String queue, String group) {
+        CompletableFuture<Void> f = new CompletableFuture<>();
+        try {
+            Names.checkGroup(group, "group");
+        } catch (SpoolException e) {
+            return fail(e);
+        }
+        return checked(queue, f, () -> new Command.DeleteGroup(queue, group, f));
+    }
+
+    @Override
+    public CompletionStage<TxResult> transact(List<TxOp> ops) {
+        try {
+            Transactions.validate(ops, settings.limits(), config.durable());
+        } catch (SpoolException e) {
+            return fail(e);
+        }
+        CompletableFuture<TxResult> f = new CompletableFuture<>();
+        return send(f, new Command.Transact(config.durable() ? ops : Transactions.inlined(ops), f));
+    }
+
+    @Override
+    public CompletionStage<Health> health() {
+        CompletableFuture<Health> f = new CompletableFuture<>();
+        return send(f, new Command.CheckHealth(f));
+    }
+
+    /** Runs {@code task} on the engine thread (tests, maintenance). */
+    CompletableFuture<Void> onEngine(Runnable task) {
+        CompletableFuture<Void> f = new CompletableFuture<>();
+        engine.submit(new Command.Task(task, f));
+        return f;
+    }
+
+    Engine engine() {
+        return engine;
+    }
+
+    Journal journal() {
+        return journal;
+    }
+
+    private <T> CompletionStage<T> checked(String queue, CompletableFuture<T> f,
+            java.util.function.Supplier<Command> command) {
+        try {
+            Names.checkQueue(queue, "queue");
+        } catch (SpoolException e) {
+            return fail(e);
+        }
+        engine.submit(command.get());
+        return f;
+    }
+
+    @Override
+    public void close() {
+        try {
+            engine.stop().get(60, TimeUnit.SECONDS);
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+        } catch (java.util.concurrent.ExecutionException | TimeoutException e) {
+            LOG.error("engine did not stop cleanly", e);
+        }
+        if (journal != null) {
+            journal.closeFiles();
+        }
+    }
+
+    static List<NewMessage> inlinedMessages(List<NewMessage> messages) {
+        return inlined(messages);
     }
 }

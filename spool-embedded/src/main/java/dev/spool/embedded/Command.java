@@ -1,0 +1,95 @@
+package dev.spool.embedded;
+
+import java.util.List;
+import java.util.concurrent.CompletableFuture;
+
+import dev.spool.api.AckRequest;
+import dev.spool.api.BrowseRequest;
+import dev.spool.api.Delivery;
+import dev.spool.api.ExtendRequest;
+import dev.spool.api.GroupInfo;
+import dev.spool.api.GroupSpec;
+import dev.spool.api.Health;
+import dev.spool.api.MessageQuery;
+import dev.spool.api.MessageView;
+import dev.spool.api.NackRequest;
+import dev.spool.api.NewMessage;
+import dev.spool.api.Outcomes;
+import dev.spool.api.PopRequest;
+import dev.spool.api.QueueConfig;
+import dev.spool.api.QueueInfo;
+import dev.spool.api.RedriveRequest;
+import dev.spool.api.TxOp;
+import dev.spool.api.TxResult;
+
+/**
+ * A request handed to the engine thread. Arguments were validated by the caller's thread; the
+ * engine checks only what depends on state. Each carries the future its reply completes.
+ */
+sealed interface Command {
+    CompletableFuture<?> reply();
+
+    record PutQueue(String queue, QueueConfig config, CompletableFuture<QueueInfo> reply) implements Command {
+    }
+
+    record GetQueue(String queue, CompletableFuture<QueueInfo> reply) implements Command {
+    }
+
+    record ListQueues(CompletableFuture<List<QueueInfo>> reply) implements Command {
+    }
+
+    record DeleteQueue(String queue, CompletableFuture<Void> reply) implements Command {
+    }
+
+    record PurgeQueue(String queue, CompletableFuture<Long> reply) implements Command {
+    }
+
+    record Push(String queue, List<NewMessage> messages, CompletableFuture<long[]> reply) implements Command {
+    }
+
+    record Pop(String queue, PopRequest request, CompletableFuture<List<Delivery>> reply) implements Command {
+    }
+
+    record Ack(String queue, AckRequest request, CompletableFuture<Outcomes> reply) implements Command {
+    }
+
+    record Nack(String queue, NackRequest request, CompletableFuture<Outcomes> reply) implements Command {
+    }
+
+    record Extend(String queue, ExtendRequest request, CompletableFuture<Outcomes> reply) implements Command {
+    }
+
+    record GetMessage(String queue, long id, MessageQuery query, CompletableFuture<MessageView> reply)
+            implements Command {
+    }
+
+    record Browse(String queue, BrowseRequest request, CompletableFuture<List<MessageView>> reply)
+            implements Command {
+    }
+
+    record Redrive(String queue, RedriveRequest request, CompletableFuture<Long> reply) implements Command {
+    }
+
+    record PutGroup(String queue, String group, GroupSpec spec, CompletableFuture<GroupInfo> reply)
+            implements Command {
+    }
+
+    record GetGroup(String queue, String group, CompletableFuture<GroupInfo> reply) implements Command {
+    }
+
+    record ListGroups(String queue, CompletableFuture<List<GroupInfo>> reply) implements Command {
+    }
+
+    record DeleteGroup(String queue, String group, CompletableFuture<Void> reply) implements Command {
+    }
+
+    record Transact(List<TxOp> ops, CompletableFuture<TxResult> reply) implements Command {
+    }
+
+    record CheckHealth(CompletableFuture<Health> reply) implements Command {
+    }
+
+    /** Runs an engine-internal task (snapshots, compaction steps, tests). */
+    record Task(Runnable task, CompletableFuture<Void> reply) implements Command {
+    }
+}

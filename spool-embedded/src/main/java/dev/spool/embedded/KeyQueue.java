@@ -1,0 +1,20 @@
+package dev.spool.embedded;
+
+/**
+ * The unfinished messages of one key in one group, oldest first, linked through
+ * {@link Entry#keyNext}. Only the head may be ready or in flight; the others are blocked.
+ */
+final class KeyQueue {
+    Entry head;
+    Entry tail;
+
+    KeyQueue(Entry first) {
+        head = first;
+        tail = first;
+    }
+
+    void append(Entry e) {
+        tail.keyNext = e;
+        tail = e;
+    }
+}

@@ -1,0 +1,57 @@
+package dev.spool.embedded;
+
+import dev.spool.api.MessageBody;
+
+/**
+ * A message held by a queue, and at the same time its entry in the queue's default group.
+ *
+ * <p>About 100 bytes on the heap: the body is held only until the journal has it and the payload
+ * cache lets it go; it is read back from {@link #location} when needed.
+ */
+final class Msg extends Entry {
+    final long id;
+    final QueueState queue;
+    final byte priority;
+    /** The ordering key, or null. */
+    final String key;
+    /** Epoch ms at which the message expires unless consumed. */
+    final long expiresAt;
+    /** Journal position of the message's record ({@link JournalPos}), or -1 in memory mode. */
+    long location = -1;
+    /** Bytes of its journal record, for per-segment live accounting. */
+    int storedBytes;
+    /** The body, or null when evicted from the payload cache. */
+    MessageBody body;
+    /** Groups (the default included) that have not finished the message. */
+    int pendingGroups;
+    /** Epoch ms at which every group had finished it, or 0. */
+    long doneAt;
+    /** Epoch ms until which a result or a dead reason of some group must be kept, or 0. */
+    long keepUntil;
+    /** Where a dead letter came from, for DLQ messages; null otherwise. */
+    DeadSource source;
+    /** Next message in the payload cache's eviction order. */
+    Msg cacheNext;
+
+    Msg(long id, QueueState queue, byte priority, String key, long expiresAt) {
+        this.id = id;
+        this.queue = queue;
+        this.priority = priority;
+        this.key = key;
+        this.expiresAt = expiresAt;
+    }
+
+    @Override
+    Msg msg() {
+        return this;
+    }
+
+    @Override
+    GroupState group() {
+        return queue.defaultGroup;
+    }
+
+    long enqueuedAt() {
+        return Ids.timeOf(id);
+    }
+}

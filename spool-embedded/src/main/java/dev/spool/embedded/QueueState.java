@@ -1,0 +1,94 @@
+package dev.spool.embedded;
+
+import java.util.ArrayList;
+import java.util.HashMap;
+import java.util.List;
+import java.util.Map;
+
+import dev.spool.api.Broker;
+import dev.spool.api.QueueConfig;
+import dev.spool.api.StartPosition;
+
+/** One queue: its configuration, the messages it holds, its groups and its dedup window. */
+final class QueueState {
+    final int qid;
+    final String name;
+    final long createdAt;
+    QueueConfig config;
+    final GroupState defaultGroup;
+    /** Named groups by name, in creation order. */
+    final Map<String, GroupState> groups = new HashMap<>();
+    /** Every message held (unfinished, retained, or keeping a result), by id. */
+    final LongObjectMap<Msg> msgs = new LongObjectMap<>(64);
+    /** dedup_id → first id and when it is forgotten. */
+    final Map<String, long[]> dedup = new HashMap<>();
+    /** Dedup ids in insertion order, for expiry. */
+    final java.util.ArrayDeque<String> dedupOrder = new java.util.ArrayDeque<>();
+    boolean deleted;
+
+    QueueState(int qid, String name, QueueConfig config, long createdAt) {
+        this.qid = qid;
+        this.name = name;
+        this.config = config;
+        this.createdAt = createdAt;
+        this.defaultGroup = new GroupState(this, 0, Broker.DEFAULT_GROUP, StartPosition.EARLIEST, createdAt);
+    }
+
+    GroupState group(String name) {
+        return Broker.DEFAULT_GROUP.equals(name) ? defaultGroup : groups.get(name);
+    }
+
+    GroupState groupById(int gid) {
+        if (gid == 0) {
+            return defaultGroup;
+        }
+        for (GroupState g : groups.values()) {
+            if (g.gid == gid) {
+                return g;
+            }
+        }
+        return null;
+    }
+
+    /** Named groups sorted by name. */
+    List<GroupState> namedGroupsSorted() {
+        List<GroupState> out = new ArrayList<>(groups.values());
+        out.sort((a, b) -> a.name.compareTo(b.name));
+        return out;
+    }
+
+    int nextGroupId() {
+        int max = 0;
+        for (GroupState g : groups.values()) {
+            max = Math.max(max, g.gid);
+        }
+        return max + 1;
+    }
+
+    /** The first id pushed with {@code dedupId} if it is still inside the window, else -1. */
+    long dedupLookup(String dedupId, long now) {
+        long[] e = dedup.get(dedupId);
+        return e != null && e[1] > now ? e[0] : -1;
+    }
+
+    void dedupRemember(String dedupId, long id, long until) {
+        if (dedup.put(dedupId, new long[] {id, until}) == null) {
+            dedupOrder.add(dedupId);
+        }
+    }
+
+    /** Forgets dedup ids whose window ended; cheap when nothing expired. */
+    void dedupExpire(long now) {
+        String head;
+        while ((head = dedupOrder.peek()) != null) {
+            long[] e = dedup.get(head);
+            if (e != null && e[1] > now) {
+                return;
+            }
+            dedupOrder.poll();
+            if (e != null) {
+                dedup.remove(head);
+            }
+        }
+    }
+}

@@ -1,0 +1,50 @@
+package dev.spool.embedded;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import java.util.List;
+import java.util.concurrent.TimeUnit;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.Timeout;
+
+import dev.spool.api.AckRequest;
+import dev.spool.api.BrokerSettings;
+import dev.spool.api.Delivery;
+import dev.spool.api.NewMessage;
+import dev.spool.api.Outcomes;
+import dev.spool.api.PopRequest;
+import dev.spool.api.ReceiptOutcome;
+import dev.spool.api.Receipts;
+
+@Timeout(value = 30, unit = TimeUnit.SECONDS)
+class EngineSmokeTest {
+
+    @Test
+    void shouldPushPopAndAckInMemory() {
+        try (EmbeddedBroker b = EmbeddedBroker.open(EmbeddedConfig.memory(), BrokerSettings.DEFAULTS)) {
+            long[] ids = b.push("q", List.of(NewMessage.ofUtf8("a"), NewMessage.ofUtf8("b"))).toCompletableFuture()
+                    .join();
+            assertThat(ids).hasSize(2);
+            assertThat(ids[1]).isGreaterThan(ids[0]);
+            List<Delivery> ds = b.pop("q", PopRequest.of(10)).toCompletableFuture().join();
+            assertThat(ds).extracting(d -> d.body().payload().asUtf8()).containsExactly("a", "b");
+            assertThat(ds.get(0).attempts()).isEqualTo(1);
+            Outcomes o = b.ack("q", AckRequest.of(Receipts.of(ds))).toCompletableFuture().join();
+            assertThat(o.get(0)).isEqualTo(ReceiptOutcome.OK);
+            assertThat(o.get(1)).isEqualTo(ReceiptOutcome.OK);
+            Outcomes again = b.ack("q", AckRequest.of(Receipts.of(ds))).toCompletableFuture().join();
+            assertThat(again.get(0)).isEqualTo(ReceiptOutcome.NOT_FOUND);
+            assertThat(b.getQueue("q").toCompletableFuture().join().stats().ready()).isZero();
+        }
+    }
+
+    @Test
+    void shouldWakeAWaitingPopWhenAPushArrives() {
+        try (EmbeddedBroker b = EmbeddedBroker.open(EmbeddedConfig.memory(), BrokerSettings.DEFAULTS)) {
+            var pending = b.pop("w", new PopRequest("default", 1, 0, 10_000)).toCompletableFuture();
+            b.push("w", List.of(NewMessage.ofUtf8("x"))).toCompletableFuture().join();
+            List<Delivery> ds = pending.orTimeout(5, TimeUnit.SECONDS).join();
+            assertThat(ds).hasSize(1);
+        }
+    }
+}
