@@ -1,0 +1,161 @@
+package dev.spool.server;
+
+import java.io.IOException;
+import java.util.function.Consumer;
+
+import io.vertx.core.Future;
+import io.vertx.core.buffer.Buffer;
+import io.vertx.core.http.HttpServerRequest;
+import io.vertx.core.http.HttpServerResponse;
+import io.vertx.core.http.HttpVersion;
+import io.vertx.ext.web.RoutingContext;
+
+import dev.spool.api.ErrorCode;
+import dev.spool.api.SpoolException;
+
+/**
+ * Reads request bodies within their bound: a declared {@code Content-Length} over the bound is
+ * refused with 413 before a byte of the body is read, a chunked body is cut off at the bound, and
+ * an upload that ends early (client gone) changes nothing.
+ *
+ * <p>A refusal before the body was read closes an HTTP/1.1 connection after the reply, because the
+ * unread body would otherwise be taken for the next request.
+ */
+final class Bodies {
+    private Bodies() {
+    }
+
+    /** A JSON body parser step. */
+    @FunctionalInterface
+    interface JsonStep {
+        void accept(JsonIn in) throws IOException;
+    }
+
+    /**
+     * Reads a JSON body (possibly empty) and hands it to {@code onBody}; failures of the step
+     * become error replies.
+     */
+    static void readJson(Api api, RoutingContext rc, Consumer<Buffer> onBody) {
+        HttpServerRequest req = rc.request();
+        String ct = req.getHeader("Content-Type");
+        if (ct != null && !Json.isJsonMedia(ct)) {
+            refuse(rc, new SpoolException(ErrorCode.UNSUPPORTED_MEDIA_TYPE,
+                    "this endpoint takes application/json"));
+            return;
+        }
+        read(rc, api.maxRequestBytes(), onBody);
+    }
+
+    /** Reads a body of any type up to {@code max} bytes on the heap. */
+    static void read(RoutingContext rc, long max, Consumer<Buffer> onBody) {
+        HttpServerRequest req = rc.request();
+        long declared;
+        try {
+            declared = contentLength(req);
+        } catch (SpoolException e) {
+            refuse(rc, e);
+            return;
+        }
+        if (declared > max) {
+            refuse(rc, tooLarge(max));
+            return;
+        }
+        if (req.isEnded()) {
+            deliver(rc, Buffer.buffer(), onBody);
+            return;
+        }
+        continueIfExpected(req);
+        Buffer acc = Buffer.buffer(declared > 0 ? (int) declared : 256);
+        boolean[] aborted = {false};
+        req.handler(chunk -> {
+            if (aborted[0]) {
+                return;
+            }
+            if (acc.length() + (long) chunk.length() > max) {
+                aborted[0] = true;
+                refuse(rc, tooLarge(max));
+                return;
+            }
+            acc.appendBuffer(chunk);
+        });
+        req.exceptionHandler(e -> {
+            aborted[0] = true;
+            Errors.send(rc.response(), new SpoolException(ErrorCode.BAD_REQUEST, "request body incomplete"));
+        });
+        req.endHandler(v -> {
+            if (!aborted[0]) {
+                deliver(rc, acc, onBody);
+            }
+        });
+        req.resume();
+    }
+
+    private static void deliver(RoutingContext rc, Buffer body, Consumer<Buffer> onBody) {
+        try {
+            onBody.accept(body);
+        } catch (RuntimeException e) {
+            Errors.send(rc.response(), e);
+        }
+    }
+
+    /** Parses a JSON body with {@code step}; an empty body reads as {@code {}}. */
+    static void parse(Buffer body, JsonStep step) {
+        try (var parser = Json.parser(body.length() == 0 ? Buffer.buffer("{}") : body)) {
+            step.accept(new JsonIn(parser));
+        } catch (IOException e) {
+            throw Errors.toSpool(e);
+        }
+    }
+
+    /** The declared body length, or -1 when none (chunked or absent). */
+    static long contentLength(HttpServerRequest req) {
+        String cl = req.getHeader("Content-Length");
+        if (cl == null) {
+            return -1;
+        }
+        try {
+            long v = Long.parseLong(cl.strip());
+            if (v < 0) {
+                throw new NumberFormatException();
+            }
+            return v;
+        } catch (NumberFormatException e) {
+            throw new SpoolException(ErrorCode.BAD_REQUEST, "malformed Content-Length");
+        }
+    }
+
+    static SpoolException tooLarge(long max) {
+        return new SpoolException(ErrorCode.PAYLOAD_TOO_LARGE, "request body exceeds " + max + " bytes");
+    }
+
+    /** Answers 100 Continue when the client waits for it before sending the body. */
+    static void continueIfExpected(HttpServerRequest req) {
+        String expect = req.getHeader("Expect");
+        if (expect != null && expect.equalsIgnoreCase("100-continue") && req.version() != HttpVersion.HTTP_1_0) {
+            req.response().writeContinue();
+        }
+    }
+
+    /**
+     * Refuses a request whose body may not have been read: sends the error, then closes an
+     * HTTP/1.x connection so the unread bytes are not taken for a next request.
+     */
+    static void refuse(RoutingContext rc, SpoolException e) {
+        refuse(rc, e, false);
+    }
+
+    /** Refuses a request; with {@code close}, the HTTP/1.x connection is closed in any case. */
+    static void refuse(RoutingContext rc, SpoolException e, boolean close) {
+        HttpServerRequest req = rc.request();
+        HttpServerResponse resp = rc.response();
+        boolean http1 = req.version() != HttpVersion.HTTP_2;
+        boolean closeConn = http1 && (close || !req.isEnded());
+        if (closeConn && !resp.headWritten()) {
+            resp.putHeader("Connection", "close");
+        }
+        Future<Void> sent = Errors.send(resp, e);
+        if (closeConn) {
+            sent.onComplete(v -> req.connection().close());
+        }
+    }
+}

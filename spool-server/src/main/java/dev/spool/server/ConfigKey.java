@@ -1,0 +1,86 @@
+package dev.spool.server;
+
+import java.util.Locale;
+import java.util.Optional;
+
+/**
+ * Every configuration key with its default, in the order of {@code docs/configuration.md}.
+ *
+ * <p>A key has one spelling in files and flags ({@link #key()}, words joined by {@code -}; {@code _}
+ * is accepted too) and one environment variable ({@link #env()}: {@code SPOOL_} and the key in upper
+ * case with {@code _}).
+ */
+enum ConfigKey {
+    HOST("host", "127.0.0.1"),
+    PORT("port", "7070"),
+    MAX_CONNECTIONS("max-connections", "10000"),
+    MAX_REQUEST_BYTES("max-request-bytes", "33554432"),
+    IDLE_TIMEOUT_MS("idle-timeout-ms", "120000"),
+    EVENT_LOOPS("event-loops", "0"),
+    STORAGE("storage", "journal"),
+    DATA_DIR("data-dir", "./spool-data"),
+    FSYNC("fsync", "always"),
+    SEGMENT_BYTES("segment-bytes", "67108864"),
+    PAYLOAD_CACHE_BYTES("payload-cache-bytes", "67108864"),
+    SPOOL_THRESHOLD_BYTES("spool-threshold-bytes", "262144"),
+    AUTO_CREATE("auto-create", "true"),
+    MAX_QUEUES("max-queues", "10000"),
+    MAX_GROUPS_PER_QUEUE("max-groups-per-queue", "1000"),
+    MAX_BATCH("max-batch", "10000"),
+    MAX_POP("max-pop", "1000"),
+    MAX_WAIT_MS("max-wait-ms", "60000"),
+    MAX_WAITERS("max-waiters", "10000"),
+    MAX_TX_OPS("max-tx-ops", "1000"),
+    MAX_BROWSE("max-browse", "1000"),
+    VISIBILITY_TIMEOUT_MS("visibility-timeout-ms", "30000"),
+    MAX_ATTEMPTS("max-attempts", "5"),
+    RETENTION_MS("retention-ms", "0"),
+    MESSAGE_TTL_MS("message-ttl-ms", "1209600000"),
+    MAX_MESSAGE_BYTES("max-message-bytes", "16777216"),
+    DEDUP_WINDOW_MS("dedup-window-ms", "300000"),
+    RESULT_TTL_MS("result-ttl-ms", "3600000"),
+    RETRY_INITIAL_MS("retry-initial-ms", "1000"),
+    RETRY_MAX_MS("retry-max-ms", "300000"),
+    RETRY_MULTIPLIER("retry-multiplier", "2.0"),
+    RETRY_JITTER("retry-jitter", "true"),
+    SHUTDOWN_TIMEOUT_MS("shutdown-timeout-ms", "30000");
+
+    /** The flag (and environment variable {@code SPOOL_CONFIG}) naming the config file. */
+    static final String CONFIG_FLAG = "config";
+    /** Environment variable naming the config file. */
+    static final String CONFIG_ENV = "SPOOL_CONFIG";
+
+    private final String key;
+    private final String defaultValue;
+
+    ConfigKey(String key, String defaultValue) {
+        this.key = key;
+        this.defaultValue = defaultValue;
+    }
+
+    /** The spelling in files and flags. */
+    String key() {
+        return key;
+    }
+
+    /** The environment variable. */
+    String env() {
+        return "SPOOL_" + key.toUpperCase(Locale.ROOT).replace('-', '_');
+    }
+
+    /** The built-in default. */
+    String defaultValue() {
+        return defaultValue;
+    }
+
+    /** Finds a key by its file or flag spelling ({@code _} and {@code -} are the same). */
+    static Optional<ConfigKey> find(String name) {
+        String n = name.trim().toLowerCase(Locale.ROOT).replace('_', '-');
+        for (ConfigKey k : values()) {
+            if (k.key.equals(n)) {
+                return Optional.of(k);
+            }
+        }
+        return Optional.empty();
+    }
+}

@@ -1,0 +1,52 @@
+package dev.spool.server;
+
+import io.vertx.core.Handler;
+import io.vertx.core.http.HttpServerRequest;
+import io.vertx.ext.web.Route;
+import io.vertx.ext.web.RoutingContext;
+
+import dev.spool.api.ErrorCode;
+import dev.spool.api.SpoolException;
+
+/**
+ * The first handler of every request: refuses requests during shutdown (503) and on connections
+ * over the connection bound (429), counts requests in flight for graceful shutdown, and records
+ * each request's latency under its route template when it ends.
+ */
+final class Gate implements Handler<RoutingContext> {
+    private final ServerState state;
+    private final Metrics metrics;
+
+    Gate(ServerState state, Metrics metrics) {
+        this.state = state;
+        this.metrics = metrics;
+    }
+
+    @Override
+    public void handle(RoutingContext rc) {
+        HttpServerRequest req = rc.request();
+        if (state.closing()) {
+            Bodies.refuse(rc, new SpoolException(ErrorCode.UNAVAILABLE, "server is shutting down"), true);
+            return;
+        }
+        if (state.isRejected(req.connection())) {
+            Bodies.refuse(rc, SpoolException.tooMany("too many connections", 1000), true);
+            return;
+        }
+        if (StreamRoutes.PATH.equals(req.path())) {
+            // An upgraded stream never ends as an HTTP response; its session counts its own work.
+            rc.next();
+            return;
+        }
+        long start = System.nanoTime();
+        Route gate = rc.currentRoute();
+        state.enter();
+        rc.addEndHandler(ar -> {
+            state.exit();
+            Route r = rc.currentRoute();
+            String route = r == null || r == gate || r.getPath() == null ? "unmatched" : r.getPath();
+            metrics.request(route, req.method().name(), rc.response().getStatusCode(), System.nanoTime() - start);
+        });
+        rc.next();
+    }
+}

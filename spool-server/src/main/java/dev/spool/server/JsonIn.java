@@ -1,0 +1,229 @@
+package dev.spool.server;
+
+import java.io.ByteArrayOutputStream;
+import java.io.IOException;
+import java.util.ArrayList;
+import java.util.Base64;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+
+import com.fasterxml.jackson.core.JsonGenerator;
+import com.fasterxml.jackson.core.JsonParser;
+import com.fasterxml.jackson.core.JsonToken;
+
+import dev.spool.api.ErrorCode;
+import dev.spool.api.SpoolException;
+
+/**
+ * Typed reading of a JSON request with Jackson's streaming parser, where every type or range error
+ * names the field as the client wrote it ({@code messages[2].priority}).
+ *
+ * <p>Broken JSON becomes {@code bad_request}; a value of the wrong type becomes
+ * {@code invalid_argument} with the field. A JSON {@code null} reads as "absent" wherever a value is
+ * optional.
+ */
+final class JsonIn {
+    private final JsonParser p;
+
+    JsonIn(JsonParser parser) {
+        this.p = parser;
+    }
+
+    /** Advances to the next token; end of input inside a document is a malformed request. */
+    JsonToken next() throws IOException {
+        JsonToken t = p.nextToken();
+        if (t == null) {
+            throw new SpoolException(ErrorCode.BAD_REQUEST, "malformed JSON: unexpected end of input");
+        }
+        return t;
+    }
+
+    /** The current token. */
+    JsonToken current() {
+        return p.currentToken();
+    }
+
+    /** Reads the first token of a document, which must open an object. */
+    void beginDocument(String what) throws IOException {
+        JsonToken t = p.nextToken();
+        if (t != JsonToken.START_OBJECT) {
+            throw new SpoolException(ErrorCode.BAD_REQUEST, "the body must be a JSON object (" + what + ")");
+        }
+    }
+
+    /** Checks nothing follows the document. */
+    void endDocument() throws IOException {
+        if (p.nextToken() != null) {
+            throw new SpoolException(ErrorCode.BAD_REQUEST, "malformed JSON: data after the end of the document");
+        }
+    }
+
+    /** Expects the current token to open an object. */
+    void expectObject(String field) {
+        if (p.currentToken() != JsonToken.START_OBJECT) {
+            throw SpoolException.invalid(field, "must be an object");
+        }
+    }
+
+    /** Expects the current token to open an array. */
+    void expectArray(String field) {
+        if (p.currentToken() != JsonToken.START_ARRAY) {
+            throw SpoolException.invalid(field, "must be an array");
+        }
+    }
+
+    /**
+     * Moves to the next field of the current object and onto its value.
+     *
+     * @return the field name, or {@code null} at the end of the object
+     */
+    String nextField() throws IOException {
+        JsonToken t = next();
+        if (t == JsonToken.END_OBJECT) {
+            return null;
+        }
+        String name = p.currentName();
+        next();
+        return name;
+    }
+
+    /** Whether the current value is JSON {@code null}. */
+    boolean isNull() {
+        return p.currentToken() == JsonToken.VALUE_NULL;
+    }
+
+    /** Skips the current value (and its children). */
+    void skip() throws IOException {
+        p.skipChildren();
+    }
+
+    /** The current value as a whole number. */
+    long readLong(String field) throws IOException {
+        JsonToken t = p.currentToken();
+        if (t == JsonToken.VALUE_NUMBER_INT) {
+            if (p.getNumberType() == JsonParser.NumberType.BIG_INTEGER) {
+                throw SpoolException.invalid(field, "number out of range");
+            }
+            return p.getLongValue();
+        }
+        if (t == JsonToken.VALUE_NUMBER_FLOAT) {
+            throw SpoolException.invalid(field, "must be a whole number");
+        }
+        throw SpoolException.invalid(field, "must be a number");
+    }
+
+    /** The current value as a whole number within {@code [min, max]}. */
+    long readLong(String field, long min, long max) throws IOException {
+        long v = readLong(field);
+        if (v < min || v > max) {
+            throw SpoolException.invalid(field, "must be between " + min + " and " + max + ", got " + v);
+        }
+        return v;
+    }
+
+    /** The current value as an int within {@code [min, max]}. */
+    int readInt(String field, int min, int max) throws IOException {
+        return (int) readLong(field, min, max);
+    }
+
+    /** The current value as a number (fractions allowed). */
+    double readDouble(String field) throws IOException {
+        JsonToken t = p.currentToken();
+        if (t != JsonToken.VALUE_NUMBER_INT && t != JsonToken.VALUE_NUMBER_FLOAT) {
+            throw SpoolException.invalid(field, "must be a number");
+        }
+        double v = p.getDoubleValue();
+        if (!Double.isFinite(v)) {
+            throw SpoolException.invalid(field, "must be a finite number");
+        }
+        return v;
+    }
+
+    /** The current value as a boolean. */
+    boolean readBool(String field) {
+        JsonToken t = p.currentToken();
+        if (t == JsonToken.VALUE_TRUE) {
+            return true;
+        }
+        if (t == JsonToken.VALUE_FALSE) {
+            return false;
+        }
+        throw SpoolException.invalid(field, "must be true or false");
+    }
+
+    /** The current value as a string. */
+    String readString(String field) throws IOException {
+        if (p.currentToken() != JsonToken.VALUE_STRING) {
+            throw SpoolException.invalid(field, "must be a string");
+        }
+        return p.getText();
+    }
+
+    /** The current value as a string or a number, as text (e.g. a start position or a timestamp). */
+    String readScalarText(String field) throws IOException {
+        JsonToken t = p.currentToken();
+        if (t == JsonToken.VALUE_STRING || t == JsonToken.VALUE_NUMBER_INT) {
+            return p.getText();
+        }
+        throw SpoolException.invalid(field, "must be a string or a whole number");
+    }
+
+    /** The current value, a base64 string, decoded. */
+    byte[] readBase64(String field) throws IOException {
+        String s = readString(field);
+        try {
+            return Base64.getDecoder().decode(s);
+        } catch (IllegalArgumentException e) {
+            throw SpoolException.invalid(field, "not valid base64");
+        }
+    }
+
+    /** The current value, an array of strings, with at most {@code max} entries. */
+    List<String> readStringList(String field, int max) throws IOException {
+        expectArray(field);
+        List<String> out = new ArrayList<>();
+        while (next() != JsonToken.END_ARRAY) {
+            String f = field + "[" + out.size() + "]";
+            if (out.size() >= max) {
+                throw SpoolException.invalid(field, "at most " + max + " entries");
+            }
+            out.add(readString(f));
+        }
+        return out;
+    }
+
+    /** The current value, an object of string values. */
+    Map<String, String> readStringMap(String field, int max) throws IOException {
+        expectObject(field);
+        Map<String, String> out = new LinkedHashMap<>();
+        String name;
+        while ((name = nextField()) != null) {
+            if (out.size() >= max) {
+                throw SpoolException.invalid(field, "at most " + max + " entries");
+            }
+            out.put(name, readString(field + "." + name));
+        }
+        return out;
+    }
+
+    /** The current value (any JSON) re-serialized compactly as UTF-8. */
+    byte[] readRawValue() throws IOException {
+        ByteArrayOutputStream out = new ByteArrayOutputStream(64);
+        try (JsonGenerator g = Json.factory().createGenerator(out)) {
+            g.copyCurrentStructure(p);
+        }
+        return out.toByteArray();
+    }
+
+    /** The current value as a tree (for the rare request whose field order matters). */
+    com.fasterxml.jackson.databind.JsonNode readTree(com.fasterxml.jackson.databind.ObjectMapper mapper)
+            throws IOException {
+        return mapper.readTree(p);
+    }
+
+    /** An error for a field this request does not know. */
+    static SpoolException unknown(String prefix, String name) {
+        return SpoolException.invalid(prefix.isEmpty() ? name : prefix + "." + name, "unknown field");
+    }
+}

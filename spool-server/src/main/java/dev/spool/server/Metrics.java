@@ -1,0 +1,180 @@
+package dev.spool.server;
+
+import java.time.Duration;
+import java.util.HashSet;
+import java.util.List;
+import java.util.Map;
+import java.util.Set;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicLong;
+
+import io.micrometer.core.instrument.Counter;
+import io.micrometer.core.instrument.Gauge;
+import io.micrometer.core.instrument.Meter;
+import io.micrometer.core.instrument.Tags;
+import io.micrometer.core.instrument.Timer;
+import io.micrometer.prometheusmetrics.PrometheusConfig;
+import io.micrometer.prometheusmetrics.PrometheusMeterRegistry;
+
+import dev.spool.api.GroupInfo;
+import dev.spool.api.Instrumentation;
+import dev.spool.api.QueueInfo;
+import dev.spool.api.QueueStats;
+
+/**
+ * The server's Prometheus metrics: request latency per route, message counters per queue, queue
+ * depth gauges (refreshed from {@code listQueues} at each scrape, so they cost nothing between
+ * scrapes) and storage sync latency, which the backend reports through {@link Instrumentation}.
+ */
+final class Metrics implements Instrumentation {
+    private final PrometheusMeterRegistry registry = new PrometheusMeterRegistry(PrometheusConfig.DEFAULT);
+    private final Map<String, QueueMeters> queues = new ConcurrentHashMap<>();
+    private final Map<RequestKey, Timer> requests = new ConcurrentHashMap<>();
+    private final Map<GaugeKey, AtomicLong> depth = new ConcurrentHashMap<>();
+    private final Timer sync;
+    private final Counter syncBytes;
+    private final AtomicLong connections = new AtomicLong();
+
+    Metrics() {
+        sync = Timer.builder("spool.storage.sync").description("Durable writes (journal fsync, database commit)")
+                .publishPercentileHistogram().minimumExpectedValue(Duration.ofNanos(10_000))
+                .maximumExpectedValue(Duration.ofSeconds(10)).register(registry);
+        syncBytes = Counter.builder("spool.storage.sync.bytes").description("Bytes made durable")
+                .baseUnit("bytes").register(registry);
+        Gauge.builder("spool.http.connections", connections, AtomicLong::get).description("Open connections")
+                .register(registry);
+    }
+
+    @Override
+    public void onSync(long nanos, long bytes, int requests) {
+        sync.record(nanos, TimeUnit.NANOSECONDS);
+        syncBytes.increment(bytes);
+    }
+
+    AtomicLong connections() {
+        return connections;
+    }
+
+    /** Records one finished HTTP request. */
+    void request(String route, String method, int status, long nanos) {
+        RequestKey key = new RequestKey(route, method, status);
+        Timer t = requests.get(key);
+        if (t == null) {
+            t = requests.computeIfAbsent(key, k -> Timer.builder("spool.http.requests")
+                    .description("HTTP requests by route").tags("route", k.route, "method", k.method,
+                            "status", Integer.toString(k.status))
+                    .publishPercentileHistogram().minimumExpectedValue(Duration.ofNanos(50_000))
+                    .maximumExpectedValue(Duration.ofSeconds(120)).register(registry));
+        }
+        t.record(nanos, TimeUnit.NANOSECONDS);
+    }
+
+    /** The counters of one queue. */
+    QueueMeters queue(String name) {
+        QueueMeters m = queues.get(name);
+        return m != null ? m : queues.computeIfAbsent(name, n -> new QueueMeters(n, registry));
+    }
+
+    /** Drops the counters and gauges of a deleted queue. */
+    synchronized void forget(String name) {
+        QueueMeters m = queues.remove(name);
+        if (m != null) {
+            m.remove(registry);
+        }
+        depth.keySet().removeIf(k -> {
+            if (k.queue.equals(name)) {
+                registry.remove(k.id);
+                return true;
+            }
+            return false;
+        });
+    }
+
+    /** Updates the depth gauges from a fresh queue list, then renders everything. */
+    synchronized String scrape(List<QueueInfo> infos) {
+        Set<GaugeKey> seen = new HashSet<>();
+        for (QueueInfo q : infos) {
+            updateGroup(q.name(), "default", q.stats(), seen);
+            for (GroupInfo g : q.groups()) {
+                updateGroup(q.name(), g.name(), g.stats(), seen);
+            }
+        }
+        depth.keySet().removeIf(k -> {
+            if (!seen.contains(k)) {
+                registry.remove(k.id);
+                return true;
+            }
+            return false;
+        });
+        return registry.scrape();
+    }
+
+    private void updateGroup(String queue, String group, QueueStats s, Set<GaugeKey> seen) {
+        gauge(queue, group, "ready", s.ready(), seen);
+        gauge(queue, group, "delayed", s.delayed(), seen);
+        gauge(queue, group, "in_flight", s.inFlight(), seen);
+        gauge(queue, group, "dead", s.dead(), seen);
+        gauge(queue, group, "oldest_ready_age_ms", s.oldestReadyAgeMs(), seen);
+    }
+
+    private void gauge(String queue, String group, String what, long value, Set<GaugeKey> seen) {
+        GaugeKey probe = new GaugeKey(queue, group, what, null);
+        AtomicLong cell = depth.get(probe);
+        if (cell == null) {
+            AtomicLong fresh = new AtomicLong();
+            Gauge g = Gauge.builder("spool.queue." + what, fresh, AtomicLong::get)
+                    .description("Messages of a queue group by state")
+                    .tags(Tags.of("queue", queue, "group", group)).register(registry);
+            GaugeKey key = new GaugeKey(queue, group, what, g.getId());
+            depth.put(key, fresh);
+            cell = fresh;
+            seen.add(key);
+        } else {
+            seen.add(probe);
+        }
+        cell.set(value);
+    }
+
+    private record RequestKey(String route, String method, int status) {
+    }
+
+    /** Identity is queue, group and figure; the meter id rides along for removal. */
+    private record GaugeKey(String queue, String group, String what, Meter.Id id) {
+        @Override
+        public boolean equals(Object o) {
+            return o instanceof GaugeKey k && k.queue.equals(queue) && k.group.equals(group) && k.what.equals(what);
+        }
+
+        @Override
+        public int hashCode() {
+            return (queue.hashCode() * 31 + group.hashCode()) * 31 + what.hashCode();
+        }
+    }
+
+    /** Message counters of one queue. */
+    static final class QueueMeters {
+        final Counter pushed;
+        final Counter popped;
+        final Counter acked;
+        final Counter nacked;
+
+        QueueMeters(String queue, PrometheusMeterRegistry registry) {
+            pushed = counter(registry, "spool.messages.pushed", queue);
+            popped = counter(registry, "spool.messages.popped", queue);
+            acked = counter(registry, "spool.messages.acked", queue);
+            nacked = counter(registry, "spool.messages.nacked", queue);
+        }
+
+        private static Counter counter(PrometheusMeterRegistry registry, String name, String queue) {
+            return Counter.builder(name).tag("queue", queue).register(registry);
+        }
+
+        void remove(PrometheusMeterRegistry registry) {
+            registry.remove(pushed);
+            registry.remove(popped);
+            registry.remove(acked);
+            registry.remove(nacked);
+        }
+    }
+}

@@ -1,0 +1,248 @@
+package dev.spool.server;
+
+import java.nio.file.Path;
+import java.util.Map;
+
+import dev.spool.api.BrokerLimits;
+import dev.spool.api.QueueConfig;
+import dev.spool.api.SpoolException;
+import dev.spool.embedded.FsyncPolicy;
+
+/**
+ * Everything a {@link SpoolServer} runs with: the listener, the storage and the broker's defaults
+ * and limits.
+ *
+ * <p>Built in code (start from {@link #defaults()} and use the {@code with*} copies) or loaded by
+ * {@link #load(Map, Map)} from a config file, environment variables and command-line flags, with
+ * precedence flags &gt; environment &gt; file &gt; defaults. Every key, its environment variable and
+ * its default are listed in {@code docs/configuration.md}.
+ *
+ * @param listener where and how the HTTP server listens
+ * @param storage where messages live
+ * @param autoCreateQueues create a queue on its first push or pop
+ * @param queueDefaults configuration of queues created without one, and base of partial updates
+ * @param limits broker resource bounds
+ * @param shutdownTimeoutMs longest a graceful close waits for in-flight requests
+ */
+public record ServerConfig(Listener listener, StorageConfig storage, boolean autoCreateQueues,
+        QueueConfig queueDefaults, BrokerLimits limits, long shutdownTimeoutMs) {
+
+    /** Checks for nulls and ranges. */
+    public ServerConfig {
+        if (listener == null || storage == null || queueDefaults == null || limits == null) {
+            throw new IllegalArgumentException("server config fields must not be null");
+        }
+        queueDefaults.validate();
+        if (shutdownTimeoutMs < 0) {
+            throw SpoolException.invalid("shutdown-timeout-ms", "must not be negative");
+        }
+    }
+
+    /** The built-in defaults: journal storage in {@code ./spool-data}, port 7070 on 127.0.0.1. */
+    public static ServerConfig defaults() {
+        return ConfigLoader.load(Map.of(), Map.of());
+    }
+
+    /** Memory storage on an ephemeral port of 127.0.0.1: what tests and embedding usually want. */
+    public static ServerConfig ephemeralMemory() {
+        ServerConfig d = defaults();
+        return d.withListener(d.listener.withPort(0)).withStorage(d.storage.withStorage(Storage.MEMORY));
+    }
+
+    /**
+     * Loads the configuration. The config file is named by the {@code config} flag or else the
+     * {@code SPOOL_CONFIG} environment variable; without either, no file is read.
+     *
+     * @param flags flag values by key (e.g. {@code port}, {@code data-dir}); {@code _} and {@code -}
+     *        are interchangeable; an unknown key is an error
+     * @param env environment variables ({@code SPOOL_PORT}, ...); others are ignored
+     * @return the configuration
+     * @throws SpoolException {@code invalid_argument} naming the key and the source at fault
+     */
+    public static ServerConfig load(Map<String, String> flags, Map<String, String> env) {
+        return ConfigLoader.load(flags, env);
+    }
+
+    /** A copy with another listener. */
+    public ServerConfig withListener(Listener v) {
+        return new ServerConfig(v, storage, autoCreateQueues, queueDefaults, limits, shutdownTimeoutMs);
+    }
+
+    /** A copy with other storage settings. */
+    public ServerConfig withStorage(StorageConfig v) {
+        return new ServerConfig(listener, v, autoCreateQueues, queueDefaults, limits, shutdownTimeoutMs);
+    }
+
+    /** A copy with auto-create on or off. */
+    public ServerConfig withAutoCreateQueues(boolean v) {
+        return new ServerConfig(listener, storage, v, queueDefaults, limits, shutdownTimeoutMs);
+    }
+
+    /** A copy with other queue defaults. */
+    public ServerConfig withQueueDefaults(QueueConfig v) {
+        return new ServerConfig(listener, storage, autoCreateQueues, v, limits, shutdownTimeoutMs);
+    }
+
+    /** A copy with other limits. */
+    public ServerConfig withLimits(BrokerLimits v) {
+        return new ServerConfig(listener, storage, autoCreateQueues, queueDefaults, v, shutdownTimeoutMs);
+    }
+
+    /** A copy with another shutdown timeout. */
+    public ServerConfig withShutdownTimeoutMs(long v) {
+        return new ServerConfig(listener, storage, autoCreateQueues, queueDefaults, limits, v);
+    }
+
+    /**
+     * The HTTP listener.
+     *
+     * @param host interface to bind
+     * @param port TCP port; 0 picks a free one (see {@link SpoolServer#port()})
+     * @param maxConnections open connections beyond this get 429 and are closed
+     * @param maxRequestBytes largest JSON request body (and WebSocket message)
+     * @param idleTimeoutMs close connections idle this long; 0 never
+     * @param eventLoops event-loop threads; 0 means two per core
+     */
+    public record Listener(String host, int port, int maxConnections, long maxRequestBytes, long idleTimeoutMs,
+            int eventLoops) {
+        /** Checks ranges. */
+        public Listener {
+            if (host == null || host.isBlank()) {
+                throw SpoolException.invalid("host", "must not be empty");
+            }
+            range("port", port, 0, 65_535);
+            range("max-connections", maxConnections, 1, 10_000_000);
+            range("max-request-bytes", maxRequestBytes, 1024, Integer.MAX_VALUE);
+            range("idle-timeout-ms", idleTimeoutMs, 0, 24L * 3600 * 1000);
+            range("event-loops", eventLoops, 0, 1024);
+        }
+
+        /** A copy with another port. */
+        public Listener withPort(int v) {
+            return new Listener(host, v, maxConnections, maxRequestBytes, idleTimeoutMs, eventLoops);
+        }
+
+        /** A copy with another host. */
+        public Listener withHost(String v) {
+            return new Listener(v, port, maxConnections, maxRequestBytes, idleTimeoutMs, eventLoops);
+        }
+
+        /** A copy with another connection bound. */
+        public Listener withMaxConnections(int v) {
+            return new Listener(host, port, v, maxRequestBytes, idleTimeoutMs, eventLoops);
+        }
+
+        /** A copy with another request body bound. */
+        public Listener withMaxRequestBytes(long v) {
+            return new Listener(host, port, maxConnections, v, idleTimeoutMs, eventLoops);
+        }
+    }
+
+    /**
+     * Where messages live.
+     *
+     * @param storage the backend
+     * @param dataDir the journal's directory (journal mode) and the spool directory for large uploads
+     * @param fsync when the journal forces writes to disk
+     * @param segmentBytes size of a journal segment file
+     * @param payloadCacheBytes heap budget for recently written payloads (journal mode)
+     * @param spoolThresholdBytes raw uploads larger than this (or of unknown length) are spooled to a
+     *        file under {@code dataDir} instead of the heap (journal and PostgreSQL storage)
+     */
+    public record StorageConfig(Storage storage, Path dataDir, FsyncPolicy fsync, long segmentBytes,
+            long payloadCacheBytes, long spoolThresholdBytes) {
+        /** Checks ranges. */
+        public StorageConfig {
+            if (storage == null || dataDir == null || fsync == null) {
+                throw new IllegalArgumentException("storage config fields must not be null");
+            }
+            range("segment-bytes", segmentBytes, 4096, 1L << 40);
+            range("payload-cache-bytes", payloadCacheBytes, 0, 1L << 40);
+            range("spool-threshold-bytes", spoolThresholdBytes, 0, 1L << 30);
+        }
+
+        /** A copy with another backend. */
+        public StorageConfig withStorage(Storage v) {
+            return new StorageConfig(v, dataDir, fsync, segmentBytes, payloadCacheBytes, spoolThresholdBytes);
+        }
+
+        /** A copy with another data directory. */
+        public StorageConfig withDataDir(Path v) {
+            return new StorageConfig(storage, v, fsync, segmentBytes, payloadCacheBytes, spoolThresholdBytes);
+        }
+
+        /** A copy with another fsync policy. */
+        public StorageConfig withFsync(FsyncPolicy v) {
+            return new StorageConfig(storage, dataDir, v, segmentBytes, payloadCacheBytes, spoolThresholdBytes);
+        }
+    }
+
+    /** The storage backend: the embedded journal, memory only, or PostgreSQL. */
+    public sealed interface Storage {
+        /** The embedded engine with its journal in the data directory (the default). */
+        Storage JOURNAL = new Journal();
+        /** The embedded engine without a journal: nothing survives a restart. */
+        Storage MEMORY = new Memory();
+
+        /** The config form: {@code journal}, {@code memory} or the PostgreSQL URL. */
+        String wire();
+
+        /** Journal storage. */
+        record Journal() implements Storage {
+            @Override
+            public String wire() {
+                return "journal";
+            }
+        }
+
+        /** Memory storage. */
+        record Memory() implements Storage {
+            @Override
+            public String wire() {
+                return "memory";
+            }
+        }
+
+        /**
+         * PostgreSQL storage.
+         *
+         * @param url {@code postgresql://[user[:password]@]host[:port]/database[?params]}
+         */
+        record Postgres(String url) implements Storage {
+            /** Never shows the password (this form reaches logs). */
+            @Override
+            public String wire() {
+                return url.replaceFirst("//([^:/@]*):[^@/]*@", "//$1:***@");
+            }
+
+            @Override
+            public String toString() {
+                return "Postgres[" + wire() + "]";
+            }
+        }
+
+        /**
+         * Parses {@code journal}, {@code memory} or a {@code postgresql://} URL.
+         *
+         * @throws SpoolException {@code invalid_argument} naming {@code storage}
+         */
+        static Storage parse(String text) {
+            if ("journal".equals(text)) {
+                return JOURNAL;
+            }
+            if ("memory".equals(text)) {
+                return MEMORY;
+            }
+            if (text != null && (text.startsWith("postgresql://") || text.startsWith("postgres://"))) {
+                return new Postgres(text);
+            }
+            throw SpoolException.invalid("storage", "storage is journal, memory or a postgresql:// URL");
+        }
+    }
+
+    private static void range(String key, long v, long min, long max) {
+        if (v < min || v > max) {
+            throw SpoolException.invalid(key, key + " must be between " + min + " and " + max + ", got " + v);
+        }
+    }
+}

@@ -1,0 +1,151 @@
+package dev.spool.server;
+
+import java.io.IOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.Optional;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.CompletionStage;
+import java.util.concurrent.TimeUnit;
+import java.util.stream.Stream;
+
+import io.vertx.core.AbstractVerticle;
+import io.vertx.core.DeploymentOptions;
+import io.vertx.core.Future;
+import io.vertx.core.Promise;
+import io.vertx.core.Vertx;
+import io.vertx.core.VertxOptions;
+import io.vertx.core.http.HttpServer;
+import io.vertx.core.http.HttpServerOptions;
+import io.vertx.ext.web.Router;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+import dev.spool.api.Broker;
+import dev.spool.api.SpoolException;
+
+/**
+ * Brings a server up: opens the broker off the event loop, prepares the upload directory, then
+ * listens with one HTTP server instance per event loop (Vert.x spreads connections over them).
+ * On any failure it releases what it opened.
+ */
+final class ServerStarter {
+    private static final Logger LOG = LoggerFactory.getLogger(ServerStarter.class);
+
+    /** A running server's parts. */
+    record Started(Vertx vertx, Api api, int port) {
+    }
+
+    private ServerStarter() {
+    }
+
+    static CompletionStage<Started> start(ServerConfig config, Optional<Broker> given) {
+        Vertx vertx = Vertx.vertx(SpoolServer.vertxOptions(config));
+        Metrics metrics = new Metrics();
+        CompletableFuture<Started> result = new CompletableFuture<>();
+        Broker[] opened = new Broker[1];
+        vertx.<Api>executeBlocking(() -> {
+            Broker broker = given.orElseGet(() -> BrokerFactory.open(config, BrokerFactory.settings(config, metrics)));
+            opened[0] = given.isPresent() ? null : broker;
+            Optional<Path> uploads = prepareUploads(config);
+            ServerState state = new ServerState(config.listener().maxConnections(), metrics);
+            return new Api(vertx, broker, config, metrics, state, uploads);
+        }, false).compose(api -> listen(vertx, api).map(port -> new Started(vertx, api, port)))
+                .onSuccess(s -> {
+                    LOG.atInfo().addKeyValue("host", config.listener().host()).addKeyValue("port", s.port())
+                            .addKeyValue("storage", config.storage().storage().wire())
+                            .addKeyValue("data_dir", config.storage().dataDir()).log("spool server listening");
+                    result.complete(s);
+                })
+                .onFailure(e -> {
+                    if (opened[0] != null) {
+                        closeQuietly(opened[0]);
+                    }
+                    vertx.close();
+                    result.completeExceptionally(e instanceof SpoolException ? e
+                            : SpoolException.unavailable("server did not start: " + e.getMessage(), e));
+                });
+        return result;
+    }
+
+    private static Optional<Path> prepareUploads(ServerConfig config) {
+        if (config.storage().storage() instanceof ServerConfig.Storage.Memory) {
+            return Optional.empty();
+        }
+        Path dir = BrokerFactory.uploadDir(config);
+        try {
+            Files.createDirectories(dir);
+            try (Stream<Path> old = Files.list(dir)) {
+                for (Path p : (Iterable<Path>) old::iterator) {
+                    Files.deleteIfExists(p);
+                }
+            }
+        } catch (IOException e) {
+            throw SpoolException.unavailable("cannot prepare upload directory " + dir, e);
+        }
+        return Optional.of(dir);
+    }
+
+    private static Future<Integer> listen(Vertx vertx, Api api) {
+        Router router = HttpApi.router(api);
+        HttpServerOptions opts = options(api.config);
+        int loops = api.config.listener().eventLoops();
+        int instances = loops > 0 ? loops : VertxOptions.DEFAULT_EVENT_LOOP_POOL_SIZE;
+        int[] port = new int[1];
+        return vertx.deployVerticle(() -> new Listener(api, router, opts, api.config.listener().port(), port),
+                new DeploymentOptions().setInstances(1)).compose(id -> instances == 1 ? Future.succeededFuture()
+                : vertx.deployVerticle(() -> new Listener(api, router, opts, port[0], new int[1]),
+                        new DeploymentOptions().setInstances(instances - 1)))
+                .map(x -> port[0]);
+    }
+
+    static HttpServerOptions options(ServerConfig config) {
+        ServerConfig.Listener l = config.listener();
+        return new HttpServerOptions()
+                .setHost(l.host())
+                .setHandle100ContinueAutomatically(false)
+                .setHttp2ClearTextEnabled(true)
+                .setTcpNoDelay(true)
+                .setCompressionSupported(false)
+                .setMaxHeaderSize(64 * 1024)
+                .setMaxWebSocketMessageSize((int) Math.min(Integer.MAX_VALUE, l.maxRequestBytes()))
+                .setMaxWebSocketFrameSize(1024 * 1024)
+                .setIdleTimeoutUnit(TimeUnit.MILLISECONDS)
+                .setIdleTimeout((int) Math.min(Integer.MAX_VALUE, l.idleTimeoutMs()));
+    }
+
+    static void closeQuietly(Broker b) {
+        try {
+            b.close();
+        } catch (RuntimeException e) {
+            LOG.atWarn().setCause(e).log("broker close failed");
+        }
+    }
+
+    /** One HTTP server instance, bound to the event loop of its verticle. */
+    private static final class Listener extends AbstractVerticle {
+        private final Api api;
+        private final Router router;
+        private final HttpServerOptions opts;
+        private final int port;
+        private final int[] bound;
+
+        Listener(Api api, Router router, HttpServerOptions opts, int port, int[] bound) {
+            this.api = api;
+            this.router = router;
+            this.opts = opts;
+            this.port = port;
+            this.bound = bound;
+        }
+
+        @Override
+        public void start(Promise<Void> started) {
+            HttpServer server = vertx.createHttpServer(new HttpServerOptions(opts).setPort(port));
+            server.connectionHandler(api.state::onConnection);
+            server.requestHandler(router).listen().onSuccess(s -> {
+                bound[0] = s.actualPort();
+                started.complete();
+            }).onFailure(started::fail);
+        }
+    }
+}

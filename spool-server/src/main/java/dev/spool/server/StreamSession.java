@@ -1,0 +1,337 @@
+package dev.spool.server;
+
+import java.io.IOException;
+import java.util.HashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.concurrent.CompletionStage;
+
+import com.fasterxml.jackson.core.JsonGenerator;
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import io.vertx.core.Context;
+import io.vertx.core.buffer.Buffer;
+import io.vertx.core.http.ServerWebSocket;
+
+import dev.spool.api.ErrorCode;
+import dev.spool.api.Names;
+import dev.spool.api.NewMessage;
+import dev.spool.api.Outcomes;
+import dev.spool.api.SpoolException;
+
+/**
+ * One {@code /v1/stream} WebSocket: JSON frames with an {@code op} and an optional client-chosen
+ * {@code req} echoed in the reply (see {@code docs/api.md} for the frame format).
+ *
+ * <p>Runs on the socket's event-loop context only. Requests are handled concurrently (replies may
+ * come out of order; {@code req} matches them); subscriptions are {@link StreamSubscription}s that
+ * lease messages only while they have credit and the socket can take more.
+ */
+final class StreamSession {
+    static final int MAX_SUBSCRIPTIONS = 64;
+    private static final ObjectMapper MAPPER = new ObjectMapper(Json.factory());
+
+    final Api api;
+    final ServerWebSocket ws;
+    final Context ctx;
+    private final Map<String, StreamSubscription> subs = new HashMap<>();
+    private int nextSub;
+    private boolean closed;
+
+    StreamSession(Api api, ServerWebSocket ws, Context ctx) {
+        this.api = api;
+        this.ws = ws;
+        this.ctx = ctx;
+    }
+
+    void start() {
+        api.state.addStream(this);
+        ws.textMessageHandler(this::onMessage);
+        ws.binaryMessageHandler(b -> onMessage(b.toString(java.nio.charset.StandardCharsets.UTF_8)));
+        ws.drainHandler(v -> pumpAll());
+        ws.exceptionHandler(e -> close());
+        ws.closeHandler(v -> close());
+    }
+
+    boolean closed() {
+        return closed;
+    }
+
+    /** Stops every subscription; leased messages in flight to the client stay leased. */
+    void close() {
+        if (closed) {
+            return;
+        }
+        closed = true;
+        api.state.removeStream(this);
+        subs.values().forEach(StreamSubscription::stop);
+        subs.clear();
+    }
+
+    /** Server shutdown: stop taking new work, then close with 1001 once the broker is closed. */
+    void shutdown() {
+        ctx.runOnContext(v -> {
+            close();
+            if (!ws.isClosed()) {
+                ws.close((short) 1001, "server shutting down");
+            }
+        });
+    }
+
+    void pumpAll() {
+        for (StreamSubscription s : List.copyOf(subs.values())) {
+            s.pump();
+        }
+    }
+
+    private void onMessage(String text) {
+        if (closed) {
+            return;
+        }
+        Object req = null;
+        try {
+            JsonNode frame = parse(text);
+            req = reqId(frame.get("req"));
+            dispatch(frame, req);
+        } catch (RuntimeException e) {
+            sendError(req, null, e);
+        }
+    }
+
+    private static JsonNode parse(String text) {
+        try {
+            JsonNode n = MAPPER.readTree(text);
+            if (n == null || !n.isObject()) {
+                throw new SpoolException(ErrorCode.BAD_REQUEST, "a frame is one JSON object");
+            }
+            return n;
+        } catch (IOException e) {
+            throw Errors.toSpool(e);
+        }
+    }
+
+    /** The {@code req} id: a whole number or a string of at most 64 characters, echoed as given. */
+    private static Object reqId(JsonNode n) {
+        if (n == null || n.isNull()) {
+            return null;
+        }
+        if (n.isIntegralNumber() && n.canConvertToLong()) {
+            return n.longValue();
+        }
+        if (n.isTextual() && n.textValue().length() <= 64) {
+            return n.textValue();
+        }
+        throw SpoolException.invalid("req", "req is a whole number or a string of at most 64 characters");
+    }
+
+    private void dispatch(JsonNode frame, Object req) {
+        JsonNode op = frame.get("op");
+        if (op == null || !op.isTextual()) {
+            throw SpoolException.invalid("op", "op is required");
+        }
+        switch (op.textValue()) {
+            case "push" -> push(frame, req);
+            case "subscribe" -> subscribe(frame, req);
+            case "credit" -> credit(frame, req);
+            case "unsubscribe" -> unsubscribe(frame, req);
+            case "ack" -> settle(frame, req, ReceiptCodec.Kind.ACK);
+            case "nack" -> settle(frame, req, ReceiptCodec.Kind.NACK);
+            case "extend" -> settle(frame, req, ReceiptCodec.Kind.EXTEND);
+            default -> throw SpoolException.invalid("op",
+                    "op is push, subscribe, credit, unsubscribe, ack, nack or extend");
+        }
+    }
+
+    /** Reads the frame's fields with a streaming reader; {@code op}, {@code req} are skipped. */
+    <T> T read(JsonNode frame, FrameReader<T> reader) {
+        try (var parser = frame.traverse(MAPPER)) {
+            JsonIn in = new JsonIn(parser);
+            in.beginDocument("frame");
+            return reader.read(in);
+        } catch (IOException e) {
+            throw Errors.toSpool(e);
+        }
+    }
+
+    /** Reads a frame. */
+    @FunctionalInterface
+    interface FrameReader<T> {
+        T read(JsonIn in) throws IOException;
+    }
+
+    static String queueOf(JsonNode frame) {
+        JsonNode q = frame.get("queue");
+        if (q == null || !q.isTextual()) {
+            throw SpoolException.invalid("queue", "queue is required");
+        }
+        return Names.checkQueue(q.textValue(), "queue");
+    }
+
+    private void push(JsonNode frame, Object req) {
+        String queue = queueOf(frame);
+        List<NewMessage> messages = read(frame, in -> {
+            List<NewMessage> out = null;
+            String f;
+            while ((f = in.nextField()) != null) {
+                switch (f) {
+                    case "op", "req", "queue" -> in.skip();
+                    case "messages" -> out = MessageCodec.readMessages(in, "messages", api.limits);
+                    default -> throw JsonIn.unknown("", f);
+                }
+            }
+            if (out == null) {
+                throw SpoolException.invalid("messages", "messages is required");
+            }
+            return out;
+        });
+        track(req, api.broker.push(queue, messages), ids -> {
+            api.metrics.queue(queue).pushed.increment(ids.length);
+            return g -> PushRoutes.writeIdArray(g, ids);
+        });
+    }
+
+    private void settle(JsonNode frame, Object req, ReceiptCodec.Kind kind) {
+        String queue = queueOf(frame);
+        ReceiptCodec.Parsed p = read(frame, in -> ReceiptCodec.readFields(in, kind, api.limits, "", f -> {
+            if (!"op".equals(f) && !"req".equals(f) && !"queue".equals(f)) {
+                throw JsonIn.unknown("", f);
+            }
+            in.skip();
+        }));
+        CompletionStage<Outcomes> stage = switch (kind) {
+            case ACK -> api.broker.ack(queue, p.ack());
+            case NACK -> api.broker.nack(queue, p.nack());
+            case EXTEND -> api.broker.extend(queue, p.extend());
+        };
+        track(req, stage, out -> {
+            if (kind == ReceiptCodec.Kind.ACK) {
+                api.metrics.queue(queue).acked.increment(out.okCount());
+            } else if (kind == ReceiptCodec.Kind.NACK) {
+                api.metrics.queue(queue).nacked.increment(out.okCount());
+            }
+            return g -> ReceiptCodec.writeResults(g, p.receipts(), out);
+        });
+    }
+
+    private void subscribe(JsonNode frame, Object req) {
+        if (subs.size() >= MAX_SUBSCRIPTIONS) {
+            throw SpoolException.tooMany("at most " + MAX_SUBSCRIPTIONS + " subscriptions per stream", 1000);
+        }
+        if (api.limits.maxWaitMs() == 0) {
+            throw new SpoolException(ErrorCode.NOT_IMPLEMENTED, "subscriptions need max-wait-ms > 0 on the server");
+        }
+        StreamSubscription.Spec spec = read(frame, in -> StreamSubscription.Spec.read(in, api.limits));
+        String id = spec.sub() != null ? spec.sub() : "s" + (++nextSub);
+        if (subs.containsKey(id)) {
+            throw SpoolException.withField(ErrorCode.CONFLICT, "sub", "subscription '" + id + "' exists");
+        }
+        StreamSubscription s = new StreamSubscription(this, id, spec);
+        subs.put(id, s);
+        reply(req, g -> g.writeStringField("sub", id));
+        s.pump();
+    }
+
+    private void credit(JsonNode frame, Object req) {
+        StreamSubscription s = sub(frame);
+        long grant = read(frame, in -> {
+            long n = -1;
+            String f;
+            while ((f = in.nextField()) != null) {
+                switch (f) {
+                    case "op", "req", "sub" -> in.skip();
+                    case "credit" -> n = in.readLong(f, 1, StreamSubscription.MAX_CREDIT);
+                    default -> throw JsonIn.unknown("", f);
+                }
+            }
+            if (n < 0) {
+                throw SpoolException.invalid("credit", "credit is required");
+            }
+            return n;
+        });
+        s.grant(grant);
+        if (req != null) {
+            reply(req, g -> { });
+        }
+        s.pump();
+    }
+
+    private void unsubscribe(JsonNode frame, Object req) {
+        StreamSubscription s = sub(frame);
+        s.stop();
+        subs.remove(s.id());
+        reply(req, g -> { });
+    }
+
+    private StreamSubscription sub(JsonNode frame) {
+        JsonNode n = frame.get("sub");
+        if (n == null || !n.isTextual()) {
+            throw SpoolException.invalid("sub", "sub is required");
+        }
+        StreamSubscription s = subs.get(n.textValue());
+        if (s == null) {
+            throw SpoolException.withField(ErrorCode.NOT_FOUND, "sub", "no subscription '" + n.textValue() + "'");
+        }
+        return s;
+    }
+
+    /** A subscription ended by a failure: tell the client and forget it. */
+    void ended(StreamSubscription s, Throwable e) {
+        subs.remove(s.id());
+        sendError(null, s.id(), e);
+    }
+
+    /** Replies to {@code req} from a broker stage; frames without {@code req} get no success reply. */
+    private <T> void track(Object req, CompletionStage<T> stage, java.util.function.Function<T, Json.Writer> ok) {
+        api.state.enter();
+        Api.on(ctx, stage, (v, e) -> {
+            api.state.exit();
+            if (e != null) {
+                sendError(req, null, e);
+            } else {
+                Json.Writer w = ok.apply(v);
+                if (req != null) {
+                    reply(req, w);
+                }
+            }
+        });
+    }
+
+    private void reply(Object req, Json.Writer fields) {
+        send(Json.render(g -> {
+            g.writeStartObject();
+            g.writeStringField("op", "ok");
+            writeReq(g, req);
+            fields.write(g);
+            g.writeEndObject();
+        }));
+    }
+
+    void sendError(Object req, String sub, Throwable t) {
+        SpoolException e = Errors.toSpool(t);
+        send(Json.render(g -> {
+            g.writeStartObject();
+            g.writeStringField("op", "error");
+            writeReq(g, req);
+            if (sub != null) {
+                g.writeStringField("sub", sub);
+            }
+            g.writeFieldName("error");
+            Errors.writeInner(g, e);
+            g.writeEndObject();
+        }));
+    }
+
+    private static void writeReq(JsonGenerator g, Object req) throws IOException {
+        if (req instanceof Long l) {
+            g.writeNumberField("req", l);
+        } else if (req instanceof String s) {
+            g.writeStringField("req", s);
+        }
+    }
+
+    void send(Buffer frame) {
+        if (!ws.isClosed()) {
+            ws.writeTextMessage(frame.toString(java.nio.charset.StandardCharsets.UTF_8));
+        }
+    }
+}
