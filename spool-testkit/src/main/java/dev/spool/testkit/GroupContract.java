@@ -228,6 +228,22 @@ abstract class GroupContract extends ContractSupport {
     }
 
     @Test
+    void shouldForgetAckedMessageOnceRetentionPassed() {
+        String q = createQueue(defaults().withRetentionMs(u(10)));
+        long id = push(q, "m");
+        Delivery d = popOne(q);
+        ack(q, d);
+        assertThat(view(q, id).state()).isEqualTo(MessageState.ACKED);
+
+        eventually().untilAsserted(() -> failure(ErrorCode.MESSAGE_NOT_FOUND,
+                () -> broker().getMessage(q, id, MessageQuery.NOW)));
+
+        assertThat(ack(q, d)).isEqualTo(outcomes(dev.spool.api.ReceiptOutcome.NOT_FOUND));
+        putGroup(q, "late", StartPosition.EARLIEST);
+        assertNothingReady(q, "late");
+    }
+
+    @Test
     void shouldNotReplayMessagesForgottenWithoutRetention() {
         String q = createQueue(defaults().withRetentionMs(0));
         push(q, "gone");

@@ -56,6 +56,25 @@ abstract class LimitsContract extends ContractSupport {
     }
 
     @Test
+    void shouldCountWaitingTaskViewsTowardMaxWaiters() {
+        BrokerLimits l = settings().limits();
+        Broker b = open(withLimits(l.maxQueues(), l.maxGroupsPerQueue(), l.maxBatch(), 1));
+        String q = queueName("tasks");
+        String empty = queueName("empty");
+        get(b.putQueue(empty, defaults()));
+        long id = get(b.push(q, List.of(NewMessage.ofUtf8("task"))))[0];
+        CompletableFuture<MessageView> view = b.getMessage(q, id, new MessageQuery(Broker.DEFAULT_GROUP, u(50)))
+                .toCompletableFuture();
+        assertThat(view).isNotDone();
+
+        failure(ErrorCode.TOO_MANY_REQUESTS, () -> b.pop(empty, new PopRequest(Broker.DEFAULT_GROUP, 1, 0, u(50))));
+
+        List<Delivery> ds = get(b.pop(q, PopRequest.of(1)));
+        get(b.ack(q, AckRequest.of(Receipts.of(ds))));
+        assertThat(get(view).state()).isEqualTo(dev.spool.api.MessageState.ACKED);
+    }
+
+    @Test
     void shouldFailQueuesBeyondMaxQueuesWithTooManyRequests() {
         int existing = get(broker().listQueues()).size();
         BrokerLimits l = settings().limits();

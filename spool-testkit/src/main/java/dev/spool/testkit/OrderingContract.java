@@ -150,7 +150,7 @@ abstract class OrderingContract extends ContractSupport {
         long k1 = pushKeyed(q, "k", "k1");
         pushKeyed(q, "k", "k2");
 
-        nack(q, u(3), popOne(q));
+        nack(q, u(10), popOne(q));
 
         assertNothingReady(q);
         Delivery again = awaitPop(q);
@@ -210,12 +210,12 @@ abstract class OrderingContract extends ContractSupport {
     @Test
     void shouldHoldMessageForItsDelayMs() {
         String q = createQueue();
-        long id = push(q, NewMessage.builder("later").delayMs(u(3)).build());
+        long id = push(q, NewMessage.builder("later").delayMs(u(10)).build());
 
         MessageView v = view(q, id);
 
         assertThat(v.state()).isEqualTo(MessageState.DELAYED);
-        assertThat(v.availableAt()).isCloseTo(v.enqueuedAt() + u(3), within(5L));
+        assertThat(v.availableAt()).isCloseTo(v.enqueuedAt() + u(10), within(5L));
         assertThat(stats(q).delayed()).isEqualTo(1);
         assertThat(awaitPop(q).id()).isEqualTo(id);
         assertThat(System.currentTimeMillis()).isGreaterThanOrEqualTo(v.availableAt());
@@ -224,7 +224,7 @@ abstract class OrderingContract extends ContractSupport {
     @Test
     void shouldHoldMessageUntilNotBefore() {
         String q = createQueue();
-        long at = System.currentTimeMillis() + u(3);
+        long at = System.currentTimeMillis() + u(10);
         long id = push(q, NewMessage.builder("later").notBeforeMs(at).build());
 
         MessageView v = view(q, id);

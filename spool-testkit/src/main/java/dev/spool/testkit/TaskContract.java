@@ -163,7 +163,7 @@ abstract class TaskContract extends ContractSupport {
 
     @Test
     void shouldForgetResultAfterResultTtl() {
-        String q = createQueue(defaults().withResultTtlMs(u(3)));
+        String q = createQueue(defaults().withResultTtlMs(u(10)));
         long id = push(q, "task");
         ackWithResult(q, popOne(q));
         assertThat(view(q, id).state()).isEqualTo(MessageState.ACKED);
@@ -174,7 +174,7 @@ abstract class TaskContract extends ContractSupport {
 
     @Test
     void shouldForgetDeadTaskAfterResultTtl() {
-        String q = createQueue(defaults().withMaxAttempts(1).withResultTtlMs(u(3)));
+        String q = createQueue(defaults().withMaxAttempts(1).withResultTtlMs(u(10)));
         long id = push(q, "task");
         nack(q, 0, popOne(q));
         assertThat(view(q, id).state()).isEqualTo(MessageState.DEAD);
@@ -205,7 +205,7 @@ abstract class TaskContract extends ContractSupport {
     @Test
     void shouldReportExpiredToWaiterWhenTtlPasses() {
         String q = createQueue();
-        long id = push(q, NewMessage.builder("short-lived").ttlMs(u(3)).build());
+        long id = push(q, NewMessage.builder("short-lived").ttlMs(u(10)).build());
         long start = System.nanoTime();
 
         MessageView v = get(waitingView(q, id));
@@ -260,9 +260,9 @@ abstract class TaskContract extends ContractSupport {
     @Test
     void shouldLetInFlightMessageBeAckedAfterItsTtlWhileLeaseLasts() {
         String q = createQueue();
-        push(q, NewMessage.builder("work").ttlMs(u(2)).build());
+        push(q, NewMessage.builder("work").ttlMs(u(5)).build());
         Delivery d = popOne(q);
-        eventually().until(() -> System.currentTimeMillis() > d.enqueuedAt() + u(4));
+        eventually().until(() -> System.currentTimeMillis() > d.enqueuedAt() + u(7));
 
         assertThat(ack(q, d)).isEqualTo(outcomes(dev.spool.api.ReceiptOutcome.OK));
     }
@@ -270,8 +270,8 @@ abstract class TaskContract extends ContractSupport {
     @Test
     void shouldExpireInFlightMessageWhenLeaseEndsAfterItsTtl() {
         String q = createQueue();
-        push(q, NewMessage.builder("work").ttlMs(u(2)).build());
-        get(broker().pop(q, new PopRequest(Broker.DEFAULT_GROUP, 1, u(4), 0)));
+        push(q, NewMessage.builder("work").ttlMs(u(5)).build());
+        assertThat(get(broker().pop(q, new PopRequest(Broker.DEFAULT_GROUP, 1, u(8), 0)))).hasSize(1);
 
         eventually().until(() -> stats(q).equals(QueueStats.EMPTY));
 
