@@ -91,12 +91,13 @@ final class ServerStarter {
         HttpServerOptions opts = options(api.config);
         int loops = api.config.listener().eventLoops();
         int instances = loops > 0 ? loops : VertxOptions.DEFAULT_EVENT_LOOP_POOL_SIZE;
-        int[] port = new int[1];
-        return vertx.deployVerticle(() -> new Listener(api, router, opts, api.config.listener().port(), port),
-                new DeploymentOptions().setInstances(1)).compose(id -> instances == 1 ? Future.succeededFuture()
-                : vertx.deployVerticle(() -> new Listener(api, router, opts, port[0], new int[1]),
-                        new DeploymentOptions().setInstances(instances - 1)))
-                .map(x -> port[0]);
+        // Vert.x shares one listening socket among servers of the same port; a negative port
+        // means "one random port shared by all instances", which is what port 0 asks for here.
+        int configured = api.config.listener().port();
+        int port = configured == 0 ? -1 : configured;
+        int[] bound = new int[1];
+        return vertx.deployVerticle(() -> new Listener(api, router, opts, port, bound),
+                new DeploymentOptions().setInstances(instances)).map(id -> bound[0]);
     }
 
     static HttpServerOptions options(ServerConfig config) {
@@ -143,7 +144,9 @@ final class ServerStarter {
             HttpServer server = vertx.createHttpServer(new HttpServerOptions(opts).setPort(port));
             server.connectionHandler(api.state::onConnection);
             server.requestHandler(router).listen().onSuccess(s -> {
-                bound[0] = s.actualPort();
+                synchronized (bound) {
+                    bound[0] = s.actualPort();
+                }
                 started.complete();
             }).onFailure(started::fail);
         }

@@ -75,6 +75,11 @@ final class ServerState {
         }
     }
 
+    /** Requests in flight that wait in a long poll. */
+    int waitingCount() {
+        return waiting.get();
+    }
+
     void addStream(StreamSession s) {
         streams.add(s);
     }

@@ -1,0 +1,79 @@
+package dev.spool.server;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import java.util.concurrent.TimeUnit;
+
+import org.junit.jupiter.api.AfterAll;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.Timeout;
+
+/** Health, readiness, metrics, unknown routes and wrong methods. */
+@Timeout(value = 60, unit = TimeUnit.SECONDS)
+class OpsApiTest {
+    private static ApiClient api;
+
+    @BeforeAll
+    static void start() {
+        api = ApiClient.start();
+    }
+
+    @AfterAll
+    static void stop() {
+        api.close();
+    }
+
+    @Test
+    void shouldAnswerHealthAndReadiness() {
+        assertThat(api.get("/healthz").json().path("status").asText()).isEqualTo("ok");
+        ApiClient.Resp ready = api.get("/readyz");
+        assertThat(ready.status()).isEqualTo(200);
+        assertThat(ready.json().path("ready").asBoolean()).isTrue();
+    }
+
+    @Test
+    void shouldExposePrometheusMetrics() {
+        api.pushJson("metered", "1");
+        api.pop("metered", 1);
+        ApiClient.Resp r = api.get("/metrics");
+        assertThat(r.status()).isEqualTo(200);
+        assertThat(r.header("Content-Type")).startsWith("text/plain");
+        String text = r.text();
+        assertThat(text).contains("spool_messages_pushed_total{queue=\"metered\"} 1.0");
+        assertThat(text).contains("spool_messages_popped_total{queue=\"metered\"} 1.0");
+        assertThat(text).contains("spool_queue_in_flight{group=\"default\",queue=\"metered\"} 1.0");
+        assertThat(text).contains("spool_http_requests_seconds_bucket{method=\"POST\",route=\"/v1/queues/:q/pop\"");
+        assertThat(text).contains("spool_http_connections");
+    }
+
+    @Test
+    void shouldAnswerJsonNotFoundForUnknownRoute() {
+        ApiClient.Resp r = api.get("/v2/nothing");
+        assertThat(r.status()).isEqualTo(404);
+        assertThat(r.errorCode()).isEqualTo("not_found");
+        assertThat(r.header("Content-Type")).isEqualTo("application/json");
+    }
+
+    @Test
+    void shouldAnswerJsonMethodNotAllowedForWrongMethod() {
+        ApiClient.Resp r = api.send("PATCH", "/v1/queues/x", null);
+        assertThat(r.status()).isEqualTo(405);
+        assertThat(r.errorCode()).isEqualTo("method_not_allowed");
+        assertThat(r.header("Allow")).isEqualTo("DELETE, GET, PUT");
+    }
+
+    @Test
+    void shouldAnswerNotImplementedForLocks() {
+        ApiClient.Resp r = api.post("/v1/locks/l1/acquire", "{}");
+        assertThat(r.status()).isEqualTo(501);
+        assertThat(r.errorCode()).isEqualTo("not_implemented");
+    }
+
+    @Test
+    void shouldRefuseStreamWithoutUpgrade() {
+        ApiClient.Resp r = api.get("/v1/stream");
+        assertThat(r.status()).isEqualTo(400);
+        assertThat(r.errorCode()).isEqualTo("bad_request");
+    }
+}
