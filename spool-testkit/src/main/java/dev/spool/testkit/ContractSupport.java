@@ -8,7 +8,6 @@ import java.util.ArrayList;
 import java.util.List;
 import java.util.Optional;
 import java.util.OptionalLong;
-import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CompletionException;
 import java.util.concurrent.CompletionStage;
 import java.util.concurrent.ExecutionException;
@@ -296,10 +295,5 @@ abstract class ContractSupport {
 
     final MessageView view(String q, String group, long id) {
         return get(broker().getMessage(q, id, new MessageQuery(group, 0)));
-    }
-
-    /** Starts a call on another thread so that the test thread can act meanwhile. */
-    static <T> CompletableFuture<T> async(Supplier<? extends CompletionStage<T>> call) {
-        return CompletableFuture.supplyAsync(call).thenCompose(s -> s);
     }
 }

@@ -16,11 +16,13 @@ import dev.spool.api.MessageBody;
 import dev.spool.api.MessageIds;
 import dev.spool.api.MessageState;
 import dev.spool.api.MessageView;
+import dev.spool.api.NackRequest;
 import dev.spool.api.Names;
 import dev.spool.api.NewMessage;
 import dev.spool.api.PopRequest;
 import dev.spool.api.QueueConfig;
 import dev.spool.api.QueueStats;
+import dev.spool.api.Receipts;
 import dev.spool.api.RedriveRequest;
 
 /**
@@ -232,7 +234,7 @@ abstract class DeadLetterContract extends ContractSupport {
         get(b.push(q, List.of(NewMessage.ofUtf8("job"))));
         Delivery d = get(b.pop(q, PopRequest.of(1))).get(0);
 
-        get(b.nack(q, dev.spool.api.NackRequest.of(dev.spool.api.Receipts.of(List.of(d)))));
+        get(b.nack(q, NackRequest.of(Receipts.of(List.of(d)))));
 
         var info = get(b.getQueue(dlq(q)));
         assertThat(info.config()).isEqualTo(b.settings().queueDefaults());

@@ -18,6 +18,7 @@ import dev.spool.api.MessageState;
 import dev.spool.api.Names;
 import dev.spool.api.PopRequest;
 import dev.spool.api.QueueStats;
+import dev.spool.api.ReceiptOutcome;
 import dev.spool.api.RedriveRequest;
 import dev.spool.api.StartPosition;
 
@@ -134,7 +135,7 @@ abstract class GroupContract extends ContractSupport {
         long id = push(q, "m");
         Delivery inA = popOne(q, "a");
 
-        assertThat(ack(q, "a", inA)).isEqualTo(outcomes(dev.spool.api.ReceiptOutcome.OK));
+        assertThat(ack(q, "a", inA)).isEqualTo(outcomes(ReceiptOutcome.OK));
 
         assertThat(stats(q, "a")).isEqualTo(QueueStats.EMPTY);
         assertThat(stats(q, "b").ready()).isEqualTo(1);
@@ -238,7 +239,7 @@ abstract class GroupContract extends ContractSupport {
         eventually().untilAsserted(() -> failure(ErrorCode.MESSAGE_NOT_FOUND,
                 () -> broker().getMessage(q, id, MessageQuery.NOW)));
 
-        assertThat(ack(q, d)).isEqualTo(outcomes(dev.spool.api.ReceiptOutcome.NOT_FOUND));
+        assertThat(ack(q, d)).isEqualTo(outcomes(ReceiptOutcome.NOT_FOUND));
         putGroup(q, "late", StartPosition.EARLIEST);
         assertNothingReady(q, "late");
     }

@@ -16,6 +16,7 @@ import dev.spool.api.AckRequest;
 import dev.spool.api.Broker;
 import dev.spool.api.Delivery;
 import dev.spool.api.ErrorCode;
+import dev.spool.api.MessageQuery;
 import dev.spool.api.MessageState;
 import dev.spool.api.MessageView;
 import dev.spool.api.NackRequest;
@@ -53,7 +54,7 @@ abstract class LeaseContract extends ContractSupport {
 
         assertThat(stats(q)).isEqualTo(QueueStats.EMPTY);
         assertNothingReady(q);
-        failure(ErrorCode.MESSAGE_NOT_FOUND, () -> broker().getMessage(q, id, dev.spool.api.MessageQuery.NOW));
+        failure(ErrorCode.MESSAGE_NOT_FOUND, () -> broker().getMessage(q, id, MessageQuery.NOW));
     }
 
     @Test

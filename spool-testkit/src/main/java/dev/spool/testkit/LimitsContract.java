@@ -18,6 +18,7 @@ import dev.spool.api.ErrorCode;
 import dev.spool.api.GroupSpec;
 import dev.spool.api.Health;
 import dev.spool.api.MessageQuery;
+import dev.spool.api.MessageState;
 import dev.spool.api.MessageView;
 import dev.spool.api.NewMessage;
 import dev.spool.api.PopRequest;
@@ -71,7 +72,7 @@ abstract class LimitsContract extends ContractSupport {
 
         List<Delivery> ds = get(b.pop(q, PopRequest.of(1)));
         get(b.ack(q, AckRequest.of(Receipts.of(ds))));
-        assertThat(get(view).state()).isEqualTo(dev.spool.api.MessageState.ACKED);
+        assertThat(get(view).state()).isEqualTo(MessageState.ACKED);
     }
 
     @Test

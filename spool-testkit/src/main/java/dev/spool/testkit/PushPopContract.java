@@ -10,6 +10,7 @@ import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
+import java.util.Optional;
 import java.util.Random;
 import java.util.function.UnaryOperator;
 
@@ -137,7 +138,7 @@ abstract class PushPopContract extends ContractSupport {
         try {
             Files.write(file, bytes);
             push(q, new NewMessage(MessageBody.of(Payload.ofFile(file, bytes.length)), 0, 0, 0,
-                    java.util.Optional.empty()));
+                    Optional.empty()));
 
             Payload p = popOne(q).body().payload();
 
@@ -158,7 +159,7 @@ abstract class PushPopContract extends ContractSupport {
         Path file = Files.createTempFile("spool-contract", ".bin");
         Files.write(file, bytes);
         push(q, new NewMessage(MessageBody.of(Payload.ofFile(file, bytes.length)), 0, 0, 0,
-                java.util.Optional.empty()));
+                Optional.empty()));
 
         Files.delete(file);
 
@@ -245,7 +246,7 @@ abstract class PushPopContract extends ContractSupport {
         try {
             Files.write(file, new byte[1_001]);
             NewMessage m = new NewMessage(MessageBody.of(Payload.ofFile(file, 1_001)), 0, 0, 0,
-                    java.util.Optional.empty());
+                    Optional.empty());
 
             failure(ErrorCode.PAYLOAD_TOO_LARGE, () -> broker().push(q, List.of(m)));
 

@@ -20,6 +20,7 @@ import dev.spool.api.NewMessage;
 import dev.spool.api.Payload;
 import dev.spool.api.PopRequest;
 import dev.spool.api.QueueStats;
+import dev.spool.api.ReceiptOutcome;
 import dev.spool.api.Receipts;
 import dev.spool.api.StartPosition;
 import dev.spool.api.TaskResult;
@@ -264,7 +265,7 @@ abstract class TaskContract extends ContractSupport {
         Delivery d = popOne(q);
         eventually().until(() -> System.currentTimeMillis() > d.enqueuedAt() + u(7));
 
-        assertThat(ack(q, d)).isEqualTo(outcomes(dev.spool.api.ReceiptOutcome.OK));
+        assertThat(ack(q, d)).isEqualTo(outcomes(ReceiptOutcome.OK));
     }
 
     @Test

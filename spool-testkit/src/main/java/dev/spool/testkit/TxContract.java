@@ -3,10 +3,12 @@ package dev.spool.testkit;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.within;
 
+import java.util.Arrays;
 import java.util.List;
 import java.util.Optional;
 import java.util.OptionalLong;
 import java.util.concurrent.CompletableFuture;
+import java.util.stream.Stream;
 
 import org.junit.jupiter.api.Test;
 
@@ -21,6 +23,7 @@ import dev.spool.api.NackRequest;
 import dev.spool.api.NewMessage;
 import dev.spool.api.PopRequest;
 import dev.spool.api.QueueStats;
+import dev.spool.api.ReceiptOutcome;
 import dev.spool.api.Receipts;
 import dev.spool.api.SpoolException;
 import dev.spool.api.TxOp;
@@ -37,7 +40,7 @@ abstract class TxContract extends ContractSupport {
     }
 
     private static TxOp.Push pushOp(String q, String... texts) {
-        return new TxOp.Push(q, java.util.Arrays.stream(texts).map(NewMessage::ofUtf8).toList());
+        return new TxOp.Push(q, Arrays.stream(texts).map(NewMessage::ofUtf8).toList());
     }
 
     private static TxOp.Ack ackOp(String q, Delivery... ds) {
@@ -114,7 +117,7 @@ abstract class TxContract extends ContractSupport {
         txFailure(ErrorCode.STALE_RECEIPT, 0, ackOp(q, current, stale));
 
         assertThat(view(q, current.id()).state()).isEqualTo(MessageState.IN_FLIGHT);
-        assertThat(ack(q, current)).isEqualTo(outcomes(dev.spool.api.ReceiptOutcome.OK));
+        assertThat(ack(q, current)).isEqualTo(outcomes(ReceiptOutcome.OK));
     }
 
     @Test
@@ -250,7 +253,7 @@ abstract class TxContract extends ContractSupport {
         CompletableFuture<TxResult> t2 = broker().transact(List.of(ackOp(in, d), pushOp(out, "two")))
                 .toCompletableFuture();
 
-        long committed = java.util.stream.Stream.of(t1, t2).filter(t -> {
+        long committed = Stream.of(t1, t2).filter(t -> {
             try {
                 get(t);
                 return true;
