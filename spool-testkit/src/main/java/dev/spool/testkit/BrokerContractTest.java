@@ -10,6 +10,7 @@ import java.util.concurrent.TimeUnit;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Nested;
+import org.junit.jupiter.api.Tag;
 import org.junit.jupiter.api.TestInfo;
 import org.junit.jupiter.api.Timeout;
 
@@ -30,6 +31,9 @@ import dev.spool.api.BrokerSettings;
  * whose brokers share one database may keep its data between tests. Leases, delays and TTLs are
  * expressed in multiples of {@link #timeUnit()}; a slower backend stretches them by overriding it.
  * No test sleeps: waits go through Awaitility, latches or the broker's own {@code wait_ms}.
+ *
+ * <p>Each area carries a tag {@code contract-<area>} (e.g. {@code contract-leases}) so that one
+ * area can be run alone: {@code -Dtest=MemoryBrokerContractTest -Dgroups=contract-leases}.
  */
 @Timeout(value = 60, unit = TimeUnit.SECONDS)
 public abstract class BrokerContractTest {
@@ -135,6 +139,7 @@ public abstract class BrokerContractTest {
 
     /** Queue administration: create, reconfigure, get, list, delete, purge, stats, auto-create. */
     @Nested
+    @Tag("contract-queues")
     class Queues extends QueueContract {
         Queues() {
             super(BrokerContractTest.this);
@@ -143,6 +148,7 @@ public abstract class BrokerContractTest {
 
     /** Pushing and popping: batches, validation, payload round trips, visibility and long polls. */
     @Nested
+    @Tag("contract-pushpop")
     class PushPop extends PushPopContract {
         PushPop() {
             super(BrokerContractTest.this);
@@ -151,6 +157,7 @@ public abstract class BrokerContractTest {
 
     /** Waiting pops: wake-ups by pushes, by timers and by deletion. */
     @Nested
+    @Tag("contract-waiting")
     class Waiting extends WaitContract {
         Waiting() {
             super(BrokerContractTest.this);
@@ -159,6 +166,7 @@ public abstract class BrokerContractTest {
 
     /** Leases: ack, nack and extend outcomes, expiry and redelivery, backoff. */
     @Nested
+    @Tag("contract-leases")
     class Leases extends LeaseContract {
         Leases() {
             super(BrokerContractTest.this);
@@ -167,6 +175,7 @@ public abstract class BrokerContractTest {
 
     /** Delivery order: priorities, push order, keyed FIFO, delays. */
     @Nested
+    @Tag("contract-ordering")
     class Ordering extends OrderingContract {
         Ordering() {
             super(BrokerContractTest.this);
@@ -175,6 +184,7 @@ public abstract class BrokerContractTest {
 
     /** Dead letters: max attempts, the dead-letter queue, browse, stats and redrive. */
     @Nested
+    @Tag("contract-deadletters")
     class DeadLetters extends DeadLetterContract {
         DeadLetters() {
             super(BrokerContractTest.this);
@@ -183,6 +193,7 @@ public abstract class BrokerContractTest {
 
     /** Named groups: fan-out, start positions, independence, deletion, retention. */
     @Nested
+    @Tag("contract-groups")
     class Groups extends GroupContract {
         Groups() {
             super(BrokerContractTest.this);
@@ -191,6 +202,7 @@ public abstract class BrokerContractTest {
 
     /** The task view, results, TTLs and de-duplication. */
     @Nested
+    @Tag("contract-tasks")
     class Tasks extends TaskContract {
         Tasks() {
             super(BrokerContractTest.this);
@@ -199,6 +211,7 @@ public abstract class BrokerContractTest {
 
     /** Browsing without leasing. */
     @Nested
+    @Tag("contract-browsing")
     class Browsing extends BrowseContract {
         Browsing() {
             super(BrokerContractTest.this);
@@ -207,6 +220,7 @@ public abstract class BrokerContractTest {
 
     /** Transactions across queues. */
     @Nested
+    @Tag("contract-transactions")
     class Transactions extends TxContract {
         Transactions() {
             super(BrokerContractTest.this);
@@ -215,6 +229,7 @@ public abstract class BrokerContractTest {
 
     /** Many producers and consumers at once: exactly-once delivery while acked, key order. */
     @Nested
+    @Tag("contract-concurrency")
     class Concurrency extends ConcurrencyContract {
         Concurrency() {
             super(BrokerContractTest.this);
@@ -223,6 +238,7 @@ public abstract class BrokerContractTest {
 
     /** Limits, health, settings and close. */
     @Nested
+    @Tag("contract-limits")
     class Limits extends LimitsContract {
         Limits() {
             super(BrokerContractTest.this);
