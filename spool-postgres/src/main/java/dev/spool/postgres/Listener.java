@@ -1,0 +1,110 @@
+package dev.spool.postgres;
+
+import java.sql.Connection;
+import java.sql.SQLException;
+import java.sql.Statement;
+
+import org.postgresql.PGConnection;
+import org.postgresql.PGNotification;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * The {@code LISTEN spool} connection: one thread blocks in the driver until a notification arrives
+ * (no polling) and wakes the matching waiters. When the connection breaks it reconnects with a
+ * growing pause (up to 1 s), listens again and wakes every waiter, because notifications sent
+ * meanwhile are lost.
+ */
+final class Listener implements AutoCloseable {
+    private static final Logger LOG = LoggerFactory.getLogger(Listener.class);
+
+    private final Db db;
+    private final Waiters waiters;
+    private final Thread thread;
+    private final Object pause = new Object();
+    private volatile boolean closed;
+    private volatile boolean connected;
+    private volatile Connection current;
+
+    Listener(Db db, Waiters waiters) {
+        this.db = db;
+        this.waiters = waiters;
+        this.thread = Thread.ofPlatform().daemon().name("spool-pg-listen").unstarted(this::loop);
+        thread.start();
+    }
+
+    boolean isConnected() {
+        return connected;
+    }
+
+    private void loop() {
+        long backoff = 50;
+        while (!closed) {
+            try (Connection c = db.open()) {
+                current = c;
+                try (Statement s = c.createStatement()) {
+                    s.execute("LISTEN spool");
+                }
+                connected = true;
+                backoff = 50;
+                waiters.wakeAll();
+                listen(c.unwrap(PGConnection.class));
+            } catch (SQLException e) {
+                if (closed) {
+                    break;
+                }
+                if (connected) {
+                    LOG.warn("LISTEN connection lost: {}", e.getMessage());
+                    db.reportDown(e);
+                }
+                connected = false;
+                synchronized (pause) {
+                    try {
+                        pause.wait(backoff);
+                    } catch (InterruptedException ie) {
+                        break;
+                    }
+                }
+                backoff = Math.min(1000, backoff * 2);
+            } finally {
+                connected = false;
+                current = null;
+            }
+        }
+    }
+
+    private void listen(PGConnection pg) throws SQLException {
+        while (!closed) {
+            PGNotification[] ns = pg.getNotifications(1000);
+            if (ns == null) {
+                continue;
+            }
+            for (PGNotification n : ns) {
+                String p = n.getParameter();
+                if (p.isEmpty()) {
+                    continue;
+                }
+                String queue = p.substring(1);
+                if (p.charAt(0) == 'r') {
+                    waiters.wakePops(queue);
+                } else {
+                    waiters.wakeTasks(queue);
+                }
+            }
+        }
+    }
+
+    @Override
+    public void close() {
+        closed = true;
+        synchronized (pause) {
+            pause.notifyAll();
+        }
+        Db.closeQuietly(current);
+        try {
+            thread.join(3000);
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+        }
+    }
+}

@@ -1,0 +1,392 @@
+package dev.spool.postgres;
+
+import java.sql.Connection;
+import java.sql.PreparedStatement;
+import java.sql.ResultSet;
+import java.sql.SQLException;
+import java.util.List;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.CompletionStage;
+import java.util.concurrent.ScheduledFuture;
+import java.util.concurrent.atomic.AtomicLong;
+
+import dev.spool.api.AckRequest;
+import dev.spool.api.Broker;
+import dev.spool.api.BrokerSettings;
+import dev.spool.api.BrowseRequest;
+import dev.spool.api.Delivery;
+import dev.spool.api.ErrorCode;
+import dev.spool.api.ExtendRequest;
+import dev.spool.api.GroupInfo;
+import dev.spool.api.GroupSpec;
+import dev.spool.api.Health;
+import dev.spool.api.MessageQuery;
+import dev.spool.api.MessageView;
+import dev.spool.api.NackRequest;
+import dev.spool.api.Names;
+import dev.spool.api.NewMessage;
+import dev.spool.api.Outcomes;
+import dev.spool.api.PopRequest;
+import dev.spool.api.QueueConfig;
+import dev.spool.api.QueueInfo;
+import dev.spool.api.RedriveRequest;
+import dev.spool.api.SpoolException;
+import dev.spool.api.TxOp;
+import dev.spool.api.TxResult;
+import dev.spool.api.Validation;
+
+/**
+ * The PostgreSQL backend: any number of stateless Spool servers sharing one database.
+ *
+ * <p>Every operation is one call of a SQL function (see the {@code migration} resources) on a
+ * pooled connection, run off the caller's thread; the database holds all state, so servers can be
+ * added, removed or killed at will. Pops lease with {@code FOR UPDATE SKIP LOCKED}; ended leases,
+ * delays and TTLs are applied lazily by the next operation on the group (no reaper); waiting pops
+ * are woken by {@code LISTEN/NOTIFY}. Times come from the database clock. When the database is
+ * unreachable, calls fail at once with {@link ErrorCode#UNAVAILABLE} and the broker reconnects by
+ * itself. See {@code docs/postgres.md}.
+ */
+public final class PostgresBroker implements Broker {
+    private static final long MAINTENANCE_MS = 2000;
+
+    private final BrokerSettings settings;
+    private final Db db;
+    private final Waiters waiters;
+    private final Listener listener;
+    private final Fusion fusion;
+    private final ScheduledFuture<?> maintenance;
+    private final AtomicLong maintenanceRuns = new AtomicLong();
+    private volatile boolean closed;
+
+    private PostgresBroker(PostgresConfig config, BrokerSettings settings, Db db) {
+        this.settings = settings;
+        this.db = db;
+        this.waiters = new Waiters(settings.limits().maxWaiters());
+        this.listener = new Listener(db, waiters);
+        this.fusion = new Fusion(db);
+        this.maintenance = waiters.schedule(this::maintain, MAINTENANCE_MS);
+    }
+
+    /**
+     * Connects, brings the schema to the current version (safe when several servers start at
+     * once) and starts listening for notifications.
+     *
+     * @throws SpoolException {@link ErrorCode#UNAVAILABLE} when the database cannot be reached
+     */
+    public static PostgresBroker open(PostgresConfig config, BrokerSettings settings) {
+        Db db = new Db(config, Codec.settingsGuc(settings));
+        try (Connection c = db.open()) {
+            Migrations.apply(c);
+        } catch (SQLException e) {
+            db.close();
+            throw PgErrors.isConnectionLoss(e) ? PgErrors.unreachable(e) : PgErrors.map(e);
+        }
+        return new PostgresBroker(config, settings, db);
+    }
+
+    @Override
+    public BrokerSettings settings() {
+        return settings;
+    }
+
+    private <T> CompletionStage<T> run(Runnable validate, Db.Work<T> work) {
+        try {
+            checkOpen();
+            validate.run();
+        } catch (SpoolException e) {
+            return CompletableFuture.failedFuture(e);
+        }
+        return db.call(work);
+    }
+
+    private void checkOpen() {
+        if (closed) {
+            throw new SpoolException(ErrorCode.UNAVAILABLE, "the broker is closed");
+        }
+    }
+
+    @Override
+    public CompletionStage<QueueInfo> putQueue(String queue, QueueConfig config) {
+        return run(() -> {
+            Names.checkQueue(queue, "queue");
+            config.validate();
+        }, c -> {
+            QueueOps.put(c, queue, config);
+            return QueueOps.get(c, queue);
+        });
+    }
+
+    @Override
+    public CompletionStage<QueueInfo> getQueue(String queue) {
+        return run(() -> Names.checkQueue(queue, "queue"), c -> QueueOps.get(c, queue));
+    }
+
+    @Override
+    public CompletionStage<List<QueueInfo>> listQueues() {
+        return run(() -> { }, QueueOps::list);
+    }
+
+    @Override
+    public CompletionStage<Void> deleteQueue(String queue) {
+        return run(() -> Names.checkQueue(queue, "queue"), c -> QueueOps.simple(c, "delete_queue", queue, null))
+                .thenApply(v -> {
+                    waiters.wakePops(queue);
+                    waiters.wakeTasks(queue);
+                    return null;
+                });
+    }
+
+    @Override
+    public CompletionStage<Long> purgeQueue(String queue) {
+        return run(() -> Names.checkQueue(queue, "queue"), c -> QueueOps.simple(c, "purge", queue, null));
+    }
+
+    @Override
+    public CompletionStage<long[]> push(String queue, List<NewMessage> messages) {
+        try {
+            checkOpen();
+            Names.checkQueue(queue, "queue");
+            Validation.messages(messages, settings.limits(), "messages");
+        } catch (SpoolException e) {
+            return CompletableFuture.failedFuture(e);
+        }
+        long start = System.nanoTime();
+        CompletableFuture<long[]> f = MessageOps.needsTx(messages)
+                ? db.tx(c -> MessageOps.push(db, c, queue, settings.autoCreateQueues(), messages))
+                : fusion.push(queue, settings.autoCreateQueues(), messages);
+        return f.thenApply(ids -> {
+            settings.instrumentation().onSync(System.nanoTime() - start, 0, 1);
+            waiters.wakePops(queue);
+            return ids;
+        });
+    }
+
+    @Override
+    public CompletionStage<List<Delivery>> pop(String queue, PopRequest request) {
+        try {
+            checkOpen();
+            Names.checkQueue(queue, "queue");
+            request.validate(settings.limits());
+        } catch (SpoolException e) {
+            return CompletableFuture.failedFuture(e);
+        }
+        boolean waits = request.waitMs() > 0;
+        return attempt(queue, request, settings.autoCreateQueues(), waits).thenCompose(a -> {
+            if (!a.messages().isEmpty() || !waits || closed) {
+                return CompletableFuture.completedFuture(a.messages());
+            }
+            return new WaitingPop(waiters, queue, request.waitMs(), () -> attempt(queue, request, false, true)).start();
+        });
+    }
+
+    private CompletableFuture<WaitingPop.Attempt> attempt(String queue, PopRequest r, boolean create, boolean due) {
+        CompletableFuture<List<Delivery>> popped = fusion.pop(queue, r.group(), create, r.max(), r.visibilityMs());
+        if (!due) {
+            return popped.thenApply(list -> new WaitingPop.Attempt(list, -1));
+        }
+        return popped.thenCompose(list -> list.isEmpty()
+                ? db.call(c -> new WaitingPop.Attempt(list, MessageOps.nextDueIn(c, queue, r.group())))
+                : CompletableFuture.completedFuture(new WaitingPop.Attempt(list, -1)));
+    }
+
+    @Override
+    public CompletionStage<Outcomes> ack(String queue, AckRequest request) {
+        try {
+            checkOpen();
+            Names.checkQueue(queue, "queue");
+            request.validate(settings.limits());
+        } catch (SpoolException e) {
+            return CompletableFuture.failedFuture(e);
+        }
+        CompletableFuture<Outcomes> f = request.result().isPresent()
+                ? db.call(c -> MessageOps.ack(c, queue, request.group(), request.receipts(), request.result()))
+                : fusion.ack(queue, request.group(), request.receipts());
+        return f.thenApply(o -> {
+            waiters.wakeTasks(queue);
+            waiters.wakePops(queue);
+            return o;
+        });
+    }
+
+    @Override
+    public CompletionStage<Outcomes> nack(String queue, NackRequest request) {
+        return run(() -> {
+            Names.checkQueue(queue, "queue");
+            request.validate(settings.limits());
+        }, c -> MessageOps.nack(c, queue, request.group(), request.receipts(), request.delayMs(), request.reason()))
+                .thenApply(o -> {
+                    waiters.wakePops(queue);
+                    waiters.wakeTasks(queue);
+                    return o;
+                });
+    }
+
+    @Override
+    public CompletionStage<Outcomes> extend(String queue, ExtendRequest request) {
+        return run(() -> {
+            Names.checkQueue(queue, "queue");
+            request.validate(settings.limits());
+        }, c -> MessageOps.extend(c, queue, request.group(), request.receipts(), request.visibilityMs()));
+    }
+
+    @Override
+    public CompletionStage<MessageView> getMessage(String queue, long id, MessageQuery query) {
+        return run(() -> {
+            Names.checkQueue(queue, "queue");
+            query.validate(settings.limits());
+        }, c -> ViewOps.get(db, c, queue, query.group(), id)).thenCompose(s -> {
+            if (s.view().state().isTerminal() || query.waitMs() == 0 || closed) {
+                return CompletableFuture.completedFuture(s.view());
+            }
+            return new WaitingTask(waiters, queue, s, query.waitMs(),
+                    () -> db.call(c -> ViewOps.get(db, c, queue, query.group(), id))).start();
+        });
+    }
+
+    @Override
+    public CompletionStage<List<MessageView>> browse(String queue, BrowseRequest request) {
+        return run(() -> {
+            Names.checkQueue(queue, "queue");
+            request.validate(settings.limits());
+        }, c -> ViewOps.browse(db, c, queue, request.group(), switch (request.state()) {
+            case READY -> 0;
+            case DELAYED -> 1;
+            case IN_FLIGHT -> 3;
+            default -> 5;
+        }, request.limit(), request.afterId()));
+    }
+
+    @Override
+    public CompletionStage<Long> redrive(String queue, RedriveRequest request) {
+        return run(() -> {
+            Names.checkQueue(queue, "queue");
+            request.validate(settings.limits());
+        }, c -> ViewOps.redrive(c, queue, request.group(), request.limit())).thenApply(n -> {
+            waiters.wakePops(queue);
+            return n;
+        });
+    }
+
+    @Override
+    public CompletionStage<GroupInfo> putGroup(String queue, String group, GroupSpec spec) {
+        return run(() -> checkNamedGroup(queue, group), c -> {
+            QueueOps.putGroup(c, queue, group, spec.start(), settings.limits().maxGroupsPerQueue());
+            return QueueOps.group(c, queue, group);
+        }).thenApply(g -> {
+            waiters.wakePops(queue);
+            return g;
+        });
+    }
+
+    private static void checkNamedGroup(String queue, String group) {
+        Names.checkQueue(queue, "queue");
+        Names.checkGroup(group, "group");
+        if (group.equals(DEFAULT_GROUP)) {
+            throw SpoolException.invalid("group", "the default group always exists and cannot be created or deleted");
+        }
+    }
+
+    @Override
+    public CompletionStage<GroupInfo> getGroup(String queue, String group) {
+        return run(() -> {
+            Names.checkQueue(queue, "queue");
+            Names.checkGroup(group, "group");
+        }, c -> QueueOps.group(c, queue, group));
+    }
+
+    @Override
+    public CompletionStage<List<GroupInfo>> listGroups(String queue) {
+        return run(() -> Names.checkQueue(queue, "queue"), c -> QueueOps.groups(c, queue));
+    }
+
+    @Override
+    public CompletionStage<Void> deleteGroup(String queue, String group) {
+        return run(() -> checkNamedGroup(queue, group), c -> QueueOps.simple(c, "delete_group", queue, group))
+                .thenApply(v -> null);
+    }
+
+    @Override
+    public CompletionStage<TxResult> transact(List<TxOp> ops) {
+        try {
+            checkOpen();
+            Transactions.validate(ops, settings.limits());
+        } catch (SpoolException e) {
+            return CompletableFuture.failedFuture(e);
+        }
+        return db.tx(c -> Transactions.apply(db, c, ops, settings.autoCreateQueues())).thenApply(r -> {
+            for (TxOp op : ops) {
+                waiters.wakePops(op.queue());
+                waiters.wakeTasks(op.queue());
+            }
+            return r;
+        });
+    }
+
+    @Override
+    public CompletionStage<Health> health() {
+        if (closed) {
+            return CompletableFuture.completedFuture(new Health(false, "closed"));
+        }
+        return db.call(c -> {
+            try (PreparedStatement ps = c.prepareStatement(Sql.get("ping")); ResultSet rs = ps.executeQuery()) {
+                rs.next();
+                return new Health(true, "postgresql reachable, schema v" + Migrations.currentVersion(c)
+                        + (listener.isConnected() ? ", listening" : ", LISTEN reconnecting"));
+            }
+        }).exceptionally(e -> new Health(false, "database unreachable: " + rootMessage(e)));
+    }
+
+    private static String rootMessage(Throwable e) {
+        Throwable t = e;
+        while (t.getCause() != null && !(t instanceof SpoolException)) {
+            t = t.getCause();
+        }
+        return t.getMessage();
+    }
+
+    private void maintain() {
+        if (closed) {
+            return;
+        }
+        boolean orphans = maintenanceRuns.incrementAndGet() % 30 == 0;
+        db.tx(c -> {
+            try (PreparedStatement lock = c.prepareStatement(Sql.get("try_maintenance_lock"));
+                    ResultSet rs = lock.executeQuery()) {
+                rs.next();
+                if (!rs.getBoolean(1)) {
+                    return 0L;
+                }
+            }
+            try (PreparedStatement gc = c.prepareStatement(Sql.get("gc"))) {
+                gc.setInt(1, 10_000);
+                gc.setBoolean(2, orphans);
+                try (ResultSet rs = gc.executeQuery()) {
+                    rs.next();
+                    return rs.getLong(1);
+                }
+            }
+        }).whenComplete((n, e) -> {
+            if (!closed) {
+                waiters.schedule(this::maintain, MAINTENANCE_MS);
+            }
+        });
+    }
+
+    /** Waiting pops and task views of this server (for tests). */
+    int waiting() {
+        return waiters.size();
+    }
+
+    @Override
+    public void close() {
+        if (closed) {
+            return;
+        }
+        closed = true;
+        maintenance.cancel(false);
+        waiters.close();
+        listener.close();
+        fusion.close();
+        db.close();
+    }
+}

@@ -1,0 +1,77 @@
+package dev.spool.postgres;
+
+import java.io.IOException;
+import java.sql.Connection;
+import java.sql.SQLException;
+import java.util.ArrayList;
+import java.util.List;
+
+import dev.spool.api.BrokerLimits;
+import dev.spool.api.ErrorCode;
+import dev.spool.api.Names;
+import dev.spool.api.Outcomes;
+import dev.spool.api.SpoolException;
+import dev.spool.api.TxOp;
+import dev.spool.api.TxResult;
+import dev.spool.api.Validation;
+
+/**
+ * Transactions: the operations run in order in one database transaction with the same functions as
+ * the single calls; the first failing one aborts it (rollback) and is named by the exception's
+ * {@code opIndex}. A receipt that is not current fails with {@link ErrorCode#STALE_RECEIPT}.
+ */
+final class Transactions {
+    private Transactions() {
+    }
+
+    static void validate(List<TxOp> ops, BrokerLimits limits) {
+        Validation.range("ops", ops.size(), 1, limits.maxTxOps());
+        for (int i = 0; i < ops.size(); i++) {
+            try {
+                TxOp op = ops.get(i);
+                Names.checkQueue(op.queue(), "queue");
+                switch (op) {
+                    case TxOp.Push p -> Validation.messages(p.messages(), limits, "messages");
+                    case TxOp.Ack a -> a.request().validate(limits);
+                    case TxOp.Nack n -> n.request().validate(limits);
+                    case TxOp.Extend e -> e.request().validate(limits);
+                }
+            } catch (SpoolException e) {
+                throw e.atOp(i);
+            }
+        }
+    }
+
+    static TxResult apply(Db db, Connection c, List<TxOp> ops, boolean create) throws SQLException, IOException {
+        List<long[]> pushed = new ArrayList<>(ops.size());
+        for (int i = 0; i < ops.size(); i++) {
+            TxOp op = ops.get(i);
+            Outcomes o = null;
+            try {
+                switch (op) {
+                    case TxOp.Push p -> pushed.add(MessageOps.push(db, c, p.queue(), create, p.messages()));
+                    case TxOp.Ack a -> o = MessageOps.ack(c, a.queue(), a.request().group(), a.request().receipts(),
+                            a.request().result());
+                    case TxOp.Nack n -> o = MessageOps.nack(c, n.queue(), n.request().group(),
+                            n.request().receipts(), n.request().delayMs(), n.request().reason());
+                    case TxOp.Extend e -> o = MessageOps.extend(c, e.queue(), e.request().group(),
+                            e.request().receipts(), e.request().visibilityMs());
+                }
+            } catch (SQLException e) {
+                if (PgErrors.isConnectionLoss(e) || PgErrors.isRetryable(e)) {
+                    throw e;
+                }
+                throw PgErrors.map(e).atOp(i);
+            }
+            if (o != null) {
+                pushed.add(new long[0]);
+                int bad = o.firstFailure();
+                if (bad >= 0) {
+                    throw SpoolException.withField(ErrorCode.STALE_RECEIPT, "receipts[" + bad + "]",
+                            "receipt " + bad + " is " + o.get(bad).wire()).atOp(i);
+                }
+            }
+        }
+        return new TxResult(pushed);
+    }
+}

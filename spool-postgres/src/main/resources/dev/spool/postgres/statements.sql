@@ -1,0 +1,82 @@
+-- Statements the Java side prepares, by name. Each is one round trip; the work is in the functions
+-- of migration/V*.sql. Loaded by Sql.java.
+
+-- name: settings
+SELECT set_config('spool.settings', ?, false)
+
+-- name: ping
+SELECT spool_now()
+
+-- name: push
+SELECT ids, stored FROM spool_push(?, ?, ?::bytea[], ?::bigint[], ?::text[], ?::text[], ?::int[], ?::int[], ?::text[],
+                                   ?::int[], ?::text[], ?::bigint[], ?::bigint[], ?::bigint[], ?::text[])
+
+-- name: insert_chunk
+INSERT INTO spool_chunks (msg_id, seq, data) VALUES (?, ?, ?)
+
+-- name: read_chunk
+SELECT data FROM spool_chunks WHERE msg_id = ? AND seq = ?
+
+-- name: pop
+SELECT msg_id, attempts, enqueued_at, lease_end, priority, key, content_type, headers, traceparent, size, payload
+FROM spool_pop(?, ?, ?, ?, ?)
+
+-- name: next_due
+SELECT spool_next_due(?, ?), spool_now()
+
+-- name: ack
+SELECT spool_ack(?, ?, ?::bigint[], ?::int[], ?, ?)
+
+-- name: nack
+SELECT spool_nack(?, ?, ?::bigint[], ?::int[], ?, ?)
+
+-- name: extend
+SELECT spool_extend(?, ?, ?::bigint[], ?::int[], ?)
+
+-- name: get
+SELECT state, attempts, enqueued_at, avail_at, expires_at, last_error, result, result_type, has_body, priority,
+       key, content_type, headers, traceparent, size, payload, now_ms
+FROM spool_get(?, ?, ?)
+
+-- name: browse
+SELECT msg_id, state, attempts, enqueued_at, avail_at, last_error, priority, key, content_type, headers,
+       traceparent, size, payload, body_queue, body_id
+FROM spool_browse(?, ?, ?, ?, ?)
+
+-- name: redrive
+SELECT spool_redrive(?, ?, ?)
+
+-- name: put_queue
+SELECT spool_put_queue(?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
+
+-- name: get_queue
+SELECT name, vis_ms, max_attempts, dlq, bo_initial_ms, bo_max_ms, bo_mult, bo_jitter, retention_ms, ttl_ms,
+       max_bytes, dedup_ms, result_ttl_ms, created_at
+FROM spool_queues WHERE name = ?
+
+-- name: list_queues
+SELECT name, vis_ms, max_attempts, dlq, bo_initial_ms, bo_max_ms, bo_mult, bo_jitter, retention_ms, ttl_ms,
+       max_bytes, dedup_ms, result_ttl_ms, created_at
+FROM spool_queues ORDER BY name
+
+-- name: stats
+SELECT grp_name, start_kind, start_ms, created_at, ready, delayed, in_flight, dead, oldest_ready_age
+FROM spool_stats(?)
+
+-- name: delete_queue
+SELECT spool_delete_queue(?)
+
+-- name: purge
+SELECT spool_purge(?)
+
+-- name: put_group
+SELECT spool_put_group(?, ?, ?::smallint, ?, ?)
+
+-- name: delete_group
+SELECT spool_delete_group(?, ?)
+
+-- name: gc
+SELECT spool_gc(?, ?)
+
+-- name: try_maintenance_lock
+SELECT pg_try_advisory_xact_lock(7303042001)
