@@ -22,6 +22,9 @@ import dev.spool.api.SpoolException;
  * unread body would otherwise be taken for the next request.
  */
 final class Bodies {
+    /** Most bytes of a refused body read and dropped so the client sees the reply. */
+    static final long SWALLOW_BYTES = 4L << 20;
+
     private Bodies() {
     }
 
@@ -149,13 +152,48 @@ final class Bodies {
         HttpServerRequest req = rc.request();
         HttpServerResponse resp = rc.response();
         boolean http1 = req.version() != HttpVersion.HTTP_2;
-        boolean closeConn = http1 && (close || !req.isEnded());
+        boolean pending = !req.isEnded();
+        boolean closeConn = http1 && (close || pending);
         if (closeConn && !resp.headWritten()) {
             resp.putHeader("Connection", "close");
         }
         Future<Void> sent = Errors.send(resp, e);
-        if (closeConn) {
+        if (!closeConn) {
+            return;
+        }
+        if (pending && swallowable(req)) {
+            swallow(req);
+        } else {
             sent.onComplete(v -> req.connection().close());
         }
+    }
+
+    /** Whether the unread rest of the body is small enough to read and drop (declared, or unknown). */
+    private static boolean swallowable(HttpServerRequest req) {
+        long declared;
+        try {
+            declared = contentLength(req);
+        } catch (SpoolException e) {
+            return false;
+        }
+        return declared < 0 || declared - req.bytesRead() <= SWALLOW_BYTES;
+    }
+
+    /**
+     * Reads and drops the rest of a refused body (at most {@link #SWALLOW_BYTES}), then closes the
+     * connection. Most HTTP/1.1 clients read the reply only after sending their whole body; without
+     * this they would see a reset instead of the 413 or 400.
+     */
+    private static void swallow(HttpServerRequest req) {
+        long[] dropped = {0};
+        req.handler(chunk -> {
+            dropped[0] += chunk.length();
+            if (dropped[0] > SWALLOW_BYTES) {
+                req.connection().close();
+            }
+        });
+        req.exceptionHandler(x -> req.connection().close());
+        req.endHandler(v -> req.connection().close());
+        req.resume();
     }
 }

@@ -1,0 +1,372 @@
+package dev.spool.server;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import java.io.InputStream;
+import java.io.OutputStream;
+import java.net.Socket;
+import java.nio.charset.StandardCharsets;
+import java.util.ArrayList;
+import java.util.Iterator;
+import java.util.List;
+import java.util.Map;
+import java.util.concurrent.TimeUnit;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.node.ObjectNode;
+import org.junit.jupiter.api.AfterAll;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.Timeout;
+
+import dev.spool.api.BrokerLimits;
+
+/**
+ * Throws a corpus of malformed requests at every endpoint and checks that each gets a documented
+ * 4xx JSON error (never a 5xx, never a stack trace) and that nothing changed: the queue list with
+ * its stats, and the ids of every browsable message, are the same before and after.
+ */
+@Timeout(value = 300, unit = TimeUnit.SECONDS)
+class MalformedInputTest {
+    private static ApiClient api;
+    private static String receipt;
+
+    @BeforeAll
+    static void start() {
+        ServerConfig d = ServerConfig.ephemeralMemory();
+        ServerConfig config = d.withListener(d.listener().withMaxRequestBytes(64 * 1024))
+                .withLimits(new BrokerLimits(100, 10, 10, 10, 1000, 100, 10, 50));
+        api = ApiClient.start(config);
+        api.put("/v1/queues/victim", "{\"visibility_timeout_ms\":600000,\"max_message_bytes\":1000}");
+        api.put("/v1/queues/victim/groups/g1", "{\"start\":\"earliest\"}");
+        for (int i = 0; i < 3; i++) {
+            api.pushJson("victim", "{\"i\":" + i + "}");
+        }
+        receipt = api.pop("victim", 1).get(0).path("receipt").asText();
+    }
+
+    @AfterAll
+    static void stop() {
+        api.close();
+    }
+
+    record Case(String method, String path, String body, String... headers) {
+        @Override
+        public String toString() {
+            String b = body == null ? "" : body.length() > 80 ? body.substring(0, 80) + "..." : body;
+            return method + " " + (path.length() > 100 ? path.substring(0, 100) + "..." : path) + " " + b
+                    + " " + String.join(",", headers);
+        }
+    }
+
+    @Test
+    void shouldAnswer4xxAndChangeNothingForEveryMalformedRequest() {
+        String before = snapshot();
+        List<Case> corpus = corpus();
+        List<String> failures = new ArrayList<>();
+        for (Case c : corpus) {
+            ApiClient.Resp r = api.send(c.method, c.path, c.body == null ? null : c.body.getBytes(StandardCharsets.UTF_8),
+                    c.headers);
+            String problem = check(r);
+            if (problem != null) {
+                failures.add(c + " -> " + problem);
+            }
+        }
+        assertThat(failures).as("of %d cases", corpus.size()).isEmpty();
+        assertThat(snapshot()).isEqualTo(before);
+        assertThat(corpus.size()).isGreaterThan(300);
+    }
+
+    private static String check(ApiClient.Resp r) {
+        if (r.status() < 400 || r.status() >= 500) {
+            return "status " + r;
+        }
+        if (r.text().contains("Exception") || r.text().contains("\tat ")) {
+            return "leaks internals: " + r;
+        }
+        JsonNode err = r.json().path("error");
+        if (err.path("code").asText().isEmpty() || err.path("message").asText().isEmpty()) {
+            return "no error document: " + r;
+        }
+        if (r.status() == 429 && r.header("Retry-After") == null) {
+            return "429 without Retry-After";
+        }
+        return null;
+    }
+
+    @Test
+    void shouldChangeNothingWhenUploadIsTruncated() throws Exception {
+        String before = snapshot();
+        truncated("POST /v1/queues/victim/messages HTTP/1.1\r\nHost: x\r\nContent-Type: application/json\r\n"
+                + "Content-Length: 1000\r\n\r\n{\"messages\":[{\"payload\":");
+        truncated("POST /v1/queues/victim/messages HTTP/1.1\r\nHost: x\r\nContent-Type: application/x-raw\r\n"
+                + "Content-Length: 900\r\n\r\nabcdefghij");
+        truncated("POST /v1/queues/newq/messages HTTP/1.1\r\nHost: x\r\nContent-Type: application/x-raw\r\n"
+                + "Transfer-Encoding: chunked\r\n\r\n10\r\n0123456789abcdef\r\n");
+        truncated("POST /v1/queues/victim/ack HTTP/1.1\r\nHost: x\r\nContent-Type: application/json\r\n"
+                + "Content-Length: 500\r\n\r\n{\"receipts\":[\"" + receipt + "\"");
+        assertThat(snapshot()).isEqualTo(before);
+        assertThat(api.get("/healthz").status()).isEqualTo(200);
+    }
+
+    private static void truncated(String head) throws Exception {
+        try (Socket s = new Socket("127.0.0.1", api.server.port())) {
+            OutputStream out = s.getOutputStream();
+            out.write(head.getBytes(StandardCharsets.UTF_8));
+            out.flush();
+        }
+    }
+
+    @Test
+    void shouldRefuseOversizedBodyBeforeReadingIt() throws Exception {
+        for (String ct : new String[] {"application/json", "application/x-raw"}) {
+            try (Socket s = new Socket("127.0.0.1", api.server.port())) {
+                s.setSoTimeout(10_000);
+                OutputStream out = s.getOutputStream();
+                out.write(("POST /v1/queues/victim/messages HTTP/1.1\r\nHost: x\r\nContent-Type: " + ct + "\r\n"
+                        + "Content-Length: 104857600\r\n\r\n").getBytes(StandardCharsets.US_ASCII));
+                out.flush();
+                InputStream in = s.getInputStream();
+                String reply = new String(in.readAllBytes(), StandardCharsets.UTF_8);
+                assertThat(reply).startsWith("HTTP/1.1 413");
+                assertThat(reply).contains("payload_too_large");
+            }
+        }
+    }
+
+    /** Queue list with stats (minus ages) and every browsable id of the victim. */
+    private static String snapshot() {
+        JsonNode queues = api.get("/v1/queues").json();
+        strip(queues);
+        StringBuilder sb = new StringBuilder(queues.toString());
+        for (String state : new String[] {"ready", "delayed", "in_flight", "dead"}) {
+            for (String group : new String[] {"default", "g1"}) {
+                JsonNode ms = api.get("/v1/queues/victim/messages?state=" + state + "&group=" + group).json();
+                sb.append('\n').append(state).append('/').append(group).append(':')
+                        .append(ms.path("messages").findValuesAsText("id"));
+            }
+        }
+        return sb.toString();
+    }
+
+    private static void strip(JsonNode n) {
+        if (n instanceof ObjectNode o) {
+            o.remove("oldest_ready_age_ms");
+        }
+        for (Iterator<JsonNode> it = n.elements(); it.hasNext();) {
+            strip(it.next());
+        }
+    }
+
+    private static final String[] BROKEN_JSON = {"{", "[]", "null", "123", "\"s\"", "{\"a\":}", "{}{}", "{\"a\":1,}",
+        "{'a':1}", "\u0000", "{\"a\":\"\\uZZZZ\"}", "[".repeat(5000), "{\"a\":" + "[".repeat(300) + "]".repeat(300) + "}",
+        "{\"a\":1e99999}", "{\"unknown_field\":1}"};
+    private static final String[] BAD_NUMBERS = {"\"1\"", "1.5", "true", "[]", "{}", "-1", "99999999999999999999999",
+        "-9223372036854775809", "1e400", "\"\""};
+    private static final String[] BAD_STRINGS = {"1", "true", "[]", "{}", "\"\\u0000\"", "\"" + "x".repeat(5000) + "\"",
+        "\"\"", "\"bad name\""};
+    private static final String[] BAD_BOOLS = {"1", "\"true\"", "[]", "{}", "\"\""};
+    private static final String[] BAD_MAPS = {"1", "\"h\"", "[]", "true", "{\"h\":1}", "{\"bad name\":\"v\"}",
+        "{\"h\":\"\\u0001\"}"};
+
+    private static String[] badValues(char type) {
+        return switch (type) {
+            case 'n' -> BAD_NUMBERS;
+            case 's' -> BAD_STRINGS;
+            case 'b' -> BAD_BOOLS;
+            default -> BAD_MAPS;
+        };
+    }
+    private static final String[] BAD_NAMES = {"a%20b", "x".repeat(129), "%C3%A9t%C3%A9", "q*", "%00", "a%2Fb"};
+
+    private static List<Case> corpus() {
+        List<Case> c = new ArrayList<>();
+        String q = "/v1/queues/victim";
+        // Fields by type: n = whole number, s = string, b = boolean.
+        Map<String, String[]> json = Map.of(
+                "PUT " + q, new String[] {"n:visibility_timeout_ms", "n:max_attempts", "n:retention_ms",
+                    "n:message_ttl_ms", "n:max_message_bytes", "n:dedup_window_ms", "n:result_ttl_ms",
+                    "s:dead_letter_queue", "b:encrypted"},
+                "POST " + q + "/pop", new String[] {"n:max", "n:visibility_ms", "n:wait_ms", "s:group"},
+                "POST " + q + "/purge", new String[] {"n:anything", "s:anything"},
+                "POST " + q + "/redrive", new String[] {"s:group", "n:limit"},
+                "PUT " + q + "/groups/g2", new String[] {"s:start", "n:start"});
+        for (Map.Entry<String, String[]> e : json.entrySet()) {
+            String[] mp = e.getKey().split(" ");
+            brokenJson(c, mp[0], mp[1]);
+            for (String typed : e.getValue()) {
+                String field = typed.substring(2);
+                for (String v : badValues(typed.charAt(0))) {
+                    if (!validFor(field, v)) {
+                        c.add(jsonCase(mp[0], mp[1], "{\"" + field + "\":" + v + "}"));
+                    }
+                }
+            }
+            wrongContentType(c, mp[0], mp[1]);
+        }
+        pushCases(c, q + "/messages");
+        receiptCases(c, q);
+        readCases(c, q);
+        txCases(c);
+        for (String name : BAD_NAMES) {
+            c.add(jsonCase("PUT", "/v1/queues/" + name, "{}"));
+            c.add(jsonCase("POST", "/v1/queues/" + name + "/messages", "{\"messages\":[{\"payload\":1}]}"));
+            c.add(jsonCase("POST", "/v1/queues/" + name + "/pop", "{}"));
+            c.add(new Case("GET", "/v1/queues/" + name, null));
+            c.add(new Case("DELETE", "/v1/queues/" + name, null));
+            c.add(jsonCase("PUT", q + "/groups/" + name, "{}"));
+            c.add(new Case("DELETE", q + "/groups/" + name, null));
+        }
+        c.add(new Case("DELETE", "/v1/queues/nosuch", null));
+        c.add(new Case("POST", "/v1/queues/nosuch/purge", null));
+        c.add(new Case("DELETE", q + "/groups/nosuch", null));
+        c.add(new Case("DELETE", q + "/groups/default", null));
+        c.add(jsonCase("PUT", q + "/groups/default", "{}"));
+        c.add(jsonCase("PUT", q + "/groups/g1", "{\"start\":\"latest\"}"));
+        c.add(new Case("GET", "/v1/nothing", null));
+        c.add(new Case("PATCH", q, null));
+        c.add(new Case("POST", "/v1/queues", "{}", "Content-Type", "application/json"));
+        c.add(new Case("GET", "/v1/stream", null));
+        c.add(new Case("GET", "/healthz?x=1", null));
+        return c;
+    }
+
+    /** Values that are legitimately valid for a field, which the corpus must leave out. */
+    private static boolean validFor(String field, String v) {
+        return switch (field) {
+            case "start" -> v.equals("\"1\"") || v.equals("1");
+            default -> false;
+        };
+    }
+
+    private static void brokenJson(List<Case> c, String method, String path) {
+        for (String b : BROKEN_JSON) {
+            c.add(jsonCase(method, path, b));
+        }
+        c.add(jsonCase(method, path, "{\"x\":\"" + "y".repeat(70 * 1024) + "\"}"));
+    }
+
+    private static void wrongContentType(List<Case> c, String method, String path) {
+        c.add(new Case(method, path, "{}", "Content-Type", "text/plain"));
+        c.add(new Case(method, path, "a=1", "Content-Type", "application/x-www-form-urlencoded"));
+    }
+
+    private static void pushCases(List<Case> c, String path) {
+        brokenJson(c, "POST", path);
+        c.add(jsonCase("POST", path, "{}"));
+        c.add(jsonCase("POST", path, "{\"messages\":[]}"));
+        c.add(jsonCase("POST", path, "{\"messages\":{}}"));
+        c.add(jsonCase("POST", path, "{\"messages\":[1]}"));
+        c.add(jsonCase("POST", path, "{\"messages\":[{}]}"));
+        c.add(jsonCase("POST", path, "{\"messages\":[{\"payload\":1,\"payload_base64\":\"AA==\"}]}"));
+        c.add(jsonCase("POST", path, "{\"messages\":[" + "{\"payload\":1},".repeat(10) + "{\"payload\":1}]}"));
+        c.add(jsonCase("POST", path, "{\"messages\":[{\"payload\":\"" + "x".repeat(2000) + "\"}]}"));
+        c.add(jsonCase("POST", path, "{\"messages\":[{\"payload\":1},{\"payload\":1,\"priority\":10}]}"));
+        for (String typed : new String[] {"n:priority", "n:delay_ms", "n:ttl_ms", "n:not_before", "s:key",
+            "s:dedup_id", "s:traceparent", "s:content_type", "m:headers", "s:payload_base64"}) {
+            String field = typed.substring(2);
+            for (String v : badValues(typed.charAt(0))) {
+                if (!acceptable(field, v)) {
+                    c.add(jsonCase("POST", path, "{\"messages\":[{\"payload\":1,\"" + field + "\":" + v + "}]}"));
+                }
+            }
+        }
+        c.add(jsonCase("POST", path, "{\"messages\":[{\"payload\":1,\"headers\":{\"bad name\":\"v\"}}]}"));
+        c.add(jsonCase("POST", path, "{\"messages\":[{\"payload\":1,\"headers\":{\"h\":1}}]}"));
+        c.add(jsonCase("POST", path, "{\"messages\":[{\"payload\":1,\"content_type\":\"text/plain\"}]}"));
+        c.add(jsonCase("POST", path, "{\"messages\":[{\"payload_base64\":\"ew==\",\"content_type\":\"application/json\"}]}"));
+        c.add(jsonCase("POST", path, "{\"messages\":[{\"payload_base64\":\"!!\"}]}"));
+        String[][] raw = {{"Spool-Priority", "x"}, {"Spool-Priority", "10"}, {"Spool-Delay-Ms", "-1"},
+            {"Spool-Ttl-Ms", "1e400"}, {"Spool-Not-Before", "yesterday"}, {"Spool-Key", "k".repeat(300)},
+            {"traceparent", "00-bad"}, {"Spool-Dedup-Id", "d".repeat(300)}, {"Content-Length", "abc"}};
+        for (String[] h : raw) {
+            if (h[0].equals("Content-Length")) {
+                continue;
+            }
+            c.add(new Case("POST", path, "raw", "Content-Type", "application/x-raw", h[0], h[1]));
+        }
+        c.add(new Case("POST", path, "x".repeat(1001), "Content-Type", "application/x-raw"));
+    }
+
+    /** Values that are legitimately valid for a message field, which the corpus must leave out. */
+    private static boolean acceptable(String field, String v) {
+        return switch (field) {
+            case "content_type", "key", "dedup_id" -> v.equals("\"bad name\"");
+            default -> false;
+        };
+    }
+
+    private static void receiptCases(List<Case> c, String q) {
+        for (String op : new String[] {"ack", "nack", "extend"}) {
+            String path = q + "/" + op;
+            brokenJson(c, "POST", path);
+            wrongContentType(c, "POST", path);
+            c.add(jsonCase("POST", path, "{}"));
+            c.add(jsonCase("POST", path, "{\"receipts\":[]}"));
+            c.add(jsonCase("POST", path, "{\"receipts\":\"" + receipt + "\"}"));
+            c.add(jsonCase("POST", path, "{\"receipts\":[1]}"));
+            c.add(jsonCase("POST", path, "{\"receipts\":[\"nope\"]}"));
+            c.add(jsonCase("POST", path, "{\"receipts\":[\"0123456789abcdeg.1\"]}"));
+            c.add(jsonCase("POST", path, "{\"receipts\":[\"0123456789abcdef.99999999999\"]}"));
+            c.add(jsonCase("POST", path, "{\"receipts\":[" + ("\"" + receipt + "\",").repeat(10) + "\"" + receipt + "\"]}"));
+            c.add(jsonCase("POST", path, "{\"receipts\":[\"" + receipt + "\"],\"group\":\"nosuch\"}"));
+            c.add(jsonCase("POST", path, "{\"receipts\":[\"" + receipt + "\"],\"group\":\"bad name\"}"));
+            c.add(jsonCase("POST", path, "{\"receipts\":[\"" + receipt + "\"],\"visibility\":5}"));
+        }
+        String ok = "{\"receipts\":[\"" + receipt + "\"],";
+        c.add(jsonCase("POST", q + "/ack", ok + "\"result\":1,\"result_base64\":\"AA==\"}"));
+        c.add(jsonCase("POST", q + "/ack", ok + "\"result_base64\":\"***\"}"));
+        c.add(jsonCase("POST", q + "/ack", ok + "\"result_base64\":\"ew==\",\"result_content_type\":\"application/json\"}"));
+        c.add(jsonCase("POST", q + "/ack", ok + "\"delay_ms\":5}"));
+        c.add(jsonCase("POST", q + "/nack", ok + "\"delay_ms\":-5}"));
+        c.add(jsonCase("POST", q + "/nack", ok + "\"reason\":\"" + "r".repeat(5000) + "\"}"));
+        c.add(jsonCase("POST", q + "/nack", ok + "\"result\":1}"));
+        c.add(jsonCase("POST", q + "/extend", ok + "\"visibility_ms\":999999999999}"));
+        c.add(jsonCase("POST", q + "/extend", ok + "\"visibility_ms\":\"10\"}"));
+    }
+
+    private static void readCases(List<Case> c, String q) {
+        for (String id : new String[] {"xyz", "-1", "0123456789abcdef0", "0123456789abcdeg", "%20"}) {
+            c.add(new Case("GET", q + "/messages/" + id, null));
+        }
+        String m = q + "/messages/0000000000000001";
+        for (String p : new String[] {"wait_ms=-1", "wait_ms=abc", "wait_ms=1e400", "wait_ms=99999999999",
+            "group=bad%20name", "group=nosuch", "other=1", "wait_ms=1&wait_ms=2"}) {
+            c.add(new Case("GET", m + "?" + p, null));
+        }
+        for (String p : new String[] {"state=acked", "state=foo", "limit=0", "limit=-1", "limit=100000", "limit=x",
+            "after=zz", "group=nosuch", "group=%00", "foo=bar", "state=ready&state=dead"}) {
+            c.add(new Case("GET", q + "/messages?" + p, null));
+        }
+        for (String p : new String[] {"x=1"}) {
+            c.add(new Case("GET", q + "?" + p, null));
+            c.add(new Case("GET", "/v1/queues?" + p, null));
+            c.add(new Case("GET", q + "/groups?" + p, null));
+        }
+        c.add(new Case("GET", "/v1/queues/nosuch/groups", null));
+        c.add(new Case("GET", q + "/groups/nosuch", null));
+    }
+
+    private static void txCases(List<Case> c) {
+        brokenJson(c, "POST", "/v1/tx");
+        wrongContentType(c, "POST", "/v1/tx");
+        String[] ops = {"{}", "{\"ops\":[]}", "{\"ops\":{}}", "{\"ops\":[1]}", "{\"ops\":[{}]}",
+            "{\"ops\":[{\"op\":\"push\"}]}", "{\"ops\":[{\"op\":\"fly\",\"queue\":\"victim\"}]}",
+            "{\"ops\":[{\"op\":\"push\",\"queue\":\"victim\"}]}",
+            "{\"ops\":[{\"op\":\"push\",\"queue\":\"bad name\",\"messages\":[{\"payload\":1}]}]}",
+            "{\"ops\":[{\"op\":\"push\",\"queue\":\"victim\",\"messages\":[{\"payload\":1}]},"
+                + "{\"op\":\"ack\",\"queue\":\"victim\",\"receipts\":[\"0000000000000001.1\"]}]}",
+            "{\"ops\":[{\"op\":\"push\",\"queue\":\"victim\",\"messages\":[{\"payload\":1}]},"
+                + "{\"op\":\"ack\",\"queue\":\"nosuch\",\"receipts\":[\"" + receipt + "\"]}]}",
+            "{\"ops\":[{\"op\":\"ack\",\"queue\":\"victim\",\"receipts\":[\"" + receipt + "\"],\"extra\":1}]}",
+            "{\"ops\":[" + "{\"op\":\"push\",\"queue\":\"victim\",\"messages\":[{\"payload\":1}]},".repeat(10)
+                + "{\"op\":\"push\",\"queue\":\"victim\",\"messages\":[{\"payload\":1}]}]}"};
+        for (String o : ops) {
+            c.add(jsonCase("POST", "/v1/tx", o));
+        }
+    }
+
+    private static Case jsonCase(String method, String path, String body) {
+        return new Case(method, path, body, "Content-Type", "application/json");
+    }
+}

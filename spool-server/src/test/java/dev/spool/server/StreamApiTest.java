@@ -1,0 +1,163 @@
+package dev.spool.server;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import java.net.URI;
+import java.net.http.HttpClient;
+import java.net.http.WebSocket;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.concurrent.BlockingQueue;
+import java.util.concurrent.CompletionStage;
+import java.util.concurrent.LinkedBlockingQueue;
+import java.util.concurrent.TimeUnit;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import org.awaitility.Awaitility;
+import org.junit.jupiter.api.AfterAll;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.Timeout;
+
+/** The {@code /v1/stream} WebSocket: push, credit-based subscribe, batched acks, errors. */
+@Timeout(value = 60, unit = TimeUnit.SECONDS)
+class StreamApiTest {
+    private static ApiClient api;
+
+    @BeforeAll
+    static void start() {
+        api = ApiClient.start();
+    }
+
+    @AfterAll
+    static void stop() {
+        api.close();
+    }
+
+    /** A test WebSocket collecting the frames it receives. */
+    static final class Socket implements WebSocket.Listener, AutoCloseable {
+        final BlockingQueue<JsonNode> frames = new LinkedBlockingQueue<>();
+        private final StringBuilder partial = new StringBuilder();
+        final WebSocket ws;
+
+        Socket(String base) throws Exception {
+            ws = HttpClient.newHttpClient().newWebSocketBuilder()
+                    .buildAsync(URI.create(base.replace("http://", "ws://") + "/v1/stream"), this)
+                    .get(10, TimeUnit.SECONDS);
+        }
+
+        @Override
+        public CompletionStage<?> onText(WebSocket webSocket, CharSequence data, boolean last) {
+            partial.append(data);
+            if (last) {
+                try {
+                    frames.add(ApiClient.JSON.readTree(partial.toString()));
+                } catch (Exception e) {
+                    throw new IllegalStateException(e);
+                }
+                partial.setLength(0);
+            }
+            webSocket.request(1);
+            return null;
+        }
+
+        void send(String frame) throws Exception {
+            ws.sendText(frame, true).get(10, TimeUnit.SECONDS);
+        }
+
+        JsonNode next() throws InterruptedException {
+            JsonNode f = frames.poll(10, TimeUnit.SECONDS);
+            assertThat(f).as("a frame within 10 s").isNotNull();
+            return f;
+        }
+
+        /** Collects message frames of a subscription until {@code n} messages arrived. */
+        List<JsonNode> messages(int n) throws InterruptedException {
+            List<JsonNode> out = new ArrayList<>();
+            while (out.size() < n) {
+                JsonNode f = next();
+                assertThat(f.path("op").asText()).as(f.toString()).isEqualTo("messages");
+                f.path("messages").forEach(out::add);
+            }
+            return out;
+        }
+
+        @Override
+        public void close() {
+            ws.sendClose(WebSocket.NORMAL_CLOSURE, "bye");
+        }
+    }
+
+    @Test
+    void shouldPushAndEchoReqId() throws Exception {
+        try (Socket s = new Socket(api.base)) {
+            s.send("{\"op\":\"push\",\"req\":\"a-1\",\"queue\":\"ws-push\",\"messages\":[{\"payload\":1},{\"payload\":2}]}");
+            JsonNode reply = s.next();
+            assertThat(reply.path("op").asText()).isEqualTo("ok");
+            assertThat(reply.path("req").asText()).isEqualTo("a-1");
+            assertThat(reply.path("ids")).hasSize(2);
+            s.send("{\"req\":7,\"op\":\"push\",\"queue\":\"ws-push\",\"messages\":[{\"payload\":3}]}");
+            assertThat(s.next().path("req").asLong()).isEqualTo(7);
+        }
+        assertThat(api.get("/v1/queues/ws-push").json().path("stats").path("ready").asLong()).isEqualTo(3);
+    }
+
+    @Test
+    void shouldSendNoMoreThanCreditUntilMoreIsGranted() throws Exception {
+        api.put("/v1/queues/ws-credit", "{}");
+        try (Socket s = new Socket(api.base)) {
+            s.send("{\"op\":\"subscribe\",\"req\":1,\"sub\":\"main\",\"queue\":\"ws-credit\",\"credit\":2}");
+            JsonNode ok = s.next();
+            assertThat(ok.path("sub").asText()).as(ok.toString()).isEqualTo("main");
+            for (int i = 0; i < 5; i++) {
+                api.pushJson("ws-credit", Integer.toString(i));
+            }
+            List<JsonNode> first = s.messages(2);
+            assertThat(first).extracting(m -> m.path("payload").asInt()).containsExactly(0, 1);
+            Awaitility.await().atMost(10, TimeUnit.SECONDS).until(() ->
+                    api.get("/v1/queues/ws-credit").json().path("stats").path("in_flight").asLong() == 2);
+            assertThat(api.get("/v1/queues/ws-credit").json().path("stats").path("ready").asLong()).isEqualTo(3);
+            s.send("{\"op\":\"ack\",\"req\":2,\"queue\":\"ws-credit\",\"receipts\":[\""
+                    + first.get(0).path("receipt").asText() + "\",\"" + first.get(1).path("receipt").asText() + "\"]}");
+            JsonNode acked = s.next();
+            assertThat(acked.path("results").findValuesAsText("status")).containsExactly("ok", "ok");
+            s.send("{\"op\":\"credit\",\"sub\":\"main\",\"credit\":3}");
+            List<JsonNode> rest = s.messages(3);
+            assertThat(rest).extracting(m -> m.path("payload").asInt()).containsExactly(2, 3, 4);
+        }
+    }
+
+    @Test
+    void shouldWakeSubscriptionWhenMessageIsPushed() throws Exception {
+        try (Socket s = new Socket(api.base)) {
+            s.send("{\"op\":\"subscribe\",\"req\":1,\"queue\":\"ws-wake\",\"credit\":10}");
+            String sub = s.next().path("sub").asText();
+            assertThat(sub).isNotEmpty();
+            api.pushJson("ws-wake", "\"now\"");
+            JsonNode f = s.next();
+            assertThat(f.path("sub").asText()).isEqualTo(sub);
+            assertThat(f.path("messages").get(0).path("payload").asText()).isEqualTo("now");
+        }
+    }
+
+    @Test
+    void shouldAnswerErrorFramesForBadInput() throws Exception {
+        try (Socket s = new Socket(api.base)) {
+            s.send("{not json");
+            JsonNode e1 = s.next();
+            assertThat(e1.path("op").asText()).isEqualTo("error");
+            assertThat(e1.path("error").path("code").asText()).isEqualTo("bad_request");
+            s.send("{\"op\":\"fly\",\"req\":3}");
+            JsonNode e2 = s.next();
+            assertThat(e2.path("req").asInt()).isEqualTo(3);
+            assertThat(e2.path("error").path("field").asText()).isEqualTo("op");
+            s.send("{\"op\":\"push\",\"req\":4,\"queue\":\"ws-bad\",\"messages\":[{\"payload\":1,\"priority\":99}]}");
+            assertThat(s.next().path("error").path("field").asText()).isEqualTo("messages[0].priority");
+            s.send("{\"op\":\"credit\",\"req\":5,\"sub\":\"nope\",\"credit\":1}");
+            assertThat(s.next().path("error").path("code").asText()).isEqualTo("not_found");
+            s.send("{\"op\":\"push\",\"req\":6,\"queue\":\"ws-ok\",\"messages\":[{\"payload\":1}]}");
+            assertThat(s.next().path("op").asText()).isEqualTo("ok");
+        }
+        assertThat(api.get("/v1/queues/ws-bad").status()).isEqualTo(404);
+    }
+}
