@@ -75,6 +75,11 @@ final class ServerState {
         }
     }
 
+    /** Requests in flight. */
+    int inFlightCount() {
+        return inFlight.get();
+    }
+
     /** Requests in flight that wait in a long poll. */
     int waitingCount() {
         return waiting.get();

@@ -94,6 +94,11 @@ public final class SpoolServer implements AutoCloseable {
         return api.broker;
     }
 
+    /** Requests in flight (for tests and diagnostics). */
+    int inFlightRequests() {
+        return api.state.inFlightCount();
+    }
+
     /** Requests in flight that wait in a long poll (for tests and diagnostics). */
     int waitingRequests() {
         return api.state.waitingCount();

@@ -1,0 +1,112 @@
+package dev.spool.server;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import java.io.InputStream;
+import java.io.OutputStream;
+import java.net.Socket;
+import java.net.http.HttpRequest;
+import java.nio.charset.StandardCharsets;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.TimeUnit;
+
+import org.awaitility.Awaitility;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.Timeout;
+
+import dev.spool.api.BrokerLimits;
+
+/** Bounds past which the server answers 413 or 429 instead of slowing down. */
+@Timeout(value = 60, unit = TimeUnit.SECONDS)
+class LimitsTest {
+
+    @Test
+    void shouldAnswer429WithRetryAfterWhenConnectionsAreExhausted() throws Exception {
+        ServerConfig d = ServerConfig.ephemeralMemory();
+        try (ApiClient api = ApiClient.start(d.withListener(d.listener().withMaxConnections(2)));
+                Socket s1 = new Socket("127.0.0.1", api.server.port());
+                Socket s2 = new Socket("127.0.0.1", api.server.port())) {
+            assertThat(exchange(s1, "GET /healthz HTTP/1.1\r\nHost: x\r\n\r\n")).startsWith("HTTP/1.1 200");
+            assertThat(exchange(s2, "GET /healthz HTTP/1.1\r\nHost: x\r\n\r\n")).startsWith("HTTP/1.1 200");
+            try (Socket s3 = new Socket("127.0.0.1", api.server.port())) {
+                String reply = exchange(s3, "GET /healthz HTTP/1.1\r\nHost: x\r\n\r\n");
+                assertThat(reply).startsWith("HTTP/1.1 429");
+                assertThat(reply).containsIgnoringCase("retry-after: 1");
+                assertThat(reply).contains("too_many_requests");
+            }
+            s1.close();
+            Awaitility.await().atMost(10, TimeUnit.SECONDS).until(() -> {
+                try (Socket s4 = new Socket("127.0.0.1", api.server.port())) {
+                    return exchange(s4, "GET /healthz HTTP/1.1\r\nHost: x\r\n\r\n").startsWith("HTTP/1.1 200");
+                }
+            });
+        }
+    }
+
+    /** Writes a request and reads the status line and headers (and what body came with them). */
+    private static String exchange(Socket s, String request) throws Exception {
+        s.setSoTimeout(10_000);
+        OutputStream out = s.getOutputStream();
+        out.write(request.getBytes(StandardCharsets.US_ASCII));
+        out.flush();
+        InputStream in = s.getInputStream();
+        byte[] buf = new byte[8192];
+        int n = in.read(buf);
+        return n < 0 ? "" : new String(buf, 0, n, StandardCharsets.UTF_8);
+    }
+
+    @Test
+    void shouldAnswer429WhenWaitersAreExhausted() throws Exception {
+        ServerConfig config = ServerConfig.ephemeralMemory().withLimits(new BrokerLimits(100, 10, 100, 100, 30_000, 1,
+                100, 100));
+        try (ApiClient api = ApiClient.start(config)) {
+            api.put("/v1/queues/w", "{}");
+            CompletableFuture<ApiClient.Resp> first = api.sendAsync(api.request("/v1/queues/w/pop")
+                    .header("Content-Type", "application/json")
+                    .POST(HttpRequest.BodyPublishers.ofString("{\"wait_ms\":20000}")).build());
+            Awaitility.await().atMost(10, TimeUnit.SECONDS).until(() -> api.server.waitingRequests() == 1);
+            ApiClient.Resp second = api.post("/v1/queues/w/pop", "{\"wait_ms\":20000}");
+            assertThat(second.status()).as(second.toString()).isEqualTo(429);
+            assertThat(second.errorCode()).isEqualTo("too_many_requests");
+            assertThat(second.header("Retry-After")).isNotNull();
+            api.pushJson("w", "1");
+            assertThat(first.get(10, TimeUnit.SECONDS).json().path("messages")).hasSize(1);
+        }
+    }
+
+    @Test
+    void shouldCutChunkedRawBodyAtTheQueueLimit() throws Exception {
+        try (ApiClient api = ApiClient.start()) {
+            api.put("/v1/queues/small", "{\"max_message_bytes\":1000}");
+            try (Socket s = new Socket("127.0.0.1", api.server.port())) {
+                s.setSoTimeout(10_000);
+                OutputStream out = s.getOutputStream();
+                out.write(("POST /v1/queues/small/messages HTTP/1.1\r\nHost: x\r\nContent-Type: text/plain\r\n"
+                        + "Transfer-Encoding: chunked\r\n\r\n").getBytes(StandardCharsets.US_ASCII));
+                String chunk = "200\r\n" + "x".repeat(512) + "\r\n";
+                for (int i = 0; i < 3; i++) {
+                    out.write(chunk.getBytes(StandardCharsets.US_ASCII));
+                }
+                out.flush();
+                String reply = new String(s.getInputStream().readNBytes(12), StandardCharsets.US_ASCII);
+                assertThat(reply).isEqualTo("HTTP/1.1 413");
+            }
+            assertThat(api.get("/v1/queues/small").json().path("stats").path("ready").asLong()).isZero();
+            ApiClient.Resp ok = api.send("POST", "/v1/queues/small/messages", "x".repeat(1000).getBytes(
+                    StandardCharsets.US_ASCII), "Content-Type", "text/plain");
+            assertThat(ok.status()).isEqualTo(200);
+        }
+    }
+
+    @Test
+    void shouldRefuseJsonBodyOverMaxRequestBytes() {
+        ServerConfig d = ServerConfig.ephemeralMemory();
+        try (ApiClient api = ApiClient.start(d.withListener(d.listener().withMaxRequestBytes(4096)))) {
+            ApiClient.Resp r = api.post("/v1/queues/big/messages", "{\"messages\":[{\"payload\":\""
+                    + "x".repeat(5000) + "\"}]}");
+            assertThat(r.status()).isEqualTo(413);
+            assertThat(r.errorCode()).isEqualTo("payload_too_large");
+            assertThat(api.get("/v1/queues/big").status()).isEqualTo(404);
+        }
+    }
+}
