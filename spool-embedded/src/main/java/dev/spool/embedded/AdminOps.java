@@ -250,7 +250,8 @@ final class AdminOps {
         int target = g.isDefault() ? 0 : g.gid;
         engine.wal.pushBegin(q, target, now);
         for (MessageBody body : bodies) {
-            Msg m = sm.addMessage(q, sm.ids.next(now), body, now, now + q.config.messageTtlMs(), target, null, now);
+            Msg m = sm.addMessage(q, sm.ids.next(now), (byte) body.priority(), body.key().orElse(null), body, now,
+                    now + q.config.messageTtlMs(), target, null, now);
             engine.wal.pushEntry(m, now, null, 0);
         }
         engine.wal.pushEnd();

@@ -81,7 +81,9 @@ final class MessageOps {
             long id = sm.ids.next(now);
             long readyAt = Math.max(now + nm.delayMs(), nm.notBeforeMs());
             long ttl = nm.ttlMs() > 0 ? nm.ttlMs() : cfg.messageTtlMs();
-            Msg m = sm.addMessage(q, id, nm.body(), readyAt, now + ttl, -1, null, now);
+            MessageBody body = nm.body();
+            Msg m = sm.addMessage(q, id, (byte) body.priority(), body.key().orElse(null), body, readyAt, now + ttl, -1,
+                    null, now);
             long dedupUntil = 0;
             if (dedupId != null && cfg.dedupWindowMs() > 0) {
                 dedupUntil = now + cfg.dedupWindowMs();
@@ -294,7 +296,8 @@ final class MessageOps {
         sm.kill(e, reason, now);
         engine.wal.kill(e, reason, now);
         long id = sm.ids.next(now);
-        Msg d = sm.addMessage(dlq, id, dead, now, now + dlq.config.messageTtlMs(), -1, source, now);
+        Msg d = sm.addMessage(dlq, id, (byte) dead.priority(), dead.key().orElse(null), dead, now,
+                now + dlq.config.messageTtlMs(), -1, source, now);
         engine.wal.pushBegin(dlq, -1, now);
         engine.wal.pushEntry(d, now, null, 0);
         engine.wal.pushEnd();

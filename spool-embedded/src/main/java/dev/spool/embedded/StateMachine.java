@@ -144,13 +144,13 @@ final class StateMachine {
 
     /**
      * Adds a pushed message to its queue and files it in every group ({@code targetGid < 0}) or in
-     * one group only (a redriven dead letter).
+     * one group only (a redriven dead letter). {@code body} is null in replay: it stays in the
+     * journal until read.
      */
-    Msg addMessage(QueueState q, long id, MessageBody body, long readyAt, long expiresAt, int targetGid,
-            DeadSource source, long now) {
+    Msg addMessage(QueueState q, long id, byte priority, String key, MessageBody body, long readyAt, long expiresAt,
+            int targetGid, DeadSource source, long now) {
         ids.resumeAfter(id);
-        String key = body.key().orElse(null);
-        Msg m = new Msg(id, q, (byte) body.priority(), key, expiresAt);
+        Msg m = new Msg(id, q, priority, key, expiresAt);
         m.body = body;
         m.source = source;
         q.msgs.put(id, m);

@@ -1,0 +1,139 @@
+package dev.spool.embedded;
+
+import java.nio.ByteBuffer;
+import java.nio.ByteOrder;
+import java.nio.charset.StandardCharsets;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.concurrent.CompletableFuture;
+
+import dev.spool.api.Payload;
+
+/**
+ * Records appended by the engine thread during one iteration, handed whole to the journal writer:
+ * the unit of group commit. Bytes go to a growable heap buffer; a large payload read from a file is
+ * not copied in but spliced: the writer copies it from its file at that point of the stream.
+ * Replies wait in the batch until the writer made it durable.
+ *
+ * <p>Only the engine thread writes a batch before it is sealed; only the writer reads it after.
+ */
+final class Batch {
+    /** A file region to insert at {@code at} (a buffer offset). */
+    record Splice(int at, Payload.Streamed payload) {
+    }
+
+    /** From buffer offset {@code at} on, records go to segment {@code segment}. */
+    record Switch(int at, long segment) {
+    }
+
+    ByteBuffer buf = ByteBuffer.allocate(1 << 16).order(ByteOrder.LITTLE_ENDIAN);
+    /** Buffer offsets where top-level records start, and where they end (after the CRC slot). */
+    int[] starts = new int[64];
+    int[] ends = new int[64];
+    int records;
+    final List<Splice> splices = new ArrayList<>();
+    final List<Switch> switches = new ArrayList<>();
+    final List<CompletableFuture<Object>> replies = new ArrayList<>();
+    final List<Object> values = new ArrayList<>();
+    final List<Throwable> errors = new ArrayList<>();
+    /** Journal position after the last record of this batch. */
+    long endPos;
+    /** Segment and offset the batch starts at. */
+    long startPos;
+    /** Bytes of spliced payloads. */
+    long splicedBytes;
+
+    void reset() {
+        buf.clear();
+        records = 0;
+        splices.clear();
+        switches.clear();
+        replies.clear();
+        values.clear();
+        errors.clear();
+        splicedBytes = 0;
+        if (buf.capacity() > (8 << 20)) {
+            buf = ByteBuffer.allocate(1 << 16).order(ByteOrder.LITTLE_ENDIAN);
+        }
+    }
+
+    boolean isEmpty() {
+        return buf.position() == 0 && replies.isEmpty();
+    }
+
+    @SuppressWarnings("unchecked")
+    <T> void addReply(CompletableFuture<T> f, T value) {
+        replies.add((CompletableFuture<Object>) f);
+        values.add(value);
+        errors.add(null);
+    }
+
+    @SuppressWarnings("unchecked")
+    void addFailure(CompletableFuture<?> f, Throwable error) {
+        replies.add((CompletableFuture<Object>) f);
+        values.add(null);
+        errors.add(error);
+    }
+
+    void markRecord(int start, int end) {
+        if (records == starts.length) {
+            starts = java.util.Arrays.copyOf(starts, records * 2);
+            ends = java.util.Arrays.copyOf(ends, records * 2);
+        }
+        starts[records] = start;
+        ends[records] = end;
+        records++;
+    }
+
+    // ---- encoding ----
+
+    void ensure(int n) {
+        if (buf.remaining() < n) {
+            int cap = Math.max(buf.capacity() * 2, buf.position() + n);
+            ByteBuffer b = ByteBuffer.allocate(cap).order(ByteOrder.LITTLE_ENDIAN);
+            buf.flip();
+            b.put(buf);
+            buf = b;
+        }
+    }
+
+    void putByte(int v) {
+        ensure(1);
+        buf.put((byte) v);
+    }
+
+    void putInt(int v) {
+        ensure(4);
+        buf.putInt(v);
+    }
+
+    void putLong(long v) {
+        ensure(8);
+        buf.putLong(v);
+    }
+
+    void putDouble(double v) {
+        ensure(8);
+        buf.putDouble(v);
+    }
+
+    /** A string as int32 length (-1 for null) then UTF-8 bytes. */
+    void putString(String s) {
+        if (s == null) {
+            putInt(-1);
+            return;
+        }
+        byte[] b = s.getBytes(StandardCharsets.UTF_8);
+        putInt(b.length);
+        putBytes(b);
+    }
+
+    void putBytes(byte[] b) {
+        ensure(b.length);
+        buf.put(b);
+    }
+
+    int position() {
+        return buf.position();
+    }
+}

@@ -1,0 +1,494 @@
+package dev.spool.embedded;
+
+import java.io.IOException;
+import java.nio.channels.FileChannel;
+import java.nio.file.Path;
+import java.nio.file.StandardOpenOption;
+import java.util.HashMap;
+import java.util.Map;
+import java.util.concurrent.CompletableFuture;
+
+import dev.spool.api.MessageBody;
+import dev.spool.api.Payload;
+import dev.spool.api.SpoolException;
+import dev.spool.api.TaskResult;
+
+/**
+ * The engine thread's side of the journal: encodes each change into the open {@link Batch},
+ * assigns journal positions (so a message knows where its record lives before it is written),
+ * rolls segments, holds replies until their batch is durable, keeps the bounded payload cache,
+ * and counts the live bytes of every segment for compaction.
+ */
+final class JournalWal implements Wal {
+    private final JournalWriter writer;
+    private final Path dir;
+    private final long segmentBytes;
+    private final long cacheBudget;
+    final Space space;
+
+    private Batch open;
+    private long segment;
+    private long segBase;
+    private int bufBase;
+    private long splicedBase;
+    private long sealedEnd;
+
+    private int depth;
+    private int recStart;
+    private long recSpliced;
+    private int txCountPos;
+    private int txCount;
+    private int nestedStart;
+    private long nestedSpliced;
+    private int pushCountPos;
+    private int pushCount;
+    private int pushRecStart;
+
+    private Msg cacheHead;
+    private Msg cacheTail;
+    private long cacheBytes;
+    private final Map<Long, FileChannel> readers = new HashMap<>();
+
+    JournalWal(JournalWriter writer, Path dir, EmbeddedConfig config, long segment, long offset, Space space) {
+        this.writer = writer;
+        this.dir = dir;
+        this.segmentBytes = config.segmentBytes();
+        this.cacheBudget = config.payloadCacheBytes();
+        this.segment = segment;
+        this.segBase = offset;
+        this.sealedEnd = JournalPos.of(segment, offset);
+        this.space = space;
+        this.open = writer.freeBatch();
+    }
+
+    /** Position at which the next byte will land. */
+    long position() {
+        return JournalPos.of(segment, logical());
+    }
+
+    private long logical() {
+        return segBase + (open.position() - bufBase) + (open.splicedBytes - splicedBase);
+    }
+
+    long segment() {
+        return segment;
+    }
+
+    Path dir() {
+        return dir;
+    }
+
+    // ---- framing ----
+
+    private void begin(int type, long now) {
+        checkWriter();
+        if (depth == 0) {
+            if (logical() >= segmentBytes) {
+                roll();
+            }
+            recStart = open.position();
+            recSpliced = open.splicedBytes;
+            open.putInt(0);
+            open.putByte(type);
+            open.putLong(now);
+        } else {
+            nestedStart = open.position();
+            nestedSpliced = open.splicedBytes;
+            open.putInt(0);
+            open.putByte(type);
+            txCount++;
+        }
+    }
+
+    private void end() {
+        if (depth == 0) {
+            open.putInt(0);
+            int length = (int) (open.position() - recStart + open.splicedBytes - recSpliced);
+            open.buf.putInt(recStart, length);
+            open.markRecord(recStart, open.position());
+        } else {
+            int length = (int) (open.position() - nestedStart + open.splicedBytes - nestedSpliced);
+            open.buf.putInt(nestedStart, length);
+        }
+    }
+
+    /** Drops the record begun at {@code start} (nothing was spliced into it). */
+    private void discard(int start) {
+        open.buf.position(start);
+        if (depth > 0) {
+            txCount--;
+        }
+    }
+
+    private void roll() {
+        segment++;
+        bufBase = open.position();
+        splicedBase = open.splicedBytes;
+        segBase = Segments.HEADER;
+        open.switches.add(new Batch.Switch(bufBase, segment));
+        space.rolled(segment);
+    }
+
+    private void checkWriter() {
+        Throwable f = writer.failure();
+        if (f != null) {
+            throw JournalWriter.failed(f);
+        }
+    }
+
+    // ---- records ----
+
+    @Override
+    public void queuePut(QueueState q, long now) {
+        begin(RecordType.QUEUE_PUT, now);
+        open.putInt(q.qid);
+        open.putString(q.name);
+        open.putLong(q.createdAt);
+        Codec.putConfig(open, q.config);
+        end();
+    }
+
+    @Override
+    public void queueDelete(QueueState q, long now) {
+        begin(RecordType.QUEUE_DELETE, now);
+        open.putInt(q.qid);
+        end();
+    }
+
+    @Override
+    public void queuePurge(QueueState q, long now) {
+        begin(RecordType.QUEUE_PURGE, now);
+        open.putInt(q.qid);
+        end();
+    }
+
+    @Override
+    public void groupPut(GroupState g, long now) {
+        begin(RecordType.GROUP_PUT, now);
+        open.putInt(g.queue.qid);
+        open.putInt(g.gid);
+        open.putString(g.name);
+        Codec.putStart(open, g.start);
+        open.putLong(g.createdAt);
+        end();
+    }
+
+    @Override
+    public void groupDelete(GroupState g, long now) {
+        begin(RecordType.GROUP_DELETE, now);
+        open.putInt(g.queue.qid);
+        open.putInt(g.gid);
+        end();
+    }
+
+    @Override
+    public void pushBegin(QueueState q, int targetGid, long now) {
+        begin(RecordType.PUSH, now);
+        pushRecStart = depth == 0 ? recStart : nestedStart;
+        open.putInt(q.qid);
+        open.putInt(targetGid);
+        pushCountPos = open.position();
+        open.putInt(0);
+        pushCount = 0;
+    }
+
+    @Override
+    public void pushEntry(Msg m, long readyAt, String dedupId, long dedupUntil) {
+        appendEntry(m, m.body, readyAt, dedupId, dedupUntil, true);
+        pushCount++;
+    }
+
+    private void appendEntry(Msg m, MessageBody body, long readyAt, String dedupId, long dedupUntil,
+            boolean cache) {
+        long loc = position();
+        int length = EntryCodec.encode(open, m, body, readyAt, dedupId, dedupUntil);
+        m.location = loc;
+        m.storedBytes = length;
+        space.add(JournalPos.segment(loc), length);
+        Payload p = body.payload();
+        if (p instanceof Payload.Inline) {
+            if (cache) {
+                cacheAdd(m);
+            }
+        } else {
+            long payloadAt = JournalPos.offset(loc) + length - p.size();
+            m.body = new MessageBody(new Payload.FileRegion(Segments.path(dir, JournalPos.segment(loc)), payloadAt,
+                    p.size()), body.contentType(), body.headers(), body.key(), body.priority(), body.traceparent());
+        }
+    }
+
+    @Override
+    public void pushEnd() {
+        if (pushCount == 0) {
+            discard(pushRecStart);
+            return;
+        }
+        open.buf.putInt(pushCountPos, pushCount);
+        end();
+    }
+
+    @Override
+    public void deliver(GroupState g, long leaseUntil, Entry[] entries, int count, long now) {
+        begin(RecordType.DELIVER, now);
+        open.putInt(g.queue.qid);
+        open.putInt(g.gid);
+        open.putLong(leaseUntil);
+        open.putInt(count);
+        open.ensure(8 * count);
+        for (int i = 0; i < count; i++) {
+            open.buf.putLong(entries[i].id());
+        }
+        end();
+    }
+
+    @Override
+    public void ack(GroupState g, long[] ids, int count, TaskResult result, long now) {
+        begin(RecordType.ACK, now);
+        open.putInt(g.queue.qid);
+        open.putInt(g.gid);
+        putIds(ids, count);
+        if (result == null) {
+            open.putByte(0);
+        } else {
+            open.putByte(1);
+            open.putString(result.contentType());
+            byte[] bytes = result.payload().toBytes();
+            open.putInt(bytes.length);
+            open.putBytes(bytes);
+        }
+        end();
+    }
+
+    @Override
+    public void nack(GroupState g, long[] ids, long[] readyAts, int count, String reason, long now) {
+        begin(RecordType.NACK, now);
+        open.putInt(g.queue.qid);
+        open.putInt(g.gid);
+        open.putString(reason);
+        open.putInt(count);
+        open.ensure(16 * count);
+        for (int i = 0; i < count; i++) {
+            open.buf.putLong(ids[i]);
+            open.buf.putLong(readyAts[i]);
+        }
+        end();
+    }
+
+    @Override
+    public void extend(GroupState g, long[] ids, int count, long leaseUntil, long now) {
+        begin(RecordType.EXTEND, now);
+        open.putInt(g.queue.qid);
+        open.putInt(g.gid);
+        open.putLong(leaseUntil);
+        putIds(ids, count);
+        end();
+    }
+
+    @Override
+    public void kill(Entry e, String reason, long now) {
+        begin(RecordType.KILL, now);
+        open.putInt(e.msg().queue.qid);
+        open.putInt(e.group().gid);
+        open.putLong(e.id());
+        open.putString(reason);
+        end();
+    }
+
+    @Override
+    public void remove(QueueState q, long[] ids, int count, long now) {
+        begin(RecordType.REMOVE, now);
+        open.putInt(q.qid);
+        putIds(ids, count);
+        end();
+    }
+
+    /** Re-writes a live message at the head of the journal so its old segment can go. */
+    void relocate(Msg m, long now) {
+        MessageBody body = body(m);
+        space.remove(JournalPos.segment(m.location), m.storedBytes);
+        begin(RecordType.RELOCATE, now);
+        open.putInt(m.queue.qid);
+        appendEntry(m, body, 0, null, 0, false);
+        end();
+    }
+
+    private void putIds(long[] ids, int count) {
+        open.putInt(count);
+        open.ensure(8 * count);
+        for (int i = 0; i < count; i++) {
+            open.buf.putLong(ids[i]);
+        }
+    }
+
+    @Override
+    public void txBegin(long now) {
+        if (depth == 0) {
+            begin(RecordType.TX, now);
+            txCountPos = open.position();
+            open.putInt(0);
+            txCount = 0;
+        }
+        depth++;
+    }
+
+    @Override
+    public void txEnd() {
+        depth--;
+        if (depth > 0) {
+            return;
+        }
+        if (txCount == 0) {
+            discard(recStart);
+            return;
+        }
+        open.buf.putInt(txCountPos, txCount);
+        end();
+    }
+
+    // ---- replies and sealing ----
+
+    @Override
+    public <T> void reply(CompletableFuture<T> f, T value) {
+        if (open.isEmpty() && writer.durable() >= sealedEnd && writer.failure() == null) {
+            f.complete(value);
+        } else {
+            open.addReply(f, value);
+        }
+    }
+
+    @Override
+    public void fail(CompletableFuture<?> f, Throwable error) {
+        if (open.isEmpty() && writer.durable() >= sealedEnd) {
+            f.completeExceptionally(error);
+        } else {
+            open.addFailure(f, error);
+        }
+    }
+
+    @Override
+    public void seal() {
+        if (open.isEmpty()) {
+            return;
+        }
+        long end = position();
+        open.endPos = end;
+        writer.submit(open);
+        sealedEnd = end;
+        open = writer.freeBatch();
+        segBase = JournalPos.offset(end);
+        bufBase = 0;
+        splicedBase = 0;
+    }
+
+    /** Position up to which every record is durable. */
+    long durable() {
+        return writer.durable();
+    }
+
+    /** Position after the last sealed batch. */
+    long sealedEnd() {
+        return sealedEnd;
+    }
+
+    // ---- bodies and the payload cache ----
+
+    @Override
+    public MessageBody body(Msg m) {
+        MessageBody b = m.body;
+        if (b != null) {
+            return b;
+        }
+        long seg = JournalPos.segment(m.location);
+        try {
+            FileChannel ch = readers.get(seg);
+            if (ch == null) {
+                ch = FileChannel.open(Segments.path(dir, seg), StandardOpenOption.READ);
+                readers.put(seg, ch);
+            }
+            return EntryCodec.read(ch, Segments.path(dir, seg), JournalPos.offset(m.location), m.storedBytes);
+        } catch (IOException | RuntimeException e) {
+            throw SpoolException.unavailable("reading message " + dev.spool.api.MessageIds.format(m.id)
+                    + " from the journal failed: " + e.getMessage(), e);
+        }
+    }
+
+    /** Closes the read channel of a segment about to be deleted. */
+    void closeReader(long seg) {
+        FileChannel ch = readers.remove(seg);
+        if (ch != null) {
+            try {
+                ch.close();
+            } catch (IOException e) {
+                // nothing more to read from it
+            }
+        }
+    }
+
+    private void cacheAdd(Msg m) {
+        cacheBytes += m.body.payload().size();
+        if (cacheTail == null) {
+            cacheHead = m;
+        } else {
+            cacheTail.cacheNext = m;
+        }
+        cacheTail = m;
+    }
+
+    long cacheBytes() {
+        return cacheBytes;
+    }
+
+    @Override
+    public void deleted(Msg m) {
+        space.remove(JournalPos.segment(m.location), m.storedBytes);
+        MessageBody b = m.body;
+        if (b != null && b.payload() instanceof Payload.Inline) {
+            cacheBytes -= b.payload().size();
+        }
+        m.body = null;
+    }
+
+    @Override
+    public void housekeeping(long now) {
+        long durablePos = writer.durable();
+        Msg h = cacheHead;
+        while (h != null) {
+            MessageBody b = h.body;
+            if (b != null) {
+                if (cacheBytes <= cacheBudget || h.location >= durablePos) {
+                    break;
+                }
+                if (b.payload() instanceof Payload.Inline) {
+                    cacheBytes -= b.payload().size();
+                }
+                h.body = null;
+            }
+            Msg next = h.cacheNext;
+            h.cacheNext = null;
+            h = next;
+        }
+        cacheHead = h;
+        if (h == null) {
+            cacheTail = null;
+        }
+        space.housekeeping(now);
+    }
+
+    @Override
+    public long nextHousekeeping() {
+        return space.nextWork();
+    }
+
+    @Override
+    public void close() {
+        for (FileChannel ch : readers.values()) {
+            try {
+                ch.close();
+            } catch (IOException e) {
+                // closing anyway
+            }
+        }
+        readers.clear();
+        space.close();
+    }
+}

@@ -1,0 +1,366 @@
+package dev.spool.embedded;
+
+import java.io.IOException;
+import java.io.InputStream;
+import java.nio.ByteBuffer;
+import java.nio.ByteOrder;
+import java.nio.channels.FileChannel;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.concurrent.ArrayBlockingQueue;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.ConcurrentLinkedQueue;
+import java.util.concurrent.TimeUnit;
+import java.util.zip.CRC32C;
+
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+import dev.spool.api.ErrorCode;
+import dev.spool.api.Instrumentation;
+import dev.spool.api.Payload;
+import dev.spool.api.SpoolException;
+
+/**
+ * The journal writer thread: takes sealed {@link Batch}es from the engine, fills in each record's
+ * CRC32C, writes them to the current segment, forces them to disk per the {@link FsyncPolicy},
+ * then completes the replies that waited for them. Every batch queued while an fsync ran is written
+ * before the next one, so one fsync covers them all (group commit).
+ *
+ * <p>A failed write or fsync leaves the segment in an unknown state: the writer stops for good,
+ * fails the replies of what it could not make durable, and the journal refuses further work
+ * until the process restarts and recovery truncates the tail.
+ */
+final class JournalWriter implements Runnable {
+    private static final Logger LOG = LoggerFactory.getLogger(JournalWriter.class);
+    private static final int MAX_QUEUED = 256;
+
+    private final Path dir;
+    private final FsyncPolicy policy;
+    private final Instrumentation instrumentation;
+    private final ArrayBlockingQueue<Batch> queue = new ArrayBlockingQueue<>(MAX_QUEUED);
+    private final ConcurrentLinkedQueue<Batch> free = new ConcurrentLinkedQueue<>();
+    private final CRC32C crc = new CRC32C();
+    private final ByteBuffer copy = ByteBuffer.allocateDirect(1 << 20);
+    private final ByteBuffer crcSlot = ByteBuffer.allocate(4).order(ByteOrder.LITTLE_ENDIAN);
+    private final FileChannelFactory channels;
+    private FileChannel channel;
+    private long segment;
+    private volatile long durable;
+    private volatile Throwable failure;
+    private volatile boolean closing;
+    private Thread thread;
+    private long lastForce = System.nanoTime();
+    private boolean dirty;
+
+    /** Opens segment files; replaced in tests by one that injects faults. */
+    interface FileChannelFactory {
+        FileChannel create(Path dir, long segment) throws IOException;
+    }
+
+    JournalWriter(Path dir, FsyncPolicy policy, Instrumentation instrumentation, FileChannel current,
+            long segment, long durablePos, FileChannelFactory channels) {
+        this.dir = dir;
+        this.policy = policy;
+        this.instrumentation = instrumentation;
+        this.channel = current;
+        this.segment = segment;
+        this.durable = durablePos;
+        this.channels = channels;
+    }
+
+    void start() {
+        thread = new Thread(this, "spool-journal");
+        thread.setDaemon(true);
+        thread.start();
+    }
+
+    long durable() {
+        return durable;
+    }
+
+    private boolean awaiting;
+
+    /** Blocks until everything up to {@code pos} is durable; fails if the writer failed. */
+    synchronized void awaitDurable(long pos) throws InterruptedException, java.io.IOException {
+        awaiting = true;
+        try {
+            while (durable < pos) {
+                if (failure != null) {
+                    throw new java.io.IOException("the journal failed", failure);
+                }
+                if (closing && queue.isEmpty()) {
+                    throw new java.io.IOException("the journal closed before the snapshot position was written");
+                }
+                wait(100);
+            }
+        } finally {
+            awaiting = false;
+        }
+    }
+
+    Throwable failure() {
+        return failure;
+    }
+
+    Batch freeBatch() {
+        Batch b = free.poll();
+        return b != null ? b : new Batch();
+    }
+
+    /** Queues a sealed batch; blocks while the writer is {@value #MAX_QUEUED} batches behind. */
+    void submit(Batch b) {
+        Throwable f = failure;
+        if (f != null) {
+            failAll(b, f);
+            return;
+        }
+        try {
+            queue.put(b);
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            failAll(b, e);
+        }
+    }
+
+    /** Writes what is queued, forces it, and stops the thread. */
+    void close() {
+        closing = true;
+        if (thread != null) {
+            thread.interrupt();
+            try {
+                thread.join(60_000);
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+            }
+        }
+        try {
+            if (channel != null && channel.isOpen()) {
+                if (failure == null) {
+                    channel.force(false);
+                }
+                channel.close();
+            }
+        } catch (IOException e) {
+            LOG.error("closing the journal segment failed", e);
+        }
+    }
+
+    @Override
+    public void run() {
+        List<Batch> group = new ArrayList<>();
+        while (true) {
+            if (closing && queue.isEmpty()) {
+                return;
+            }
+            Batch first;
+            try {
+                first = policy instanceof FsyncPolicy.Interval iv
+                        ? queue.poll(iv.intervalMs(), TimeUnit.MILLISECONDS) : queue.poll(1, TimeUnit.SECONDS);
+            } catch (InterruptedException e) {
+                first = queue.poll();
+                if (first == null && closing) {
+                    return;
+                }
+            }
+            if (first == null) {
+                if (closing && queue.isEmpty()) {
+                    return;
+                }
+                maybeForceIdle();
+                continue;
+            }
+            group.add(first);
+            queue.drainTo(group);
+            commit(group);
+            group.clear();
+        }
+    }
+
+    private void commit(List<Batch> group) {
+        if (failure != null) {
+            for (Batch b : group) {
+                failAll(b, failure);
+            }
+            return;
+        }
+        long bytes = 0;
+        int requests = 0;
+        try {
+            for (Batch b : group) {
+                write(b);
+                bytes += b.buf.position() + b.splicedBytes;
+                requests += b.replies.size();
+            }
+            if (policy instanceof FsyncPolicy.Always) {
+                long t0 = System.nanoTime();
+                channel.force(false);
+                instrumentation.onSync(System.nanoTime() - t0, bytes, requests);
+                lastForce = System.nanoTime();
+            } else {
+                dirty = true;
+                maybeForceInterval();
+            }
+        } catch (IOException | RuntimeException e) {
+            LOG.error("journal write failed; the journal stops accepting writes until restart", e);
+            failure = e;
+            for (Batch b : group) {
+                failAll(b, e);
+            }
+            return;
+        }
+        synchronized (this) {
+            durable = group.get(group.size() - 1).endPos;
+            if (awaiting) {
+                notifyAll();
+            }
+        }
+        for (Batch b : group) {
+            completeAll(b);
+        }
+    }
+
+    private void maybeForceInterval() throws IOException {
+        if (policy instanceof FsyncPolicy.Interval iv && dirty
+                && System.nanoTime() - lastForce >= TimeUnit.MILLISECONDS.toNanos(iv.intervalMs())) {
+            long t0 = System.nanoTime();
+            channel.force(false);
+            instrumentation.onSync(System.nanoTime() - t0, 0, 0);
+            lastForce = System.nanoTime();
+            dirty = false;
+        }
+    }
+
+    private void maybeForceIdle() {
+        try {
+            maybeForceInterval();
+        } catch (IOException e) {
+            LOG.error("periodic journal fsync failed; the journal stops accepting writes until restart", e);
+            failure = e;
+        }
+    }
+
+    /** Writes one batch: CRCs in place, buffered runs in one write, spliced payloads copied in. */
+    private void write(Batch b) throws IOException {
+        ByteBuffer buf = b.buf;
+        int limit = buf.position();
+        int written = 0;
+        int nextSplice = 0;
+        int nextSwitch = 0;
+        for (int r = 0; r < b.records; r++) {
+            int start = b.starts[r];
+            int end = b.ends[r];
+            if (nextSwitch < b.switches.size() && b.switches.get(nextSwitch).at() <= start) {
+                written = flush(buf, written, start);
+                roll(b.switches.get(nextSwitch++).segment());
+            }
+            boolean spliced = nextSplice < b.splices.size() && b.splices.get(nextSplice).at() < end;
+            if (!spliced) {
+                crc.reset();
+                crc.update(buf.array(), start, end - 4 - start);
+                buf.putInt(end - 4, (int) crc.getValue());
+                continue;
+            }
+            written = flush(buf, written, start);
+            crc.reset();
+            int pos = start;
+            while (nextSplice < b.splices.size() && b.splices.get(nextSplice).at() < end) {
+                Batch.Splice s = b.splices.get(nextSplice++);
+                writeRun(buf, pos, s.at());
+                pos = s.at();
+                copyPayload(s.payload());
+            }
+            writeRun(buf, pos, end - 4);
+            crcSlot.clear();
+            crcSlot.putInt(0, (int) crc.getValue());
+            writeFully(crcSlot);
+            written = end;
+        }
+        if (nextSwitch < b.switches.size()) {
+            written = flush(buf, written, limit);
+            while (nextSwitch < b.switches.size()) {
+                roll(b.switches.get(nextSwitch++).segment());
+            }
+        }
+        flush(buf, written, limit);
+    }
+
+    /** Writes buffer bytes [from, to) without touching the CRC; returns {@code to}. */
+    private int flush(ByteBuffer buf, int from, int to) throws IOException {
+        if (to > from) {
+            writeFully(ByteBuffer.wrap(buf.array(), from, to - from));
+        }
+        return to;
+    }
+
+    /** Writes buffer bytes [from, to) and adds them to the CRC. */
+    private void writeRun(ByteBuffer buf, int from, int to) throws IOException {
+        if (to > from) {
+            crc.update(buf.array(), from, to - from);
+            writeFully(ByteBuffer.wrap(buf.array(), from, to - from));
+        }
+    }
+
+    private void copyPayload(Payload.Streamed p) throws IOException {
+        long remaining = p.size();
+        try (InputStream in = p.openStream()) {
+            byte[] chunk = new byte[64 * 1024];
+            while (remaining > 0) {
+                int n = in.read(chunk, 0, (int) Math.min(chunk.length, remaining));
+                if (n < 0) {
+                    throw new IOException("payload ended " + remaining + " bytes early");
+                }
+                crc.update(chunk, 0, n);
+                copy.clear();
+                copy.put(chunk, 0, n).flip();
+                writeFully(copy);
+                remaining -= n;
+            }
+        }
+    }
+
+    private void writeFully(ByteBuffer b) throws IOException {
+        while (b.hasRemaining()) {
+            channel.write(b);
+        }
+    }
+
+    private void roll(long next) throws IOException {
+        channel.force(false);
+        channel.close();
+        channel = channels.create(dir, next);
+        segment = next;
+    }
+
+    private void completeAll(Batch b) {
+        for (int i = 0; i < b.replies.size(); i++) {
+            CompletableFuture<Object> f = b.replies.get(i);
+            Throwable err = b.errors.get(i);
+            if (err != null) {
+                f.completeExceptionally(err);
+            } else {
+                f.complete(b.values.get(i));
+            }
+        }
+        b.reset();
+        free.offer(b);
+    }
+
+    private void failAll(Batch b, Throwable cause) {
+        SpoolException e = SpoolException.unavailable("the journal could not make the write durable", cause);
+        for (CompletableFuture<Object> f : b.replies) {
+            f.completeExceptionally(e);
+        }
+        b.reset();
+    }
+
+    long segment() {
+        return segment;
+    }
+
+    static SpoolException failed(Throwable cause) {
+        return new SpoolException(ErrorCode.UNAVAILABLE, "the journal failed and accepts no writes until restart: "
+                + cause.getMessage());
+    }
+}

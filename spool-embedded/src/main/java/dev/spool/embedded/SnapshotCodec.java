@@ -1,0 +1,274 @@
+package dev.spool.embedded;
+
+import java.nio.ByteBuffer;
+import java.nio.charset.StandardCharsets;
+import java.util.ArrayList;
+import java.util.Comparator;
+import java.util.HashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.zip.CRC32C;
+
+import dev.spool.api.Payload;
+import dev.spool.api.TaskResult;
+
+/**
+ * The byte layout of a snapshot: the whole {@link StateMachine} as of a journal position, without
+ * payloads (messages point at their journal records). Recovery loads the newest snapshot and
+ * replays only the records after its position.
+ *
+ * <pre>
+ * "SPOOLSNP" | int32 version | int64 journal position | int64 time | int64 last id | int32 last qid
+ * int32 queues, per queue:
+ *   int32 qid, str name, int64 created, config (Codec), int64 default group dead count
+ *   int32 groups, per group: int32 gid, str name, start (Codec), int64 created, int64 dead count
+ *   int32 dedup ids, per id: str dedup id, int64 message id, int64 until
+ *   int32 messages, per message:
+ *     int64 id, int8 priority, str key, int64 expires, int64 location, int32 stored bytes,
+ *     int32 pending groups, int64 done at, int64 keep until,
+ *     int8 has source [str queue, str group, int64 id, str reason, int32 attempts],
+ *     entry of the default group, int32 named entries, per entry: int32 gid, entry
+ *   entry: int8 state, int32 attempts, int64 deadline, int8 has extra
+ *          [str last error, int64 keep until, int8 has result [str content type, int32 n, n bytes]]
+ * int32 CRC32C of every byte before it
+ * </pre>
+ *
+ * Ready queues, key queues, counts and timers are not stored: they are rebuilt from the entries
+ * in id order, which is exactly the order they were built in.
+ */
+final class SnapshotCodec {
+    private static final byte[] MAGIC = "SPOOLSNP".getBytes(StandardCharsets.US_ASCII);
+    private static final int VERSION = 1;
+
+    private SnapshotCodec() {
+    }
+
+    /** The state as bytes, CRC included. */
+    static Batch encode(StateMachine sm, long position, long time) {
+        Batch b = new Batch();
+        b.putBytes(MAGIC);
+        b.putInt(VERSION);
+        b.putLong(position);
+        b.putLong(time);
+        b.putLong(sm.ids.last());
+        b.putInt(sm.lastQid);
+        b.putInt(sm.queues.size());
+        for (QueueState q : sm.queues.values()) {
+            encodeQueue(b, q);
+        }
+        CRC32C crc = new CRC32C();
+        crc.update(b.buf.array(), 0, b.position());
+        b.putInt((int) crc.getValue());
+        return b;
+    }
+
+    private static void encodeQueue(Batch b, QueueState q) {
+        b.putInt(q.qid);
+        b.putString(q.name);
+        b.putLong(q.createdAt);
+        Codec.putConfig(b, q.config);
+        b.putLong(q.defaultGroup.deadCount);
+        b.putInt(q.groups.size());
+        for (GroupState g : q.groups.values()) {
+            b.putInt(g.gid);
+            b.putString(g.name);
+            Codec.putStart(b, g.start);
+            b.putLong(g.createdAt);
+            b.putLong(g.deadCount);
+        }
+        b.putInt(q.dedup.size());
+        for (Map.Entry<String, long[]> d : q.dedup.entrySet()) {
+            b.putString(d.getKey());
+            b.putLong(d.getValue()[0]);
+            b.putLong(d.getValue()[1]);
+        }
+        b.putInt(q.msgs.size());
+        List<GroupState> named = new ArrayList<>(q.groups.values());
+        q.msgs.forEachValue(m -> encodeMsg(b, m, named));
+    }
+
+    private static void encodeMsg(Batch b, Msg m, List<GroupState> named) {
+        b.putLong(m.id);
+        b.putByte(m.priority);
+        b.putString(m.key);
+        b.putLong(m.expiresAt);
+        b.putLong(m.location);
+        b.putInt(m.storedBytes);
+        b.putInt(m.pendingGroups);
+        b.putLong(m.doneAt);
+        b.putLong(m.keepUntil);
+        DeadSource s = m.source;
+        b.putByte(s == null ? 0 : 1);
+        if (s != null) {
+            b.putString(s.queue());
+            b.putString(s.group());
+            b.putLong(s.id());
+            b.putString(s.reason());
+            b.putInt(s.attempts());
+        }
+        encodeEntry(b, m);
+        int countPos = b.position();
+        b.putInt(0);
+        int n = 0;
+        for (GroupState g : named) {
+            GroupEntry e = g.entries.get(m.id);
+            if (e != null) {
+                b.putInt(g.gid);
+                encodeEntry(b, e);
+                n++;
+            }
+        }
+        b.buf.putInt(countPos, n);
+    }
+
+    private static void encodeEntry(Batch b, Entry e) {
+        b.putByte(e.state);
+        b.putInt(e.attempts);
+        b.putLong(e.deadline);
+        EntryExtra x = e.extra;
+        b.putByte(x == null ? 0 : 1);
+        if (x != null) {
+            b.putString(x.lastError);
+            b.putLong(x.keepUntil);
+            b.putByte(x.result == null ? 0 : 1);
+            if (x.result != null) {
+                b.putString(x.result.contentType());
+                byte[] r = x.result.payload().toBytes();
+                b.putInt(r.length);
+                b.putBytes(r);
+            }
+        }
+    }
+
+    /** Loaded state and the journal position it is current at. */
+    record Loaded(StateMachine sm, long position) {
+    }
+
+    /** Decodes a snapshot; fails if the CRC or the format does not match. */
+    static Loaded decode(ByteBuffer buf) {
+        int n = buf.limit();
+        CRC32C crc = new CRC32C();
+        crc.update(buf.array(), 0, n - 4);
+        if ((int) crc.getValue() != buf.getInt(n - 4)) {
+            throw new IllegalStateException("snapshot CRC32C mismatch");
+        }
+        buf.limit(n - 4);
+        RecordIn in = new RecordIn.OfBuffer(buf);
+        byte[] magic = in.getBytes(MAGIC.length);
+        if (!java.util.Arrays.equals(magic, MAGIC) || in.getInt() != VERSION) {
+            throw new IllegalStateException("not a version " + VERSION + " snapshot");
+        }
+        long position = in.getLong();
+        long time = in.getLong();
+        StateMachine sm = new StateMachine(time);
+        sm.listener = new Replayer(sm);
+        sm.ids.resumeAfter(in.getLong());
+        sm.lastQid = in.getInt();
+        int queues = in.getInt();
+        for (int i = 0; i < queues; i++) {
+            decodeQueue(in, sm);
+        }
+        return new Loaded(sm, position);
+    }
+
+    private static void decodeQueue(RecordIn in, StateMachine sm) {
+        QueueState q = sm.createQueue(in.getInt(), in.getString(), null, in.getLong());
+        q.config = Codec.getConfig(in);
+        q.defaultGroup.deadCount = in.getLong();
+        int groups = in.getInt();
+        Map<Integer, GroupState> byGid = new HashMap<>();
+        for (int i = 0; i < groups; i++) {
+            GroupState g = new GroupState(q, in.getInt(), in.getString(), Codec.getStart(in), 0);
+            GroupState withTime = new GroupState(q, g.gid, g.name, g.start, in.getLong());
+            withTime.deadCount = in.getLong();
+            q.groups.put(withTime.name, withTime);
+            byGid.put(withTime.gid, withTime);
+        }
+        int dedups = in.getInt();
+        for (int i = 0; i < dedups; i++) {
+            q.dedupRemember(in.getString(), in.getLong(), in.getLong());
+        }
+        Map<GroupState, List<Entry>> entries = new HashMap<>();
+        entries.put(q.defaultGroup, new ArrayList<>());
+        int msgs = in.getInt();
+        for (int i = 0; i < msgs; i++) {
+            Msg m = new Msg(in.getLong(), q, in.get(), in.getString(), in.getLong());
+            m.location = in.getLong();
+            m.storedBytes = in.getInt();
+            m.pendingGroups = in.getInt();
+            m.doneAt = in.getLong();
+            m.keepUntil = in.getLong();
+            if (in.get() != 0) {
+                m.source = new DeadSource(in.getString(), in.getString(), in.getLong(), in.getString(), in.getInt());
+            }
+            decodeEntry(in, m);
+            q.msgs.put(m.id, m);
+            entries.get(q.defaultGroup).add(m);
+            int named = in.getInt();
+            for (int k = 0; k < named; k++) {
+                GroupState g = byGid.get(in.getInt());
+                GroupEntry e = new GroupEntry(m, g);
+                decodeEntry(in, e);
+                g.entries.put(m.id, e);
+                entries.computeIfAbsent(g, x -> new ArrayList<>()).add(e);
+            }
+        }
+        for (Map.Entry<GroupState, List<Entry>> ge : entries.entrySet()) {
+            rebuild(sm, ge.getKey(), ge.getValue());
+        }
+        q.msgs.forEachValue(m -> {
+            if (m.pendingGroups == 0) {
+                sm.timers.schedule(m, Math.max(m.doneAt + q.config.retentionMs(), m.keepUntil));
+            }
+        });
+    }
+
+    private static void decodeEntry(RecordIn in, Entry e) {
+        e.state = in.get();
+        e.attempts = in.getInt();
+        e.deadline = in.getLong();
+        if (in.get() != 0) {
+            EntryExtra x = e.extra();
+            x.lastError = in.getString();
+            x.keepUntil = in.getLong();
+            if (in.get() != 0) {
+                String ct = in.getString();
+                x.result = new TaskResult(Payload.of(in.getBytes(in.getInt())), ct);
+            }
+        }
+    }
+
+    /** Rebuilds a group's ready queues, key queues, counts and timers from its entries. */
+    private static void rebuild(StateMachine sm, GroupState g, List<Entry> entries) {
+        entries.sort(Comparator.comparingLong(Entry::id));
+        for (Entry e : entries) {
+            Msg m = e.msg();
+            if (!e.isTerminal() && m.key != null) {
+                KeyQueue kq = g.keys.get(m.key);
+                if (kq == null) {
+                    g.keys.put(m.key, new KeyQueue(e));
+                } else {
+                    kq.append(e);
+                }
+            }
+            switch (e.state) {
+                case Entry.READY -> {
+                    g.readyCount++;
+                    g.fileReady(e, true);
+                    sm.timers.schedule(e, m.expiresAt);
+                }
+                case Entry.DELAYED -> {
+                    g.delayedCount++;
+                    sm.timers.schedule(e, e.deadline);
+                }
+                case Entry.BLOCKED -> g.delayedCount++;
+                case Entry.IN_FLIGHT -> {
+                    g.inFlightCount++;
+                    sm.timers.schedule(e, e.deadline);
+                }
+                default -> {
+                }
+            }
+        }
+    }
+}

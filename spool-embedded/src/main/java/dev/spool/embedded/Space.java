@@ -1,0 +1,206 @@
+package dev.spool.embedded;
+
+import java.io.IOException;
+import java.nio.file.Files;
+import java.util.ArrayList;
+import java.util.HashMap;
+import java.util.HashSet;
+import java.util.List;
+import java.util.Map;
+import java.util.Set;
+import java.util.TreeSet;
+
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * Keeps the journal's disk use proportional to live data. Engine thread only.
+ *
+ * <p>Every segment's live bytes are the sizes of the message entries it holds that are still in
+ * the state. A snapshot makes all other records of the segments before it unnecessary, so after
+ * each durable snapshot: a segment before it with no live bytes is deleted, and one that is less
+ * than half live is compacted — its live messages are re-written at the head of the journal
+ * (RELOCATE records) — and deleted after the next snapshot. Snapshots are taken when the journal
+ * grew by {@code snapshotEveryBytes}, or at a segment roll when the state is small next to the
+ * journal written since the last one; so a steady workload keeps about two segments plus its live
+ * data on disk.
+ */
+final class Space {
+    private static final Logger LOG = LoggerFactory.getLogger(Space.class);
+    /** A deleted segment's file stays this long, for readers that opened a payload from it. */
+    static final long DELETE_GRACE_MS = 2_000;
+    private static final long SNAPSHOT_BYTES_PER_MESSAGE = 80;
+
+    private final Journal journal;
+    private final EmbeddedConfig config;
+    private final Map<Long, long[]> live = new HashMap<>();
+    private final TreeSet<Long> segments = new TreeSet<>();
+    private final Set<Long> deleting = new HashSet<>();
+    private final List<long[]> pendingDeletes = new ArrayList<>();
+    private StateMachine sm;
+    private JournalWal wal;
+    private long lastSnapshot;
+    private boolean snapshotRunning;
+    private boolean rolledSinceSnapshot;
+
+    Space(Journal journal, EmbeddedConfig config) {
+        this.journal = journal;
+        this.config = config;
+    }
+
+    void attach(StateMachine sm, JournalWal wal, long lastSnapshot, List<Long> existing) {
+        this.sm = sm;
+        this.wal = wal;
+        this.lastSnapshot = lastSnapshot;
+        segments.addAll(existing);
+        segments.add(wal.segment());
+        sm.queues.values().forEach(q -> q.msgs.forEachValue(m -> add(JournalPos.segment(m.location), m.storedBytes)));
+    }
+
+    void add(long segment, long bytes) {
+        live.computeIfAbsent(segment, s -> new long[1])[0] += bytes;
+    }
+
+    void remove(long segment, long bytes) {
+        long[] v = live.get(segment);
+        if (v != null) {
+            v[0] -= bytes;
+            if (v[0] <= 0) {
+                live.remove(segment);
+            }
+        }
+    }
+
+    long liveBytes(long segment) {
+        long[] v = live.get(segment);
+        return v == null ? 0 : v[0];
+    }
+
+    void rolled(long segment) {
+        segments.add(segment);
+        rolledSinceSnapshot = true;
+    }
+
+    /** Segments that exist on disk (or are being written), oldest first. */
+    List<Long> segments() {
+        return new ArrayList<>(segments);
+    }
+
+    void housekeeping(long now) {
+        if (!pendingDeletes.isEmpty()) {
+            deleteDue(now);
+        }
+        if (!snapshotRunning && wal != null && snapshotDue()) {
+            takeSnapshot(now);
+        }
+    }
+
+    long nextWork() {
+        long next = Long.MAX_VALUE;
+        for (long[] p : pendingDeletes) {
+            next = Math.min(next, p[1]);
+        }
+        return next;
+    }
+
+    private boolean snapshotDue() {
+        long since = distance(lastSnapshot, wal.position());
+        if (since >= config.snapshotEveryBytes()) {
+            return true;
+        }
+        if (!rolledSinceSnapshot) {
+            return false;
+        }
+        long messages = 0;
+        for (QueueState q : sm.queues.values()) {
+            messages += q.msgs.size();
+        }
+        return messages * SNAPSHOT_BYTES_PER_MESSAGE + 4096 <= since / 2;
+    }
+
+    private long distance(long from, long to) {
+        long segs = JournalPos.segment(to) - JournalPos.segment(from);
+        return segs * config.segmentBytes() + JournalPos.offset(to) - JournalPos.offset(from);
+    }
+
+    /** Serializes the state now and lets the snapshot thread write it once the journal caught up. */
+    void takeSnapshot(long now) {
+        long pos = wal.position();
+        Batch bytes = SnapshotCodec.encode(sm, pos, now);
+        snapshotRunning = true;
+        rolledSinceSnapshot = false;
+        journal.writeSnapshot(bytes, pos);
+    }
+
+    /** Called on the engine thread once the snapshot at {@code pos} is durable (or failed). */
+    void snapshotWritten(long pos, boolean ok, long now) {
+        snapshotRunning = false;
+        if (!ok) {
+            return;
+        }
+        lastSnapshot = pos;
+        journal.deleteSnapshotsBefore(pos);
+        reclaim(JournalPos.segment(pos), now);
+    }
+
+    /** Deletes dead segments before {@code cutoff} and compacts mostly-dead ones. */
+    void reclaim(long cutoff, long now) {
+        Set<Long> compact = new HashSet<>();
+        for (long seg : segments.headSet(cutoff)) {
+            if (deleting.contains(seg) || seg == wal.segment()) {
+                continue;
+            }
+            long liveBytes = liveBytes(seg);
+            if (liveBytes == 0) {
+                deleting.add(seg);
+                wal.closeReader(seg);
+                pendingDeletes.add(new long[] {seg, now + DELETE_GRACE_MS});
+            } else if (liveBytes < fileSize(seg) / 2) {
+                compact.add(seg);
+            }
+        }
+        if (!compact.isEmpty()) {
+            relocate(compact, now);
+        }
+    }
+
+    private long fileSize(long seg) {
+        try {
+            return Files.size(Segments.path(wal.dir(), seg));
+        } catch (IOException e) {
+            return 0;
+        }
+    }
+
+    private void relocate(Set<Long> from, long now) {
+        List<Msg> moving = new ArrayList<>();
+        for (QueueState q : sm.queues.values()) {
+            q.msgs.forEachValue(m -> {
+                if (from.contains(JournalPos.segment(m.location))) {
+                    moving.add(m);
+                }
+            });
+        }
+        moving.sort((a, b) -> Long.compare(a.location, b.location));
+        for (Msg m : moving) {
+            wal.relocate(m, now);
+        }
+        LOG.debug("compacted segments {}: moved {} messages", from, moving.size());
+    }
+
+    private void deleteDue(long now) {
+        for (int i = pendingDeletes.size() - 1; i >= 0; i--) {
+            long[] p = pendingDeletes.get(i);
+            if (p[1] <= now) {
+                pendingDeletes.remove(i);
+                journal.deleteSegment(p[0]);
+                segments.remove(p[0]);
+                deleting.remove(p[0]);
+            }
+        }
+    }
+
+    void close() {
+        // pending deletions are redone after the next recovery
+    }
+}
