@@ -48,6 +48,22 @@ class OpsApiTest {
     }
 
     @Test
+    void shouldServeHttp2Cleartext() throws Exception {
+        java.net.http.HttpClient h2 = java.net.http.HttpClient.newBuilder()
+                .version(java.net.http.HttpClient.Version.HTTP_2).build();
+        java.net.http.HttpResponse<String> first = h2.send(api.request("/healthz").GET().build(),
+                java.net.http.HttpResponse.BodyHandlers.ofString());
+        java.net.http.HttpResponse<String> r = h2.send(api.request("/v1/queues/h2/messages")
+                .header("Content-Type", "application/json")
+                .POST(java.net.http.HttpRequest.BodyPublishers.ofString("{\"messages\":[{\"payload\":1}]}")).build(),
+                java.net.http.HttpResponse.BodyHandlers.ofString());
+        assertThat(first.statusCode()).isEqualTo(200);
+        assertThat(r.version()).isEqualTo(java.net.http.HttpClient.Version.HTTP_2);
+        assertThat(r.statusCode()).isEqualTo(200);
+        assertThat(r.body()).contains("\"ids\"");
+    }
+
+    @Test
     void shouldAnswerJsonNotFoundForUnknownRoute() {
         ApiClient.Resp r = api.get("/v2/nothing");
         assertThat(r.status()).isEqualTo(404);
