@@ -74,6 +74,12 @@ public final class EmbeddedBroker implements Broker {
     }
 
     static EmbeddedBroker open(EmbeddedConfig config, BrokerSettings settings, LongSupplier clock) {
+        return open(config, settings, clock, Segments::create);
+    }
+
+    /** Opens with a custom segment file factory (tests inject faults through it). */
+    static EmbeddedBroker open(EmbeddedConfig config, BrokerSettings settings, LongSupplier clock,
+            JournalWriter.FileChannelFactory files) {
         if (!config.durable()) {
             StateMachine sm = new StateMachine(clock.getAsLong());
             Engine engine = new Engine(sm, settings, clock, config.commandQueueCapacity());
@@ -81,7 +87,7 @@ public final class EmbeddedBroker implements Broker {
             return new EmbeddedBroker(engine, settings, config, null);
         }
         try {
-            Journal journal = Journal.open(config, settings, clock);
+            Journal journal = Journal.open(config, settings, clock, files);
             Engine engine = journal.engine();
             engine.start("spool-engine");
             return new EmbeddedBroker(engine, settings, config, journal);

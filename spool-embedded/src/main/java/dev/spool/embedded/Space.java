@@ -28,7 +28,7 @@ import org.slf4j.LoggerFactory;
 final class Space {
     private static final Logger LOG = LoggerFactory.getLogger(Space.class);
     /** A deleted segment's file stays this long, for readers that opened a payload from it. */
-    static final long DELETE_GRACE_MS = 2_000;
+    static volatile long deleteGraceMs = 2_000;
     private static final long SNAPSHOT_BYTES_PER_MESSAGE = 80;
 
     private final Journal journal;
@@ -154,7 +154,7 @@ final class Space {
             if (liveBytes == 0) {
                 deleting.add(seg);
                 wal.closeReader(seg);
-                pendingDeletes.add(new long[] {seg, now + DELETE_GRACE_MS});
+                pendingDeletes.add(new long[] {seg, now + deleteGraceMs});
             } else if (liveBytes < fileSize(seg) / 2) {
                 compact.add(seg);
             }

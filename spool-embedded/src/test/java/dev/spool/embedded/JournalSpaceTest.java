@@ -1,0 +1,126 @@
+package dev.spool.embedded;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import java.io.IOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.concurrent.TimeUnit;
+import java.util.stream.Stream;
+import org.awaitility.Awaitility;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.BeforeEach;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.Timeout;
+import org.junit.jupiter.api.io.TempDir;
+
+import dev.spool.api.AckRequest;
+import dev.spool.api.BrokerSettings;
+import dev.spool.api.Delivery;
+import dev.spool.api.NewMessage;
+import dev.spool.api.PopRequest;
+import dev.spool.api.Receipts;
+
+/**
+ * Disk use under a steady push/ack workload stays under twice the live data plus two segments,
+ * even when a few old messages are never consumed and pin the oldest segments.
+ */
+@Timeout(value = 120, unit = TimeUnit.SECONDS)
+class JournalSpaceTest {
+    private static final long SEGMENT = 256 * 1024;
+
+    @TempDir
+    Path dir;
+    private long grace;
+
+    @BeforeEach
+    void noGrace() {
+        grace = Space.deleteGraceMs;
+        Space.deleteGraceMs = 0;
+    }
+
+    @AfterEach
+    void restoreGrace() {
+        Space.deleteGraceMs = grace;
+    }
+
+    @Test
+    void shouldKeepDiskUseUnderTwiceLiveDataPlusTwoSegments() {
+        EmbeddedConfig config = EmbeddedConfig.journal(dir).withSegmentBytes(SEGMENT);
+        byte[] payload = new byte[1000];
+        try (EmbeddedBroker b = EmbeddedBroker.open(config, BrokerSettings.DEFAULTS)) {
+            List<NewMessage> pinned = new ArrayList<>();
+            for (int i = 0; i < 20; i++) {
+                pinned.add(NewMessage.of(payload));
+            }
+            get(b.push("pinned", pinned));
+            List<NewMessage> batch = new ArrayList<>();
+            for (int i = 0; i < 50; i++) {
+                batch.add(NewMessage.of(payload));
+            }
+            for (int i = 0; i < 4; i++) {
+                get(b.push("steady", batch));
+            }
+            long written = 0;
+            long maxRatioCheck = 0;
+            while (written < 20 * SEGMENT) {
+                get(b.push("steady", batch));
+                List<Delivery> d = get(b.pop("steady", new PopRequest("default", 50, 60_000, 0)));
+                get(b.ack("steady", AckRequest.of(Receipts.of(d))));
+                written += 50L * 1100;
+                if (written / (SEGMENT / 4) > maxRatioCheck) {
+                    maxRatioCheck = written / (SEGMENT / 4);
+                    Awaitility.await().atMost(Duration.ofSeconds(10)).untilAsserted(() -> {
+                        long live = liveBytes(b);
+                        assertThat(diskBytes()).as("disk use with %d live bytes", live)
+                                .isLessThanOrEqualTo(2 * live + 2 * SEGMENT);
+                    });
+                }
+            }
+            assertThat(segmentCount()).isLessThanOrEqualTo(4);
+            assertThat(Segments.path(dir.resolve("journal"), 1)).as("the pinned messages' first segment was compacted")
+                    .doesNotExist();
+            assertThat(get(b.getQueue("pinned")).stats().ready()).isEqualTo(20);
+        }
+        try (EmbeddedBroker b = EmbeddedBroker.open(config, BrokerSettings.DEFAULTS)) {
+            List<Delivery> pinned = get(b.pop("pinned", PopRequest.of(100)));
+            assertThat(pinned).hasSize(20);
+            assertThat(pinned.get(0).body().payload().size()).isEqualTo(1000);
+            assertThat(get(b.getQueue("steady")).stats().ready()).isEqualTo(200);
+        }
+    }
+
+    private static long liveBytes(EmbeddedBroker b) {
+        long[] sum = {0};
+        get(b.onEngine(() -> b.engine().sm.queues.values()
+                .forEach(q -> q.msgs.forEachValue(m -> sum[0] += m.storedBytes))));
+        return sum[0];
+    }
+
+    private long diskBytes() throws IOException {
+        long total = 0;
+        for (String sub : new String[] {"journal", "snapshots"}) {
+            try (Stream<Path> files = Files.list(dir.resolve(sub))) {
+                for (Path p : (Iterable<Path>) files::iterator) {
+                    total += Files.size(p);
+                }
+            }
+        }
+        return total;
+    }
+
+    private long segmentCount() {
+        try (Stream<Path> files = Files.list(dir.resolve("journal"))) {
+            return files.count();
+        } catch (IOException e) {
+            throw new java.io.UncheckedIOException(e);
+        }
+    }
+
+    private static <T> T get(java.util.concurrent.CompletionStage<T> s) {
+        return s.toCompletableFuture().orTimeout(10, TimeUnit.SECONDS).join();
+    }
+}
