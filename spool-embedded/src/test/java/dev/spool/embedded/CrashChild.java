@@ -1,0 +1,112 @@
+package dev.spool.embedded;
+
+import java.io.BufferedReader;
+import java.io.InputStreamReader;
+import java.io.PrintStream;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.concurrent.TimeUnit;
+
+import dev.spool.api.AckRequest;
+import dev.spool.api.BrokerSettings;
+import dev.spool.api.BrowseRequest;
+import dev.spool.api.Delivery;
+import dev.spool.api.MessageState;
+import dev.spool.api.MessageView;
+import dev.spool.api.NewMessage;
+import dev.spool.api.Outcomes;
+import dev.spool.api.PopRequest;
+import dev.spool.api.Receipts;
+import dev.spool.api.TxOp;
+import dev.spool.api.TxResult;
+
+/**
+ * The process {@link CrashRecoveryTest} kills: runs the journal engine in a data directory and
+ * answers one line per command on stdout, each only after the engine confirmed it (so a reply
+ * means durable). Commands: {@code PUSH tag...}, {@code POP n}, {@code ACK receipt...},
+ * {@code TX receipt tag} (ack one, push one, atomically), {@code DUMP}.
+ */
+public final class CrashChild {
+    private CrashChild() {
+    }
+
+    public static void main(String[] args) throws Exception {
+        PrintStream out = new PrintStream(System.out, true, StandardCharsets.UTF_8);
+        try (EmbeddedBroker b = EmbeddedBroker.open(EmbeddedConfig.journal(Path.of(args[0])),
+                BrokerSettings.DEFAULTS)) {
+            get(b.putQueue("crash", dev.spool.api.QueueConfig.DEFAULTS));
+            out.println("READY");
+            BufferedReader in = new BufferedReader(new InputStreamReader(System.in, StandardCharsets.UTF_8));
+            String line;
+            while ((line = in.readLine()) != null) {
+                String reply;
+                try {
+                    reply = handle(b, line.split(" "));
+                } catch (RuntimeException e) {
+                    reply = "ERROR " + e;
+                }
+                out.println(reply);
+            }
+        }
+    }
+
+    private static String handle(EmbeddedBroker b, String[] cmd) {
+        StringBuilder sb = new StringBuilder(cmd[0]);
+        switch (cmd[0]) {
+            case "PUSH" -> {
+                List<NewMessage> ms = new ArrayList<>();
+                for (int i = 1; i < cmd.length; i++) {
+                    ms.add(NewMessage.ofUtf8(cmd[i]));
+                }
+                for (long id : get(b.push("crash", ms))) {
+                    sb.append(' ').append(id);
+                }
+            }
+            case "POP" -> {
+                for (Delivery d : get(b.pop("crash", new PopRequest("default", Integer.parseInt(cmd[1]), 600_000, 0)))) {
+                    sb.append(' ').append(d.body().payload().asUtf8()).append('=').append(d.receipt());
+                }
+            }
+            case "ACK" -> {
+                List<String> rs = List.of(cmd).subList(1, cmd.length);
+                Outcomes o = get(b.ack("crash", AckRequest.of(Receipts.parse(rs, "receipts"))));
+                for (int i = 0; i < o.size(); i++) {
+                    sb.append(' ').append(o.get(i).wire());
+                }
+            }
+            case "TX" -> {
+                TxResult r = get(b.transact(List.of(
+                        new TxOp.Ack("crash", AckRequest.of(Receipts.parse(List.of(cmd[1]), "receipts"))),
+                        new TxOp.Push("crash", List.of(NewMessage.ofUtf8(cmd[2]))))));
+                sb.append(' ').append(r.pushedIds().get(1)[0]);
+            }
+            case "DUMP" -> {
+                for (MessageState s : List.of(MessageState.READY, MessageState.DELAYED, MessageState.IN_FLIGHT)) {
+                    long after = 0;
+                    while (true) {
+                        List<MessageView> page = get(b.browse("crash", new BrowseRequest("default", s, 1000, after)));
+                        for (MessageView v : page) {
+                            sb.append(' ').append(v.body().orElseThrow().payload().asUtf8()).append('=').append(v.id());
+                        }
+                        if (page.size() < 1000) {
+                            break;
+                        }
+                        after = page.get(page.size() - 1).id();
+                    }
+                }
+            }
+            default -> sb.append(" ERROR unknown command");
+        }
+        return sb.toString();
+    }
+
+    private static <T> T get(java.util.concurrent.CompletionStage<T> s) {
+        try {
+            return s.toCompletableFuture().get(30, TimeUnit.SECONDS);
+        } catch (Exception e) {
+            throw new IllegalStateException(e);
+        }
+    }
+}
