@@ -33,7 +33,7 @@ final class ServerStarter {
     private static final Logger LOG = LoggerFactory.getLogger(ServerStarter.class);
 
     /** A running server's parts. */
-    record Started(Vertx vertx, Api api, int port) {
+    record Started(Vertx vertx, Api api, Router router, int port) {
     }
 
     private ServerStarter() {
@@ -50,7 +50,10 @@ final class ServerStarter {
             Optional<Path> uploads = prepareUploads(config);
             ServerState state = new ServerState(config.listener().maxConnections(), metrics);
             return new Api(vertx, broker, config, metrics, state, uploads);
-        }, false).compose(api -> listen(vertx, api).map(port -> new Started(vertx, api, port)))
+        }, false).compose(api -> {
+            Router router = HttpApi.router(api);
+            return listen(vertx, api, router).map(port -> new Started(vertx, api, router, port));
+        })
                 .onSuccess(s -> {
                     LOG.atInfo().addKeyValue("host", config.listener().host()).addKeyValue("port", s.port())
                             .addKeyValue("storage", config.storage().storage().wire())
@@ -86,8 +89,7 @@ final class ServerStarter {
         return Optional.of(dir);
     }
 
-    private static Future<Integer> listen(Vertx vertx, Api api) {
-        Router router = HttpApi.router(api);
+    private static Future<Integer> listen(Vertx vertx, Api api, Router router) {
         HttpServerOptions opts = options(api.config);
         int loops = api.config.listener().eventLoops();
         int instances = loops > 0 ? loops : VertxOptions.DEFAULT_EVENT_LOOP_POOL_SIZE;

@@ -1,5 +1,8 @@
 package dev.spool.server;
 
+import java.util.ArrayList;
+import java.util.Collections;
+import java.util.List;
 import java.util.Optional;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CompletionStage;
@@ -9,6 +12,9 @@ import java.util.concurrent.TimeoutException;
 
 import io.vertx.core.Vertx;
 import io.vertx.core.VertxOptions;
+import io.vertx.core.http.HttpMethod;
+import io.vertx.ext.web.Route;
+import io.vertx.ext.web.Router;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -32,14 +38,16 @@ public final class SpoolServer implements AutoCloseable {
     private final Vertx vertx;
     private final Api api;
     private final boolean ownsBroker;
+    private final Router router;
     private final int port;
     private CompletableFuture<Void> closing;
 
-    private SpoolServer(Vertx vertx, Api api, boolean ownsBroker, int port) {
-        this.vertx = vertx;
-        this.api = api;
+    private SpoolServer(ServerStarter.Started s, boolean ownsBroker) {
+        this.vertx = s.vertx();
+        this.api = s.api();
+        this.router = s.router();
         this.ownsBroker = ownsBroker;
-        this.port = port;
+        this.port = s.port();
     }
 
     /**
@@ -49,8 +57,7 @@ public final class SpoolServer implements AutoCloseable {
      * @return completes with the running server, or fails (e.g. port in use, storage unavailable)
      */
     public static CompletionStage<SpoolServer> start(ServerConfig config) {
-        return ServerStarter.start(config, Optional.empty()).thenApply(s ->
-                new SpoolServer(s.vertx(), s.api(), true, s.port()));
+        return ServerStarter.start(config, Optional.empty()).thenApply(s -> new SpoolServer(s, true));
     }
 
     /**
@@ -63,8 +70,7 @@ public final class SpoolServer implements AutoCloseable {
      * @return completes with the running server
      */
     public static CompletionStage<SpoolServer> start(ServerConfig config, Broker broker) {
-        return ServerStarter.start(config, Optional.of(broker)).thenApply(s ->
-                new SpoolServer(s.vertx(), s.api(), false, s.port()));
+        return ServerStarter.start(config, Optional.of(broker)).thenApply(s -> new SpoolServer(s, false));
     }
 
     /** The port the server listens on (the chosen one when configured with port 0). */
@@ -92,6 +98,22 @@ public final class SpoolServer implements AutoCloseable {
     /** The broker behind the server. */
     public Broker broker() {
         return api.broker;
+    }
+
+    /** Every route as {@code METHOD /path/{param}}, sorted (the OpenAPI test compares them to the spec). */
+    List<String> routes() {
+        List<String> out = new ArrayList<>();
+        for (Route r : router.getRoutes()) {
+            if (r.getPath() == null || r.methods() == null) {
+                continue;
+            }
+            String path = r.getPath().replaceAll(":([A-Za-z0-9_]+)", "{$1}");
+            for (HttpMethod m : r.methods()) {
+                out.add(m.name() + " " + path);
+            }
+        }
+        Collections.sort(out);
+        return out;
     }
 
     /** Requests in flight (for tests and diagnostics). */
