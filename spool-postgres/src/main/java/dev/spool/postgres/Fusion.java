@@ -24,6 +24,7 @@ import dev.spool.api.Receipts;
  */
 final class Fusion implements AutoCloseable {
     static final int INFLIGHT = 2;
+    /** A batch stops growing at this many messages or receipts (one request may overshoot it). */
     private static final int MAX_FUSED = 10_000;
 
     private final Db db;
@@ -195,14 +196,10 @@ final class Fusion implements AutoCloseable {
             List<R> batch = new ArrayList<>();
             int size = 0;
             R r;
-            while (size < MAX_FUSED && (r = pending.peek()) != null) {
-                int w = weight.applyAsInt(r);
-                if (!batch.isEmpty() && size + w > MAX_FUSED) {
-                    break;
-                }
-                pending.poll();
+            // poll, never peek-then-poll: two drainers may run at once
+            while (size < MAX_FUSED && (r = pending.poll()) != null) {
                 batch.add(r);
-                size += w;
+                size += weight.applyAsInt(r);
             }
             if (batch.isEmpty()) {
                 inflight.decrementAndGet();

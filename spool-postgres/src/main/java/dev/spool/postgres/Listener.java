@@ -11,7 +11,8 @@ import org.slf4j.LoggerFactory;
 
 /**
  * The {@code LISTEN spool} connection: one thread blocks in the driver until a notification arrives
- * (no polling) and wakes the matching waiters. When the connection breaks it reconnects with a
+ * (no polling) and wakes the matching waiters: {@code r<queue>} work became ready, {@code d<queue>} a
+ * message finished, {@code x<queue>} the queue was deleted. When the connection breaks it reconnects with a
  * growing pause (up to 1 s), listens again and wakes every waiter, because notifications sent
  * meanwhile are lost.
  */
@@ -85,10 +86,10 @@ final class Listener implements AutoCloseable {
                     continue;
                 }
                 String queue = p.substring(1);
-                if (p.charAt(0) == 'r') {
-                    waiters.wakePops(queue);
-                } else {
-                    waiters.wakeTasks(queue);
+                switch (p.charAt(0)) {
+                    case 'r' -> waiters.wakePops(queue);
+                    case 'x' -> waiters.queueDeleted(queue);
+                    default -> waiters.wakeTasks(queue);
                 }
             }
         }

@@ -130,8 +130,7 @@ public final class PostgresBroker implements Broker {
     public CompletionStage<Void> deleteQueue(String queue) {
         return run(() -> Names.checkQueue(queue, "queue"), c -> QueueOps.simple(c, "delete_queue", queue, null))
                 .thenApply(v -> {
-                    waiters.wakePops(queue);
-                    waiters.wakeTasks(queue);
+                    waiters.queueDeleted(queue);
                     return null;
                 });
     }
@@ -170,13 +169,17 @@ public final class PostgresBroker implements Broker {
         } catch (SpoolException e) {
             return CompletableFuture.failedFuture(e);
         }
-        boolean waits = request.waitMs() > 0;
-        return attempt(queue, request, settings.autoCreateQueues(), waits).thenCompose(a -> {
-            if (!a.messages().isEmpty() || !waits || closed) {
-                return CompletableFuture.completedFuture(a.messages());
-            }
-            return new WaitingPop(waiters, queue, request.waitMs(), () -> attempt(queue, request, false, true)).start();
-        });
+        if (request.waitMs() == 0) {
+            return attempt(queue, request, settings.autoCreateQueues(), false).thenApply(WaitingPop.Attempt::messages);
+        }
+        // registered before the first attempt: counts toward maxWaiters at once, and sees a deletion
+        // of the queue that completes after this call
+        boolean[] first = {true};
+        return new WaitingPop(waiters, queue, request.waitMs(), () -> {
+            boolean create = first[0] && settings.autoCreateQueues();
+            first[0] = false;
+            return attempt(queue, request, create, true);
+        }).start();
     }
 
     private CompletableFuture<WaitingPop.Attempt> attempt(String queue, PopRequest r, boolean create, boolean due) {

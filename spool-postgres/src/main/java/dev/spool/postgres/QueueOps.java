@@ -134,7 +134,7 @@ final class QueueOps {
             }
             try (ResultSet rs = ps.executeQuery()) {
                 rs.next();
-                return rs.getLong(1);
+                return rs.getObject(1) instanceof Number n ? n.longValue() : 0;
             }
         }
     }

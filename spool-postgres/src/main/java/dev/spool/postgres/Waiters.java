@@ -23,6 +23,9 @@ final class Waiters implements AutoCloseable {
 
         /** Stop waiting and complete with what is known. */
         void cancel();
+
+        /** The queue was deleted: a pop completes empty, a task view looks again. */
+        void queueDeleted();
     }
 
     private final Map<String, Set<Waiter>> pops = new ConcurrentHashMap<>();
@@ -62,6 +65,15 @@ final class Waiters implements AutoCloseable {
 
     /** Wakes the task views waiting on a queue. */
     void wakeTasks(String queue) {
+        wake(tasks.get(queue));
+    }
+
+    /** A queue was deleted (here or on another server). */
+    void queueDeleted(String queue) {
+        Set<Waiter> p = pops.get(queue);
+        if (p != null) {
+            p.forEach(Waiter::queueDeleted);
+        }
         wake(tasks.get(queue));
     }
 

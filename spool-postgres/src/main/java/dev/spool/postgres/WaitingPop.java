@@ -37,6 +37,7 @@ final class WaitingPop implements Waiters.Waiter {
     private final AtomicBoolean running = new AtomicBoolean();
     private final AtomicBoolean again = new AtomicBoolean();
     private volatile ScheduledFuture<?> timer;
+    private volatile boolean attempted;
 
     WaitingPop(Waiters waiters, String queue, long waitMs, Supplier<CompletableFuture<Attempt>> attempt) {
         this.waiters = waiters;
@@ -70,13 +71,15 @@ final class WaitingPop implements Waiters.Waiter {
         attempt.get().whenComplete((a, err) -> {
             if (err != null) {
                 Throwable cause = err instanceof CompletionException && err.getCause() != null ? err.getCause() : err;
-                if (cause instanceof SpoolException s && s.code() == ErrorCode.QUEUE_NOT_FOUND) {
+                // a queue missing at the first attempt is the caller's error; later, it was deleted meanwhile
+                if (attempted && cause instanceof SpoolException s && s.code() == ErrorCode.QUEUE_NOT_FOUND) {
                     finish(List.of());
                 } else {
                     fail(cause);
                 }
                 return;
             }
+            attempted = true;
             if (!a.messages().isEmpty()) {
                 finish(a.messages());
                 return;
@@ -122,6 +125,11 @@ final class WaitingPop implements Waiters.Waiter {
 
     @Override
     public void cancel() {
+        finish(List.of());
+    }
+
+    @Override
+    public void queueDeleted() {
         finish(List.of());
     }
 }

@@ -121,6 +121,11 @@ final class WaitingTask implements Waiters.Waiter {
     }
 
     @Override
+    public void queueDeleted() {
+        wake();
+    }
+
+    @Override
     public void cancel() {
         finish(last.view());
     }

@@ -187,8 +187,7 @@ BEGIN
     DELETE FROM spool_messages WHERE queue_id = q.id;
     DELETE FROM spool_dedup WHERE queue_id = q.id;
     DELETE FROM spool_queues WHERE id = q.id;
-    PERFORM pg_notify('spool', 'r' || q.name);
-    PERFORM pg_notify('spool', 'd' || q.name);
+    PERFORM pg_notify('spool', 'x' || q.name);
 END $$;
 
 CREATE FUNCTION spool_purge(p_queue text) RETURNS bigint LANGUAGE plpgsql AS $$
