@@ -192,12 +192,19 @@ final class StreamSession {
 
     private void settle(JsonNode frame, Object req, ReceiptCodec.Kind kind) {
         String queue = queueOf(frame);
+        StreamSubscription grantTo = frame.has("credit") ? sub(frame) : null;
+        long[] grant = {0};
         ReceiptCodec.Parsed p = read(frame, in -> ReceiptCodec.readFields(in, kind, api.limits, "", f -> {
-            if (!"op".equals(f) && !"req".equals(f) && !"queue".equals(f)) {
-                throw JsonIn.unknown("", f);
+            switch (f) {
+                case "op", "req", "queue", "sub" -> in.skip();
+                case "credit" -> grant[0] = in.readLong(f, 1, StreamSubscription.MAX_CREDIT);
+                default -> throw JsonIn.unknown("", f);
             }
-            in.skip();
         }));
+        if (grantTo != null) {
+            grantTo.grant(grant[0]);
+            grantTo.pump();
+        }
         CompletionStage<Outcomes> stage = switch (kind) {
             case ACK -> api.broker.ack(queue, p.ack());
             case NACK -> api.broker.nack(queue, p.nack());

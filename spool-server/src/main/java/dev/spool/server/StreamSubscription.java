@@ -102,7 +102,9 @@ final class StreamSubscription {
         }
         session.ctx.executeBlocking(() -> Json.render(frame), false).onComplete(ar -> {
             busy = false;
-            if (ar.succeeded()) {
+            if (stopped || session.closed()) {
+                PopRoutes.release(api.broker, spec.queue(), spec.group(), ds);
+            } else if (ar.succeeded()) {
                 session.send(ar.result());
                 pump();
             } else {

@@ -128,6 +128,23 @@ class StreamApiTest {
     }
 
     @Test
+    void shouldGrantCreditCarriedByAnAck() throws Exception {
+        try (Socket s = new Socket(api.base)) {
+            s.send("{\"op\":\"subscribe\",\"req\":1,\"sub\":\"c\",\"queue\":\"ws-ackcredit\",\"credit\":1}");
+            s.next();
+            api.pushJson("ws-ackcredit", "1");
+            api.pushJson("ws-ackcredit", "2");
+            JsonNode m1 = s.messages(1).get(0);
+            s.send("{\"op\":\"ack\",\"queue\":\"ws-ackcredit\",\"receipts\":[\"" + m1.path("receipt").asText()
+                    + "\"],\"sub\":\"c\",\"credit\":1}");
+            JsonNode m2 = s.messages(1).get(0);
+            assertThat(m2.path("payload").asInt()).isEqualTo(2);
+            assertThat(api.get("/v1/queues/ws-ackcredit").json().path("stats").path("in_flight").asLong())
+                    .isEqualTo(1);
+        }
+    }
+
+    @Test
     void shouldWakeSubscriptionWhenMessageIsPushed() throws Exception {
         try (Socket s = new Socket(api.base)) {
             s.send("{\"op\":\"subscribe\",\"req\":1,\"queue\":\"ws-wake\",\"credit\":10}");
