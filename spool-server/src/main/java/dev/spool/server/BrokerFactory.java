@@ -4,10 +4,10 @@ import java.nio.file.Path;
 
 import dev.spool.api.Broker;
 import dev.spool.api.BrokerSettings;
-import dev.spool.api.ErrorCode;
-import dev.spool.api.SpoolException;
 import dev.spool.embedded.EmbeddedBroker;
 import dev.spool.embedded.EmbeddedConfig;
+import dev.spool.postgres.PostgresBroker;
+import dev.spool.postgres.PostgresConfig;
 
 /**
  * Opens the broker a {@link ServerConfig} names. Isolates the server from the backends' own
@@ -39,8 +39,7 @@ final class BrokerFactory {
             case ServerConfig.Storage.Memory m -> EmbeddedBroker.open(tuned(EmbeddedConfig.memory(), s), settings);
             case ServerConfig.Storage.Journal j -> EmbeddedBroker.open(
                     tuned(EmbeddedConfig.journal(journalDir(c)), s).withFsync(s.fsync()), settings);
-            case ServerConfig.Storage.Postgres p -> throw new SpoolException(ErrorCode.NOT_IMPLEMENTED,
-                    "postgresql storage not available in this build");
+            case ServerConfig.Storage.Postgres p -> PostgresBroker.open(PostgresConfig.parse(p.url()), settings);
         };
     }
 
