@@ -54,6 +54,7 @@ public final class PostgresBroker implements Broker {
     private final Waiters waiters;
     private final Listener listener;
     private final Fusion fusion;
+    private final Ordering ordering = new Ordering();
     private final ScheduledFuture<?> maintenance;
     private final AtomicLong maintenanceRuns = new AtomicLong();
     private volatile boolean closed;
@@ -99,6 +100,16 @@ public final class PostgresBroker implements Broker {
         return db.call(work);
     }
 
+    private <T> CompletableFuture<T> run(String queue, Runnable validate, Db.Work<T> work) {
+        try {
+            checkOpen();
+            validate.run();
+        } catch (SpoolException e) {
+            return CompletableFuture.failedFuture(e);
+        }
+        return ordering.run(queue, false, () -> db.call(work));
+    }
+
     private void checkOpen() {
         if (closed) {
             throw new SpoolException(ErrorCode.UNAVAILABLE, "the broker is closed");
@@ -107,7 +118,7 @@ public final class PostgresBroker implements Broker {
 
     @Override
     public CompletionStage<QueueInfo> putQueue(String queue, QueueConfig config) {
-        return run(() -> {
+        return run(queue, () -> {
             Names.checkQueue(queue, "queue");
             config.validate();
         }, c -> {
@@ -118,7 +129,7 @@ public final class PostgresBroker implements Broker {
 
     @Override
     public CompletionStage<QueueInfo> getQueue(String queue) {
-        return run(() -> Names.checkQueue(queue, "queue"), c -> QueueOps.get(c, queue));
+        return run(queue, () -> Names.checkQueue(queue, "queue"), c -> QueueOps.get(c, queue));
     }
 
     @Override
@@ -128,8 +139,9 @@ public final class PostgresBroker implements Broker {
 
     @Override
     public CompletionStage<Void> deleteQueue(String queue) {
-        return run(() -> Names.checkQueue(queue, "queue"), c -> QueueOps.simple(c, "delete_queue", queue, null))
+        return run(queue, () -> Names.checkQueue(queue, "queue"), c -> QueueOps.simple(c, "delete_queue", queue, null))
                 .thenApply(v -> {
+                    ordering.forget(queue);
                     waiters.queueDeleted(queue);
                     return null;
                 });
@@ -137,7 +149,7 @@ public final class PostgresBroker implements Broker {
 
     @Override
     public CompletionStage<Long> purgeQueue(String queue) {
-        return run(() -> Names.checkQueue(queue, "queue"), c -> QueueOps.simple(c, "purge", queue, null));
+        return run(queue, () -> Names.checkQueue(queue, "queue"), c -> QueueOps.simple(c, "purge", queue, null));
     }
 
     @Override
@@ -150,9 +162,10 @@ public final class PostgresBroker implements Broker {
             return CompletableFuture.failedFuture(e);
         }
         long start = System.nanoTime();
-        CompletableFuture<long[]> f = MessageOps.needsTx(messages)
-                ? db.tx(c -> MessageOps.push(db, c, queue, settings.autoCreateQueues(), messages))
-                : fusion.push(queue, settings.autoCreateQueues(), messages);
+        boolean create = settings.autoCreateQueues();
+        CompletableFuture<long[]> f = ordering.run(queue, create, () -> MessageOps.needsTx(messages)
+                ? db.tx(c -> MessageOps.push(db, c, queue, create, messages))
+                : fusion.push(queue, create, messages));
         return f.thenApply(ids -> {
             settings.instrumentation().onSync(System.nanoTime() - start, 0, 1);
             waiters.wakePops(queue);
@@ -169,16 +182,20 @@ public final class PostgresBroker implements Broker {
         } catch (SpoolException e) {
             return CompletableFuture.failedFuture(e);
         }
+        boolean create = settings.autoCreateQueues();
         if (request.waitMs() == 0) {
-            return attempt(queue, request, settings.autoCreateQueues(), false).thenApply(WaitingPop.Attempt::messages);
+            return ordering.run(queue, create, () -> attempt(queue, request, create, false))
+                    .thenApply(WaitingPop.Attempt::messages);
         }
         // registered before the first attempt: counts toward maxWaiters at once, and sees a deletion
         // of the queue that completes after this call
         boolean[] first = {true};
         return new WaitingPop(waiters, queue, request.waitMs(), () -> {
-            boolean create = first[0] && settings.autoCreateQueues();
-            first[0] = false;
-            return attempt(queue, request, create, true);
+            if (first[0]) {
+                first[0] = false;
+                return ordering.run(queue, create, () -> attempt(queue, request, create, true));
+            }
+            return attempt(queue, request, false, true);
         }).start();
     }
 
@@ -201,9 +218,9 @@ public final class PostgresBroker implements Broker {
         } catch (SpoolException e) {
             return CompletableFuture.failedFuture(e);
         }
-        CompletableFuture<Outcomes> f = request.result().isPresent()
+        CompletableFuture<Outcomes> f = ordering.run(queue, false, () -> request.result().isPresent()
                 ? db.call(c -> MessageOps.ack(c, queue, request.group(), request.receipts(), request.result()))
-                : fusion.ack(queue, request.group(), request.receipts());
+                : fusion.ack(queue, request.group(), request.receipts()));
         return f.thenApply(o -> {
             waiters.wakeTasks(queue);
             waiters.wakePops(queue);
@@ -213,7 +230,7 @@ public final class PostgresBroker implements Broker {
 
     @Override
     public CompletionStage<Outcomes> nack(String queue, NackRequest request) {
-        return run(() -> {
+        return run(queue, () -> {
             Names.checkQueue(queue, "queue");
             request.validate(settings.limits());
         }, c -> MessageOps.nack(c, queue, request.group(), request.receipts(), request.delayMs(), request.reason()))
@@ -226,7 +243,7 @@ public final class PostgresBroker implements Broker {
 
     @Override
     public CompletionStage<Outcomes> extend(String queue, ExtendRequest request) {
-        return run(() -> {
+        return run(queue, () -> {
             Names.checkQueue(queue, "queue");
             request.validate(settings.limits());
         }, c -> MessageOps.extend(c, queue, request.group(), request.receipts(), request.visibilityMs()));
@@ -234,21 +251,31 @@ public final class PostgresBroker implements Broker {
 
     @Override
     public CompletionStage<MessageView> getMessage(String queue, long id, MessageQuery query) {
-        return run(() -> {
+        if (query.waitMs() == 0 || closed) {
+            return run(queue, () -> {
+                Names.checkQueue(queue, "queue");
+                query.validate(settings.limits());
+            }, c -> ViewOps.get(db, c, queue, query.group(), id)).thenApply(ViewOps.Snapshot::view);
+        }
+        try {
             Names.checkQueue(queue, "queue");
             query.validate(settings.limits());
-        }, c -> ViewOps.get(db, c, queue, query.group(), id)).thenCompose(s -> {
-            if (s.view().state().isTerminal() || query.waitMs() == 0 || closed) {
-                return CompletableFuture.completedFuture(s.view());
+        } catch (SpoolException e) {
+            return CompletableFuture.failedFuture(e);
+        }
+        boolean[] first = {true};
+        return new WaitingTask(waiters, queue, query.waitMs(), () -> {
+            if (first[0]) {
+                first[0] = false;
+                return ordering.run(queue, false, () -> db.call(c -> ViewOps.get(db, c, queue, query.group(), id)));
             }
-            return new WaitingTask(waiters, queue, s, query.waitMs(),
-                    () -> db.call(c -> ViewOps.get(db, c, queue, query.group(), id))).start();
-        });
+            return db.call(c -> ViewOps.get(db, c, queue, query.group(), id));
+        }).start();
     }
 
     @Override
     public CompletionStage<List<MessageView>> browse(String queue, BrowseRequest request) {
-        return run(() -> {
+        return run(queue, () -> {
             Names.checkQueue(queue, "queue");
             request.validate(settings.limits());
         }, c -> ViewOps.browse(db, c, queue, request.group(), switch (request.state()) {
@@ -261,7 +288,7 @@ public final class PostgresBroker implements Broker {
 
     @Override
     public CompletionStage<Long> redrive(String queue, RedriveRequest request) {
-        return run(() -> {
+        return run(queue, () -> {
             Names.checkQueue(queue, "queue");
             request.validate(settings.limits());
         }, c -> ViewOps.redrive(c, queue, request.group(), request.limit())).thenApply(n -> {
@@ -272,7 +299,7 @@ public final class PostgresBroker implements Broker {
 
     @Override
     public CompletionStage<GroupInfo> putGroup(String queue, String group, GroupSpec spec) {
-        return run(() -> checkNamedGroup(queue, group), c -> {
+        return run(queue, () -> checkNamedGroup(queue, group), c -> {
             QueueOps.putGroup(c, queue, group, spec.start(), settings.limits().maxGroupsPerQueue());
             return QueueOps.group(c, queue, group);
         }).thenApply(g -> {
@@ -291,7 +318,7 @@ public final class PostgresBroker implements Broker {
 
     @Override
     public CompletionStage<GroupInfo> getGroup(String queue, String group) {
-        return run(() -> {
+        return run(queue, () -> {
             Names.checkQueue(queue, "queue");
             Names.checkGroup(group, "group");
         }, c -> QueueOps.group(c, queue, group));
@@ -299,12 +326,12 @@ public final class PostgresBroker implements Broker {
 
     @Override
     public CompletionStage<List<GroupInfo>> listGroups(String queue) {
-        return run(() -> Names.checkQueue(queue, "queue"), c -> QueueOps.groups(c, queue));
+        return run(queue, () -> Names.checkQueue(queue, "queue"), c -> QueueOps.groups(c, queue));
     }
 
     @Override
     public CompletionStage<Void> deleteGroup(String queue, String group) {
-        return run(() -> checkNamedGroup(queue, group), c -> QueueOps.simple(c, "delete_group", queue, group))
+        return run(queue, () -> checkNamedGroup(queue, group), c -> QueueOps.simple(c, "delete_group", queue, group))
                 .thenApply(v -> null);
     }
 

@@ -13,7 +13,8 @@ import dev.spool.api.MessageView;
 import dev.spool.api.SpoolException;
 
 /**
- * A task view waiting for a terminal state. It looks again when a message of its queue finished
+ * A task view waiting for a terminal state, registered before its first look so that it counts
+ * toward {@code maxWaiters} at once. It looks again when a message of its queue finished
  * (notification), when the message's lease, delay or TTL ends (timer), or on the safety re-check.
  * A message that vanished while watched was either forgotten after an ack (retention 0, no
  * result: reported ACKED) or dropped by its TTL (reported EXPIRED).
@@ -30,13 +31,10 @@ final class WaitingTask implements Waiters.Waiter {
     private volatile long lastSeenAt;
     private volatile ScheduledFuture<?> timer;
 
-    WaitingTask(Waiters waiters, String queue, ViewOps.Snapshot first, long waitMs,
-            Supplier<CompletableFuture<ViewOps.Snapshot>> attempt) {
+    WaitingTask(Waiters waiters, String queue, long waitMs, Supplier<CompletableFuture<ViewOps.Snapshot>> attempt) {
         this.waiters = waiters;
         this.queue = queue;
         this.attempt = attempt;
-        this.last = first;
-        this.lastSeenAt = System.currentTimeMillis();
         this.deadlineNanos = System.nanoTime() + waitMs * 1_000_000L;
     }
 
@@ -65,7 +63,7 @@ final class WaitingTask implements Waiters.Waiter {
         attempt.get().whenComplete((s, err) -> {
             if (err != null) {
                 Throwable cause = err instanceof CompletionException && err.getCause() != null ? err.getCause() : err;
-                if (cause instanceof SpoolException e && e.code() == ErrorCode.MESSAGE_NOT_FOUND) {
+                if (last != null && cause instanceof SpoolException e && e.code() == ErrorCode.MESSAGE_NOT_FOUND) {
                     finish(vanished());
                 } else {
                     done();
@@ -127,6 +125,12 @@ final class WaitingTask implements Waiters.Waiter {
 
     @Override
     public void cancel() {
-        finish(last.view());
+        ViewOps.Snapshot s = last;
+        if (s != null) {
+            finish(s.view());
+        } else {
+            done();
+            result.completeExceptionally(new SpoolException(ErrorCode.UNAVAILABLE, "the broker is closed"));
+        }
     }
 }
