@@ -26,6 +26,8 @@ class ValidationTest {
         assertInvalid(NewMessage.builder("x").traceparent("00-abc").build(), "messages[1].traceparent");
         assertInvalid(NewMessage.builder("x").contentType("").build(), "messages[1].content_type");
         assertInvalid(NewMessage.builder("x").dedupId("d".repeat(300)).build(), "messages[1].dedup_id");
+        assertInvalid(NewMessage.builder("x").ttlMs(-1).build(), "messages[1].ttl_ms");
+        assertInvalid(NewMessage.builder("x").header("h", "v".repeat(70_000)).build(), "messages[1].headers");
     }
 
     @Test
@@ -34,6 +36,7 @@ class ValidationTest {
                 .traceparent("00-0af7651916cd43dd8448eb211c80319c-b7ad6b7169203331-01").delayMs(5).ttlMs(10)
                 .dedupId("d").contentType("text/plain").build();
         Validation.messages(List.of(m), BrokerLimits.DEFAULTS, "messages");
+        assertThat(Validation.messageOk(m)).isTrue();
         assertThat(m.body().key()).contains("k");
     }
 

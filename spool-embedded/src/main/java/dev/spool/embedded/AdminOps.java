@@ -214,13 +214,13 @@ final class AdminOps {
             return out;
         }
         dlq.msgs.forEachValue(m -> {
-            DeadSource s = m.source;
+            DeadSource s = m.source();
             if (s != null && !m.isTerminal() && s.queue().equals(q.name) && s.group().equals(g.name)
                     && s.id() > afterId && (!movableOnly || m.state != Entry.IN_FLIGHT)) {
                 out.add(m);
             }
         });
-        out.sort(Comparator.comparingLong(m -> m.source.id()));
+        out.sort(Comparator.comparingLong(m -> m.source().id()));
         return out;
     }
 

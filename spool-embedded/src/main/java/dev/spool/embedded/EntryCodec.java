@@ -66,7 +66,7 @@ final class EntryCodec {
         b.putLong(m.expiresAt);
         b.putByte(m.priority);
         int flags = (m.key != null ? FLAG_KEY : 0) | (dedupId != null ? FLAG_DEDUP : 0)
-                | (body.traceparent().isPresent() ? FLAG_TRACE : 0) | (m.source != null ? FLAG_SOURCE : 0);
+                | (body.traceparent().isPresent() ? FLAG_TRACE : 0) | (m.source() != null ? FLAG_SOURCE : 0);
         b.putByte(flags);
         int ct = contentTypeCode(body.contentType());
         b.putByte(ct);
@@ -78,8 +78,8 @@ final class EntryCodec {
             b.putLong(dedupUntil);
         }
         body.traceparent().ifPresent(b::putString);
-        if (m.source != null) {
-            DeadSource s = m.source;
+        if (m.source() != null) {
+            DeadSource s = m.source();
             b.putString(s.queue());
             b.putString(s.group());
             b.putLong(s.id());

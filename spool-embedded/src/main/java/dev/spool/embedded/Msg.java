@@ -24,12 +24,8 @@ final class Msg extends Entry {
     MessageBody body;
     /** Groups (the default included) that have not finished the message. */
     int pendingGroups;
-    /** Epoch ms at which every group had finished it, or 0. */
-    long doneAt;
-    /** Epoch ms until which a result or a dead reason of some group must be kept, or 0. */
-    long keepUntil;
-    /** Where a dead letter came from, for DLQ messages; null otherwise. */
-    DeadSource source;
+    /** Fields most messages never set, kept out of line to keep the per-message index small. */
+    private Rare rare;
     /** Next message in the payload cache's eviction order. */
     Msg cacheNext;
 
@@ -53,5 +49,52 @@ final class Msg extends Entry {
 
     long enqueuedAt() {
         return Ids.timeOf(id);
+    }
+
+    /** Epoch ms at which every group had finished it, or 0. */
+    long doneAt() {
+        return rare == null ? 0 : rare.doneAt;
+    }
+
+    void doneAt(long v) {
+        if (v != 0 || rare != null) {
+            rare().doneAt = v;
+        }
+    }
+
+    /** Epoch ms until which a result or a dead reason of some group must be kept, or 0. */
+    long keepUntil() {
+        return rare == null ? 0 : rare.keepUntil;
+    }
+
+    void keepUntil(long v) {
+        if (v != 0 || rare != null) {
+            rare().keepUntil = v;
+        }
+    }
+
+    /** Where a dead letter came from, for DLQ messages; null otherwise. */
+    DeadSource source() {
+        return rare == null ? null : rare.source;
+    }
+
+    void source(DeadSource v) {
+        if (v != null || rare != null) {
+            rare().source = v;
+        }
+    }
+
+    private Rare rare() {
+        if (rare == null) {
+            rare = new Rare();
+        }
+        return rare;
+    }
+
+    /** The rarely set fields of a message. */
+    private static final class Rare {
+        long doneAt;
+        long keepUntil;
+        DeadSource source;
     }
 }

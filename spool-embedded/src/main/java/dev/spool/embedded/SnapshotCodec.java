@@ -95,9 +95,9 @@ final class SnapshotCodec {
         b.putLong(m.location);
         b.putInt(m.storedBytes);
         b.putInt(m.pendingGroups);
-        b.putLong(m.doneAt);
-        b.putLong(m.keepUntil);
-        DeadSource s = m.source;
+        b.putLong(m.doneAt());
+        b.putLong(m.keepUntil());
+        DeadSource s = m.source();
         b.putByte(s == null ? 0 : 1);
         if (s != null) {
             b.putString(s.queue());
@@ -196,10 +196,10 @@ final class SnapshotCodec {
             m.location = in.getLong();
             m.storedBytes = in.getInt();
             m.pendingGroups = in.getInt();
-            m.doneAt = in.getLong();
-            m.keepUntil = in.getLong();
+            m.doneAt(in.getLong());
+            m.keepUntil(in.getLong());
             if (in.get() != 0) {
-                m.source = new DeadSource(in.getString(), in.getString(), in.getLong(), in.getString(), in.getInt());
+                m.source(new DeadSource(in.getString(), in.getString(), in.getLong(), in.getString(), in.getInt()));
             }
             decodeEntry(in, m);
             q.msgs.put(m.id, m);
@@ -218,7 +218,7 @@ final class SnapshotCodec {
         }
         q.msgs.forEachValue(m -> {
             if (m.pendingGroups == 0) {
-                sm.timers.schedule(m, Math.max(m.doneAt + q.config.retentionMs(), m.keepUntil));
+                sm.timers.schedule(m, Math.max(m.doneAt() + q.config.retentionMs(), m.keepUntil()));
             }
         });
     }

@@ -113,7 +113,7 @@ final class StateMachine {
         for (Msg m : held) {
             if (m.pendingGroups == 0) {
                 timers.cancel(m);
-                m.doneAt = 0;
+                m.doneAt(0);
             }
             GroupEntry e = new GroupEntry(m, g);
             g.entries.put(m.id, e);
@@ -152,7 +152,7 @@ final class StateMachine {
         ids.resumeAfter(id);
         Msg m = new Msg(id, q, priority, key, expiresAt);
         m.body = body;
-        m.source = source;
+        m.source(source);
         q.msgs.put(id, m);
         if (targetGid <= 0) {
             m.pendingGroups = 1;
@@ -289,8 +289,8 @@ final class StateMachine {
     private void markTerminal(Entry e, byte terminal, long now) {
         e.state = terminal;
         Msg m = e.msg();
-        if (e == m && m.source != null) {
-            GroupState src = sourceGroup(m.source);
+        if (e == m && m.source() != null) {
+            GroupState src = sourceGroup(m.source());
             if (src != null && src.deadCount > 0) {
                 src.deadCount--;
             }
@@ -311,33 +311,35 @@ final class StateMachine {
         if (m.pendingGroups > 0) {
             return;
         }
-        m.doneAt = now;
-        long at = releaseAt(m);
+        long at = Math.max(now + m.queue.config.retentionMs(), m.keepUntil());
         if (at <= now) {
             if (m.queue.msgs.get(m.id) == m) {
                 deleteMessage(m);
             }
         } else {
+            m.doneAt(now);
             timers.schedule(m, at);
         }
     }
 
     private static long releaseAt(Msg m) {
-        return Math.max(m.doneAt + m.queue.config.retentionMs(), m.keepUntil);
+        return Math.max(m.doneAt() + m.queue.config.retentionMs(), m.keepUntil());
     }
 
     private void keepUntil(Msg m, long until) {
-        m.keepUntil = Math.max(m.keepUntil, until);
+        m.keepUntil(Math.max(m.keepUntil(), until));
     }
 
     private void deleteMessage(Msg m) {
         QueueState q = m.queue;
         timers.cancel(m);
         q.msgs.remove(m.id);
-        for (GroupState g : q.groups.values()) {
-            GroupEntry e = g.entries.remove(m.id);
-            if (e != null) {
-                timers.cancel(e);
+        if (!q.groups.isEmpty()) {
+            for (GroupState g : q.groups.values()) {
+                GroupEntry e = g.entries.remove(m.id);
+                if (e != null) {
+                    timers.cancel(e);
+                }
             }
         }
         listener.deleted(m);

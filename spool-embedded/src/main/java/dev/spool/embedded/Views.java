@@ -106,7 +106,7 @@ final class Views {
         List<MessageView> out = new ArrayList<>(Math.min(limit, letters.size()));
         for (int i = 0; i < letters.size() && i < limit; i++) {
             Msg m = letters.get(i);
-            DeadSource s = m.source;
+            DeadSource s = m.source();
             out.add(new MessageView(s.id(), s.queue(), s.group(), MessageState.DEAD, s.attempts(),
                     Ids.timeOf(s.id()), 0, Optional.of(s.reason()), Optional.empty(),
                     Optional.of(engine.wal.body(m))));
