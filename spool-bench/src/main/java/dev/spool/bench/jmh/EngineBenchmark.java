@@ -37,9 +37,9 @@ import dev.spool.embedded.FsyncPolicy;
 
 /**
  * Push, pop and ack through the embedded engine in process, in batches of {@value #BATCH} messages
- * of 100 bytes. One operation is one message going through all three. {@code pipeline} batches are
- * in flight at once, as a server with several connections would have them; {@code mode} is memory
- * or a journal with fsync=always (group commit) in a temporary directory.
+ * of 100 bytes. One operation is one message going through all three. The pipelined variants keep
+ * 8 or 32 batches in flight at once, as a server with several busy connections has them.
+ * {@code mode} is memory, or a journal with fsync=always (group commit) in a temporary directory.
  *
  * <p>Run: {@code java -jar spool-bench/target/benchmarks.jar EngineBenchmark -prof gc}
  */
@@ -51,7 +51,6 @@ import dev.spool.embedded.FsyncPolicy;
 @Fork(value = 1, jvmArgsAppend = {"-Xms2g", "-Xmx2g"})
 public class EngineBenchmark {
     static final int BATCH = 100;
-    static final int PIPELINE = 8;
 
     @Param({"memory", "journal"})
     public String mode;
@@ -92,11 +91,18 @@ public class EngineBenchmark {
         return cycle(1);
     }
 
-    /** {@value #PIPELINE} batches in flight at each step, as several connections would have them. */
+    /** 8 batches in flight at each step, as 8 busy connections would have them. */
     @Benchmark
-    @OperationsPerInvocation(BATCH * PIPELINE)
-    public int pushPopAckPipelined() {
-        return cycle(PIPELINE);
+    @OperationsPerInvocation(BATCH * 8)
+    public int pushPopAckPipelined8() {
+        return cycle(8);
+    }
+
+    /** 32 batches in flight at each step: enough to keep group commit busy in journal mode. */
+    @Benchmark
+    @OperationsPerInvocation(BATCH * 32)
+    public int pushPopAckPipelined32() {
+        return cycle(32);
     }
 
     private int cycle(int n) {
