@@ -51,8 +51,25 @@ final class TxRoutes {
             List<TxOp> list = ops[0];
             api.reply(rc, api.broker.transact(list).exceptionally(e -> {
                 throw attributed(Errors.toSpool(e));
-            }), res -> Api.json(rc.response(), 200, Json.render(g -> writeResult(g, list, res))));
+            }), res -> {
+                count(list);
+                Api.json(rc.response(), 200, Json.render(g -> writeResult(g, list, res)));
+            });
         });
+    }
+
+    /** Counts a committed transaction's messages in the queue counters, as the single-op endpoints do. */
+    private void count(List<TxOp> ops) {
+        for (TxOp op : ops) {
+            switch (op) {
+                case TxOp.Push p -> api.metrics.queue(p.queue()).pushed.increment(p.messages().size());
+                case TxOp.Ack a -> api.metrics.queue(a.queue()).acked.increment(a.request().receipts().size());
+                case TxOp.Nack n -> api.metrics.queue(n.queue()).nacked.increment(n.request().receipts().size());
+                case TxOp.Extend x -> {
+                    // an extend moves no message
+                }
+            }
+        }
     }
 
     static List<TxOp> readOps(JsonIn in, BrokerLimits limits) throws IOException {
