@@ -1,0 +1,78 @@
+package dev.spool.bench;
+
+/**
+ * What a scenario runs: the shape of the load, independent of where the server is.
+ *
+ * @param scenario the scenario's name (in the RESULT line)
+ * @param transport how load reaches the server
+ * @param producers producer count (each one connection or socket, one batch in flight)
+ * @param consumers consumers per group
+ * @param groups consumer groups: {@code default} plus {@code groups - 1} named ones (fan-out)
+ * @param batch messages per push request
+ * @param messageBytes payload size in bytes
+ * @param keys distinct ordering keys (0 = no key)
+ * @param popMax messages per pop (HTTP, in process)
+ * @param prefetch subscription credit (stream)
+ * @param ackEach one ack request per message instead of one per delivered batch
+ * @param rate messages per second in total, open loop (0 = closed loop, as fast as acknowledged)
+ * @param raw raw bodies over HTTP (push and pop), one message per request
+ * @param primary the latency that goes into the RESULT line
+ */
+record LoadSpec(String scenario, Transport transport, int producers, int consumers, int groups, int batch,
+        int messageBytes, int keys, int popMax, int prefetch, boolean ackEach, double rate, boolean raw,
+        Primary primary) {
+
+    /** How load reaches the server. */
+    enum Transport {
+        /** JSON request/response over HTTP/1.1 keep-alive. */
+        HTTP,
+        /** The {@code /v1/stream} WebSocket: push frames, subscriptions with credit, ack frames. */
+        STREAM,
+        /** The Broker API of the in-process server, no HTTP. */
+        INPROCESS;
+
+        static Transport parse(String s) {
+            return switch (s) {
+                case "http" -> HTTP;
+                case "stream" -> STREAM;
+                case "inprocess" -> INPROCESS;
+                default -> throw new IllegalArgumentException("--transport is http, stream or inprocess, got " + s);
+            };
+        }
+
+        String wire() {
+            return name().toLowerCase(java.util.Locale.ROOT);
+        }
+    }
+
+    /** Which latency the RESULT line's p50/p99 are. */
+    enum Primary {
+        /** Push request round trip. */
+        PUSH,
+        /** Pop request round trip. */
+        POP,
+        /** From the push's acknowledgement to the message's first delivery. */
+        DELIVERY
+    }
+
+    LoadSpec {
+        positive("--producers", producers);
+        positive("--consumers", consumers);
+        positive("--groups", groups);
+        positive("--batch", batch);
+        positive("--pop-max", popMax);
+        positive("--prefetch", prefetch);
+        if (messageBytes < 0 || keys < 0 || rate < 0) {
+            throw new IllegalArgumentException("--size, --keys and --rate must not be negative");
+        }
+        if (raw && (transport != Transport.HTTP || batch != 1)) {
+            throw new IllegalArgumentException("raw payloads go over --transport http, one per request");
+        }
+    }
+
+    private static void positive(String name, int v) {
+        if (v < 1) {
+            throw new IllegalArgumentException(name + " must be at least 1, got " + v);
+        }
+    }
+}

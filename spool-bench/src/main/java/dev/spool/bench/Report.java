@@ -1,0 +1,122 @@
+package dev.spool.bench;
+
+import java.io.PrintWriter;
+import java.util.Locale;
+import java.util.Map;
+
+import org.HdrHistogram.Histogram;
+
+import dev.spool.bench.Stats.Op;
+
+/**
+ * The final report of a run: throughput, latency percentiles, errors, the delivery audit of every
+ * group, where the CPU time went, heap figures when the server ran in process, and the RESULT line.
+ */
+final class Report {
+    private final Run run;
+    private final Target target;
+    private final double seconds;
+    private final double drainSeconds;
+    private final boolean drained;
+    private final long pushed;
+    private final long delivered;
+
+    Report(Run run, Target target, double seconds, double drainSeconds, boolean drained, long pushed,
+            long delivered) {
+        this.run = run;
+        this.target = target;
+        this.seconds = seconds;
+        this.drainSeconds = drainSeconds;
+        this.drained = drained;
+        this.pushed = pushed;
+        this.delivered = delivered;
+    }
+
+    /** Prints the report; returns the exit code (1 when a message was lost). */
+    int print(PrintWriter out, PrintWriter err, Map<String, Double> cpu, double wall, String heap) {
+        LoadSpec s = run.spec;
+        out.printf(Locale.ROOT, "scenario %s: transport=%s producers=%d consumers=%d groups=%d batch=%d size=%d "
+                        + "keys=%d pop_max=%d prefetch=%d ack_each=%s rate=%s queue=%s%n",
+                s.scenario(), s.transport().wire(), s.producers(), s.consumers(), s.groups(), s.batch(),
+                s.messageBytes(), s.keys(), s.popMax(), s.prefetch(), s.ackEach(),
+                s.rate() > 0 ? String.format(Locale.ROOT, "%.0f/s", s.rate()) : "closed-loop", run.queue);
+        out.printf(Locale.ROOT, "target: %s; %d cores, JDK %s%n", target.description(),
+                Runtime.getRuntime().availableProcessors(), Runtime.version());
+        double msgsPerS = delivered / seconds;
+        out.printf(Locale.ROOT, "throughput: pushed %,d msgs (%,.0f/s), delivered %,d (%,.0f/s) in %.1f s; "
+                        + "drain %.2f s%s%n",
+                pushed, pushed / seconds, delivered, msgsPerS, seconds, drainSeconds,
+                drained ? "" : " (drain timeout: not everything was consumed)");
+        Histogram delivery = new Histogram(3_600_000_000L, 3);
+        Audit.Result[] results = new Audit.Result[run.audits.length];
+        for (int g = 0; g < results.length; g++) {
+            results[g] = run.audits[g].result(delivery);
+        }
+        out.println("latency (ms)                  count       p50       p90       p99     p99.9       max");
+        Histogram push = run.stats.total(Op.PUSH);
+        Histogram pop = run.stats.total(Op.POP);
+        line(out, "push request", push);
+        line(out, "pop request", pop);
+        line(out, "ack request", run.stats.total(Op.ACK));
+        line(out, "push ack -> delivery", delivery);
+        out.printf(Locale.ROOT, "errors: %d%n", run.stats.errors.sum());
+        for (String e : run.stats.firstErrors()) {
+            out.println("  " + e);
+        }
+        long lost = 0;
+        long dup = 0;
+        for (Audit.Result r : results) {
+            out.printf(Locale.ROOT, "audit [%s]: acknowledged %,d, consumed %,d distinct, lost %d, duplicated %d, "
+                            + "unconfirmed %d, foreign %d%n",
+                    r.group(), r.acked(), r.unique(), r.lost(), r.duplicated(), r.unconfirmed(), r.foreign());
+            lost += r.lost();
+            dup += r.duplicated();
+        }
+        printCpu(out, cpu, wall);
+        if (heap != null) {
+            out.println(heap);
+        }
+        if (lost > 0) {
+            String msg = String.format(Locale.ROOT, "LOST %d acknowledged messages (e.g. producer.seq %s)", lost,
+                    results[0].examples().isEmpty() ? "in other groups" : String.join(", ", results[0].examples()));
+            out.println(msg);
+            err.println(msg);
+        }
+        Histogram primary = switch (s.primary()) {
+            case PUSH -> push;
+            case POP -> pop;
+            case DELIVERY -> delivery;
+        };
+        out.printf(Locale.ROOT, "RESULT scenario=%s msgs_per_s=%.0f p50_ms=%s p99_ms=%s lost=%d duplicated=%d "
+                        + "errors=%d pushed=%d delivered=%d transport=%s latency=%s%n",
+                s.scenario(), msgsPerS, Runner.ms(primary.getValueAtPercentile(50)),
+                Runner.ms(primary.getValueAtPercentile(99)), lost, dup, run.stats.errors.sum(), pushed, delivered,
+                s.transport().wire(), s.primary().name().toLowerCase(Locale.ROOT));
+        out.flush();
+        return lost > 0 ? 1 : 0;
+    }
+
+    private static void line(PrintWriter out, String name, Histogram h) {
+        if (h.getTotalCount() == 0) {
+            out.printf(Locale.ROOT, "  %-24s %9d%n", name, 0);
+            return;
+        }
+        out.printf(Locale.ROOT, "  %-24s %9d %9s %9s %9s %9s %9s%n", name, h.getTotalCount(),
+                Runner.ms(h.getValueAtPercentile(50)), Runner.ms(h.getValueAtPercentile(90)),
+                Runner.ms(h.getValueAtPercentile(99)), Runner.ms(h.getValueAtPercentile(99.9)),
+                Runner.ms(h.getMaxValue()));
+    }
+
+    private static void printCpu(PrintWriter out, Map<String, Double> cpu, double wall) {
+        StringBuilder sb = new StringBuilder("cpu (seconds over ");
+        sb.append(String.format(Locale.ROOT, "%.1f s wall; 100%% = one core):", wall));
+        for (Map.Entry<String, Double> e : cpu.entrySet()) {
+            if (e.getValue() < 0.0005 && !e.getKey().equals(CpuSplit.LOAD)) {
+                continue;
+            }
+            sb.append(String.format(Locale.ROOT, "%n  %-32s %8.2f s %6.0f%%", e.getKey(), e.getValue(),
+                    100 * e.getValue() / wall));
+        }
+        out.println(sb);
+    }
+}
