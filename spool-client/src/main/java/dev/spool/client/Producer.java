@@ -1,0 +1,164 @@
+package dev.spool.client;
+
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Set;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.Semaphore;
+
+import dev.spool.api.NewMessage;
+import dev.spool.api.SpoolException;
+
+/**
+ * Pushes messages to one queue in batches: a batch is sent when it holds
+ * {@link ProducerOptions#maxBatch()} messages or its oldest message has waited
+ * {@link ProducerOptions#lingerMs()}. Each {@link #send(NewMessage)} returns a future of the
+ * message's id, completed when the server made the batch durable.
+ *
+ * <p>Memory is bounded: at most {@link ProducerOptions#maxBuffered()} messages are buffered or in
+ * flight, and {@code send} blocks until there is room (backpressure). A batch the server refuses
+ * with {@code 429} or {@code 503} applied nothing and is sent again after {@code Retry-After};
+ * other failures fail the futures of the batch's messages (a connection lost mid-request may have
+ * pushed them: at-least-once, use {@code dedup_id} to make a resend safe).
+ *
+ * <p>Thread-safe; futures complete on a network thread, so do not block in their callbacks.
+ */
+public final class Producer implements AutoCloseable {
+    private final SpoolClient client;
+    private final String queue;
+    private final ProducerOptions options;
+    private final Semaphore room;
+    private final Set<CompletableFuture<Void>> inFlight = ConcurrentHashMap.newKeySet();
+    private final Object lock = new Object();
+    private List<NewMessage> messages;
+    private List<CompletableFuture<Long>> futures;
+    private long batchNumber;
+    private boolean closed;
+
+    Producer(SpoolClient client, String queue, ProducerOptions options) {
+        this.client = client;
+        this.queue = queue;
+        this.options = options;
+        this.room = new Semaphore(options.maxBuffered());
+        newBatch();
+    }
+
+    private void newBatch() {
+        messages = new ArrayList<>(Math.min(options.maxBatch(), 1024));
+        futures = new ArrayList<>(Math.min(options.maxBatch(), 1024));
+        batchNumber++;
+    }
+
+    /**
+     * Adds a message to the current batch, blocking while the buffer is full.
+     *
+     * @return the future of the message's id
+     * @throws SpoolException {@code unavailable} when the producer is closed or the thread interrupted
+     */
+    public CompletableFuture<Long> send(NewMessage message) {
+        try {
+            room.acquire();
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            throw SpoolException.unavailable("interrupted while waiting for room in the producer", e);
+        }
+        CompletableFuture<Long> f = new CompletableFuture<>();
+        Batch full = null;
+        synchronized (lock) {
+            if (closed) {
+                room.release();
+                throw new SpoolException(dev.spool.api.ErrorCode.UNAVAILABLE, "producer is closed");
+            }
+            messages.add(message);
+            futures.add(f);
+            if (messages.size() >= options.maxBatch() || options.lingerMs() == 0) {
+                full = take();
+            } else if (messages.size() == 1) {
+                long n = batchNumber;
+                client.transport().vertx().setTimer(options.lingerMs(), id -> lingerEnded(n));
+            }
+        }
+        if (full != null) {
+            dispatch(full, 0);
+        }
+        return f;
+    }
+
+    private void lingerEnded(long number) {
+        Batch b = null;
+        synchronized (lock) {
+            if (number == batchNumber && !messages.isEmpty()) {
+                b = take();
+            }
+        }
+        if (b != null) {
+            dispatch(b, 0);
+        }
+    }
+
+    /** The current batch, replaced by an empty one; call with the lock held. */
+    private Batch take() {
+        Batch b = new Batch(messages, futures, new CompletableFuture<>());
+        inFlight.add(b.done);
+        newBatch();
+        return b;
+    }
+
+    private record Batch(List<NewMessage> messages, List<CompletableFuture<Long>> futures, CompletableFuture<Void> done) {
+    }
+
+    private void dispatch(Batch b, int attempt) {
+        client.push(queue, b.messages).whenComplete((ids, e) -> {
+            if (e == null) {
+                for (int i = 0; i < ids.length; i++) {
+                    b.futures.get(i).complete(ids[i]);
+                }
+                finish(b);
+                return;
+            }
+            Throwable cause = SpoolClient.unwrap(e);
+            if (attempt < options.maxRetries() && Transport.isServerRetryable(cause)) {
+                long delay = ((SpoolException) cause).retryAfterMs().orElse(100L << Math.min(attempt, 6));
+                client.transport().vertx().setTimer(Math.max(1, delay), id -> dispatch(b, attempt + 1));
+                return;
+            }
+            for (CompletableFuture<Long> f : b.futures) {
+                f.completeExceptionally(cause);
+            }
+            finish(b);
+        });
+    }
+
+    private void finish(Batch b) {
+        room.release(b.messages.size());
+        inFlight.remove(b.done);
+        b.done.complete(null);
+    }
+
+    /** Sends the current batch now and waits until every message sent so far is answered. */
+    public void flush() {
+        Batch b = null;
+        synchronized (lock) {
+            if (!messages.isEmpty()) {
+                b = take();
+            }
+        }
+        if (b != null) {
+            dispatch(b, 0);
+        }
+        SpoolClient.await(CompletableFuture.allOf(inFlight.toArray(new CompletableFuture<?>[0])));
+    }
+
+    /** Sends what is buffered, waits for the answers and refuses further sends. */
+    @Override
+    public void close() {
+        synchronized (lock) {
+            if (closed) {
+                return;
+            }
+            closed = true;
+        }
+        flush();
+    }
+}

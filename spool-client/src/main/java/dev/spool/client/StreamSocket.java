@@ -1,0 +1,160 @@
+package dev.spool.client;
+
+import java.util.Map;
+import java.util.OptionalLong;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.atomic.AtomicLong;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import io.vertx.core.http.WebSocket;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+import dev.spool.api.ErrorCode;
+import dev.spool.api.SpoolException;
+
+/**
+ * One {@code /v1/stream} WebSocket: sends request frames with a {@code req} number and completes
+ * the matching future when the reply comes (replies may come in any order), and passes message
+ * frames and subscription errors to a {@link Listener}. Thread-safe.
+ */
+final class StreamSocket {
+    private static final Logger LOG = LoggerFactory.getLogger(StreamSocket.class);
+
+    /** Receives what the server sends outside replies. Called on the socket's event loop. */
+    interface Listener {
+        void onMessages(StreamSocket socket, String sub, JsonNode messages);
+
+        void onSubscriptionEnded(StreamSocket socket, String sub, SpoolException error);
+
+        void onClosed(StreamSocket socket);
+    }
+
+    private final WebSocket ws;
+    private final Listener listener;
+    private final AtomicLong nextReq = new AtomicLong();
+    private final Map<Long, CompletableFuture<JsonNode>> pending = new ConcurrentHashMap<>();
+    private volatile boolean closed;
+
+    private StreamSocket(WebSocket ws, Listener listener) {
+        this.ws = ws;
+        this.listener = listener;
+    }
+
+    static CompletableFuture<StreamSocket> open(Transport t, Listener listener) {
+        return t.openStream().thenApply(ws -> {
+            StreamSocket s = new StreamSocket(ws, listener);
+            ws.textMessageHandler(s::onFrame);
+            ws.closeHandler(v -> s.onClose());
+            ws.exceptionHandler(e -> {
+                LOG.debug("stream socket failed", e);
+                ws.close();
+            });
+            return s;
+        });
+    }
+
+    boolean isOpen() {
+        return !closed;
+    }
+
+    /** Sends a request frame and returns its {@code ok} reply (or fails with the error reply). */
+    CompletableFuture<JsonNode> request(String op, JsonCodec.Writer fields) {
+        long req = nextReq.incrementAndGet();
+        CompletableFuture<JsonNode> f = new CompletableFuture<>();
+        pending.put(req, f);
+        String frame = JsonCodec.writeString(g -> {
+            g.writeStartObject();
+            g.writeStringField("op", op);
+            g.writeNumberField("req", req);
+            fields.write(g);
+            g.writeEndObject();
+        });
+        if (closed) {
+            fail(req, "stream closed");
+            return f;
+        }
+        ws.writeTextMessage(frame).onFailure(e -> fail(req, "stream write failed: " + e.getMessage()));
+        return f;
+    }
+
+    /** Sends a frame that expects no reply on success. */
+    void fire(String op, JsonCodec.Writer fields) {
+        if (closed) {
+            return;
+        }
+        ws.writeTextMessage(JsonCodec.writeString(g -> {
+            g.writeStartObject();
+            g.writeStringField("op", op);
+            fields.write(g);
+            g.writeEndObject();
+        }));
+    }
+
+    /** Futures of requests not answered yet. */
+    CompletableFuture<?>[] pendingReplies() {
+        return pending.values().toArray(new CompletableFuture<?>[0]);
+    }
+
+    void close() {
+        if (!closed) {
+            ws.close();
+        }
+    }
+
+    private void fail(long req, String message) {
+        CompletableFuture<JsonNode> f = pending.remove(req);
+        if (f != null) {
+            f.completeExceptionally(new SpoolException(ErrorCode.UNAVAILABLE, message));
+        }
+    }
+
+    private void onFrame(String text) {
+        JsonNode n;
+        try {
+            n = JsonCodec.read(text);
+        } catch (SpoolException e) {
+            LOG.warn("stream frame is not JSON; closing the socket");
+            ws.close();
+            return;
+        }
+        String op = n.path("op").asText();
+        JsonNode req = n.get("req");
+        switch (op) {
+            case "messages" -> listener.onMessages(this, n.path("sub").asText(), n.path("messages"));
+            case "ok" -> complete(req, n, null);
+            case "error" -> {
+                SpoolException e = JsonCodec.fromWire(n.path("error"), OptionalLong.empty());
+                if (req != null) {
+                    complete(req, null, e);
+                } else if (n.has("sub")) {
+                    listener.onSubscriptionEnded(this, n.path("sub").asText(), e);
+                } else {
+                    LOG.warn("stream request failed: {} {}", e.code().id(), e.getMessage());
+                }
+            }
+            default -> LOG.debug("ignoring stream frame op '{}'", op);
+        }
+    }
+
+    private void complete(JsonNode req, JsonNode ok, SpoolException e) {
+        CompletableFuture<JsonNode> f = req == null ? null : pending.remove(req.asLong());
+        if (f == null) {
+            return;
+        }
+        if (e != null) {
+            f.completeExceptionally(e);
+        } else {
+            f.complete(ok);
+        }
+    }
+
+    private void onClose() {
+        closed = true;
+        for (Long req : pending.keySet()) {
+            fail(req, "stream closed before the reply");
+        }
+        listener.onClosed(this);
+    }
+}

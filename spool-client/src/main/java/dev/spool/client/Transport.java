@@ -1,0 +1,212 @@
+package dev.spool.client;
+
+import java.net.ConnectException;
+import java.util.Map;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.TimeUnit;
+
+import io.vertx.core.Future;
+import io.vertx.core.MultiMap;
+import io.vertx.core.Vertx;
+import io.vertx.core.VertxOptions;
+import io.vertx.core.buffer.Buffer;
+import io.vertx.core.http.HttpClient;
+import io.vertx.core.http.HttpClientOptions;
+import io.vertx.core.http.HttpMethod;
+import io.vertx.core.http.PoolOptions;
+import io.vertx.core.http.RequestOptions;
+import io.vertx.core.http.WebSocket;
+import io.vertx.core.http.WebSocketClient;
+import io.vertx.core.http.WebSocketClientOptions;
+import io.vertx.core.http.WebSocketConnectOptions;
+import io.vertx.core.streams.ReadStream;
+
+import dev.spool.api.ErrorCode;
+import dev.spool.api.SpoolException;
+
+/**
+ * Isolation of the network: one Vert.x instance with a pooled keep-alive HTTP/1.1 client and a
+ * WebSocket client, turning replies into {@link Reply} values and failures into
+ * {@link SpoolException}s. Thread-safe; futures complete on a Vert.x event loop.
+ */
+final class Transport implements AutoCloseable {
+    private final ClientOptions options;
+    private final Vertx vertx;
+    private final HttpClient http;
+    private final WebSocketClient ws;
+    private volatile boolean closed;
+
+    Transport(ClientOptions options) {
+        this.options = options;
+        int loops = options.eventLoops() > 0 ? options.eventLoops()
+                : Math.min(4, Runtime.getRuntime().availableProcessors());
+        this.vertx = Vertx.vertx(new VertxOptions().setEventLoopPoolSize(loops).setWorkerPoolSize(1)
+                .setInternalBlockingPoolSize(1));
+        HttpClientOptions ho = new HttpClientOptions()
+                .setDefaultHost(options.baseUrl().getHost())
+                .setDefaultPort(options.port())
+                .setSsl(options.tls())
+                .setKeepAlive(true)
+                .setPipelining(options.pipelining())
+                .setPipeliningLimit(16)
+                .setTcpNoDelay(true)
+                .setConnectTimeout((int) Math.min(Integer.MAX_VALUE, options.connectTimeoutMs()))
+                .setMaxInitialLineLength(8192)
+                .setDecompressionSupported(false);
+        this.http = vertx.createHttpClient(ho, new PoolOptions().setHttp1MaxSize(options.maxConnections())
+                .setMaxWaitQueueSize(-1));
+        this.ws = vertx.createWebSocketClient(new WebSocketClientOptions()
+                .setDefaultHost(options.baseUrl().getHost())
+                .setDefaultPort(options.port())
+                .setSsl(options.tls())
+                .setTcpNoDelay(true)
+                .setConnectTimeout((int) Math.min(Integer.MAX_VALUE, options.connectTimeoutMs()))
+                .setMaxFrameSize(Math.min(options.maxFrameBytes(), 16 << 20))
+                .setMaxMessageSize(options.maxFrameBytes()));
+    }
+
+    /** The Vert.x instance (for timers of the stream consumer). */
+    Vertx vertx() {
+        return vertx;
+    }
+
+    ClientOptions options() {
+        return options;
+    }
+
+    /**
+     * A reply with its status, headers and whole body.
+     *
+     * @param status the HTTP status
+     * @param headers the reply headers
+     * @param body the body, possibly empty
+     */
+    record Reply(int status, MultiMap headers, Buffer body) {
+    }
+
+    /**
+     * Sends a request and reads the whole reply. Replies with a status of 400 or more fail the future
+     * with the server's error.
+     *
+     * @param method the method
+     * @param uri path and query
+     * @param body the body, or null for none
+     * @param contentType its content type, or null
+     * @param headers more headers (may be empty)
+     * @param waitMs how long the server may legitimately hold the request (long polls)
+     */
+    CompletableFuture<Reply> send(HttpMethod method, String uri, Buffer body, String contentType,
+            Map<String, String> headers, long waitMs) {
+        if (closed) {
+            return CompletableFuture.failedFuture(new SpoolException(ErrorCode.UNAVAILABLE, "the client is closed"));
+        }
+        RequestOptions ro = new RequestOptions().setMethod(method).setURI(uri)
+                .setIdleTimeout(options.requestTimeoutMs() + waitMs);
+        if (contentType != null) {
+            ro.putHeader("Content-Type", contentType);
+        }
+        for (Map.Entry<String, String> h : headers.entrySet()) {
+            ro.putHeader(h.getKey(), h.getValue());
+        }
+        Future<Reply> f = http.request(ro).compose(req -> (body == null ? req.send() : req.send(body))
+                .compose(resp -> resp.body().map(b -> new Reply(resp.statusCode(), resp.headers(), b))));
+        return complete(f);
+    }
+
+    /** Sends a request whose body is a stream of known length (raw pushes of files). */
+    CompletableFuture<Reply> sendStream(String uri, ReadStream<Buffer> body, long length, Map<String, String> headers) {
+        RequestOptions ro = new RequestOptions().setMethod(HttpMethod.POST).setURI(uri)
+                .setIdleTimeout(options.requestTimeoutMs());
+        headers.forEach(ro::putHeader);
+        ro.putHeader("Content-Length", Long.toString(length));
+        Future<Reply> f = http.request(ro).compose(req -> req.send(body)
+                .compose(resp -> resp.body().map(b -> new Reply(resp.statusCode(), resp.headers(), b))));
+        return complete(f);
+    }
+
+    /** Opens the {@code /v1/stream} WebSocket. */
+    CompletableFuture<WebSocket> openStream() {
+        if (closed) {
+            return CompletableFuture.failedFuture(new SpoolException(ErrorCode.UNAVAILABLE, "the client is closed"));
+        }
+        WebSocketConnectOptions o = new WebSocketConnectOptions().setURI("/v1/stream")
+                .setHost(options.baseUrl().getHost()).setPort(options.port()).setSsl(options.tls())
+                .setTimeout(options.connectTimeoutMs());
+        CompletableFuture<WebSocket> out = new CompletableFuture<>();
+        ws.connect(o).onComplete(ar -> {
+            if (ar.succeeded()) {
+                out.complete(ar.result());
+            } else {
+                out.completeExceptionally(transportError(ar.cause()));
+            }
+        });
+        return out;
+    }
+
+    private CompletableFuture<Reply> complete(Future<Reply> f) {
+        CompletableFuture<Reply> out = new CompletableFuture<>();
+        f.onComplete(ar -> {
+            if (ar.failed()) {
+                out.completeExceptionally(transportError(ar.cause()));
+                return;
+            }
+            Reply r = ar.result();
+            if (r.status() >= 400) {
+                out.completeExceptionally(JsonCodec.error(r));
+            } else {
+                out.complete(r);
+            }
+        });
+        return out;
+    }
+
+    /**
+     * A failure below HTTP: {@code unavailable} with the cause attached. A client-side failure is
+     * recognisable by having a cause; errors sent by the server have none.
+     */
+    SpoolException transportError(Throwable t) {
+        if (t instanceof SpoolException se) {
+            return se;
+        }
+        String where = options.baseUrl().toString();
+        String msg = t instanceof ConnectException
+                ? "cannot connect to " + where + ": " + t.getMessage()
+                : "request to " + where + " failed: " + t;
+        return SpoolException.unavailable(msg, t);
+    }
+
+    /** Whether a failure means the server could not be reached at all (nothing was sent). */
+    static boolean isConnectFailure(Throwable t) {
+        for (Throwable c = t; c != null; c = c.getCause()) {
+            if (c instanceof ConnectException) {
+                return true;
+            }
+        }
+        return false;
+    }
+
+    /** Whether the server itself answered with this retryable code (so nothing was applied). */
+    static boolean isServerRetryable(Throwable t) {
+        return t instanceof SpoolException se && se.getCause() == null
+                && (se.code() == ErrorCode.TOO_MANY_REQUESTS || se.code() == ErrorCode.UNAVAILABLE);
+    }
+
+    boolean isClosed() {
+        return closed;
+    }
+
+    @Override
+    public void close() {
+        if (closed) {
+            return;
+        }
+        closed = true;
+        try {
+            vertx.close().toCompletionStage().toCompletableFuture().get(10, TimeUnit.SECONDS);
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+        } catch (java.util.concurrent.ExecutionException | java.util.concurrent.TimeoutException e) {
+            throw SpoolException.unavailable("client did not close in time", e);
+        }
+    }
+}

@@ -1,0 +1,59 @@
+package dev.spool.client;
+
+import java.time.Duration;
+import java.util.Map;
+import java.util.concurrent.TimeUnit;
+
+import org.junit.jupiter.api.extension.ConditionEvaluationResult;
+import org.junit.jupiter.api.extension.ExecutionCondition;
+import org.junit.jupiter.api.extension.ExtendWith;
+import org.junit.jupiter.api.extension.ExtensionContext;
+
+import dev.spool.api.Broker;
+import dev.spool.api.BrokerSettings;
+import dev.spool.server.ServerConfig;
+import dev.spool.server.SpoolServer;
+import dev.spool.testkit.BrokerContractTest;
+
+/**
+ * The whole Broker contract, run through the client against a real server: every call crosses
+ * HTTP, so this checks the client's encoding and decoding of every request, reply and error as
+ * much as the server.
+ */
+@ExtendWith(RemoteBrokerContractTest.NotOverHttp.class)
+class RemoteBrokerContractTest extends BrokerContractTest {
+
+    /**
+     * Cases that rely on two calls made one after the other without waiting reaching the broker in
+     * that order. Over HTTP they travel on different pooled connections and may arrive the other way
+     * round, so the case races; the server's own tests cover these semantics in process.
+     */
+    static final class NotOverHttp implements ExecutionCondition {
+        private static final Map<String, String> SKIPPED = Map.of(
+                "shouldCountWaitingTaskViewsTowardMaxWaiters",
+                "asserts a pop is refused because a task view sent just before is waiting: two connections, no order",
+                "shouldReturnEmptyToWaitingPopWhenClosed",
+                "reads the queue right after starting a pop that auto-creates it: two connections, no order");
+
+        @Override
+        public ConditionEvaluationResult evaluateExecutionCondition(ExtensionContext context) {
+            String name = context.getTestMethod().map(m -> m.getName()).orElse("");
+            String why = SKIPPED.get(name);
+            return why == null ? ConditionEvaluationResult.enabled("runs over HTTP")
+                    : ConditionEvaluationResult.disabled(why);
+        }
+    }
+
+    @Override
+    protected Broker newBroker(BrokerSettings settings) throws Exception {
+        ServerConfig config = ServerConfig.ephemeralMemory().withAutoCreateQueues(settings.autoCreateQueues())
+                .withQueueDefaults(settings.queueDefaults()).withLimits(settings.limits());
+        SpoolServer server = SpoolServer.start(config).toCompletableFuture().get(30, TimeUnit.SECONDS);
+        return SpoolClient.connect(ClientOptions.of(server.url()).withEventLoops(1), settings, server::close);
+    }
+
+    @Override
+    protected Duration timeUnit() {
+        return Duration.ofMillis(150);
+    }
+}
