@@ -3,10 +3,8 @@ package dev.spool.embedded;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.util.ArrayList;
-import java.util.HashMap;
 import java.util.HashSet;
 import java.util.List;
-import java.util.Map;
 import java.util.Set;
 import java.util.TreeSet;
 
@@ -33,7 +31,8 @@ final class Space {
 
     private final Journal journal;
     private final EmbeddedConfig config;
-    private final Map<Long, long[]> live = new HashMap<>();
+    /** Live bytes per segment number (a one-element array, so an update is one lookup). */
+    private final LongObjectMap<long[]> live = new LongObjectMap<>(16);
     private final TreeSet<Long> segments = new TreeSet<>();
     private final Set<Long> deleting = new HashSet<>();
     private final List<long[]> pendingDeletes = new ArrayList<>();
@@ -58,7 +57,12 @@ final class Space {
     }
 
     void add(long segment, long bytes) {
-        live.computeIfAbsent(segment, s -> new long[1])[0] += bytes;
+        long[] v = live.get(segment);
+        if (v == null) {
+            v = new long[1];
+            live.put(segment, v);
+        }
+        v[0] += bytes;
     }
 
     void remove(long segment, long bytes) {

@@ -160,7 +160,7 @@ final class StateMachine {
         } else {
             m.state = Entry.REMOVED;
         }
-        for (GroupState g : q.groups.values()) {
+        for (GroupState g : q.groups.isEmpty() ? List.<GroupState>of() : q.groups.values()) {
             if (targetGid < 0 || targetGid == g.gid) {
                 GroupEntry e = new GroupEntry(m, g);
                 g.entries.put(id, e);
