@@ -30,23 +30,34 @@ final class HttpDriver implements Driver {
     private static final String JSON = "application/json";
 
     private final Run run;
-    private final HttpClient client;
+    private final HttpClient producerClient;
+    private final HttpClient consumerClient;
     private final String base;
     private final Buffer rawPayload;
 
     HttpDriver(Vertx vertx, URI url, Run run) {
         this.run = run;
         LoadSpec s = run.spec;
-        int connections = s.producers() * (s.rate() > 0 ? 64 : 1) + s.consumers() * s.groups() * (s.ackEach() ? 8 : 1);
-        this.client = vertx.createHttpClient(new HttpClientOptions().setDefaultHost(url.getHost())
-                .setDefaultPort(url.getPort()).setKeepAlive(true).setIdleTimeout(0).setMaxInitialLineLength(16_384),
-                new PoolOptions().setHttp1MaxSize(connections).setMaxWaitQueueSize(-1));
+        // separate pools: waiting long polls must not hold connections pushes need
+        this.producerClient = client(vertx, url, s.producers() * (s.rate() > 0 ? 32 : 1));
+        this.consumerClient = client(vertx, url, s.consumers() * s.groups() * (s.ackEach() ? 8 : 1));
         this.base = "/v1/queues/" + run.queue;
         this.rawPayload = s.raw() ? Buffer.buffer(new byte[s.messageBytes()]) : null;
     }
 
+    private static HttpClient client(Vertx vertx, URI url, int connections) {
+        return vertx.createHttpClient(new HttpClientOptions().setDefaultHost(url.getHost())
+                .setDefaultPort(url.getPort()).setKeepAlive(true).setIdleTimeout(0).setMaxInitialLineLength(16_384),
+                new PoolOptions().setHttp1MaxSize(connections).setMaxWaitQueueSize(-1));
+    }
+
     /** Sends a request; completes with the body of a 200 reply, exceptionally otherwise. */
     Future<Buffer> call(HttpMethod method, String uri, String contentType, Buffer body) {
+        return call(consumerClient, method, uri, contentType, body);
+    }
+
+    private static Future<Buffer> call(HttpClient client, HttpMethod method, String uri, String contentType,
+            Buffer body) {
         RequestOptions o = new RequestOptions().setMethod(method).setURI(uri);
         if (contentType != null) {
             o.putHeader("Content-Type", contentType);
@@ -68,7 +79,7 @@ final class HttpDriver implements Driver {
 
     private CompletableFuture<Void> pushJson(Batch b) {
         Buffer body = Buffer.buffer("{\"messages\":" + run.jsonMessages(b) + "}");
-        return call(HttpMethod.POST, base + "/messages", JSON, body).<Void>mapEmpty()
+        return call(producerClient, HttpMethod.POST, base + "/messages", JSON, body).<Void>mapEmpty()
                 .toCompletionStage().toCompletableFuture();
     }
 
@@ -76,7 +87,7 @@ final class HttpDriver implements Driver {
         RequestOptions o = new RequestOptions().setMethod(HttpMethod.POST).setURI(base + "/messages")
                 .putHeader("Content-Type", "application/octet-stream")
                 .putHeader("Spool-Header-Bench", Ids.text(b.producer(), b.firstSeq()));
-        return client.request(o).compose(req -> req.send(rawPayload)).compose(resp -> resp.body().map(body -> {
+        return producerClient.request(o).compose(req -> req.send(rawPayload)).compose(resp -> resp.body().map(body -> {
             CpuSplit.markLoad();
             if (resp.statusCode() != 200) {
                 throw new IllegalStateException("raw push -> " + resp.statusCode() + " " + body);
@@ -94,7 +105,8 @@ final class HttpDriver implements Driver {
 
     @Override
     public void close() {
-        client.close().toCompletionStage().toCompletableFuture().orTimeout(10, TimeUnit.SECONDS).join();
+        producerClient.close().toCompletionStage().toCompletableFuture().orTimeout(10, TimeUnit.SECONDS).join();
+        consumerClient.close().toCompletionStage().toCompletableFuture().orTimeout(10, TimeUnit.SECONDS).join();
     }
 
     /** One consumer: pop (long poll), record, ack, again. */
@@ -156,7 +168,7 @@ final class HttpDriver implements Driver {
         private Future<List<String>> popRaw(long t0) {
             RequestOptions o = new RequestOptions().setMethod(HttpMethod.POST).setURI(base + "/pop")
                     .putHeader("Content-Type", JSON).putHeader("Accept", "application/octet-stream");
-            return client.request(o).compose(req -> req.send(popBody)).compose(this::readRaw).map(r -> {
+            return consumerClient.request(o).compose(req -> req.send(popBody)).compose(this::readRaw).map(r -> {
                 if (r.isEmpty()) {
                     return List.<String>of();
                 }

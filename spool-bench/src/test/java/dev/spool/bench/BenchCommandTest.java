@@ -1,0 +1,159 @@
+package dev.spool.bench;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import java.io.PrintWriter;
+import java.io.StringWriter;
+import java.util.LinkedHashMap;
+import java.util.Map;
+import java.util.concurrent.TimeUnit;
+import java.util.regex.Matcher;
+import java.util.regex.Pattern;
+
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.Timeout;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.ValueSource;
+import picocli.CommandLine;
+
+import dev.spool.server.ServerConfig;
+import dev.spool.server.SpoolServer;
+
+/**
+ * Runs every scenario for about a second against an in-process memory server (and the default
+ * journal, and a server at {@code --url}) and checks the report from the outside: the RESULT line
+ * parses, the audit found nothing lost or duplicated, and messages actually flowed. One test makes a
+ * consumer forget deliveries and checks that the audit catches it.
+ */
+@Timeout(value = 90, unit = TimeUnit.SECONDS)
+class BenchCommandTest {
+    private static final Pattern RESULT = Pattern.compile(
+            "^RESULT scenario=(\\S+) msgs_per_s=(\\d+) p50_ms=(\\d+\\.\\d+) p99_ms=(\\d+\\.\\d+) lost=(\\d+) "
+                    + "duplicated=(\\d+)((?: [a-z_]+=\\S+)*)$", Pattern.MULTILINE);
+
+    record Outcome(int exit, String out, String err, Map<String, String> result) {
+        long num(String key) {
+            return Long.parseLong(result.get(key));
+        }
+    }
+
+    static Outcome bench(String... args) {
+        StringWriter out = new StringWriter();
+        StringWriter err = new StringWriter();
+        int exit = new CommandLine(new BenchCommand()).setOut(new PrintWriter(out, true))
+                .setErr(new PrintWriter(err, true)).execute(args);
+        Map<String, String> result = new LinkedHashMap<>();
+        Matcher m = RESULT.matcher(out.toString());
+        if (m.find()) {
+            for (String kv : m.group(0).substring("RESULT ".length()).split(" ")) {
+                int eq = kv.indexOf('=');
+                result.put(kv.substring(0, eq), kv.substring(eq + 1));
+            }
+        }
+        return new Outcome(exit, out.toString(), err.toString(), result);
+    }
+
+    private static void assertCleanRun(Outcome o, String scenario) {
+        assertThat(o.result()).as("RESULT line in:%n%s%n%s", o.out(), o.err()).isNotEmpty();
+        assertThat(o.exit()).as(o.out()).isZero();
+        assertThat(o.result().get("scenario")).isEqualTo(scenario);
+        assertThat(o.num("lost")).isZero();
+        assertThat(o.num("duplicated")).isZero();
+        assertThat(o.num("errors")).as(o.out()).isZero();
+        assertThat(o.num("pushed")).isPositive();
+        assertThat(o.num("delivered")).isPositive();
+        assertThat(o.num("msgs_per_s")).isPositive();
+        assertThat(Double.parseDouble(o.result().get("p99_ms")))
+                .isGreaterThanOrEqualTo(Double.parseDouble(o.result().get("p50_ms")));
+        assertThat(o.out()).contains("audit [default]: acknowledged").contains("load generator");
+    }
+
+    @ParameterizedTest
+    @ValueSource(strings = {"http", "stream", "inprocess"})
+    void shouldAuditEveryMessageWhenThroughputRunsOverEachTransport(String transport) {
+        Outcome o = bench("throughput", "--storage", "memory", "--duration", "1", "--transport", transport,
+                "--producers", "2", "--consumers", "2", "--no-progress");
+        assertCleanRun(o, "throughput");
+        assertThat(o.result().get("transport")).isEqualTo(transport);
+        assertThat(o.out()).contains("server engine");
+    }
+
+    @Test
+    void shouldRunOnTheDefaultJournalWithFsyncAlways() {
+        Outcome o = bench("throughput", "--duration", "1", "--producers", "2", "--consumers", "2");
+        assertCleanRun(o, "throughput");
+        assertThat(o.out()).contains("storage=journal fsync=always").contains("server journal");
+        assertThat(o.err()).contains("[   1s] pushed");
+    }
+
+    @Test
+    void shouldMeasureClaimLatencyAtAFixedRate() {
+        Outcome o = bench("claim-latency", "--storage", "memory", "--duration", "1.5", "--rate", "300",
+                "--workers", "30", "--no-progress");
+        assertCleanRun(o, "claim-latency");
+        assertThat(o.num("pushed")).isBetween(300L, 600L);
+        assertThat(o.result().get("latency")).isEqualTo("delivery");
+    }
+
+    @Test
+    void shouldRunTheLockdShapeWithOneAckPerMessage() {
+        Outcome o = bench("lockd", "--storage", "memory", "--duration", "1", "--producers", "10", "--consumers", "10",
+                "--no-progress");
+        assertCleanRun(o, "lockd");
+        assertThat(o.out()).contains("transport=stream").contains("ack_each=true");
+    }
+
+    @Test
+    void shouldPushBatchesOverKeys() {
+        Outcome o = bench("batch-push", "--storage", "memory", "--duration", "1", "--connections", "5",
+                "--consumers", "4", "--no-progress");
+        assertCleanRun(o, "batch-push");
+        assertThat(o.num("pushed") % 100).isZero();
+    }
+
+    @Test
+    void shouldMoveLargePayloadsRawAndReportTheHeap() {
+        Outcome o = bench("large", "--storage", "memory", "--duration", "1", "--size", "2097152", "--no-progress");
+        assertCleanRun(o, "large");
+        assertThat(o.out()).contains("heap: live");
+    }
+
+    @Test
+    void shouldAuditEachGroupOfAFanout() {
+        Outcome o = bench("fanout", "--storage", "memory", "--duration", "1", "--groups", "3", "--no-progress");
+        assertCleanRun(o, "fanout");
+        assertThat(o.out()).contains("audit [g1]").contains("audit [g2]");
+        assertThat(o.out()).containsPattern("audit \\[g2\\]: acknowledged ([0-9,]+), consumed \\1 distinct, lost 0");
+    }
+
+    @Test
+    void shouldFailLoudlyWhenAConsumerDropsMessages() {
+        Outcome o = bench("throughput", "--storage", "memory", "--duration", "1", "--drain-timeout", "1",
+                "--producers", "1", "--consumers", "1", "--test-drop-every", "50", "--no-progress");
+        assertThat(o.exit()).isEqualTo(1);
+        assertThat(o.num("lost")).isPositive();
+        assertThat(o.out()).containsPattern("audit \\[default\\]: acknowledged [0-9,]+, consumed [0-9,]+ distinct, lost [1-9]");
+        assertThat(o.out()).contains("LOST ").contains("drain timeout");
+        assertThat(o.err()).contains("LOST ");
+    }
+
+    @Test
+    void shouldDriveARunningServerAtUrl() throws Exception {
+        try (SpoolServer server = SpoolServer.start(ServerConfig.ephemeralMemory()).toCompletableFuture()
+                .get(60, TimeUnit.SECONDS)) {
+            Outcome o = bench("throughput", "--url", server.url(), "--duration", "1", "--producers", "2",
+                    "--consumers", "2", "--no-progress");
+            assertCleanRun(o, "throughput");
+            assertThat(o.out()).contains("server at " + server.url()).doesNotContain("server engine");
+        }
+    }
+
+    @Test
+    void shouldRefuseBadUsage() {
+        assertThat(bench("throughput", "--transport", "pigeon", "--storage", "memory").exit()).isNotZero();
+        assertThat(bench("throughput", "--transport", "inprocess", "--url", "http://127.0.0.1:1").exit()).isNotZero();
+        Outcome none = bench();
+        assertThat(none.exit()).isEqualTo(CommandLine.ExitCode.USAGE);
+        assertThat(none.err()).contains("claim-latency").contains("batch-push").contains("fanout");
+    }
+}
