@@ -111,8 +111,10 @@ final class ServerStarter {
                 .setTcpNoDelay(true)
                 .setCompressionSupported(false)
                 .setMaxHeaderSize(64 * 1024)
+                // one bound for a message whether it comes in one frame or many: a larger frame
+                // closes the socket (1009) before it is buffered, a larger fragmented message too
                 .setMaxWebSocketMessageSize((int) Math.min(Integer.MAX_VALUE, l.maxRequestBytes()))
-                .setMaxWebSocketFrameSize(1024 * 1024)
+                .setMaxWebSocketFrameSize((int) Math.min(Integer.MAX_VALUE, l.maxRequestBytes()))
                 .setIdleTimeoutUnit(TimeUnit.MILLISECONDS)
                 .setIdleTimeout((int) Math.min(Integer.MAX_VALUE, l.idleTimeoutMs()));
     }

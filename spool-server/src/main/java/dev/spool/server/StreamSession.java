@@ -49,8 +49,20 @@ final class StreamSession {
         ws.textMessageHandler(this::onMessage);
         ws.binaryMessageHandler(b -> onMessage(b.toString(java.nio.charset.StandardCharsets.UTF_8)));
         ws.drainHandler(v -> pumpAll());
-        ws.exceptionHandler(e -> close());
+        ws.exceptionHandler(this::onFailure);
         ws.closeHandler(v -> close());
+    }
+
+    /**
+     * A broken socket or a message over {@code max-request-bytes} (Vert.x reports the latter as an
+     * {@link IllegalStateException} and would keep the socket open): stop and close with 1009.
+     */
+    private void onFailure(Throwable e) {
+        close();
+        if (!ws.isClosed()) {
+            boolean tooBig = e instanceof IllegalStateException;
+            ws.close((short) (tooBig ? 1009 : 1011), tooBig ? "message too big" : "stream failed");
+        }
     }
 
     boolean closed() {

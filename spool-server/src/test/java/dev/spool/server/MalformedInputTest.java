@@ -20,6 +20,7 @@ import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.Timeout;
 
 import dev.spool.api.BrokerLimits;
+import dev.spool.api.ErrorCode;
 
 /**
  * Throws a corpus of malformed requests at every endpoint and checks that each gets a documented
@@ -105,7 +106,40 @@ class MalformedInputTest {
                 + "Transfer-Encoding: chunked\r\n\r\n10\r\n0123456789abcdef\r\n");
         truncated("POST /v1/queues/victim/ack HTTP/1.1\r\nHost: x\r\nContent-Type: application/json\r\n"
                 + "Content-Length: 500\r\n\r\n{\"receipts\":[\"" + receipt + "\"");
+        truncated("POST /v1/tx HTTP/1.1\r\nHost: x\r\nContent-Type: application/json\r\n"
+                + "Content-Length: 500\r\n\r\n{\"ops\":[{\"op\":\"push\",\"queue\":\"victim\",\"messages\":[{\"payload\":1}]}");
+        truncated("PUT /v1/queues/victim/groups/g9 HTTP/1.1\r\nHost: x\r\nContent-Type: application/json\r\n"
+                + "Content-Length: 100\r\n\r\n{\"start\":");
+        truncated("PUT /v1/queues/newq HTTP/1.1\r\nHost: x\r\nContent-Type: application/json\r\n"
+                + "Content-Length: 100\r\n\r\n{\"max_attempts\":");
+        truncated("POST /v1/queues/victim/pop HTTP/1.1\r\nHost: x\r\nContent-Type: application/json\r\n"
+                + "Accept: application/octet-stream\r\nContent-Length: 100\r\n\r\n{\"max\":");
+        truncated("POST /v1/queues/victim/pop HTTP/1.1\r\nHost: x\r\nContent-Type: application/json\r\n"
+                + "Transfer-Encoding: chunked\r\n\r\n4\r\n{\"ma\r\n");
         assertThat(snapshot()).isEqualTo(before);
+        assertThat(api.get("/healthz").status()).isEqualTo(200);
+    }
+
+    @Test
+    void shouldRefuseStreamUpgradeWithBrokenHandshake() throws Exception {
+        String[] handshakes = {
+            "GET /v1/stream HTTP/1.1\r\nHost: x\r\nUpgrade: websocket\r\nConnection: Upgrade\r\n\r\n",
+            "GET /v1/stream HTTP/1.1\r\nHost: x\r\nUpgrade: websocket\r\nConnection: Upgrade\r\n"
+                + "Sec-WebSocket-Key: dGhlIHNhbXBsZSBub25jZQ==\r\nSec-WebSocket-Version: 99\r\n\r\n",
+            "GET /v1/stream HTTP/1.1\r\nHost: x\r\nUpgrade: h2c\r\nConnection: Upgrade\r\n\r\n",
+            "GET /v1/stream?x=1 HTTP/1.1\r\nHost: x\r\nUpgrade: websocket\r\nConnection: Upgrade\r\n"
+                + "Sec-WebSocket-Key: dGhlIHNhbXBsZSBub25jZQ==\r\nSec-WebSocket-Version: 13\r\n\r\n"};
+        for (String h : handshakes) {
+            try (Socket s = new Socket("127.0.0.1", api.server.port())) {
+                s.setSoTimeout(10_000);
+                s.getOutputStream().write(h.getBytes(StandardCharsets.US_ASCII));
+                s.getOutputStream().flush();
+                byte[] buf = new byte[4096];
+                int n = s.getInputStream().read(buf);
+                String reply = n < 0 ? "" : new String(buf, 0, n, StandardCharsets.UTF_8);
+                assertThat(reply).as(h).matches("(?s)HTTP/1\\.1 4\\d\\d .*");
+            }
+        }
         assertThat(api.get("/healthz").status()).isEqualTo(200);
     }
 
@@ -132,6 +166,134 @@ class MalformedInputTest {
                 assertThat(reply).contains("payload_too_large");
             }
         }
+    }
+
+    @Test
+    void shouldAnswerErrorFrameAndChangeNothingForEveryMalformedStreamFrame() throws Exception {
+        String before = snapshot();
+        List<String> corpus = streamCorpus();
+        List<String> failures = new ArrayList<>();
+        try (StreamApiTest.Socket s = new StreamApiTest.Socket(api.base)) {
+            // a subscription without credit leases nothing; it makes the duplicate-name case possible
+            s.send("{\"op\":\"subscribe\",\"req\":0,\"sub\":\"held\",\"queue\":\"victim\",\"credit\":0}");
+            assertThat(s.next().path("op").asText()).isEqualTo("ok");
+            for (String f : corpus) {
+                s.send(f);
+                String problem = checkFrame(s.next());
+                if (problem != null) {
+                    failures.add(f.substring(0, Math.min(f.length(), 120)) + " -> " + problem);
+                }
+            }
+            assertThat(s.frames).as("one reply per frame").isEmpty();
+            s.send("{\"op\":\"unsubscribe\",\"req\":\"alive\",\"sub\":\"held\"}");
+            JsonNode alive = s.next();
+            assertThat(alive.path("op").asText()).as(alive.toString()).isEqualTo("ok");
+            assertThat(alive.path("req").asText()).isEqualTo("alive");
+        }
+        assertThat(failures).as("of %d frames", corpus.size()).isEmpty();
+        assertThat(corpus.size()).isGreaterThan(80);
+        assertThat(snapshot()).isEqualTo(before);
+    }
+
+    @Test
+    void shouldCloseStreamWith1009WhenAMessageIsOverTheLimit() throws Exception {
+        String before = snapshot();
+        String big = "{\"op\":\"push\",\"queue\":\"victim\",\"messages\":[{\"payload\":\""
+                + "x".repeat(70 * 1024) + "\"}]}";
+        try (StreamApiTest.Socket s = new StreamApiTest.Socket(api.base)) {
+            s.ws.sendText(big, true);
+            assertThat(s.closed.get(10, TimeUnit.SECONDS)).isEqualTo(1009);
+        }
+        try (StreamApiTest.Socket s = new StreamApiTest.Socket(api.base)) {
+            int half = big.length() / 2;
+            s.ws.sendText(big.substring(0, half), false).get(10, TimeUnit.SECONDS);
+            s.ws.sendText(big.substring(half), true);
+            assertThat(s.closed.get(10, TimeUnit.SECONDS)).isEqualTo(1009);
+        }
+        assertThat(snapshot()).isEqualTo(before);
+        assertThat(api.get("/healthz").status()).isEqualTo(200);
+    }
+
+    private static String checkFrame(JsonNode f) {
+        if (!"error".equals(f.path("op").asText())) {
+            return "not an error: " + f;
+        }
+        String code = f.path("error").path("code").asText();
+        if (code.isEmpty() || f.path("error").path("message").asText().isEmpty()) {
+            return "no error document: " + f;
+        }
+        if (ErrorCode.fromId(code).httpStatus() >= 500) {
+            return "server error: " + f;
+        }
+        if (f.toString().contains("Exception")) {
+            return "leaks internals: " + f;
+        }
+        return null;
+    }
+
+    private static List<String> streamCorpus() {
+        List<String> c = new ArrayList<>();
+        for (String b : BROKEN_JSON) {
+            c.add(b);
+        }
+        c.add("{\"req\":1}");
+        c.add("{\"op\":1,\"req\":1}");
+        c.add("{\"op\":\"fly\",\"req\":1}");
+        c.add("{\"op\":\"PUSH\",\"req\":1}");
+        for (String req : new String[] {"{}", "[]", "1.5", "true", "\"" + "r".repeat(65) + "\"", "99999999999999999999"}) {
+            c.add("{\"op\":\"push\",\"req\":" + req + ",\"queue\":\"victim\",\"messages\":[{\"payload\":1}]}");
+        }
+        String push = "{\"op\":\"push\",\"req\":1,";
+        c.add(push + "\"messages\":[{\"payload\":1}]}");
+        c.add(push + "\"queue\":\"bad name\",\"messages\":[{\"payload\":1}]}");
+        c.add(push + "\"queue\":1,\"messages\":[{\"payload\":1}]}");
+        c.add(push + "\"queue\":\"victim\"}");
+        for (String ms : new String[] {"[]", "{}", "[1]", "[{}]", "[{\"payload\":1,\"payload_base64\":\"AA==\"}]",
+            "[" + "{\"payload\":1},".repeat(10) + "{\"payload\":1}]", "[{\"payload\":\"" + "x".repeat(2000) + "\"}]",
+            "[{\"payload\":1},{\"payload\":1,\"priority\":10}]", "[{\"payload\":1,\"delay_ms\":-1}]",
+            "[{\"payload\":1,\"headers\":{\"h\":1}}]", "[{\"payload_base64\":\"!!\"}]",
+            "[{\"payload\":1,\"traceparent\":\"00-bad\"}]", "[{\"payload\":1,\"color\":\"red\"}]"}) {
+            c.add(push + "\"queue\":\"victim\",\"messages\":" + ms + "}");
+        }
+        c.add(push + "\"queue\":\"victim\",\"messages\":[{\"payload\":1}],\"extra\":1}");
+        String sub = "{\"op\":\"subscribe\",\"req\":1,";
+        for (String body : new String[] {"\"queue\":\"victim\"", "\"credit\":1", "\"queue\":\"victim\",\"credit\":-1",
+            "\"queue\":\"victim\",\"credit\":100001", "\"queue\":\"victim\",\"credit\":\"1\"",
+            "\"queue\":\"bad name\",\"credit\":1", "\"queue\":\"victim\",\"credit\":1,\"group\":\"bad name\"",
+            "\"queue\":\"victim\",\"credit\":1,\"visibility_ms\":-5", "\"queue\":\"victim\",\"credit\":1,\"sub\":\"a b\"",
+            "\"queue\":\"victim\",\"credit\":1,\"sub\":\"held\"", "\"queue\":\"victim\",\"credit\":1,\"max\":3",
+            "\"queue\":\"victim\",\"credit\":1.5"}) {
+            c.add(sub + body + "}");
+        }
+        for (String body : new String[] {"", "\"sub\":\"nope\",\"credit\":1", "\"sub\":\"held\"",
+            "\"sub\":\"held\",\"credit\":0", "\"sub\":\"held\",\"credit\":100001", "\"sub\":\"held\",\"credit\":\"1\"",
+            "\"sub\":1,\"credit\":1"}) {
+            c.add("{\"op\":\"credit\",\"req\":1" + (body.isEmpty() ? "" : "," + body) + "}");
+        }
+        c.add("{\"op\":\"unsubscribe\",\"req\":1}");
+        c.add("{\"op\":\"unsubscribe\",\"req\":1,\"sub\":\"nope\"}");
+        for (String op : new String[] {"ack", "nack", "extend"}) {
+            String head = "{\"op\":\"" + op + "\",\"req\":1,";
+            c.add(head + "\"receipts\":[\"" + receipt + "\"]}");
+            c.add(head + "\"queue\":\"victim\"}");
+            c.add(head + "\"queue\":\"victim\",\"receipts\":[]}");
+            c.add(head + "\"queue\":\"victim\",\"receipts\":\"" + receipt + "\"}");
+            c.add(head + "\"queue\":\"victim\",\"receipts\":[\"nope\"]}");
+            c.add(head + "\"queue\":\"victim\",\"receipts\":[" + ("\"" + receipt + "\",").repeat(10) + "\"" + receipt
+                    + "\"]}");
+            c.add(head + "\"queue\":\"bad name\",\"receipts\":[\"" + receipt + "\"]}");
+            c.add(head + "\"queue\":\"victim\",\"receipts\":[\"" + receipt + "\"],\"group\":\"nosuch\"}");
+            c.add(head + "\"queue\":\"victim\",\"receipts\":[\"" + receipt + "\"],\"sub\":\"nope\",\"credit\":1}");
+            c.add(head + "\"queue\":\"victim\",\"receipts\":[\"" + receipt + "\"],\"credit\":1}");
+            c.add(head + "\"queue\":\"victim\",\"receipts\":[\"" + receipt + "\"],\"extra\":1}");
+        }
+        String ack = "{\"op\":\"ack\",\"req\":1,\"queue\":\"victim\",\"receipts\":[\"" + receipt + "\"],";
+        c.add(ack + "\"result\":1,\"result_base64\":\"AA==\"}");
+        c.add(ack + "\"result_base64\":\"***\"}");
+        c.add("{\"op\":\"nack\",\"req\":1,\"queue\":\"victim\",\"receipts\":[\"" + receipt + "\"],\"delay_ms\":-5}");
+        c.add("{\"op\":\"extend\",\"req\":1,\"queue\":\"victim\",\"receipts\":[\"" + receipt
+                + "\"],\"visibility_ms\":999999999999}");
+        return c;
     }
 
     /** Queue list with stats (minus ages) and every browsable id of the victim. */
@@ -227,6 +389,18 @@ class MalformedInputTest {
         c.add(new Case("PATCH", q, null));
         c.add(new Case("POST", "/v1/queues", "{}", "Content-Type", "application/json"));
         c.add(new Case("GET", "/v1/stream", null));
+        for (String b : new String[] {"{\"max\":2}", "{\"max\":0}", "{\"wait_ms\":-1}", "{", "[]",
+            "{\"group\":\"nosuch\"}", "{\"group\":\"bad name\"}", "{\"visibility_ms\":\"1\"}"}) {
+            c.add(new Case("POST", q + "/pop", b, "Content-Type", "application/json", "Accept", "application/octet-stream"));
+        }
+        for (String name : BAD_NAMES) {
+            c.add(new Case("GET", q + "/groups/" + name, null));
+            c.add(new Case("GET", "/v1/queues/" + name + "/groups", null));
+            c.add(jsonCase("POST", "/v1/queues/" + name + "/ack", "{\"receipts\":[\"" + receipt + "\"]}"));
+            c.add(new Case("GET", "/v1/queues/" + name + "/messages", null));
+            c.add(jsonCase("POST", "/v1/queues/" + name + "/redrive", "{}"));
+            c.add(jsonCase("POST", "/v1/queues/" + name + "/purge", "{}"));
+        }
         c.add(new Case("GET", "/healthz?x=1", null));
         return c;
     }

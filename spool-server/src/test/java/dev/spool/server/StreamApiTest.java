@@ -8,6 +8,7 @@ import java.net.http.WebSocket;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.concurrent.BlockingQueue;
+import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CompletionStage;
 import java.util.concurrent.LinkedBlockingQueue;
 import java.util.concurrent.TimeUnit;
@@ -39,6 +40,8 @@ class StreamApiTest {
         final BlockingQueue<JsonNode> frames = new LinkedBlockingQueue<>();
         private final StringBuilder partial = new StringBuilder();
         final WebSocket ws;
+        /** The status code of the server's close frame. */
+        final CompletableFuture<Integer> closed = new CompletableFuture<>();
 
         Socket(String base) throws Exception {
             ws = HttpClient.newHttpClient().newWebSocketBuilder()
@@ -58,6 +61,12 @@ class StreamApiTest {
                 partial.setLength(0);
             }
             webSocket.request(1);
+            return null;
+        }
+
+        @Override
+        public CompletionStage<?> onClose(WebSocket webSocket, int statusCode, String reason) {
+            closed.complete(statusCode);
             return null;
         }
 
