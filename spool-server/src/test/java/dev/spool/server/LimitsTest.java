@@ -109,4 +109,72 @@ class LimitsTest {
             assertThat(api.get("/v1/queues/big").status()).isEqualTo(404);
         }
     }
+
+    @Test
+    void shouldAnswer429WithRetryAfterWhenQueueCountIsExhausted() {
+        ServerConfig config = ServerConfig.ephemeralMemory().withLimits(new BrokerLimits(2, 10, 100, 100, 30_000, 10,
+                100, 100));
+        try (ApiClient api = ApiClient.start(config)) {
+            assertThat(api.put("/v1/queues/one", "{}").status()).isEqualTo(200);
+            assertThat(api.put("/v1/queues/two", "{}").status()).isEqualTo(200);
+            for (ApiClient.Resp r : new ApiClient.Resp[] {api.put("/v1/queues/three", "{}"),
+                api.post("/v1/queues/four/messages", "{\"messages\":[{\"payload\":1}]}")}) {
+                assertThat(r.status()).as(r.toString()).isEqualTo(429);
+                assertThat(r.errorCode()).isEqualTo("too_many_requests");
+                assertThat(r.header("Retry-After")).isNotNull();
+            }
+            assertThat(api.get("/v1/queues").json().path("queues").findValuesAsText("name"))
+                    .containsExactlyInAnyOrder("one", "two");
+        }
+    }
+
+    @Test
+    void shouldRefuseRequestsOverTheSizeBoundsNamingTheField() {
+        ServerConfig config = ServerConfig.ephemeralMemory().withLimits(new BrokerLimits(100, 10, 3, 3, 30_000, 10,
+                2, 3));
+        try (ApiClient api = ApiClient.start(config)) {
+            String four = "{\"messages\":[{\"payload\":1},{\"payload\":2},{\"payload\":3},{\"payload\":4}]}";
+            assertField(api.post("/v1/queues/b/messages", four), "messages");
+            api.post("/v1/queues/b/messages", "{\"messages\":[{\"payload\":1},{\"payload\":2},{\"payload\":3}]}");
+            assertField(api.post("/v1/queues/b/pop", "{\"max\":4}"), "max");
+            String r = "\"0000000000000001.1\"";
+            assertField(api.post("/v1/queues/b/ack", "{\"receipts\":[" + r + "," + r + "," + r + "," + r + "]}"),
+                    "receipts");
+            assertField(api.get("/v1/queues/b/messages?limit=4"), "limit");
+            String op = "{\"op\":\"push\",\"queue\":\"b\",\"messages\":[{\"payload\":1}]}";
+            assertField(api.post("/v1/tx", "{\"ops\":[" + op + "," + op + "," + op + "]}"), "ops");
+            assertField(api.post("/v1/queues/b/pop", "{\"wait_ms\":30001}"), "wait_ms");
+            assertThat(api.get("/v1/queues/b").json().path("stats").path("ready").asLong()).isEqualTo(3);
+        }
+    }
+
+    private static void assertField(ApiClient.Resp r, String field) {
+        assertThat(r.status()).as(r.toString()).isEqualTo(400);
+        assertThat(r.errorCode()).isEqualTo("invalid_argument");
+        assertThat(r.errorField()).isEqualTo(field);
+    }
+
+    @Test
+    void shouldEndStreamSubscriptionWith429WhenWaitersAreExhausted() throws Exception {
+        ServerConfig config = ServerConfig.ephemeralMemory().withLimits(new BrokerLimits(100, 10, 100, 100, 30_000, 1,
+                100, 100));
+        try (ApiClient api = ApiClient.start(config)) {
+            api.put("/v1/queues/w", "{}");
+            CompletableFuture<ApiClient.Resp> first = api.sendAsync(api.request("/v1/queues/w/pop")
+                    .header("Content-Type", "application/json")
+                    .POST(HttpRequest.BodyPublishers.ofString("{\"wait_ms\":20000}")).build());
+            Awaitility.await().atMost(10, TimeUnit.SECONDS).until(() -> api.server.waitingRequests() == 1);
+            try (StreamApiTest.Socket s = new StreamApiTest.Socket(api.base)) {
+                s.send("{\"op\":\"subscribe\",\"req\":1,\"sub\":\"s\",\"queue\":\"w\",\"credit\":5}");
+                com.fasterxml.jackson.databind.JsonNode f = s.next();
+                if (f.path("op").asText().equals("ok")) {
+                    f = s.next();
+                }
+                assertThat(f.path("op").asText()).as(f.toString()).isEqualTo("error");
+                assertThat(f.path("error").path("code").asText()).isEqualTo("too_many_requests");
+            }
+            api.pushJson("w", "1");
+            assertThat(first.get(10, TimeUnit.SECONDS).json().path("messages")).hasSize(1);
+        }
+    }
 }
