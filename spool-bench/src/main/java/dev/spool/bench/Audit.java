@@ -84,16 +84,17 @@ final class Audit {
 
     /** Whether every acknowledged message was seen (cheap check first, then a full scan). */
     boolean complete() {
-        return unique.sum() >= acked.sum() && result(null).lost() == 0;
+        return unique.sum() >= acked.sum() && result(null, 0).lost() == 0;
     }
 
     /**
      * Scans every producer's record.
      *
      * @param delivery if not null, receives the delay from push acknowledgement to first delivery
-     *        of each message (0 when the delivery came first)
+     *        of each message acknowledged at or after {@code fromStamp} (0 when the delivery came first)
+     * @param fromStamp the first acknowledgement stamp that counts for {@code delivery}
      */
-    Result result(Histogram delivery) {
+    Result result(Histogram delivery, int fromStamp) {
         long lost = 0;
         long unconfirmed = 0;
         List<String> examples = new ArrayList<>();
@@ -111,7 +112,7 @@ final class Audit {
                         }
                     } else if (a == 0 && d != 0) {
                         unconfirmed++;
-                    } else if (a != 0 && delivery != null) {
+                    } else if (a != 0 && delivery != null && a >= fromStamp) {
                         delivery.recordValue(Math.max(0, d - a));
                     }
                 }

@@ -4,26 +4,36 @@ import picocli.CommandLine.Option;
 
 /** The options every scenario takes (a picocli mixin). */
 final class CommonOptions {
-    @Option(names = "--url", description = "drive a running server (http://host:port) instead of starting one in process")
+    @Option(names = "--url",
+            description = "drive a running server (http://host:port) instead of starting one in process")
     String url;
 
     @Option(names = "--storage", defaultValue = "journal",
-            description = "storage of the in-process server: journal, memory or postgresql://... (default: ${DEFAULT-VALUE}, in a temporary directory)")
+            description = "storage of the in-process server: journal, memory or postgresql://... (default:"
+                    + " ${DEFAULT-VALUE}, in a temporary directory)")
     String storage;
 
     @Option(names = "--fsync", defaultValue = "always",
-            description = "fsync policy of the in-process journal: always, never or interval:<ms> (default: ${DEFAULT-VALUE})")
+            description = "fsync policy of the in-process journal: always, never or interval:<ms> (default:"
+                    + " ${DEFAULT-VALUE})")
     String fsync;
 
     @Option(names = "--duration", defaultValue = "10", description = "seconds of load (default: ${DEFAULT-VALUE})")
     double durationS;
 
+    @Option(names = "--warmup", defaultValue = "5",
+            description = "seconds of load before the measured --duration; audited, not measured (default:"
+                    + " ${DEFAULT-VALUE})")
+    double warmupS;
+
     @Option(names = "--drain-timeout", defaultValue = "30",
-            description = "seconds consumers may take after the producers stop to see every acknowledged message (default: ${DEFAULT-VALUE})")
+            description = "seconds consumers may take after the producers stop to see every acknowledged message"
+                    + " (default: ${DEFAULT-VALUE})")
     double drainTimeoutS;
 
     @Option(names = "--max-backlog", defaultValue = "100000",
-            description = "producers pause while this many acknowledged messages are not yet consumed (default: ${DEFAULT-VALUE})")
+            description = "producers pause while this many acknowledged messages are not yet consumed (default:"
+                    + " ${DEFAULT-VALUE})")
     long maxBacklog;
 
     @Option(names = "--queue", description = "queue name (default: a fresh bench-<scenario>-<random> queue)")

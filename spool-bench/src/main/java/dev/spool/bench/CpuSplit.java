@@ -56,7 +56,8 @@ final class CpuSplit {
             cpu.put(ids[i], t);
             groups.put(ids[i], classify(ids[i], infos[i].getThreadName(), serverInProcess));
         }
-        long process = ManagementFactory.getOperatingSystemMXBean() instanceof com.sun.management.OperatingSystemMXBean os
+        long process = ManagementFactory.getOperatingSystemMXBean()
+                instanceof com.sun.management.OperatingSystemMXBean os
                 ? os.getProcessCpuTime() : -1;
         return new CpuSplit(cpu, groups, process, System.nanoTime());
     }

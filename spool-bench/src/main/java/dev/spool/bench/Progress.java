@@ -22,6 +22,7 @@ final class Progress {
     private final ScheduledExecutorService timer = Executors.newSingleThreadScheduledExecutor(
             r -> Thread.ofPlatform().daemon().name("bench-progress").unstarted(r));
     private int ticks;
+    private volatile String phase = "  (warm-up)";
     private long lastPushed;
     private long lastDelivered;
 
@@ -33,6 +34,11 @@ final class Progress {
 
     void start() {
         timer.scheduleAtFixedRate(this::tick, 1, 1, TimeUnit.SECONDS);
+    }
+
+    /** The warm-up is over. */
+    void measuring() {
+        phase = "";
     }
 
     void stop() throws InterruptedException {
@@ -52,7 +58,7 @@ final class Progress {
         err.printf(Locale.ROOT, "[%4ds] pushed %,d/s  delivered %,d/s  backlog %,d  push p99 %s ms  errors %d%s%n",
                 ++ticks, pushed - lastPushed, delivered - lastDelivered, run.backlog(),
                 push.getTotalCount() == 0 ? "-" : Runner.ms(push.getValueAtPercentile(99)), run.stats.errors.sum(),
-                run.producersStopping ? "  (draining)" : "");
+                run.producersStopping ? "  (draining)" : phase);
         lastPushed = pushed;
         lastDelivered = delivered;
     }

@@ -15,21 +15,25 @@ import dev.spool.bench.Stats.Op;
 final class Report {
     private final Run run;
     private final Target target;
-    private final double seconds;
-    private final double drainSeconds;
-    private final boolean drained;
-    private final long pushed;
-    private final long delivered;
+    private final Window w;
 
-    Report(Run run, Target target, double seconds, double drainSeconds, boolean drained, long pushed,
-            long delivered) {
+    /**
+     * The measured window.
+     *
+     * @param seconds measured load, from the end of the warm-up to the producers' stop
+     * @param drainSeconds how long the consumers took afterwards to see everything
+     * @param drained whether they saw everything before the drain timeout
+     * @param pushed messages acknowledged in the window
+     * @param delivered deliveries in the window
+     * @param fromStamp the audit stamp at the start of the window
+     */
+    record Window(double seconds, double drainSeconds, boolean drained, long pushed, long delivered, int fromStamp) {
+    }
+
+    Report(Run run, Target target, Window window) {
         this.run = run;
         this.target = target;
-        this.seconds = seconds;
-        this.drainSeconds = drainSeconds;
-        this.drained = drained;
-        this.pushed = pushed;
-        this.delivered = delivered;
+        this.w = window;
     }
 
     /** Prints the report; returns the exit code (1 when a message was lost). */
@@ -40,17 +44,20 @@ final class Report {
                 s.scenario(), s.transport().wire(), s.producers(), s.consumers(), s.groups(), s.batch(),
                 s.messageBytes(), s.keys(), s.popMax(), s.prefetch(), s.ackEach(),
                 s.rate() > 0 ? String.format(Locale.ROOT, "%.0f/s", s.rate()) : "closed-loop", run.queue);
-        out.printf(Locale.ROOT, "target: %s; %d cores, JDK %s%n", target.description(),
-                Runtime.getRuntime().availableProcessors(), Runtime.version());
+        out.printf(Locale.ROOT, "target: %s; %d cores, JDK %s; warm-up %.0f s not measured%n", target.description(),
+                Runtime.getRuntime().availableProcessors(), Runtime.version(), run.options.warmupS);
+        double seconds = w.seconds();
+        long pushed = w.pushed();
+        long delivered = w.delivered();
         double msgsPerS = delivered / seconds;
         out.printf(Locale.ROOT, "throughput: pushed %,d msgs (%,.0f/s), delivered %,d (%,.0f/s) in %.1f s; "
                         + "drain %.2f s%s%n",
-                pushed, pushed / seconds, delivered, msgsPerS, seconds, drainSeconds,
-                drained ? "" : " (drain timeout: not everything was consumed)");
+                pushed, pushed / seconds, delivered, msgsPerS, seconds, w.drainSeconds(),
+                w.drained() ? "" : " (drain timeout: not everything was consumed)");
         Histogram delivery = new Histogram(3_600_000_000L, 3);
         Audit.Result[] results = new Audit.Result[run.audits.length];
         for (int g = 0; g < results.length; g++) {
-            results[g] = run.audits[g].result(delivery);
+            results[g] = run.audits[g].result(delivery, w.fromStamp());
         }
         out.println("latency (ms)                  count       p50       p90       p99     p99.9       max");
         Histogram push = run.stats.total(Op.PUSH);

@@ -39,8 +39,9 @@ final class Runner {
         if (spec.transport() == Transport.INPROCESS && o.url != null) {
             throw new IllegalArgumentException("--transport inprocess needs the server in process (no --url)");
         }
-        if (o.durationS <= 0 || o.drainTimeoutS < 0) {
-            throw new IllegalArgumentException("--duration must be positive and --drain-timeout not negative");
+        if (o.durationS <= 0 || o.drainTimeoutS < 0 || o.warmupS < 0) {
+            throw new IllegalArgumentException(
+                    "--duration must be positive, --warmup and --drain-timeout not negative");
         }
         if (System.getProperty("spool.log.level") == null && System.getenv("SPOOL_LOG_LEVEL") == null) {
             // the in-process server's INFO lines would interleave with the report
@@ -107,20 +108,27 @@ final class Runner {
         }
         HeapWatch heap = target.inProcess() ? new HeapWatch() : null;
         Progress progress = new Progress(run, heap, err);
-        CpuSplit cpu0 = CpuSplit.take(target.inProcess());
-        long t0 = System.nanoTime();
-        long deliveries0 = run.stats.deliveries.sum();
         Producers producers = new Producers(run, pushers);
         if (!run.options.noProgress) {
             progress.start();
         }
         producers.start();
+        if (run.options.warmupS > 0) {
+            parkUntil(System.nanoTime() + (long) (run.options.warmupS * 1e9));
+            run.stats.resetLatencies();
+        }
+        CpuSplit cpu0 = CpuSplit.take(target.inProcess());
+        int fromStamp = run.stats.stamp();
+        long t0 = System.nanoTime();
+        long deliveries0 = run.stats.deliveries.sum();
+        long pushed0 = run.stats.pushedMessages.sum();
+        progress.measuring();
         parkUntil(t0 + (long) (run.options.durationS * 1e9));
         CompletableFuture<Void> stopped = producers.stop();
         stopped.get(SETUP_TIMEOUT_S + 60, TimeUnit.SECONDS);
         long t1 = System.nanoTime();
         long delivered = run.stats.deliveries.sum() - deliveries0;
-        long pushed = run.stats.pushedMessages.sum();
+        long pushed = run.stats.pushedMessages.sum() - pushed0;
         boolean drained = drain(run);
         long t2 = System.nanoTime();
         CompletableFuture<?>[] stops = new CompletableFuture<?>[consumers.size()];
@@ -130,7 +138,8 @@ final class Runner {
         CompletableFuture.allOf(stops).get(SETUP_TIMEOUT_S, TimeUnit.SECONDS);
         progress.stop();
         CpuSplit cpu1 = CpuSplit.take(target.inProcess());
-        Report report = new Report(run, target, (t1 - t0) / 1e9, (t2 - t1) / 1e9, drained, pushed, delivered);
+        Report report = new Report(run, target, new Report.Window((t1 - t0) / 1e9, (t2 - t1) / 1e9, drained, pushed,
+                delivered, fromStamp));
         return report.print(out, err, cpu1.since(cpu0), cpu1.wallSince(cpu0), heap == null ? null : heap.report());
     }
 

@@ -50,13 +50,16 @@ final class Scenarios {
         @Option(names = "--size", defaultValue = "100", description = "payload bytes (default: ${DEFAULT-VALUE})")
         int size;
         @Option(names = "--transport", defaultValue = "http",
-                description = "http (request/response), stream (WebSocket) or inprocess (Broker API, no HTTP) (default: ${DEFAULT-VALUE})")
+                description = "http (request/response), stream (WebSocket) or inprocess (Broker API, no HTTP)"
+                        + " (default: ${DEFAULT-VALUE})")
         String transport;
         @Option(names = "--pop-max", defaultValue = "100", description = "messages per pop (default: ${DEFAULT-VALUE})")
         int popMax;
-        @Option(names = "--prefetch", defaultValue = "100", description = "stream subscription credit (default: ${DEFAULT-VALUE})")
+        @Option(names = "--prefetch", defaultValue = "100",
+                description = "stream subscription credit (default: ${DEFAULT-VALUE})")
         int prefetch;
-        @Option(names = "--keys", defaultValue = "0", description = "ordering keys, 0 for none (default: ${DEFAULT-VALUE})")
+        @Option(names = "--keys", defaultValue = "0",
+                description = "ordering keys, 0 for none (default: ${DEFAULT-VALUE})")
         int keys;
         @Option(names = "--ack-each", description = "one ack request per message")
         boolean ackEach;
@@ -72,13 +75,15 @@ final class Scenarios {
             description = {"A producer at a fixed rate, W workers long-polling pop max=1 then acking.",
                 "p50/p99 are from push acknowledgement to delivery; target p99 <= 5 ms, no errors."})
     static final class ClaimLatency extends Base {
-        @Option(names = "--rate", defaultValue = "1000", description = "messages per second (default: ${DEFAULT-VALUE})")
+        @Option(names = "--rate", defaultValue = "1000",
+                description = "messages per second (default: ${DEFAULT-VALUE})")
         double rate;
         @Option(names = "--workers", defaultValue = "300", description = "workers (default: ${DEFAULT-VALUE})")
         int workers;
         @Option(names = "--size", defaultValue = "100", description = "payload bytes (default: ${DEFAULT-VALUE})")
         int size;
-        @Option(names = "--transport", defaultValue = "http", description = "http, stream or inprocess (default: ${DEFAULT-VALUE})")
+        @Option(names = "--transport", defaultValue = "http",
+                description = "http, stream or inprocess (default: ${DEFAULT-VALUE})")
         String transport;
 
         @Override
@@ -98,9 +103,11 @@ final class Scenarios {
         int consumers;
         @Option(names = "--size", defaultValue = "1024", description = "payload bytes (default: ${DEFAULT-VALUE})")
         int size;
-        @Option(names = "--prefetch", defaultValue = "8", description = "subscription credit (default: ${DEFAULT-VALUE})")
+        @Option(names = "--prefetch", defaultValue = "8",
+                description = "subscription credit (default: ${DEFAULT-VALUE})")
         int prefetch;
-        @Option(names = "--transport", defaultValue = "stream", description = "stream, http or inprocess (default: ${DEFAULT-VALUE})")
+        @Option(names = "--transport", defaultValue = "stream",
+                description = "stream, http or inprocess (default: ${DEFAULT-VALUE})")
         String transport;
 
         @Override
@@ -114,7 +121,8 @@ final class Scenarios {
             description = {"Queen's benchmark: 50 connections pushing batches of 100 small messages over 1,001 keys,",
                 "consumers popping batches of 100. p50/p99 are push request latencies."})
     static final class BatchPush extends Base {
-        @Option(names = "--connections", defaultValue = "50", description = "pushing connections (default: ${DEFAULT-VALUE})")
+        @Option(names = "--connections", defaultValue = "50",
+                description = "pushing connections (default: ${DEFAULT-VALUE})")
         int connections;
         @Option(names = "--batch", defaultValue = "100", description = "messages per push (default: ${DEFAULT-VALUE})")
         int batch;
@@ -126,7 +134,8 @@ final class Scenarios {
         int popMax;
         @Option(names = "--size", defaultValue = "64", description = "payload bytes (default: ${DEFAULT-VALUE})")
         int size;
-        @Option(names = "--transport", defaultValue = "http", description = "http, stream or inprocess (default: ${DEFAULT-VALUE})")
+        @Option(names = "--transport", defaultValue = "http",
+                description = "http, stream or inprocess (default: ${DEFAULT-VALUE})")
         String transport;
 
         @Override
@@ -160,7 +169,8 @@ final class Scenarios {
     static final class Fanout extends Base {
         @Option(names = "--groups", defaultValue = "4", description = "consumer groups (default: ${DEFAULT-VALUE})")
         int groups;
-        @Option(names = "--consumers", defaultValue = "1", description = "consumers per group (default: ${DEFAULT-VALUE})")
+        @Option(names = "--consumers", defaultValue = "1",
+                description = "consumers per group (default: ${DEFAULT-VALUE})")
         int consumers;
         @Option(names = "--batch", defaultValue = "10", description = "messages per push (default: ${DEFAULT-VALUE})")
         int batch;
@@ -168,7 +178,8 @@ final class Scenarios {
         int size;
         @Option(names = "--pop-max", defaultValue = "100", description = "messages per pop (default: ${DEFAULT-VALUE})")
         int popMax;
-        @Option(names = "--transport", defaultValue = "http", description = "http, stream or inprocess (default: ${DEFAULT-VALUE})")
+        @Option(names = "--transport", defaultValue = "http",
+                description = "http, stream or inprocess (default: ${DEFAULT-VALUE})")
         String transport;
 
         @Override

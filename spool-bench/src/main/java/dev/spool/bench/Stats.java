@@ -80,6 +80,14 @@ final class Stats {
         return h;
     }
 
+    /** Forgets every latency recorded so far (the end of the warm-up). */
+    synchronized void resetLatencies() {
+        for (Op op : Op.values()) {
+            recorders.get(op).getIntervalHistogram();
+            totals.get(op).reset();
+        }
+    }
+
     /** Everything recorded so far. */
     synchronized Histogram total(Op op) {
         interval(op);

@@ -26,7 +26,7 @@ class AuditTest {
         a.delivered(Ids.pack(9, 0), 170);
 
         Histogram h = new Histogram(3_600_000_000L, 3);
-        Audit.Result r = a.result(h);
+        Audit.Result r = a.result(h, 0);
 
         assertThat(r.acked()).isEqualTo(8);
         assertThat(r.lost()).isEqualTo(1);
@@ -48,7 +48,7 @@ class AuditTest {
         for (int s = 0; s < 5000; s++) {
             a.delivered(Ids.pack(0, s), 2);
         }
-        assertThat(a.result(null).lost()).isZero();
+        assertThat(a.result(null, 0).lost()).isZero();
         assertThat(a.complete()).isTrue();
     }
 

@@ -71,7 +71,8 @@ class BenchCommandTest {
     @ParameterizedTest
     @ValueSource(strings = {"http", "stream", "inprocess"})
     void shouldAuditEveryMessageWhenThroughputRunsOverEachTransport(String transport) {
-        Outcome o = bench("throughput", "--storage", "memory", "--duration", "1", "--transport", transport,
+        Outcome o = bench("throughput", "--warmup", "0", "--storage",
+                "memory", "--duration", "1", "--transport", transport,
                 "--producers", "2", "--consumers", "2", "--no-progress");
         assertCleanRun(o, "throughput");
         assertThat(o.result().get("transport")).isEqualTo(transport);
@@ -80,15 +81,16 @@ class BenchCommandTest {
 
     @Test
     void shouldRunOnTheDefaultJournalWithFsyncAlways() {
-        Outcome o = bench("throughput", "--duration", "1", "--producers", "2", "--consumers", "2");
+        Outcome o = bench("throughput", "--warmup", "1", "--duration", "1", "--producers", "2",
+                "--consumers", "2");
         assertCleanRun(o, "throughput");
         assertThat(o.out()).contains("storage=journal fsync=always").contains("server journal");
-        assertThat(o.err()).contains("[   1s] pushed");
+        assertThat(o.err()).contains("[   1s] pushed").contains("(warm-up)");
     }
 
     @Test
     void shouldMeasureClaimLatencyAtAFixedRate() {
-        Outcome o = bench("claim-latency", "--storage", "memory", "--duration", "1.5", "--rate", "300",
+        Outcome o = bench("claim-latency", "--warmup", "0", "--storage", "memory", "--duration", "1.5", "--rate", "300",
                 "--workers", "30", "--no-progress");
         assertCleanRun(o, "claim-latency");
         assertThat(o.num("pushed")).isBetween(300L, 600L);
@@ -97,7 +99,8 @@ class BenchCommandTest {
 
     @Test
     void shouldRunTheLockdShapeWithOneAckPerMessage() {
-        Outcome o = bench("lockd", "--storage", "memory", "--duration", "1", "--producers", "10", "--consumers", "10",
+        Outcome o = bench("lockd", "--warmup", "0", "--storage",
+                "memory", "--duration", "1", "--producers", "10", "--consumers", "10",
                 "--no-progress");
         assertCleanRun(o, "lockd");
         assertThat(o.out()).contains("transport=stream").contains("ack_each=true");
@@ -105,7 +108,7 @@ class BenchCommandTest {
 
     @Test
     void shouldPushBatchesOverKeys() {
-        Outcome o = bench("batch-push", "--storage", "memory", "--duration", "1", "--connections", "5",
+        Outcome o = bench("batch-push", "--warmup", "0", "--storage", "memory", "--duration", "1", "--connections", "5",
                 "--consumers", "4", "--no-progress");
         assertCleanRun(o, "batch-push");
         assertThat(o.num("pushed") % 100).isZero();
@@ -113,14 +116,16 @@ class BenchCommandTest {
 
     @Test
     void shouldMoveLargePayloadsRawAndReportTheHeap() {
-        Outcome o = bench("large", "--storage", "memory", "--duration", "1", "--size", "2097152", "--no-progress");
+        Outcome o = bench("large", "--warmup", "0", "--storage",
+                "memory", "--duration", "1", "--size", "2097152", "--no-progress");
         assertCleanRun(o, "large");
         assertThat(o.out()).contains("heap: live");
     }
 
     @Test
     void shouldAuditEachGroupOfAFanout() {
-        Outcome o = bench("fanout", "--storage", "memory", "--duration", "1", "--groups", "3", "--no-progress");
+        Outcome o = bench("fanout", "--warmup", "0", "--storage",
+                "memory", "--duration", "1", "--groups", "3", "--no-progress");
         assertCleanRun(o, "fanout");
         assertThat(o.out()).contains("audit [g1]").contains("audit [g2]");
         assertThat(o.out()).containsPattern("audit \\[g2\\]: acknowledged ([0-9,]+), consumed \\1 distinct, lost 0");
@@ -128,11 +133,13 @@ class BenchCommandTest {
 
     @Test
     void shouldFailLoudlyWhenAConsumerDropsMessages() {
-        Outcome o = bench("throughput", "--storage", "memory", "--duration", "1", "--drain-timeout", "1",
+        Outcome o = bench("throughput", "--warmup", "0", "--storage",
+                "memory", "--duration", "1", "--drain-timeout", "1",
                 "--producers", "1", "--consumers", "1", "--test-drop-every", "50", "--no-progress");
         assertThat(o.exit()).isEqualTo(1);
         assertThat(o.num("lost")).isPositive();
-        assertThat(o.out()).containsPattern("audit \\[default\\]: acknowledged [0-9,]+, consumed [0-9,]+ distinct, lost [1-9]");
+        assertThat(o.out())
+                .containsPattern("audit \\[default\\]: acknowledged [0-9,]+, consumed [0-9,]+ distinct, lost [1-9]");
         assertThat(o.out()).contains("LOST ").contains("drain timeout");
         assertThat(o.err()).contains("LOST ");
     }
@@ -141,7 +148,8 @@ class BenchCommandTest {
     void shouldDriveARunningServerAtUrl() throws Exception {
         try (SpoolServer server = SpoolServer.start(ServerConfig.ephemeralMemory()).toCompletableFuture()
                 .get(60, TimeUnit.SECONDS)) {
-            Outcome o = bench("throughput", "--url", server.url(), "--duration", "1", "--producers", "2",
+            Outcome o = bench("throughput", "--warmup", "0", "--url",
+                    server.url(), "--duration", "1", "--producers", "2",
                     "--consumers", "2", "--no-progress");
             assertCleanRun(o, "throughput");
             assertThat(o.out()).contains("server at " + server.url()).doesNotContain("server engine");
@@ -150,8 +158,10 @@ class BenchCommandTest {
 
     @Test
     void shouldRefuseBadUsage() {
-        assertThat(bench("throughput", "--transport", "pigeon", "--storage", "memory").exit()).isNotZero();
-        assertThat(bench("throughput", "--transport", "inprocess", "--url", "http://127.0.0.1:1").exit()).isNotZero();
+        assertThat(bench("throughput", "--warmup", "0", "--transport",
+                "pigeon", "--storage", "memory").exit()).isNotZero();
+        assertThat(bench("throughput", "--warmup", "0", "--transport",
+                "inprocess", "--url", "http://127.0.0.1:1").exit()).isNotZero();
         Outcome none = bench();
         assertThat(none.exit()).isEqualTo(CommandLine.ExitCode.USAGE);
         assertThat(none.err()).contains("claim-latency").contains("batch-push").contains("fanout");
