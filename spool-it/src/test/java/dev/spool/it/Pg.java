@@ -21,12 +21,14 @@ final class Pg implements AutoCloseable {
     private static final AtomicInteger DATABASES = new AtomicInteger();
     private final Path dataDir;
     private final boolean durable;
+    private final java.util.Map<String, String> extra;
     private EmbeddedPostgres server;
     private int port;
 
-    private Pg(boolean durable) throws IOException {
+    private Pg(boolean durable, java.util.Map<String, String> extra) throws IOException {
         this.dataDir = Files.createTempDirectory("spool-it-pg");
         this.durable = durable;
+        this.extra = java.util.Map.copyOf(extra);
     }
 
     /**
@@ -35,8 +37,13 @@ final class Pg implements AutoCloseable {
      * @param durable false turns fsync off (faster; only for measurements that say so)
      */
     static Pg start(boolean durable) {
+        return start(durable, java.util.Map.of());
+    }
+
+    /** Starts a fresh server with more {@code postgresql.conf} settings. */
+    static Pg start(boolean durable, java.util.Map<String, String> settings) {
         try {
-            Pg pg = new Pg(durable);
+            Pg pg = new Pg(durable, settings);
             pg.start();
             return pg;
         } catch (IOException e) {
@@ -57,6 +64,7 @@ final class Pg implements AutoCloseable {
             b.setServerConfig("fsync", "off").setServerConfig("synchronous_commit", "off")
                     .setServerConfig("full_page_writes", "off");
         }
+        extra.forEach(b::setServerConfig);
         if (port != 0) {
             b.setPort(port);
         }

@@ -37,7 +37,7 @@ final class ServerProcess implements AutoCloseable {
      * Launches a server on a free port; does not wait for it (see {@link #awaitReady(Duration)}).
      *
      * @param name a name for its log file
-     * @param storage the {@code --storage} value
+     * @param storage the {@code --storage} value, or null to pass none (a config file names it)
      * @param extra more {@code --key value} flags
      */
     static ServerProcess launch(String name, String storage, String... extra) {
@@ -53,8 +53,10 @@ final class ServerProcess implements AutoCloseable {
                     "-cp", System.getProperty("java.class.path"),
                     "dev.spool.server.Main",
                     "--port", Integer.toString(port),
-                    "--storage", storage,
                     "--data-dir", dataDir.toString()));
+            if (storage != null) {
+                cmd.addAll(List.of("--storage", storage));
+            }
             cmd.addAll(List.of(extra));
             Process p = new ProcessBuilder(cmd).redirectErrorStream(true)
                     .redirectOutput(ProcessBuilder.Redirect.appendTo(log.toFile())).start();

@@ -68,16 +68,29 @@ class TwoServersTest {
 
     @Test
     void serversStartingTogetherApplyEachMigrationOnce() throws Exception {
+        int versions;
         String db = url.substring(url.lastIndexOf('/') + 1);
         try (Connection c = pg.connect(db); Statement s = c.createStatement();
                 ResultSet rs = s.executeQuery("SELECT count(*), count(DISTINCT version), max(version) "
                         + "FROM spool_schema_version")) {
             rs.next();
             assertThat(rs.getInt(1)).isEqualTo(rs.getInt(2)).isEqualTo(rs.getInt(3)).isGreaterThanOrEqualTo(4);
+            versions = rs.getInt(1);
         }
-        // a third server on the migrated database changes nothing and serves
-        try (ServerProcess c = ServerProcess.launch("two-c", url).awaitReady(Duration.ofSeconds(60))) {
-            assertThat(new Api(c, Duration.ofSeconds(10)).call("GET", "/v1/queues", null).status()).isEqualTo(200);
+        // a third server, configured by a file, on the migrated database: changes nothing and serves
+        java.nio.file.Path conf = java.nio.file.Files.createTempFile("spool-it", ".conf");
+        java.nio.file.Files.writeString(conf, "# PostgreSQL storage from the config file\nstorage: \"" + url + "\"\n");
+        try (ServerProcess c = ServerProcess.launch("two-c", null, "--config", conf.toString())
+                .awaitReady(Duration.ofSeconds(60))) {
+            Api api = new Api(c, Duration.ofSeconds(10));
+            assertThat(api.call("GET", "/readyz", null).body().path("detail").asText()).contains("postgresql");
+            api.putQueue("from-c", Map.of());
+            assertThat(onA.call("GET", "/v1/queues/from-c", null).status()).isEqualTo(200);
+        }
+        try (Connection c = pg.connect(db); Statement s = c.createStatement();
+                ResultSet rs = s.executeQuery("SELECT count(*) FROM spool_schema_version")) {
+            rs.next();
+            assertThat(rs.getInt(1)).as("nothing applied twice").isEqualTo(versions);
         }
     }
 

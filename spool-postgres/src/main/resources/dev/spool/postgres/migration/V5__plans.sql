@@ -7,19 +7,58 @@
 -- functions therefore plan each statement for its actual values (planning costs ~0.1 ms).
 ALTER FUNCTION spool_push(text, boolean, bytea[], bigint[], text[], text[], int[], int[], text[], int[], text[],
                           bigint[], bigint[], bigint[], text[]) SET plan_cache_mode = force_custom_plan;
-ALTER FUNCTION spool_pop(text, text, boolean, int, bigint) SET plan_cache_mode = force_custom_plan;
 ALTER FUNCTION spool_ack(text, text, bigint[], int[], bytea, text) SET plan_cache_mode = force_custom_plan;
 ALTER FUNCTION spool_nack(text, text, bigint[], int[], bigint, text) SET plan_cache_mode = force_custom_plan;
 ALTER FUNCTION spool_extend(text, text, bigint[], int[], bigint) SET plan_cache_mode = force_custom_plan;
 
--- Bodies no group holds any more: one primary-key probe per id (the array drives the join).
+-- Bodies no group holds any more: one primary-key probe per id and group. (The version before let
+-- the planner probe spool_deliveries by msg_id alone, the second column of its key: a scan of the
+-- whole index per message.)
 CREATE OR REPLACE FUNCTION spool_drop_unheld(p_queue bigint, p_ids bigint[]) RETURNS void LANGUAGE sql AS $$
     DELETE FROM spool_messages m
     USING (SELECT DISTINCT u.id FROM unnest(p_ids) AS u(id)) r
     WHERE m.queue_id = p_queue AND m.id = r.id
-      AND NOT EXISTS (SELECT 1 FROM spool_deliveries x JOIN spool_groups g ON g.id = x.grp_id
-                      WHERE g.queue_id = p_queue AND x.msg_id = m.id)
+      AND NOT EXISTS (SELECT 1 FROM spool_deliveries x
+                      WHERE x.grp_id = ANY (ARRAY(SELECT g.id FROM spool_groups g WHERE g.queue_id = p_queue))
+                        AND x.msg_id = m.id)
 $$;
+
+-- Pop: as in V3, but the TTL test is written so that no index can serve it, and bitmap scans and
+-- sorts are off while it plans: the one plan left is a walk of spool_deliveries_ready in delivery
+-- order that stops after p_max rows. (A queue's statistics are nearly always stale - its rows
+-- churn faster than autovacuum analyses them - and with a few rows estimated the planner used to
+-- fetch every ready or unfinished delivery of the group and sort them: O(backlog) per pop.)
+CREATE OR REPLACE FUNCTION spool_pop(p_queue text, p_group text, p_create boolean, p_max int, p_vis bigint)
+RETURNS TABLE (msg_id bigint, attempts int, enqueued_at bigint, lease_end bigint, priority smallint, key text,
+               content_type text, headers text[], traceparent text, size bigint, payload bytea)
+LANGUAGE plpgsql SET plan_cache_mode = force_custom_plan SET enable_bitmapscan = off SET enable_sort = off AS $$
+#variable_conflict use_column
+DECLARE
+    q spool_queues;
+    g bigint;
+    now bigint := spool_now();
+    vis bigint;
+BEGIN
+    q := spool_queue_get(p_queue, p_create);
+    g := spool_group_id(q.id, p_group);
+    PERFORM spool_settle(q, g, now);
+    vis := CASE WHEN p_vis > 0 THEN p_vis ELSE q.vis_ms END;
+    RETURN QUERY
+    WITH c AS (
+        SELECT d.msg_id FROM spool_deliveries d
+        WHERE d.grp_id = g AND d.state = 0 AND d.expires_at - now > 0
+        ORDER BY d.priority DESC, d.msg_id
+        LIMIT p_max
+        FOR UPDATE SKIP LOCKED),
+    u AS (
+        UPDATE spool_deliveries d SET state = 3, attempts = d.attempts + 1, avail_at = now + vis
+        FROM c WHERE d.grp_id = g AND d.msg_id = c.msg_id
+        RETURNING d.msg_id, d.attempts, d.enqueued_at, d.avail_at, d.priority)
+    SELECT u.msg_id, u.attempts, u.enqueued_at, u.avail_at, u.priority, m.key, m.content_type, m.headers,
+           m.traceparent, m.size, m.payload
+    FROM u JOIN spool_messages m ON m.queue_id = q.id AND m.id = u.msg_id
+    ORDER BY u.priority DESC, u.msg_id;
+END $$;
 
 -- Outcomes by a join, not a scan of the applied receipts per receipt (that was quadratic in the
 -- batch, and fused batches hold thousands of receipts).
@@ -33,3 +72,13 @@ CREATE OR REPLACE FUNCTION spool_outcomes(p_grp bigint, p_ids bigint[], p_fences
     FROM unnest(p_ids, p_fences) WITH ORDINALITY AS r(id, f, o)
     LEFT JOIN (SELECT DISTINCT i, f FROM unnest(ok_ids, ok_fences) AS k(i, f)) k ON k.i = r.id AND k.f = r.f
 $$;
+
+-- Queue tables churn: every message is inserted, updated and deleted within seconds. Vacuum and
+-- analyse them after a small share of changes, so that dead index entries (which every pop walks
+-- past) are reclaimed soon and the statistics follow the backlog.
+ALTER TABLE spool_deliveries SET (autovacuum_vacuum_scale_factor = 0.01, autovacuum_vacuum_threshold = 1000,
+                                  autovacuum_vacuum_insert_scale_factor = 0.01,
+                                  autovacuum_analyze_scale_factor = 0.02, autovacuum_vacuum_cost_delay = 0);
+ALTER TABLE spool_messages SET (autovacuum_vacuum_scale_factor = 0.01, autovacuum_vacuum_threshold = 1000,
+                                autovacuum_vacuum_insert_scale_factor = 0.01,
+                                autovacuum_analyze_scale_factor = 0.02, autovacuum_vacuum_cost_delay = 0);
