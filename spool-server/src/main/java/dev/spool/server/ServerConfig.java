@@ -136,6 +136,16 @@ public record ServerConfig(Listener listener, StorageConfig storage, boolean aut
         public Listener withMaxRequestBytes(long v) {
             return new Listener(host, port, maxConnections, v, idleTimeoutMs, eventLoops);
         }
+
+        /** A copy with another idle timeout. */
+        public Listener withIdleTimeoutMs(long v) {
+            return new Listener(host, port, maxConnections, maxRequestBytes, v, eventLoops);
+        }
+
+        /** A copy with another number of event loops (0: two per core). */
+        public Listener withEventLoops(int v) {
+            return new Listener(host, port, maxConnections, maxRequestBytes, idleTimeoutMs, v);
+        }
     }
 
     /**

@@ -37,6 +37,15 @@ final class ApiClient implements AutoCloseable {
         return start(ServerConfig.ephemeralMemory());
     }
 
+    /** Serves a broker the caller owns (and closes after the client). */
+    static ApiClient start(ServerConfig config, dev.spool.api.Broker broker) {
+        try {
+            return new ApiClient(SpoolServer.start(config, broker).toCompletableFuture().get(30, TimeUnit.SECONDS));
+        } catch (Exception e) {
+            throw new IllegalStateException("server did not start", e);
+        }
+    }
+
     static ApiClient start(ServerConfig config) {
         try {
             return new ApiClient(SpoolServer.start(config).toCompletableFuture().get(30, TimeUnit.SECONDS));
