@@ -84,6 +84,11 @@ final class Pg implements AutoCloseable {
         return port;
     }
 
+    /** The running server's postmaster pid. */
+    long pid() {
+        return Cpu.postmaster(dataDir);
+    }
+
     /** Creates an empty database and returns its {@code postgresql://} URL. */
     String newDatabase(String prefix) {
         String name = (prefix + "_" + DATABASES.incrementAndGet()).toLowerCase(java.util.Locale.ROOT);

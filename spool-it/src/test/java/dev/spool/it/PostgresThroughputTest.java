@@ -60,12 +60,22 @@ class PostgresThroughputTest {
                 a.awaitReady(Duration.ofSeconds(60));
                 b.awaitReady(Duration.ofSeconds(60));
                 new Api(a, Duration.ofSeconds(10)).putQueue("bench", Map.of("visibility_timeout_ms", 60_000));
-                run(List.of(a, b), producers, consumers, warmupSeconds, seconds, fsync, poolSize);
+                run(pg.pid(), List.of(a, b), producers, consumers, warmupSeconds, seconds, fsync, poolSize);
             }
         }
     }
 
-    private static void run(List<ServerProcess> servers, int producers, int consumers, int warmup, int seconds,
+    private static double cpu(long pg, List<ServerProcess> servers, double[] parts) {
+        parts[0] = Cpu.tree(pg);
+        parts[1] = 0;
+        for (ServerProcess s : servers) {
+            parts[1] += Cpu.seconds(s.pid());
+        }
+        parts[2] = Cpu.self();
+        return parts[0] + parts[1] + parts[2];
+    }
+
+    private static void run(long pgPid, List<ServerProcess> servers, int producers, int consumers, int warmup, int seconds,
             boolean fsync, int poolSize) throws Exception {
         ObjectNode body = Api.JSON.createObjectNode();
         ArrayNode messages = body.putArray("messages");
@@ -128,12 +138,16 @@ class PostgresThroughputTest {
         }
         try {
             TimeUnit.SECONDS.sleep(warmup); // the measurement's schedule: warm-up, then a fixed window
+            double[] c0 = new double[3];
+            double[] c1 = new double[3];
             long a0 = acked.get();
             long p0 = pushed.get();
             long t0 = System.nanoTime();
+            double cpu0 = cpu(pgPid, servers, c0);
             TimeUnit.SECONDS.sleep(seconds);
             long a1 = acked.get();
             long p1 = pushed.get();
+            double cpu1 = cpu(pgPid, servers, c1);
             double secs = (System.nanoTime() - t0) / 1e9;
             running.set(false);
             for (Future<?> t : tasks) {
@@ -143,6 +157,11 @@ class PostgresThroughputTest {
                     + "batch %d x %d B, pool_size %d, fsync %s: %.0f msg/s acked, %.0f msg/s pushed "
                     + "(%.1f s window after %d s warm-up)%n", producers, consumers, BATCH, PAYLOAD, poolSize,
                     fsync ? "on" : "off", (a1 - a0) / secs, (p1 - p0) / secs, secs, warmup);
+            double used = cpu1 - cpu0;
+            System.out.printf("  CPU used in the window: %.1f s (PostgreSQL %.1f, servers %.1f, client %.1f) = %.2f cores "
+                    + "busy; %.0f msg acked per CPU-second of the whole loop (%.0f per CPU-second of servers + "
+                    + "PostgreSQL)%n", used, c1[0] - c0[0], c1[1] - c0[1], c1[2] - c0[2], used / secs,
+                    (a1 - a0) / used, (a1 - a0) / (used - (c1[2] - c0[2])));
             assertThat(a1 - a0).isPositive();
         } finally {
             running.set(false);
