@@ -1,6 +1,8 @@
 package dev.spool.client;
 
+import java.util.ArrayDeque;
 import java.util.ArrayList;
+import java.util.Deque;
 import java.util.List;
 import java.util.Set;
 import java.util.concurrent.CompletableFuture;
@@ -30,6 +32,9 @@ public final class Producer implements AutoCloseable {
     private final ProducerOptions options;
     private final Semaphore room;
     private final Set<CompletableFuture<Void>> inFlight = ConcurrentHashMap.newKeySet();
+    /** Batches taken but not sent yet because {@code maxInFlight} requests are outstanding. */
+    private final Deque<Batch> waiting = new ArrayDeque<>();
+    private int sending;
     private final Object lock = new Object();
     private List<NewMessage> messages;
     private List<CompletableFuture<Long>> futures;
@@ -80,7 +85,7 @@ public final class Producer implements AutoCloseable {
             }
         }
         if (full != null) {
-            dispatch(full, 0);
+            submit(full);
         }
         return f;
     }
@@ -93,8 +98,33 @@ public final class Producer implements AutoCloseable {
             }
         }
         if (b != null) {
-            dispatch(b, 0);
+            submit(b);
         }
+    }
+
+    /** Sends a batch now, or queues it behind the outstanding requests, keeping batches in order. */
+    private void submit(Batch b) {
+        synchronized (waiting) {
+            if (sending >= options.maxInFlight()) {
+                waiting.add(b);
+                return;
+            }
+            sending++;
+        }
+        dispatch(b, 0);
+    }
+
+    /** A request ended: the next waiting batch may go. */
+    private void sent() {
+        Batch next;
+        synchronized (waiting) {
+            next = waiting.poll();
+            if (next == null) {
+                sending--;
+                return;
+            }
+        }
+        dispatch(next, 0);
     }
 
     /** The current batch, replaced by an empty one; call with the lock held. */
@@ -131,6 +161,7 @@ public final class Producer implements AutoCloseable {
     }
 
     private void finish(Batch b) {
+        sent();
         room.release(b.messages.size());
         inFlight.remove(b.done);
         b.done.complete(null);
@@ -145,7 +176,7 @@ public final class Producer implements AutoCloseable {
             }
         }
         if (b != null) {
-            dispatch(b, 0);
+            submit(b);
         }
         SpoolClient.await(CompletableFuture.allOf(inFlight.toArray(new CompletableFuture<?>[0])));
     }

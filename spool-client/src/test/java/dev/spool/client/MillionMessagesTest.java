@@ -61,7 +61,7 @@ class MillionMessagesTest {
 
             Thread producerThread = new Thread(() -> {
                 try (Producer p = t.client.producer(queue,
-                        ProducerOptions.DEFAULTS.withMaxBatch(5_000).withMaxBuffered(50_000).withLingerMs(2))) {
+                        ProducerOptions.DEFAULTS.withMaxBatch(5_000).withMaxBuffered(50_000).withLingerMs(2).withMaxInFlight(4))) {
                     for (int i = 0; i < N; i++) {
                         int idx = i;
                         CompletableFuture<Long> f = p.send(NewMessage.of(body(i)));

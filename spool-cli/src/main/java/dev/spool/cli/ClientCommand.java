@@ -1,0 +1,48 @@
+package dev.spool.cli;
+
+import java.io.PrintWriter;
+import java.util.concurrent.Callable;
+
+import picocli.CommandLine.Model.CommandSpec;
+import picocli.CommandLine.Option;
+import picocli.CommandLine.Spec;
+
+import dev.spool.client.ClientOptions;
+import dev.spool.client.SpoolClient;
+
+/**
+ * A command that talks to a server: {@code --url} and {@code --json}, a client opened for the
+ * duration of the command, and the output streams of the command line.
+ */
+abstract class ClientCommand implements Callable<Integer> {
+    @Spec
+    CommandSpec spec;
+
+    @Option(names = "--url", paramLabel = "URL", defaultValue = "${env:SPOOL_URL:-http://127.0.0.1:7070}",
+            description = "Server URL (default: $SPOOL_URL or ${DEFAULT-VALUE}).")
+    String url;
+
+    @Option(names = "--json", description = "Print JSON instead of tables.")
+    boolean json;
+
+    @Override
+    public final Integer call() throws Exception {
+        try (SpoolClient client = SpoolClient.connect(ClientOptions.of(url).withEventLoops(1)
+                .withConnectTimeoutMs(5_000).withMaxConnections(8))) {
+            Integer code = run(client, new Output(out(), json));
+            out().flush();
+            return code;
+        }
+    }
+
+    /** Runs the command and returns its exit code. */
+    abstract Integer run(SpoolClient client, Output output) throws Exception;
+
+    PrintWriter out() {
+        return spec.commandLine().getOut();
+    }
+
+    PrintWriter err() {
+        return spec.commandLine().getErr();
+    }
+}

@@ -1,0 +1,108 @@
+package dev.spool.cli;
+
+import java.io.PrintWriter;
+
+import picocli.CommandLine;
+import picocli.CommandLine.Command;
+
+import dev.spool.api.SpoolException;
+
+/**
+ * The {@code spool} command. {@code spool serve} runs a server in this process; every other command
+ * is a client of a server ({@code --url}, default {@code $SPOOL_URL} or
+ * {@code http://127.0.0.1:7070}).
+ *
+ * <p>Subcommands are picocli classes listed in {@link Command#subcommands()} below: adding one (such
+ * as {@code spool bench}) is one more class name in that list. Exit codes are those of
+ * {@link ExitCodes}; {@link #execute(String[], PrintWriter, PrintWriter)} runs a command line
+ * in-process with the given output streams (what the tests use).
+ */
+@Command(name = "spool", mixinStandardHelpOptions = true, versionProvider = SpoolCli.Version.class,
+        description = "Spool: durable message, task and lock server.",
+        subcommands = {
+            ServeCommand.class,
+            QueueCommand.class,
+            PushCommand.class,
+            PopCommand.class,
+            AckCommand.class,
+            TailCommand.class,
+            MessageCommand.class,
+            RedriveCommand.class,
+            GroupCommand.class,
+            CommandLine.HelpCommand.class,
+        })
+public final class SpoolCli implements Runnable {
+    @CommandLine.Spec
+    CommandLine.Model.CommandSpec spec;
+
+    /** Without a subcommand: usage on stderr, exit 2. */
+    @Override
+    public void run() {
+        throw new CommandLine.ParameterException(spec.commandLine(), "a command is required");
+    }
+
+    /**
+     * Runs the command line and exits with its code.
+     *
+     * @param args the arguments
+     */
+    public static void main(String[] args) {
+        if (args.length == 0 || !"serve".equals(args[0])) {
+            // client commands print results, not the client's info logs
+            System.setProperty("spool.log.level", System.getProperty("spool.log.level", "WARN"));
+        }
+        int code = execute(args, new PrintWriter(System.out, true), new PrintWriter(System.err, true));
+        System.exit(code);
+    }
+
+    /**
+     * Runs a command line in this process.
+     *
+     * @param args the arguments
+     * @param out where results go
+     * @param err where errors and usage go
+     * @return the exit code
+     */
+    public static int execute(String[] args, PrintWriter out, PrintWriter err) {
+        return commandLine(out, err).execute(args);
+    }
+
+    /** The configured command line: output streams, exit codes and error messages. */
+    public static CommandLine commandLine(PrintWriter out, PrintWriter err) {
+        CommandLine cl = new CommandLine(new SpoolCli());
+        cl.setOut(out);
+        cl.setErr(err);
+        cl.setCaseInsensitiveEnumValuesAllowed(true);
+        cl.setExecutionExceptionHandler((ex, cmd, parsed) -> {
+            Throwable t = ex instanceof java.util.concurrent.CompletionException && ex.getCause() != null
+                    ? ex.getCause() : ex;
+            cmd.getErr().println("spool: " + describe(t));
+            cmd.getErr().flush();
+            return ExitCodes.of(t);
+        });
+        return cl;
+    }
+
+    /** One line saying what went wrong, with the server's error code and field. */
+    static String describe(Throwable t) {
+        if (ExitCodes.cannotConnect(t)) {
+            return t.getMessage() == null ? "cannot connect to the server" : t.getMessage()
+                    + (t.getMessage().startsWith("cannot connect") ? "" : " (cannot connect)")
+                    + "; is the server running? (spool serve, or --url / SPOOL_URL)";
+        }
+        if (t instanceof SpoolException se) {
+            String field = se.field().map(f -> " (field " + f + ")").orElse("");
+            return se.code().id() + ": " + se.getMessage() + field;
+        }
+        return t.toString();
+    }
+
+    /** The version from the jar's manifest, when there is one. */
+    static final class Version implements CommandLine.IVersionProvider {
+        @Override
+        public String[] getVersion() {
+            String v = SpoolCli.class.getPackage().getImplementationVersion();
+            return new String[] {"spool " + (v == null ? "0.1.0-SNAPSHOT" : v)};
+        }
+    }
+}
