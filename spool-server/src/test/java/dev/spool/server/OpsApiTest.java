@@ -80,10 +80,16 @@ class OpsApiTest {
     }
 
     @Test
-    void shouldAnswerNotImplementedForLocks() {
-        ApiClient.Resp r = api.post("/v1/locks/l1/acquire", "{}");
-        assertThat(r.status()).isEqualTo(501);
-        assertThat(r.errorCode()).isEqualTo("not_implemented");
+    void shouldAnswerNotImplementedForEveryLockRoute() {
+        String[][] routes = {{"POST", "/v1/locks/l1/acquire"}, {"POST", "/v1/locks/l1/keepalive"},
+            {"POST", "/v1/locks/l1/release"}, {"GET", "/v1/locks/l1"}, {"GET", "/v1/locks/l1/state"},
+            {"PUT", "/v1/locks/l1/state"}};
+        for (String[] route : routes) {
+            ApiClient.Resp r = api.send(route[0], route[1], "{}".getBytes(java.nio.charset.StandardCharsets.UTF_8),
+                    "Content-Type", "application/json");
+            assertThat(r.status()).as(route[0] + " " + route[1]).isEqualTo(501);
+            assertThat(r.errorCode()).isEqualTo("not_implemented");
+        }
     }
 
     @Test

@@ -186,4 +186,51 @@ class StreamApiTest {
         }
         assertThat(api.get("/v1/queues/ws-bad").status()).isEqualTo(404);
     }
+
+    @Test
+    void shouldNackExtendAndUnsubscribeOnANamedGroup() throws Exception {
+        api.put("/v1/queues/ws-settle", "{}");
+        api.put("/v1/queues/ws-settle/groups/side", "{\"start\":\"earliest\"}");
+        String id = api.pushJson("ws-settle", "\"one\"");
+        try (Socket s = new Socket(api.base)) {
+            s.send("{\"op\":\"subscribe\",\"req\":1,\"sub\":\"g\",\"queue\":\"ws-settle\",\"group\":\"side\","
+                    + "\"credit\":1,\"visibility_ms\":60000}");
+            assertThat(s.next().path("op").asText()).isEqualTo("ok");
+            JsonNode m = s.messages(1).get(0);
+            assertThat(m.path("id").asText()).isEqualTo(id);
+            JsonNode side = api.get("/v1/queues/ws-settle/groups/side").json().path("stats");
+            assertThat(side.path("in_flight").asLong()).isEqualTo(1);
+            assertThat(api.get("/v1/queues/ws-settle").json().path("stats").path("ready").asLong()).isEqualTo(1);
+            String receipt = "[\"" + m.path("receipt").asText() + "\"]";
+
+            s.send("{\"op\":\"extend\",\"req\":2,\"queue\":\"ws-settle\",\"group\":\"side\",\"receipts\":" + receipt
+                    + ",\"visibility_ms\":120000}");
+            JsonNode extended = s.next();
+            assertThat(extended.path("req").asInt()).isEqualTo(2);
+            assertThat(extended.path("results").findValuesAsText("status")).containsExactly("ok");
+
+            s.send("{\"op\":\"nack\",\"req\":3,\"queue\":\"ws-settle\",\"group\":\"side\",\"receipts\":" + receipt
+                    + ",\"delay_ms\":0,\"reason\":\"again\",\"sub\":\"g\",\"credit\":1}");
+            List<JsonNode> frames = List.of(s.next(), s.next());
+            JsonNode nacked = frames.stream().filter(f -> f.path("op").asText().equals("ok")).findFirst().orElseThrow();
+            assertThat(nacked.path("results").findValuesAsText("status")).containsExactly("ok");
+            JsonNode again = frames.stream().filter(f -> f.path("op").asText().equals("messages")).findFirst()
+                    .orElseThrow().path("messages").get(0);
+            assertThat(again.path("id").asText()).isEqualTo(id);
+            assertThat(again.path("attempts").asInt()).isEqualTo(2);
+
+            s.send("{\"op\":\"credit\",\"sub\":\"g\",\"credit\":5}");
+            s.send("{\"op\":\"unsubscribe\",\"req\":4,\"sub\":\"g\"}");
+            assertThat(s.next().path("req").asInt()).isEqualTo(4);
+            s.send("{\"op\":\"credit\",\"req\":5,\"sub\":\"g\",\"credit\":1}");
+            assertThat(s.next().path("error").path("code").asText()).isEqualTo("not_found");
+            api.pushJson("ws-settle", "\"two\"");
+            s.send("{\"op\":\"subscribe\",\"req\":6,\"sub\":\"g2\",\"queue\":\"ws-settle\",\"group\":\"side\","
+                    + "\"credit\":1}");
+            assertThat(s.next().path("sub").asText()).isEqualTo("g2");
+            JsonNode next = s.next();
+            assertThat(next.path("sub").asText()).as("the unsubscribed g took nothing").isEqualTo("g2");
+            assertThat(next.path("messages").get(0).path("payload").asText()).isEqualTo("two");
+        }
+    }
 }
