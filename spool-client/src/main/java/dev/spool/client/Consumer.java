@@ -139,6 +139,11 @@ public final class Consumer implements AutoCloseable {
         return new Stats(handled.get(), failed.get(), acked.get(), stale.get(), extended.get(), reconnects.get());
     }
 
+    /** Messages held right now: received and not yet acked or nacked; never more than the prefetch. */
+    public int held() {
+        return held.size();
+    }
+
     /** Whether the consumer is subscribed right now. */
     public boolean isSubscribed() {
         return subscribed;

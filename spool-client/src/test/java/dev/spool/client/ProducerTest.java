@@ -1,0 +1,137 @@
+package dev.spool.client;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
+
+import java.io.IOException;
+import java.net.ServerSocket;
+import java.net.Socket;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.CopyOnWriteArrayList;
+import java.util.concurrent.ExecutionException;
+import java.util.concurrent.TimeUnit;
+
+import org.awaitility.Awaitility;
+import org.junit.jupiter.api.AfterAll;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.Timeout;
+
+import dev.spool.api.Delivery;
+import dev.spool.api.ErrorCode;
+import dev.spool.api.NewMessage;
+import dev.spool.api.PopRequest;
+import dev.spool.api.SpoolException;
+
+/** The batching {@link Producer} against a real server. */
+@Timeout(value = 60, unit = TimeUnit.SECONDS)
+class ProducerTest {
+    private static TestServer t;
+
+    @BeforeAll
+    static void start() {
+        t = TestServer.start();
+    }
+
+    @AfterAll
+    static void stop() {
+        t.close();
+    }
+
+    @Test
+    void shouldStoreMessagesInSendOrderAcrossBatchesWithOneRequestInFlight() {
+        List<CompletableFuture<Long>> fs = new ArrayList<>();
+        try (Producer p = t.client.producer("ordered", ProducerOptions.DEFAULTS.withMaxBatch(7).withLingerMs(1))) {
+            for (int i = 0; i < 500; i++) {
+                fs.add(p.send(NewMessage.ofUtf8("m" + i)));
+            }
+        }
+        long previous = 0;
+        for (CompletableFuture<Long> f : fs) {
+            long id = f.join();
+            assertThat(id).isGreaterThan(previous);
+            previous = id;
+        }
+        List<Delivery> ds = SpoolClient.await(t.client.pop("ordered", PopRequest.of(500)));
+        assertThat(ds).hasSize(500);
+        for (int i = 0; i < 500; i++) {
+            assertThat(ds.get(i).body().payload().asUtf8()).isEqualTo("m" + i);
+            assertThat(ds.get(i).id()).isEqualTo(fs.get(i).join());
+        }
+    }
+
+    @Test
+    void shouldSendAPartialBatchWhenTheLingerEnds() {
+        try (Producer p = t.client.producer("linger", ProducerOptions.DEFAULTS.withMaxBatch(1000).withLingerMs(20))) {
+            CompletableFuture<Long> f = p.send(NewMessage.ofUtf8("alone"));
+            long id = f.orTimeout(10, TimeUnit.SECONDS).join();
+            assertThat(SpoolClient.await(t.client.pop("linger", PopRequest.of(1))).get(0).id()).isEqualTo(id);
+        }
+    }
+
+    @Test
+    void shouldFailEveryFutureOfABatchTheServerRefuses() {
+        try (Producer p = t.client.producer("refused", ProducerOptions.DEFAULTS.withMaxBatch(3).withLingerMs(50))) {
+            CompletableFuture<Long> good = p.send(NewMessage.ofUtf8("fine"));
+            CompletableFuture<Long> bad = p.send(NewMessage.builder("x").priority(42).build());
+            assertThatThrownBy(good::get).isInstanceOf(ExecutionException.class)
+                    .cause().isInstanceOfSatisfying(SpoolException.class,
+                            e -> assertThat(e.code()).isEqualTo(ErrorCode.INVALID_ARGUMENT));
+            assertThat(bad).isCompletedExceptionally();
+        } catch (SpoolException e) {
+            assertThat(e.code()).as("close reports the failed batch").isEqualTo(ErrorCode.INVALID_ARGUMENT);
+        }
+        assertThatThrownBy(() -> SpoolClient.await(t.client.getQueue("refused")))
+                .isInstanceOfSatisfying(SpoolException.class,
+                        e -> assertThat(e.code()).isEqualTo(ErrorCode.QUEUE_NOT_FOUND));
+    }
+
+    @Test
+    void shouldBlockSendWhileTheBufferIsFullUntilTheBatchIsAnswered() throws Exception {
+        // a server that accepts the connection and never answers keeps the first batch in flight
+        try (ServerSocket silent = new ServerSocket(0);
+                SpoolClient c = SpoolClient.connect("http://127.0.0.1:" + silent.getLocalPort())) {
+            List<Socket> accepted = new CopyOnWriteArrayList<>();
+            Thread acceptor = new Thread(() -> {
+                try {
+                    while (true) {
+                        accepted.add(silent.accept());
+                    }
+                } catch (IOException e) {
+                    // closed by the test
+                }
+            });
+            acceptor.start();
+            Producer p = c.producer("full", new ProducerOptions(5, 60_000, 5, 0, 1));
+            List<CompletableFuture<Long>> first = new ArrayList<>();
+            for (int i = 0; i < 5; i++) {
+                first.add(p.send(NewMessage.ofUtf8("b" + i))); // the fifth fills the batch: sent
+            }
+            CompletableFuture<Long>[] sixth = new CompletableFuture[1];
+            Thread sender = new Thread(() -> sixth[0] = p.send(NewMessage.ofUtf8("b5")));
+            sender.start();
+
+            Awaitility.await().atMost(10, TimeUnit.SECONDS).until(() -> sender.getState() == Thread.State.WAITING);
+            assertThat(first).noneMatch(CompletableFuture::isDone);
+
+            Awaitility.await().atMost(10, TimeUnit.SECONDS).until(() -> !accepted.isEmpty());
+            for (Socket s : accepted) {
+                s.close(); // the request fails: its messages leave the buffer
+            }
+            sender.join(TimeUnit.SECONDS.toMillis(20));
+            assertThat(sender.isAlive()).isFalse();
+            assertThat(first).allMatch(CompletableFuture::isCompletedExceptionally);
+            assertThat(sixth[0]).isNotNull();
+        }
+    }
+
+    @Test
+    void shouldRefuseSendsAfterClose() {
+        Producer p = t.client.producer("closed", ProducerOptions.DEFAULTS);
+        p.close();
+        assertThatThrownBy(() -> p.send(NewMessage.ofUtf8("late")))
+                .isInstanceOfSatisfying(SpoolException.class, e -> assertThat(e.code()).isEqualTo(ErrorCode.UNAVAILABLE));
+    }
+}
