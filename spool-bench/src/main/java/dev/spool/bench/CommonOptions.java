@@ -36,6 +36,10 @@ final class CommonOptions {
                     + " ${DEFAULT-VALUE})")
     long maxBacklog;
 
+    @Option(names = "--jfr", description = "record a JFR profile (settings 'profile') of the measured window to this"
+            + " file; with the server in process it covers server and load generator")
+    String jfr;
+
     @Option(names = "--queue", description = "queue name (default: a fresh bench-<scenario>-<random> queue)")
     String queue;
 

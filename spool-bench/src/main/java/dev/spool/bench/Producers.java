@@ -76,6 +76,7 @@ final class Producers {
             b = take(producer);
         }
         long t0 = System.nanoTime();
+        int sent = run.stats.stamp();
         pushers.get(producer).push(b).whenComplete((v, e) -> {
             if (e != null) {
                 run.stats.error("push", e);
@@ -83,7 +84,7 @@ final class Producers {
                 return;
             }
             run.stats.record(Op.PUSH, t0);
-            run.acked(b);
+            run.acked(b, sent);
             next(producer, finished);
         });
     }
@@ -107,12 +108,13 @@ final class Producers {
             issued++;
             inFlight.incrementAndGet();
             long t0 = System.nanoTime();
+            int sent = run.stats.stamp();
             pushers.get(producer).push(b).whenComplete((v, e) -> {
                 if (e != null) {
                     run.stats.error("push", e);
                 } else {
                     run.stats.record(Op.PUSH, t0);
-                    run.acked(b);
+                    run.acked(b, sent);
                 }
                 if (inFlight.decrementAndGet() == 0 && run.producersStopping) {
                     openLoopDone.complete(null);

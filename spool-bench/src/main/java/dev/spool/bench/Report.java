@@ -26,8 +26,11 @@ final class Report {
      * @param pushed messages acknowledged in the window
      * @param delivered deliveries in the window
      * @param fromStamp the audit stamp at the start of the window
+     * @param loadBefore the system load average when the window began (-1 if unknown)
+     * @param loadAfter the system load average after the drain
      */
-    record Window(double seconds, double drainSeconds, boolean drained, long pushed, long delivered, int fromStamp) {
+    record Window(double seconds, double drainSeconds, boolean drained, long pushed, long delivered, int fromStamp,
+            double loadBefore, double loadAfter) {
     }
 
     Report(Run run, Target target, Window window) {
@@ -44,8 +47,10 @@ final class Report {
                 s.scenario(), s.transport().wire(), s.producers(), s.consumers(), s.groups(), s.batch(),
                 s.messageBytes(), s.keys(), s.popMax(), s.prefetch(), s.ackEach(),
                 s.rate() > 0 ? String.format(Locale.ROOT, "%.0f/s", s.rate()) : "closed-loop", run.queue);
-        out.printf(Locale.ROOT, "target: %s; %d cores, JDK %s; warm-up %.0f s not measured%n", target.description(),
-                Runtime.getRuntime().availableProcessors(), Runtime.version(), run.options.warmupS);
+        out.printf(Locale.ROOT, "target: %s; %d cores, JDK %s; warm-up %.0f s not measured; "
+                        + "system load average %.2f -> %.2f%n", target.description(),
+                Runtime.getRuntime().availableProcessors(), Runtime.version(), run.options.warmupS,
+                w.loadBefore(), w.loadAfter());
         double seconds = w.seconds();
         long pushed = w.pushed();
         long delivered = w.delivered();
@@ -55,9 +60,10 @@ final class Report {
                 pushed, pushed / seconds, delivered, msgsPerS, seconds, w.drainSeconds(),
                 w.drained() ? "" : " (drain timeout: not everything was consumed)");
         Histogram delivery = new Histogram(3_600_000_000L, 3);
+        Histogram endToEnd = new Histogram(3_600_000_000L, 3);
         Audit.Result[] results = new Audit.Result[run.audits.length];
         for (int g = 0; g < results.length; g++) {
-            results[g] = run.audits[g].result(delivery, w.fromStamp());
+            results[g] = run.audits[g].result(delivery, endToEnd, w.fromStamp());
         }
         out.println("latency (ms)                  count       p50       p90       p99     p99.9       max");
         Histogram push = run.stats.total(Op.PUSH);
@@ -66,6 +72,7 @@ final class Report {
         line(out, "pop request", pop);
         line(out, "ack request", run.stats.total(Op.ACK));
         line(out, "push ack -> delivery", delivery);
+        line(out, "push sent -> delivery", endToEnd);
         out.printf(Locale.ROOT, "errors: %d%n", run.stats.errors.sum());
         for (String e : run.stats.firstErrors()) {
             out.println("  " + e);
@@ -79,7 +86,7 @@ final class Report {
             lost += r.lost();
             dup += r.duplicated();
         }
-        printCpu(out, cpu, wall);
+        printCpu(out, cpu, wall, delivered);
         if (heap != null) {
             out.println(heap);
         }
@@ -114,7 +121,7 @@ final class Report {
                 Runner.ms(h.getMaxValue()));
     }
 
-    private static void printCpu(PrintWriter out, Map<String, Double> cpu, double wall) {
+    private static void printCpu(PrintWriter out, Map<String, Double> cpu, double wall, long delivered) {
         StringBuilder sb = new StringBuilder("cpu (seconds over ");
         sb.append(String.format(Locale.ROOT, "%.1f s wall; 100%% = one core):", wall));
         for (Map.Entry<String, Double> e : cpu.entrySet()) {
@@ -123,6 +130,17 @@ final class Report {
             }
             sb.append(String.format(Locale.ROOT, "%n  %-32s %8.2f s %6.0f%%", e.getKey(), e.getValue(),
                     100 * e.getValue() / wall));
+        }
+        if (delivered > 0) {
+            double server = 0;
+            for (Map.Entry<String, Double> e : cpu.entrySet()) {
+                if (e.getKey().startsWith("server")) {
+                    server += e.getValue();
+                }
+            }
+            sb.append(String.format(Locale.ROOT, "%n  per delivered message: server %.1f us, load generator %.1f us, "
+                    + "process %.1f us", 1e6 * server / delivered, 1e6 * cpu.get(CpuSplit.LOAD) / delivered,
+                    1e6 * cpu.getOrDefault("process total", 0.0) / delivered));
         }
         out.println(sb);
     }

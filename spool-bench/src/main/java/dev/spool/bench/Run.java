@@ -36,11 +36,11 @@ final class Run {
         return g == 0 ? "default" : "g" + g;
     }
 
-    /** The server acknowledged a push: every group's audit expects the batch. */
-    void acked(Batch b) {
+    /** The server acknowledged a push sent at {@code sent}: every group's audit expects the batch. */
+    void acked(Batch b, int sent) {
         int stamp = stats.stamp();
         for (Audit a : audits) {
-            a.acked(b, stamp);
+            a.acked(b, sent, stamp);
         }
         stats.pushedMessages.add(b.size());
     }

@@ -1,6 +1,10 @@
 package dev.spool.bench;
 
+import java.io.IOException;
 import java.io.PrintWriter;
+import java.lang.management.ManagementFactory;
+import java.nio.file.Path;
+import java.text.ParseException;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Locale;
@@ -10,6 +14,9 @@ import java.util.concurrent.ScheduledExecutorService;
 import java.util.concurrent.ThreadLocalRandom;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.locks.LockSupport;
+
+import jdk.jfr.Configuration;
+import jdk.jfr.Recording;
 
 import io.vertx.core.Vertx;
 import io.vertx.core.VertxOptions;
@@ -117,6 +124,8 @@ final class Runner {
             parkUntil(System.nanoTime() + (long) (run.options.warmupS * 1e9));
             run.stats.resetLatencies();
         }
+        Recording jfr = startJfr(run.options.jfr);
+        double load0 = loadAverage();
         CpuSplit cpu0 = CpuSplit.take(target.inProcess());
         int fromStamp = run.stats.stamp();
         long t0 = System.nanoTime();
@@ -138,9 +147,36 @@ final class Runner {
         CompletableFuture.allOf(stops).get(SETUP_TIMEOUT_S, TimeUnit.SECONDS);
         progress.stop();
         CpuSplit cpu1 = CpuSplit.take(target.inProcess());
+        double load1 = loadAverage();
+        stopJfr(jfr, run.options.jfr, err);
         Report report = new Report(run, target, new Report.Window((t1 - t0) / 1e9, (t2 - t1) / 1e9, drained, pushed,
-                delivered, fromStamp));
+                delivered, fromStamp, load0, load1));
         return report.print(out, err, cpu1.since(cpu0), cpu1.wallSince(cpu0), heap == null ? null : heap.report());
+    }
+
+    private static Recording startJfr(String file) throws IOException, ParseException {
+        if (file == null) {
+            return null;
+        }
+        Recording r = new Recording(Configuration.getConfiguration("profile"));
+        r.setName("spool-bench");
+        r.start();
+        return r;
+    }
+
+    private static void stopJfr(Recording r, String file, PrintWriter err) throws IOException {
+        if (r == null) {
+            return;
+        }
+        r.stop();
+        r.dump(Path.of(file));
+        r.close();
+        err.println("jfr: wrote " + file + " (try: jfr view hot-methods " + file + ")");
+    }
+
+    /** The system load average over the last minute, or -1 where the platform has none. */
+    private static double loadAverage() {
+        return ManagementFactory.getOperatingSystemMXBean().getSystemLoadAverage();
     }
 
     private static boolean drain(Run run) {

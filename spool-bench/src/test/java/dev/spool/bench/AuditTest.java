@@ -10,8 +10,8 @@ class AuditTest {
     @Test
     void shouldCountLostDuplicatedAndUnconfirmedMessages() {
         Audit a = new Audit("default", 2);
-        a.acked(new Batch(0, 0, 5), 100);
-        a.acked(new Batch(1, 0, 3), 100);
+        a.acked(new Batch(0, 0, 5), 90, 100);
+        a.acked(new Batch(1, 0, 3), 90, 100);
         for (int s = 0; s < 5; s++) {
             if (s != 3) {
                 a.delivered(Ids.pack(0, s), 150);
@@ -26,7 +26,8 @@ class AuditTest {
         a.delivered(Ids.pack(9, 0), 170);
 
         Histogram h = new Histogram(3_600_000_000L, 3);
-        Audit.Result r = a.result(h, 0);
+        Histogram e2e = new Histogram(3_600_000_000L, 3);
+        Audit.Result r = a.result(h, e2e, 0);
 
         assertThat(r.acked()).isEqualTo(8);
         assertThat(r.lost()).isEqualTo(1);
@@ -36,6 +37,8 @@ class AuditTest {
         assertThat(r.foreign()).isEqualTo(2);
         assertThat(h.getTotalCount()).isEqualTo(7);
         assertThat(h.getMaxValue()).isEqualTo(70);
+        assertThat(e2e.getMaxValue()).isEqualTo(80);
+        assertThat(e2e.getMinValue()).isEqualTo(60);
         assertThat(a.complete()).isFalse();
         a.delivered(Ids.pack(0, 3), 200);
         assertThat(a.complete()).isTrue();
@@ -44,11 +47,11 @@ class AuditTest {
     @Test
     void shouldGrowPastTheInitialCapacity() {
         Audit a = new Audit("g1", 1);
-        a.acked(new Batch(0, 0, 5000), 1);
+        a.acked(new Batch(0, 0, 5000), 1, 1);
         for (int s = 0; s < 5000; s++) {
             a.delivered(Ids.pack(0, s), 2);
         }
-        assertThat(a.result(null, 0).lost()).isZero();
+        assertThat(a.result(null, null, 0).lost()).isZero();
         assertThat(a.complete()).isTrue();
     }
 

@@ -4,6 +4,8 @@ import static org.assertj.core.api.Assertions.assertThat;
 
 import java.io.PrintWriter;
 import java.io.StringWriter;
+import java.nio.file.Files;
+import java.nio.file.Path;
 import java.util.LinkedHashMap;
 import java.util.Map;
 import java.util.concurrent.TimeUnit;
@@ -12,6 +14,7 @@ import java.util.regex.Pattern;
 
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.Timeout;
+import org.junit.jupiter.api.io.TempDir;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.ValueSource;
 import picocli.CommandLine;
@@ -154,6 +157,17 @@ class BenchCommandTest {
             assertCleanRun(o, "throughput");
             assertThat(o.out()).contains("server at " + server.url()).doesNotContain("server engine");
         }
+    }
+
+    @Test
+    void shouldRecordAJfrProfileOfTheMeasuredWindow(@TempDir Path dir) throws Exception {
+        Path jfr = dir.resolve("run.jfr");
+        Outcome o = bench("throughput", "--warmup", "0", "--storage", "memory", "--duration", "1", "--jfr",
+                jfr.toString(), "--no-progress");
+        assertCleanRun(o, "throughput");
+        assertThat(o.err()).contains("jfr: wrote " + jfr);
+        assertThat(Files.size(jfr)).isGreaterThan(1000);
+        assertThat(o.out()).containsPattern("per delivered message: server [0-9.]+ us");
     }
 
     @Test
