@@ -15,6 +15,7 @@ import java.time.Duration;
 import java.util.ArrayList;
 import java.util.Base64;
 import java.util.List;
+import java.util.Map;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.TimeUnit;
 import java.util.regex.Matcher;
@@ -28,7 +29,8 @@ import org.junit.jupiter.api.io.TempDir;
 /**
  * Graceful shutdown of a real server process: {@link Main} runs in a child JVM on the journal with
  * {@code fsync=always}, takes pushes, gets SIGTERM ({@link Process#destroy()}) while a pop waits,
- * answers that pop, exits with 0, and a second process on the same data directory serves every
+ * answers that pop, exits with 0, and a second process on the same data directory (named this
+ * time by {@code SPOOL_DATA_DIR}, the rest coming from a {@code --config} file) serves every
  * acknowledged message exactly once.
  */
 @Timeout(value = 120, unit = TimeUnit.SECONDS)
@@ -43,7 +45,8 @@ class ProcessShutdownTest {
     void shouldExitZeroOnSigtermAndKeepEveryAcknowledgedPush(@TempDir Path dir) throws Exception {
         List<String> ids = new ArrayList<>();
         CompletableFuture<HttpResponse<String>> waiting;
-        Child first = Child.start(dir, "first");
+        Child first = Child.start(dir, "first", Map.of(), "--port", "0", "--storage", "journal", "--fsync", "always",
+                "--data-dir", dir.resolve("data").toString(), "--shutdown-timeout-ms", "20000");
         try {
             assertThat(send(first, "PUT", "/v1/queues/jobs", "application/json", "{\"max_attempts\":7}").statusCode())
                     .isEqualTo(200);
@@ -69,7 +72,11 @@ class ProcessShutdownTest {
         assertThat(woken.statusCode()).isEqualTo(200);
         assertThat(ApiClient.JSON.readTree(woken.body()).path("messages")).isEmpty();
 
-        Child second = Child.start(dir, "second");
+        // the same settings from a config file and the environment this time
+        Path conf = dir.resolve("spool.conf");
+        Files.writeString(conf, "port: 0\nstorage: journal\nfsync: interval:5\n");
+        Child second = Child.start(dir, "second", Map.of("SPOOL_DATA_DIR", dir.resolve("data").toString()),
+                "--config", conf.toString());
         try {
             JsonNode queue = ApiClient.JSON.readTree(send(second, "GET", "/v1/queues/jobs", null, null).body());
             assertThat(queue.path("config").path("max_attempts").asInt()).as(queue.toString()).isEqualTo(7);
@@ -116,13 +123,18 @@ class ProcessShutdownTest {
             this.log = log;
         }
 
-        static Child start(Path dir, String name) throws Exception {
+        static Child start(Path dir, String name, Map<String, String> env, String... flags) throws Exception {
             String java = Path.of(System.getProperty("java.home"), "bin", "java").toString();
             Path log = dir.resolve(name + ".log");
-            Process p = new ProcessBuilder(java, "-Xmx256m", "-cp", System.getProperty("java.class.path"),
-                    Main.class.getName(), "--port", "0", "--storage", "journal", "--fsync", "always",
-                    "--data-dir", dir.resolve("data").toString(), "--shutdown-timeout-ms", "20000")
-                    .redirectErrorStream(true).redirectOutput(log.toFile()).start();
+            List<String> cmd = new ArrayList<>(List.of(java, "-Xmx256m", "-cp", System.getProperty("java.class.path"),
+                    Main.class.getName()));
+            cmd.addAll(List.of(flags));
+            // run in the temporary directory, so a default ./spool-data would land there (and be empty)
+            ProcessBuilder pb = new ProcessBuilder(cmd).directory(dir.toFile()).redirectErrorStream(true)
+                    .redirectOutput(log.toFile());
+            pb.environment().keySet().removeIf(k -> k.startsWith("SPOOL_"));
+            pb.environment().putAll(env);
+            Process p = pb.start();
             try {
                 int port = Awaitility.await().atMost(60, TimeUnit.SECONDS).pollInterval(Duration.ofMillis(50))
                         .until(() -> {
