@@ -177,4 +177,33 @@ class LimitsTest {
             assertThat(first.get(10, TimeUnit.SECONDS).json().path("messages")).hasSize(1);
         }
     }
+
+    @Test
+    void shouldAnswer100ContinueOnlyWhenTheBodyWillBeRead() throws Exception {
+        try (ApiClient api = ApiClient.start()) {
+            api.put("/v1/queues/cont", "{\"max_message_bytes\":1000}");
+            String[] types = {"application/json", "text/plain"};
+            String[] bodies = {"{\"messages\":[{\"payload\":1}]}", "hello"};
+            for (int i = 0; i < types.length; i++) {
+                try (Socket s = new Socket("127.0.0.1", api.server.port())) {
+                    String head = "POST /v1/queues/cont/messages HTTP/1.1\r\nHost: x\r\nContent-Type: " + types[i]
+                            + "\r\nExpect: 100-continue\r\nContent-Length: " + bodies[i].length() + "\r\n\r\n";
+                    assertThat(exchange(s, head)).as(types[i]).startsWith("HTTP/1.1 100 Continue");
+                    assertThat(exchange(s, bodies[i])).as(types[i]).startsWith("HTTP/1.1 200");
+                }
+                try (Socket s = new Socket("127.0.0.1", api.server.port())) {
+                    String head = "POST /v1/queues/cont/messages HTTP/1.1\r\nHost: x\r\nContent-Type: " + types[i]
+                            + "\r\nExpect: 100-continue\r\nContent-Length: 104857600\r\n\r\n";
+                    s.setSoTimeout(10_000);
+                    s.getOutputStream().write(head.getBytes(StandardCharsets.US_ASCII));
+                    s.getOutputStream().flush();
+                    // the server refuses and closes: no 100 Continue, nothing read
+                    String reply = new String(s.getInputStream().readAllBytes(), StandardCharsets.UTF_8);
+                    assertThat(reply).as(types[i]).startsWith("HTTP/1.1 413");
+                    assertThat(reply).contains("payload_too_large");
+                }
+            }
+            assertThat(api.get("/v1/queues/cont").json().path("stats").path("ready").asLong()).isEqualTo(2);
+        }
+    }
 }
