@@ -179,10 +179,10 @@ class PostgresStatementsTest {
             String now = "spool_now()";
             Map<String, String> plans = new java.util.LinkedHashMap<>();
             plans.put("pop: choose and lock (spool_pop)", "SELECT d.msg_id FROM spool_deliveries d WHERE d.grp_id = " + g
-                    + " AND d.state = 0 AND d.expires_at > " + now + " ORDER BY d.priority DESC, d.msg_id LIMIT 100 "
+                    + " AND d.state = 0 AND d.expires_at - " + now + " > 0 ORDER BY d.priority DESC, d.msg_id LIMIT 100 "
                     + "FOR UPDATE SKIP LOCKED");
             plans.put("pop: whole lease statement (spool_pop)", "WITH c AS (SELECT d.msg_id FROM spool_deliveries d "
-                    + "WHERE d.grp_id = " + g + " AND d.state = 0 AND d.expires_at > " + now
+                    + "WHERE d.grp_id = " + g + " AND d.state = 0 AND d.expires_at - " + now + " > 0"
                     + " ORDER BY d.priority DESC, d.msg_id LIMIT 100 FOR UPDATE SKIP LOCKED), "
                     + "u AS (UPDATE spool_deliveries d SET state = 3, attempts = d.attempts + 1, avail_at = " + now
                     + " + 30000 FROM c WHERE d.grp_id = " + g + " AND d.msg_id = c.msg_id "
@@ -195,11 +195,13 @@ class PostgresStatementsTest {
                     + " AND state IN (0, 1, 2) AND expires_at <= " + now + " LIMIT 1");
             plans.put("ack: delete the deliveries (spool_ack)", "DELETE FROM spool_deliveries d USING unnest('{" + ids
                     + "}'::bigint[], '{" + fences + "}'::int[]) AS r(id, f) WHERE d.grp_id = " + g
-                    + " AND d.msg_id = r.id AND d.state = 3 AND d.attempts = r.f AND d.avail_at > " + now
+                    + " AND d.msg_id = ANY ('{" + ids + "}'::bigint[]) AND d.msg_id = r.id AND d.state = 3 "
+                    + "AND d.attempts = r.f AND d.avail_at - " + now + " > 0"
                     + " RETURNING d.msg_id, d.attempts, d.key");
-            plans.put("ack: drop bodies no group holds (spool_drop_unheld)", "DELETE FROM spool_messages m WHERE m.queue_id = "
-                    + q + " AND m.id = ANY ('{" + ids + "}'::bigint[]) AND NOT EXISTS (SELECT 1 FROM spool_deliveries x "
-                    + "JOIN spool_groups g ON g.id = x.grp_id WHERE g.queue_id = " + q + " AND x.msg_id = m.id)");
+            plans.put("ack: drop bodies no group holds (spool_drop_unheld)", "DELETE FROM spool_messages m USING (SELECT DISTINCT u.id "
+                    + "FROM unnest('{" + ids + "}'::bigint[]) AS u(id)) r WHERE m.queue_id = " + q + " AND m.id = r.id "
+                    + "AND NOT EXISTS (SELECT 1 FROM spool_deliveries x WHERE x.grp_id = ANY (ARRAY(SELECT g.id FROM "
+                    + "spool_groups g WHERE g.queue_id = " + q + ")) AND x.msg_id = m.id)");
             plans.put("ack: outcomes (spool_outcomes)", "SELECT spool_outcomes(" + g + ", '{" + ids + "}'::bigint[], '{"
                     + fences + "}'::int[], '{" + ids + "}'::bigint[], '{" + fences + "}'::int[], " + now + ")");
             plans.put("push: delivery rows (spool_fanout)", "INSERT INTO spool_deliveries (grp_id, msg_id, state, priority, key, "
@@ -212,6 +214,12 @@ class PostgresStatementsTest {
             c.setAutoCommit(false);
             for (Map.Entry<String, String> e : plans.entrySet()) {
                 report.append("\n-- ").append(e.getKey()).append('\n');
+                // each function plans with its own settings (V5)
+                s.execute("SET LOCAL plan_cache_mode = force_custom_plan");
+                if (e.getKey().startsWith("pop")) {
+                    s.execute("SET LOCAL enable_bitmapscan = off");
+                    s.execute("SET LOCAL enable_sort = off");
+                }
                 try (ResultSet rs = s.executeQuery("EXPLAIN (ANALYZE, BUFFERS, COSTS OFF, TIMING ON) " + e.getValue())) {
                     while (rs.next()) {
                         report.append(rs.getString(1)).append('\n');

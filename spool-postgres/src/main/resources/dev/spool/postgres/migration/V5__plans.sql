@@ -7,9 +7,6 @@
 -- functions therefore plan each statement for its actual values (planning costs ~0.1 ms).
 ALTER FUNCTION spool_push(text, boolean, bytea[], bigint[], text[], text[], int[], int[], text[], int[], text[],
                           bigint[], bigint[], bigint[], text[]) SET plan_cache_mode = force_custom_plan;
-ALTER FUNCTION spool_ack(text, text, bigint[], int[], bytea, text) SET plan_cache_mode = force_custom_plan;
-ALTER FUNCTION spool_nack(text, text, bigint[], int[], bigint, text) SET plan_cache_mode = force_custom_plan;
-ALTER FUNCTION spool_extend(text, text, bigint[], int[], bigint) SET plan_cache_mode = force_custom_plan;
 
 -- Bodies no group holds any more: one primary-key probe per id and group. (The version before let
 -- the planner probe spool_deliveries by msg_id alone, the second column of its key: a scan of the
@@ -120,4 +117,119 @@ BEGIN
     DELETE FROM spool_dedup WHERE ctid IN (SELECT ctid FROM spool_dedup WHERE expires_at <= now LIMIT p_limit);
     GET DIAGNOSTICS m = ROW_COUNT;
     RETURN n + m;
+END $$;
+
+-- Ack, nack, extend as in V3, but the receipts are found by primary key (msg_id = ANY (p_ids)) and
+-- the lease test is written so that no index can serve it: the planner used to walk every leased
+-- delivery of the group through spool_deliveries_due (avail_at > now) and hash-join the receipts,
+-- which made an ack cost O(messages in flight).
+CREATE OR REPLACE FUNCTION spool_ack(p_queue text, p_group text, p_ids bigint[], p_fences int[], p_result bytea,
+                          p_rtype text) RETURNS smallint[] LANGUAGE plpgsql SET plan_cache_mode = force_custom_plan AS $$
+DECLARE
+    q spool_queues := spool_queue_get(p_queue, false);
+    g bigint := spool_group_id(q.id, p_group);
+    now bigint := spool_now();
+    ok bigint[];
+    okf int[];
+    keys text[];
+BEGIN
+    IF p_result IS NULL AND q.retention_ms = 0 THEN
+        WITH del AS (
+            DELETE FROM spool_deliveries d USING unnest(p_ids, p_fences) AS r(id, f)
+            WHERE d.grp_id = g AND d.msg_id = ANY (p_ids) AND d.msg_id = r.id AND d.state = 3 AND d.attempts = r.f
+              AND d.avail_at - now > 0
+            RETURNING d.msg_id, d.attempts, d.key)
+        SELECT array_agg(msg_id), array_agg(attempts), array_agg(key) FILTER (WHERE key IS NOT NULL)
+        INTO ok, okf, keys FROM del;
+        PERFORM spool_drop_unheld(q.id, ok);
+    ELSE
+        WITH upd AS (
+            UPDATE spool_deliveries d SET state = 4, finished_at = now, result = p_result, result_type = p_rtype,
+                   keep_until = now + greatest(q.retention_ms, CASE WHEN p_result IS NULL THEN 0 ELSE q.result_ttl_ms END)
+            FROM unnest(p_ids, p_fences) AS r(id, f)
+            WHERE d.grp_id = g AND d.msg_id = ANY (p_ids) AND d.msg_id = r.id AND d.state = 3 AND d.attempts = r.f
+              AND d.avail_at - now > 0
+            RETURNING d.msg_id, d.attempts, d.key)
+        SELECT array_agg(msg_id), array_agg(attempts), array_agg(key) FILTER (WHERE key IS NOT NULL)
+        INTO ok, okf, keys FROM upd;
+    END IF;
+    IF ok IS NOT NULL THEN
+        PERFORM pg_notify('spool', 'd' || q.name);
+        IF spool_promote(q.id, g, keys, now) > 0 THEN
+            PERFORM pg_notify('spool', 'r' || q.name);
+        END IF;
+    END IF;
+    RETURN spool_outcomes(g, p_ids, p_fences, ok, okf, now);
+END $$;
+
+CREATE OR REPLACE FUNCTION spool_nack(p_queue text, p_group text, p_ids bigint[], p_fences int[], p_delay bigint,
+                           p_reason text) RETURNS smallint[] LANGUAGE plpgsql SET plan_cache_mode = force_custom_plan AS $$
+DECLARE
+    q spool_queues := spool_queue_get(p_queue, false);
+    g bigint := spool_group_id(q.id, p_group);
+    now bigint := spool_now();
+    ok bigint[];
+    okf int[];
+    ids bigint[];
+    keys text[];
+    reason text := 'max_attempts exceeded: nacked' || coalesce(': ' || p_reason, '');
+    ready int;
+BEGIN
+    SELECT array_agg(d.msg_id), array_agg(d.attempts) INTO ok, okf
+    FROM (SELECT d.msg_id, d.attempts FROM spool_deliveries d JOIN unnest(p_ids, p_fences) AS r(id, f)
+          ON d.grp_id = g AND d.msg_id = ANY (p_ids) AND d.msg_id = r.id AND d.state = 3 AND d.attempts = r.f
+              AND d.avail_at - now > 0
+          ORDER BY d.msg_id FOR UPDATE OF d) d;
+    IF ok IS NULL THEN
+        RETURN spool_outcomes(g, p_ids, p_fences, ok, okf, now);
+    END IF;
+    IF q.max_attempts > 0 THEN
+        WITH u AS (
+            UPDATE spool_deliveries SET state = 5, finished_at = now, keep_until = now + q.result_ttl_ms,
+                   last_error = reason
+            WHERE grp_id = g AND msg_id = ANY (ok) AND attempts >= q.max_attempts
+            RETURNING msg_id, key)
+        SELECT array_agg(msg_id), array_agg(key) INTO ids, keys FROM u;
+        PERFORM spool_dead_letter(q, g, ids, array_fill(reason, ARRAY[coalesce(cardinality(ids), 0)]), keys, now);
+    END IF;
+    WITH del AS (
+        DELETE FROM spool_deliveries WHERE grp_id = g AND msg_id = ANY (ok) AND state = 3 AND expires_at <= now
+        RETURNING msg_id, key)
+    SELECT array_agg(msg_id), array_agg(key) FILTER (WHERE key IS NOT NULL) INTO ids, keys FROM del;
+    IF ids IS NOT NULL THEN
+        PERFORM spool_drop_unheld(q.id, ids);
+        PERFORM spool_promote(q.id, g, keys, now);
+        PERFORM pg_notify('spool', 'd' || q.name);
+    END IF;
+    WITH u AS (
+        UPDATE spool_deliveries d SET state = CASE WHEN x.delay > 0 THEN 1 ELSE 0 END, avail_at = now + x.delay,
+               last_error = coalesce(p_reason, d.last_error)
+        FROM (SELECT y.msg_id, coalesce(p_delay, spool_backoff(q, y.attempts)) AS delay
+              FROM spool_deliveries y WHERE y.grp_id = g AND y.msg_id = ANY (ok) AND y.state = 3) x
+        WHERE d.grp_id = g AND d.msg_id = x.msg_id
+        RETURNING d.state)
+    SELECT count(*) FILTER (WHERE state = 0) INTO ready FROM u;
+    IF ready > 0 THEN
+        PERFORM pg_notify('spool', 'r' || q.name);
+    END IF;
+    RETURN spool_outcomes(g, p_ids, p_fences, ok, okf, now);
+END $$;
+
+CREATE OR REPLACE FUNCTION spool_extend(p_queue text, p_group text, p_ids bigint[], p_fences int[], p_vis bigint)
+RETURNS smallint[] LANGUAGE plpgsql SET plan_cache_mode = force_custom_plan AS $$
+DECLARE
+    q spool_queues := spool_queue_get(p_queue, false);
+    g bigint := spool_group_id(q.id, p_group);
+    now bigint := spool_now();
+    ok bigint[];
+    okf int[];
+BEGIN
+    WITH u AS (
+        UPDATE spool_deliveries d SET avail_at = now + CASE WHEN p_vis > 0 THEN p_vis ELSE q.vis_ms END
+        FROM unnest(p_ids, p_fences) AS r(id, f)
+        WHERE d.grp_id = g AND d.msg_id = ANY (p_ids) AND d.msg_id = r.id AND d.state = 3 AND d.attempts = r.f
+              AND d.avail_at - now > 0
+        RETURNING d.msg_id, d.attempts)
+    SELECT array_agg(msg_id), array_agg(attempts) INTO ok, okf FROM u;
+    RETURN spool_outcomes(g, p_ids, p_fences, ok, okf, now);
 END $$;
