@@ -4,10 +4,14 @@ import static org.assertj.core.api.Assertions.assertThat;
 
 import java.io.IOException;
 import java.io.InputStream;
+import java.io.OutputStream;
 import java.lang.management.ManagementFactory;
 import java.lang.management.MemoryMXBean;
+import java.net.Socket;
 import java.net.http.HttpRequest;
 import java.net.http.HttpResponse;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
 import java.nio.file.Path;
 import java.security.MessageDigest;
 import java.util.ArrayList;
@@ -21,7 +25,9 @@ import java.util.concurrent.Executors;
 import java.util.concurrent.ScheduledExecutorService;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicLong;
+import java.util.stream.Stream;
 
+import org.awaitility.Awaitility;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.Timeout;
 import org.junit.jupiter.api.io.TempDir;
@@ -102,6 +108,34 @@ class LargePayloadTest {
         }
     }
 
+    @Test
+    void shouldDeleteTheSpoolFileWhenAnUploadIsCutOff(@TempDir Path dir) throws Exception {
+        try (ApiClient api = journalServer(dir)) {
+            api.put("/v1/queues/cut", "{}");
+            Path uploads = BrokerFactory.uploadDir(api.server.config());
+            try (Socket s = new Socket("127.0.0.1", api.server.port())) {
+                OutputStream out = s.getOutputStream();
+                out.write(("POST /v1/queues/cut/messages HTTP/1.1\r\nHost: x\r\nContent-Type: application/x-blob\r\n"
+                        + "Content-Length: " + 10 * MIB + "\r\n\r\n").getBytes(StandardCharsets.US_ASCII));
+                new Pattern(3, MIB).transferTo(out);
+                out.flush();
+                Awaitility.await().atMost(30, TimeUnit.SECONDS).until(() -> fileCount(uploads) == 1);
+            }
+            Awaitility.await().atMost(30, TimeUnit.SECONDS).until(() -> fileCount(uploads) == 0);
+            assertThat(api.get("/v1/queues/cut").json().path("stats").path("ready").asLong()).isZero();
+            ApiClient.Resp ok = api.send("POST", "/v1/queues/cut/messages", new byte[300_000], "Content-Type",
+                    "application/x-blob");
+            assertThat(ok.status()).as(ok.toString()).isEqualTo(200);
+            Awaitility.await().atMost(30, TimeUnit.SECONDS).until(() -> fileCount(uploads) == 0);
+        }
+    }
+
+    private static long fileCount(Path dir) throws IOException {
+        try (Stream<Path> files = Files.list(dir)) {
+            return files.count();
+        }
+    }
+
     /** Reads a raw pop reply to the end and checks its bytes against its seed; returns the seed. */
     private static int checkedSeed(HttpResponse<InputStream> r) {
         try {
@@ -116,24 +150,28 @@ class LargePayloadTest {
 
     /**
      * The most heap that was live (used right after a full collection) while it ran: a collection
-     * is forced every 100 ms, so a payload held whole on the heap anywhere in the path shows up.
+     * is forced every 250 ms, so a payload held whole on the heap anywhere in the path shows up.
      */
     private static final class LiveHeap implements AutoCloseable {
         private final MemoryMXBean mem;
         private final ScheduledExecutorService sampler = Executors.newSingleThreadScheduledExecutor();
         private final AtomicLong peak = new AtomicLong();
+        private final AtomicLong samples = new AtomicLong();
 
         LiveHeap(MemoryMXBean mem) {
             this.mem = mem;
-            sampler.scheduleWithFixedDelay(this::sample, 0, 100, TimeUnit.MILLISECONDS);
+            sampler.scheduleWithFixedDelay(this::sample, 0, 250, TimeUnit.MILLISECONDS);
         }
 
         private void sample() {
             System.gc();
             peak.accumulateAndGet(mem.getHeapMemoryUsage().getUsed(), Math::max);
+            samples.incrementAndGet();
         }
 
+        /** The peak; fails unless the transfer lasted long enough for a few samples to mean something. */
         long peak() {
+            assertThat(samples.get()).as("heap samples taken during the transfer").isGreaterThanOrEqualTo(3);
             return peak.get();
         }
 
