@@ -49,7 +49,13 @@ final class ServerProcess implements AutoCloseable {
             Path dataDir = Files.createTempDirectory("spool-it-" + name);
             List<String> cmd = new ArrayList<>(List.of(
                     Path.of(System.getProperty("java.home"), "bin", "java").toString(),
-                    "-Xmx512m",
+                    "-Xmx512m"));
+            // extra JVM flags for the server processes, e.g. a profiler: -Dspool.it.serverJvmArgs="-XX:StartFlightRecording=..."
+            String jvmArgs = System.getProperty("spool.it.serverJvmArgs", "").replace("{name}", name);
+            if (!jvmArgs.isBlank()) {
+                cmd.addAll(List.of(jvmArgs.strip().split("\\s+")));
+            }
+            cmd.addAll(List.of(
                     "-cp", System.getProperty("java.class.path"),
                     "dev.spool.server.Main",
                     "--port", Integer.toString(port),
