@@ -35,8 +35,9 @@ import org.junit.jupiter.api.io.TempDir;
  */
 @Timeout(value = 120, unit = TimeUnit.SECONDS)
 class ProcessShutdownTest {
+    /** The port in the "listening" line, in the text format ({@code port=7070}) or JSON ({@code "port":"7070"}). */
     private static final java.util.regex.Pattern LISTENING =
-            java.util.regex.Pattern.compile("spool server listening .*port=(\\d+)");
+            java.util.regex.Pattern.compile("spool server listening.*port=(\\d+)|\"port\":\"(\\d+)\".*spool server listening");
 
     private final HttpClient http = HttpClient.newBuilder().version(HttpClient.Version.HTTP_1_1)
             .connectTimeout(Duration.ofSeconds(5)).build();
@@ -67,7 +68,8 @@ class ProcessShutdownTest {
             first.process.destroy();
         }
         assertThat(first.awaitExit()).as(first.output()).isZero();
-        assertThat(first.output()).contains("shutdown signal: stopping", "spool server stopped");
+        assertThat(first.output()).contains("shutdown signal: stopping", "spool server stopped")
+                .doesNotContain("ch.qos.logback").containsPattern("\\d{4}-\\d\\d-\\d\\dT[^ ]+ INFO ");
         HttpResponse<String> woken = waiting.get(10, TimeUnit.SECONDS);
         assertThat(woken.statusCode()).isEqualTo(200);
         assertThat(ApiClient.JSON.readTree(woken.body()).path("messages")).isEmpty();
@@ -75,8 +77,8 @@ class ProcessShutdownTest {
         // the same settings from a config file and the environment this time
         Path conf = dir.resolve("spool.conf");
         Files.writeString(conf, "port: 0\nstorage: journal\nfsync: interval:5\n");
-        Child second = Child.start(dir, "second", Map.of("SPOOL_DATA_DIR", dir.resolve("data").toString()),
-                "--config", conf.toString());
+        Child second = Child.start(dir, "second", Map.of("SPOOL_DATA_DIR", dir.resolve("data").toString(),
+                "SPOOL_LOG_FORMAT", "json"), "--config", conf.toString());
         try {
             JsonNode queue = ApiClient.JSON.readTree(send(second, "GET", "/v1/queues/jobs", null, null).body());
             assertThat(queue.path("config").path("max_attempts").asInt()).as(queue.toString()).isEqualTo(7);
@@ -92,6 +94,14 @@ class ProcessShutdownTest {
             second.process.destroy();
         }
         assertThat(second.awaitExit()).as(second.output()).isZero();
+        List<JsonNode> lines = new ArrayList<>();
+        for (String line : second.output().split("\n")) {
+            if (!line.startsWith("WARNING: ")) {
+                lines.add(ApiClient.JSON.readTree(line));
+            }
+        }
+        assertThat(lines).extracting(l -> l.path("formattedMessage").asText())
+                .contains("spool server listening", "spool server stopped");
     }
 
     private HttpRequest.Builder request(Child c, String path) {
@@ -126,8 +136,10 @@ class ProcessShutdownTest {
         static Child start(Path dir, String name, Map<String, String> env, String... flags) throws Exception {
             String java = Path.of(System.getProperty("java.home"), "bin", "java").toString();
             Path log = dir.resolve(name + ".log");
-            List<String> cmd = new ArrayList<>(List.of(java, "-Xmx256m", "-cp", System.getProperty("java.class.path"),
-                    Main.class.getName()));
+            // the server's own logback.xml, not the test one that comes first on the test class path
+            String logback = Path.of(Main.class.getResource("/logback.xml").toURI()).toString();
+            List<String> cmd = new ArrayList<>(List.of(java, "-Xmx256m", "-Dlogback.configurationFile=" + logback,
+                    "-cp", System.getProperty("java.class.path"), Main.class.getName()));
             cmd.addAll(List.of(flags));
             // run in the temporary directory, so a default ./spool-data would land there (and be empty)
             ProcessBuilder pb = new ProcessBuilder(cmd).directory(dir.toFile()).redirectErrorStream(true)
@@ -142,7 +154,7 @@ class ProcessShutdownTest {
                                 throw new IllegalStateException("server exited before listening:\n" + read(log));
                             }
                             Matcher m = LISTENING.matcher(read(log));
-                            return m.find() ? Integer.parseInt(m.group(1)) : 0;
+                            return m.find() ? Integer.parseInt(m.group(m.group(1) != null ? 1 : 2)) : 0;
                         }, found -> found > 0);
                 return new Child(p, port, log);
             } catch (RuntimeException e) {
