@@ -12,6 +12,7 @@ import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.concurrent.ExecutionException;
 import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicReference;
 
 import org.awaitility.Awaitility;
 import org.junit.jupiter.api.AfterAll;
@@ -109,8 +110,8 @@ class ProducerTest {
             for (int i = 0; i < 5; i++) {
                 first.add(p.send(NewMessage.ofUtf8("b" + i))); // the fifth fills the batch: sent
             }
-            CompletableFuture<Long>[] sixth = new CompletableFuture[1];
-            Thread sender = new Thread(() -> sixth[0] = p.send(NewMessage.ofUtf8("b5")));
+            AtomicReference<CompletableFuture<Long>> sixth = new AtomicReference<>();
+            Thread sender = new Thread(() -> sixth.set(p.send(NewMessage.ofUtf8("b5"))));
             sender.start();
 
             Awaitility.await().atMost(10, TimeUnit.SECONDS).until(() -> sender.getState() == Thread.State.WAITING);
@@ -123,7 +124,7 @@ class ProducerTest {
             sender.join(TimeUnit.SECONDS.toMillis(20));
             assertThat(sender.isAlive()).isFalse();
             assertThat(first).allMatch(CompletableFuture::isCompletedExceptionally);
-            assertThat(sixth[0]).isNotNull();
+            assertThat(sixth.get()).isNotNull();
         }
     }
 

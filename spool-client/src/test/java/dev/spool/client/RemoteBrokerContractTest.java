@@ -30,6 +30,8 @@ class RemoteBrokerContractTest extends BrokerContractTest {
      */
     static final class NotOverHttp implements ExecutionCondition {
         private static final Map<String, String> SKIPPED = Map.of(
+                "shouldFailWaitersBeyondMaxWaitersWithTooManyRequests",
+                "asserts the second of two pops sent back to back is the one refused: two connections, no order",
                 "shouldCountWaitingTaskViewsTowardMaxWaiters",
                 "asserts a pop is refused because a task view sent just before is waiting: two connections, no order",
                 "shouldReturnEmptyToWaitingPopWhenClosed",
