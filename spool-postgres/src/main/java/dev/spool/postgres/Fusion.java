@@ -67,7 +67,12 @@ final class Fusion implements AutoCloseable {
     @SuppressWarnings("unchecked")
     private <R> Lane<R> lane(String key, Function<List<R>, CompletableFuture<Void>> run,
             java.util.function.ToIntFunction<R> weight) {
-        return (Lane<R>) lanes.computeIfAbsent(key, k -> new Lane<>(run, weight));
+        return (Lane<R>) lanes.computeIfAbsent(key, k -> new Lane<>(k, lanes, run, weight));
+    }
+
+    /** Lanes that currently exist (idle lanes are dropped; for tests). */
+    int lanes() {
+        return lanes.size();
     }
 
     private CompletableFuture<Void> pushBatch(String queue, boolean create, List<PushReq> batch) {
@@ -166,14 +171,24 @@ final class Fusion implements AutoCloseable {
         lanes.clear();
     }
 
-    /** Pending requests of one kind on one queue, and the statements running for them. */
+    /**
+     * Pending requests of one kind on one queue, and the statements running for them. A lane that
+     * fell idle removes itself from the map, so lanes for names or visibility values used once do
+     * not accumulate; a request that reached a lane just as it was removed is still run by it
+     * (every offer drains), and the next request makes a new lane.
+     */
     private static final class Lane<R> {
         private final ConcurrentLinkedQueue<R> pending = new ConcurrentLinkedQueue<>();
         private final AtomicInteger inflight = new AtomicInteger();
+        private final String key;
+        private final Map<String, Lane<?>> lanes;
         private final Function<List<R>, CompletableFuture<Void>> run;
         private final java.util.function.ToIntFunction<R> weight;
 
-        Lane(Function<List<R>, CompletableFuture<Void>> run, java.util.function.ToIntFunction<R> weight) {
+        Lane(String key, Map<String, Lane<?>> lanes, Function<List<R>, CompletableFuture<Void>> run,
+                java.util.function.ToIntFunction<R> weight) {
+            this.key = key;
+            this.lanes = lanes;
             this.run = run;
             this.weight = weight;
         }
@@ -209,6 +224,12 @@ final class Fusion implements AutoCloseable {
             run.apply(batch).whenComplete((v, e) -> {
                 inflight.decrementAndGet();
                 drain();
+                if (inflight.get() == 0 && pending.isEmpty()) {
+                    lanes.remove(key, this);
+                    // an offer may have slipped in between the check and the removal: it drains
+                    // by itself, but run anything it left behind here too
+                    drain();
+                }
             });
         }
     }

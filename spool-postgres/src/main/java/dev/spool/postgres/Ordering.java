@@ -14,6 +14,9 @@ import java.util.function.Supplier;
  * to exist (any call on it succeeded) nothing waits any more.
  */
 final class Ordering {
+    /** Past this many known queues the set starts over (only costs ordering of a few calls again). */
+    static final int MAX_KNOWN = 100_000;
+
     private final Set<String> known = ConcurrentHashMap.newKeySet();
     private final Map<String, CompletableFuture<?>> creating = new ConcurrentHashMap<>();
 
@@ -36,6 +39,9 @@ final class Ordering {
         }
         f.whenComplete((v, e) -> {
             if (e == null) {
+                if (known.size() >= MAX_KNOWN) {
+                    known.clear();
+                }
                 known.add(queue);
             }
             creating.remove(queue, f);

@@ -402,6 +402,11 @@ public final class PostgresBroker implements Broker {
         });
     }
 
+    /** Fusion lanes that exist now (for tests: idle lanes must not accumulate). */
+    int fusionLanes() {
+        return fusion.lanes();
+    }
+
     /** Waiting pops and task views of this server (for tests). */
     int waiting() {
         return waiters.size();

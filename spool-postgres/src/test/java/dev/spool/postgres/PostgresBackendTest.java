@@ -1,0 +1,86 @@
+package dev.spool.postgres;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.awaitility.Awaitility.await;
+
+import java.sql.Connection;
+import java.sql.DriverManager;
+import java.sql.ResultSet;
+import java.sql.SQLException;
+import java.sql.Statement;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
+import java.util.concurrent.Future;
+import java.util.concurrent.TimeUnit;
+
+import org.junit.jupiter.api.Test;
+
+import dev.spool.api.BrokerSettings;
+import dev.spool.api.Delivery;
+import dev.spool.api.NewMessage;
+import dev.spool.api.PopRequest;
+
+/** Properties of the PostgreSQL backend beyond the Broker contract: migrations and bounded state. */
+class PostgresBackendTest {
+
+    private static Connection connect(PostgresConfig c) throws SQLException {
+        return DriverManager.getConnection(c.jdbcUrl(), c.user(), c.password().orElse(""));
+    }
+
+    @Test
+    void migrationsAppliedConcurrentlyRunEachScriptOnceAndAgainDoNothing() throws Exception {
+        PostgresConfig config = TestPostgres.newDatabase("migrations");
+        int scripts = Migrations.scripts().size();
+        ExecutorService pool = Executors.newFixedThreadPool(4);
+        try {
+            List<Future<Integer>> runs = new ArrayList<>();
+            for (int i = 0; i < 4; i++) {
+                runs.add(pool.submit(() -> {
+                    try (Connection c = connect(config)) {
+                        return Migrations.apply(c);
+                    }
+                }));
+            }
+            int applied = 0;
+            for (Future<Integer> f : runs) {
+                applied += f.get(60, TimeUnit.SECONDS);
+            }
+            assertThat(applied).isEqualTo(scripts);
+        } finally {
+            pool.shutdownNow();
+        }
+        try (Connection c = connect(config); Statement s = c.createStatement()) {
+            assertThat(Migrations.apply(c)).isZero();
+            try (ResultSet rs = s.executeQuery("SELECT count(*), min(version), max(version) FROM spool_schema_version")) {
+                rs.next();
+                assertThat(rs.getInt(1)).isEqualTo(scripts);
+                assertThat(rs.getInt(2)).isEqualTo(1);
+                assertThat(rs.getInt(3)).isEqualTo(scripts);
+            }
+            assertThat(Migrations.currentVersion(c)).isEqualTo(scripts);
+        }
+    }
+
+    @Test
+    void idleFusionLanesAreDropped() throws Exception {
+        PostgresConfig config = TestPostgres.newDatabase("lanes");
+        try (PostgresBroker broker = PostgresBroker.open(config, BrokerSettings.DEFAULTS)) {
+            broker.push("q", List.of(NewMessage.ofUtf8("x"))).toCompletableFuture().get(30, TimeUnit.SECONDS);
+            // every visibility value is a lane of its own while it runs
+            List<CompletableFuture<List<Delivery>>> pops = new ArrayList<>();
+            for (int v = 1; v <= 300; v++) {
+                pops.add(broker.pop("q", new PopRequest("default", 1, 60_000 + v, 0)).toCompletableFuture());
+            }
+            int got = 0;
+            for (CompletableFuture<List<Delivery>> p : pops) {
+                got += p.get(60, TimeUnit.SECONDS).size();
+            }
+            assertThat(got).isEqualTo(1);
+            await().atMost(Duration.ofSeconds(10)).until(() -> broker.fusionLanes() == 0);
+        }
+    }
+}
