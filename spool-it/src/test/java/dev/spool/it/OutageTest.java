@@ -9,7 +9,15 @@ import java.util.List;
 import java.util.Map;
 import java.util.Set;
 import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.CopyOnWriteArrayList;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
+import java.util.concurrent.Future;
 import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicBoolean;
+import java.util.concurrent.atomic.AtomicInteger;
+import java.util.concurrent.atomic.AtomicLong;
 
 import org.awaitility.Awaitility;
 import org.junit.jupiter.api.AfterEach;
@@ -159,5 +167,125 @@ class OutageTest {
         assertThat(got).hasSize(1);
         assertThat(got.get(0).payload().asText()).isEqualTo("after");
         assertThat((System.nanoTime() - t0) / 1_000_000).as("wake-up after recovery, ms").isLessThan(1000);
+    }
+
+    /**
+     * Producers and consumers on both servers keep going while PostgreSQL stops for 3 s and comes
+     * back: every reply is 200 or a fast {@code 503 unavailable}; afterwards every push that got a
+     * 200 is consumed, and no message is acknowledged twice.
+     */
+    @Test
+    void loadRidesThroughAnOutage() throws Exception {
+        Api onA = new Api(a, Duration.ofSeconds(20));
+        Api onB = new Api(b, Duration.ofSeconds(20));
+        String q = "busy";
+        onA.putQueue(q, Map.of("visibility_timeout_ms", 4000, "max_attempts", 0));
+        Set<String> pushed = ConcurrentHashMap.newKeySet();
+        Set<String> acked = ConcurrentHashMap.newKeySet();
+        List<String> violations = new CopyOnWriteArrayList<>();
+        AtomicInteger unavailable = new AtomicInteger();
+        AtomicLong slowestFailureMs = new AtomicLong();
+        AtomicBoolean producing = new AtomicBoolean(true);
+        AtomicBoolean consuming = new AtomicBoolean(true);
+        ExecutorService pool = Executors.newFixedThreadPool(4);
+        List<Future<?>> producers = new ArrayList<>();
+        List<Future<?>> consumers = new ArrayList<>();
+        try {
+            for (Api api : List.of(onA, onB)) {
+                producers.add(pool.submit(() -> {
+                    int n = 0;
+                    while (producing.get()) {
+                        List<Map<String, Object>> batch = new ArrayList<>();
+                        for (int i = 0; i < 20; i++) {
+                            batch.add(Map.of("payload", Map.of("n", n++)));
+                        }
+                        long t0 = System.nanoTime();
+                        Api.Reply r = api.call("POST", "/v1/queues/" + q + "/messages", Map.of("messages", batch));
+                        if (r.status() == 200) {
+                            r.body().get("ids").forEach(id -> pushed.add(id.asText()));
+                        } else {
+                            failed(r, t0, unavailable, slowestFailureMs, violations);
+                        }
+                    }
+                    return null;
+                }));
+                consumers.add(pool.submit(() -> {
+                    while (consuming.get()) {
+                        long t0 = System.nanoTime();
+                        Api.Reply r = api.call("POST", "/v1/queues/" + q + "/pop",
+                                Map.of("max", 20, "wait_ms", 200));
+                        if (r.status() != 200) {
+                            failed(r, t0, unavailable, slowestFailureMs, violations);
+                            continue;
+                        }
+                        List<String> ids = new ArrayList<>();
+                        List<String> receipts = new ArrayList<>();
+                        r.body().get("messages").forEach(m -> {
+                            ids.add(m.get("id").asText());
+                            receipts.add(m.get("receipt").asText());
+                        });
+                        if (receipts.isEmpty()) {
+                            continue;
+                        }
+                        t0 = System.nanoTime();
+                        Api.Reply ar = api.call("POST", "/v1/queues/" + q + "/ack", Map.of("receipts", receipts));
+                        if (ar.status() != 200) {
+                            failed(ar, t0, unavailable, slowestFailureMs, violations);
+                            continue;
+                        }
+                        for (int i = 0; i < ids.size(); i++) {
+                            String status = ar.body().get("results").get(i).get("status").asText();
+                            if (status.equals("ok") && !acked.add(ids.get(i))) {
+                                violations.add("acknowledged twice: " + ids.get(i));
+                            }
+                        }
+                    }
+                    return null;
+                }));
+            }
+            Awaitility.await().atMost(Duration.ofSeconds(30)).until(() -> acked.size() >= 300);
+            pg.stop();
+            long stoppedAt = System.nanoTime();
+            Awaitility.await().atMost(Duration.ofSeconds(30)).until(() -> unavailable.get() >= 20);
+            // the outage's length (a schedule, not a wait for a condition): about 3 s of load against it
+            long left = 3000 - (System.nanoTime() - stoppedAt) / 1_000_000;
+            if (left > 0) {
+                TimeUnit.MILLISECONDS.sleep(left);
+            }
+            pg.start();
+            int before = acked.size();
+            Awaitility.await().atMost(Duration.ofSeconds(30)).until(() -> acked.size() >= before + 300);
+            producing.set(false);
+            for (Future<?> f : producers) {
+                f.get(30, TimeUnit.SECONDS);
+            }
+            // leases whose ack failed come back after 4 s
+            Awaitility.await().atMost(Duration.ofSeconds(60)).until(() -> acked.containsAll(pushed));
+            consuming.set(false);
+            for (Future<?> f : consumers) {
+                f.get(30, TimeUnit.SECONDS);
+            }
+        } finally {
+            producing.set(false);
+            consuming.set(false);
+            pool.shutdownNow();
+        }
+        System.out.printf("outage under load: %d pushed, %d acked, %d requests failed with 503, slowest %d ms%n",
+                pushed.size(), acked.size(), unavailable.get(), slowestFailureMs.get());
+        assertThat(violations).isEmpty();
+        assertThat(unavailable.get()).isPositive();
+        assertThat(slowestFailureMs.get()).as("slowest 503, ms").isLessThan(FAIL_FAST_MS);
+        assertThat(acked).containsAll(pushed);
+    }
+
+    private static void failed(Api.Reply r, long t0, AtomicInteger unavailable, AtomicLong slowest,
+            List<String> violations) {
+        long ms = (System.nanoTime() - t0) / 1_000_000;
+        if (r.status() == 503 && "unavailable".equals(r.errorCode())) {
+            unavailable.incrementAndGet();
+            slowest.accumulateAndGet(ms, Math::max);
+        } else {
+            violations.add("unexpected reply " + r.status() + ": " + r.body());
+        }
     }
 }
