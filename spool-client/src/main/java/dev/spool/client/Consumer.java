@@ -209,10 +209,9 @@ public final class Consumer implements AutoCloseable {
 
     private final class Events implements StreamSocket.Listener {
         @Override
-        public void onMessages(StreamSocket s, String subName, JsonNode messages) {
+        public void onMessages(StreamSocket s, List<Delivery> messages) {
             long now = System.currentTimeMillis();
-            for (JsonNode m : messages) {
-                Delivery d = JsonCodec.delivery(m);
+            for (Delivery d : messages) {
                 long lease = options.visibilityMs() > 0 ? options.visibilityMs()
                         : Math.max(1000, d.leaseExpiresAt() - now);
                 Held h = new Held(d, lease, now);

@@ -219,7 +219,7 @@ public final class SpoolClient implements Broker {
             g.writeEndObject();
         });
         return transport.send(HttpMethod.POST, queuePath(queue) + "/pop", body, JSON, Map.of(), request.waitMs())
-                .thenApply(r -> JsonCodec.deliveries(JsonCodec.read(r.body()).path("messages")));
+                .thenApply(r -> DeliveryReader.document(JsonCodec.MAPPER.getFactory(), r.body().getBytes()));
     }
 
     /**

@@ -1,5 +1,6 @@
 package dev.spool.client;
 
+import java.util.List;
 import java.util.Map;
 import java.util.OptionalLong;
 import java.util.concurrent.CompletableFuture;
@@ -11,6 +12,7 @@ import io.vertx.core.http.WebSocket;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
+import dev.spool.api.Delivery;
 import dev.spool.api.ErrorCode;
 import dev.spool.api.SpoolException;
 
@@ -24,12 +26,14 @@ final class StreamSocket {
 
     /** Receives what the server sends outside replies. Called on the socket's event loop. */
     interface Listener {
-        void onMessages(StreamSocket socket, String sub, JsonNode messages);
+        void onMessages(StreamSocket socket, List<Delivery> messages);
 
         void onSubscriptionEnded(StreamSocket socket, String sub, SpoolException error);
 
         void onClosed(StreamSocket socket);
     }
+
+    private static final String MESSAGES_FRAME = "{\"op\":\"messages\"";
 
     private final WebSocket ws;
     private final Listener listener;
@@ -111,6 +115,19 @@ final class StreamSocket {
     }
 
     private void onFrame(String text) {
+        if (text.startsWith(MESSAGES_FRAME)) {
+            // the hot path: read deliveries straight from the parser (the server writes op first)
+            List<Delivery> ds;
+            try {
+                ds = DeliveryReader.document(JsonCodec.MAPPER.getFactory(), text);
+            } catch (SpoolException e) {
+                LOG.warn("bad messages frame; closing the socket: {}", e.getMessage());
+                ws.close();
+                return;
+            }
+            listener.onMessages(this, ds);
+            return;
+        }
         JsonNode n;
         try {
             n = JsonCodec.read(text);
@@ -122,7 +139,7 @@ final class StreamSocket {
         String op = n.path("op").asText();
         JsonNode req = n.get("req");
         switch (op) {
-            case "messages" -> listener.onMessages(this, n.path("sub").asText(), n.path("messages"));
+            case "messages" -> listener.onMessages(this, JsonCodec.deliveries(n.path("messages")));
             case "ok" -> complete(req, n, null);
             case "error" -> {
                 SpoolException e = JsonCodec.fromWire(n.path("error"), OptionalLong.empty());
