@@ -65,7 +65,7 @@ final class ServerProcess implements AutoCloseable {
             }
             cmd.addAll(List.of(extra));
             Process p = new ProcessBuilder(cmd).redirectErrorStream(true)
-                    .redirectOutput(ProcessBuilder.Redirect.appendTo(log.toFile())).start();
+                    .redirectOutput(ProcessBuilder.Redirect.to(log.toFile())).start();
             return new ServerProcess(name, port, log, p);
         } catch (IOException e) {
             throw new UncheckedIOException(e);
@@ -131,6 +131,18 @@ final class ServerProcess implements AutoCloseable {
 
     boolean isAlive() {
         return process.isAlive();
+    }
+
+    /**
+     * Waits for the process to exit by itself.
+     *
+     * @return the exit code
+     */
+    int waitForExit(Duration timeout) throws InterruptedException {
+        if (!process.waitFor(timeout.toMillis(), TimeUnit.MILLISECONDS)) {
+            throw new IllegalStateException(name + " still running after " + timeout + "; see " + log);
+        }
+        return process.exitValue();
     }
 
     /** SIGKILL: no shutdown hook runs. */

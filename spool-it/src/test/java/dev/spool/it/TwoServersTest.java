@@ -94,6 +94,18 @@ class TwoServersTest {
         }
     }
 
+    @Test
+    void aServerRefusesToStartWhenItsDatabaseIsUnreachable() throws Exception {
+        int closedPort;
+        try (java.net.ServerSocket s = new java.net.ServerSocket(0)) {
+            closedPort = s.getLocalPort();
+        }
+        ServerProcess dead = ServerProcess.launch("two-unreachable",
+                "postgresql://postgres@127.0.0.1:" + closedPort + "/nowhere?connect_timeout_ms=500");
+        assertThat(dead.waitForExit(Duration.ofSeconds(60))).as("exit code").isEqualTo(1);
+        assertThat(java.nio.file.Files.readString(dead.log())).contains("unreachable").doesNotContain("Exception");
+    }
+
     /**
      * 3 000 keyed messages pushed on A; two consumers on A and two on B. Leases are long (60 s), so
      * each message must be delivered exactly once; at most one message of a key is in flight at any
