@@ -188,6 +188,28 @@ class SpoolCliTest {
     }
 
     @Test
+    void shouldPopAndAckAtOnceAndTailAsJsonLines() throws Exception {
+        spool("push", "consumed", "c1", "c2", "c3");
+        Result popped = spool("pop", "consumed", "--ack");
+        assertThat(popped.code()).as(popped.toString()).isZero();
+        assertThat(popped.out()).contains("(acked)").contains("c1");
+
+        Result tail = spool("tail", "consumed", "--max", "2", "--json");
+        assertThat(tail.code()).as(tail.toString()).isZero();
+        List<String> lines = tail.out().lines().toList();
+        assertThat(lines).hasSize(2);
+        assertThat(JSON.readTree(lines.get(0)).path("payload_base64").asText()).isEqualTo(b64("c2"));
+        assertThat(JSON.readTree(lines.get(1)).path("payload_base64").asText()).isEqualTo(b64("c3"));
+
+        Result empty = spool("pop", "consumed");
+        assertThat(empty.code()).isZero();
+        assertThat(empty.out()).isEmpty();
+        assertThat(empty.err()).contains("no messages");
+        assertThat(json(spool("queue", "stats", "consumed", "--json")).path("stats").path("in_flight").asLong())
+                .isZero();
+    }
+
+    @Test
     void shouldPurgeAndDeleteQueues() throws Exception {
         spool("push", "temp", "a", "b", "c");
         Result purged = spool("queue", "purge", "temp");
@@ -232,6 +254,13 @@ class SpoolCliTest {
         Result badConfig = CliHarness.run("serve", "--fsync", "sometimes");
         assertThat(badConfig.code()).isEqualTo(ExitCodes.USAGE);
         assertThat(badConfig.err()).contains("fsync");
+
+        Result unknownKey = CliHarness.run("serve", "--set", "no-such-key=1");
+        assertThat(unknownKey.code()).isEqualTo(ExitCodes.USAGE);
+        assertThat(unknownKey.err()).contains("no-such-key");
+
+        Result badReceipt = spool("ack", "q", "not-a-receipt");
+        assertThat(badReceipt.code()).isEqualTo(ExitCodes.of(ErrorCode.INVALID_ARGUMENT));
     }
 
     @Test
