@@ -166,4 +166,38 @@ class PushPopApiTest {
         ApiClient.Resp none = api.send("POST", "/v1/queues/rawpop/pop", null, "Accept", "application/octet-stream");
         assertThat(none.status()).isEqualTo(204);
     }
+
+    @Test
+    void shouldApplyDelayNotBeforeTtlAndDedupFromRawHeaders() {
+        api.put("/v1/queues/rawmeta", "{}");
+        byte[] body = "b".getBytes(StandardCharsets.US_ASCII);
+        String later = java.time.Instant.now().plusSeconds(3600).toString();
+        assertThat(api.send("POST", "/v1/queues/rawmeta/messages", body, "Content-Type", "text/plain",
+                "Spool-Delay-Ms", "600000").status()).isEqualTo(200);
+        assertThat(api.send("POST", "/v1/queues/rawmeta/messages", body, "Content-Type", "text/plain",
+                "Spool-Not-Before", later).status()).isEqualTo(200);
+        String a = api.send("POST", "/v1/queues/rawmeta/messages", body, "Content-Type", "text/plain",
+                "Spool-Dedup-Id", "d-1", "Spool-Ttl-Ms", "600000").json().path("ids").get(0).asText();
+        String b = api.send("POST", "/v1/queues/rawmeta/messages", body, "Content-Type", "text/plain",
+                "Spool-Dedup-Id", "d-1").json().path("ids").get(0).asText();
+        assertThat(b).isEqualTo(a);
+        JsonNode stats = api.get("/v1/queues/rawmeta").json().path("stats");
+        assertThat(stats.path("delayed").asLong()).isEqualTo(2);
+        assertThat(stats.path("ready").asLong()).isEqualTo(1);
+        ApiClient.Resp bad = api.send("POST", "/v1/queues/rawmeta/messages", body, "Content-Type", "text/plain",
+                "Spool-Priority", "12");
+        assertThat(bad.status()).isEqualTo(400);
+        assertThat(bad.errorField()).isEqualTo("Spool-Priority");
+    }
+
+    @Test
+    void shouldDelayJsonPushesWithDelayOrNotBefore() {
+        long later = System.currentTimeMillis() + 3_600_000;
+        api.post("/v1/queues/jsondelay/messages", "{\"messages\":[{\"payload\":1,\"delay_ms\":600000},"
+                + "{\"payload\":2,\"not_before\":" + later + "},{\"payload\":3,\"ttl_ms\":600000}]}");
+        JsonNode stats = api.get("/v1/queues/jsondelay").json().path("stats");
+        assertThat(stats.path("delayed").asLong()).isEqualTo(2);
+        assertThat(stats.path("ready").asLong()).isEqualTo(1);
+        assertThat(api.pop("jsondelay", 5).findValuesAsText("payload")).containsExactly("3");
+    }
 }
