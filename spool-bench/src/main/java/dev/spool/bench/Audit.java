@@ -76,6 +76,17 @@ final class Audit {
         }
     }
 
+    /** Heap the audit's arrays take, in bytes. */
+    long footprintBytes() {
+        long n = 0;
+        for (Track t : tracks) {
+            synchronized (t) {
+                n += 4L * (t.ackAt.length + t.sentAt.length + t.seenAt.length);
+            }
+        }
+        return n;
+    }
+
     long ackedCount() {
         return acked.sum();
     }

@@ -52,7 +52,9 @@ record LoadSpec(String scenario, Transport transport, int producers, int consume
         /** Pop request round trip. */
         POP,
         /** From the push's acknowledgement to the message's first delivery. */
-        DELIVERY
+        DELIVERY,
+        /** From sending the push to the message's first delivery. */
+        END_TO_END
     }
 
     LoadSpec {

@@ -88,7 +88,11 @@ final class Report {
         }
         printCpu(out, cpu, wall, delivered);
         if (heap != null) {
-            out.println(heap);
+            long audit = 0;
+            for (Audit a : run.audits) {
+                audit += a.footprintBytes();
+            }
+            out.printf(Locale.ROOT, "%s; the load generator's audit holds %.1f MiB of it%n", heap, audit / 1048576.0);
         }
         if (lost > 0) {
             String msg = String.format(Locale.ROOT, "LOST %d acknowledged messages (e.g. producer.seq %s)", lost,
@@ -100,6 +104,7 @@ final class Report {
             case PUSH -> push;
             case POP -> pop;
             case DELIVERY -> delivery;
+            case END_TO_END -> endToEnd;
         };
         out.printf(Locale.ROOT, "RESULT scenario=%s msgs_per_s=%.0f p50_ms=%s p99_ms=%s lost=%d duplicated=%d "
                         + "errors=%d pushed=%d delivered=%d transport=%s latency=%s%n",

@@ -107,6 +107,7 @@ class BenchCommandTest {
                 "--no-progress");
         assertCleanRun(o, "lockd");
         assertThat(o.out()).contains("transport=stream").contains("ack_each=true");
+        assertThat(o.result().get("latency")).isEqualTo("end_to_end");
     }
 
     @Test
