@@ -143,6 +143,52 @@ class MalformedInputTest {
         assertThat(api.get("/healthz").status()).isEqualTo(200);
     }
 
+    @Test
+    void shouldAnswer4xxOrCloseForBrokenHttp() throws Exception {
+        String before = snapshot();
+        String push = "POST /v1/queues/victim/messages HTTP/1.1\r\nHost: x\r\nContent-Type: application/json\r\n";
+        String body = "{\"messages\":[{\"payload\":1}]}";
+        String[] requests = {
+            "GARBAGE\r\n\r\n",
+            push + "Content-Length: -5\r\n\r\n" + body,
+            push + "Content-Length: 10, 20\r\n\r\n" + body,
+            push + "Transfer-Encoding: chunked\r\n\r\nZZ\r\n" + body + "\r\n0\r\n\r\n",
+            push + "Content-Length: " + body.length() + "\r\nTransfer-Encoding: chunked\r\n\r\n" + body,
+            push + "X-Big: " + "h".repeat(70 * 1024) + "\r\nContent-Length: " + body.length() + "\r\n\r\n" + body,
+            "GET /v1/queues/" + "q".repeat(10_000) + " HTTP/1.1\r\nHost: x\r\n\r\n",
+            push + "Bad Header: v\r\nContent-Length: " + body.length() + "\r\n\r\n" + body,
+            push + "X-Nul: a\u0000b\r\nContent-Length: " + body.length() + "\r\n\r\n" + body,
+            "POST /v1/queues/victim/messages?%zz HTTP/1.1\r\nHost: x\r\nContent-Type: application/json\r\n"
+                + "Content-Length: " + body.length() + "\r\n\r\n" + body,
+            "POST /v1/queues/vic%00tim/messages HTTP/1.1\r\nHost: x\r\nContent-Type: application/json\r\n"
+                + "Content-Length: " + body.length() + "\r\n\r\n" + body};
+        List<String> failures = new ArrayList<>();
+        for (String req : requests) {
+            try (Socket s = new Socket("127.0.0.1", api.server.port())) {
+                s.setSoTimeout(10_000);
+                s.getOutputStream().write(req.getBytes(StandardCharsets.ISO_8859_1));
+                s.getOutputStream().flush();
+                s.shutdownOutput();
+                String reply = new String(s.getInputStream().readAllBytes(), StandardCharsets.ISO_8859_1);
+                if (!reply.isEmpty() && !reply.matches("(?s)HTTP/1\\.[01] 4\\d\\d .*")) {
+                    failures.add(req.substring(0, Math.min(80, req.length())) + " -> " + reply.lines().findFirst()
+                            .orElse(""));
+                }
+            }
+        }
+        assertThat(failures).isEmpty();
+        // an unknown protocol version is refused by Vert.x itself, before any Spool code, with 501
+        // (the one 5xx bad input can get; docs/api.md says so)
+        try (Socket s = new Socket("127.0.0.1", api.server.port())) {
+            s.setSoTimeout(10_000);
+            s.getOutputStream().write("GET /healthz HTTP/9.9\r\nHost: x\r\n\r\n".getBytes(StandardCharsets.US_ASCII));
+            s.shutdownOutput();
+            assertThat(new String(s.getInputStream().readAllBytes(), StandardCharsets.ISO_8859_1)).contains(" 501 ");
+        }
+        assertThat(snapshot()).isEqualTo(before);
+        assertThat(api.get("/healthz").status()).isEqualTo(200);
+    }
+
     private static void truncated(String head) throws Exception {
         try (Socket s = new Socket("127.0.0.1", api.server.port())) {
             OutputStream out = s.getOutputStream();
