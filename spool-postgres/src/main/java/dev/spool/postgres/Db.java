@@ -23,7 +23,9 @@ import dev.spool.api.SpoolException;
  * (threads = connections = {@code pool_size}) and callers never block: they get a future.
  *
  * <p>When a connection breaks, the database is marked down: for a short window every call fails at
- * once with UNAVAILABLE, after which the next call probes by connecting again. Every worker
+ * once with UNAVAILABLE, after which one call at a time probes by connecting again (the others
+ * keep failing at once, also those queued before the failure, so nobody waits for a connect
+ * timeout but the probe); the first answer from the database clears the mark. Every worker
  * validates its connection before use after a failure anywhere, so a database restart costs one
  * failed request per broken connection at most, and nothing is retried blindly.
  */
@@ -38,7 +40,8 @@ final class Db implements AutoCloseable {
         T run(Connection c) throws SQLException, IOException;
     }
 
-    private record Task<T>(Work<T> work, boolean tx, CompletableFuture<T> future) {
+    /** One call; {@code probe} marks the one call that may try to reach a database marked down. */
+    private record Task<T>(Work<T> work, boolean tx, CompletableFuture<T> future, boolean probe) {
     }
 
     private final PostgresConfig config;
@@ -46,6 +49,8 @@ final class Db implements AutoCloseable {
     private final BlockingQueue<Task<?>> queue;
     private final Thread[] workers;
     private final AtomicLong failureGeneration = new AtomicLong();
+    /** A call is trying to reach the database after it was marked down (at most one at a time). */
+    private final java.util.concurrent.atomic.AtomicBoolean probing = new java.util.concurrent.atomic.AtomicBoolean();
     private volatile boolean closed;
     private volatile long downUntil;
     private volatile String downReason = "";
@@ -87,12 +92,20 @@ final class Db implements AutoCloseable {
             return f;
         }
         long down = downUntil;
-        if (down != 0 && System.currentTimeMillis() < down) {
-            f.completeExceptionally(SpoolException.unavailable("the PostgreSQL database is unreachable: "
-                    + downReason, null));
-            return f;
+        boolean probe = false;
+        if (down != 0) {
+            // down: fail at once, except one call at a time after the window, which tries to connect
+            if (System.currentTimeMillis() < down || !probing.compareAndSet(false, true)) {
+                f.completeExceptionally(SpoolException.unavailable("the PostgreSQL database is unreachable: "
+                        + downReason, null));
+                return f;
+            }
+            probe = true;
         }
-        if (!queue.offer(new Task<>(work, tx, f))) {
+        if (!queue.offer(new Task<>(work, tx, f, probe))) {
+            if (probe) {
+                probing.set(false);
+            }
             f.completeExceptionally(SpoolException.tooMany("too many requests wait for a database connection", 100));
         }
         return f;
@@ -160,13 +173,31 @@ final class Db implements AutoCloseable {
     }
 
     private <T> Connection runTask(Connection conn, Task<T> task) {
+        try {
+            return attempt(conn, task);
+        } finally {
+            if (task.probe()) {
+                probing.set(false);
+            }
+        }
+    }
+
+    private <T> Connection attempt(Connection conn, Task<T> task) {
         for (int attempt = 0; ; attempt++) {
             try {
                 if (conn == null) {
+                    if (downUntil != 0 && !task.probe()) {
+                        // queued before the database was marked down: only the probe may wait for a connect
+                        task.future().completeExceptionally(SpoolException.unavailable(
+                                "the PostgreSQL database is unreachable: " + downReason, null));
+                        return null;
+                    }
                     conn = open();
                     up();
                 }
                 T result = task.tx() ? inTx(conn, task.work()) : task.work().run(conn);
+                // the database answered (this also clears a mark set by the listener alone)
+                up();
                 task.future().complete(result);
                 return conn;
             } catch (SQLException e) {
