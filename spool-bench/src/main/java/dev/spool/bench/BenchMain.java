@@ -11,7 +11,8 @@ public final class BenchMain {
     }
 
     /**
-     * Runs the command and exits with its code (1 when a message was lost, 2 for bad usage).
+     * Runs the command and exits with its code (1 when a message was lost or the run failed, 2 for
+     * bad usage).
      *
      * @param args the scenario and its options
      */
@@ -20,6 +21,11 @@ public final class BenchMain {
             // logback's start-up status dump is noise in a benchmark report
             System.setProperty("logback.statusListenerClass", "ch.qos.logback.core.status.NopStatusListener");
         }
-        System.exit(new CommandLine(new BenchCommand()).execute(args));
+        CommandLine cl = new CommandLine(new BenchCommand());
+        cl.setExecutionExceptionHandler((e, c, parsed) -> {
+            c.getErr().println("bench failed: " + e);
+            return CommandLine.ExitCode.SOFTWARE;
+        });
+        System.exit(cl.execute(args));
     }
 }

@@ -43,13 +43,7 @@ final class Runner {
     }
 
     static int run(CommonOptions o, LoadSpec spec, PrintWriter out, PrintWriter err) throws Exception {
-        if (spec.transport() == Transport.INPROCESS && o.url != null) {
-            throw new IllegalArgumentException("--transport inprocess needs the server in process (no --url)");
-        }
-        if (o.durationS <= 0 || o.drainTimeoutS < 0 || o.warmupS < 0) {
-            throw new IllegalArgumentException(
-                    "--duration must be positive, --warmup and --drain-timeout not negative");
-        }
+        validate(o, spec);
         if (System.getProperty("spool.log.level") == null && System.getenv("SPOOL_LOG_LEVEL") == null) {
             // the in-process server's INFO lines would interleave with the report
             System.setProperty("spool.log.level", "WARN");
@@ -76,6 +70,23 @@ final class Runner {
         } finally {
             scheduler.shutdownNow();
             vertx.close().toCompletionStage().toCompletableFuture().get(SETUP_TIMEOUT_S, TimeUnit.SECONDS);
+        }
+    }
+
+    /** Checks what can be checked before anything starts; throws {@link IllegalArgumentException}. */
+    static void validate(CommonOptions o, LoadSpec spec) {
+        if (spec.transport() == Transport.INPROCESS && o.url != null) {
+            throw new IllegalArgumentException("--transport inprocess needs the server in process (no --url)");
+        }
+        if (o.durationS <= 0 || o.drainTimeoutS < 0 || o.warmupS < 0) {
+            throw new IllegalArgumentException(
+                    "--duration must be positive, --warmup and --drain-timeout not negative");
+        }
+        if (o.maxBacklog < 1) {
+            throw new IllegalArgumentException("--max-backlog must be at least 1");
+        }
+        if (o.url != null) {
+            Target.parseUrl(o.url);
         }
     }
 

@@ -7,8 +7,11 @@ import picocli.CommandLine.Command;
 import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Model.CommandSpec;
 import picocli.CommandLine.Option;
+import picocli.CommandLine.ParameterException;
 import picocli.CommandLine.Spec;
 
+import dev.spool.api.ErrorCode;
+import dev.spool.api.SpoolException;
 import dev.spool.bench.LoadSpec.Primary;
 import dev.spool.bench.LoadSpec.Transport;
 
@@ -30,11 +33,26 @@ final class Scenarios {
 
         abstract LoadSpec load();
 
+        /** Runs the scenario; a bad option value is a usage error (exit code 2), not a failed run. */
         @Override
         public Integer call() throws Exception {
             PrintWriter out = command.commandLine().getOut();
             PrintWriter err = command.commandLine().getErr();
-            return Runner.run(common, load(), out, err);
+            LoadSpec spec;
+            try {
+                spec = load();
+                Runner.validate(common, spec);
+            } catch (IllegalArgumentException e) {
+                throw new ParameterException(command.commandLine(), e.getMessage(), e);
+            }
+            try {
+                return Runner.run(common, spec, out, err);
+            } catch (SpoolException e) {
+                if (e.code() == ErrorCode.INVALID_ARGUMENT) {
+                    throw new ParameterException(command.commandLine(), e.getMessage(), e);
+                }
+                throw e;
+            }
         }
     }
 

@@ -36,11 +36,7 @@ final class Target implements AutoCloseable {
 
     static Target open(CommonOptions o) throws Exception {
         if (o.url != null) {
-            URI u = URI.create(o.url.endsWith("/") ? o.url.substring(0, o.url.length() - 1) : o.url);
-            if (!"http".equals(u.getScheme()) || u.getHost() == null) {
-                throw new IllegalArgumentException("--url must look like http://host:port, got " + o.url);
-            }
-            return new Target(u, Optional.empty(), Optional.empty(), "server at " + o.url);
+            return new Target(parseUrl(o.url), Optional.empty(), Optional.empty(), "server at " + o.url);
         }
         Path dir = Files.createTempDirectory("spool-bench");
         Map<String, String> flags = new LinkedHashMap<>();
@@ -60,6 +56,20 @@ final class Target implements AutoCloseable {
         String desc = "in-process server, storage=" + storage
                 + ("journal".equals(o.storage) ? " fsync=" + o.fsync : "");
         return new Target(URI.create(s.url()), Optional.of(s), Optional.of(dir), desc);
+    }
+
+    /** Parses {@code --url}; throws {@link IllegalArgumentException} unless it is http://host[:port]. */
+    static URI parseUrl(String url) {
+        URI u;
+        try {
+            u = URI.create(url.endsWith("/") ? url.substring(0, url.length() - 1) : url);
+        } catch (IllegalArgumentException e) {
+            throw new IllegalArgumentException("--url must look like http://host:port, got " + url, e);
+        }
+        if (!"http".equals(u.getScheme()) || u.getHost() == null || (u.getPath() != null && !u.getPath().isEmpty())) {
+            throw new IllegalArgumentException("--url must look like http://host:port, got " + url);
+        }
+        return u.getPort() == -1 ? URI.create("http://" + u.getHost() + ":80") : u;
     }
 
     URI url() {

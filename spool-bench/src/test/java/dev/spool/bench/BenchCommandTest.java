@@ -173,10 +173,18 @@ class BenchCommandTest {
 
     @Test
     void shouldRefuseBadUsage() {
-        assertThat(bench("throughput", "--warmup", "0", "--transport",
-                "pigeon", "--storage", "memory").exit()).isNotZero();
-        assertThat(bench("throughput", "--warmup", "0", "--transport",
-                "inprocess", "--url", "http://127.0.0.1:1").exit()).isNotZero();
+        int usage = CommandLine.ExitCode.USAGE;
+        Outcome pigeon = bench("throughput", "--warmup", "0", "--transport", "pigeon", "--storage", "memory");
+        assertThat(pigeon.exit()).isEqualTo(usage);
+        assertThat(pigeon.err()).contains("--transport is http, stream or inprocess");
+        assertThat(bench("throughput", "--transport", "inprocess", "--url", "http://127.0.0.1:1").exit())
+                .isEqualTo(usage);
+        assertThat(bench("throughput", "--url", "ftp://x").exit()).isEqualTo(usage);
+        assertThat(bench("throughput", "--duration", "0").exit()).isEqualTo(usage);
+        assertThat(bench("lockd", "--producers", "0").exit()).isEqualTo(usage);
+        Outcome storage = bench("throughput", "--storage", "floppy");
+        assertThat(storage.exit()).isEqualTo(usage);
+        assertThat(storage.err()).contains("storage");
         Outcome none = bench();
         assertThat(none.exit()).isEqualTo(CommandLine.ExitCode.USAGE);
         assertThat(none.err()).contains("claim-latency").contains("batch-push").contains("fanout");
