@@ -58,4 +58,31 @@ class ShutdownTest {
             closing.toCompletableFuture().get(20, TimeUnit.SECONDS);
         }
     }
+
+    @Test
+    void shouldCloseStreamsWith1001AndAnswerReadyz503WhenClosing() throws Exception {
+        ApiClient api = ApiClient.start();
+        try (StreamApiTest.Socket ws = new StreamApiTest.Socket(api.base);
+                Socket held = new Socket("127.0.0.1", api.server.port())) {
+            ws.send("{\"op\":\"subscribe\",\"req\":1,\"queue\":\"sq\",\"credit\":5}");
+            assertThat(ws.next().path("op").asText()).isEqualTo("ok");
+            // a request in flight keeps the shutdown in its first step until its body is complete
+            held.setSoTimeout(10_000);
+            OutputStream out = held.getOutputStream();
+            out.write(("POST /v1/queues/sq/messages HTTP/1.1\r\nHost: x\r\nContent-Type: text/plain\r\n"
+                    + "Content-Length: 4\r\n\r\nab").getBytes(StandardCharsets.US_ASCII));
+            out.flush();
+            Awaitility.await().atMost(10, TimeUnit.SECONDS).until(() -> api.server.inFlightRequests() == 1);
+            CompletionStage<Void> closing = api.server.closeAsync();
+            ApiClient.Resp ready = api.get("/readyz");
+            assertThat(ready.status()).isEqualTo(503);
+            assertThat(ready.errorCode()).isEqualTo("unavailable");
+            out.write("cd".getBytes(StandardCharsets.US_ASCII));
+            out.flush();
+            assertThat(new String(held.getInputStream().readNBytes(12), StandardCharsets.US_ASCII))
+                    .isEqualTo("HTTP/1.1 200");
+            assertThat(ws.closed.get(20, TimeUnit.SECONDS)).isEqualTo(1001);
+            closing.toCompletableFuture().get(20, TimeUnit.SECONDS);
+        }
+    }
 }
