@@ -19,10 +19,14 @@ import java.util.concurrent.TimeUnit;
 
 import org.junit.jupiter.api.Test;
 
+import dev.spool.api.AckRequest;
 import dev.spool.api.BrokerSettings;
 import dev.spool.api.Delivery;
+import dev.spool.api.GroupSpec;
 import dev.spool.api.NewMessage;
 import dev.spool.api.PopRequest;
+import dev.spool.api.QueueConfig;
+import dev.spool.api.Receipts;
 
 /** Properties of the PostgreSQL backend beyond the Broker contract: migrations and bounded state. */
 class PostgresBackendTest {
@@ -81,6 +85,47 @@ class PostgresBackendTest {
             }
             assertThat(got).isEqualTo(1);
             await().atMost(Duration.ofSeconds(10)).until(() -> broker.fusionLanes() == 0);
+        }
+    }
+
+    @Test
+    void ackedBodiesAreDroppedOnceNoGroupHoldsThem() throws Exception {
+        PostgresConfig config = TestPostgres.newDatabase("bodies");
+        try (PostgresBroker broker = PostgresBroker.open(config, BrokerSettings.DEFAULTS);
+                Connection c = connect(config)) {
+            List<NewMessage> ten = new ArrayList<>();
+            for (int i = 0; i < 10; i++) {
+                ten.add(NewMessage.ofUtf8("m" + i));
+            }
+            // one group: the ack drops the bodies with the deliveries
+            broker.push("single", ten).toCompletableFuture().get(30, TimeUnit.SECONDS);
+            drain(broker, "single", "default");
+            assertThat(bodies(c, "single")).isZero();
+
+            // two groups: a body stays until both have acked it
+            broker.putQueue("double", QueueConfig.DEFAULTS).toCompletableFuture().get(30, TimeUnit.SECONDS);
+            broker.putGroup("double", "audit", new GroupSpec(new dev.spool.api.StartPosition.Earliest())).toCompletableFuture().get(30, TimeUnit.SECONDS);
+            broker.push("double", ten).toCompletableFuture().get(30, TimeUnit.SECONDS);
+            drain(broker, "double", "default");
+            assertThat(bodies(c, "double")).isEqualTo(10);
+            drain(broker, "double", "audit");
+            assertThat(bodies(c, "double")).isZero();
+        }
+    }
+
+    private static void drain(PostgresBroker broker, String queue, String group) throws Exception {
+        List<Delivery> got = broker.pop(queue, new PopRequest(group, 100, 0, 0)).toCompletableFuture()
+                .get(30, TimeUnit.SECONDS);
+        assertThat(got).hasSize(10);
+        assertThat(broker.ack(queue, new AckRequest(group, Receipts.of(got), java.util.Optional.empty()))
+                .toCompletableFuture().get(30, TimeUnit.SECONDS).okCount()).isEqualTo(10);
+    }
+
+    private static int bodies(Connection c, String queue) throws SQLException {
+        try (Statement s = c.createStatement(); ResultSet rs = s.executeQuery("SELECT count(*) FROM spool_messages m "
+                + "JOIN spool_queues q ON q.id = m.queue_id WHERE q.name = '" + queue + "'")) {
+            rs.next();
+            return rs.getInt(1);
         }
     }
 }
