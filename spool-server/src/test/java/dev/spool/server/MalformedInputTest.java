@@ -230,6 +230,16 @@ class MalformedInputTest {
                     failures.add(f.substring(0, Math.min(f.length(), 120)) + " -> " + problem);
                 }
             }
+            for (byte[] bin : new byte[][] {{(byte) 0xff, (byte) 0xfe, '{'}, {}, {0},
+                "{\"op\":\"push\",\"req\":1,\"queue\":\"victim\",\"messages\":[{\"payload\":1,\"priority\":11}]}"
+                    .getBytes(StandardCharsets.UTF_8)}) {
+                s.ws.sendBinary(java.nio.ByteBuffer.wrap(bin), true).get(10, TimeUnit.SECONDS);
+                String problem = checkFrame(s.next());
+                if (problem != null) {
+                    String shown = java.util.Arrays.toString(bin);
+                    failures.add("binary " + shown.substring(0, Math.min(40, shown.length())) + " -> " + problem);
+                }
+            }
             assertThat(s.frames).as("one reply per frame").isEmpty();
             s.send("{\"op\":\"unsubscribe\",\"req\":\"alive\",\"sub\":\"held\"}");
             JsonNode alive = s.next();
