@@ -138,13 +138,16 @@ final class Report {
         }
         if (delivered > 0) {
             double server = 0;
+            boolean inProcess = false;
             for (Map.Entry<String, Double> e : cpu.entrySet()) {
                 if (e.getKey().startsWith("server")) {
                     server += e.getValue();
+                    inProcess = true;
                 }
             }
-            sb.append(String.format(Locale.ROOT, "%n  per delivered message: server %.1f us, load generator %.1f us, "
-                    + "process %.1f us", 1e6 * server / delivered, 1e6 * cpu.get(CpuSplit.LOAD) / delivered,
+            sb.append(String.format(Locale.ROOT, "%n  per delivered message: %sload generator %.1f us, process %.1f us",
+                    inProcess ? String.format(Locale.ROOT, "server %.1f us, ", 1e6 * server / delivered) : "",
+                    1e6 * cpu.get(CpuSplit.LOAD) / delivered,
                     1e6 * cpu.getOrDefault("process total", 0.0) / delivered));
         }
         out.println(sb);

@@ -106,6 +106,9 @@ final class StreamDriver implements Driver {
                 } else {
                     f.completeExceptionally(new IllegalStateException("stream error " + frame.getValue("error")));
                 }
+            } else if ("error".equals(op) && frame.getValue("sub") != null && subscriber != null) {
+                run.stats.error("subscription ended " + frame.getValue("error"), null);
+                subscriber.resubscribe(this);
             } else {
                 run.stats.error("stream frame " + (text.length() > 200 ? text.substring(0, 200) : text), null);
             }
@@ -125,6 +128,17 @@ final class StreamDriver implements Driver {
         Subscriber(int group) {
             this.group = group;
             this.groupName = Run.groupName(group);
+        }
+
+        /** The server ended the subscription (e.g. too many waiters): subscribe again shortly. */
+        void resubscribe(Conn c) {
+            if (!stopped) {
+                run.scheduler.schedule(() -> start(c).whenComplete((v, e) -> {
+                    if (e != null) {
+                        run.stats.error("resubscribe", e);
+                    }
+                }), 10, TimeUnit.MILLISECONDS);
+            }
         }
 
         CompletableFuture<Void> start(Conn c) {

@@ -156,7 +156,8 @@ class BenchCommandTest {
                     server.url(), "--duration", "1", "--producers", "2",
                     "--consumers", "2", "--no-progress");
             assertCleanRun(o, "throughput");
-            assertThat(o.out()).contains("server at " + server.url()).doesNotContain("server engine");
+            assertThat(o.out()).contains("server at " + server.url()).doesNotContain("server engine")
+                    .containsPattern("per delivered message: load generator [0-9.]+ us");
         }
     }
 
