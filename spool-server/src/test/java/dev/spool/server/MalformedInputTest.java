@@ -20,12 +20,13 @@ import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.Timeout;
 
 import dev.spool.api.BrokerLimits;
-import dev.spool.api.ErrorCode;
 
 /**
  * Throws a corpus of malformed requests at every endpoint and checks that each gets a documented
  * 4xx JSON error (never a 5xx, never a stack trace) and that nothing changed: the queue list with
- * its stats, and the ids of every browsable message, are the same before and after.
+ * its stats, and the ids of every browsable message, are the same before and after. Also: broken
+ * HTTP framing, truncated uploads, oversized bodies and broken WebSocket handshakes.
+ * {@link MalformedStreamInputTest} does the same for {@code /v1/stream} frames.
  */
 @Timeout(value = 300, unit = TimeUnit.SECONDS)
 class MalformedInputTest {
@@ -34,16 +35,30 @@ class MalformedInputTest {
 
     @BeforeAll
     static void start() {
+        api = victimServer();
+        receipt = victimReceipt(api);
+    }
+
+    /**
+     * A server with small bounds (64 KiB requests, batches of 10) and the queue {@code victim}
+     * (max_message_bytes 1000, a group g1, three messages, one of them leased).
+     */
+    static ApiClient victimServer() {
         ServerConfig d = ServerConfig.ephemeralMemory();
         ServerConfig config = d.withListener(d.listener().withMaxRequestBytes(64 * 1024))
                 .withLimits(new BrokerLimits(100, 10, 10, 10, 1000, 100, 10, 50));
-        api = ApiClient.start(config);
-        api.put("/v1/queues/victim", "{\"visibility_timeout_ms\":600000,\"max_message_bytes\":1000}");
-        api.put("/v1/queues/victim/groups/g1", "{\"start\":\"earliest\"}");
+        ApiClient c = ApiClient.start(config);
+        c.put("/v1/queues/victim", "{\"visibility_timeout_ms\":600000,\"max_message_bytes\":1000}");
+        c.put("/v1/queues/victim/groups/g1", "{\"start\":\"earliest\"}");
         for (int i = 0; i < 3; i++) {
-            api.pushJson("victim", "{\"i\":" + i + "}");
+            c.pushJson("victim", "{\"i\":" + i + "}");
         }
-        receipt = api.pop("victim", 1).get(0).path("receipt").asText();
+        return c;
+    }
+
+    /** Leases one victim message and returns its receipt. */
+    static String victimReceipt(ApiClient c) {
+        return c.pop("victim", 1).get(0).path("receipt").asText();
     }
 
     @AfterAll
@@ -214,146 +229,13 @@ class MalformedInputTest {
         }
     }
 
-    @Test
-    void shouldAnswerErrorFrameAndChangeNothingForEveryMalformedStreamFrame() throws Exception {
-        String before = snapshot();
-        List<String> corpus = streamCorpus();
-        List<String> failures = new ArrayList<>();
-        try (StreamApiTest.Socket s = new StreamApiTest.Socket(api.base)) {
-            // a subscription without credit leases nothing; it makes the duplicate-name case possible
-            s.send("{\"op\":\"subscribe\",\"req\":0,\"sub\":\"held\",\"queue\":\"victim\",\"credit\":0}");
-            assertThat(s.next().path("op").asText()).isEqualTo("ok");
-            for (String f : corpus) {
-                s.send(f);
-                String problem = checkFrame(s.next());
-                if (problem != null) {
-                    failures.add(f.substring(0, Math.min(f.length(), 120)) + " -> " + problem);
-                }
-            }
-            for (byte[] bin : new byte[][] {{(byte) 0xff, (byte) 0xfe, '{'}, {}, {0},
-                "{\"op\":\"push\",\"req\":1,\"queue\":\"victim\",\"messages\":[{\"payload\":1,\"priority\":11}]}"
-                    .getBytes(StandardCharsets.UTF_8)}) {
-                s.ws.sendBinary(java.nio.ByteBuffer.wrap(bin), true).get(10, TimeUnit.SECONDS);
-                String problem = checkFrame(s.next());
-                if (problem != null) {
-                    String shown = java.util.Arrays.toString(bin);
-                    failures.add("binary " + shown.substring(0, Math.min(40, shown.length())) + " -> " + problem);
-                }
-            }
-            assertThat(s.frames).as("one reply per frame").isEmpty();
-            s.send("{\"op\":\"unsubscribe\",\"req\":\"alive\",\"sub\":\"held\"}");
-            JsonNode alive = s.next();
-            assertThat(alive.path("op").asText()).as(alive.toString()).isEqualTo("ok");
-            assertThat(alive.path("req").asText()).isEqualTo("alive");
-        }
-        assertThat(failures).as("of %d frames", corpus.size()).isEmpty();
-        assertThat(corpus.size()).isGreaterThan(80);
-        assertThat(snapshot()).isEqualTo(before);
-    }
-
-    @Test
-    void shouldCloseStreamWith1009WhenAMessageIsOverTheLimit() throws Exception {
-        String before = snapshot();
-        String big = "{\"op\":\"push\",\"queue\":\"victim\",\"messages\":[{\"payload\":\""
-                + "x".repeat(70 * 1024) + "\"}]}";
-        try (StreamApiTest.Socket s = new StreamApiTest.Socket(api.base)) {
-            s.ws.sendText(big, true);
-            assertThat(s.closed.get(10, TimeUnit.SECONDS)).isEqualTo(1009);
-        }
-        try (StreamApiTest.Socket s = new StreamApiTest.Socket(api.base)) {
-            int half = big.length() / 2;
-            s.ws.sendText(big.substring(0, half), false).get(10, TimeUnit.SECONDS);
-            s.ws.sendText(big.substring(half), true);
-            assertThat(s.closed.get(10, TimeUnit.SECONDS)).isEqualTo(1009);
-        }
-        assertThat(snapshot()).isEqualTo(before);
-        assertThat(api.get("/healthz").status()).isEqualTo(200);
-    }
-
-    private static String checkFrame(JsonNode f) {
-        if (!"error".equals(f.path("op").asText())) {
-            return "not an error: " + f;
-        }
-        String code = f.path("error").path("code").asText();
-        if (code.isEmpty() || f.path("error").path("message").asText().isEmpty()) {
-            return "no error document: " + f;
-        }
-        if (ErrorCode.fromId(code).httpStatus() >= 500) {
-            return "server error: " + f;
-        }
-        if (f.toString().contains("Exception")) {
-            return "leaks internals: " + f;
-        }
-        return null;
-    }
-
-    private static List<String> streamCorpus() {
-        List<String> c = new ArrayList<>();
-        for (String b : BROKEN_JSON) {
-            c.add(b);
-        }
-        c.add("{\"req\":1}");
-        c.add("{\"op\":1,\"req\":1}");
-        c.add("{\"op\":\"fly\",\"req\":1}");
-        c.add("{\"op\":\"PUSH\",\"req\":1}");
-        for (String req : new String[] {"{}", "[]", "1.5", "true", "\"" + "r".repeat(65) + "\"", "99999999999999999999"}) {
-            c.add("{\"op\":\"push\",\"req\":" + req + ",\"queue\":\"victim\",\"messages\":[{\"payload\":1}]}");
-        }
-        String push = "{\"op\":\"push\",\"req\":1,";
-        c.add(push + "\"messages\":[{\"payload\":1}]}");
-        c.add(push + "\"queue\":\"bad name\",\"messages\":[{\"payload\":1}]}");
-        c.add(push + "\"queue\":1,\"messages\":[{\"payload\":1}]}");
-        c.add(push + "\"queue\":\"victim\"}");
-        for (String ms : new String[] {"[]", "{}", "[1]", "[{}]", "[{\"payload\":1,\"payload_base64\":\"AA==\"}]",
-            "[" + "{\"payload\":1},".repeat(10) + "{\"payload\":1}]", "[{\"payload\":\"" + "x".repeat(2000) + "\"}]",
-            "[{\"payload\":1},{\"payload\":1,\"priority\":10}]", "[{\"payload\":1,\"delay_ms\":-1}]",
-            "[{\"payload\":1,\"headers\":{\"h\":1}}]", "[{\"payload_base64\":\"!!\"}]",
-            "[{\"payload\":1,\"traceparent\":\"00-bad\"}]", "[{\"payload\":1,\"color\":\"red\"}]"}) {
-            c.add(push + "\"queue\":\"victim\",\"messages\":" + ms + "}");
-        }
-        c.add(push + "\"queue\":\"victim\",\"messages\":[{\"payload\":1}],\"extra\":1}");
-        String sub = "{\"op\":\"subscribe\",\"req\":1,";
-        for (String body : new String[] {"\"queue\":\"victim\"", "\"credit\":1", "\"queue\":\"victim\",\"credit\":-1",
-            "\"queue\":\"victim\",\"credit\":100001", "\"queue\":\"victim\",\"credit\":\"1\"",
-            "\"queue\":\"bad name\",\"credit\":1", "\"queue\":\"victim\",\"credit\":1,\"group\":\"bad name\"",
-            "\"queue\":\"victim\",\"credit\":1,\"visibility_ms\":-5", "\"queue\":\"victim\",\"credit\":1,\"sub\":\"a b\"",
-            "\"queue\":\"victim\",\"credit\":1,\"sub\":\"held\"", "\"queue\":\"victim\",\"credit\":1,\"max\":3",
-            "\"queue\":\"victim\",\"credit\":1.5"}) {
-            c.add(sub + body + "}");
-        }
-        for (String body : new String[] {"", "\"sub\":\"nope\",\"credit\":1", "\"sub\":\"held\"",
-            "\"sub\":\"held\",\"credit\":0", "\"sub\":\"held\",\"credit\":100001", "\"sub\":\"held\",\"credit\":\"1\"",
-            "\"sub\":1,\"credit\":1"}) {
-            c.add("{\"op\":\"credit\",\"req\":1" + (body.isEmpty() ? "" : "," + body) + "}");
-        }
-        c.add("{\"op\":\"unsubscribe\",\"req\":1}");
-        c.add("{\"op\":\"unsubscribe\",\"req\":1,\"sub\":\"nope\"}");
-        for (String op : new String[] {"ack", "nack", "extend"}) {
-            String head = "{\"op\":\"" + op + "\",\"req\":1,";
-            c.add(head + "\"receipts\":[\"" + receipt + "\"]}");
-            c.add(head + "\"queue\":\"victim\"}");
-            c.add(head + "\"queue\":\"victim\",\"receipts\":[]}");
-            c.add(head + "\"queue\":\"victim\",\"receipts\":\"" + receipt + "\"}");
-            c.add(head + "\"queue\":\"victim\",\"receipts\":[\"nope\"]}");
-            c.add(head + "\"queue\":\"victim\",\"receipts\":[" + ("\"" + receipt + "\",").repeat(10) + "\"" + receipt
-                    + "\"]}");
-            c.add(head + "\"queue\":\"bad name\",\"receipts\":[\"" + receipt + "\"]}");
-            c.add(head + "\"queue\":\"victim\",\"receipts\":[\"" + receipt + "\"],\"group\":\"nosuch\"}");
-            c.add(head + "\"queue\":\"victim\",\"receipts\":[\"" + receipt + "\"],\"sub\":\"nope\",\"credit\":1}");
-            c.add(head + "\"queue\":\"victim\",\"receipts\":[\"" + receipt + "\"],\"credit\":1}");
-            c.add(head + "\"queue\":\"victim\",\"receipts\":[\"" + receipt + "\"],\"extra\":1}");
-        }
-        String ack = "{\"op\":\"ack\",\"req\":1,\"queue\":\"victim\",\"receipts\":[\"" + receipt + "\"],";
-        c.add(ack + "\"result\":1,\"result_base64\":\"AA==\"}");
-        c.add(ack + "\"result_base64\":\"***\"}");
-        c.add("{\"op\":\"nack\",\"req\":1,\"queue\":\"victim\",\"receipts\":[\"" + receipt + "\"],\"delay_ms\":-5}");
-        c.add("{\"op\":\"extend\",\"req\":1,\"queue\":\"victim\",\"receipts\":[\"" + receipt
-                + "\"],\"visibility_ms\":999999999999}");
-        return c;
-    }
-
     /** Queue list with stats (minus ages) and every browsable id of the victim. */
-    private static String snapshot() {
+    static String snapshot() {
+        return snapshot(api);
+    }
+
+    /** Queue list with stats (minus ages) and every browsable id of the victim, through {@code api}. */
+    static String snapshot(ApiClient api) {
         JsonNode queues = api.get("/v1/queues").json();
         strip(queues);
         StringBuilder sb = new StringBuilder(queues.toString());
@@ -376,7 +258,7 @@ class MalformedInputTest {
         }
     }
 
-    private static final String[] BROKEN_JSON = {"{", "[]", "null", "123", "\"s\"", "{\"a\":}", "{}{}", "{\"a\":1,}",
+    static final String[] BROKEN_JSON = {"{", "[]", "null", "123", "\"s\"", "{\"a\":}", "{}{}", "{\"a\":1,}",
         "{'a':1}", "\u0000", "{\"a\":\"\\uZZZZ\"}", "[".repeat(5000), "{\"a\":" + "[".repeat(300) + "]".repeat(300) + "}",
         "{\"a\":1e99999}", "{\"unknown_field\":1}"};
     private static final String[] BAD_NUMBERS = {"\"1\"", "1.5", "true", "[]", "{}", "-1", "99999999999999999999999",
