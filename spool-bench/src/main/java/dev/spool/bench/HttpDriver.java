@@ -165,15 +165,11 @@ final class HttpDriver implements Driver {
         private Future<List<String>> popJson(long t0) {
             return call(HttpMethod.POST, base + "/pop", JSON, popBody).map(buf -> {
                 run.stats.record(Op.POP, t0);
-                JsonArray msgs = new JsonObject(buf).getJsonArray("messages");
-                List<String> receipts = new ArrayList<>(msgs.size());
-                for (int i = 0; i < msgs.size(); i++) {
-                    JsonObject m = msgs.getJsonObject(i);
-                    Object payload = m.getValue("payload");
-                    run.delivered(group, payload instanceof String s ? Ids.parse(s) : Ids.NONE);
-                    receipts.add(m.getString("receipt"));
+                Frames.Frame f = Frames.parse(buf);
+                for (int i = 0; i < f.deliveries(); i++) {
+                    run.delivered(group, f.ids[i]);
                 }
-                return receipts;
+                return f.receipts;
             });
         }
 
@@ -231,7 +227,7 @@ final class HttpDriver implements Driver {
                     .put("group", groupName).encode());
             return call(HttpMethod.POST, base + "/ack", JSON, body).<Void>map(buf -> {
                 run.stats.record(Op.ACK, t0);
-                countAckResults(run, new JsonObject(buf).getJsonArray("results"));
+                countAckResults(run, Frames.parse(buf));
                 return null;
             }).recover(e -> {
                 run.stats.error("ack", e);
@@ -241,15 +237,10 @@ final class HttpDriver implements Driver {
     }
 
     /** Counts ok outcomes as acked and any other as an error. */
-    static void countAckResults(Run run, JsonArray results) {
-        int ok = 0;
-        for (int i = 0; i < results.size(); i++) {
-            if ("ok".equals(results.getJsonObject(i).getString("status"))) {
-                ok++;
-            } else {
-                run.stats.error("ack outcome " + results.getJsonObject(i).getString("status"), null);
-            }
+    static void countAckResults(Run run, Frames.Frame f) {
+        run.stats.ackedMessages.add(f.ok);
+        if (f.notOk > 0) {
+            run.stats.error(f.notOk + " ack outcomes not ok, e.g. " + f.firstBadStatus, null);
         }
-        run.stats.ackedMessages.add(ok);
     }
 }

@@ -1,6 +1,7 @@
 package dev.spool.bench;
 
 import java.net.URI;
+import java.util.List;
 import java.util.Map;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.ConcurrentHashMap;
@@ -11,8 +12,6 @@ import io.vertx.core.Vertx;
 import io.vertx.core.http.WebSocket;
 import io.vertx.core.http.WebSocketClient;
 import io.vertx.core.http.WebSocketClientOptions;
-import io.vertx.core.json.JsonArray;
-import io.vertx.core.json.JsonObject;
 
 import dev.spool.bench.Stats.Op;
 
@@ -60,7 +59,7 @@ final class StreamDriver implements Driver {
     /** One socket: requests matched to replies by {@code req}; message frames go to a subscriber. */
     private final class Conn {
         final WebSocket ws;
-        final Map<Long, CompletableFuture<JsonObject>> pending = new ConcurrentHashMap<>();
+        final Map<Long, CompletableFuture<Frames.Frame>> pending = new ConcurrentHashMap<>();
         final AtomicLong nextReq = new AtomicLong();
         volatile Subscriber subscriber;
 
@@ -68,16 +67,16 @@ final class StreamDriver implements Driver {
             this.ws = ws;
             ws.textMessageHandler(this::onFrame);
             ws.closeHandler(v -> {
-                for (CompletableFuture<JsonObject> f : pending.values()) {
+                for (CompletableFuture<Frames.Frame> f : pending.values()) {
                     f.completeExceptionally(new IllegalStateException("socket closed"));
                 }
             });
         }
 
         /** Sends {@code frameWithoutEnd} (a JSON object missing its closing brace) with a fresh req. */
-        CompletableFuture<JsonObject> request(String frameWithoutEnd) {
+        CompletableFuture<Frames.Frame> request(String frameWithoutEnd) {
             long req = nextReq.incrementAndGet();
-            CompletableFuture<JsonObject> f = new CompletableFuture<>();
+            CompletableFuture<Frames.Frame> f = new CompletableFuture<>();
             pending.put(req, f);
             ws.writeTextMessage(frameWithoutEnd + ",\"req\":" + req + "}").onFailure(e -> {
                 if (pending.remove(req) != null) {
@@ -89,29 +88,31 @@ final class StreamDriver implements Driver {
 
         private void onFrame(String text) {
             CpuSplit.markLoad();
-            JsonObject frame = new JsonObject(text);
-            String op = frame.getString("op");
-            Object req = frame.getValue("req");
-            if ("messages".equals(op)) {
+            Frames.Frame frame = Frames.parse(text);
+            if ("messages".equals(frame.op)) {
                 Subscriber s = subscriber;
                 if (s != null) {
-                    s.onMessages(this, frame.getJsonArray("messages"));
+                    s.onMessages(this, frame);
                 }
-            } else if (req instanceof Number n) {
-                CompletableFuture<JsonObject> f = pending.remove(n.longValue());
+            } else if (frame.req >= 0) {
+                CompletableFuture<Frames.Frame> f = pending.remove(frame.req);
                 if (f == null) {
-                    run.stats.error("reply to an unknown request " + text, null);
-                } else if ("ok".equals(op)) {
+                    run.stats.error("reply to an unknown request " + abbreviate(text), null);
+                } else if ("ok".equals(frame.op)) {
                     f.complete(frame);
                 } else {
-                    f.completeExceptionally(new IllegalStateException("stream error " + frame.getValue("error")));
+                    f.completeExceptionally(new IllegalStateException("stream error " + frame.error));
                 }
-            } else if ("error".equals(op) && frame.getValue("sub") != null && subscriber != null) {
-                run.stats.error("subscription ended " + frame.getValue("error"), null);
+            } else if ("error".equals(frame.op) && frame.sub != null && subscriber != null) {
+                run.stats.error("subscription ended: " + frame.error, null);
                 subscriber.resubscribe(this);
             } else {
-                run.stats.error("stream frame " + (text.length() > 200 ? text.substring(0, 200) : text), null);
+                run.stats.error("stream frame " + abbreviate(text), null);
             }
+        }
+
+        private static String abbreviate(String text) {
+            return text.length() > 200 ? text.substring(0, 200) : text;
         }
     }
 
@@ -149,39 +150,43 @@ final class StreamDriver implements Driver {
             return c.request(frame).thenApply(r -> null);
         }
 
-        void onMessages(Conn c, JsonArray msgs) {
-            JsonArray receipts = new JsonArray();
-            for (int i = 0; i < msgs.size(); i++) {
-                JsonObject m = msgs.getJsonObject(i);
-                Object payload = m.getValue("payload");
-                run.delivered(group, payload instanceof String s ? Ids.parse(s) : Ids.NONE);
-                receipts.add(m.getString("receipt"));
+        void onMessages(Conn c, Frames.Frame frame) {
+            for (int i = 0; i < frame.deliveries(); i++) {
+                run.delivered(group, frame.ids[i]);
             }
             if (run.spec.ackEach()) {
-                for (int i = 0; i < receipts.size(); i++) {
-                    ack(c, new JsonArray().add(receipts.getString(i)));
+                for (String r : frame.receipts) {
+                    ack(c, List.of(r));
                 }
             } else {
-                ack(c, receipts);
+                ack(c, frame.receipts);
             }
         }
 
-        private void ack(Conn c, JsonArray receipts) {
+        private void ack(Conn c, List<String> receipts) {
             long t0 = System.nanoTime();
             acksInFlight.incrementAndGet();
             String frame = "{\"op\":\"ack\",\"queue\":\"" + run.queue + "\",\"group\":\"" + groupName
-                    + "\",\"receipts\":" + receipts.encode() + (stopped ? "" : ",\"sub\":\"c\",\"credit\":"
+                    + "\",\"receipts\":" + receiptArray(receipts) + (stopped ? "" : ",\"sub\":\"c\",\"credit\":"
                     + receipts.size());
             c.request(frame).whenComplete((reply, e) -> {
                 if (e != null) {
                     run.stats.error("stream ack", e);
                 } else {
                     run.stats.record(Op.ACK, t0);
-                    HttpDriver.countAckResults(run, reply.getJsonArray("results"));
+                    HttpDriver.countAckResults(run, reply);
                 }
                 acksInFlight.decrementAndGet();
                 maybeDone();
             });
+        }
+
+        private static String receiptArray(List<String> receipts) {
+            StringBuilder sb = new StringBuilder(receipts.size() * 22 + 2).append('[');
+            for (int i = 0; i < receipts.size(); i++) {
+                sb.append(i == 0 ? "\"" : ",\"").append(receipts.get(i)).append('"');
+            }
+            return sb.append(']').toString();
         }
 
         @Override
