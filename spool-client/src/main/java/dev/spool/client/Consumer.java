@@ -246,7 +246,10 @@ public final class Consumer implements AutoCloseable {
         try {
             handler.handle(h.delivery);
             handled.incrementAndGet();
-        } catch (Exception e) {
+        } catch (VirtualMachineError e) {
+            throw e;
+        } catch (Exception | Error e) {
+            // an AssertionError or LinkageError of one message must not leak its credit for good
             failed.incrementAndGet();
             reason = String.valueOf(e.getMessage() == null ? e.getClass().getSimpleName() : e.getMessage());
             reason = reason.length() > 4000 ? reason.substring(0, 4000) : reason;
