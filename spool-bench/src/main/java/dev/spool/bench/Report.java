@@ -42,23 +42,10 @@ final class Report {
     /** Prints the report; returns the exit code (1 when a message was lost). */
     int print(PrintWriter out, PrintWriter err, Map<String, Double> cpu, double wall, String heap) {
         LoadSpec s = run.spec;
-        out.printf(Locale.ROOT, "scenario %s: transport=%s producers=%d consumers=%d groups=%d batch=%d size=%d "
-                        + "keys=%d pop_max=%d prefetch=%d ack_each=%s rate=%s queue=%s%n",
-                s.scenario(), s.transport().wire(), s.producers(), s.consumers(), s.groups(), s.batch(),
-                s.messageBytes(), s.keys(), s.popMax(), s.prefetch(), s.ackEach(),
-                s.rate() > 0 ? String.format(Locale.ROOT, "%.0f/s", s.rate()) : "closed-loop", run.queue);
-        out.printf(Locale.ROOT, "target: %s; %d cores, JDK %s; warm-up %.0f s not measured; "
-                        + "system load average %.2f -> %.2f%n", target.description(),
-                Runtime.getRuntime().availableProcessors(), Runtime.version(), run.options.warmupS,
-                w.loadBefore(), w.loadAfter());
-        double seconds = w.seconds();
+        printHeader(out);
         long pushed = w.pushed();
         long delivered = w.delivered();
-        double msgsPerS = delivered / seconds;
-        out.printf(Locale.ROOT, "throughput: pushed %,d msgs (%,.0f/s), delivered %,d (%,.0f/s) in %.1f s; "
-                        + "drain %.2f s%s%n",
-                pushed, pushed / seconds, delivered, msgsPerS, seconds, w.drainSeconds(),
-                w.drained() ? "" : " (drain timeout: not everything was consumed)");
+        double msgsPerS = delivered / w.seconds();
         Histogram delivery = new Histogram(3_600_000_000L, 3);
         Histogram endToEnd = new Histogram(3_600_000_000L, 3);
         Audit.Result[] results = new Audit.Result[run.audits.length];
@@ -77,15 +64,9 @@ final class Report {
         for (String e : run.stats.firstErrors()) {
             out.println("  " + e);
         }
-        long lost = 0;
-        long dup = 0;
-        for (Audit.Result r : results) {
-            out.printf(Locale.ROOT, "audit [%s]: acknowledged %,d, consumed %,d distinct, lost %d, duplicated %d, "
-                            + "unconfirmed %d, foreign %d%n",
-                    r.group(), r.acked(), r.unique(), r.lost(), r.duplicated(), r.unconfirmed(), r.foreign());
-            lost += r.lost();
-            dup += r.duplicated();
-        }
+        long[] lostAndDup = printAudits(out, results);
+        long lost = lostAndDup[0];
+        long dup = lostAndDup[1];
         printCpu(out, cpu, wall, delivered);
         if (heap != null) {
             long audit = 0;
@@ -113,6 +94,37 @@ final class Report {
                 s.transport().wire(), s.primary().name().toLowerCase(Locale.ROOT));
         out.flush();
         return lost > 0 ? 1 : 0;
+    }
+
+    private void printHeader(PrintWriter out) {
+        LoadSpec s = run.spec;
+        out.printf(Locale.ROOT, "scenario %s: transport=%s producers=%d consumers=%d groups=%d batch=%d size=%d "
+                        + "keys=%d pop_max=%d prefetch=%d ack_each=%s rate=%s queue=%s%n",
+                s.scenario(), s.transport().wire(), s.producers(), s.consumers(), s.groups(), s.batch(),
+                s.messageBytes(), s.keys(), s.popMax(), s.prefetch(), s.ackEach(),
+                s.rate() > 0 ? String.format(Locale.ROOT, "%.0f/s", s.rate()) : "closed-loop", run.queue);
+        out.printf(Locale.ROOT, "target: %s; %d cores, JDK %s; warm-up %.0f s not measured; "
+                        + "system load average %.2f -> %.2f%n", target.description(),
+                Runtime.getRuntime().availableProcessors(), Runtime.version(), run.options.warmupS,
+                w.loadBefore(), w.loadAfter());
+        out.printf(Locale.ROOT, "throughput: pushed %,d msgs (%,.0f/s), delivered %,d (%,.0f/s) in %.1f s; "
+                        + "drain %.2f s%s%n",
+                w.pushed(), w.pushed() / w.seconds(), w.delivered(), w.delivered() / w.seconds(), w.seconds(),
+                w.drainSeconds(), w.drained() ? "" : " (drain timeout: not everything was consumed)");
+    }
+
+    /** Prints each group's audit; returns {lost, duplicated} over all groups. */
+    private static long[] printAudits(PrintWriter out, Audit.Result[] results) {
+        long lost = 0;
+        long dup = 0;
+        for (Audit.Result r : results) {
+            out.printf(Locale.ROOT, "audit [%s]: acknowledged %,d, consumed %,d distinct, lost %d, duplicated %d, "
+                            + "unconfirmed %d, foreign %d%n",
+                    r.group(), r.acked(), r.unique(), r.lost(), r.duplicated(), r.unconfirmed(), r.foreign());
+            lost += r.lost();
+            dup += r.duplicated();
+        }
+        return new long[] {lost, dup};
     }
 
     private static void line(PrintWriter out, String name, Histogram h) {
