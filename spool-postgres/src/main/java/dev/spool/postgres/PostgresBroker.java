@@ -252,10 +252,16 @@ public final class PostgresBroker implements Broker {
     @Override
     public CompletionStage<MessageView> getMessage(String queue, long id, MessageQuery query) {
         if (query.waitMs() == 0 || closed) {
-            return run(queue, () -> {
+            try {
+                checkOpen();
                 Names.checkQueue(queue, "queue");
                 query.validate(settings.limits());
-            }, c -> ViewOps.get(db, c, queue, query.group(), id)).thenApply(ViewOps.Snapshot::view);
+            } catch (SpoolException e) {
+                return CompletableFuture.failedFuture(e);
+            }
+            // a barrier: an ack issued after this call must not overtake it
+            return ordering.barrier(queue, () -> db.call(c -> ViewOps.get(db, c, queue, query.group(), id)))
+                    .thenApply(ViewOps.Snapshot::view);
         }
         try {
             Names.checkQueue(queue, "queue");
@@ -267,7 +273,7 @@ public final class PostgresBroker implements Broker {
         return new WaitingTask(waiters, queue, query.waitMs(), () -> {
             if (first[0]) {
                 first[0] = false;
-                return ordering.run(queue, false, () -> db.call(c -> ViewOps.get(db, c, queue, query.group(), id)));
+                return ordering.barrier(queue, () -> db.call(c -> ViewOps.get(db, c, queue, query.group(), id)));
             }
             return db.call(c -> ViewOps.get(db, c, queue, query.group(), id));
         }).start();
@@ -343,13 +349,18 @@ public final class PostgresBroker implements Broker {
         } catch (SpoolException e) {
             return CompletableFuture.failedFuture(e);
         }
-        return db.tx(c -> Transactions.apply(db, c, ops, settings.autoCreateQueues())).thenApply(r -> {
-            for (TxOp op : ops) {
-                waiters.wakePops(op.queue());
-                waiters.wakeTasks(op.queue());
-            }
-            return r;
-        });
+        java.util.Set<String> queues = new java.util.HashSet<>();
+        for (TxOp op : ops) {
+            queues.add(op.queue());
+        }
+        return ordering.runAll(queues, () -> db.tx(c -> Transactions.apply(db, c, ops, settings.autoCreateQueues())))
+                .thenApply(r -> {
+                    for (TxOp op : ops) {
+                        waiters.wakePops(op.queue());
+                        waiters.wakeTasks(op.queue());
+                    }
+                    return r;
+                });
     }
 
     @Override

@@ -23,6 +23,9 @@ import dev.spool.api.AckRequest;
 import dev.spool.api.BrokerSettings;
 import dev.spool.api.Delivery;
 import dev.spool.api.GroupSpec;
+import dev.spool.api.MessageQuery;
+import dev.spool.api.MessageState;
+import dev.spool.api.MessageView;
 import dev.spool.api.NewMessage;
 import dev.spool.api.PopRequest;
 import dev.spool.api.QueueConfig;
@@ -126,6 +129,29 @@ class PostgresBackendTest {
                 + "JOIN spool_queues q ON q.id = m.queue_id WHERE q.name = '" + queue + "'")) {
             rs.next();
             return rs.getInt(1);
+        }
+    }
+
+    /** A task view issued before an ack sees the ack, even when the ack's round trips are faster. */
+    @Test
+    void aTaskViewIssuedBeforeAnAckReportsTheAck() throws Exception {
+        PostgresConfig config = TestPostgres.newDatabase("views");
+        try (PostgresBroker broker = PostgresBroker.open(config, BrokerSettings.DEFAULTS)) {
+            for (int i = 0; i < 100; i++) {
+                String q = "v" + i;
+                long id = broker.push(q, List.of(NewMessage.ofUtf8("t"))).toCompletableFuture()
+                        .get(30, TimeUnit.SECONDS)[0];
+                CompletableFuture<MessageView> waiting = broker.getMessage(q, id,
+                        new MessageQuery("default", 5000)).toCompletableFuture();
+                CompletableFuture<MessageView> now = broker.getMessage(q, id, new MessageQuery("default", 0))
+                        .toCompletableFuture();
+                List<Delivery> got = broker.pop(q, new PopRequest("default", 1, 0, 0)).toCompletableFuture()
+                        .get(30, TimeUnit.SECONDS);
+                broker.ack(q, new AckRequest("default", Receipts.of(got), java.util.Optional.empty()))
+                        .toCompletableFuture().get(30, TimeUnit.SECONDS);
+                assertThat(waiting.get(30, TimeUnit.SECONDS).state()).isEqualTo(MessageState.ACKED);
+                assertThat(now.get(30, TimeUnit.SECONDS).state()).isEqualTo(MessageState.READY);
+            }
         }
     }
 }
