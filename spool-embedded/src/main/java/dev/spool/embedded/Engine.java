@@ -46,6 +46,8 @@ final class Engine implements Runnable, StateMachine.Listener {
     private volatile Thread thread;
     private volatile boolean parked;
     private volatile boolean stopping;
+    /** Set once the engine thread no longer takes commands; a command offered after it is failed. */
+    private volatile boolean exited;
     private final CompletableFuture<Void> stopped = new CompletableFuture<>();
 
     private final ArrayDeque<GroupState> dirty = new ArrayDeque<>();
@@ -93,8 +95,19 @@ final class Engine implements Runnable, StateMachine.Listener {
             return;
         }
         inbox.offer(c);
-        if (parked) {
+        if (exited) {
+            // the engine stopped between the check above and the offer: nobody else will take it
+            failLeftovers();
+        } else if (parked) {
             LockSupport.unpark(thread);
+        }
+    }
+
+    /** Fails every command still in the inbox; safe from any thread, each command is taken once. */
+    private void failLeftovers() {
+        Command c;
+        while ((c = inbox.poll()) != null) {
+            c.reply().completeExceptionally(new SpoolException(ErrorCode.UNAVAILABLE, "the broker is closed"));
         }
     }
 
@@ -247,10 +260,8 @@ final class Engine implements Runnable, StateMachine.Listener {
                     wal.reply(w.command.reply(), views.messageView(w.entry, w.command.query().group()));
                 }
             }
-            Command c;
-            while ((c = inbox.poll()) != null) {
-                c.reply().completeExceptionally(new SpoolException(ErrorCode.UNAVAILABLE, "the broker is closed"));
-            }
+            exited = true;
+            failLeftovers();
             wal.seal();
             wal.close();
         } catch (RuntimeException e) {

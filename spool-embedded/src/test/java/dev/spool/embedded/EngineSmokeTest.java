@@ -2,13 +2,18 @@ package dev.spool.embedded;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
+import java.util.ArrayList;
 import java.util.List;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.TimeUnit;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.Timeout;
 
 import dev.spool.api.AckRequest;
 import dev.spool.api.BrokerSettings;
+import dev.spool.api.ErrorCode;
+import dev.spool.api.SpoolException;
 import dev.spool.api.Delivery;
 import dev.spool.api.NewMessage;
 import dev.spool.api.Outcomes;
@@ -45,6 +50,45 @@ class EngineSmokeTest {
             b.push("w", List.of(NewMessage.ofUtf8("x"))).toCompletableFuture().join();
             List<Delivery> ds = pending.orTimeout(5, TimeUnit.SECONDS).join();
             assertThat(ds).hasSize(1);
+        }
+    }
+
+    @Test
+    @Timeout(value = 120, unit = TimeUnit.SECONDS)
+    void shouldAnswerEveryCallRacingAClose() throws Exception {
+        for (int round = 0; round < 100; round++) {
+            EmbeddedBroker b = EmbeddedBroker.open(EmbeddedConfig.memory(), BrokerSettings.DEFAULTS);
+            List<CompletableFuture<?>> calls = new ArrayList<>();
+            CountDownLatch started = new CountDownLatch(2);
+            List<Thread> callers = new ArrayList<>();
+            for (int t = 0; t < 2; t++) {
+                Thread caller = new Thread(() -> {
+                    started.countDown();
+                    for (int i = 0; i < 200; i++) {
+                        var f = i % 2 == 0 ? b.push("q", List.of(NewMessage.ofUtf8("x"))).toCompletableFuture()
+                                : b.pop("q", new PopRequest("default", 1, 0, 60_000)).toCompletableFuture();
+                        synchronized (calls) {
+                            calls.add(f);
+                        }
+                    }
+                });
+                caller.start();
+                callers.add(caller);
+            }
+            started.await();
+            b.close();
+            for (Thread caller : callers) {
+                caller.join();
+            }
+            // every call made before, during or after the close gets an answer: a result, or unavailable
+            for (CompletableFuture<?> f : calls) {
+                try {
+                    f.get(10, TimeUnit.SECONDS);
+                } catch (java.util.concurrent.ExecutionException e) {
+                    assertThat(e.getCause()).isInstanceOfSatisfying(SpoolException.class,
+                            x -> assertThat(x.code()).isEqualTo(ErrorCode.UNAVAILABLE));
+                }
+            }
         }
     }
 }
