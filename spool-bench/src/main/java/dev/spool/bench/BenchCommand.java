@@ -5,6 +5,7 @@ import java.util.concurrent.Callable;
 import picocli.CommandLine;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Model.CommandSpec;
+import picocli.CommandLine.Option;
 import picocli.CommandLine.Spec;
 
 /**
@@ -18,7 +19,7 @@ import picocli.CommandLine.Spec;
  * <p>Self-contained so that the {@code spool} CLI can register it as a subcommand;
  * {@link BenchMain} runs it on its own.
  */
-@Command(name = "bench", mixinStandardHelpOptions = true, sortOptions = false,
+@Command(name = "bench", sortOptions = false,
         description = {"End-to-end load scenarios with latency percentiles, a delivery audit and a CPU split.",
             "Prints a progress line on stderr once a second and ends with a RESULT line;",
             "exits 1 when a message the server acknowledged was never consumed."},
@@ -27,6 +28,9 @@ import picocli.CommandLine.Spec;
 public final class BenchCommand implements Callable<Integer> {
     @Spec
     CommandSpec spec;
+
+    @Option(names = {"-h", "--help"}, usageHelp = true, description = "Show this help message and exit.")
+    boolean help;
 
     /** Creates the command (picocli instantiates it). */
     public BenchCommand() {

@@ -18,7 +18,8 @@ final class CommonOptions {
                     + " ${DEFAULT-VALUE})")
     String fsync;
 
-    @Option(names = "--duration", defaultValue = "10", description = "seconds of load (default: ${DEFAULT-VALUE})")
+    @Option(names = "--duration", defaultValue = "10",
+            description = "measured seconds of load (default: ${DEFAULT-VALUE})")
     double durationS;
 
     @Option(names = "--warmup", defaultValue = "5",

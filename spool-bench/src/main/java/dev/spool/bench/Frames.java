@@ -1,6 +1,7 @@
 package dev.spool.bench;
 
 import java.io.IOException;
+import java.io.InputStream;
 import java.io.UncheckedIOException;
 import java.nio.CharBuffer;
 import java.util.ArrayList;
@@ -9,6 +10,8 @@ import java.util.List;
 import com.fasterxml.jackson.core.JsonFactory;
 import com.fasterxml.jackson.core.JsonParser;
 import com.fasterxml.jackson.core.JsonToken;
+import io.netty.buffer.ByteBufInputStream;
+import io.vertx.core.buffer.Buffer;
 
 /**
  * A streaming reader of the replies and frames the load generator consumes: pop replies
@@ -58,8 +61,9 @@ final class Frames {
         }
     }
 
-    static Frame parse(io.vertx.core.buffer.Buffer json) {
-        try (JsonParser p = JSON.createParser((java.io.InputStream) new io.netty.buffer.ByteBufInputStream(json.getByteBuf()))) {
+    static Frame parse(Buffer json) {
+        InputStream in = new ByteBufInputStream(json.getByteBuf());
+        try (JsonParser p = JSON.createParser(in)) {
             return read(p);
         } catch (IOException e) {
             throw new UncheckedIOException(e);

@@ -31,6 +31,9 @@ final class Scenarios {
         @Spec
         CommandSpec command;
 
+        @Option(names = {"-h", "--help"}, usageHelp = true, description = "Show this help message and exit.")
+        boolean help;
+
         abstract LoadSpec load();
 
         /** Runs the scenario; a bad option value is a usage error (exit code 2), not a failed run. */
@@ -56,8 +59,9 @@ final class Scenarios {
         }
     }
 
-    @Command(name = "throughput", mixinStandardHelpOptions = true, sortOptions = false,
-            description = "P producers and C consumers as fast as acknowledged; msgs_per_s counts deliveries.")
+    @Command(name = "throughput", sortOptions = false,
+            description = {"P producers and C consumers as fast as the server acknowledges.",
+                "msgs_per_s counts deliveries; p50/p99 are push request latencies."})
     static final class Throughput extends Base {
         @Option(names = "--producers", defaultValue = "4", description = "producers (default: ${DEFAULT-VALUE})")
         int producers;
@@ -89,8 +93,9 @@ final class Scenarios {
         }
     }
 
-    @Command(name = "claim-latency", mixinStandardHelpOptions = true, sortOptions = false,
+    @Command(name = "claim-latency", sortOptions = false,
             description = {"A producer at a fixed rate, W workers long-polling pop max=1 then acking.",
+                "The rate is open loop: pushes go out on schedule whatever the replies do.",
                 "p50/p99 are from push acknowledgement to delivery; target p99 <= 5 ms, no errors."})
     static final class ClaimLatency extends Base {
         @Option(names = "--rate", defaultValue = "1000",
@@ -111,9 +116,10 @@ final class Scenarios {
         }
     }
 
-    @Command(name = "lockd", mixinStandardHelpOptions = true, sortOptions = false,
-            description = {"lockd's queue benchmark: 100 producers, 100 consumers, 1 KiB messages, streaming",
-                "subscribe with prefetch 8, one ack call per message. Target >= 60k dequeues/s (embedded journal).",
+    @Command(name = "lockd", sortOptions = false,
+            description = {"lockd's queue benchmark over the stream WebSocket.",
+                "100 producers, 100 consumers, 1 KiB messages, streaming subscribe with prefetch 8, one ack call",
+                "per message. Target >= 60k dequeues/s (embedded journal).",
                 "p50/p99 are from sending the push to delivery."})
     static final class Lockd extends Base {
         @Option(names = "--producers", defaultValue = "100", description = "producers (default: ${DEFAULT-VALUE})")
@@ -136,9 +142,10 @@ final class Scenarios {
         }
     }
 
-    @Command(name = "batch-push", mixinStandardHelpOptions = true, sortOptions = false,
-            description = {"Queen's benchmark: 50 connections pushing batches of 100 small messages over 1,001 keys,",
-                "consumers popping batches of 100. p50/p99 are push request latencies."})
+    @Command(name = "batch-push", sortOptions = false,
+            description = {"Queen's benchmark: batches of 100 pushed over 50 connections.",
+                "50 connections push batches of 100 small messages over 1,001 keys; consumers pop batches of 100.",
+                "p50/p99 are push request latencies."})
     static final class BatchPush extends Base {
         @Option(names = "--connections", defaultValue = "50",
                 description = "pushing connections (default: ${DEFAULT-VALUE})")
@@ -164,8 +171,9 @@ final class Scenarios {
         }
     }
 
-    @Command(name = "large", mixinStandardHelpOptions = true, sortOptions = false,
+    @Command(name = "large", sortOptions = false,
             description = {"Large payloads pushed and popped raw over HTTP (streamed both ways).",
+                "Payloads are application/octet-stream bodies; pops use Accept: application/octet-stream.",
                 "p50/p99 are ms per push; target median <= 15 ms for 10 MiB. Reports heap growth in process."})
     static final class Large extends Base {
         @Option(names = "--size", defaultValue = "10485760", description = "payload bytes (default: ${DEFAULT-VALUE})")
@@ -182,9 +190,10 @@ final class Scenarios {
         }
     }
 
-    @Command(name = "fanout", mixinStandardHelpOptions = true, sortOptions = false,
-            description = {"One producer, G consumer groups (default plus named ones) each consuming everything;",
-                "audited per group. msgs_per_s counts deliveries over all groups."})
+    @Command(name = "fanout", sortOptions = false,
+            description = {"One producer, G consumer groups each consuming everything.",
+                "Groups are default plus g1, g2, ...; each is audited on its own. msgs_per_s counts deliveries",
+                "over all groups; p50/p99 are from push acknowledgement to delivery."})
     static final class Fanout extends Base {
         @Option(names = "--groups", defaultValue = "4", description = "consumer groups (default: ${DEFAULT-VALUE})")
         int groups;
