@@ -304,12 +304,19 @@ final class JournalWal implements Wal {
 
     /** Re-writes a live message at the head of the journal so its old segment can go. */
     void relocate(Msg m, long now) {
+        boolean cached = m.body != null;
         MessageBody body = body(m);
         space.remove(JournalPos.segment(m.location), m.storedBytes);
         begin(RecordType.RELOCATE, now);
         open.putInt(m.queue.qid);
         appendEntry(m, body, 0, null, 0, false);
         end();
+        if (!cached && body.payload() instanceof Payload.Inline) {
+            // its new location is not in the file until this batch is written: until then pops
+            // read the payload from the cache, which keeps it until that position is durable
+            m.body = body;
+            cacheAdd(m);
+        }
     }
 
     private void putIds(long[] ids, int count) {

@@ -7,7 +7,10 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.ArrayList;
+import java.util.Arrays;
 import java.util.List;
+import java.util.Optional;
+import java.util.OptionalLong;
 import java.util.concurrent.TimeUnit;
 import java.util.stream.Stream;
 import org.awaitility.Awaitility;
@@ -20,8 +23,10 @@ import org.junit.jupiter.api.io.TempDir;
 import dev.spool.api.AckRequest;
 import dev.spool.api.BrokerSettings;
 import dev.spool.api.Delivery;
+import dev.spool.api.NackRequest;
 import dev.spool.api.NewMessage;
 import dev.spool.api.PopRequest;
+import dev.spool.api.QueueConfig;
 import dev.spool.api.Receipts;
 
 /**
@@ -90,6 +95,48 @@ class JournalSpaceTest {
             assertThat(pinned).hasSize(20);
             assertThat(pinned.get(0).body().payload().size()).isEqualTo(1000);
             assertThat(get(b.getQueue("steady")).stats().ready()).isEqualTo(200);
+        }
+    }
+
+    @Test
+    void shouldServePopsOfMessagesThatCompactionIsMoving() {
+        // no payload cache: every pop of an older message reads its payload from the journal, also
+        // right after compaction re-wrote it at the head and before that write reached the file
+        EmbeddedConfig config = EmbeddedConfig.journal(dir).withSegmentBytes(SEGMENT).withPayloadCacheBytes(0);
+        try (EmbeddedBroker b = EmbeddedBroker.open(config, BrokerSettings.DEFAULTS)) {
+            get(b.putQueue("pinned", QueueConfig.DEFAULTS.withMaxAttempts(0)));
+            List<NewMessage> pinned = new ArrayList<>();
+            for (int i = 0; i < 40; i++) {
+                byte[] p = new byte[1000];
+                Arrays.fill(p, (byte) i);
+                pinned.add(NewMessage.of(p));
+            }
+            long[] ids = get(b.push("pinned", pinned));
+            List<NewMessage> batch = new ArrayList<>();
+            for (int i = 0; i < 50; i++) {
+                batch.add(NewMessage.of(new byte[1000]));
+            }
+            long written = 0;
+            int reads = 0;
+            while (written < 20 * SEGMENT) {
+                var pushed = b.push("steady", batch).toCompletableFuture();
+                var popped = b.pop("pinned", new PopRequest("default", 40, 60_000, 0)).toCompletableFuture();
+                get(pushed);
+                List<Delivery> d = get(b.pop("steady", new PopRequest("default", 50, 60_000, 0)));
+                get(b.ack("steady", AckRequest.of(Receipts.of(d))));
+                List<Delivery> p = get(popped);
+                assertThat(p).hasSize(40);
+                for (Delivery x : p) {
+                    int i = Arrays.binarySearch(ids, x.id());
+                    byte[] bytes = x.body().payload().toBytes();
+                    assertThat(bytes).hasSize(1000).containsOnly((byte) i);
+                    reads++;
+                }
+                get(b.nack("pinned", new NackRequest("default", Receipts.of(p), OptionalLong.of(0), Optional.empty())));
+                written += 50L * 1100;
+            }
+            assertThat(reads).isGreaterThan(1000);
+            assertThat(Segments.path(dir.resolve("journal"), 1)).as("the pinned messages were moved").doesNotExist();
         }
     }
 
