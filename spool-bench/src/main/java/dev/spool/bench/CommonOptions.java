@@ -5,12 +5,14 @@ import picocli.CommandLine.Option;
 /** The options every scenario takes (a picocli mixin). */
 final class CommonOptions {
     @Option(names = "--url",
-            description = "drive a running server (http://host:port) instead of starting one in process")
+            description = "drive a running server (http://host:port) instead of starting one in process; two"
+                    + " comma-separated URLs put the producers on the first and the consumers on the second")
     String url;
 
     @Option(names = "--storage", defaultValue = "journal",
             description = "storage of the in-process server: journal, memory or postgresql://... (default:"
-                    + " ${DEFAULT-VALUE}, in a temporary directory)")
+                    + " ${DEFAULT-VALUE}, in a temporary directory); with postgresql:// two servers share the"
+                    + " database, producers on one and consumers on the other")
     String storage;
 
     @Option(names = "--fsync", defaultValue = "always",

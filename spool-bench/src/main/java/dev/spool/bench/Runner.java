@@ -2,12 +2,14 @@ package dev.spool.bench;
 
 import java.io.IOException;
 import java.io.PrintWriter;
+import java.net.URI;
 import java.lang.management.ManagementFactory;
 import java.nio.file.Path;
 import java.text.ParseException;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Locale;
+import java.util.Optional;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.Executors;
 import java.util.concurrent.ScheduledExecutorService;
@@ -24,6 +26,7 @@ import io.vertx.core.buffer.Buffer;
 import io.vertx.core.http.HttpMethod;
 import io.vertx.core.json.JsonObject;
 
+import dev.spool.api.Broker;
 import dev.spool.bench.Driver.ConsumerHandle;
 import dev.spool.bench.Driver.Pusher;
 import dev.spool.bench.LoadSpec.Transport;
@@ -57,11 +60,9 @@ final class Runner {
         try (Target target = Target.open(o)) {
             Run run = new Run(spec, o, queue, scheduler);
             setUp(vertx, target, run);
-            Driver driver = switch (spec.transport()) {
-                case HTTP -> new HttpDriver(vertx, target.url(), run);
-                case STREAM -> new StreamDriver(vertx, target.url(), run);
-                case INPROCESS -> new InProcessDriver(target.broker().orElseThrow(), run);
-            };
+            Driver producers = driver(vertx, spec, target.url(), target.broker(), run);
+            Driver driver = target.consumerUrl().equals(target.url()) ? producers
+                    : new SplitDriver(producers, driver(vertx, spec, target.consumerUrl(), target.consumerBroker(), run));
             try {
                 return drive(target, run, driver, out, err);
             } finally {
@@ -71,6 +72,14 @@ final class Runner {
             scheduler.shutdownNow();
             vertx.close().toCompletionStage().toCompletableFuture().get(SETUP_TIMEOUT_S, TimeUnit.SECONDS);
         }
+    }
+
+    private static Driver driver(Vertx vertx, LoadSpec spec, URI url, Optional<Broker> broker, Run run) {
+        return switch (spec.transport()) {
+            case HTTP -> new HttpDriver(vertx, url, run);
+            case STREAM -> new StreamDriver(vertx, url, run);
+            case INPROCESS -> new InProcessDriver(broker.orElseThrow(), run);
+        };
     }
 
     /** Checks what can be checked before anything starts; throws {@link IllegalArgumentException}. */
@@ -86,7 +95,7 @@ final class Runner {
             throw new IllegalArgumentException("--max-backlog must be at least 1");
         }
         if (o.url != null) {
-            Target.parseUrl(o.url);
+            Target.parseUrls(o.url);
         }
     }
 

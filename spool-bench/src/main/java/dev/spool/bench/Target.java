@@ -5,8 +5,10 @@ import java.io.UncheckedIOException;
 import java.net.URI;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.util.ArrayList;
 import java.util.Comparator;
 import java.util.LinkedHashMap;
+import java.util.List;
 import java.util.Map;
 import java.util.Optional;
 import java.util.concurrent.TimeUnit;
@@ -17,45 +19,70 @@ import dev.spool.server.ServerConfig;
 import dev.spool.server.SpoolServer;
 
 /**
- * The server a run drives: one at {@code --url}, or one started in this process with the storage
- * of {@code --storage}/{@code --fsync} (journal in a temporary directory by default, deleted at
- * the end). Isolation of the server's lifecycle from the scenarios.
+ * The server(s) a run drives: those at {@code --url} (one, or two comma-separated), or started in
+ * this process with the storage of {@code --storage}/{@code --fsync} (journal in a temporary
+ * directory by default, deleted at the end). With a {@code postgresql://} storage two servers are
+ * started over the same database, as several servers behind a load balancer would run: producers
+ * use the first, consumers the second, so every delivery crosses servers. Isolation of the
+ * servers' lifecycle from the scenarios.
  */
 final class Target implements AutoCloseable {
-    private final URI url;
-    private final Optional<SpoolServer> server;
-    private final Optional<Path> tempDir;
+    private final List<URI> urls;
+    private final List<SpoolServer> servers;
+    private final List<Path> tempDirs;
     private final String description;
 
-    private Target(URI url, Optional<SpoolServer> server, Optional<Path> tempDir, String description) {
-        this.url = url;
-        this.server = server;
-        this.tempDir = tempDir;
+    private Target(List<URI> urls, List<SpoolServer> servers, List<Path> tempDirs, String description) {
+        this.urls = urls;
+        this.servers = servers;
+        this.tempDirs = tempDirs;
         this.description = description;
     }
 
     static Target open(CommonOptions o) throws Exception {
         if (o.url != null) {
-            return new Target(parseUrl(o.url), Optional.empty(), Optional.empty(), "server at " + o.url);
+            List<URI> urls = parseUrls(o.url);
+            return new Target(urls, List.of(), List.of(),
+                    urls.size() == 1 ? "server at " + o.url : "servers at " + o.url + " (producers, consumers)");
         }
-        Path dir = Files.createTempDirectory("spool-bench");
-        Map<String, String> flags = new LinkedHashMap<>();
-        flags.put("port", "0");
-        flags.put("storage", o.storage);
-        flags.put("data-dir", dir.toString());
-        flags.put("fsync", o.fsync);
-        SpoolServer s;
+        boolean shared = o.storage.startsWith("postgres");
+        List<SpoolServer> servers = new ArrayList<>();
+        List<Path> dirs = new ArrayList<>();
         try {
-            ServerConfig config = ServerConfig.load(flags, Map.of());
-            s = SpoolServer.start(config).toCompletableFuture().get(120, TimeUnit.SECONDS);
+            for (int i = 0; i < (shared ? 2 : 1); i++) {
+                Path dir = Files.createTempDirectory("spool-bench");
+                dirs.add(dir);
+                Map<String, String> flags = new LinkedHashMap<>();
+                flags.put("port", "0");
+                flags.put("storage", o.storage);
+                flags.put("data-dir", dir.toString());
+                flags.put("fsync", o.fsync);
+                ServerConfig config = ServerConfig.load(flags, Map.of());
+                servers.add(SpoolServer.start(config).toCompletableFuture().get(120, TimeUnit.SECONDS));
+            }
         } catch (Exception e) {
-            deleteTree(dir);
+            servers.forEach(SpoolServer::close);
+            dirs.forEach(Target::deleteTree);
             throw e;
         }
-        String storage = o.storage.startsWith("postgres") ? "postgresql" : o.storage;
-        String desc = "in-process server, storage=" + storage
-                + ("journal".equals(o.storage) ? " fsync=" + o.fsync : "");
-        return new Target(URI.create(s.url()), Optional.of(s), Optional.of(dir), desc);
+        String desc = shared ? "2 in-process servers over one postgresql database (producers on one, consumers on"
+                + " the other)"
+                : "in-process server, storage=" + o.storage + ("journal".equals(o.storage) ? " fsync=" + o.fsync : "");
+        List<URI> urls = servers.stream().map(s -> URI.create(s.url())).toList();
+        return new Target(urls, List.copyOf(servers), List.copyOf(dirs), desc);
+    }
+
+    /** Parses one or two comma-separated {@code --url}s. */
+    static List<URI> parseUrls(String text) {
+        String[] parts = text.split(",", -1);
+        if (parts.length > 2) {
+            throw new IllegalArgumentException("--url takes one URL, or two separated by a comma, got " + text);
+        }
+        List<URI> out = new ArrayList<>();
+        for (String part : parts) {
+            out.add(parseUrl(part.trim()));
+        }
+        return List.copyOf(out);
     }
 
     /** Parses {@code --url}; throws {@link IllegalArgumentException} unless it is http://host[:port]. */
@@ -72,17 +99,28 @@ final class Target implements AutoCloseable {
         return u.getPort() == -1 ? URI.create("http://" + u.getHost() + ":80") : u;
     }
 
+    /** Where producers (and set-up calls) go. */
     URI url() {
-        return url;
+        return urls.get(0);
+    }
+
+    /** Where consumers go: the second server if there are two, else the same one. */
+    URI consumerUrl() {
+        return urls.get(urls.size() - 1);
     }
 
     boolean inProcess() {
-        return server.isPresent();
+        return !servers.isEmpty();
     }
 
-    /** The broker behind the in-process server. */
+    /** The broker behind the (first) in-process server. */
     Optional<Broker> broker() {
-        return server.map(SpoolServer::broker);
+        return servers.stream().findFirst().map(SpoolServer::broker);
+    }
+
+    /** The broker behind the consumers' in-process server. */
+    Optional<Broker> consumerBroker() {
+        return servers.isEmpty() ? Optional.empty() : Optional.of(servers.get(servers.size() - 1).broker());
     }
 
     String description() {
@@ -92,9 +130,9 @@ final class Target implements AutoCloseable {
     @Override
     public void close() {
         try {
-            server.ifPresent(SpoolServer::close);
+            servers.forEach(SpoolServer::close);
         } finally {
-            tempDir.ifPresent(Target::deleteTree);
+            tempDirs.forEach(Target::deleteTree);
         }
     }
 
