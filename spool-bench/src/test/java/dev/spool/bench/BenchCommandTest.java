@@ -84,7 +84,8 @@ class BenchCommandTest {
 
     @Test
     void shouldRunOnTheDefaultJournalWithFsyncAlways() {
-        Outcome o = bench("throughput", "--warmup", "1", "--duration", "1", "--producers", "2",
+        // a warm-up well past the first progress tick (1 s), so that tick reports the warm-up
+        Outcome o = bench("throughput", "--warmup", "2.5", "--duration", "1", "--producers", "2",
                 "--consumers", "2");
         assertCleanRun(o, "throughput");
         assertThat(o.out()).contains("storage=journal fsync=always").contains("server journal");
