@@ -71,6 +71,8 @@ class KillServerTest {
 
         Set<String> pushed = ConcurrentHashMap.newKeySet();
         Set<String> ackedOk = ConcurrentHashMap.newKeySet();
+        // acks sent to A whose reply the kill cut off: applied or not, nobody knows yet
+        Set<String> ackUnknown = ConcurrentHashMap.newKeySet();
         Map<String, Api.Leased> heldOnA = new ConcurrentHashMap<>();
         List<String> violations = new CopyOnWriteArrayList<>();
         AtomicBoolean producing = new AtomicBoolean(true);
@@ -106,7 +108,13 @@ class KillServerTest {
                                 continue;
                             }
                             List<String> receipts = got.stream().map(Api.Leased::receipt).toList();
-                            List<String> statuses = onA.ack(q, receipts);
+                            List<String> statuses;
+                            try {
+                                statuses = onA.ack(q, receipts);
+                            } catch (UncheckedIOException e) {
+                                got.forEach(m -> ackUnknown.add(m.id()));
+                                return null;
+                            }
                             for (int i = 0; i < got.size(); i++) {
                                 if (statuses.get(i).equals("ok")) {
                                     ackedOk.add(got.get(i).id());
@@ -137,8 +145,9 @@ class KillServerTest {
             List<Future<?>> phase2 = new ArrayList<>();
             for (int c = 0; c < 2; c++) {
                 phase2.add(pool.submit(() -> {
-                    while (System.nanoTime() < deadline && !(ackedOk.containsAll(pushed)
-                            && redeliveredAt.keySet().containsAll(heldOnA.keySet()))) {
+                    while (System.nanoTime() < deadline && !(consumed(pushed, ackedOk, ackUnknown)
+                            && redeliveredAt.keySet().containsAll(heldOnA.keySet())
+                            && settled(onB, q, ackUnknown, ackedOk))) {
                         List<Api.Leased> got = onB.pop(q, 50, 300, 0);
                         long now = System.currentTimeMillis();
                         for (Api.Leased m : got) {
@@ -175,10 +184,45 @@ class KillServerTest {
             assertThat(violations).isEmpty();
             assertThat(redeliveredAt.keySet()).as("leases held on the killed server, redelivered")
                     .containsExactlyInAnyOrderElementsOf(heldOnA.keySet());
+            // an ack cut off by the kill either took effect (the message is gone or acked) or the
+            // message came back to B after its lease and was acked there
+            for (String id : ackUnknown) {
+                if (!ackedOk.contains(id)) {
+                    Api.Reply view = onB.call("GET", "/v1/queues/" + q + "/messages/" + id, null);
+                    assertThat(acked(view)).as("message %s, acked on A just before the kill, is %s", id, view.body())
+                            .isTrue();
+                    ackedOk.add(id);
+                }
+            }
             assertThat(ackedOk).as("every acknowledged push was consumed").containsAll(pushed);
             assertThat(onB.stats(q).get("in_flight").asLong()).isZero();
         } finally {
             pool.shutdownNow();
         }
+    }
+
+    /** Whether every pushed message was acked on B, or is one whose ack on A the kill cut off. */
+    private static boolean consumed(Set<String> pushed, Set<String> ackedOk, Set<String> ackUnknown) {
+        for (String id : pushed) {
+            if (!ackedOk.contains(id) && !ackUnknown.contains(id)) {
+                return false;
+            }
+        }
+        return true;
+    }
+
+    /** Whether every message whose ack the kill cut off is acked by now (on A before it died, or on B). */
+    private static boolean settled(Api onB, String q, Set<String> ackUnknown, Set<String> ackedOk) {
+        for (String id : ackUnknown) {
+            if (!ackedOk.contains(id) && !acked(onB.call("GET", "/v1/queues/" + q + "/messages/" + id, null))) {
+                return false;
+            }
+        }
+        return true;
+    }
+
+    /** A task view says acked, or the message is gone (acked and not retained). */
+    private static boolean acked(Api.Reply view) {
+        return view.status() == 404 || view.status() == 200 && "acked".equals(view.body().path("state").asText());
     }
 }
