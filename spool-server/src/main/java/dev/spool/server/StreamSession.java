@@ -35,6 +35,9 @@ final class StreamSession {
     final ServerWebSocket ws;
     final Context ctx;
     private final Map<String, StreamSubscription> subs = new HashMap<>();
+    /** Names of the most recent subscriptions that ended, oldest first (bounded). */
+    private final java.util.LinkedHashSet<String> endedSubs = new java.util.LinkedHashSet<>();
+    private static final int ENDED_SUBS_KEPT = 256;
     private int nextSub;
     private boolean closed;
 
@@ -204,7 +207,7 @@ final class StreamSession {
 
     private void settle(JsonNode frame, Object req, ReceiptCodec.Kind kind) {
         String queue = queueOf(frame);
-        StreamSubscription grantTo = frame.has("credit") ? sub(frame) : null;
+        StreamSubscription grantTo = frame.has("credit") ? creditTarget(frame) : null;
         long[] grant = {0};
         ReceiptCodec.Parsed p = read(frame, in -> ReceiptCodec.readFields(in, kind, api.limits, "", f -> {
             switch (f) {
@@ -277,8 +280,22 @@ final class StreamSession {
     private void unsubscribe(JsonNode frame, Object req) {
         StreamSubscription s = sub(frame);
         s.stop();
-        subs.remove(s.id());
+        forget(s);
         reply(req, g -> { });
+    }
+
+    /**
+     * The subscription an ack, nack or extend gives its credit to, or null when that subscription
+     * has ended on this socket (an unsubscribe may cross an ack on the wire): the receipts are
+     * applied all the same and the credit, which nothing can use any more, is dropped. A name this
+     * socket never subscribed is {@code not_found}, as everywhere.
+     */
+    private StreamSubscription creditTarget(JsonNode frame) {
+        JsonNode n = frame.get("sub");
+        if (n != null && n.isTextual() && !subs.containsKey(n.textValue()) && endedSubs.contains(n.textValue())) {
+            return null;
+        }
+        return sub(frame);
     }
 
     private StreamSubscription sub(JsonNode frame) {
@@ -295,8 +312,17 @@ final class StreamSession {
 
     /** A subscription ended by a failure: tell the client and forget it. */
     void ended(StreamSubscription s, Throwable e) {
-        subs.remove(s.id());
+        forget(s);
         sendError(null, s.id(), e);
+    }
+
+    private void forget(StreamSubscription s) {
+        subs.remove(s.id());
+        endedSubs.remove(s.id());
+        endedSubs.add(s.id());
+        if (endedSubs.size() > ENDED_SUBS_KEPT) {
+            endedSubs.remove(endedSubs.iterator().next());
+        }
     }
 
     /** Replies to {@code req} from a broker stage; frames without {@code req} get no success reply. */

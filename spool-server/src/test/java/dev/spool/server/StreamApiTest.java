@@ -224,6 +224,14 @@ class StreamApiTest {
             assertThat(s.next().path("req").asInt()).isEqualTo(4);
             s.send("{\"op\":\"credit\",\"req\":5,\"sub\":\"g\",\"credit\":1}");
             assertThat(s.next().path("error").path("code").asText()).isEqualTo("not_found");
+            // an ack that crosses the unsubscribe still applies; only its credit is dropped
+            s.send("{\"op\":\"ack\",\"req\":7,\"queue\":\"ws-settle\",\"group\":\"side\",\"receipts\":[\""
+                    + again.path("receipt").asText() + "\"],\"sub\":\"g\",\"credit\":1}");
+            JsonNode late = s.next();
+            assertThat(late.path("req").asInt()).isEqualTo(7);
+            assertThat(late.path("results").findValuesAsText("status")).containsExactly("ok");
+            assertThat(api.get("/v1/queues/ws-settle/groups/side").json().path("stats").path("in_flight").asLong())
+                    .isZero();
             api.pushJson("ws-settle", "\"two\"");
             s.send("{\"op\":\"subscribe\",\"req\":6,\"sub\":\"g2\",\"queue\":\"ws-settle\",\"group\":\"side\","
                     + "\"credit\":1}");
