@@ -4,6 +4,7 @@ import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
 import java.util.Queue;
+import java.util.Set;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.ConcurrentLinkedQueue;
@@ -53,6 +54,8 @@ public final class Consumer implements AutoCloseable {
     private final String sub = "c" + Long.toHexString(ThreadLocalRandom.current().nextLong() & 0xffffffffL);
     private final Map<String, Held> held = new ConcurrentHashMap<>();
     private final Queue<Done> done = new ConcurrentLinkedQueue<>();
+    /** Acks and nacks sent whose outcome is not counted yet: close waits for them. */
+    private final Set<CompletableFuture<?>> counting = ConcurrentHashMap.newKeySet();
     private final AtomicInteger doneCount = new AtomicInteger();
     private final AtomicLong handled = new AtomicLong();
     private final AtomicLong failed = new AtomicLong();
@@ -296,18 +299,28 @@ public final class Consumer implements AutoCloseable {
     }
 
     private void sendAcks(StreamSocket s, List<String> receipts, boolean credit) {
-        s.request("ack", g -> {
+        track(s.request("ack", g -> {
             receiptFields(g, receipts);
             if (credit) {
                 g.writeStringField("sub", sub);
                 g.writeNumberField("credit", receipts.size());
             }
-        }).whenComplete((r, e) -> countOutcomes(r, e, acked));
+        }), acked);
+    }
+
+    /** Counts the outcomes of an ack or nack once answered; {@link #close} waits until it has. */
+    private void track(CompletableFuture<JsonNode> reply, AtomicLong counter) {
+        CompletableFuture<Void> counted = reply.handle((r, e) -> {
+            countOutcomes(r, e, counter);
+            return null;
+        });
+        counting.add(counted);
+        counted.whenComplete((v, e) -> counting.remove(counted));
     }
 
     private void sendNack(StreamSocket s, Done d, boolean credit) {
         boolean giveBack = d.reason.startsWith("\u0000");
-        s.request("nack", g -> {
+        track(s.request("nack", g -> {
             receiptFields(g, List.of(d.receipt));
             if (giveBack) {
                 g.writeNumberField("delay_ms", 0);
@@ -317,7 +330,7 @@ public final class Consumer implements AutoCloseable {
                 g.writeStringField("sub", sub);
                 g.writeNumberField("credit", 1);
             }
-        }).whenComplete((r, e) -> countOutcomes(r, e, null));
+        }), null);
     }
 
     private void receiptFields(com.fasterxml.jackson.core.JsonGenerator g, List<String> receipts)
@@ -423,6 +436,8 @@ public final class Consumer implements AutoCloseable {
         if (s != null) {
             try {
                 CompletableFuture.allOf(s.pendingReplies()).get(10, TimeUnit.SECONDS);
+                // the outcome counters are updated by callbacks that may run after the replies
+                CompletableFuture.allOf(counting.toArray(new CompletableFuture<?>[0])).get(10, TimeUnit.SECONDS);
             } catch (InterruptedException e) {
                 Thread.currentThread().interrupt();
             } catch (java.util.concurrent.ExecutionException | TimeoutException e) {
