@@ -16,14 +16,14 @@ import dev.spool.api.TaskResult;
 /**
  * The engine thread's side of the journal: encodes each change into the open {@link Batch},
  * assigns journal positions (so a message knows where its record lives before it is written),
- * rolls segments, holds replies until their batch is durable, keeps the bounded payload cache,
+ * rolls segments, holds replies until their batch is durable, feeds the {@link PayloadCache},
  * and counts the live bytes of every segment for compaction.
  */
 final class JournalWal implements Wal {
     private final JournalWriter writer;
     private final Path dir;
     private final long segmentBytes;
-    private final long cacheBudget;
+    private final PayloadCache cache;
     final Space space;
 
     private Batch open;
@@ -44,16 +44,13 @@ final class JournalWal implements Wal {
     private int pushCount;
     private int pushRecStart;
 
-    private Msg cacheHead;
-    private Msg cacheTail;
-    private long cacheBytes;
     private final Map<Long, FileChannel> readers = new HashMap<>();
 
     JournalWal(JournalWriter writer, Path dir, EmbeddedConfig config, long segment, long offset, Space space) {
         this.writer = writer;
         this.dir = dir;
         this.segmentBytes = config.segmentBytes();
-        this.cacheBudget = config.payloadCacheBytes();
+        this.cache = new PayloadCache(config.payloadCacheBytes());
         this.segment = segment;
         this.segBase = offset;
         this.sealedEnd = JournalPos.of(segment, offset);
@@ -199,7 +196,7 @@ final class JournalWal implements Wal {
     }
 
     private void appendEntry(Msg m, MessageBody body, long readyAt, String dedupId, long dedupUntil,
-            boolean cache) {
+            boolean cacheIt) {
         long loc = position();
         int length = EntryCodec.encode(open, m, body, readyAt, dedupId, dedupUntil);
         m.location = loc;
@@ -207,8 +204,8 @@ final class JournalWal implements Wal {
         space.add(JournalPos.segment(loc), length);
         Payload p = body.payload();
         if (p instanceof Payload.Inline) {
-            if (cache) {
-                cacheAdd(m);
+            if (cacheIt) {
+                cache.add(m);
             }
         } else {
             long payloadAt = JournalPos.offset(loc) + length - p.size();
@@ -315,7 +312,7 @@ final class JournalWal implements Wal {
             // its new location is not in the file until this batch is written: until then pops
             // read the payload from the cache, which keeps it until that position is durable
             m.body = body;
-            cacheAdd(m);
+            cache.add(m);
         }
     }
 
@@ -431,53 +428,19 @@ final class JournalWal implements Wal {
         }
     }
 
-    private void cacheAdd(Msg m) {
-        cacheBytes += m.body.payload().size();
-        if (cacheTail == null) {
-            cacheHead = m;
-        } else {
-            cacheTail.cacheNext = m;
-        }
-        cacheTail = m;
-    }
-
     long cacheBytes() {
-        return cacheBytes;
+        return cache.bytes();
     }
 
     @Override
     public void deleted(Msg m) {
         space.remove(JournalPos.segment(m.location), m.storedBytes);
-        MessageBody b = m.body;
-        if (b != null && b.payload() instanceof Payload.Inline) {
-            cacheBytes -= b.payload().size();
-        }
-        m.body = null;
+        cache.deleted(m);
     }
 
     @Override
     public void housekeeping(long now) {
-        long durablePos = writer.durable();
-        Msg h = cacheHead;
-        while (h != null) {
-            MessageBody b = h.body;
-            if (b != null) {
-                if (cacheBytes <= cacheBudget || h.location >= durablePos) {
-                    break;
-                }
-                if (b.payload() instanceof Payload.Inline) {
-                    cacheBytes -= b.payload().size();
-                }
-                h.body = null;
-            }
-            Msg next = h.cacheNext;
-            h.cacheNext = null;
-            h = next;
-        }
-        cacheHead = h;
-        if (h == null) {
-            cacheTail = null;
-        }
+        cache.trim(writer.durable());
         space.housekeeping(now);
     }
 
