@@ -52,7 +52,7 @@ class PostgresStatementsTest {
         Path pgLog = Path.of("target", "it-results", "pg-log").toAbsolutePath();
         Files.createDirectories(pgLog);
         try (Pg pg = Pg.start(true, Map.of("shared_preload_libraries", "pg_stat_statements,auto_explain",
-                "pg_stat_statements.track", "all", "auto_explain.log_min_duration", System.getProperty("spool.it.explainMs", "-1"),
+                "pg_stat_statements.track", "all", "pg_stat_statements.track_planning", "on", "auto_explain.log_min_duration", System.getProperty("spool.it.explainMs", "-1"),
                 "auto_explain.log_nested_statements", "on", "logging_collector", "on",
                 "log_directory", pgLog.toString(), "log_filename", "postgresql.log"))) {
             String url = pg.newDatabase("stmts");
@@ -110,12 +110,14 @@ class PostgresStatementsTest {
                 try (Connection c = pg.connect(db); Statement s = c.createStatement();
                         ResultSet rs = s.executeQuery("SELECT calls, round(total_exec_time::numeric, 1) AS total_ms, "
                                 + "round(mean_exec_time::numeric, 3) AS mean_ms, rows, "
-                                + "left(regexp_replace(query, '\\s+', ' ', 'g'), 140) AS query "
+                                + "round(total_plan_time::numeric, 1) AS plan_ms, "
+                                + "left(regexp_replace(query, '\\s+', ' ', 'g'), 120) AS query "
                                 + "FROM pg_stat_statements ORDER BY total_exec_time DESC LIMIT 25")) {
-                    report.append("pg_stat_statements (nested statements included), by total time:\n");
+                    report.append("pg_stat_statements (nested statements included), by total execution time:\n"
+                            + "   calls   total exec   mean exec      rows   total plan  statement\n");
                     while (rs.next()) {
-                        report.append(String.format("%8d %10s ms %9s ms %9d  %s%n", rs.getLong(1), rs.getString(2),
-                                rs.getString(3), rs.getLong(4), rs.getString(5)));
+                        report.append(String.format("%8d %10s ms %9s ms %9d %10s ms  %s%n", rs.getLong(1), rs.getString(2),
+                                rs.getString(3), rs.getLong(4), rs.getString(5), rs.getString(6)));
                     }
                 }
                 explain(pg, db, broker, batch, report);
