@@ -120,6 +120,17 @@ class PostgresStatementsTest {
                                 rs.getString(3), rs.getLong(4), rs.getString(5), rs.getString(6)));
                     }
                 }
+                try (Connection c = pg.connect(db); Statement s = c.createStatement();
+                        ResultSet rs = s.executeQuery("SELECT indexrelname, idx_scan, idx_tup_read, idx_tup_fetch, "
+                                + "round(idx_tup_read::numeric / greatest(idx_scan, 1), 1) FROM pg_stat_user_indexes "
+                                + "WHERE idx_scan > 0 ORDER BY idx_tup_read DESC")) {
+                    report.append("\nindex use (entries read per scan: a scan that walks dead or leased entries shows here):\n"
+                            + "     scans  entries read  rows fetched  read/scan  index\n");
+                    while (rs.next()) {
+                        report.append(String.format("%10d %13d %13d %10s  %s%n", rs.getLong(2), rs.getLong(3), rs.getLong(4),
+                                rs.getString(5), rs.getString(1)));
+                    }
+                }
                 explain(pg, db, broker, batch, report);
             }
         }

@@ -53,7 +53,7 @@ class PostgresThroughputTest {
         int consumers = Integer.getInteger("spool.it.consumers", 2);
         int poolSize = Integer.getInteger("spool.it.poolSize", 8);
         boolean fsync = !"off".equals(System.getProperty("spool.it.fsync", "on"));
-        try (Pg pg = Pg.start(fsync)) {
+        try (Pg pg = Pg.start(fsync, pgSettings())) {
             String url = pg.newDatabase("bench") + "?pool_size=" + poolSize;
             try (ServerProcess a = ServerProcess.launch("bench-a", url);
                     ServerProcess b = ServerProcess.launch("bench-b", url)) {
@@ -63,6 +63,18 @@ class PostgresThroughputTest {
                 run(pg.pid(), List.of(a, b), producers, consumers, warmupSeconds, seconds, fsync, poolSize);
             }
         }
+    }
+
+    /** Extra postgresql.conf settings, {@code -Dspool.it.pg="name=value,name=value"}. */
+    private static Map<String, String> pgSettings() {
+        Map<String, String> settings = new java.util.LinkedHashMap<>();
+        for (String kv : System.getProperty("spool.it.pg", "").split(",")) {
+            int eq = kv.indexOf('=');
+            if (eq > 0) {
+                settings.put(kv.substring(0, eq).strip(), kv.substring(eq + 1).strip());
+            }
+        }
+        return settings;
     }
 
     private static double cpu(long pg, List<ServerProcess> servers, double[] parts) {
