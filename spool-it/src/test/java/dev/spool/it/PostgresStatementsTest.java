@@ -206,18 +206,19 @@ class PostgresStatementsTest {
                     + g + " AND state IN (1, 3) AND avail_at <= " + now + " LIMIT 1");
             plans.put("settle check: TTL due (spool_settle)", "SELECT 1 FROM spool_deliveries WHERE grp_id = " + g
                     + " AND state IN (0, 1, 2) AND expires_at <= " + now + " LIMIT 1");
-            plans.put("ack: delete the deliveries (spool_ack)", "DELETE FROM spool_deliveries d USING unnest('{" + ids
-                    + "}'::bigint[], '{" + fences + "}'::int[]) AS r(id, f) WHERE d.grp_id = " + g
-                    + " AND d.msg_id = ANY ('{" + ids + "}'::bigint[]) AND d.msg_id = r.id AND d.state = 3 "
-                    + "AND d.attempts = r.f AND d.avail_at - " + now + " > 0"
-                    + " RETURNING d.msg_id, d.attempts, d.key");
+            plans.put("ack: find and lock the leases the receipts name (spool_lock_receipts)", "SELECT d.msg_id FROM "
+                    + "spool_deliveries d JOIN unnest('{" + ids + "}'::bigint[], '{" + fences + "}'::int[]) AS r(id, f) "
+                    + "ON d.msg_id = r.id AND d.attempts = r.f WHERE d.grp_id = " + g + " AND d.msg_id = ANY ('{" + ids
+                    + "}'::bigint[]) AND d.state::int = 3 AND d.avail_at - " + now + " > 0 ORDER BY d.msg_id FOR UPDATE OF d");
+            plans.put("ack: delete the deliveries (spool_ack)", "DELETE FROM spool_deliveries d WHERE d.grp_id = " + g
+                    + " AND d.msg_id = ANY ('{" + ids + "}'::bigint[]) RETURNING d.msg_id, d.attempts, d.key");
             plans.put("ack: drop bodies no group holds (spool_drop_unheld)", "DELETE FROM spool_messages m USING (SELECT DISTINCT u.id "
                     + "FROM unnest('{" + ids + "}'::bigint[]) AS u(id)) r WHERE m.queue_id = " + q + " AND m.id = r.id "
                     + "AND NOT EXISTS (SELECT 1 FROM spool_deliveries x WHERE x.grp_id = ANY (ARRAY(SELECT g.id FROM "
                     + "spool_groups g WHERE g.queue_id = " + q + ")) AND x.msg_id = m.id)");
             plans.put("ack: outcomes (spool_outcomes)", "SELECT spool_outcomes(" + g + ", '{" + ids + "}'::bigint[], '{"
                     + fences + "}'::int[], '{" + ids + "}'::bigint[], '{" + fences + "}'::int[], " + now + ")");
-            plans.put("push: delivery rows (spool_fanout)", "INSERT INTO spool_deliveries (grp_id, msg_id, state, priority, key, "
+            plans.put("redrive and new groups: delivery rows (spool_fanout)", "INSERT INTO spool_deliveries (grp_id, msg_id, state, priority, key, "
                     + "enqueued_at, expires_at, avail_at) SELECT g.id, m.id, 0, m.priority, m.key, m.enqueued_at, "
                     + "m.expires_at, m.not_before FROM spool_messages m JOIN spool_groups g ON g.queue_id = " + q
                     + " WHERE m.queue_id = " + q + " AND m.id = ANY ('{" + ids + "}'::bigint[]) ON CONFLICT DO NOTHING");
@@ -227,8 +228,16 @@ class PostgresStatementsTest {
             c.setAutoCommit(false);
             for (Map.Entry<String, String> e : plans.entrySet()) {
                 report.append("\n-- ").append(e.getKey()).append('\n');
-                // each function plans with its own settings (V5)
+                // each function plans with its own settings (V5, V7)
                 s.execute("SET LOCAL plan_cache_mode = force_custom_plan");
+                if (e.getKey().startsWith("ack")) {
+                    s.execute("SET LOCAL enable_seqscan = off");
+                    s.execute("SET LOCAL enable_bitmapscan = off");
+                }
+                if (e.getKey().startsWith("ack: find")) {
+                    s.execute("SET LOCAL enable_nestloop = off");
+                    s.execute("SET LOCAL enable_mergejoin = off");
+                }
                 if (e.getKey().startsWith("pop")) {
                     s.execute("SET LOCAL enable_bitmapscan = off");
                     s.execute("SET LOCAL enable_sort = off");
