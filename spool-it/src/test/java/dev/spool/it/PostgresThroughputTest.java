@@ -48,7 +48,7 @@ class PostgresThroughputTest {
     @Test
     void pushPopAckThroughTwoServers() throws Exception {
         int seconds = Integer.getInteger("spool.it.seconds", 20);
-        int warmupSeconds = Integer.getInteger("spool.it.warmup", 5);
+        int warmupSeconds = Integer.getInteger("spool.it.warmup", 25); // the servers JIT-compile for ~20 s
         int producers = Integer.getInteger("spool.it.producers", 2);
         int consumers = Integer.getInteger("spool.it.consumers", 2);
         int poolSize = Integer.getInteger("spool.it.poolSize", 8);
