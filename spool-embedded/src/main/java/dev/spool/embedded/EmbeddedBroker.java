@@ -225,62 +225,36 @@ public final class EmbeddedBroker implements Broker {
 
     @Override
     public CompletionStage<Outcomes> nack(String queue, NackRequest request) {
-        try {
-            Names.checkQueue(queue, "queue");
-            request.validate(settings.limits());
-        } catch (SpoolException e) {
-            return fail(e);
-        }
         CompletableFuture<Outcomes> f = new CompletableFuture<>();
-        return send(f, new Command.Nack(queue, request, f));
+        return checked(queue, () -> request.validate(settings.limits()), f, () -> new Command.Nack(queue, request, f));
     }
 
     @Override
     public CompletionStage<Outcomes> extend(String queue, ExtendRequest request) {
-        try {
-            Names.checkQueue(queue, "queue");
-            request.validate(settings.limits());
-        } catch (SpoolException e) {
-            return fail(e);
-        }
         CompletableFuture<Outcomes> f = new CompletableFuture<>();
-        return send(f, new Command.Extend(queue, request, f));
+        return checked(queue, () -> request.validate(settings.limits()), f,
+                () -> new Command.Extend(queue, request, f));
     }
 
     @Override
     public CompletionStage<MessageView> getMessage(String queue, long id, MessageQuery query) {
-        try {
-            Names.checkQueue(queue, "queue");
-            query.validate(settings.limits());
-        } catch (SpoolException e) {
-            return fail(e);
-        }
         CompletableFuture<MessageView> f = new CompletableFuture<>();
-        return send(f, new Command.GetMessage(queue, id, query, f));
+        return checked(queue, () -> query.validate(settings.limits()), f,
+                () -> new Command.GetMessage(queue, id, query, f));
     }
 
     @Override
     public CompletionStage<List<MessageView>> browse(String queue, BrowseRequest request) {
-        try {
-            Names.checkQueue(queue, "queue");
-            request.validate(settings.limits());
-        } catch (SpoolException e) {
-            return fail(e);
-        }
         CompletableFuture<List<MessageView>> f = new CompletableFuture<>();
-        return send(f, new Command.Browse(queue, request, f));
+        return checked(queue, () -> request.validate(settings.limits()), f,
+                () -> new Command.Browse(queue, request, f));
     }
 
     @Override
     public CompletionStage<Long> redrive(String queue, RedriveRequest request) {
-        try {
-            Names.checkQueue(queue, "queue");
-            request.validate(settings.limits());
-        } catch (SpoolException e) {
-            return fail(e);
-        }
         CompletableFuture<Long> f = new CompletableFuture<>();
-        return send(f, new Command.Redrive(queue, request, f));
+        return checked(queue, () -> request.validate(settings.limits()), f,
+                () -> new Command.Redrive(queue, request, f));
     }
 
     @Override
@@ -301,12 +275,7 @@ public final class EmbeddedBroker implements Broker {
     @Override
     public CompletionStage<GroupInfo> getGroup(String queue, String group) {
         CompletableFuture<GroupInfo> f = new CompletableFuture<>();
-        try {
-            Names.checkGroup(group, "group");
-        } catch (SpoolException e) {
-            return fail(e);
-        }
-        return checked(queue, f, () -> new Command.GetGroup(queue, group, f));
+        return checked(queue, () -> Names.checkGroup(group, "group"), f, () -> new Command.GetGroup(queue, group, f));
     }
 
     @Override
@@ -318,12 +287,8 @@ public final class EmbeddedBroker implements Broker {
     @Override
     public CompletionStage<Void> deleteGroup(String queue, String group) {
         CompletableFuture<Void> f = new CompletableFuture<>();
-        try {
-            Names.checkGroup(group, "group");
-        } catch (SpoolException e) {
-            return fail(e);
-        }
-        return checked(queue, f, () -> new Command.DeleteGroup(queue, group, f));
+        return checked(queue, () -> Names.checkGroup(group, "group"), f,
+                () -> new Command.DeleteGroup(queue, group, f));
     }
 
     @Override
@@ -360,8 +325,19 @@ public final class EmbeddedBroker implements Broker {
 
     private <T> CompletionStage<T> checked(String queue, CompletableFuture<T> f,
             java.util.function.Supplier<Command> command) {
+        return checked(queue, () -> { }, f, command);
+    }
+
+    /**
+     * Checks the queue name and then {@code check} on the caller's thread (a refusal fails the
+     * returned stage), then submits the command that completes {@code f}. The hot calls (push,
+     * pop, ack) spell this out instead, to allocate no lambdas per call.
+     */
+    private <T> CompletionStage<T> checked(String queue, Runnable check, CompletableFuture<T> f,
+            java.util.function.Supplier<Command> command) {
         try {
             Names.checkQueue(queue, "queue");
+            check.run();
         } catch (SpoolException e) {
             return fail(e);
         }
