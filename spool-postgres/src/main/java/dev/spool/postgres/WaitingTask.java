@@ -2,9 +2,6 @@ package dev.spool.postgres;
 
 import java.util.Optional;
 import java.util.concurrent.CompletableFuture;
-import java.util.concurrent.CompletionException;
-import java.util.concurrent.ScheduledFuture;
-import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.function.Supplier;
 
 import dev.spool.api.ErrorCode;
@@ -19,80 +16,37 @@ import dev.spool.api.SpoolException;
  * A message that vanished while watched was either forgotten after an ack (retention 0, no
  * result: reported ACKED) or dropped by its TTL (reported EXPIRED).
  */
-final class WaitingTask implements Waiters.Waiter {
-    private final Waiters waiters;
-    private final String queue;
-    private final Supplier<CompletableFuture<ViewOps.Snapshot>> attempt;
-    private final long deadlineNanos;
-    private final CompletableFuture<MessageView> result = new CompletableFuture<>();
-    private final AtomicBoolean running = new AtomicBoolean();
-    private final AtomicBoolean again = new AtomicBoolean();
+final class WaitingTask extends Waiting<ViewOps.Snapshot, MessageView> {
     private volatile ViewOps.Snapshot last;
     private volatile long lastSeenAt;
-    private volatile ScheduledFuture<?> timer;
 
     WaitingTask(Waiters waiters, String queue, long waitMs, Supplier<CompletableFuture<ViewOps.Snapshot>> attempt) {
-        this.waiters = waiters;
-        this.queue = queue;
-        this.attempt = attempt;
-        this.deadlineNanos = System.nanoTime() + waitMs * 1_000_000L;
-    }
-
-    CompletableFuture<MessageView> start() {
-        if (!waiters.add(true, queue, this)) {
-            result.completeExceptionally(SpoolException.tooMany("too many waiting requests", 100));
-            return result;
-        }
-        wake();
-        return result;
+        super(waiters, true, queue, waitMs, attempt);
     }
 
     @Override
-    public void wake() {
-        if (result.isDone()) {
-            return;
+    long attempted(ViewOps.Snapshot s, long leftMs) {
+        last = s;
+        lastSeenAt = System.currentTimeMillis();
+        if (s.view().state().isTerminal() || leftMs <= 0) {
+            finish(s.view());
+            return FINISHED;
         }
-        again.set(true);
-        if (running.compareAndSet(false, true)) {
-            again.set(false);
-            run();
+        long next = Math.min(leftMs, SAFETY_MS);
+        next = Math.min(next, Math.max(0, s.expiresAt() - s.nowMs()) + 1);
+        if (s.view().availableAt() > 0) {
+            next = Math.min(next, Math.max(0, s.view().availableAt() - s.nowMs()) + 1);
         }
+        return next;
     }
 
-    private void run() {
-        attempt.get().whenComplete((s, err) -> {
-            if (err != null) {
-                Throwable cause = err instanceof CompletionException && err.getCause() != null ? err.getCause() : err;
-                if (last != null && cause instanceof SpoolException e && e.code() == ErrorCode.MESSAGE_NOT_FOUND) {
-                    finish(vanished());
-                } else {
-                    done();
-                    result.completeExceptionally(cause);
-                }
-                return;
-            }
-            last = s;
-            lastSeenAt = System.currentTimeMillis();
-            long left = (deadlineNanos - System.nanoTime()) / 1_000_000L;
-            if (s.view().state().isTerminal() || left <= 0) {
-                finish(s.view());
-                return;
-            }
-            long next = Math.min(left, WaitingPop.SAFETY_MS);
-            next = Math.min(next, Math.max(0, s.expiresAt() - s.nowMs()) + 1);
-            if (s.view().availableAt() > 0) {
-                next = Math.min(next, Math.max(0, s.view().availableAt() - s.nowMs()) + 1);
-            }
-            ScheduledFuture<?> old = timer;
-            if (old != null) {
-                old.cancel(false);
-            }
-            timer = waiters.schedule(this::wake, next);
-            running.set(false);
-            if (again.getAndSet(false)) {
-                wake();
-            }
-        });
+    @Override
+    void failed(Throwable cause) {
+        if (last != null && cause instanceof SpoolException e && e.code() == ErrorCode.MESSAGE_NOT_FOUND) {
+            finish(vanished());
+        } else {
+            fail(cause);
+        }
     }
 
     private MessageView vanished() {
@@ -103,19 +57,6 @@ final class WaitingTask implements Waiters.Waiter {
                 || s.expiresAt() <= dbNow && v.availableAt() <= dbNow ? MessageState.EXPIRED : MessageState.ACKED;
         return new MessageView(v.id(), v.queue(), v.group(), state, v.attempts(), v.enqueuedAt(), 0, v.lastError(),
                 Optional.empty(), Optional.empty());
-    }
-
-    private void finish(MessageView v) {
-        done();
-        result.complete(v);
-    }
-
-    private void done() {
-        waiters.remove(true, queue, this);
-        ScheduledFuture<?> t = timer;
-        if (t != null) {
-            t.cancel(false);
-        }
     }
 
     @Override
@@ -129,8 +70,7 @@ final class WaitingTask implements Waiters.Waiter {
         if (s != null) {
             finish(s.view());
         } else {
-            done();
-            result.completeExceptionally(new SpoolException(ErrorCode.UNAVAILABLE, "the broker is closed"));
+            fail(new SpoolException(ErrorCode.UNAVAILABLE, "the broker is closed"));
         }
     }
 }
