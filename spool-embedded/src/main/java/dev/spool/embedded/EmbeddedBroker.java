@@ -74,12 +74,12 @@ public final class EmbeddedBroker implements Broker {
     }
 
     static EmbeddedBroker open(EmbeddedConfig config, BrokerSettings settings, LongSupplier clock) {
-        return open(config, settings, clock, Segments::create);
+        return open(config, settings, clock, JournalFiles.REAL);
     }
 
-    /** Opens with a custom segment file factory (tests inject faults through it). */
+    /** Opens with another file system (tests model faults and power loss through it). */
     static EmbeddedBroker open(EmbeddedConfig config, BrokerSettings settings, LongSupplier clock,
-            JournalWriter.FileChannelFactory files) {
+            JournalFiles files) {
         if (!config.durable()) {
             StateMachine sm = new StateMachine(clock.getAsLong());
             Engine engine = new Engine(sm, settings, clock, config.commandQueueCapacity());

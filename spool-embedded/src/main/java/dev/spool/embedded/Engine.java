@@ -103,6 +103,14 @@ final class Engine implements Runnable, StateMachine.Listener {
         }
     }
 
+    /** Wakes the engine thread if it is parked (another thread left it work outside the inbox). */
+    void wake() {
+        Thread t = thread;
+        if (parked && t != null) {
+            LockSupport.unpark(t);
+        }
+    }
+
     /** Fails every command still in the inbox; safe from any thread, each command is taken once. */
     private void failLeftovers() {
         Command c;

@@ -5,11 +5,9 @@ import java.nio.ByteBuffer;
 import java.nio.ByteOrder;
 import java.nio.channels.FileChannel;
 import java.nio.channels.FileLock;
-import java.nio.file.AtomicMoveNotSupportedException;
 import java.nio.file.DirectoryStream;
 import java.nio.file.Files;
 import java.nio.file.Path;
-import java.nio.file.StandardCopyOption;
 import java.nio.file.StandardOpenOption;
 import java.util.ArrayList;
 import java.util.List;
@@ -29,10 +27,15 @@ import dev.spool.api.BrokerSettings;
  * {@code <data-dir>/journal}, snapshots in {@code <data-dir>/snapshots}, and a {@code LOCK} file
  * that keeps a second process out.
  *
- * <p>Opening recovers: the newest valid snapshot is loaded, every record after its position is
- * replayed, and a torn or corrupt tail of the last segment (a crash in the middle of a write) is
- * truncated. A bad record in an earlier segment means damage to data that was already durable; it
- * stops the open with an error rather than dropping what follows. See {@link RecordType},
+ * <p>Opening recovers: the newest snapshot that verifies and whose following segments are all
+ * present is loaded (the two newest are kept, so one damaged snapshot costs only a longer replay),
+ * every record after its position is replayed, and a torn tail of the last segment (the unforced
+ * end of the last write before a crash: a bad record that no valid record follows) is truncated,
+ * its bytes kept in {@code <data-dir>/recovered}. Anything else is damage to data that was already
+ * durable: a bad record followed by valid ones, a bad record in an earlier segment, a missing
+ * segment, or no usable snapshot after segments were reclaimed. The open then refuses with a
+ * {@link JournalCorruptException} that names the file and offset, and changes nothing; {@code spool
+ * journal check} and {@code spool journal repair} are the tools for it. See {@link RecordType},
  * {@link EntryCodec}, {@link Segments} and {@link SnapshotCodec} for the byte layouts and
  * {@code docs/engine.md} for the design.
  */
@@ -40,10 +43,12 @@ final class Journal {
     private static final Logger LOG = LoggerFactory.getLogger(Journal.class);
     /** Largest task result: results are kept on the heap. */
     static final int MAX_RESULT_BYTES = 1 << 20;
-    private static final String SNAPSHOT_SUFFIX = ".snap";
+    static final String SNAPSHOT_SUFFIX = ".snap";
+    private static final String TMP_SUFFIX = ".tmp";
 
     private final Path journalDir;
     private final Path snapshotDir;
+    private final JournalFiles files;
     private final FileChannel lockChannel;
     private final FileLock lock;
     private final ExecutorService snapshotThread;
@@ -52,9 +57,10 @@ final class Journal {
     private Space space;
     private Engine engine;
 
-    private Journal(Path journalDir, Path snapshotDir, FileChannel lockChannel, FileLock lock) {
+    private Journal(Path journalDir, Path snapshotDir, JournalFiles files, FileChannel lockChannel, FileLock lock) {
         this.journalDir = journalDir;
         this.snapshotDir = snapshotDir;
+        this.files = files;
         this.lockChannel = lockChannel;
         this.lock = lock;
         this.snapshotThread = Executors.newSingleThreadExecutor(r -> {
@@ -65,11 +71,11 @@ final class Journal {
     }
 
     static Journal open(EmbeddedConfig config, BrokerSettings settings, LongSupplier clock) throws IOException {
-        return open(config, settings, clock, Segments::create);
+        return open(config, settings, clock, JournalFiles.REAL);
     }
 
-    static Journal open(EmbeddedConfig config, BrokerSettings settings, LongSupplier clock,
-            JournalWriter.FileChannelFactory files) throws IOException {
+    static Journal open(EmbeddedConfig config, BrokerSettings settings, LongSupplier clock, JournalFiles files)
+            throws IOException {
         Path data = config.dataDir().orElseThrow();
         Path journalDir = data.resolve("journal");
         Path snapshotDir = data.resolve("snapshots");
@@ -82,9 +88,9 @@ final class Journal {
             lockChannel.close();
             throw new IOException("the data directory " + data + " is in use by another Spool process");
         }
-        Journal j = new Journal(journalDir, snapshotDir, lockChannel, lock);
+        Journal j = new Journal(journalDir, snapshotDir, files, lockChannel, lock);
         try {
-            j.recover(config, settings, clock, files);
+            j.recover(config, settings, clock);
         } catch (IOException | RuntimeException e) {
             j.closeFiles();
             throw e;
@@ -92,50 +98,53 @@ final class Journal {
         return j;
     }
 
-    private void recover(EmbeddedConfig config, BrokerSettings settings, LongSupplier clock,
-            JournalWriter.FileChannelFactory files) throws IOException {
+    /** Where recovery starts: a loaded snapshot (or an empty state) and the position after it. */
+    private record Start(StateMachine sm, Replayer replayer, long position, long cutoff, boolean fromSnapshot) {
+    }
+
+    private void recover(EmbeddedConfig config, BrokerSettings settings, LongSupplier clock) throws IOException {
         long t0 = System.nanoTime();
+        removeUnfinishedSnapshots();
         List<Long> segs = Segments.list(journalDir);
-        SnapshotCodec.Loaded snap = loadSnapshot();
-        long first = segs.isEmpty() ? 1 : segs.get(0);
-        StateMachine sm = snap != null ? snap.sm() : new StateMachine(clock.getAsLong());
-        Replayer replayer = snap != null ? (Replayer) sm.listener : new Replayer(sm);
-        long start = snap != null ? snap.position() : JournalPos.of(first, Segments.HEADER);
-        long lastSeg = JournalPos.segment(start);
-        long end = JournalPos.offset(start);
+        Start start = chooseStart(segs, clock);
+        StateMachine sm = start.sm();
+        long lastSeg = JournalPos.segment(start.position());
+        long end = JournalPos.offset(start.position());
         long records = 0;
         for (int i = 0; i < segs.size(); i++) {
             long seg = segs.get(i);
-            if (seg < JournalPos.segment(start)) {
+            if (seg < JournalPos.segment(start.position())) {
                 continue;
             }
             boolean last = i == segs.size() - 1;
-            try (FileChannel ch = FileChannel.open(Segments.path(journalDir, seg), StandardOpenOption.READ,
-                    StandardOpenOption.WRITE)) {
+            Path path = Segments.path(journalDir, seg);
+            long from = seg == JournalPos.segment(start.position()) ? JournalPos.offset(start.position())
+                    : Segments.HEADER;
+            try (FileChannel ch = files.open(path, StandardOpenOption.READ, StandardOpenOption.WRITE)) {
                 if (!Segments.validHeader(ch, seg)) {
-                    if (!last) {
-                        throw new IOException("segment " + seg + " has a damaged header and is not the last one");
+                    if (last && ch.size() <= Segments.HEADER && seg != JournalPos.segment(start.position())) {
+                        // its creation was cut short: no record was ever written to it
+                        LOG.warn("removing segment {} whose header was never completely written", seg);
+                        ch.close();
+                        files.delete(path);
+                        files.syncDir(journalDir);
+                        break;
                     }
-                    LOG.warn("removing segment {} whose header was never completely written", seg);
-                    Files.delete(Segments.path(journalDir, seg));
-                    Segments.syncDir(journalDir);
-                    break;
+                    throw new JournalCorruptException(path, 0, "the segment header is damaged");
                 }
-                long from = seg == JournalPos.segment(start) ? JournalPos.offset(start) : Segments.HEADER;
                 SegmentReader reader = new SegmentReader(ch, from);
                 SegmentReader.Record r;
                 while ((r = reader.next()) != null) {
-                    replayer.apply(r, seg);
+                    try {
+                        start.replayer().apply(r, seg);
+                    } catch (RuntimeException e) {
+                        throw new JournalCorruptException(path, r.position(), "the record passes its CRC32C but "
+                                + "cannot be applied (" + e + ")");
+                    }
                     records++;
                 }
                 if (reader.problem() != null) {
-                    if (!last) {
-                        throw new IOException("segment " + seg + " is damaged (" + reader.problem()
-                                + ") and later segments exist; refusing to drop durable data");
-                    }
-                    LOG.warn("truncating the journal tail in segment {}: {}", seg, reader.problem());
-                    ch.truncate(reader.validEnd());
-                    ch.force(true);
+                    truncateTornTail(ch, path, reader, last);
                 }
                 lastSeg = seg;
                 end = reader.validEnd();
@@ -144,10 +153,10 @@ final class Journal {
         FileChannel current;
         Path currentPath = Segments.path(journalDir, lastSeg);
         if (Files.exists(currentPath)) {
-            current = FileChannel.open(currentPath, StandardOpenOption.READ, StandardOpenOption.WRITE);
+            current = files.open(currentPath, StandardOpenOption.READ, StandardOpenOption.WRITE);
             current.position(end);
         } else {
-            current = files.create(journalDir, lastSeg);
+            current = Segments.create(files, journalDir, lastSeg);
             end = Segments.HEADER;
         }
         long endPos = JournalPos.of(lastSeg, end);
@@ -155,15 +164,106 @@ final class Journal {
                 files);
         space = new Space(this, config);
         wal = new JournalWal(writer, journalDir, config, lastSeg, end, space);
-        space.attach(sm, wal, start, Segments.list(journalDir));
+        space.attach(sm, wal, start.position(), start.cutoff(), Segments.list(journalDir));
         engine = new Engine(sm, settings, clock, config.commandQueueCapacity());
         engine.wal = wal;
         writer.start();
-        space.reclaim(JournalPos.segment(start), clock.getAsLong());
+        space.reclaim(JournalPos.segment(start.cutoff()), clock.getAsLong());
         long messages = sm.queues.values().stream().mapToLong(q -> q.msgs.size()).sum();
         LOG.info("journal recovered in {} ms: {} queues, {} messages, {} records replayed{}",
                 (System.nanoTime() - t0) / 1_000_000, sm.queues.size(), messages, records,
-                snap != null ? " after a snapshot" : "");
+                start.fromSnapshot() ? " after a snapshot" : "");
+    }
+
+    /**
+     * A bad record in the last segment is a torn tail only if no valid record follows it: then it is
+     * the unforced end of the last write, never acknowledged, and is cut off (its bytes kept in
+     * {@code recovered/}). Otherwise it is damage to durable data and the open refuses.
+     */
+    private void truncateTornTail(FileChannel ch, Path path, SegmentReader reader, boolean last) throws IOException {
+        long bad = reader.validEnd();
+        if (!last) {
+            throw new JournalCorruptException(path, bad, reader.problem() + ", and later segments exist");
+        }
+        long next = SegmentReader.findValidAfter(ch, bad);
+        if (next >= 0) {
+            throw new JournalCorruptException(path, bad, reader.problem() + ", but a valid record follows at offset "
+                    + next);
+        }
+        Path kept = keepTail(ch, path, bad);
+        LOG.warn("truncating the torn tail of {} at offset {} ({}); its {} bytes were never acknowledged and "
+                + "are kept in {}", path.getFileName(), bad, reader.problem(), ch.size() - bad, kept);
+        ch.truncate(bad);
+        ch.force(true);
+    }
+
+    private Path keepTail(FileChannel ch, Path path, long from) throws IOException {
+        Path dir = journalDir.getParent().resolve("recovered");
+        Files.createDirectories(dir);
+        Path out = dir.resolve(path.getFileName() + "." + from + ".tail");
+        try (FileChannel o = FileChannel.open(out, StandardOpenOption.CREATE, StandardOpenOption.WRITE,
+                StandardOpenOption.TRUNCATE_EXISTING)) {
+            ch.transferTo(from, ch.size() - from, o);
+        }
+        return out;
+    }
+
+    /**
+     * The newest snapshot that decodes and is followed by every segment it needs; else the start of
+     * the journal if segment 1 is still there; else the state cannot be rebuilt and the open refuses.
+     */
+    private Start chooseStart(List<Long> segs, LongSupplier clock) throws IOException {
+        List<Path> snaps = snapshots();
+        for (int i = snaps.size() - 1; i >= 0; i--) {
+            Path p = snaps.get(i);
+            SnapshotCodec.Loaded loaded;
+            try {
+                byte[] bytes = Files.readAllBytes(p);
+                loaded = SnapshotCodec.decode(ByteBuffer.wrap(bytes).order(ByteOrder.LITTLE_ENDIAN));
+            } catch (IOException | RuntimeException e) {
+                LOG.error("snapshot {} is unreadable ({}); trying an older one", p, e.toString());
+                continue;
+            }
+            String gap = missingSegment(segs, JournalPos.segment(loaded.position()));
+            if (gap != null) {
+                LOG.error("snapshot {} cannot be used: {}; trying an older one", p.getFileName(), gap);
+                continue;
+            }
+            long cutoff = loaded.position();
+            if (i > 0 && verifies(snaps.get(i - 1))) {
+                cutoff = positionOf(snaps.get(i - 1));
+            }
+            return new Start(loaded.sm(), (Replayer) loaded.sm().listener, loaded.position(), cutoff, true);
+        }
+        long first = segs.isEmpty() ? 1 : segs.get(0);
+        String gap = missingSegment(segs, 1);
+        if (gap != null) {
+            throw new JournalCorruptException(snaps.isEmpty() ? journalDir : snaps.get(snaps.size() - 1), 0,
+                    "the state cannot be rebuilt: " + (snaps.isEmpty() ? "there is no snapshot"
+                            : "no snapshot is usable (" + snaps.size() + " found)")
+                    + " and the journal no longer starts at segment 1 (" + gap + ")");
+        }
+        StateMachine sm = new StateMachine(clock.getAsLong());
+        long start = JournalPos.of(first, Segments.HEADER);
+        return new Start(sm, new Replayer(sm), start, start, false);
+    }
+
+    /** Why the segments from {@code from} on are not all present, or null if they are. */
+    private static String missingSegment(List<Long> segs, long from) {
+        long expect = from;
+        for (long s : segs) {
+            if (s < from) {
+                continue;
+            }
+            if (s != expect) {
+                return "segment " + expect + " is missing";
+            }
+            expect++;
+        }
+        if (expect == from && !(segs.isEmpty() && from == 1)) {
+            return "segment " + from + " is missing";
+        }
+        return null;
     }
 
     Engine engine() {
@@ -182,21 +282,11 @@ final class Journal {
         return journalDir;
     }
 
-    // ---- snapshots ----
-
-    private SnapshotCodec.Loaded loadSnapshot() throws IOException {
-        List<Path> snaps = snapshots();
-        for (int i = snaps.size() - 1; i >= 0; i--) {
-            Path p = snaps.get(i);
-            try {
-                byte[] bytes = Files.readAllBytes(p);
-                return SnapshotCodec.decode(ByteBuffer.wrap(bytes).order(ByteOrder.LITTLE_ENDIAN));
-            } catch (IOException | RuntimeException e) {
-                LOG.error("snapshot {} is unreadable ({}); trying an older one", p, e.toString());
-            }
-        }
-        return null;
+    JournalWriter writer() {
+        return writer;
     }
+
+    // ---- snapshots ----
 
     private List<Path> snapshots() throws IOException {
         List<Path> out = new ArrayList<>();
@@ -207,18 +297,51 @@ final class Journal {
         return out;
     }
 
-    private static String snapshotName(long pos) {
+    private void removeUnfinishedSnapshots() throws IOException {
+        try (DirectoryStream<Path> ds = Files.newDirectoryStream(snapshotDir, "*" + SNAPSHOT_SUFFIX + TMP_SUFFIX)) {
+            for (Path p : ds) {
+                files.delete(p);
+            }
+        }
+    }
+
+    static String snapshotName(long pos) {
         return String.format("%016x", pos) + SNAPSHOT_SUFFIX;
     }
 
-    /** Writes a snapshot once the journal is durable up to {@code pos}; reports back on the engine thread. */
+    private static long positionOf(Path snapshot) {
+        String n = snapshot.getFileName().toString();
+        return Long.parseUnsignedLong(n.substring(0, n.length() - SNAPSHOT_SUFFIX.length()), 16);
+    }
+
+    /** Whether a snapshot file is whole: its trailing CRC32C matches every byte before it. */
+    static boolean verifies(Path snapshot) {
+        try {
+            byte[] b = Files.readAllBytes(snapshot);
+            if (b.length < 12) {
+                return false;
+            }
+            java.util.zip.CRC32C crc = new java.util.zip.CRC32C();
+            crc.update(b, 0, b.length - 4);
+            return (int) crc.getValue() == ByteBuffer.wrap(b, b.length - 4, 4).order(ByteOrder.LITTLE_ENDIAN).getInt();
+        } catch (IOException e) {
+            return false;
+        }
+    }
+
+    /**
+     * Writes a snapshot once the journal is forced up to {@code pos} (so it never names records a
+     * power loss could take back), reads it back to verify it, and hands the outcome to the engine
+     * thread through {@link Space#snapshotFinished}, which never drops it.
+     */
     void writeSnapshot(Batch bytes, long pos) {
         snapshotThread.execute(() -> {
             boolean ok = false;
+            Path target = snapshotDir.resolve(snapshotName(pos));
+            Path tmp = snapshotDir.resolve(snapshotName(pos) + TMP_SUFFIX);
             try {
-                writer.awaitDurable(pos);
-                Path tmp = snapshotDir.resolve(snapshotName(pos) + ".tmp");
-                try (FileChannel ch = FileChannel.open(tmp, StandardOpenOption.CREATE, StandardOpenOption.WRITE,
+                writer.awaitForced(pos);
+                try (FileChannel ch = files.open(tmp, StandardOpenOption.CREATE, StandardOpenOption.WRITE,
                         StandardOpenOption.TRUNCATE_EXISTING)) {
                     ByteBuffer b = ByteBuffer.wrap(bytes.buf.array(), 0, bytes.position());
                     while (b.hasRemaining()) {
@@ -226,47 +349,64 @@ final class Journal {
                     }
                     ch.force(true);
                 }
-                move(tmp, snapshotDir.resolve(snapshotName(pos)));
-                Segments.syncDir(snapshotDir);
+                files.move(tmp, target);
+                files.syncDir(snapshotDir);
+                if (!verifies(target)) {
+                    files.delete(target);
+                    throw new IOException("the snapshot read back does not match its CRC32C");
+                }
                 ok = true;
             } catch (IOException | RuntimeException e) {
-                LOG.error("writing the snapshot at {} failed; the journal keeps growing until one succeeds",
-                        Long.toHexString(pos), e);
+                LOG.error("writing the snapshot at {} failed ({}); retrying later, the journal keeps growing "
+                        + "until one succeeds", Long.toHexString(pos), e.toString());
+                try {
+                    files.delete(tmp);
+                } catch (IOException | RuntimeException ignored) {
+                    // removed at the next open
+                }
             } catch (InterruptedException e) {
                 Thread.currentThread().interrupt();
             }
-            boolean written = ok;
-            engine.submit(new Command.Task(() -> space.snapshotWritten(pos, written, engine.now),
-                    new CompletableFuture<>()));
+            space.snapshotFinished(pos, ok);
+            engine.wake();
         });
     }
 
-    private static void move(Path from, Path to) throws IOException {
+    /**
+     * Keeps the snapshot at {@code pos} and the one before it, deletes older ones, and returns the
+     * position the journal must be kept from: the older kept snapshot, so that if the newest one
+     * is ever unreadable the state is rebuilt from the other with nothing missing.
+     */
+    long keepSnapshots(long pos) {
+        long cutoff = pos;
         try {
-            Files.move(from, to, StandardCopyOption.ATOMIC_MOVE, StandardCopyOption.REPLACE_EXISTING);
-        } catch (AtomicMoveNotSupportedException e) {
-            Files.move(from, to, StandardCopyOption.REPLACE_EXISTING);
-        }
-    }
-
-    /** Deletes snapshots older than the one at {@code pos}. */
-    void deleteSnapshotsBefore(long pos) {
-        try {
-            for (Path p : snapshots()) {
-                if (p.getFileName().toString().compareTo(snapshotName(pos)) < 0) {
-                    Files.deleteIfExists(p);
+            List<Path> snaps = snapshots();
+            String name = snapshotName(pos);
+            Path previous = null;
+            for (Path p : snaps) {
+                if (p.getFileName().toString().compareTo(name) < 0) {
+                    previous = p;
                 }
             }
-        } catch (IOException e) {
+            if (previous != null) {
+                cutoff = positionOf(previous);
+            }
+            for (Path p : snaps) {
+                if (p.getFileName().toString().compareTo(name) < 0 && !p.equals(previous)) {
+                    files.delete(p);
+                }
+            }
+        } catch (IOException | RuntimeException e) {
             LOG.warn("could not delete old snapshots: {}", e.toString());
         }
+        return cutoff;
     }
 
     void deleteSegment(long seg) {
         try {
-            Files.deleteIfExists(Segments.path(journalDir, seg));
-            Segments.syncDir(journalDir);
-        } catch (IOException e) {
+            files.delete(Segments.path(journalDir, seg));
+            files.syncDir(journalDir);
+        } catch (IOException | RuntimeException e) {
             LOG.warn("could not delete segment {}: {}", seg, e.toString());
         }
     }

@@ -389,6 +389,21 @@ final class JournalWal implements Wal {
         return writer.durable();
     }
 
+    /** Position up to which every record is forced to the disk (survives a power loss). */
+    long forced() {
+        return writer.forced();
+    }
+
+    /** Asks the writer to force up to {@code pos} soon (segment deletion waits for it). */
+    void requestForce(long pos) {
+        writer.requestForce(pos);
+    }
+
+    /** Whether the writer failed: nothing more is written, nothing is reclaimed. */
+    boolean failed() {
+        return writer.failure() != null;
+    }
+
     /** Position after the last sealed batch. */
     long sealedEnd() {
         return sealedEnd;

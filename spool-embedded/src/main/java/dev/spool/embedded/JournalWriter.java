@@ -28,6 +28,12 @@ import dev.spool.api.SpoolException;
  * then completes the replies that waited for them. Every batch queued while an fsync ran is written
  * before the next one, so one fsync covers them all (group commit).
  *
+ * <p>Two positions are kept apart: {@link #durable()}, up to which replies complete (written under
+ * {@code interval} and {@code never}, forced under {@code always}), and {@link #forced()}, up to
+ * which the bytes are on the disk and survive a power loss. Snapshots and segment deletion work
+ * only from the forced position, so a power loss can cost the unforced end of the journal but
+ * never older data.
+ *
  * <p>A failed write or fsync leaves the segment in an unknown state: the writer stops for good,
  * fails the replies of what it could not make durable, and the journal refuses further work
  * until the process restarts and recovery truncates the tail.
@@ -44,30 +50,35 @@ final class JournalWriter implements Runnable {
     private final CRC32C crc = new CRC32C();
     private final ByteBuffer copy = ByteBuffer.allocateDirect(1 << 20);
     private final ByteBuffer crcSlot = ByteBuffer.allocate(4).order(ByteOrder.LITTLE_ENDIAN);
-    private final FileChannelFactory channels;
+    private final JournalFiles files;
     private FileChannel channel;
     private long segment;
+    /** Position up to which replies may complete: written (interval, never) or forced (always). */
     private volatile long durable;
+    /** Position up to which every byte was written to the file (writer thread only). */
+    private long written;
+    /** Position up to which every byte is forced to the disk: what survives a power loss. */
+    private volatile long forced;
+    /** A force up to this position was asked for (snapshots and segment deletion under interval/never). */
+    private volatile long forceWanted;
     private volatile Throwable failure;
     private volatile boolean closing;
     private Thread thread;
     private long lastForce = System.nanoTime();
     private boolean dirty;
 
-    /** Opens segment files; replaced in tests by one that injects faults. */
-    interface FileChannelFactory {
-        FileChannel create(Path dir, long segment) throws IOException;
-    }
-
     JournalWriter(Path dir, FsyncPolicy policy, Instrumentation instrumentation, FileChannel current,
-            long segment, long durablePos, FileChannelFactory channels) {
+            long segment, long durablePos, JournalFiles files) {
         this.dir = dir;
         this.policy = policy;
         this.instrumentation = instrumentation;
         this.channel = current;
         this.segment = segment;
         this.durable = durablePos;
-        this.channels = channels;
+        this.written = durablePos;
+        this.forced = durablePos;
+        this.forceWanted = durablePos;
+        this.files = files;
     }
 
     void start() {
@@ -80,20 +91,36 @@ final class JournalWriter implements Runnable {
         return durable;
     }
 
+    /** Position up to which every byte is on the disk (survives a power loss), whatever the policy. */
+    long forced() {
+        return forced;
+    }
+
+    /** Asks the writer thread to force everything up to {@code pos} soon, without waiting. */
+    void requestForce(long pos) {
+        if (pos > forceWanted) {
+            forceWanted = pos;
+        }
+    }
+
     private boolean awaiting;
 
-    /** Blocks until everything up to {@code pos} is durable; fails if the writer failed. */
-    synchronized void awaitDurable(long pos) throws InterruptedException, java.io.IOException {
+    /**
+     * Blocks until everything up to {@code pos} is forced to the disk, asking for the force under
+     * {@code interval} and {@code never}; fails if the writer failed or closed first.
+     */
+    synchronized void awaitForced(long pos) throws InterruptedException, IOException {
+        requestForce(pos);
         awaiting = true;
         try {
-            while (durable < pos) {
+            while (forced < pos) {
                 if (failure != null) {
-                    throw new java.io.IOException("the journal failed", failure);
+                    throw new IOException("the journal failed", failure);
                 }
-                if (closing && queue.isEmpty()) {
-                    throw new java.io.IOException("the journal closed before the snapshot position was written");
+                if (closing && queue.isEmpty() && !thread.isAlive()) {
+                    throw new IOException("the journal closed before the snapshot position was forced");
                 }
-                wait(100);
+                wait(20);
             }
         } finally {
             awaiting = false;
@@ -156,8 +183,9 @@ final class JournalWriter implements Runnable {
             }
             Batch first;
             try {
-                first = policy instanceof FsyncPolicy.Interval iv
-                        ? queue.poll(iv.intervalMs(), TimeUnit.MILLISECONDS) : queue.poll(1, TimeUnit.SECONDS);
+                long waitMs = forceWanted > forced ? 2
+                        : policy instanceof FsyncPolicy.Interval iv ? iv.intervalMs() : 1000;
+                first = queue.poll(waitMs, TimeUnit.MILLISECONDS);
             } catch (InterruptedException e) {
                 first = queue.poll();
                 if (first == null && closing) {
@@ -193,11 +221,13 @@ final class JournalWriter implements Runnable {
                 bytes += b.buf.position() + b.splicedBytes;
                 requests += b.replies.size();
             }
+            written = group.get(group.size() - 1).endPos;
             if (policy instanceof FsyncPolicy.Always) {
                 long t0 = System.nanoTime();
                 channel.force(false);
                 instrumentation.onSync(System.nanoTime() - t0, bytes, requests);
                 lastForce = System.nanoTime();
+                markForced();
             } else {
                 dirty = true;
                 maybeForceInterval();
@@ -222,21 +252,36 @@ final class JournalWriter implements Runnable {
     }
 
     private void maybeForceInterval() throws IOException {
-        if (policy instanceof FsyncPolicy.Interval iv && dirty
-                && System.nanoTime() - lastForce >= TimeUnit.MILLISECONDS.toNanos(iv.intervalMs())) {
+        boolean due = policy instanceof FsyncPolicy.Interval iv && dirty
+                && System.nanoTime() - lastForce >= TimeUnit.MILLISECONDS.toNanos(iv.intervalMs());
+        if (due || forceWanted > forced && written > forced) {
             long t0 = System.nanoTime();
             channel.force(false);
             instrumentation.onSync(System.nanoTime() - t0, 0, 0);
             lastForce = System.nanoTime();
             dirty = false;
+            markForced();
+        }
+    }
+
+    /** Everything written is now forced; wakes a snapshot waiting for it. */
+    private void markForced() {
+        synchronized (this) {
+            forced = written;
+            if (awaiting) {
+                notifyAll();
+            }
         }
     }
 
     private void maybeForceIdle() {
+        if (failure != null) {
+            return;
+        }
         try {
             maybeForceInterval();
-        } catch (IOException e) {
-            LOG.error("periodic journal fsync failed; the journal stops accepting writes until restart", e);
+        } catch (IOException | RuntimeException e) {
+            LOG.error("journal fsync failed; the journal stops accepting writes until restart", e);
             failure = e;
         }
     }
@@ -329,7 +374,7 @@ final class JournalWriter implements Runnable {
     private void roll(long next) throws IOException {
         channel.force(false);
         channel.close();
-        channel = channels.create(dir, next);
+        channel = Segments.create(files, dir, next);
         segment = next;
     }
 

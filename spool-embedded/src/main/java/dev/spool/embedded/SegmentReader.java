@@ -103,4 +103,36 @@ final class SegmentReader {
         }
         return new Record(type, time, pos, length, new FileIn(ch, pos + 13));
     }
+
+    /**
+     * The offset of the first valid record that starts after {@code bad}, or -1. After a bad record
+     * this tells a torn tail (nothing valid follows: the end of the last write, never forced) from
+     * damage in the middle of durable data (valid records follow). Slow, but it runs only on damage.
+     */
+    static long findValidAfter(FileChannel ch, long bad) throws IOException {
+        long size = ch.size();
+        ByteBuffer window = ByteBuffer.allocate(1 << 20).order(ByteOrder.LITTLE_ENDIAN);
+        long windowStart = -1;
+        int windowLen = 0;
+        for (long p = bad + 1; p + RecordType.FRAME <= size; p++) {
+            if (windowStart < 0 || p + 5 > windowStart + windowLen) {
+                window.clear();
+                window.limit((int) Math.min(window.capacity(), size - p));
+                EntryCodec.readFully(ch, window, p);
+                windowStart = p;
+                windowLen = window.limit();
+            }
+            int at = (int) (p - windowStart);
+            int length = window.getInt(at);
+            int type = window.get(at + 4);
+            if (length < RecordType.FRAME || p + length > size || type < RecordType.QUEUE_PUT
+                    || type > RecordType.RELOCATE) {
+                continue;
+            }
+            if (new SegmentReader(ch, p).next() != null) {
+                return p;
+            }
+        }
+        return -1;
+    }
 }

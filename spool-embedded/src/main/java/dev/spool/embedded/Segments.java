@@ -71,28 +71,16 @@ final class Segments {
     }
 
     /** Creates a segment with its header, durable together with its directory entry. */
-    static FileChannel create(Path dir, long number) throws IOException {
+    static FileChannel create(JournalFiles files, Path dir, long number) throws IOException {
         Path p = path(dir, number);
-        FileChannel ch = FileChannel.open(p, StandardOpenOption.CREATE_NEW, StandardOpenOption.WRITE,
+        FileChannel ch = files.open(p, StandardOpenOption.CREATE_NEW, StandardOpenOption.WRITE,
                 StandardOpenOption.READ);
         ByteBuffer h = header(number);
         while (h.hasRemaining()) {
             ch.write(h);
         }
         ch.force(true);
-        syncDir(dir);
+        files.syncDir(dir);
         return ch;
-    }
-
-    /** fsync of a directory, so created, renamed or deleted entries survive a power loss. */
-    static void syncDir(Path dir) throws IOException {
-        try (FileChannel d = FileChannel.open(dir, StandardOpenOption.READ)) {
-            d.force(true);
-        } catch (IOException e) {
-            // some file systems refuse to open directories for fsync; their metadata is synchronous
-            if (!Files.isDirectory(dir)) {
-                throw e;
-            }
-        }
     }
 }

@@ -15,10 +15,13 @@ import org.slf4j.LoggerFactory;
  * Keeps the journal's disk use proportional to live data. Engine thread only.
  *
  * <p>Every segment's live bytes are the sizes of the message entries it holds that are still in
- * the state. A snapshot makes all other records of the segments before it unnecessary, so after
- * each durable snapshot: a segment before it with no live bytes is deleted, and one that is less
- * than half live is compacted — its live messages are re-written at the head of the journal
- * (RELOCATE records) — and deleted after the next snapshot. Snapshots are taken when the journal
+ * the state. The two newest snapshots are kept, and the journal is kept from the older one, so
+ * either can rebuild the state. After each snapshot is forced and verified: a segment before the
+ * older kept snapshot with no live bytes is deleted, and one that is less than half live is
+ * compacted — its live messages are re-written at the head of the journal (RELOCATE records) —
+ * and deleted after a later snapshot. A segment is deleted only once the journal is forced past
+ * the records that emptied it (else a power loss could bring back a message whose payload is
+ * gone), and never after the writer failed. Snapshots are taken when the journal
  * grew by {@code snapshotEveryBytes}, or at a segment roll when the state is small next to the
  * journal written since the last one; so a steady workload keeps about two segments plus its live
  * data on disk.
@@ -35,22 +38,31 @@ final class Space {
     private final LongObjectMap<long[]> live = new LongObjectMap<>(16);
     private final TreeSet<Long> segments = new TreeSet<>();
     private final Set<Long> deleting = new HashSet<>();
+    /** Segments waiting to be deleted: {segment, not before (ms), forced position required}. */
     private final List<long[]> pendingDeletes = new ArrayList<>();
     private StateMachine sm;
     private JournalWal wal;
     private long lastSnapshot;
+    private long cutoff;
     private boolean snapshotRunning;
     private boolean rolledSinceSnapshot;
+    /** A failed snapshot is retried no sooner than this (ms), with a growing pause. */
+    private long nextSnapshotAttempt;
+    private long snapshotBackoffMs;
+    /** The outcome of the running snapshot, handed over by the snapshot thread: {position, ok}. */
+    private volatile long[] finished;
+    private long lastNow;
 
     Space(Journal journal, EmbeddedConfig config) {
         this.journal = journal;
         this.config = config;
     }
 
-    void attach(StateMachine sm, JournalWal wal, long lastSnapshot, List<Long> existing) {
+    void attach(StateMachine sm, JournalWal wal, long lastSnapshot, long cutoff, List<Long> existing) {
         this.sm = sm;
         this.wal = wal;
         this.lastSnapshot = lastSnapshot;
+        this.cutoff = cutoff;
         segments.addAll(existing);
         segments.add(wal.segment());
         sm.queues.values().forEach(q -> q.msgs.forEachValue(m -> add(JournalPos.segment(m.location), m.storedBytes)));
@@ -91,10 +103,16 @@ final class Space {
     }
 
     void housekeeping(long now) {
+        lastNow = now;
+        long[] f = finished;
+        if (f != null) {
+            finished = null;
+            snapshotWritten(f[0], f[1] != 0, now);
+        }
         if (!pendingDeletes.isEmpty()) {
             deleteDue(now);
         }
-        if (!snapshotRunning && wal != null && snapshotDue()) {
+        if (!snapshotRunning && wal != null && now >= nextSnapshotAttempt && snapshotDue()) {
             takeSnapshot(now);
         }
     }
@@ -102,7 +120,11 @@ final class Space {
     long nextWork() {
         long next = Long.MAX_VALUE;
         for (long[] p : pendingDeletes) {
-            next = Math.min(next, p[1]);
+            // waiting for the journal to be forced far enough: look again shortly
+            next = Math.min(next, wal.forced() >= p[2] ? p[1] : Math.max(p[1], lastNow + 10));
+        }
+        if (!snapshotRunning && nextSnapshotAttempt > 0 && snapshotDue()) {
+            next = Math.min(next, nextSnapshotAttempt);
         }
         return next;
     }
@@ -136,29 +158,47 @@ final class Space {
         journal.writeSnapshot(bytes, pos);
     }
 
-    /** Called on the engine thread once the snapshot at {@code pos} is durable (or failed). */
+    /** From the snapshot thread: the snapshot at {@code pos} is written and verified, or failed. */
+    void snapshotFinished(long pos, boolean ok) {
+        finished = new long[] {pos, ok ? 1 : 0};
+    }
+
+    /** On the engine thread once the snapshot at {@code pos} is forced and verified (or failed). */
     void snapshotWritten(long pos, boolean ok, long now) {
         snapshotRunning = false;
         if (!ok) {
+            snapshotBackoffMs = Math.min(60_000, Math.max(1_000, snapshotBackoffMs * 2));
+            nextSnapshotAttempt = now + snapshotBackoffMs;
             return;
         }
+        snapshotBackoffMs = 0;
+        nextSnapshotAttempt = 0;
         lastSnapshot = pos;
-        journal.deleteSnapshotsBefore(pos);
-        reclaim(JournalPos.segment(pos), now);
+        cutoff = journal.keepSnapshots(pos);
+        reclaim(JournalPos.segment(cutoff), now);
     }
 
-    /** Deletes dead segments before {@code cutoff} and compacts mostly-dead ones. */
-    void reclaim(long cutoff, long now) {
+    /** Whether a snapshot is being written. */
+    boolean snapshotRunning() {
+        return snapshotRunning;
+    }
+
+    /** Deletes dead segments before {@code cutoffSegment} and compacts mostly-dead ones. */
+    void reclaim(long cutoffSegment, long now) {
+        if (wal.failed()) {
+            return;
+        }
         Set<Long> compact = new HashSet<>();
-        for (long seg : segments.headSet(cutoff)) {
+        long emptiedBy = wal.position();
+        for (long seg : segments.headSet(cutoffSegment)) {
             if (deleting.contains(seg) || seg == wal.segment()) {
                 continue;
             }
             long liveBytes = liveBytes(seg);
             if (liveBytes == 0) {
                 deleting.add(seg);
-                wal.closeReader(seg);
-                pendingDeletes.add(new long[] {seg, now + deleteGraceMs});
+                pendingDeletes.add(new long[] {seg, now + deleteGraceMs, emptiedBy});
+                wal.requestForce(emptiedBy);
             } else if (liveBytes < fileSize(seg) / 2) {
                 compact.add(seg);
             }
@@ -193,10 +233,15 @@ final class Space {
     }
 
     private void deleteDue(long now) {
+        if (wal.failed()) {
+            return;
+        }
+        long forced = wal.forced();
         for (int i = pendingDeletes.size() - 1; i >= 0; i--) {
             long[] p = pendingDeletes.get(i);
-            if (p[1] <= now) {
+            if (p[1] <= now && p[2] <= forced) {
                 pendingDeletes.remove(i);
+                wal.closeReader(p[0]);
                 journal.deleteSegment(p[0]);
                 segments.remove(p[0]);
                 deleting.remove(p[0]);

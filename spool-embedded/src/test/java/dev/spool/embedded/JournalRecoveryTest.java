@@ -108,10 +108,17 @@ class JournalRecoveryTest {
         AtomicReference<FaultInjectingFileChannel> channel = new AtomicReference<>();
         long[] before;
         try (EmbeddedBroker b = EmbeddedBroker.open(EmbeddedConfig.journal(dir), BrokerSettings.DEFAULTS,
-                System::currentTimeMillis, (d, seg) -> {
-                    FaultInjectingFileChannel ch = FaultInjectingFileChannel.wrap(Segments.create(d, seg));
-                    channel.set(ch);
-                    return ch;
+                System::currentTimeMillis, new ForwardingFiles(JournalFiles.REAL) {
+                    @Override
+                    public FileChannel open(Path file, java.nio.file.OpenOption... options) throws IOException {
+                        FileChannel real = super.open(file, options);
+                        if (!file.toString().endsWith(".seg")) {
+                            return real;
+                        }
+                        FaultInjectingFileChannel ch = FaultInjectingFileChannel.wrap(real);
+                        channel.set(ch);
+                        return ch;
+                    }
                 })) {
             before = get(b.push("q", List.of(NewMessage.ofUtf8("kept-1"), NewMessage.ofUtf8("kept-2"))));
             channel.get().tearNextWrite(20);
