@@ -72,7 +72,12 @@ final class AdminOps {
     }
 
     void checkQueueRoom() {
-        if (sm.queues.size() >= engine.settings.limits().maxQueues()) {
+        checkQueueRoom(1);
+    }
+
+    /** Refuses when {@code more} new queues would not fit under {@code max_queues}. */
+    void checkQueueRoom(int more) {
+        if (sm.queues.size() + more > engine.settings.limits().maxQueues()) {
             throw SpoolException.tooMany("the server holds the maximum of " + engine.settings.limits().maxQueues()
                     + " queues", 60_000);
         }
@@ -269,6 +274,12 @@ final class AdminOps {
     }
 
     void health(Command.CheckHealth c) {
+        String failure = engine.wal.failureReason();
+        if (failure != null) {
+            // nothing to make durable: say so at once, even though the journal takes no writes
+            c.reply().complete(new Health(false, failure));
+            return;
+        }
         engine.wal.reply(c.reply(), new Health(true, engine.wal == Wal.NONE ? "memory mode, "
                 + sm.queues.size() + " queues" : "journal open, " + sm.queues.size() + " queues"));
     }

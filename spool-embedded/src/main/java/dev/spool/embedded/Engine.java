@@ -58,6 +58,7 @@ final class Engine implements Runnable, StateMachine.Listener {
             new PriorityQueue<>((a, b) -> Long.compare(a.deadline, b.deadline));
     private final IdentityHashMap<Entry, List<TaskWaiter>> taskWaiters = new IdentityHashMap<>();
     private int waiterCount;
+    private long containedLogged;
     private long nextHousekeeping;
 
     final MessageOps messages;
@@ -149,7 +150,12 @@ final class Engine implements Runnable, StateMachine.Listener {
 
     private void loop() {
         while (true) {
-            tick();
+            wal.markCommand();
+            try {
+                tick();
+            } catch (RuntimeException e) {
+                contained("timers and waiting requests", e);
+            }
             int n = 0;
             Command c;
             while (n < DRAIN_BATCH && (c = inbox.poll()) != null) {
@@ -157,10 +163,15 @@ final class Engine implements Runnable, StateMachine.Listener {
                 n++;
                 execute(c);
             }
-            if (now >= nextHousekeeping) {
-                housekeeping();
+            wal.markCommand();
+            try {
+                if (now >= nextHousekeeping) {
+                    housekeeping();
+                }
+                wal.housekeeping(now);
+            } catch (RuntimeException e) {
+                contained("housekeeping", e);
             }
-            wal.housekeeping(now);
             wal.seal();
             if (n > 0) {
                 continue;
@@ -182,16 +193,45 @@ final class Engine implements Runnable, StateMachine.Listener {
         expireWaiters();
     }
 
+    /**
+     * Runs one command. A failure is contained to its request; if the command had already appended
+     * journal records (it failed half-applied), those are dropped and the engine stops accepting
+     * writes (see {@link Wal#abandonCommand}) rather than let memory and journal disagree.
+     */
     private void execute(Command c) {
+        wal.markCommand();
         try {
             dispatch(c);
         } catch (SpoolException e) {
+            if (wal.abandonCommand(e)) {
+                LOG.error("command {} failed after it had changed the state; writes are refused until restart",
+                        c.getClass().getSimpleName(), e);
+            }
             wal.fail(c.reply(), e);
         } catch (RuntimeException e) {
             LOG.error("command {} failed", c.getClass().getSimpleName(), e);
+            if (wal.abandonCommand(e)) {
+                LOG.error("the failed command had changed the state; writes are refused until restart");
+            }
             wal.fail(c.reply(), SpoolException.internal("the engine failed to apply the request", e));
         }
-        serveDirty();
+        try {
+            serveDirty();
+        } catch (RuntimeException e) {
+            contained("serving waiting requests", e);
+        }
+    }
+
+    /** A failure outside a command: logged (at most every 10 s), never the end of the engine thread. */
+    private void contained(String where, RuntimeException e) {
+        long t = System.nanoTime();
+        if (containedLogged == 0 || t - containedLogged >= 10_000_000_000L) {
+            containedLogged = t;
+            LOG.error("the engine failed in {}; it goes on serving", where, e);
+        }
+        if (wal.abandonCommand(e)) {
+            LOG.error("the failure left the state half-changed; writes are refused until restart");
+        }
     }
 
     private void dispatch(Command c) {

@@ -46,6 +46,20 @@ final class JournalWal implements Wal {
 
     private final Map<Long, FileChannel> readers = new HashMap<>();
 
+    /** Where the open batch stood when the current command began (see {@link #markCommand}). */
+    private int markPos;
+    private int markRecords;
+    private int markSplices;
+    private int markSwitches;
+    private int markReplies;
+    private long markSplicedBytes;
+    private long markSegment;
+    private long markSegBase;
+    private int markBufBase;
+    private long markSplicedBase;
+    /** Set when a command was abandoned: no more writes until a restart. */
+    private Throwable broken;
+
     JournalWal(JournalWriter writer, Path dir, EmbeddedConfig config, long segment, long offset, Space space) {
         this.writer = writer;
         this.dir = dir;
@@ -131,6 +145,68 @@ final class JournalWal implements Wal {
         if (f != null) {
             throw JournalWriter.failed(f);
         }
+        if (broken != null) {
+            throw new SpoolException(dev.spool.api.ErrorCode.UNAVAILABLE, "the engine stopped writing after an "
+                    + "internal error (" + broken + "); restart the server to rebuild the state from the journal");
+        }
+    }
+
+    @Override
+    public void markCommand() {
+        markPos = open.position();
+        markRecords = open.records;
+        markSplices = open.splices.size();
+        markSwitches = open.switches.size();
+        markReplies = open.replies.size();
+        markSplicedBytes = open.splicedBytes;
+        markSegment = segment;
+        markSegBase = segBase;
+        markBufBase = bufBase;
+        markSplicedBase = splicedBase;
+    }
+
+    @Override
+    public boolean abandonCommand(Throwable cause) {
+        boolean appended = open.position() != markPos || open.switches.size() != markSwitches || depth != 0;
+        if (!appended) {
+            return false;
+        }
+        open.buf.position(markPos);
+        open.records = markRecords;
+        open.splicedBytes = markSplicedBytes;
+        truncate(open.splices, markSplices);
+        truncate(open.switches, markSwitches);
+        SpoolException gone = SpoolException.unavailable("the engine failed while applying this request", cause);
+        while (open.replies.size() > markReplies) {
+            int last = open.replies.size() - 1;
+            open.replies.remove(last).completeExceptionally(gone);
+            open.values.remove(last);
+            open.errors.remove(last);
+        }
+        segment = markSegment;
+        segBase = markSegBase;
+        bufBase = markBufBase;
+        splicedBase = markSplicedBase;
+        depth = 0;
+        txCount = 0;
+        broken = cause;
+        return true;
+    }
+
+    private static void truncate(java.util.List<?> list, int size) {
+        while (list.size() > size) {
+            list.remove(list.size() - 1);
+        }
+    }
+
+    @Override
+    public String failureReason() {
+        Throwable f = writer.failure();
+        if (f != null) {
+            return "the journal writer failed: " + f;
+        }
+        return broken != null ? "a request failed half-applied (" + broken + "); writes are refused until restart"
+                : null;
     }
 
     // ---- records ----
@@ -399,9 +475,9 @@ final class JournalWal implements Wal {
         writer.requestForce(pos);
     }
 
-    /** Whether the writer failed: nothing more is written, nothing is reclaimed. */
+    /** Whether the writer failed or a command was abandoned: nothing more is written or reclaimed. */
     boolean failed() {
-        return writer.failure() != null;
+        return writer.failure() != null || broken != null;
     }
 
     /** Position after the last sealed batch. */

@@ -19,6 +19,8 @@ import dev.spool.api.TxResult;
 final class Transactions {
     private final Engine engine;
     private final IdentityHashMap<Entry, Boolean> claimed = new IdentityHashMap<>();
+    /** Queues the transaction being checked will create. */
+    private final java.util.Set<String> creating = new java.util.HashSet<>();
 
     Transactions(Engine engine) {
         this.engine = engine;
@@ -81,11 +83,12 @@ final class Transactions {
         switch (op) {
             case TxOp.Push p -> {
                 QueueState q = engine.sm.queues.get(p.queue());
-                if (q == null) {
+                if (q == null && creating.add(p.queue())) {
                     if (!engine.settings.autoCreateQueues()) {
                         admin.queue(p.queue());
                     }
-                    admin.checkQueueRoom();
+                    // every queue this transaction creates must fit, not just the first
+                    admin.checkQueueRoom(creating.size());
                 }
                 long max = q == null ? engine.settings.queueDefaults().maxMessageBytes() : q.config.maxMessageBytes();
                 MessageOps.checkSizes(max, p.messages(), "messages");

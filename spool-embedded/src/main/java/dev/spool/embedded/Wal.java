@@ -106,6 +106,26 @@ interface Wal {
         return Long.MAX_VALUE;
     }
 
+    /** Remembers where the log stands before a command (or a timer pass) runs. */
+    default void markCommand() {
+    }
+
+    /**
+     * The command that began at the last {@link #markCommand} failed after it had appended records:
+     * memory now holds part of a change the log must not keep. Drops every record and reply appended
+     * since the mark (failing those replies) and stops accepting writes: the state in memory can no
+     * longer be trusted to match the log, and a restart rebuilds it from the log. Returns whether
+     * anything had been appended (if not, the failure is contained to its own request).
+     */
+    default boolean abandonCommand(Throwable cause) {
+        return false;
+    }
+
+    /** Why the log accepts no writes (writer failed, or a command was abandoned), or null. */
+    default String failureReason() {
+        return null;
+    }
+
     /** Flushes and closes; called by the engine thread as it stops. */
     default void close() {
     }
