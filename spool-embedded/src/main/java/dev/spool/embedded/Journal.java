@@ -56,6 +56,8 @@ final class Journal {
     private JournalWal wal;
     private Space space;
     private Engine engine;
+    /** Whether the last open loaded a snapshot (else it replayed the journal from segment 1). */
+    private boolean recoveredFromSnapshot;
 
     private Journal(Path journalDir, Path snapshotDir, JournalFiles files, FileChannel lockChannel, FileLock lock) {
         this.journalDir = journalDir;
@@ -107,6 +109,7 @@ final class Journal {
         removeUnfinishedSnapshots();
         List<Long> segs = Segments.list(journalDir);
         Start start = chooseStart(segs, clock);
+        recoveredFromSnapshot = start.fromSnapshot();
         StateMachine sm = start.sm();
         long lastSeg = JournalPos.segment(start.position());
         long end = JournalPos.offset(start.position());
@@ -284,6 +287,10 @@ final class Journal {
 
     JournalWriter writer() {
         return writer;
+    }
+
+    boolean recoveredFromSnapshot() {
+        return recoveredFromSnapshot;
     }
 
     // ---- snapshots ----

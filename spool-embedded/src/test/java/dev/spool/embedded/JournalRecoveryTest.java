@@ -177,6 +177,7 @@ class JournalRecoveryTest {
         }
         assertThat(countSnapshots(dir.resolve("snapshots"))).isEqualTo(1);
         try (EmbeddedBroker b = open()) {
+            assertThat(b.journal().recoveredFromSnapshot()).as("the state came from the snapshot").isTrue();
             assertThat(get(b.getMessage("s", ids[0], MessageQuery.NOW)).state()).isEqualTo(MessageState.ACKED);
             get(b.putGroup("s", "replay", new GroupSpec(StartPosition.EARLIEST)));
             List<Delivery> replay = get(b.pop("s", new PopRequest("replay", 10, 60_000, 0)));
@@ -188,12 +189,16 @@ class JournalRecoveryTest {
         }
     }
 
+    /** Takes a snapshot at the current position and waits until its file is written. */
     static void snapshotNow(EmbeddedBroker b) {
         Path snaps = b.config().dataDir().orElseThrow().resolve("snapshots");
-        long before = countSnapshots(snaps);
-        get(b.onEngine(() -> b.journal().space().takeSnapshot(b.engine().now)));
-        Awaitility.await().atMost(Duration.ofSeconds(10)).until(() -> countSnapshots(snaps) > before
-                || countSnapshots(snaps) == 1);
+        java.util.concurrent.CompletableFuture<Long> pos = new java.util.concurrent.CompletableFuture<>();
+        b.onEngine(() -> {
+            pos.complete(b.journal().wal().position());
+            b.journal().space().takeSnapshot(b.engine().now);
+        });
+        Path file = snaps.resolve(Journal.snapshotName(pos.orTimeout(10, TimeUnit.SECONDS).join()));
+        Awaitility.await().atMost(Duration.ofSeconds(10)).until(() -> Files.exists(file));
     }
 
     static long countSnapshots(Path snaps) {

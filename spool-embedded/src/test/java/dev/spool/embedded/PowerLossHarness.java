@@ -4,7 +4,6 @@ import static org.assertj.core.api.Assertions.assertThat;
 
 import java.io.IOException;
 import java.nio.channels.FileChannel;
-import java.nio.file.OpenOption;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.HashMap;
@@ -109,7 +108,7 @@ final class PowerLossHarness {
         }
         EmbeddedBroker b;
         try {
-            b = EmbeddedBroker.open(config(), BrokerSettings.DEFAULTS, clock::get, files(fs));
+            b = EmbeddedBroker.open(config(), BrokerSettings.DEFAULTS, clock::get, PowerLossHarnessFiles.of(fs));
         } catch (dev.spool.api.SpoolException e) {
             throw new AssertionError("round " + rounds + ": recovery refused to open: " + e.getMessage(), e);
         }
@@ -251,30 +250,6 @@ final class PowerLossHarness {
         synchronized (modelLock) {
             return new ArrayList<>(inFlight);
         }
-    }
-
-    private static JournalFiles files(PowerLossFileSystem fs) {
-        return new JournalFiles() {
-            @Override
-            public FileChannel open(Path file, OpenOption... options) throws IOException {
-                return fs.open(file, options);
-            }
-
-            @Override
-            public void delete(Path file) throws IOException {
-                fs.delete(file);
-            }
-
-            @Override
-            public void move(Path from, Path to) throws IOException {
-                fs.move(from, to);
-            }
-
-            @Override
-            public void syncDir(Path d) throws IOException {
-                fs.syncDir(d);
-            }
-        };
     }
 
     // ---- the workload ----
