@@ -23,10 +23,13 @@ import dev.spool.api.TxOp;
 import dev.spool.api.TxResult;
 
 /**
- * The process {@link CrashRecoveryTest} kills: runs the journal engine in a data directory and
- * answers one line per command on stdout, each only after the engine confirmed it (so a reply
- * means durable). Commands: {@code PUSH tag...}, {@code POP n}, {@code ACK receipt...},
- * {@code TX receipt tag} (ack one, push one, atomically), {@code DUMP}.
+ * The process {@link CrashRecoveryTest} kills: runs the journal engine (fsync=always, 4 KiB
+ * segments and snapshots, so rolls, snapshots, compaction and segment deletion happen all the
+ * time) in a data directory. Each stdin line is {@code <seq> <command>}; commands run concurrently
+ * (many in flight, so group commit is exercised) and each reply line {@code <seq> <reply>} is
+ * written only after the engine confirmed it (so a reply means durable). Commands:
+ * {@code PUSH tag...}, {@code POP n}, {@code ACK receipt...}, {@code TX receipt tag} (ack one,
+ * push one, atomically), {@code DUMP} (sent alone).
  */
 public final class CrashChild {
     private CrashChild() {
@@ -34,21 +37,32 @@ public final class CrashChild {
 
     public static void main(String[] args) throws Exception {
         PrintStream out = new PrintStream(System.out, true, StandardCharsets.UTF_8);
-        try (EmbeddedBroker b = EmbeddedBroker.open(EmbeddedConfig.journal(Path.of(args[0])),
-                BrokerSettings.DEFAULTS)) {
+        EmbeddedConfig config = EmbeddedConfig.journal(Path.of(args[0])).withSegmentBytes(4096)
+                .withSnapshotEveryBytes(4096);
+        try (EmbeddedBroker b = EmbeddedBroker.open(config, BrokerSettings.DEFAULTS)) {
             get(b.putQueue("crash", dev.spool.api.QueueConfig.DEFAULTS));
             out.println("READY");
             BufferedReader in = new BufferedReader(new InputStreamReader(System.in, StandardCharsets.UTF_8));
             String line;
+            java.util.concurrent.ExecutorService pool = java.util.concurrent.Executors.newFixedThreadPool(16);
             while ((line = in.readLine()) != null) {
-                String reply;
-                try {
-                    reply = handle(b, line.split(" "));
-                } catch (RuntimeException e) {
-                    reply = "ERROR " + e;
-                }
-                out.println(reply);
+                String[] parts = line.split(" ", 2);
+                String seq = parts[0];
+                String[] cmd = parts[1].split(" ");
+                pool.execute(() -> {
+                    String reply;
+                    try {
+                        reply = handle(b, cmd);
+                    } catch (RuntimeException e) {
+                        reply = "ERROR " + e;
+                    }
+                    synchronized (out) {
+                        out.println(seq + " " + reply);
+                    }
+                });
             }
+            pool.shutdown();
+            pool.awaitTermination(30, TimeUnit.SECONDS);
         }
     }
 
@@ -58,7 +72,7 @@ public final class CrashChild {
             case "PUSH" -> {
                 List<NewMessage> ms = new ArrayList<>();
                 for (int i = 1; i < cmd.length; i++) {
-                    ms.add(NewMessage.ofUtf8(cmd[i]));
+                    ms.add(NewMessage.ofUtf8(pad(cmd[i])));
                 }
                 for (long id : get(b.push("crash", ms))) {
                     sb.append(' ').append(id);
@@ -66,7 +80,8 @@ public final class CrashChild {
             }
             case "POP" -> {
                 for (Delivery d : get(b.pop("crash", new PopRequest("default", Integer.parseInt(cmd[1]), 600_000, 0)))) {
-                    sb.append(' ').append(d.body().payload().asUtf8()).append('=').append(d.receipt());
+                    sb.append(' ').append(tag(d.body().payload().asUtf8())).append(' ').append(d.id()).append(' ')
+                            .append(d.receipt());
                 }
             }
             case "ACK" -> {
@@ -79,7 +94,7 @@ public final class CrashChild {
             case "TX" -> {
                 TxResult r = get(b.transact(List.of(
                         new TxOp.Ack("crash", AckRequest.of(Receipts.parse(List.of(cmd[1]), "receipts"))),
-                        new TxOp.Push("crash", List.of(NewMessage.ofUtf8(cmd[2]))))));
+                        new TxOp.Push("crash", List.of(NewMessage.ofUtf8(pad(cmd[2])))))));
                 sb.append(' ').append(r.pushedIds().get(1)[0]);
             }
             case "DUMP" -> {
@@ -88,7 +103,7 @@ public final class CrashChild {
                     while (true) {
                         List<MessageView> page = get(b.browse("crash", new BrowseRequest("default", s, 1000, after)));
                         for (MessageView v : page) {
-                            sb.append(' ').append(v.body().orElseThrow().payload().asUtf8()).append('=').append(v.id());
+                            sb.append(' ').append(tag(v.body().orElseThrow().payload().asUtf8())).append('=').append(v.id());
                         }
                         if (page.size() < 1000) {
                             break;
@@ -100,6 +115,19 @@ public final class CrashChild {
             default -> sb.append(" ERROR unknown command");
         }
         return sb.toString();
+    }
+
+    /** A payload of a few hundred bytes, so segments fill and roll. */
+    private static String pad(String tag) {
+        return tag + "|" + "p".repeat(200 + Math.floorMod(tag.hashCode(), 300));
+    }
+
+    private static String tag(String payload) {
+        String t = payload.substring(0, payload.indexOf('|'));
+        if (!payload.equals(pad(t))) {
+            throw new IllegalStateException("payload of " + t + " is damaged");
+        }
+        return t;
     }
 
     private static <T> T get(java.util.concurrent.CompletionStage<T> s) {
