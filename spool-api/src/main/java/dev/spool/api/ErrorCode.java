@@ -47,7 +47,9 @@ public enum ErrorCode {
     /** A bug: the server could not complete an operation it should have. Never expected. */
     INTERNAL("internal", 19, 500),
     /** The feature exists in the API but is not available in this build or backend. */
-    NOT_IMPLEMENTED("not_implemented", 20, 501);
+    NOT_IMPLEMENTED("not_implemented", 20, 501),
+    /** The server's disk is full: writes are refused until space returns; reads go on. */
+    INSUFFICIENT_STORAGE("insufficient_storage", 21, 507);
 
     private final String id;
     private final int number;

@@ -58,6 +58,11 @@ public class SpoolException extends RuntimeException {
         return new SpoolException(ErrorCode.UNAVAILABLE, message, null, -1, 1000, cause);
     }
 
+    /** An {@link ErrorCode#INSUFFICIENT_STORAGE}: the disk is full; retry after {@code retryAfterMs}. */
+    public static SpoolException insufficientStorage(String message, long retryAfterMs, Throwable cause) {
+        return new SpoolException(ErrorCode.INSUFFICIENT_STORAGE, message, null, -1, retryAfterMs, cause);
+    }
+
     /** An {@link ErrorCode#INTERNAL} wrapping an unexpected failure. */
     public static SpoolException internal(String message, Throwable cause) {
         return new SpoolException(ErrorCode.INTERNAL, message, null, -1, -1, cause);

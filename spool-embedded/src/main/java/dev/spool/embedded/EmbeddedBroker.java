@@ -52,16 +52,74 @@ import dev.spool.api.Validation;
 public final class EmbeddedBroker implements Broker {
     private static final Logger LOG = LoggerFactory.getLogger(EmbeddedBroker.class);
 
-    private final Engine engine;
+    /** Replaced (with the journal) when writing resumes after a disk failure; see {@link #watchJournal}. */
+    private volatile Engine engine;
     private final BrokerSettings settings;
     private final EmbeddedConfig config;
-    private final Journal journal;
+    private volatile Journal journal;
+    private final LongSupplier clock;
+    private final JournalFiles files;
+    private final java.util.concurrent.ScheduledExecutorService watch;
+    private volatile boolean closed;
 
-    private EmbeddedBroker(Engine engine, BrokerSettings settings, EmbeddedConfig config, Journal journal) {
+    private EmbeddedBroker(Engine engine, BrokerSettings settings, EmbeddedConfig config, Journal journal,
+            LongSupplier clock, JournalFiles files) {
         this.engine = engine;
         this.settings = settings;
         this.config = config;
         this.journal = journal;
+        this.clock = clock;
+        this.files = files;
+        if (journal == null) {
+            this.watch = null;
+        } else {
+            this.watch = java.util.concurrent.Executors.newSingleThreadScheduledExecutor(r -> {
+                Thread t = new Thread(r, "spool-journal-watch");
+                t.setDaemon(true);
+                return t;
+            });
+            watch.scheduleWithFixedDelay(this::watchJournal, WATCH_MS, WATCH_MS, TimeUnit.MILLISECONDS);
+        }
+    }
+
+    /** How often a stopped journal writer is checked for whether the disk takes writes again. */
+    static final long WATCH_MS = 500;
+
+    /**
+     * When the journal writer stopped (disk full, I/O error) and the disk takes a probe write again,
+     * reopens the journal in place: the engine stops (what waits on it is answered or failed with a
+     * retry hint), recovery rebuilds the state from what is on disk (dropping the writes that failed,
+     * which were never acknowledged), and a new engine takes over. Reads were served meanwhile.
+     */
+    private void watchJournal() {
+        Journal j = journal;
+        if (closed || j == null || j.writer().failure() == null || !j.probeWrite()) {
+            return;
+        }
+        synchronized (this) {
+            if (closed || journal != j) {
+                return;
+            }
+            LOG.warn("the journal can be written again; reopening it to resume writes");
+            try {
+                engine.stop().get(60, TimeUnit.SECONDS);
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+                return;
+            } catch (java.util.concurrent.ExecutionException | TimeoutException e) {
+                LOG.error("the engine did not stop cleanly before reopening the journal", e);
+            }
+            j.closeFiles();
+            try {
+                Journal next = Journal.open(config, settings, clock, files);
+                next.engine().start("spool-engine");
+                journal = next;
+                engine = next.engine();
+                LOG.info("writes resumed: the journal was reopened");
+            } catch (IOException | RuntimeException e) {
+                LOG.error("reopening the journal failed ({}); trying again in {} ms", e.toString(), WATCH_MS);
+            }
+        }
     }
 
     /**
@@ -84,13 +142,13 @@ public final class EmbeddedBroker implements Broker {
             StateMachine sm = new StateMachine(clock.getAsLong());
             Engine engine = new Engine(sm, settings, clock, config.commandQueueCapacity());
             engine.start("spool-engine");
-            return new EmbeddedBroker(engine, settings, config, null);
+            return new EmbeddedBroker(engine, settings, config, null, clock, files);
         }
         try {
             Journal journal = Journal.open(config, settings, clock, files);
             Engine engine = journal.engine();
             engine.start("spool-engine");
-            return new EmbeddedBroker(engine, settings, config, journal);
+            return new EmbeddedBroker(engine, settings, config, journal, clock, files);
         } catch (IOException | UncheckedIOException e) {
             throw SpoolException.unavailable("cannot open the journal in " + config.dataDir().orElseThrow()
                     + ": " + e.getMessage(), e);
@@ -347,6 +405,10 @@ public final class EmbeddedBroker implements Broker {
 
     @Override
     public void close() {
+        closed = true;
+        if (watch != null) {
+            watch.shutdownNow();
+        }
         try {
             engine.stop().get(60, TimeUnit.SECONDS);
         } catch (InterruptedException e) {

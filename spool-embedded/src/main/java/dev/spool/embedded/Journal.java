@@ -273,6 +273,31 @@ final class Journal {
         return engine;
     }
 
+    /**
+     * Whether the disk takes writes again: writes and forces a 1 MiB probe file next to the
+     * segments, then deletes it. Used after the writer stopped, before reopening in place.
+     */
+    boolean probeWrite() {
+        Path probe = journalDir.resolve("space-probe.tmp");
+        try (FileChannel ch = files.open(probe, StandardOpenOption.CREATE, StandardOpenOption.WRITE,
+                StandardOpenOption.TRUNCATE_EXISTING)) {
+            ByteBuffer b = ByteBuffer.allocate(1 << 20);
+            while (b.hasRemaining()) {
+                ch.write(b);
+            }
+            ch.force(true);
+        } catch (IOException | RuntimeException e) {
+            return false;
+        } finally {
+            try {
+                files.delete(probe);
+            } catch (IOException | RuntimeException e) {
+                // removed by the next probe
+            }
+        }
+        return true;
+    }
+
     JournalWal wal() {
         return wal;
     }

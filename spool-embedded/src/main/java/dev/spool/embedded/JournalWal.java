@@ -431,6 +431,9 @@ final class JournalWal implements Wal {
     public <T> void reply(CompletableFuture<T> f, T value) {
         if (open.isEmpty() && writer.durable() >= sealedEnd && writer.failure() == null) {
             f.complete(value);
+        } else if (writer.failure() != null && open.position() == markPos && open.switches.size() == markSwitches) {
+            // a read while writes are refused: it changed nothing, so it needs nothing made durable
+            f.complete(value);
         } else {
             open.addReply(f, value);
         }

@@ -17,7 +17,6 @@ import java.util.zip.CRC32C;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
-import dev.spool.api.ErrorCode;
 import dev.spool.api.Instrumentation;
 import dev.spool.api.Payload;
 import dev.spool.api.SpoolException;
@@ -393,7 +392,7 @@ final class JournalWriter implements Runnable {
     }
 
     private void failAll(Batch b, Throwable cause) {
-        SpoolException e = SpoolException.unavailable("the journal could not make the write durable", cause);
+        SpoolException e = failed(cause);
         for (CompletableFuture<Object> f : b.replies) {
             f.completeExceptionally(e);
         }
@@ -404,8 +403,28 @@ final class JournalWriter implements Runnable {
         return segment;
     }
 
+    /**
+     * What a write sees while the writer is stopped: {@code insufficient_storage} (507) when the disk
+     * is full, else {@code unavailable} (503). Writing resumes by itself once the journal can be
+     * written again ({@link EmbeddedBroker} reopens it), so both carry a retry hint.
+     */
     static SpoolException failed(Throwable cause) {
-        return new SpoolException(ErrorCode.UNAVAILABLE, "the journal failed and accepts no writes until restart: "
-                + cause.getMessage());
+        if (noSpace(cause)) {
+            return SpoolException.insufficientStorage("the disk holding the journal is full; writes are refused "
+                    + "until space is freed (reads go on)", 5_000, cause);
+        }
+        return SpoolException.unavailable("the journal could not write (" + cause.getMessage() + "); writes are "
+                + "refused until the journal can be written again", cause);
+    }
+
+    /** Whether an I/O failure means the disk (or the quota) is full. */
+    static boolean noSpace(Throwable t) {
+        for (Throwable c = t; c != null; c = c.getCause()) {
+            String m = c.getMessage();
+            if (m != null && (m.contains("No space left on device") || m.contains("Disk quota exceeded"))) {
+                return true;
+            }
+        }
+        return false;
     }
 }
