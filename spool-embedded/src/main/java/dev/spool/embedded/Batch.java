@@ -85,6 +85,53 @@ final class Batch {
         records++;
     }
 
+    // ---- rewinding a failed command ----
+
+    /** Where a batch stood; reused, so marking allocates nothing. */
+    static final class Mark {
+        int position;
+        int records;
+        int splices;
+        int switches;
+        int replies;
+        long splicedBytes;
+    }
+
+    void mark(Mark m) {
+        m.position = buf.position();
+        m.records = records;
+        m.splices = splices.size();
+        m.switches = switches.size();
+        m.replies = replies.size();
+        m.splicedBytes = splicedBytes;
+    }
+
+    /** Whether bytes or segment switches were appended since {@code m}. */
+    boolean appendedSince(Mark m) {
+        return buf.position() != m.position || switches.size() != m.switches;
+    }
+
+    /** Drops what was appended since {@code m}; replies added since fail with {@code error}. */
+    void rewind(Mark m, Throwable error) {
+        buf.position(m.position);
+        records = m.records;
+        splicedBytes = m.splicedBytes;
+        truncate(splices, m.splices);
+        truncate(switches, m.switches);
+        while (replies.size() > m.replies) {
+            int last = replies.size() - 1;
+            replies.remove(last).completeExceptionally(error);
+            values.remove(last);
+            errors.remove(last);
+        }
+    }
+
+    private static void truncate(List<?> list, int size) {
+        while (list.size() > size) {
+            list.remove(list.size() - 1);
+        }
+    }
+
     // ---- encoding ----
 
     void ensure(int n) {

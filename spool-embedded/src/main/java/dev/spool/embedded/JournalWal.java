@@ -47,12 +47,7 @@ final class JournalWal implements Wal {
     private final Map<Long, FileChannel> readers = new HashMap<>();
 
     /** Where the open batch stood when the current command began (see {@link #markCommand}). */
-    private int markPos;
-    private int markRecords;
-    private int markSplices;
-    private int markSwitches;
-    private int markReplies;
-    private long markSplicedBytes;
+    private final Batch.Mark mark = new Batch.Mark();
     private long markSegment;
     private long markSegBase;
     private int markBufBase;
@@ -153,12 +148,7 @@ final class JournalWal implements Wal {
 
     @Override
     public void markCommand() {
-        markPos = open.position();
-        markRecords = open.records;
-        markSplices = open.splices.size();
-        markSwitches = open.switches.size();
-        markReplies = open.replies.size();
-        markSplicedBytes = open.splicedBytes;
+        open.mark(mark);
         markSegment = segment;
         markSegBase = segBase;
         markBufBase = bufBase;
@@ -167,22 +157,10 @@ final class JournalWal implements Wal {
 
     @Override
     public boolean abandonCommand(Throwable cause) {
-        boolean appended = open.position() != markPos || open.switches.size() != markSwitches || depth != 0;
-        if (!appended) {
+        if (!open.appendedSince(mark) && depth == 0) {
             return false;
         }
-        open.buf.position(markPos);
-        open.records = markRecords;
-        open.splicedBytes = markSplicedBytes;
-        truncate(open.splices, markSplices);
-        truncate(open.switches, markSwitches);
-        SpoolException gone = SpoolException.unavailable("the engine failed while applying this request", cause);
-        while (open.replies.size() > markReplies) {
-            int last = open.replies.size() - 1;
-            open.replies.remove(last).completeExceptionally(gone);
-            open.values.remove(last);
-            open.errors.remove(last);
-        }
+        open.rewind(mark, SpoolException.unavailable("the engine failed while applying this request", cause));
         segment = markSegment;
         segBase = markSegBase;
         bufBase = markBufBase;
@@ -191,12 +169,6 @@ final class JournalWal implements Wal {
         txCount = 0;
         broken = cause;
         return true;
-    }
-
-    private static void truncate(java.util.List<?> list, int size) {
-        while (list.size() > size) {
-            list.remove(list.size() - 1);
-        }
     }
 
     @Override
@@ -431,7 +403,7 @@ final class JournalWal implements Wal {
     public <T> void reply(CompletableFuture<T> f, T value) {
         if (open.isEmpty() && writer.durable() >= sealedEnd && writer.failure() == null) {
             f.complete(value);
-        } else if (writer.failure() != null && open.position() == markPos && open.switches.size() == markSwitches) {
+        } else if (writer.failure() != null && !open.appendedSince(mark)) {
             // a read while writes are refused: it changed nothing, so it needs nothing made durable
             f.complete(value);
         } else {
