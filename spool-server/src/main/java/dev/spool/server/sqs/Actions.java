@@ -13,6 +13,8 @@ final class Actions {
             "DeleteMessage", "DeleteMessageBatch", "ChangeMessageVisibility", "ChangeMessageVisibilityBatch",
             "ListDeadLetterSourceQueues", "StartMessageMoveTask", "ListMessageMoveTasks", "CancelMessageMoveTask",
             "TagQueue", "UntagQueue", "ListQueueTags");
+    /** Actions of SQS that Spool answers with {@code UnsupportedOperation}. */
+    static final List<String> UNSUPPORTED = List.of("AddPermission", "RemovePermission");
 
     private final QueueActions queues;
     private final MessageActions messages;

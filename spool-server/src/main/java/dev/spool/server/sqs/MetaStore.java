@@ -67,14 +67,19 @@ final class MetaStore {
 
     /** Stores a record and makes it durable. Blocking. */
     synchronized void put(String queue, QueueMeta meta) {
+        Map<String, QueueMeta> next = new TreeMap<>(queues);
+        next.put(queue, meta);
+        write(next);
         queues.put(queue, meta);
-        write();
     }
 
     /** Forgets a queue. Blocking. */
     synchronized void remove(String queue) {
-        if (queues.remove(queue) != null) {
-            write();
+        if (queues.containsKey(queue)) {
+            Map<String, QueueMeta> next = new TreeMap<>(queues);
+            next.remove(queue);
+            write(next);
+            queues.remove(queue);
         }
     }
 
@@ -90,16 +95,17 @@ final class MetaStore {
         }
     }
 
-    private void write() {
+    /** Writes {@code all} as the new file; memory changes only after it is durable. */
+    private void write(Map<String, QueueMeta> all) {
         if (dir.isEmpty()) {
             return;
         }
         ObjectNode root = JsonNodeFactory.instance.objectNode();
         root.put("version", 1);
-        ObjectNode all = root.putObject("queues");
-        for (Map.Entry<String, QueueMeta> e : new TreeMap<>(queues).entrySet()) {
+        ObjectNode out = root.putObject("queues");
+        for (Map.Entry<String, QueueMeta> e : all.entrySet()) {
             QueueMeta m = e.getValue();
-            ObjectNode q = all.putObject(e.getKey());
+            ObjectNode q = out.putObject(e.getKey());
             q.put("created_at", m.createdAt());
             q.put("delay_seconds", m.delaySeconds());
             q.put("receive_wait_seconds", m.receiveWaitSeconds());

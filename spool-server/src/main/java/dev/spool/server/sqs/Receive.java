@@ -50,11 +50,14 @@ final class Receive {
         }
         List<String> attrNames = p.strings("MessageAttributeNames");
         return cx.queue(p).thenCompose(q -> {
-            long waitMs = wait.orElse(q.meta().receiveWaitSeconds()) * 1000L;
+            // the server's own bounds win over SQS's (20 s, 10 messages) when configured lower
+            long waitMs = Math.min(cx.broker.settings().limits().maxWaitMs(),
+                    wait.orElse(q.meta().receiveWaitSeconds()) * 1000L);
+            int n = Math.min(max, cx.broker.settings().limits().maxPop());
             // SQS's VisibilityTimeout 0 makes the message visible again at once; Spool's 0 means
             // "the queue's timeout", so the shortest Spool lease stands for it
             long visMs = visibility.map(v -> Math.max(1L, v * 1000L)).orElse(0L);
-            return cx.broker.pop(q.name(), new PopRequest(Broker.DEFAULT_GROUP, max, visMs, waitMs))
+            return cx.broker.pop(q.name(), new PopRequest(Broker.DEFAULT_GROUP, n, visMs, waitMs))
                     .thenCompose(ds -> {
                         if (call.gone().getAsBoolean() && !ds.isEmpty()) {
                             return giveBack(q.name(), ds).thenApply(v -> QueueActions.obj());

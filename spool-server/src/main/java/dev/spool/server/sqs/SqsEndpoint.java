@@ -81,6 +81,9 @@ public final class SqsEndpoint {
             Params params;
             if (json) {
                 action = req.getHeader("X-Amz-Target").substring(TARGET_PREFIX.length());
+                if (!Actions.NAMES.contains(action) && !Actions.UNSUPPORTED.contains(action)) {
+                    throw SqsError.unknownOperation();
+                }
                 params = new Params(parseJson(body));
             } else {
                 QueryProtocol.Parsed q = QueryProtocol.parse(req, body, call[0].baseUrl());
