@@ -7,6 +7,7 @@ import io.vertx.core.Handler;
 import io.vertx.ext.web.Router;
 import io.vertx.ext.web.RoutingContext;
 
+import dev.spool.server.sqs.SqsCounters;
 import dev.spool.server.sqs.SqsEndpoint;
 
 /**
@@ -28,7 +29,8 @@ final class SqsRoutes {
         }
         Optional<Path> dir = api.config.storage().storage() instanceof ServerConfig.Storage.Memory
                 ? Optional.empty() : Optional.of(api.config.storage().dataDir().resolve("sqs"));
-        SqsEndpoint endpoint = SqsEndpoint.create(api.vertx, api.broker, api.config.sqs(), dir);
+        SqsEndpoint endpoint = SqsEndpoint.create(api.vertx, api.broker, api.config.sqs(), dir,
+                new Counters(api.metrics));
         Handler<RoutingContext> h = rc -> {
             if (!endpoint.accepts(rc.request())) {
                 rc.next();
@@ -38,5 +40,33 @@ final class SqsRoutes {
         };
         r.post("/").handler(h);
         r.postWithRegex("/[0-9]{12}/[A-Za-z0-9._-]{1,128}").handler(h);
+    }
+
+    /** SQS traffic in the same per-queue counters as the native API's. */
+    private record Counters(Metrics metrics) implements SqsCounters {
+        @Override
+        public void pushed(String queue, int n) {
+            metrics.queue(queue).pushed.increment(n);
+        }
+
+        @Override
+        public void popped(String queue, int n) {
+            metrics.queue(queue).popped.increment(n);
+        }
+
+        @Override
+        public void acked(String queue, int n) {
+            metrics.queue(queue).acked.increment(n);
+        }
+
+        @Override
+        public void nacked(String queue, int n) {
+            metrics.queue(queue).nacked.increment(n);
+        }
+
+        @Override
+        public void deleted(String queue) {
+            metrics.forget(queue);
+        }
     }
 }

@@ -49,8 +49,10 @@ final class MessageActions {
     CompletionStage<ObjectNode> send(Params p, Call call) {
         return cx.queue(p).thenCompose(q -> {
             Outgoing m = Outgoing.of(p, q, call);
-            return cx.broker.push(q.name(), List.of(m.message())).thenApply(ids -> sent(QueueActions.obj(), m,
-                    ids[0], q));
+            return cx.broker.push(q.name(), List.of(m.message())).thenApply(ids -> {
+                cx.counters.pushed(q.name(), ids.length);
+                return sent(QueueActions.obj(), m, ids[0], q);
+            });
         });
     }
 
@@ -103,6 +105,7 @@ final class MessageActions {
             List<NewMessage> msgs = new ArrayList<>();
             ok.forEach(m -> msgs.add(m.message()));
             return cx.broker.push(q.name(), msgs).thenApply(ids -> {
+                cx.counters.pushed(q.name(), ids.length);
                 for (int i = 0; i < ids.length; i++) {
                     sent(successful.addObject().put("Id", okIds.get(i)), ok.get(i), ids[i], q);
                 }
@@ -113,8 +116,10 @@ final class MessageActions {
 
     CompletionStage<ObjectNode> delete(Params p) {
         Receipts r = receipt(p.required("ReceiptHandle"));
-        return cx.queue(p).thenCompose(q -> cx.broker.ack(q.name(), AckRequest.of(r))).thenApply(o -> QueueActions
-                .obj());
+        return cx.queue(p).thenCompose(q -> cx.broker.ack(q.name(), AckRequest.of(r)).thenApply(o -> {
+            cx.counters.acked(q.name(), o.okCount());
+            return QueueActions.obj();
+        }));
     }
 
     CompletionStage<ObjectNode> deleteBatch(Params p) {
@@ -138,6 +143,7 @@ final class MessageActions {
                 return CompletableFuture.completedFuture(out);
             }
             return cx.broker.ack(q.name(), AckRequest.of(Receipts.parse(handles, "ReceiptHandle"))).thenApply(o -> {
+                cx.counters.acked(q.name(), o.okCount());
                 ids.forEach(id -> successful.addObject().put("Id", id));
                 return out;
             });
@@ -160,7 +166,10 @@ final class MessageActions {
     private CompletionStage<Outcomes> changeVisibility(String queue, Receipts r, int seconds) {
         if (seconds == 0) {
             return cx.broker.nack(queue, new NackRequest(Broker.DEFAULT_GROUP, r, OptionalLong.of(0),
-                    Optional.of("visibility timeout set to 0")));
+                    Optional.of("visibility timeout set to 0"))).thenApply(o -> {
+                        cx.counters.nacked(queue, o.okCount());
+                        return o;
+                    });
         }
         return cx.broker.extend(queue, new ExtendRequest(Broker.DEFAULT_GROUP, r, seconds * 1000L));
     }

@@ -103,7 +103,12 @@ final class MoveActions {
             }
             return cx.blocking(() -> copies(ds)).thenCompose(msgs -> cx.broker.transact(List.of(
                     new TxOp.Push(dest, msgs), new TxOp.Ack(dlq, AckRequest.of(Receipts.of(ds))))))
-                    .thenCompose(r -> moveTo(dlq, dest, sofar + ds.size()));
+                    .thenCompose(r -> {
+                        cx.counters.popped(dlq, ds.size());
+                        cx.counters.pushed(dest, ds.size());
+                        cx.counters.acked(dlq, ds.size());
+                        return moveTo(dlq, dest, sofar + ds.size());
+                    });
         });
     }
 

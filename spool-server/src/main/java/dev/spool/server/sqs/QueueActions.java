@@ -161,6 +161,7 @@ final class QueueActions {
     CompletionStage<ObjectNode> delete(Params p) {
         return cx.queue(p).thenCompose(q -> cx.broker.deleteQueue(q.name())
                 .thenCompose(v -> cx.blocking(() -> {
+                    cx.counters.deleted(q.name());
                     cx.store.remove(q.name());
                     return obj();
                 })));

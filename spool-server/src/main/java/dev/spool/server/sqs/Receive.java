@@ -59,6 +59,7 @@ final class Receive {
             long visMs = visibility.map(v -> Math.max(1L, v * 1000L)).orElse(0L);
             return cx.broker.pop(q.name(), new PopRequest(Broker.DEFAULT_GROUP, n, visMs, waitMs))
                     .thenCompose(ds -> {
+                        cx.counters.popped(q.name(), ds.size());
                         if (call.gone().getAsBoolean() && !ds.isEmpty()) {
                             return giveBack(q.name(), ds).thenApply(v -> QueueActions.obj());
                         }

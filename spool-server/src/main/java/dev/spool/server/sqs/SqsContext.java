@@ -23,10 +23,12 @@ final class SqsContext {
     final Arns arns;
     final SqsConfig config;
     final MoveTasks moves;
+    final SqsCounters counters;
     private final Vertx vertx;
 
-    SqsContext(Vertx vertx, Broker broker, MetaStore store, SqsConfig config) {
+    SqsContext(Vertx vertx, Broker broker, MetaStore store, SqsConfig config, SqsCounters counters) {
         this.vertx = vertx;
+        this.counters = counters;
         this.broker = broker;
         this.store = store;
         this.config = config;

@@ -51,9 +51,12 @@ public final class SqsEndpoint {
      * @param broker the broker the queues live in
      * @param config the endpoint's settings
      * @param dataDir where SQS-only queue attributes and tags are kept; empty keeps them in memory
+     * @param counters where the messages sent, received, deleted and given back are counted
      */
-    public static SqsEndpoint create(Vertx vertx, Broker broker, SqsConfig config, Optional<Path> dataDir) {
-        return new SqsEndpoint(vertx, new SqsContext(vertx, broker, MetaStore.open(dataDir), config), config);
+    public static SqsEndpoint create(Vertx vertx, Broker broker, SqsConfig config, Optional<Path> dataDir,
+            SqsCounters counters) {
+        return new SqsEndpoint(vertx, new SqsContext(vertx, broker, MetaStore.open(dataDir), config, counters),
+                config);
     }
 
     /** Whether a request is an SQS one: JSON with an {@code AmazonSQS.} target, or a form post. */

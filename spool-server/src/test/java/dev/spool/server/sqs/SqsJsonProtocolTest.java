@@ -148,6 +148,10 @@ class SqsJsonProtocolTest {
         assertThat(sqs.getQueueAttributes(b -> b.queueUrl(url).attributeNames(
                 QueueAttributeName.APPROXIMATE_NUMBER_OF_MESSAGES)).attributes())
                 .containsEntry(QueueAttributeName.APPROXIMATE_NUMBER_OF_MESSAGES, "2");
+        var http = java.net.http.HttpClient.newHttpClient();
+        String metrics = http.send(java.net.http.HttpRequest.newBuilder(URI.create(server.url() + "/metrics")).build(),
+                java.net.http.HttpResponse.BodyHandlers.ofString()).body();
+        assertThat(metrics).containsPattern("spool_messages_pushed_total\\{queue=\"plain\",?\\} 2\\.0");
     }
 
     @Test
