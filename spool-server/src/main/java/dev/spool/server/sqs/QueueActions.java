@@ -14,10 +14,8 @@ import com.fasterxml.jackson.databind.node.ArrayNode;
 import com.fasterxml.jackson.databind.node.JsonNodeFactory;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 
-import dev.spool.api.ErrorCode;
 import dev.spool.api.QueueConfig;
 import dev.spool.api.QueueInfo;
-import dev.spool.api.SpoolException;
 
 /**
  * The queue actions: create, find, list, delete, purge, attributes, tags and dead-letter sources.
@@ -252,11 +250,5 @@ final class QueueActions {
         ObjectNode out = obj();
         out.put(field, cx.arns.url(call.baseUrl(), name));
         return out;
-    }
-
-    /** Whether a failure is Spool's "queue not found" (for callers that tolerate it). */
-    static boolean isQueueNotFound(Throwable e) {
-        Throwable t = e instanceof java.util.concurrent.CompletionException && e.getCause() != null ? e.getCause() : e;
-        return t instanceof SpoolException s && s.code() == ErrorCode.QUEUE_NOT_FOUND;
     }
 }

@@ -7,9 +7,10 @@ import java.util.concurrent.CompletionStage;
 import java.util.concurrent.ExecutionException;
 
 import io.vertx.core.Vertx;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
 
 import dev.spool.api.Broker;
-import dev.spool.api.ErrorCode;
 import dev.spool.api.QueueInfo;
 import dev.spool.api.SpoolException;
 
@@ -18,6 +19,8 @@ import dev.spool.api.SpoolException;
  * blocking work off the event loop, and the translation of Spool failures into SQS errors.
  */
 final class SqsContext {
+    private static final Logger LOG = LoggerFactory.getLogger(SqsContext.class);
+
     final Broker broker;
     final MetaStore store;
     final Arns arns;
@@ -85,10 +88,14 @@ final class SqsContext {
                 case TOO_MANY_REQUESTS -> SqsError.throttled(s.getMessage());
                 case UNAVAILABLE -> SqsError.unavailable(s.getMessage());
                 case NOT_IMPLEMENTED -> SqsError.unsupported(s.getMessage());
-                default -> s.code() == ErrorCode.INTERNAL ? SqsError.internal() : SqsError.internal();
+                default -> unexpected(s);
             };
         }
-        org.slf4j.LoggerFactory.getLogger(SqsContext.class).error("unexpected failure in the SQS endpoint", e);
+        return unexpected(e);
+    }
+
+    private static SqsError unexpected(Throwable e) {
+        LOG.error("unexpected failure in the SQS endpoint", e);
         return SqsError.internal();
     }
 }

@@ -298,6 +298,23 @@ class SqsJsonProtocolTest {
     }
 
     @Test
+    void shouldRefuseRedrivePolicyWhenDeadLetterQueueDeniesIt() {
+        create("denying-dlq", Map.of(QueueAttributeName.REDRIVE_ALLOW_POLICY, "{\"redrivePermission\":\"denyAll\"}"));
+        String policy = "{\"deadLetterTargetArn\":\"arn:aws:sqs:us-east-1:000000000000:denying-dlq\","
+                + "\"maxReceiveCount\":3}";
+        assertThatThrownBy(() -> create("denied", Map.of(QueueAttributeName.REDRIVE_POLICY, policy)))
+                .isInstanceOf(SqsException.class)
+                .satisfies(e -> assertThat(((SqsException) e).awsErrorDetails().errorCode())
+                        .isEqualTo("InvalidParameterValue"));
+        String missing = "{\"deadLetterTargetArn\":\"arn:aws:sqs:us-east-1:000000000000:no-such-dlq\","
+                + "\"maxReceiveCount\":3}";
+        assertThatThrownBy(() -> create("denied", Map.of(QueueAttributeName.REDRIVE_POLICY, missing)))
+                .isInstanceOf(SqsException.class);
+        assertThatThrownBy(() -> sqs.getQueueUrl(b -> b.queueName("denied")))
+                .as("a refused create creates nothing").isInstanceOf(QueueDoesNotExistException.class);
+    }
+
+    @Test
     void shouldMoveDeadLettersToAnotherQueueWhenDestinationIsGiven() {
         String src = create("park", Map.of());
         String dest = create("park-dest", Map.of());

@@ -175,12 +175,16 @@ class SqsQueryProtocolTest {
         assertThat(dead).extracting(Message::getBody).containsExactly("poison");
         // a leased dead letter is not moved: give it back first
         sqs.changeMessageVisibility(dlq, dead.get(0).getReceiptHandle(), 0);
-        sqs.startMessageMoveTask(new StartMessageMoveTaskRequest().withSourceArn(arn));
+        String handle = sqs.startMessageMoveTask(new StartMessageMoveTaskRequest().withSourceArn(arn)).getTaskHandle();
         assertThat(sqs.listMessageMoveTasks(new ListMessageMoveTasksRequest().withSourceArn(arn)).getResults())
                 .extracting(r -> r.getStatus(), r -> r.getApproximateNumberOfMessagesMoved())
                 .containsExactly(org.assertj.core.groups.Tuple.tuple("COMPLETED", 1L));
         assertThat(sqs.receiveMessage(new ReceiveMessageRequest(url).withWaitTimeSeconds(5)).getMessages())
                 .extracting(Message::getBody).containsExactly("poison");
+        assertThatThrownBy(() -> sqs.cancelMessageMoveTask(
+                new com.amazonaws.services.sqs.model.CancelMessageMoveTaskRequest().withTaskHandle(handle)))
+                .satisfies(e -> assertThat(((AmazonSQSException) e).getErrorCode())
+                        .isEqualTo("AWS.SimpleQueueService.UnsupportedOperation"));
     }
 
     @Test
