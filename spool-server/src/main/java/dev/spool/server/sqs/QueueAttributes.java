@@ -97,7 +97,8 @@ final class QueueAttributes {
                             throw SqsError.invalidParameter("Value " + v + " for parameter RedrivePolicy is invalid. "
                                     + "Reason: Dead-letter target must be another queue of the same type.");
                         }
-                        c = c.withMaxAttempts(p.maxReceiveCount()).withDeadLetterQueue(Optional.of(p.deadLetterQueue()));
+                        c = c.withMaxAttempts(p.maxReceiveCount())
+                                .withDeadLetterQueue(Optional.of(p.deadLetterQueue()));
                         dlq = Optional.of(p.deadLetterQueue());
                     }
                 }

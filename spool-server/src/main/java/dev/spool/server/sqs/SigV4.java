@@ -124,7 +124,8 @@ final class SigV4 {
             }
         }
         if (credential == null || signed == null || signature == null) {
-            throw SqsError.incompleteSignature("Authorization header requires Credential, SignedHeaders and Signature.");
+            throw SqsError.incompleteSignature(
+                    "Authorization header requires Credential, SignedHeaders and Signature.");
         }
         String[] c = credential.split("/");
         if (c.length != 5 || !c[3].equals("sqs") || !c[4].equals("aws4_request")) {

@@ -196,6 +196,7 @@ class SqsQueryProtocolTest {
                 .isInstanceOf(AmazonSQSException.class)
                 .satisfies(e -> assertThat(((AmazonSQSException) e).getErrorCode()).isEqualTo("InvalidAttributeName"));
         assertThatThrownBy(() -> sqs.deleteMessage(url, "not-a-handle"))
-                .satisfies(e -> assertThat(((AmazonSQSException) e).getErrorCode()).isEqualTo("ReceiptHandleIsInvalid"));
+                .satisfies(e -> assertThat(((AmazonSQSException) e).getErrorCode())
+                        .isEqualTo("ReceiptHandleIsInvalid"));
     }
 }

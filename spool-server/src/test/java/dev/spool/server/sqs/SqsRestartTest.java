@@ -15,7 +15,10 @@ import software.amazon.awssdk.services.sqs.model.QueueAttributeName;
 import dev.spool.server.ServerConfig;
 import dev.spool.server.SpoolServer;
 
-/** SQS-only attributes and tags live beside the journal and survive a restart; a queue made anew does not inherit them. */
+/**
+ * SQS-only attributes and tags live beside the journal and survive a restart; a queue made anew
+ * does not inherit them.
+ */
 @Timeout(value = 60, unit = TimeUnit.SECONDS)
 class SqsRestartTest {
 

@@ -65,7 +65,8 @@ class SqsWireTest {
                 + "&Attribute.1.Value=0&Version=2012-11-05");
         assertThat(created.statusCode()).as(created.body()).isEqualTo(200);
         assertThat(created.headers().firstValue("Content-Type")).hasValue("text/xml");
-        assertThat(created.body()).contains("<CreateQueueResponse xmlns=\"http://queue.amazonaws.com/doc/2012-11-05/\">")
+        assertThat(created.body())
+                .contains("<CreateQueueResponse xmlns=\"http://queue.amazonaws.com/doc/2012-11-05/\">")
                 .contains("<QueueUrl>" + server.url() + "/000000000000/wire-q</QueueUrl>");
         HttpResponse<String> sent = form("/000000000000/wire-q", "Action=SendMessage&MessageBody=a%26b%3Cc");
         assertThat(sent.body()).contains("<MD5OfMessageBody>");
