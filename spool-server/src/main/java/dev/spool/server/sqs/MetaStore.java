@@ -30,6 +30,12 @@ import dev.spool.api.SpoolException;
  * version. Writes are serialised by this object's lock; they are rare (queue creation and
  * attribute changes), so rewriting the whole file is cheaper than a log would be to maintain.
  * With memory storage there is no directory and the records live as long as the process.
+ *
+ * <p>Layout (UTF-8 JSON): {@code {"version": 1, "queues": {"<queue>": {"created_at": <epoch ms of
+ * the Spool queue>, "delay_seconds": n, "receive_wait_seconds": n, "content_based_dedup": bool,
+ * "redrive_allow_policy": "<JSON text or empty>", "last_modified": <epoch s>, "tags": {"k": "v"}}}}}.
+ * A file that cannot be read stops the server from starting, naming the file: attributes are never
+ * dropped silently.
  */
 final class MetaStore {
     static final String FILE = "sqs-queues.json";

@@ -29,6 +29,14 @@ class SqsRestartTest {
     }
 
     @Test
+    void shouldRefuseToStartWhenRecordFileIsDamaged(@TempDir Path dir) throws Exception {
+        java.nio.file.Files.createDirectories(dir.resolve("sqs"));
+        java.nio.file.Files.writeString(dir.resolve("sqs").resolve(MetaStore.FILE), "{\"queues\": {\"a\": ");
+        org.assertj.core.api.Assertions.assertThatThrownBy(() -> start(dir))
+                .hasStackTraceContaining(MetaStore.FILE);
+    }
+
+    @Test
     void shouldKeepSqsAttributesAndTagsWhenServerRestarts(@TempDir Path dir) throws Exception {
         Map<QueueAttributeName, String> attrs = Map.of(QueueAttributeName.FIFO_QUEUE, "true",
                 QueueAttributeName.CONTENT_BASED_DEDUPLICATION, "true", QueueAttributeName.DELAY_SECONDS, "3",
