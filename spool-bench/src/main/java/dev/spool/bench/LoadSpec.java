@@ -29,14 +29,18 @@ record LoadSpec(String scenario, Transport transport, int producers, int consume
         /** The {@code /v1/stream} WebSocket: push frames, subscriptions with credit, ack frames. */
         STREAM,
         /** The Broker API of the in-process server, no HTTP. */
-        INPROCESS;
+        INPROCESS,
+        /** The SQS-compatible endpoint (AWS JSON 1.0 protocol) over HTTP/1.1 keep-alive. */
+        SQS;
 
         static Transport parse(String s) {
             return switch (s) {
                 case "http" -> HTTP;
                 case "stream" -> STREAM;
                 case "inprocess" -> INPROCESS;
-                default -> throw new IllegalArgumentException("--transport is http, stream or inprocess, got " + s);
+                case "sqs" -> SQS;
+                default -> throw new IllegalArgumentException("--transport is http, stream, inprocess or sqs, got "
+                        + s);
             };
         }
 
@@ -69,6 +73,9 @@ record LoadSpec(String scenario, Transport transport, int producers, int consume
         }
         if (raw && (transport != Transport.HTTP || batch != 1)) {
             throw new IllegalArgumentException("raw payloads go over --transport http, one per request");
+        }
+        if (transport == Transport.SQS && (batch > SqsDriver.MAX_BATCH || groups != 1 || keys != 0)) {
+            throw new IllegalArgumentException("--transport sqs takes batches of at most 10, one group, no keys");
         }
     }
 

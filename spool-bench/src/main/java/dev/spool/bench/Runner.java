@@ -79,6 +79,7 @@ final class Runner {
             case HTTP -> new HttpDriver(vertx, url, run);
             case STREAM -> new StreamDriver(vertx, url, run);
             case INPROCESS -> new InProcessDriver(broker.orElseThrow(), run);
+            case SQS -> new SqsDriver(vertx, url, run);
         };
     }
 

@@ -72,8 +72,8 @@ final class Scenarios {
         @Option(names = "--size", defaultValue = "100", description = "payload bytes (default: ${DEFAULT-VALUE})")
         int size;
         @Option(names = "--transport", defaultValue = "http",
-                description = "http (request/response), stream (WebSocket) or inprocess (Broker API, no HTTP)"
-                        + " (default: ${DEFAULT-VALUE})")
+                description = "http (request/response), stream (WebSocket), inprocess (Broker API, no HTTP)"
+                        + " or sqs (the SQS endpoint, batches of at most 10) (default: ${DEFAULT-VALUE})")
         String transport;
         @Option(names = "--pop-max", defaultValue = "100", description = "messages per pop (default: ${DEFAULT-VALUE})")
         int popMax;

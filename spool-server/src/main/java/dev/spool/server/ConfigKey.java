@@ -43,7 +43,12 @@ enum ConfigKey {
     RETRY_MAX_MS("retry-max-ms", "300000"),
     RETRY_MULTIPLIER("retry-multiplier", "2.0"),
     RETRY_JITTER("retry-jitter", "true"),
-    SHUTDOWN_TIMEOUT_MS("shutdown-timeout-ms", "30000");
+    SHUTDOWN_TIMEOUT_MS("shutdown-timeout-ms", "30000"),
+    SQS_ENABLED("sqs-enabled", "true"),
+    SQS_ACCOUNT_ID("sqs-account-id", "000000000000"),
+    SQS_REGION("sqs-region", "us-east-1"),
+    SQS_ACCESS_KEYS("sqs-access-keys", ""),
+    SQS_ALLOW_UNSIGNED("sqs-allow-unsigned", "false");
 
     /** The flag (and environment variable {@code SPOOL_CONFIG}) naming the config file. */
     static final String CONFIG_FLAG = "config";

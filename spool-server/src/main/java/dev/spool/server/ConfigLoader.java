@@ -15,6 +15,7 @@ import dev.spool.api.QueueConfig;
 import dev.spool.api.RetryBackoff;
 import dev.spool.api.SpoolException;
 import dev.spool.embedded.FsyncPolicy;
+import dev.spool.server.sqs.SqsConfig;
 
 /**
  * Reads a {@link ServerConfig} from defaults, a config file, environment variables and flags, in
@@ -142,8 +143,12 @@ final class ConfigLoader {
                         decimal(ConfigKey.RETRY_MULTIPLIER), bool(ConfigKey.RETRY_JITTER)),
                 number(ConfigKey.RETENTION_MS), number(ConfigKey.MESSAGE_TTL_MS), number(ConfigKey.MAX_MESSAGE_BYTES),
                 number(ConfigKey.DEDUP_WINDOW_MS), number(ConfigKey.RESULT_TTL_MS), false).validate());
+        SqsConfig sqs = attributed(ConfigKey.SQS_ACCOUNT_ID, () -> new SqsConfig(bool(ConfigKey.SQS_ENABLED),
+                text(ConfigKey.SQS_ACCOUNT_ID), text(ConfigKey.SQS_REGION),
+                attributed(ConfigKey.SQS_ACCESS_KEYS, () -> SqsConfig.parseAccessKeys(text(ConfigKey.SQS_ACCESS_KEYS))),
+                bool(ConfigKey.SQS_ALLOW_UNSIGNED)));
         return attributed(ConfigKey.SHUTDOWN_TIMEOUT_MS, () -> new ServerConfig(listener, storage,
-                bool(ConfigKey.AUTO_CREATE), defaults, limits, number(ConfigKey.SHUTDOWN_TIMEOUT_MS)));
+                bool(ConfigKey.AUTO_CREATE), defaults, limits, number(ConfigKey.SHUTDOWN_TIMEOUT_MS), sqs));
     }
 
     private int positive(ConfigKey k, int min) {

@@ -33,6 +33,7 @@ final class HttpApi {
         new StreamRoutes(api).register(r);
         new LockRoutes().register(r);
         new OpsRoutes(api).register(r);
+        new SqsRoutes(api).register(r);
         r.errorHandler(404, rc -> Bodies.refuse(rc, failure(rc, new SpoolException(ErrorCode.NOT_FOUND,
                 "no route for " + rc.request().method() + " " + safePath(rc)))));
         r.errorHandler(405, rc -> {

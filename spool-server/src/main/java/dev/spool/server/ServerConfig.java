@@ -7,6 +7,7 @@ import dev.spool.api.BrokerLimits;
 import dev.spool.api.QueueConfig;
 import dev.spool.api.SpoolException;
 import dev.spool.embedded.FsyncPolicy;
+import dev.spool.server.sqs.SqsConfig;
 
 /**
  * Everything a {@link SpoolServer} runs with: the listener, the storage and the broker's defaults
@@ -23,13 +24,14 @@ import dev.spool.embedded.FsyncPolicy;
  * @param queueDefaults configuration of queues created without one, and base of partial updates
  * @param limits broker resource bounds
  * @param shutdownTimeoutMs longest a graceful close waits for in-flight requests
+ * @param sqs the SQS-compatible endpoint
  */
 public record ServerConfig(Listener listener, StorageConfig storage, boolean autoCreateQueues,
-        QueueConfig queueDefaults, BrokerLimits limits, long shutdownTimeoutMs) {
+        QueueConfig queueDefaults, BrokerLimits limits, long shutdownTimeoutMs, SqsConfig sqs) {
 
     /** Checks for nulls and ranges. */
     public ServerConfig {
-        if (listener == null || storage == null || queueDefaults == null || limits == null) {
+        if (listener == null || storage == null || queueDefaults == null || limits == null || sqs == null) {
             throw new IllegalArgumentException("server config fields must not be null");
         }
         queueDefaults.validate();
@@ -65,32 +67,37 @@ public record ServerConfig(Listener listener, StorageConfig storage, boolean aut
 
     /** A copy with another listener. */
     public ServerConfig withListener(Listener v) {
-        return new ServerConfig(v, storage, autoCreateQueues, queueDefaults, limits, shutdownTimeoutMs);
+        return new ServerConfig(v, storage, autoCreateQueues, queueDefaults, limits, shutdownTimeoutMs, sqs);
     }
 
     /** A copy with other storage settings. */
     public ServerConfig withStorage(StorageConfig v) {
-        return new ServerConfig(listener, v, autoCreateQueues, queueDefaults, limits, shutdownTimeoutMs);
+        return new ServerConfig(listener, v, autoCreateQueues, queueDefaults, limits, shutdownTimeoutMs, sqs);
     }
 
     /** A copy with auto-create on or off. */
     public ServerConfig withAutoCreateQueues(boolean v) {
-        return new ServerConfig(listener, storage, v, queueDefaults, limits, shutdownTimeoutMs);
+        return new ServerConfig(listener, storage, v, queueDefaults, limits, shutdownTimeoutMs, sqs);
     }
 
     /** A copy with other queue defaults. */
     public ServerConfig withQueueDefaults(QueueConfig v) {
-        return new ServerConfig(listener, storage, autoCreateQueues, v, limits, shutdownTimeoutMs);
+        return new ServerConfig(listener, storage, autoCreateQueues, v, limits, shutdownTimeoutMs, sqs);
     }
 
     /** A copy with other limits. */
     public ServerConfig withLimits(BrokerLimits v) {
-        return new ServerConfig(listener, storage, autoCreateQueues, queueDefaults, v, shutdownTimeoutMs);
+        return new ServerConfig(listener, storage, autoCreateQueues, queueDefaults, v, shutdownTimeoutMs, sqs);
     }
 
     /** A copy with another shutdown timeout. */
     public ServerConfig withShutdownTimeoutMs(long v) {
-        return new ServerConfig(listener, storage, autoCreateQueues, queueDefaults, limits, v);
+        return new ServerConfig(listener, storage, autoCreateQueues, queueDefaults, limits, v, sqs);
+    }
+
+    /** A copy with other SQS endpoint settings. */
+    public ServerConfig withSqs(SqsConfig v) {
+        return new ServerConfig(listener, storage, autoCreateQueues, queueDefaults, limits, shutdownTimeoutMs, v);
     }
 
     /**

@@ -1,0 +1,62 @@
+package dev.spool.server.sqs;
+
+import java.nio.ByteBuffer;
+import java.nio.charset.StandardCharsets;
+import java.security.MessageDigest;
+import java.security.NoSuchAlgorithmException;
+import java.util.HexFormat;
+import java.util.Map;
+import java.util.TreeMap;
+
+/**
+ * The checksums SQS returns and its SDKs verify: {@code MD5OfMessageBody} (MD5 of the body's UTF-8
+ * bytes) and {@code MD5OfMessageAttributes} / {@code MD5OfMessageSystemAttributes}.
+ *
+ * <p>The attribute checksum is the MD5 of, for each attribute in name order: the name, the data
+ * type, one transport byte (1 for {@code String} and {@code Number} types, 2 for {@code Binary}),
+ * then the value; each of name, type and value is written as a 4-byte big-endian length followed
+ * by its bytes (UTF-8 for text, raw for binary). Lower-case hex.
+ */
+final class Md5s {
+    private Md5s() {
+    }
+
+    static String ofBody(String body) {
+        return hex(digest().digest(body.getBytes(StandardCharsets.UTF_8)));
+    }
+
+    /** Empty map: no checksum (SQS omits the field). */
+    static String ofAttributes(Map<String, MessageAttribute> attributes) {
+        MessageDigest md = digest();
+        for (Map.Entry<String, MessageAttribute> e : new TreeMap<>(attributes).entrySet()) {
+            MessageAttribute a = e.getValue();
+            lengthPrefixed(md, e.getKey().getBytes(StandardCharsets.UTF_8));
+            lengthPrefixed(md, a.dataType().getBytes(StandardCharsets.UTF_8));
+            if (a.isBinary()) {
+                md.update((byte) 2);
+                lengthPrefixed(md, a.binaryValue());
+            } else {
+                md.update((byte) 1);
+                lengthPrefixed(md, a.stringValue().getBytes(StandardCharsets.UTF_8));
+            }
+        }
+        return hex(md.digest());
+    }
+
+    private static void lengthPrefixed(MessageDigest md, byte[] bytes) {
+        md.update(ByteBuffer.allocate(4).putInt(bytes.length).array());
+        md.update(bytes);
+    }
+
+    private static MessageDigest digest() {
+        try {
+            return MessageDigest.getInstance("MD5");
+        } catch (NoSuchAlgorithmException e) {
+            throw new IllegalStateException("every JDK has MD5", e);
+        }
+    }
+
+    private static String hex(byte[] b) {
+        return HexFormat.of().formatHex(b);
+    }
+}

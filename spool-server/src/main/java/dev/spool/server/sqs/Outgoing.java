@@ -1,0 +1,143 @@
+package dev.spool.server.sqs;
+
+import java.nio.charset.StandardCharsets;
+import java.security.MessageDigest;
+import java.security.NoSuchAlgorithmException;
+import java.util.HexFormat;
+import java.util.LinkedHashMap;
+import java.util.Map;
+import java.util.regex.Pattern;
+
+import com.fasterxml.jackson.databind.JsonNode;
+
+import dev.spool.api.NewMessage;
+import dev.spool.api.Payload;
+import dev.spool.api.SpoolException;
+import dev.spool.api.Validation;
+
+/**
+ * One message of a SendMessage or SendMessageBatch, checked as SQS checks it and turned into a
+ * Spool message, with the checksums of its reply.
+ *
+ * <p>Mapping: the body is the payload (UTF-8, {@value #CONTENT_TYPE}); {@code MessageGroupId} is the
+ * Spool key (FIFO queues only: Spool's keyed FIFO gives SQS's per-group order and one message of
+ * a group in flight at a time); the deduplication id (given, or the SHA-256 of the body with
+ * {@code ContentBasedDeduplication}) is the Spool {@code dedup_id}; message attributes, the
+ * {@code AWSTraceHeader} system attribute, the deduplication id and the sender go into headers.
+ *
+ * @param message the Spool message to push
+ * @param md5Body {@code MD5OfMessageBody}
+ * @param md5Attributes {@code MD5OfMessageAttributes}, empty string when there are none
+ * @param md5System {@code MD5OfMessageSystemAttributes}, empty string when there are none
+ */
+record Outgoing(NewMessage message, String md5Body, String md5Attributes, String md5System) {
+    static final String CONTENT_TYPE = "text/plain; charset=utf-8";
+    static final String TRACE_HEADER = "sqs-aws-trace-header";
+    static final String DEDUP_HEADER = "sqs-deduplication-id";
+    static final String SENDER_HEADER = "sqs-sender-id";
+    private static final Pattern ID_CHARS = Pattern.compile("[\\x21-\\x7e]{1,128}");
+
+    /** Reads one send (the request, or one batch entry) for {@code q}. */
+    static Outgoing of(Params p, QueueView q, Call call) {
+        String body = p.required("MessageBody");
+        if (body.isEmpty()) {
+            throw SqsError.invalidParameter("The request must contain the parameter MessageBody.");
+        }
+        if (!SqsText.allowed(body)) {
+            throw SqsError.invalidMessageContents("Invalid binary character in the message body: only #x9 | #xA | "
+                    + "#xD | #x20 to #xD7FF | #xE000 to #xFFFD | #x10000 to #x10FFFF are allowed.");
+        }
+        Map<String, MessageAttribute> attrs = MessageAttributes.parse(p.object("MessageAttributes"));
+        Map<String, MessageAttribute> system = systemAttributes(p.object("MessageSystemAttributes"));
+        long size = SqsText.utf8Length(body);
+        for (Map.Entry<String, MessageAttribute> e : attrs.entrySet()) {
+            size += e.getValue().size(e.getKey());
+        }
+        if (size > q.config().maxMessageBytes()) {
+            throw SqsError.invalidParameter("One or more parameters are invalid. Reason: Message must be shorter than "
+                    + q.config().maxMessageBytes() + " bytes.");
+        }
+        NewMessage.Builder b = NewMessage.builder(Payload.of(body.getBytes(StandardCharsets.UTF_8)))
+                .contentType(CONTENT_TYPE).header(SENDER_HEADER, call.senderId());
+        if (!attrs.isEmpty()) {
+            b.header(MessageAttributes.HEADER, MessageAttributes.encode(attrs));
+        }
+        if (system.containsKey("AWSTraceHeader")) {
+            b.header(TRACE_HEADER, system.get("AWSTraceHeader").stringValue());
+        }
+        int delay = p.integer("DelaySeconds", 0, 900).orElse(q.meta().delaySeconds());
+        if (q.fifo()) {
+            if (p.has("DelaySeconds")) {
+                throw notForThisQueue("DelaySeconds");
+            }
+            String group = checkId(p.string("MessageGroupId")
+                    .orElseThrow(() -> SqsError.missingParameter("MessageGroupId")), "MessageGroupId");
+            String dedup = p.string("MessageDeduplicationId").map(d -> checkId(d, "MessageDeduplicationId"))
+                    .orElseGet(() -> {
+                        if (!q.meta().contentBasedDedup()) {
+                            throw SqsError.invalidParameter("The queue should either have ContentBasedDeduplication "
+                                    + "enabled or MessageDeduplicationId provided explicitly");
+                        }
+                        return sha256(body);
+                    });
+            b.key(group).dedupId(dedup).header(DEDUP_HEADER, dedup);
+        } else {
+            if (p.has("MessageDeduplicationId")) {
+                throw notForThisQueue("MessageDeduplicationId");
+            }
+            if (p.has("MessageGroupId")) {
+                throw notForThisQueue("MessageGroupId");
+            }
+        }
+        b.delayMs(delay * 1000L);
+        NewMessage m = b.build();
+        try {
+            Validation.message(m, "message");
+        } catch (SpoolException e) {
+            // the attributes outgrew what Spool headers hold (16 KiB in all)
+            throw SqsError.invalidParameter("Message attributes too large for Spool: " + e.getMessage());
+        }
+        return new Outgoing(m, Md5s.ofBody(body), attrs.isEmpty() ? "" : Md5s.ofAttributes(attrs),
+                system.isEmpty() ? "" : Md5s.ofAttributes(system));
+    }
+
+    private static Map<String, MessageAttribute> systemAttributes(JsonNode obj) {
+        Map<String, MessageAttribute> out = new LinkedHashMap<>();
+        if (obj == null || obj.isEmpty()) {
+            return out;
+        }
+        obj.fields().forEachRemaining(e -> {
+            if (!e.getKey().equals("AWSTraceHeader")) {
+                throw SqsError.invalidParameter("Message system attribute name '" + e.getKey() + "' is invalid.");
+            }
+            MessageAttribute a = MessageAttributes.value(e.getKey(), e.getValue());
+            if (!a.dataType().equals("String") || a.stringValue().chars().anyMatch(c -> c < 0x20 || c > 0x7e)) {
+                throw SqsError.invalidParameter("AWSTraceHeader must be a String of printable ASCII.");
+            }
+            out.put(e.getKey(), a);
+        });
+        return out;
+    }
+
+    private static String checkId(String v, String name) {
+        if (!ID_CHARS.matcher(v).matches()) {
+            throw SqsError.invalidParameter("Value " + (v.length() > 140 ? v.substring(0, 140) : v) + " for parameter "
+                    + name + " is invalid. Reason: 1 to 128 alphanumeric or punctuation characters.");
+        }
+        return v;
+    }
+
+    private static SqsError notForThisQueue(String name) {
+        return SqsError.invalidParameter("Value for parameter " + name + " is invalid. Reason: The request include "
+                + "parameter that is not valid for this queue type.");
+    }
+
+    static String sha256(String body) {
+        try {
+            return HexFormat.of().formatHex(MessageDigest.getInstance("SHA-256")
+                    .digest(body.getBytes(StandardCharsets.UTF_8)));
+        } catch (NoSuchAlgorithmException e) {
+            throw new IllegalStateException("every JDK has SHA-256", e);
+        }
+    }
+}
