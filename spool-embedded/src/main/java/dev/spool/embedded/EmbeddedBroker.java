@@ -89,6 +89,12 @@ public final class EmbeddedBroker implements Broker {
         try {
             Journal journal = Journal.open(config, settings, clock, files);
             Engine engine = journal.engine();
+            try {
+                engine.messages.useReceiptKey(ReceiptKeyFile.loadOrCreate(config.dataDir().orElseThrow()));
+            } catch (IOException | RuntimeException e) {
+                journal.closeFiles();
+                throw e;
+            }
             engine.start("spool-engine");
             return new EmbeddedBroker(engine, settings, config, journal);
         } catch (IOException | UncheckedIOException e) {

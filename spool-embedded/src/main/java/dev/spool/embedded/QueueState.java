@@ -25,6 +25,8 @@ final class QueueState {
     /** Dedup ids in insertion order, for expiry. */
     final java.util.ArrayDeque<String> dedupOrder = new java.util.ArrayDeque<>();
     boolean deleted;
+    /** The highest group id this queue ever had (restored by snapshots and by replaying group records). */
+    int lastGid;
 
     QueueState(int qid, String name, QueueConfig config, long createdAt) {
         this.qid = qid;
@@ -57,12 +59,13 @@ final class QueueState {
         return out;
     }
 
+    /**
+     * The id of the next named group. Ids are never reused, not even after the newest group is
+     * deleted: a group's id is part of its receipts' tags ({@link ReceiptTags}), so a receipt of a
+     * deleted group must never name an entry of a new group of the same name.
+     */
     int nextGroupId() {
-        int max = 0;
-        for (GroupState g : groups.values()) {
-            max = Math.max(max, g.gid);
-        }
-        return max + 1;
+        return lastGid + 1;
     }
 
     /** The first id pushed with {@code dedupId} if it is still inside the window, else -1. */

@@ -20,7 +20,8 @@ import dev.spool.api.TaskResult;
  * <pre>
  * "SPOOLSNP" | int32 version | int64 journal position | int64 time | int64 last id | int32 last qid
  * int32 queues, per queue:
- *   int32 qid, str name, int64 created, config (Codec), int64 default group dead count
+ *   int32 qid, str name, int64 created, config (Codec), int64 default group dead count,
+ *   int32 highest group id ever used (ids are never reused: they are part of receipt tags)
  *   int32 groups, per group: int32 gid, str name, start (Codec), int64 created, int64 dead count
  *   int32 dedup ids, per id: str dedup id, int64 message id, int64 until
  *   int32 messages, per message:
@@ -38,7 +39,7 @@ import dev.spool.api.TaskResult;
  */
 final class SnapshotCodec {
     private static final byte[] MAGIC = "SPOOLSNP".getBytes(StandardCharsets.US_ASCII);
-    private static final int VERSION = 1;
+    private static final int VERSION = 2;
 
     private SnapshotCodec() {
     }
@@ -68,6 +69,7 @@ final class SnapshotCodec {
         b.putLong(q.createdAt);
         Codec.putConfig(b, q.config);
         b.putLong(q.defaultGroup.deadCount);
+        b.putInt(q.lastGid);
         b.putInt(q.groups.size());
         for (GroupState g : q.groups.values()) {
             b.putInt(g.gid);
@@ -175,6 +177,7 @@ final class SnapshotCodec {
         QueueState q = sm.createQueue(in.getInt(), in.getString(), null, in.getLong());
         q.config = Codec.getConfig(in);
         q.defaultGroup.deadCount = in.getLong();
+        q.lastGid = in.getInt();
         int groups = in.getInt();
         Map<Integer, GroupState> byGid = new HashMap<>();
         for (int i = 0; i < groups; i++) {

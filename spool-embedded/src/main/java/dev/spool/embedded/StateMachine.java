@@ -94,6 +94,7 @@ final class StateMachine {
     GroupState createGroup(QueueState q, int gid, String name, StartPosition start, long createdAt) {
         GroupState g = new GroupState(q, gid, name, start, createdAt);
         q.groups.put(name, g);
+        q.lastGid = Math.max(q.lastGid, gid);
         long from = switch (start) {
             case StartPosition.Earliest e -> Long.MIN_VALUE;
             case StartPosition.Latest l -> Long.MAX_VALUE;
