@@ -12,6 +12,7 @@ import dev.spool.api.MessageBody;
 import dev.spool.api.MessageIds;
 import dev.spool.api.NewMessage;
 import dev.spool.api.Outcomes;
+import dev.spool.api.Payload;
 import dev.spool.api.QueueConfig;
 import dev.spool.api.ReceiptOutcome;
 import dev.spool.api.Receipts;
@@ -74,10 +75,11 @@ final class MessageOps {
         int n = messages.size();
         long[] out = new long[n];
         QueueConfig cfg = q.config;
+        List<NewMessage> checked = engine.wal == Wal.NONE ? messages : withPayloadCrcs(messages);
         q.dedupExpire(now);
         engine.wal.pushBegin(q, -1, now);
         for (int i = 0; i < n; i++) {
-            NewMessage nm = messages.get(i);
+            NewMessage nm = checked.get(i);
             String dedupId = nm.dedupId().orElse(null);
             if (dedupId != null) {
                 long prior = q.dedupLookup(dedupId, now);
@@ -102,6 +104,27 @@ final class MessageOps {
         }
         engine.wal.pushEnd();
         return out;
+    }
+
+    /**
+     * Reads every streamed payload once for its CRC32C before anything is applied, so that a
+     * payload that cannot be read fails the push instead of failing half way through it.
+     */
+    private static List<NewMessage> withPayloadCrcs(List<NewMessage> messages) {
+        List<NewMessage> out = null;
+        for (int i = 0; i < messages.size(); i++) {
+            NewMessage nm = messages.get(i);
+            MessageBody b = nm.body();
+            if (b.payload() instanceof Payload.Streamed s && !(s instanceof EntryCodec.Checked)) {
+                if (out == null) {
+                    out = new ArrayList<>(messages);
+                }
+                MessageBody cb = new MessageBody(new EntryCodec.Checked(s, EntryCodec.crcOf(s)), b.contentType(),
+                        b.headers(), b.key(), b.priority(), b.traceparent());
+                out.set(i, new NewMessage(cb, nm.delayMs(), nm.notBeforeMs(), nm.ttlMs(), nm.dedupId()));
+            }
+        }
+        return out == null ? messages : out;
     }
 
     // ---- pop ----
@@ -301,7 +324,14 @@ final class MessageOps {
         QueueState q = m.queue;
         GroupState g = e.group();
         QueueState dlq = engine.admin.deadLetterQueue(q);
-        MessageBody body = engine.wal.body(m);
+        MessageBody body;
+        try {
+            body = engine.wal.body(m);
+        } catch (SpoolException unreadable) {
+            // a damaged entry still dies (it would otherwise come back forever), without its payload
+            body = MessageBody.of(Payload.EMPTY);
+            reason = reason + "; its payload is unreadable: " + unreadable.getMessage();
+        }
         Map<String, String> headers = new LinkedHashMap<>(body.headers());
         headers.put(DEAD_REASON, reason);
         headers.put(SOURCE_QUEUE, q.name);
