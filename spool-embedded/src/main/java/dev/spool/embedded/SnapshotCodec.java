@@ -5,6 +5,7 @@ import java.nio.charset.StandardCharsets;
 import java.util.ArrayList;
 import java.util.Comparator;
 import java.util.HashMap;
+import java.util.IdentityHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.zip.CRC32C;
@@ -30,16 +31,22 @@ import dev.spool.api.TaskResult;
  *     int8 has source [str queue, str group, int64 id, str reason, int32 attempts],
  *     entry of the default group, int32 named entries, per entry: int32 gid, entry
  *   entry: int8 state, int32 attempts, int64 deadline, int8 has extra
- *          [str last error, int64 keep until, int8 has result [str content type, int32 n, n bytes]]
+ *          [str last error, int64 keep until, int32 result]
+ *   result: -1 none; r = the number of results defined so far: a new result follows
+ *          (str content type, int32 n, n bytes) and becomes result r; r smaller: result r again
  * int32 CRC32C of every byte before it
  * </pre>
+ *
+ * <p>A result is written once however many entries share it (one ack of N receipts with one
+ * result stores one {@link TaskResult} on N entries), and decoded into one object they all share
+ * again: a snapshot's size and the heap it loads into do not grow with N.
  *
  * Ready queues, key queues, counts and timers are not stored: they are rebuilt from the entries
  * in id order, which is exactly the order they were built in.
  */
 final class SnapshotCodec {
     private static final byte[] MAGIC = "SPOOLSNP".getBytes(StandardCharsets.US_ASCII);
-    private static final int VERSION = 2;
+    private static final int VERSION = 3;
 
     private SnapshotCodec() {
     }
@@ -54,8 +61,9 @@ final class SnapshotCodec {
         b.putLong(sm.ids.last());
         b.putInt(sm.lastQid);
         b.putInt(sm.queues.size());
+        Map<TaskResult, Integer> results = new IdentityHashMap<>();
         for (QueueState q : sm.queues.values()) {
-            encodeQueue(b, q);
+            encodeQueue(b, q, results);
         }
         CRC32C crc = new CRC32C();
         crc.update(b.buf.array(), 0, b.position());
@@ -63,7 +71,7 @@ final class SnapshotCodec {
         return b;
     }
 
-    private static void encodeQueue(Batch b, QueueState q) {
+    private static void encodeQueue(Batch b, QueueState q, Map<TaskResult, Integer> results) {
         b.putInt(q.qid);
         b.putString(q.name);
         b.putLong(q.createdAt);
@@ -86,10 +94,10 @@ final class SnapshotCodec {
         }
         b.putInt(q.msgs.size());
         List<GroupState> named = new ArrayList<>(q.groups.values());
-        q.msgs.forEachValue(m -> encodeMsg(b, m, named));
+        q.msgs.forEachValue(m -> encodeMsg(b, m, named, results));
     }
 
-    private static void encodeMsg(Batch b, Msg m, List<GroupState> named) {
+    private static void encodeMsg(Batch b, Msg m, List<GroupState> named, Map<TaskResult, Integer> results) {
         b.putLong(m.id);
         b.putByte(m.priority);
         b.putString(m.key);
@@ -108,7 +116,7 @@ final class SnapshotCodec {
             b.putString(s.reason());
             b.putInt(s.attempts());
         }
-        encodeEntry(b, m);
+        encodeEntry(b, m, results);
         int countPos = b.position();
         b.putInt(0);
         int n = 0;
@@ -116,14 +124,14 @@ final class SnapshotCodec {
             GroupEntry e = g.entries.get(m.id);
             if (e != null) {
                 b.putInt(g.gid);
-                encodeEntry(b, e);
+                encodeEntry(b, e, results);
                 n++;
             }
         }
         b.buf.putInt(countPos, n);
     }
 
-    private static void encodeEntry(Batch b, Entry e) {
+    private static void encodeEntry(Batch b, Entry e, Map<TaskResult, Integer> results) {
         b.putByte(e.state);
         b.putInt(e.attempts);
         b.putLong(e.deadline);
@@ -132,13 +140,21 @@ final class SnapshotCodec {
         if (x != null) {
             b.putString(x.lastError);
             b.putLong(x.keepUntil);
-            b.putByte(x.result == null ? 0 : 1);
-            if (x.result != null) {
-                b.putString(x.result.contentType());
-                byte[] r = x.result.payload().toBytes();
-                b.putInt(r.length);
-                b.putBytes(r);
+            if (x.result == null) {
+                b.putInt(-1);
+                return;
             }
+            Integer known = results.get(x.result);
+            if (known != null) {
+                b.putInt(known);
+                return;
+            }
+            b.putInt(results.size());
+            results.put(x.result, results.size());
+            b.putString(x.result.contentType());
+            byte[] r = x.result.payload().toBytes();
+            b.putInt(r.length);
+            b.putBytes(r);
         }
     }
 
@@ -167,13 +183,14 @@ final class SnapshotCodec {
         sm.ids.resumeAfter(in.getLong());
         sm.lastQid = in.getInt();
         int queues = in.getInt();
+        List<TaskResult> results = new ArrayList<>();
         for (int i = 0; i < queues; i++) {
-            decodeQueue(in, sm);
+            decodeQueue(in, sm, results);
         }
         return new Loaded(sm, position);
     }
 
-    private static void decodeQueue(RecordIn in, StateMachine sm) {
+    private static void decodeQueue(RecordIn in, StateMachine sm, List<TaskResult> results) {
         QueueState q = sm.createQueue(in.getInt(), in.getString(), null, in.getLong());
         q.config = Codec.getConfig(in);
         q.defaultGroup.deadCount = in.getLong();
@@ -204,14 +221,14 @@ final class SnapshotCodec {
             if (in.get() != 0) {
                 m.source(new DeadSource(in.getString(), in.getString(), in.getLong(), in.getString(), in.getInt()));
             }
-            decodeEntry(in, m);
+            decodeEntry(in, m, results);
             q.msgs.put(m.id, m);
             entries.get(q.defaultGroup).add(m);
             int named = in.getInt();
             for (int k = 0; k < named; k++) {
                 GroupState g = byGid.get(in.getInt());
                 GroupEntry e = new GroupEntry(m, g);
-                decodeEntry(in, e);
+                decodeEntry(in, e, results);
                 g.entries.put(m.id, e);
                 entries.computeIfAbsent(g, x -> new ArrayList<>()).add(e);
             }
@@ -226,7 +243,7 @@ final class SnapshotCodec {
         });
     }
 
-    private static void decodeEntry(RecordIn in, Entry e) {
+    private static void decodeEntry(RecordIn in, Entry e, List<TaskResult> results) {
         e.state = in.get();
         e.attempts = in.getInt();
         e.deadline = in.getLong();
@@ -234,10 +251,14 @@ final class SnapshotCodec {
             EntryExtra x = e.extra();
             x.lastError = in.getString();
             x.keepUntil = in.getLong();
-            if (in.get() != 0) {
+            int r = in.getInt();
+            if (r == results.size()) {
                 String ct = in.getString();
-                x.result = new TaskResult(Payload.of(in.getBytes(in.getInt())), ct);
+                results.add(new TaskResult(Payload.of(in.getBytes(in.getInt())), ct));
+            } else if (r > results.size() || r < -1) {
+                throw new IllegalStateException("snapshot entry names result " + r + " of " + results.size());
             }
+            x.result = r < 0 ? null : results.get(r);
         }
     }
 
