@@ -24,7 +24,6 @@ import dev.spool.api.TaskResult;
  *   int32 qid, str name, int64 created, config (Codec), int64 default group dead count,
  *   int32 highest group id ever used (ids are never reused: they are part of receipt tags)
  *   int32 groups, per group: int32 gid, str name, start (Codec), int64 created, int64 dead count
- *   int32 dedup ids, per id: str dedup id, int64 message id, int64 until
  *   int32 messages, per message:
  *     int64 id, int8 priority, str key, int64 expires, int64 location, int32 stored bytes,
  *     int32 pending groups, int64 done at, int64 keep until,
@@ -32,6 +31,7 @@ import dev.spool.api.TaskResult;
  *     entry of the default group, int32 named entries, per entry: int32 gid, entry
  *   entry: int8 state, int32 attempts, int64 deadline, int8 has extra
  *          [str last error, int64 keep until, int32 result]
+ * int32 dedup ids, oldest first, per id: int32 qid, str dedup id, int64 message id, int64 until
  *   result: -1 none; r = the number of results defined so far: a new result follows
  *          (str content type, int32 n, n bytes) and becomes result r; r smaller: result r again
  * int32 CRC32C of every byte before it
@@ -46,7 +46,7 @@ import dev.spool.api.TaskResult;
  */
 final class SnapshotCodec {
     private static final byte[] MAGIC = "SPOOLSNP".getBytes(StandardCharsets.US_ASCII);
-    private static final int VERSION = 3;
+    private static final int VERSION = 4;
 
     private SnapshotCodec() {
     }
@@ -65,6 +65,19 @@ final class SnapshotCodec {
         for (QueueState q : sm.queues.values()) {
             encodeQueue(b, q, results);
         }
+        int countPos = b.position();
+        b.putInt(0);
+        int[] dedups = new int[1];
+        sm.dedup.forEach((k, v) -> {
+            if (sm.byId.containsKey(k.qid())) {
+                b.putInt(k.qid());
+                b.putString(k.id());
+                b.putLong(v[0]);
+                b.putLong(v[1]);
+                dedups[0]++;
+            }
+        });
+        b.buf.putInt(countPos, dedups[0]);
         CRC32C crc = new CRC32C();
         crc.update(b.buf.array(), 0, b.position());
         b.putInt((int) crc.getValue());
@@ -85,12 +98,6 @@ final class SnapshotCodec {
             Codec.putStart(b, g.start);
             b.putLong(g.createdAt);
             b.putLong(g.deadCount);
-        }
-        b.putInt(q.dedup.size());
-        for (Map.Entry<String, long[]> d : q.dedup.entrySet()) {
-            b.putString(d.getKey());
-            b.putLong(d.getValue()[0]);
-            b.putLong(d.getValue()[1]);
         }
         b.putInt(q.msgs.size());
         List<GroupState> named = new ArrayList<>(q.groups.values());
@@ -187,6 +194,10 @@ final class SnapshotCodec {
         for (int i = 0; i < queues; i++) {
             decodeQueue(in, sm, results);
         }
+        int dedups = in.getInt();
+        for (int i = 0; i < dedups; i++) {
+            sm.dedup.remember(in.getInt(), in.getString(), in.getLong(), in.getLong());
+        }
         return new Loaded(sm, position);
     }
 
@@ -204,10 +215,6 @@ final class SnapshotCodec {
             q.groups.put(withTime.name, withTime);
             byGid.put(withTime.gid, withTime);
         }
-        int dedups = in.getInt();
-        for (int i = 0; i < dedups; i++) {
-            q.dedupRemember(in.getString(), in.getLong(), in.getLong());
-        }
         Map<GroupState, List<Entry>> entries = new HashMap<>();
         entries.put(q.defaultGroup, new ArrayList<>());
         int msgs = in.getInt();
@@ -221,14 +228,14 @@ final class SnapshotCodec {
             if (in.get() != 0) {
                 m.source(new DeadSource(in.getString(), in.getString(), in.getLong(), in.getString(), in.getInt()));
             }
-            decodeEntry(in, m, results);
+            decodeEntry(in, m, results, sm);
             q.msgs.put(m.id, m);
             entries.get(q.defaultGroup).add(m);
             int named = in.getInt();
             for (int k = 0; k < named; k++) {
                 GroupState g = byGid.get(in.getInt());
                 GroupEntry e = new GroupEntry(m, g);
-                decodeEntry(in, e, results);
+                decodeEntry(in, e, results, sm);
                 g.entries.put(m.id, e);
                 entries.computeIfAbsent(g, x -> new ArrayList<>()).add(e);
             }
@@ -243,7 +250,7 @@ final class SnapshotCodec {
         });
     }
 
-    private static void decodeEntry(RecordIn in, Entry e, List<TaskResult> results) {
+    private static void decodeEntry(RecordIn in, Entry e, List<TaskResult> results, StateMachine sm) {
         e.state = in.get();
         e.attempts = in.getInt();
         e.deadline = in.getLong();
@@ -259,6 +266,9 @@ final class SnapshotCodec {
                 throw new IllegalStateException("snapshot entry names result " + r + " of " + results.size());
             }
             x.result = r < 0 ? null : results.get(r);
+            if (x.result != null) {
+                sm.results.stored(e, x.result, x.keepUntil, Long.MIN_VALUE);
+            }
         }
     }
 
