@@ -9,12 +9,19 @@ package dev.spool.api;
  * @param enqueuedAt epoch ms of the push
  * @param leaseExpiresAt epoch ms at which the lease ends unless extended
  * @param body what the producer sent
+ * @param tag the receipt tag the backend signed this delivery with, or 0 for a backend whose
+ *        receipts carry none (see {@link Receipts})
  */
-public record Delivery(long id, int attempts, long enqueuedAt, long leaseExpiresAt, MessageBody body) {
+public record Delivery(long id, int attempts, long enqueuedAt, long leaseExpiresAt, MessageBody body, long tag) {
+
+    /** A delivery whose receipt carries no tag. */
+    public Delivery(long id, int attempts, long enqueuedAt, long leaseExpiresAt, MessageBody body) {
+        this(id, attempts, enqueuedAt, leaseExpiresAt, body, 0);
+    }
 
     /** The receipt that acks, nacks or extends this delivery. */
     public String receipt() {
-        return Receipts.format(id, attempts);
+        return Receipts.format(id, attempts, tag);
     }
 
     /** The message id in string form. */

@@ -22,6 +22,38 @@ class ReceiptsTest {
     }
 
     @Test
+    void shouldRoundTripTaggedReceiptStrings() {
+        String s = Receipts.format(0x0123456789abcdefL, 3, 0x00fedcba98765432L);
+        assertThat(s).isEqualTo("0123456789abcdef.3.00fedcba98765432");
+        Receipts r = Receipts.parse(List.of(s, "0123456789abcdef.3"), "receipts");
+        assertThat(r.id(0)).isEqualTo(0x0123456789abcdefL);
+        assertThat(r.fence(0)).isEqualTo(3);
+        assertThat(r.tag(0)).isEqualTo(0x00fedcba98765432L);
+        assertThat(r.tag(1)).isZero();
+        assertThat(r.format(0)).isEqualTo(s);
+        assertThat(r.format(1)).isEqualTo("0123456789abcdef.3");
+        Delivery d = new Delivery(7, 2, 0, 0, MessageBody.of(Payload.EMPTY), -1L);
+        assertThat(d.receipt()).isEqualTo("0000000000000007.2.ffffffffffffffff");
+        assertThat(Receipts.of(List.of(d))).isEqualTo(Receipts.of(7, 2, -1L));
+    }
+
+    @Test
+    void shouldRejectNonCanonicalReceiptForms() {
+        for (String bad : new String[] {"0123456789ABCDEF.1", "0123456789abcdef.01", "0123456789abcdef.00",
+                "0123456789abcdef.1.00FEDCBA98765432", "0123456789abcdef.1.0000000000000000",
+                "0123456789abcdef.1.fedcba98765432", "0123456789abcdef.1.00fedcba987654321",
+                "0123456789abcdef.1.", "0123456789abcdef..00fedcba98765432", "0123456789abcdef.+1",
+                "0123456789abcdef.1.00fedcba9876543g"}) {
+            assertThatThrownBy(() -> Receipts.parse(List.of(bad), "receipts"))
+                    .as(bad)
+                    .isInstanceOfSatisfying(SpoolException.class, e -> {
+                        assertThat(e.code()).isEqualTo(ErrorCode.INVALID_ARGUMENT);
+                        assertThat(e.field()).contains("receipts[0]");
+                    });
+        }
+    }
+
+    @Test
     void shouldRejectMalformedReceiptNamingItsIndex() {
         for (String bad : new String[] {"", "abc", "0123456789abcdef", "0123456789abcdef.", "0123456789abcdeg.1",
                 "0123456789abcdef.-1", "0123456789abcdef.99999999999", "0123456789abcdef:1"}) {

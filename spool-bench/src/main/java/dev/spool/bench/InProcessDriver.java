@@ -122,7 +122,7 @@ final class InProcessDriver implements Driver {
             }
             CompletableFuture<?>[] all = new CompletableFuture<?>[ds.size()];
             for (int i = 0; i < ds.size(); i++) {
-                all[i] = ackCall(Receipts.of(ds.get(i).id(), ds.get(i).attempts()), 1);
+                all[i] = ackCall(Receipts.of(ds.get(i).id(), ds.get(i).attempts(), ds.get(i).tag()), 1);
             }
             return CompletableFuture.allOf(all);
         }

@@ -76,6 +76,7 @@ final class DeliveryReader {
         String key = null;
         String traceparent = null;
         int priority = 0;
+        long tag = 0;
         while (p.nextToken() == JsonToken.FIELD_NAME) {
             String name = p.currentName();
             JsonToken t = p.nextToken();
@@ -85,6 +86,7 @@ final class DeliveryReader {
             switch (name) {
                 case "id" -> id = MessageIds.parse(p.getText(), "id");
                 case "attempts" -> attempts = p.getIntValue();
+                case "receipt" -> tag = JsonCodec.receiptTag(p.getText());
                 case "enqueued_at" -> enqueuedAt = p.getLongValue();
                 case "lease_expires_at" -> leaseExpiresAt = p.getLongValue();
                 case "content_type" -> contentType = p.getText();
@@ -101,7 +103,7 @@ final class DeliveryReader {
             throw new SpoolException(ErrorCode.INTERNAL, "a delivery without id from the server");
         }
         return new Delivery(id, attempts, enqueuedAt, leaseExpiresAt, new MessageBody(payload, contentType, headers,
-                Optional.ofNullable(key), priority, Optional.ofNullable(traceparent)));
+                Optional.ofNullable(key), priority, Optional.ofNullable(traceparent)), tag);
     }
 
     private static Map<String, String> headers(JsonParser p) throws IOException {

@@ -259,7 +259,13 @@ final class JsonCodec {
 
     static Delivery delivery(JsonNode m) {
         return new Delivery(MessageIds.parse(m.path("id").asText(), "id"), m.path("attempts").asInt(),
-                m.path("enqueued_at").asLong(), m.path("lease_expires_at").asLong(), body(m));
+                m.path("enqueued_at").asLong(), m.path("lease_expires_at").asLong(), body(m),
+                receiptTag(m.path("receipt").isTextual() ? m.path("receipt").asText() : null));
+    }
+
+    /** The tag of a receipt the server sent (0 when absent or untagged); the client never makes one up. */
+    static long receiptTag(String receipt) {
+        return receipt == null ? 0 : Receipts.parse(List.of(receipt), "receipt").tag(0);
     }
 
     static MessageBody body(JsonNode m) {

@@ -126,7 +126,8 @@ final class RawForms {
             throw SpoolException.internal("raw pop reply without Spool-Id", null);
         }
         return new Delivery(MessageIds.parse(id, "Spool-Id"), (int) num(h, "Spool-Attempts"),
-                num(h, "Spool-Enqueued-At"), num(h, "Spool-Lease-Expires-At"), body);
+                num(h, "Spool-Enqueued-At"), num(h, "Spool-Lease-Expires-At"), body,
+                JsonCodec.receiptTag(h.get("Spool-Receipt")));
     }
 
     private static long num(MultiMap h, String name) {

@@ -141,18 +141,32 @@ public final class EmbeddedBroker implements Broker {
         if (!config.durable()) {
             StateMachine sm = new StateMachine(clock.getAsLong());
             Engine engine = new Engine(sm, settings, clock, config.commandQueueCapacity());
+            bound(sm, config, clock.getAsLong());
             engine.start("spool-engine");
             return new EmbeddedBroker(engine, settings, config, null, clock, files);
         }
         try {
             Journal journal = Journal.open(config, settings, clock, files);
             Engine engine = journal.engine();
+            try {
+                engine.messages.useReceiptKey(ReceiptKeyFile.loadOrCreate(config.dataDir().orElseThrow()));
+                bound(engine.sm, config, clock.getAsLong());
+            } catch (IOException | RuntimeException e) {
+                journal.closeFiles();
+                throw e;
+            }
             engine.start("spool-engine");
             return new EmbeddedBroker(engine, settings, config, journal, clock, files);
         } catch (IOException | UncheckedIOException e) {
             throw SpoolException.unavailable("cannot open the journal in " + config.dataDir().orElseThrow()
                     + ": " + e.getMessage(), e);
         }
+    }
+
+    /** Applies the global bounds of dedup ids and results (before the engine thread starts). */
+    private static void bound(StateMachine sm, EmbeddedConfig config, long now) {
+        sm.dedup.max(config.maxDedupIds());
+        sm.results.max(config.maxResultBytes(), now);
     }
 
     /** The configuration this engine runs with. */

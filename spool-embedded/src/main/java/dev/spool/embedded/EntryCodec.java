@@ -8,23 +8,28 @@ import java.nio.file.Path;
 import java.util.LinkedHashMap;
 import java.util.Map;
 import java.util.Optional;
+import java.util.zip.CRC32C;
 
+import dev.spool.api.ErrorCode;
 import dev.spool.api.MessageBody;
 import dev.spool.api.Payload;
+import dev.spool.api.SpoolException;
 
 /**
- * The byte layout of one message inside a push record (little-endian):
+ * The byte layout of one message inside a push or relocate record (little-endian):
  *
  * <pre>
  *  0  int32  entry length, all fields below and the payload included
- *  4  int64  id
- * 12  int64  ready at (epoch ms)
- * 20  int64  expires at (epoch ms)
- * 28  int8   priority
- * 29  int8   flags: 1 key, 2 dedup id, 4 traceparent, 8 dead-letter source
- * 30  int8   content type: 0 application/octet-stream, 1 application/json, 2 text/plain,
+ *  4  int32  CRC32C of bytes 12 up to the payload (every field below, the payload length included)
+ *  8  int32  CRC32C of the payload bytes
+ * 12  int64  id
+ * 20  int64  ready at (epoch ms)
+ * 28  int64  expires at (epoch ms)
+ * 36  int8   priority
+ * 37  int8   flags: 1 key, 2 dedup id, 4 traceparent, 8 dead-letter source
+ * 38  int8   content type: 0 application/octet-stream, 1 application/json, 2 text/plain,
  *            3 text/plain; charset=utf-8, 255 a string follows
- * 31  [string key] [string dedup id, int64 dedup until] [string traceparent]
+ * 39  [string key] [string dedup id, int64 dedup until] [string traceparent]
  *     [string source queue, string source group, int64 source id, string reason, int32 attempts]
  *     [string content type]
  *     int32 header count, then (string name, string value) per header
@@ -33,6 +38,15 @@ import dev.spool.api.Payload;
  *
  * Strings are an int32 byte length (-1: absent) and UTF-8 bytes. A message's journal location
  * points at its entry length, so it can be read back without the enclosing record.
+ *
+ * <p>The two CRCs exist because a message is read back alone, without its record (whose CRC32C
+ * only replay checks): every read of an entry from a segment ({@link #read}) checks the fields it
+ * decodes and every payload byte it hands out, a large payload included (it is read through once
+ * to check it before its file region is returned, so a pop of an n-byte payload costs one extra
+ * sequential read of n bytes), and refuses a mismatch as corruption naming the segment and offset.
+ * Compaction moves a message by reading it this way, so it never copies damaged bytes forward
+ * under a fresh record CRC. A streamed payload's CRC is computed when its entry is encoded (a read
+ * of the spooled upload on the engine thread; the server could pass it along while spooling).
  */
 final class EntryCodec {
     static final int FLAG_KEY = 1;
@@ -43,7 +57,9 @@ final class EntryCodec {
     static final int INLINE_READ_MAX = 64 * 1024;
     private static final String[] CONTENT_TYPES = {MessageBody.OCTET_STREAM, MessageBody.JSON, "text/plain",
         "text/plain; charset=utf-8"};
-    private static final int FIXED = 31;
+    /** Bytes before the optional fields. */
+    static final int FIXED = 39;
+    private static final ThreadLocal<CRC32C> CRC = ThreadLocal.withInitial(CRC32C::new);
 
     private EntryCodec() {
     }
@@ -60,6 +76,8 @@ final class EntryCodec {
      */
     static int encode(Batch b, Msg m, MessageBody body, long readyAt, String dedupId, long dedupUntil) {
         int start = b.position();
+        b.putInt(0);
+        b.putInt(0);
         b.putInt(0);
         b.putLong(m.id);
         b.putLong(readyAt);
@@ -97,14 +115,69 @@ final class EntryCodec {
         Payload p = body.payload();
         b.putLong(p.size());
         long length = b.position() - start + p.size();
+        CRC32C crc = CRC.get();
+        crc.reset();
+        crc.update(b.buf.array(), start + 12, b.position() - start - 12);
+        int fieldsCrc = (int) crc.getValue();
+        int payloadCrc;
         if (p instanceof Payload.Inline in) {
+            crc.reset();
+            crc.update(in.bytes());
+            payloadCrc = (int) crc.getValue();
             b.putBytes(in.bytes());
         } else {
+            payloadCrc = crcOf((Payload.Streamed) p);
             b.splices.add(new Batch.Splice(b.position(), (Payload.Streamed) p));
             b.splicedBytes += p.size();
         }
         b.buf.putInt(start, (int) length);
+        b.buf.putInt(start + 4, fieldsCrc);
+        b.buf.putInt(start + 8, payloadCrc);
         return (int) length;
+    }
+
+    /** CRC32C of a streamed payload, read through once. */
+    static int crcOf(Payload.Streamed p) {
+        if (p instanceof Checked c) {
+            return c.crc();
+        }
+        CRC32C crc = new CRC32C();
+        byte[] chunk = new byte[64 * 1024];
+        long remaining = p.size();
+        try (java.io.InputStream in = p.openStream()) {
+            while (remaining > 0) {
+                int n = in.read(chunk, 0, (int) Math.min(chunk.length, remaining));
+                if (n < 0) {
+                    throw new IOException("payload ended " + remaining + " bytes early");
+                }
+                crc.update(chunk, 0, n);
+                remaining -= n;
+            }
+        } catch (IOException e) {
+            throw new java.io.UncheckedIOException(e);
+        }
+        return (int) crc.getValue();
+    }
+
+    /**
+     * A streamed payload whose CRC32C is already known (computed before the state changed, so a
+     * payload that cannot be read fails the push before anything is applied).
+     */
+    record Checked(Payload.Streamed payload, int crc) implements Payload.Streamed {
+        @Override
+        public long size() {
+            return payload.size();
+        }
+
+        @Override
+        public java.io.InputStream openStream() throws IOException {
+            return payload.openStream();
+        }
+
+        @Override
+        public void transferTo(java.nio.channels.WritableByteChannel target) throws IOException {
+            payload.transferTo(target);
+        }
     }
 
     private static int contentTypeCode(String ct) {
@@ -124,6 +197,8 @@ final class EntryCodec {
     static Meta decode(RecordIn in, java.nio.file.Path file, boolean withBody) {
         long start = in.position();
         int length = in.getInt();
+        in.getInt();
+        in.getInt();
         long id = in.getLong();
         long readyAt = in.getLong();
         long expiresAt = in.getLong();
@@ -171,13 +246,57 @@ final class EntryCodec {
         return new Meta(id, readyAt, expiresAt, priority, key, dedupId, dedupUntil, source, length, body);
     }
 
-    /** Reads the body of the entry at {@code offset} of a segment file. */
+    /**
+     * Reads the body of the entry at {@code offset} of a segment file, checking both CRCs.
+     *
+     * @throws SpoolException {@link ErrorCode#INTERNAL} naming the file and offset when a CRC does
+     *         not match (the journal is damaged there)
+     */
     static MessageBody read(FileChannel ch, Path file, long offset, int entryLength) throws IOException {
         int want = Math.min(entryLength, 2 * INLINE_READ_MAX);
         ByteBuffer buf = ByteBuffer.allocate(want).order(ByteOrder.LITTLE_ENDIAN);
         readFully(ch, buf, offset);
         buf.flip();
-        return decode(new OffsetIn(buf, offset), file, true).body();
+        int fieldsCrc = buf.getInt(4);
+        int payloadCrc = buf.getInt(8);
+        OffsetIn in = new OffsetIn(buf, offset);
+        MessageBody body;
+        try {
+            body = decode(in, file, true).body();
+        } catch (RuntimeException e) {
+            throw corrupt(file, offset, "its fields do not decode (" + e.getMessage() + ")");
+        }
+        long size = body.payload().size();
+        long payloadAt = entryLength - size;
+        if (payloadAt < FIXED || payloadAt > buf.limit()) {
+            throw corrupt(file, offset, "its payload length " + size + " does not fit its entry of " + entryLength
+                    + " bytes");
+        }
+        CRC32C crc = new CRC32C();
+        crc.update(buf.array(), 12, (int) payloadAt - 12);
+        if ((int) crc.getValue() != fieldsCrc) {
+            throw corrupt(file, offset, "its fields fail their CRC32C");
+        }
+        crc.reset();
+        if (body.payload() instanceof Payload.Inline p) {
+            crc.update(p.bytes());
+        } else {
+            ByteBuffer chunk = ByteBuffer.allocate((int) Math.min(1 << 20, size));
+            for (long pos = offset + payloadAt, end = pos + size; pos < end; pos += chunk.limit()) {
+                chunk.clear().limit((int) Math.min(chunk.capacity(), end - pos));
+                readFully(ch, chunk, pos);
+                crc.update(chunk.array(), 0, chunk.limit());
+            }
+        }
+        if ((int) crc.getValue() != payloadCrc) {
+            throw corrupt(file, offset, "its payload of " + size + " bytes fails its CRC32C");
+        }
+        return body;
+    }
+
+    private static SpoolException corrupt(Path file, long offset, String what) {
+        return new SpoolException(ErrorCode.INTERNAL, "journal corruption: the message entry at offset " + offset
+                + " of segment " + file + " cannot be read: " + what);
     }
 
     /** A buffer holding bytes that start at {@code base} of a file; may end before the payload. */

@@ -8,6 +8,9 @@ import java.util.HashMap;
 import java.util.Map;
 import java.util.concurrent.CompletableFuture;
 
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
 import dev.spool.api.MessageBody;
 import dev.spool.api.Payload;
 import dev.spool.api.SpoolException;
@@ -20,6 +23,7 @@ import dev.spool.api.TaskResult;
  * and counts the live bytes of every segment for compaction.
  */
 final class JournalWal implements Wal {
+    private static final Logger LOG = LoggerFactory.getLogger(JournalWal.class);
     private final JournalWriter writer;
     private final Path dir;
     private final long segmentBytes;
@@ -350,7 +354,14 @@ final class JournalWal implements Wal {
     /** Re-writes a live message at the head of the journal so its old segment can go. */
     void relocate(Msg m, long now) {
         boolean cached = m.body != null;
-        MessageBody body = body(m);
+        MessageBody body;
+        try {
+            body = body(m);
+        } catch (SpoolException e) {
+            // never copy damaged bytes forward under a fresh CRC: the message and its segment stay
+            LOG.error("not compacting message {}: {}", dev.spool.api.MessageIds.format(m.id), e.getMessage());
+            return;
+        }
         space.remove(JournalPos.segment(m.location), m.storedBytes);
         begin(RecordType.RELOCATE, now);
         open.putInt(m.queue.qid);
@@ -465,7 +476,9 @@ final class JournalWal implements Wal {
     @Override
     public MessageBody body(Msg m) {
         MessageBody b = m.body;
-        if (b != null) {
+        // a payload on the heap is returned as is; one in the journal is read (and checked) again,
+        // unless its record is not surely in the file yet (then it is the upload just pushed)
+        if (b != null && (b.payload() instanceof Payload.Inline || m.location >= writer.durable())) {
             return b;
         }
         long seg = JournalPos.segment(m.location);
@@ -476,6 +489,8 @@ final class JournalWal implements Wal {
                 readers.put(seg, ch);
             }
             return EntryCodec.read(ch, Segments.path(dir, seg), JournalPos.offset(m.location), m.storedBytes);
+        } catch (SpoolException e) {
+            throw e;
         } catch (IOException | RuntimeException e) {
             throw SpoolException.unavailable("reading message " + dev.spool.api.MessageIds.format(m.id)
                     + " from the journal failed: " + e.getMessage(), e);

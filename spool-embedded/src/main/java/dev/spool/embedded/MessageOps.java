@@ -12,11 +12,13 @@ import dev.spool.api.MessageBody;
 import dev.spool.api.MessageIds;
 import dev.spool.api.NewMessage;
 import dev.spool.api.Outcomes;
+import dev.spool.api.Payload;
 import dev.spool.api.QueueConfig;
 import dev.spool.api.ReceiptOutcome;
 import dev.spool.api.Receipts;
 import dev.spool.api.SpoolException;
 import dev.spool.api.TaskResult;
+import dev.spool.api.TxOp;
 
 /**
  * Push, pop, ack, nack, extend and dead-lettering on the engine thread. Each handler checks what
@@ -33,6 +35,8 @@ final class MessageOps {
     private final Engine engine;
     private final StateMachine sm;
     private final SplittableRandom random = new SplittableRandom();
+    /** Signs receipts; a per-process key until {@link #useReceiptKey} installs the data directory's. */
+    private ReceiptTags tags = ReceiptTags.random();
     private Entry[] scratch = new Entry[256];
     private long[] ids = new long[256];
     private long[] times = new long[256];
@@ -40,6 +44,11 @@ final class MessageOps {
     MessageOps(Engine engine) {
         this.engine = engine;
         this.sm = engine.sm;
+    }
+
+    /** Installs the receipt key of the data directory; called before the engine thread starts. */
+    void useReceiptKey(byte[] key) {
+        tags = new ReceiptTags(key);
     }
 
     // ---- push ----
@@ -66,10 +75,11 @@ final class MessageOps {
         int n = messages.size();
         long[] out = new long[n];
         QueueConfig cfg = q.config;
+        List<NewMessage> checked = engine.wal == Wal.NONE ? messages : withPayloadCrcs(messages);
         q.dedupExpire(now);
         engine.wal.pushBegin(q, -1, now);
         for (int i = 0; i < n; i++) {
-            NewMessage nm = messages.get(i);
+            NewMessage nm = checked.get(i);
             String dedupId = nm.dedupId().orElse(null);
             if (dedupId != null) {
                 long prior = q.dedupLookup(dedupId, now);
@@ -94,6 +104,27 @@ final class MessageOps {
         }
         engine.wal.pushEnd();
         return out;
+    }
+
+    /**
+     * Reads every streamed payload once for its CRC32C before anything is applied, so that a
+     * payload that cannot be read fails the push instead of failing half way through it.
+     */
+    private static List<NewMessage> withPayloadCrcs(List<NewMessage> messages) {
+        List<NewMessage> out = null;
+        for (int i = 0; i < messages.size(); i++) {
+            NewMessage nm = messages.get(i);
+            MessageBody b = nm.body();
+            if (b.payload() instanceof Payload.Streamed s && !(s instanceof EntryCodec.Checked)) {
+                if (out == null) {
+                    out = new ArrayList<>(messages);
+                }
+                MessageBody cb = new MessageBody(new EntryCodec.Checked(s, EntryCodec.crcOf(s)), b.contentType(),
+                        b.headers(), b.key(), b.priority(), b.traceparent());
+                out.set(i, new NewMessage(cb, nm.delayMs(), nm.notBeforeMs(), nm.ttlMs(), nm.dedupId()));
+            }
+        }
+        return out == null ? messages : out;
     }
 
     // ---- pop ----
@@ -144,7 +175,8 @@ final class MessageOps {
             Entry e = buf[i];
             buf[i] = null;
             Msg m = e.msg();
-            out.add(new Delivery(m.id, e.attempts, m.enqueuedAt(), leaseUntil, engine.wal.body(m)));
+            out.add(new Delivery(m.id, e.attempts, m.enqueuedAt(), leaseUntil, engine.wal.body(m),
+                    tags.tag(g.queue.qid, g.gid, m.id, e.attempts)));
         }
         return out;
     }
@@ -178,7 +210,7 @@ final class MessageOps {
         long[] ok = ids(n);
         int k = 0;
         for (int i = 0; i < n; i++) {
-            Entry e = g.entry(receipts.id(i));
+            Entry e = entry(g, receipts, i);
             ReceiptOutcome o = check(e, receipts.fence(i), now);
             out.set(i, o);
             if (o == ReceiptOutcome.OK) {
@@ -190,6 +222,15 @@ final class MessageOps {
             engine.wal.ack(g, ok, k, result, now);
         }
         return out.build();
+    }
+
+    /**
+     * The entry receipt {@code i} names, or null when its tag is not the one this server signed for
+     * that group, message and attempt (forged, untagged, or from another incarnation of the group).
+     */
+    private Entry entry(GroupState g, Receipts receipts, int i) {
+        long id = receipts.id(i);
+        return receipts.tag(i) == tags.tag(g.queue.qid, g.gid, id, receipts.fence(i)) ? g.entry(id) : null;
     }
 
     /** Whether a receipt names the current lease of a live entry. */
@@ -220,7 +261,7 @@ final class MessageOps {
         String error = reason == null ? "nacked" : reason;
         int max = g.queue.config.maxAttempts();
         for (int i = 0; i < n; i++) {
-            Entry e = g.entry(receipts.id(i));
+            Entry e = entry(g, receipts, i);
             ReceiptOutcome o = check(e, receipts.fence(i), now);
             out.set(i, o);
             if (o != ReceiptOutcome.OK) {
@@ -260,7 +301,7 @@ final class MessageOps {
         long[] ok = ids(n);
         int k = 0;
         for (int i = 0; i < n; i++) {
-            Entry e = g.entry(receipts.id(i));
+            Entry e = entry(g, receipts, i);
             ReceiptOutcome o = check(e, receipts.fence(i), now);
             out.set(i, o);
             if (o == ReceiptOutcome.OK) {
@@ -283,7 +324,14 @@ final class MessageOps {
         QueueState q = m.queue;
         GroupState g = e.group();
         QueueState dlq = engine.admin.deadLetterQueue(q);
-        MessageBody body = engine.wal.body(m);
+        MessageBody body;
+        try {
+            body = engine.wal.body(m);
+        } catch (SpoolException unreadable) {
+            // a damaged entry still dies (it would otherwise come back forever), without its payload
+            body = MessageBody.of(Payload.EMPTY);
+            reason = reason + "; its payload is unreadable: " + unreadable.getMessage();
+        }
         Map<String, String> headers = new LinkedHashMap<>(body.headers());
         headers.put(DEAD_REASON, reason);
         headers.put(SOURCE_QUEUE, q.name);
@@ -305,7 +353,53 @@ final class MessageOps {
     }
 
     void transact(Command.Transact c) {
+        checkTags(c.ops());
         engine.wal.reply(c.reply(), new Transactions(engine).run(c.ops()));
+    }
+
+    /**
+     * Refuses a transaction holding a receipt this server did not sign, before anything of it is
+     * checked further or applied, as {@link Transactions} refuses a receipt naming no message.
+     * Stops at the first operation whose queue or group does not resolve: {@code Transactions}
+     * reports that one.
+     */
+    private void checkTags(List<TxOp> ops) {
+        for (int i = 0; i < ops.size(); i++) {
+            Receipts r;
+            String group;
+            String queue;
+            switch (ops.get(i)) {
+                case TxOp.Ack a -> {
+                    r = a.request().receipts();
+                    group = a.request().group();
+                    queue = a.queue();
+                }
+                case TxOp.Nack n -> {
+                    r = n.request().receipts();
+                    group = n.request().group();
+                    queue = n.queue();
+                }
+                case TxOp.Extend x -> {
+                    r = x.request().receipts();
+                    group = x.request().group();
+                    queue = x.queue();
+                }
+                case TxOp.Push p -> {
+                    continue;
+                }
+            }
+            QueueState q = sm.queues.get(queue);
+            GroupState g = q == null ? null : q.group(group);
+            if (g == null) {
+                return;
+            }
+            for (int j = 0; j < r.size(); j++) {
+                if (r.tag(j) != tags.tag(q.qid, g.gid, r.id(j), r.fence(j))) {
+                    throw SpoolException.withField(ErrorCode.STALE_RECEIPT, "receipts[" + j + "]",
+                            "receipt " + r.format(j) + " names no message of this group").atOp(i);
+                }
+            }
+        }
     }
 
     private long[] ids(int n) {

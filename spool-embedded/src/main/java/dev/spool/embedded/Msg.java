@@ -5,7 +5,7 @@ import dev.spool.api.MessageBody;
 /**
  * A message held by a queue, and at the same time its entry in the queue's default group.
  *
- * <p>About 100 bytes on the heap: the body is held only until the journal has it and the payload
+ * <p>About 104 bytes on the heap: the body is held only until the journal has it and the payload
  * cache lets it go; it is read back from {@link #location} when needed.
  */
 final class Msg extends Entry {
@@ -26,8 +26,9 @@ final class Msg extends Entry {
     int pendingGroups;
     /** Fields most messages never set, kept out of line to keep the per-message index small. */
     private Rare rare;
-    /** Next message in the payload cache's eviction order. */
+    /** Next and previous message in the payload cache's eviction order ({@link PayloadCache}). */
     Msg cacheNext;
+    Msg cachePrev;
 
     Msg(long id, QueueState queue, byte priority, String key, long expiresAt) {
         this.id = id;

@@ -20,13 +20,19 @@ final class QueueState {
     final Map<String, GroupState> groups = new HashMap<>();
     /** Every message held (unfinished, retained, or keeping a result), by id. */
     final LongObjectMap<Msg> msgs = new LongObjectMap<>(64);
-    /** dedup_id → first id and when it is forgotten. */
-    final Map<String, long[]> dedup = new HashMap<>();
-    /** Dedup ids in insertion order, for expiry. */
-    final java.util.ArrayDeque<String> dedupOrder = new java.util.ArrayDeque<>();
+    /** The dedup ids of every queue ({@link DedupIds}), shared through the state machine. */
+    private final DedupIds dedup;
     boolean deleted;
+    /** The highest group id this queue ever had (restored by snapshots and by replaying group records). */
+    int lastGid;
 
+    /** A queue with dedup ids of its own (tests). */
     QueueState(int qid, String name, QueueConfig config, long createdAt) {
+        this(qid, name, config, createdAt, new DedupIds());
+    }
+
+    QueueState(int qid, String name, QueueConfig config, long createdAt, DedupIds dedup) {
+        this.dedup = dedup;
         this.qid = qid;
         this.name = name;
         this.config = config;
@@ -57,38 +63,26 @@ final class QueueState {
         return out;
     }
 
+    /**
+     * The id of the next named group. Ids are never reused, not even after the newest group is
+     * deleted: a group's id is part of its receipts' tags ({@link ReceiptTags}), so a receipt of a
+     * deleted group must never name an entry of a new group of the same name.
+     */
     int nextGroupId() {
-        int max = 0;
-        for (GroupState g : groups.values()) {
-            max = Math.max(max, g.gid);
-        }
-        return max + 1;
+        return lastGid + 1;
     }
 
     /** The first id pushed with {@code dedupId} if it is still inside the window, else -1. */
     long dedupLookup(String dedupId, long now) {
-        long[] e = dedup.get(dedupId);
-        return e != null && e[1] > now ? e[0] : -1;
+        return dedup.lookup(qid, dedupId, now);
     }
 
     void dedupRemember(String dedupId, long id, long until) {
-        if (dedup.put(dedupId, new long[] {id, until}) == null) {
-            dedupOrder.add(dedupId);
-        }
+        dedup.remember(qid, dedupId, id, until);
     }
 
-    /** Forgets dedup ids whose window ended; cheap when nothing expired. */
+    /** Forgets dedup ids whose window ended (of every queue); cheap when nothing expired. */
     void dedupExpire(long now) {
-        String head;
-        while ((head = dedupOrder.peek()) != null) {
-            long[] e = dedup.get(head);
-            if (e != null && e[1] > now) {
-                return;
-            }
-            dedupOrder.poll();
-            if (e != null) {
-                dedup.remove(head);
-            }
-        }
+        dedup.expire(now);
     }
 }

@@ -22,7 +22,8 @@ import java.util.zip.CRC32C;
  */
 final class Segments {
     static final int HEADER = 32;
-    static final int VERSION = 1;
+    /** 2: message entries carry their own CRC32Cs ({@link EntryCodec}). */
+    static final int VERSION = 2;
     private static final byte[] MAGIC = "SPOOLSEG".getBytes(java.nio.charset.StandardCharsets.US_ASCII);
     private static final String SUFFIX = ".seg";
 

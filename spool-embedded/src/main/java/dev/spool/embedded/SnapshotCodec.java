@@ -5,6 +5,7 @@ import java.nio.charset.StandardCharsets;
 import java.util.ArrayList;
 import java.util.Comparator;
 import java.util.HashMap;
+import java.util.IdentityHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.zip.CRC32C;
@@ -20,25 +21,32 @@ import dev.spool.api.TaskResult;
  * <pre>
  * "SPOOLSNP" | int32 version | int64 journal position | int64 time | int64 last id | int32 last qid
  * int32 queues, per queue:
- *   int32 qid, str name, int64 created, config (Codec), int64 default group dead count
+ *   int32 qid, str name, int64 created, config (Codec), int64 default group dead count,
+ *   int32 highest group id ever used (ids are never reused: they are part of receipt tags)
  *   int32 groups, per group: int32 gid, str name, start (Codec), int64 created, int64 dead count
- *   int32 dedup ids, per id: str dedup id, int64 message id, int64 until
  *   int32 messages, per message:
  *     int64 id, int8 priority, str key, int64 expires, int64 location, int32 stored bytes,
  *     int32 pending groups, int64 done at, int64 keep until,
  *     int8 has source [str queue, str group, int64 id, str reason, int32 attempts],
  *     entry of the default group, int32 named entries, per entry: int32 gid, entry
  *   entry: int8 state, int32 attempts, int64 deadline, int8 has extra
- *          [str last error, int64 keep until, int8 has result [str content type, int32 n, n bytes]]
+ *          [str last error, int64 keep until, int32 result]
+ * int32 dedup ids, oldest first, per id: int32 qid, str dedup id, int64 message id, int64 until
+ *   result: -1 none; r = the number of results defined so far: a new result follows
+ *          (str content type, int32 n, n bytes) and becomes result r; r smaller: result r again
  * int32 CRC32C of every byte before it
  * </pre>
+ *
+ * <p>A result is written once however many entries share it (one ack of N receipts with one
+ * result stores one {@link TaskResult} on N entries), and decoded into one object they all share
+ * again: a snapshot's size and the heap it loads into do not grow with N.
  *
  * Ready queues, key queues, counts and timers are not stored: they are rebuilt from the entries
  * in id order, which is exactly the order they were built in.
  */
 final class SnapshotCodec {
     private static final byte[] MAGIC = "SPOOLSNP".getBytes(StandardCharsets.US_ASCII);
-    private static final int VERSION = 1;
+    private static final int VERSION = 4;
 
     private SnapshotCodec() {
     }
@@ -53,21 +61,36 @@ final class SnapshotCodec {
         b.putLong(sm.ids.last());
         b.putInt(sm.lastQid);
         b.putInt(sm.queues.size());
+        Map<TaskResult, Integer> results = new IdentityHashMap<>();
         for (QueueState q : sm.queues.values()) {
-            encodeQueue(b, q);
+            encodeQueue(b, q, results);
         }
+        int countPos = b.position();
+        b.putInt(0);
+        int[] dedups = new int[1];
+        sm.dedup.forEach((k, v) -> {
+            if (sm.byId.containsKey(k.qid())) {
+                b.putInt(k.qid());
+                b.putString(k.id());
+                b.putLong(v[0]);
+                b.putLong(v[1]);
+                dedups[0]++;
+            }
+        });
+        b.buf.putInt(countPos, dedups[0]);
         CRC32C crc = new CRC32C();
         crc.update(b.buf.array(), 0, b.position());
         b.putInt((int) crc.getValue());
         return b;
     }
 
-    private static void encodeQueue(Batch b, QueueState q) {
+    private static void encodeQueue(Batch b, QueueState q, Map<TaskResult, Integer> results) {
         b.putInt(q.qid);
         b.putString(q.name);
         b.putLong(q.createdAt);
         Codec.putConfig(b, q.config);
         b.putLong(q.defaultGroup.deadCount);
+        b.putInt(q.lastGid);
         b.putInt(q.groups.size());
         for (GroupState g : q.groups.values()) {
             b.putInt(g.gid);
@@ -76,18 +99,12 @@ final class SnapshotCodec {
             b.putLong(g.createdAt);
             b.putLong(g.deadCount);
         }
-        b.putInt(q.dedup.size());
-        for (Map.Entry<String, long[]> d : q.dedup.entrySet()) {
-            b.putString(d.getKey());
-            b.putLong(d.getValue()[0]);
-            b.putLong(d.getValue()[1]);
-        }
         b.putInt(q.msgs.size());
         List<GroupState> named = new ArrayList<>(q.groups.values());
-        q.msgs.forEachValue(m -> encodeMsg(b, m, named));
+        q.msgs.forEachValue(m -> encodeMsg(b, m, named, results));
     }
 
-    private static void encodeMsg(Batch b, Msg m, List<GroupState> named) {
+    private static void encodeMsg(Batch b, Msg m, List<GroupState> named, Map<TaskResult, Integer> results) {
         b.putLong(m.id);
         b.putByte(m.priority);
         b.putString(m.key);
@@ -106,7 +123,7 @@ final class SnapshotCodec {
             b.putString(s.reason());
             b.putInt(s.attempts());
         }
-        encodeEntry(b, m);
+        encodeEntry(b, m, results);
         int countPos = b.position();
         b.putInt(0);
         int n = 0;
@@ -114,14 +131,14 @@ final class SnapshotCodec {
             GroupEntry e = g.entries.get(m.id);
             if (e != null) {
                 b.putInt(g.gid);
-                encodeEntry(b, e);
+                encodeEntry(b, e, results);
                 n++;
             }
         }
         b.buf.putInt(countPos, n);
     }
 
-    private static void encodeEntry(Batch b, Entry e) {
+    private static void encodeEntry(Batch b, Entry e, Map<TaskResult, Integer> results) {
         b.putByte(e.state);
         b.putInt(e.attempts);
         b.putLong(e.deadline);
@@ -130,13 +147,21 @@ final class SnapshotCodec {
         if (x != null) {
             b.putString(x.lastError);
             b.putLong(x.keepUntil);
-            b.putByte(x.result == null ? 0 : 1);
-            if (x.result != null) {
-                b.putString(x.result.contentType());
-                byte[] r = x.result.payload().toBytes();
-                b.putInt(r.length);
-                b.putBytes(r);
+            if (x.result == null) {
+                b.putInt(-1);
+                return;
             }
+            Integer known = results.get(x.result);
+            if (known != null) {
+                b.putInt(known);
+                return;
+            }
+            b.putInt(results.size());
+            results.put(x.result, results.size());
+            b.putString(x.result.contentType());
+            byte[] r = x.result.payload().toBytes();
+            b.putInt(r.length);
+            b.putBytes(r);
         }
     }
 
@@ -165,16 +190,22 @@ final class SnapshotCodec {
         sm.ids.resumeAfter(in.getLong());
         sm.lastQid = in.getInt();
         int queues = in.getInt();
+        List<TaskResult> results = new ArrayList<>();
         for (int i = 0; i < queues; i++) {
-            decodeQueue(in, sm);
+            decodeQueue(in, sm, results);
+        }
+        int dedups = in.getInt();
+        for (int i = 0; i < dedups; i++) {
+            sm.dedup.remember(in.getInt(), in.getString(), in.getLong(), in.getLong());
         }
         return new Loaded(sm, position);
     }
 
-    private static void decodeQueue(RecordIn in, StateMachine sm) {
+    private static void decodeQueue(RecordIn in, StateMachine sm, List<TaskResult> results) {
         QueueState q = sm.createQueue(in.getInt(), in.getString(), null, in.getLong());
         q.config = Codec.getConfig(in);
         q.defaultGroup.deadCount = in.getLong();
+        q.lastGid = in.getInt();
         int groups = in.getInt();
         Map<Integer, GroupState> byGid = new HashMap<>();
         for (int i = 0; i < groups; i++) {
@@ -183,10 +214,6 @@ final class SnapshotCodec {
             withTime.deadCount = in.getLong();
             q.groups.put(withTime.name, withTime);
             byGid.put(withTime.gid, withTime);
-        }
-        int dedups = in.getInt();
-        for (int i = 0; i < dedups; i++) {
-            q.dedupRemember(in.getString(), in.getLong(), in.getLong());
         }
         Map<GroupState, List<Entry>> entries = new HashMap<>();
         entries.put(q.defaultGroup, new ArrayList<>());
@@ -201,14 +228,14 @@ final class SnapshotCodec {
             if (in.get() != 0) {
                 m.source(new DeadSource(in.getString(), in.getString(), in.getLong(), in.getString(), in.getInt()));
             }
-            decodeEntry(in, m);
+            decodeEntry(in, m, results, sm);
             q.msgs.put(m.id, m);
             entries.get(q.defaultGroup).add(m);
             int named = in.getInt();
             for (int k = 0; k < named; k++) {
                 GroupState g = byGid.get(in.getInt());
                 GroupEntry e = new GroupEntry(m, g);
-                decodeEntry(in, e);
+                decodeEntry(in, e, results, sm);
                 g.entries.put(m.id, e);
                 entries.computeIfAbsent(g, x -> new ArrayList<>()).add(e);
             }
@@ -223,7 +250,7 @@ final class SnapshotCodec {
         });
     }
 
-    private static void decodeEntry(RecordIn in, Entry e) {
+    private static void decodeEntry(RecordIn in, Entry e, List<TaskResult> results, StateMachine sm) {
         e.state = in.get();
         e.attempts = in.getInt();
         e.deadline = in.getLong();
@@ -231,9 +258,16 @@ final class SnapshotCodec {
             EntryExtra x = e.extra();
             x.lastError = in.getString();
             x.keepUntil = in.getLong();
-            if (in.get() != 0) {
+            int r = in.getInt();
+            if (r == results.size()) {
                 String ct = in.getString();
-                x.result = new TaskResult(Payload.of(in.getBytes(in.getInt())), ct);
+                results.add(new TaskResult(Payload.of(in.getBytes(in.getInt())), ct));
+            } else if (r > results.size() || r < -1) {
+                throw new IllegalStateException("snapshot entry names result " + r + " of " + results.size());
+            }
+            x.result = r < 0 ? null : results.get(r);
+            if (x.result != null) {
+                sm.results.stored(e, x.result, x.keepUntil, Long.MIN_VALUE);
             }
         }
     }

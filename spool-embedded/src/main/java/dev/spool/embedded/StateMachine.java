@@ -44,6 +44,10 @@ final class StateMachine {
     final Map<Integer, QueueState> byId = new HashMap<>();
     final TimerWheel timers;
     final Ids ids = new Ids();
+    /** Every queue's dedup ids, under one global bound. */
+    final DedupIds dedup = new DedupIds();
+    /** The task results held, under one global bound. */
+    final ResultStore results = new ResultStore();
     int lastQid;
     Listener listener;
     private final TimerWheel.Handler onTimer = this::onTimer;
@@ -55,7 +59,7 @@ final class StateMachine {
     // ---- queues and groups ----
 
     QueueState createQueue(int qid, String name, QueueConfig config, long createdAt) {
-        QueueState q = new QueueState(qid, name, config, createdAt);
+        QueueState q = new QueueState(qid, name, config, createdAt, dedup);
         queues.put(name, q);
         byId.put(qid, q);
         lastQid = Math.max(lastQid, qid);
@@ -94,6 +98,7 @@ final class StateMachine {
     GroupState createGroup(QueueState q, int gid, String name, StartPosition start, long createdAt) {
         GroupState g = new GroupState(q, gid, name, start, createdAt);
         q.groups.put(name, g);
+        q.lastGid = Math.max(q.lastGid, gid);
         long from = switch (start) {
             case StartPosition.Earliest e -> Long.MIN_VALUE;
             case StartPosition.Latest l -> Long.MAX_VALUE;
@@ -228,6 +233,7 @@ final class StateMachine {
             x.result = result;
             x.keepUntil = now + e.msg().queue.config.resultTtlMs();
             keepUntil(e.msg(), x.keepUntil);
+            results.stored(e, result, x.keepUntil, now);
         }
         finish(e, Entry.ACKED, now);
     }

@@ -44,6 +44,7 @@ final class BrokerFactory {
     }
 
     private static EmbeddedConfig tuned(EmbeddedConfig e, ServerConfig.StorageConfig s) {
-        return e.withSegmentBytes(s.segmentBytes()).withPayloadCacheBytes(s.payloadCacheBytes());
+        return e.withSegmentBytes(s.segmentBytes()).withPayloadCacheBytes(s.payloadCacheBytes())
+                .withMaxDedupIds(s.maxDedupIds()).withMaxResultBytes(s.maxResultBytes());
     }
 }

@@ -23,6 +23,8 @@ enum ConfigKey {
     SEGMENT_BYTES("segment-bytes", "67108864"),
     PAYLOAD_CACHE_BYTES("payload-cache-bytes", "67108864"),
     SPOOL_THRESHOLD_BYTES("spool-threshold-bytes", "262144"),
+    MAX_DEDUP_IDS("max-dedup-ids", "1000000"),
+    MAX_RESULT_BYTES("max-result-bytes", "67108864"),
     AUTO_CREATE("auto-create", "true"),
     MAX_QUEUES("max-queues", "10000"),
     MAX_GROUPS_PER_QUEUE("max-groups-per-queue", "1000"),

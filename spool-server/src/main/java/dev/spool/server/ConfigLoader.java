@@ -131,7 +131,8 @@ final class ConfigLoader {
         ServerConfig.StorageConfig storage = attributed(ConfigKey.STORAGE, () -> new ServerConfig.StorageConfig(
                 ServerConfig.Storage.parse(text(ConfigKey.STORAGE)), Path.of(text(ConfigKey.DATA_DIR)),
                 FsyncPolicy.parse(text(ConfigKey.FSYNC)), number(ConfigKey.SEGMENT_BYTES),
-                number(ConfigKey.PAYLOAD_CACHE_BYTES), number(ConfigKey.SPOOL_THRESHOLD_BYTES)));
+                number(ConfigKey.PAYLOAD_CACHE_BYTES), number(ConfigKey.SPOOL_THRESHOLD_BYTES),
+                number(ConfigKey.MAX_DEDUP_IDS), number(ConfigKey.MAX_RESULT_BYTES)));
         BrokerLimits limits = new BrokerLimits(positive(ConfigKey.MAX_QUEUES, 1),
                 positive(ConfigKey.MAX_GROUPS_PER_QUEUE, 1), positive(ConfigKey.MAX_BATCH, 1),
                 positive(ConfigKey.MAX_POP, 1), positive(ConfigKey.MAX_WAIT_MS, 0),

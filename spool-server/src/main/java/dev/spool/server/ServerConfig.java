@@ -6,6 +6,7 @@ import java.util.Map;
 import dev.spool.api.BrokerLimits;
 import dev.spool.api.QueueConfig;
 import dev.spool.api.SpoolException;
+import dev.spool.embedded.EmbeddedConfig;
 import dev.spool.embedded.FsyncPolicy;
 import dev.spool.server.sqs.SqsConfig;
 
@@ -165,9 +166,11 @@ public record ServerConfig(Listener listener, StorageConfig storage, boolean aut
      * @param payloadCacheBytes heap budget for recently written payloads (journal mode)
      * @param spoolThresholdBytes raw uploads larger than this (or of unknown length) are spooled to a
      *        file under {@code dataDir} instead of the heap (journal and PostgreSQL storage)
+     * @param maxDedupIds most dedup ids the embedded engine remembers over all queues
+     * @param maxResultBytes most bytes of task results the embedded engine keeps over all queues
      */
     public record StorageConfig(Storage storage, Path dataDir, FsyncPolicy fsync, long segmentBytes,
-            long payloadCacheBytes, long spoolThresholdBytes) {
+            long payloadCacheBytes, long spoolThresholdBytes, long maxDedupIds, long maxResultBytes) {
         /** Checks ranges. */
         public StorageConfig {
             if (storage == null || dataDir == null || fsync == null) {
@@ -176,21 +179,33 @@ public record ServerConfig(Listener listener, StorageConfig storage, boolean aut
             range("segment-bytes", segmentBytes, 4096, 1L << 40);
             range("payload-cache-bytes", payloadCacheBytes, 0, 1L << 40);
             range("spool-threshold-bytes", spoolThresholdBytes, 0, 1L << 30);
+            range("max-dedup-ids", maxDedupIds, 0, 1L << 40);
+            range("max-result-bytes", maxResultBytes, 0, 1L << 40);
+        }
+
+        /** With the embedded engine's default bounds of dedup ids and results. */
+        public StorageConfig(Storage storage, Path dataDir, FsyncPolicy fsync, long segmentBytes,
+                long payloadCacheBytes, long spoolThresholdBytes) {
+            this(storage, dataDir, fsync, segmentBytes, payloadCacheBytes, spoolThresholdBytes,
+                    EmbeddedConfig.DEFAULT_MAX_DEDUP_IDS, EmbeddedConfig.DEFAULT_MAX_RESULT_BYTES);
         }
 
         /** A copy with another backend. */
         public StorageConfig withStorage(Storage v) {
-            return new StorageConfig(v, dataDir, fsync, segmentBytes, payloadCacheBytes, spoolThresholdBytes);
+            return new StorageConfig(v, dataDir, fsync, segmentBytes, payloadCacheBytes, spoolThresholdBytes,
+                    maxDedupIds, maxResultBytes);
         }
 
         /** A copy with another data directory. */
         public StorageConfig withDataDir(Path v) {
-            return new StorageConfig(storage, v, fsync, segmentBytes, payloadCacheBytes, spoolThresholdBytes);
+            return new StorageConfig(storage, v, fsync, segmentBytes, payloadCacheBytes, spoolThresholdBytes,
+                    maxDedupIds, maxResultBytes);
         }
 
         /** A copy with another fsync policy. */
         public StorageConfig withFsync(FsyncPolicy v) {
-            return new StorageConfig(storage, dataDir, v, segmentBytes, payloadCacheBytes, spoolThresholdBytes);
+            return new StorageConfig(storage, dataDir, v, segmentBytes, payloadCacheBytes, spoolThresholdBytes,
+                    maxDedupIds, maxResultBytes);
         }
     }
 

@@ -77,6 +77,18 @@ public abstract class BrokerContractTest {
         return BrokerSettings.DEFAULTS;
     }
 
+    /**
+     * Whether the backend signs its receipts with a tag only it can compute (see
+     * {@link dev.spool.api.Receipts}), so that a receipt cannot be forged from a message's id and
+     * attempts and a receipt of a deleted group names nothing in a new group of the same name. The
+     * cases that need it are skipped for a backend returning false.
+     *
+     * @return true unless overridden
+     */
+    protected boolean signsReceipts() {
+        return true;
+    }
+
     /** Remembers the running test's name, from which queue names are derived. */
     @BeforeEach
     protected final void rememberTestName(TestInfo info) {

@@ -61,6 +61,11 @@ abstract class ContractSupport {
         return suite.open(settings);
     }
 
+    /** Skips the running test unless the backend signs its receipts. */
+    final void assumeSignedReceipts() {
+        org.junit.jupiter.api.Assumptions.assumeTrue(suite.signsReceipts(), "the backend does not sign receipts");
+    }
+
     final BrokerSettings settings() {
         return suite.defaultSettings();
     }

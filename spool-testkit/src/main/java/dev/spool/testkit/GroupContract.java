@@ -217,6 +217,24 @@ abstract class GroupContract extends ContractSupport {
     }
 
     @Test
+    void shouldReportNotFoundForReceiptOfDeletedGroupInRecreatedGroupOfSameName() {
+        assumeSignedReceipts();
+        String q = createQueue();
+        putGroup(q, "g", StartPosition.EARLIEST);
+        long id = push(q, "m");
+        Delivery old = popOne(q, "g");
+        get(broker().deleteGroup(q, "g"));
+        putGroup(q, "g", StartPosition.EARLIEST);
+        Delivery again = popOne(q, "g");
+        assertThat(again.id()).isEqualTo(id);
+        assertThat(again.attempts()).isEqualTo(old.attempts());
+
+        assertThat(ack(q, "g", old)).isEqualTo(outcomes(ReceiptOutcome.NOT_FOUND));
+
+        assertThat(ack(q, "g", again)).isEqualTo(outcomes(ReceiptOutcome.OK));
+    }
+
+    @Test
     void shouldReplayRetainedMessagesToNewEarliestGroup() {
         String q = createQueue(defaults().withRetentionMs(600_000));
         List<Long> ids = pushEach(q, "a", "b");

@@ -25,6 +25,7 @@ import dev.spool.api.MessageIds;
 import dev.spool.api.NewMessage;
 import dev.spool.api.Payload;
 import dev.spool.api.PopRequest;
+import dev.spool.api.Receipts;
 
 /** Pushing and popping: batches, validation, payload round trips and visibility. */
 abstract class PushPopContract extends ContractSupport {
@@ -102,7 +103,8 @@ abstract class PushPopContract extends ContractSupport {
         long now = System.currentTimeMillis();
         assertThat(d.id()).isEqualTo(id);
         assertThat(d.attempts()).isEqualTo(1);
-        assertThat(d.receipt()).isEqualTo(MessageIds.format(id) + ".1");
+        assertThat(d.receipt()).isEqualTo(Receipts.format(id, 1, d.tag()));
+        assertThat(d.receipt()).startsWith(MessageIds.format(id) + ".1");
         assertThat(d.enqueuedAt()).isBetween(before - 2_000, now + 2_000);
         assertThat(d.leaseExpiresAt()).isCloseTo(now + 45_000, within(2_000L));
     }

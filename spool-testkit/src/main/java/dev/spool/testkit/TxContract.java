@@ -108,6 +108,23 @@ abstract class TxContract extends ContractSupport {
     }
 
     @Test
+    void shouldChangeNothingWhenAReceiptTagIsForged() {
+        assumeSignedReceipts();
+        String in = createQueue();
+        String out = createQueue();
+        push(in, "m");
+        Delivery d = popOne(in);
+        Delivery forged = new Delivery(d.id(), d.attempts(), d.enqueuedAt(), d.leaseExpiresAt(), d.body(),
+                d.tag() ^ 0x100);
+
+        txFailure(ErrorCode.STALE_RECEIPT, 1, pushOp(out, "output"), ackOp(in, forged));
+
+        assertThat(stats(out).ready()).isZero();
+        assertThat(view(in, d.id()).state()).isEqualTo(MessageState.IN_FLIGHT);
+        assertThat(ack(in, d)).isEqualTo(outcomes(ReceiptOutcome.OK));
+    }
+
+    @Test
     void shouldApplyNoReceiptOfAnAckBatchWhenOneIsStale() {
         String q = createQueue();
         Delivery stale = staleDelivery(q);

@@ -1,0 +1,75 @@
+package dev.spool.embedded;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import java.nio.ByteBuffer;
+import java.nio.ByteOrder;
+import java.util.ArrayList;
+import java.util.Collections;
+import java.util.IdentityHashMap;
+import java.util.List;
+import java.util.Optional;
+import java.util.Set;
+import java.util.concurrent.CompletionStage;
+import java.util.concurrent.TimeUnit;
+
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.Timeout;
+
+import dev.spool.api.AckRequest;
+import dev.spool.api.BrokerSettings;
+import dev.spool.api.Delivery;
+import dev.spool.api.NewMessage;
+import dev.spool.api.Payload;
+import dev.spool.api.PopRequest;
+import dev.spool.api.QueueConfig;
+import dev.spool.api.Receipts;
+import dev.spool.api.TaskResult;
+
+@Timeout(value = 60, unit = TimeUnit.SECONDS)
+class SnapshotCodecTest {
+    private static final int N = 1_000;
+    private static final int RESULT_BYTES = 1_024;
+
+    private static <T> T get(CompletionStage<T> s) {
+        return s.toCompletableFuture().orTimeout(10, TimeUnit.SECONDS).join();
+    }
+
+    @Test
+    void shouldWriteAResultSharedByManyReceiptsOnceAndShareItAgainWhenLoaded() {
+        try (EmbeddedBroker b = EmbeddedBroker.open(EmbeddedConfig.memory(), BrokerSettings.DEFAULTS)) {
+            get(b.putQueue("q", QueueConfig.DEFAULTS));
+            List<NewMessage> ms = new ArrayList<>();
+            for (int i = 0; i < N; i++) {
+                ms.add(NewMessage.of(new byte[] {(byte) i}));
+            }
+            get(b.push("q", ms));
+            List<Delivery> ds = get(b.pop("q", new PopRequest("default", N, 600_000, 0)));
+            assertThat(ds).hasSize(N);
+            TaskResult result = new TaskResult(Payload.of(new byte[RESULT_BYTES]), "application/octet-stream");
+            get(b.ack("q", new AckRequest("default", Receipts.of(ds), Optional.of(result))));
+
+            int[] size = new int[1];
+            Set<TaskResult> loaded = Collections.newSetFromMap(new IdentityHashMap<>());
+            int[] withResult = new int[1];
+            get(b.onEngine(() -> {
+                Batch snap = SnapshotCodec.encode(b.engine().sm, 0, b.engine().now);
+                size[0] = snap.position();
+                ByteBuffer buf = ByteBuffer.wrap(snap.buf.array(), 0, snap.position()).slice()
+                        .order(ByteOrder.LITTLE_ENDIAN);
+                StateMachine sm = SnapshotCodec.decode(buf).sm();
+                sm.queues.get("q").msgs.forEachValue(m -> {
+                    if (m.extra != null && m.extra.result != null) {
+                        withResult[0]++;
+                        loaded.add(m.extra.result);
+                    }
+                });
+            }));
+
+            assertThat(withResult[0]).isEqualTo(N);
+            assertThat(loaded).hasSize(1);
+            // per message about 90 bytes of state; the 1 KiB result once, not N times (N KiB before)
+            assertThat(size[0]).as("snapshot bytes").isLessThan(N * 128 + 4 * RESULT_BYTES);
+        }
+    }
+}
