@@ -62,7 +62,7 @@ final class ReceiptKeyFile {
             ch.force(true);
         }
         Files.move(tmp, file, StandardCopyOption.ATOMIC_MOVE);
-        Segments.syncDir(dataDir);
+        JournalFiles.REAL.syncDir(dataDir);
         return key;
     }
 
