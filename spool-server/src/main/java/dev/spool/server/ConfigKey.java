@@ -43,7 +43,14 @@ enum ConfigKey {
     RETRY_MAX_MS("retry-max-ms", "300000"),
     RETRY_MULTIPLIER("retry-multiplier", "2.0"),
     RETRY_JITTER("retry-jitter", "true"),
-    SHUTDOWN_TIMEOUT_MS("shutdown-timeout-ms", "30000");
+    SHUTDOWN_TIMEOUT_MS("shutdown-timeout-ms", "30000"),
+    MAX_BODY_BYTES_IN_FLIGHT("max-body-bytes-in-flight", "67108864"),
+    HEADER_TIMEOUT_MS("header-timeout-ms", "10000"),
+    BODY_TIMEOUT_MS("body-timeout-ms", "30000"),
+    MAX_HTTP2_STREAMS("max-http2-streams", "100"),
+    MAX_STREAM_REQUESTS("max-stream-requests", "1000"),
+    METRICS_MAX_QUEUES("metrics-max-queues", "100"),
+    MAX_GROUPS("max-groups", "10000");
 
     /** The flag (and environment variable {@code SPOOL_CONFIG}) naming the config file. */
     static final String CONFIG_FLAG = "config";

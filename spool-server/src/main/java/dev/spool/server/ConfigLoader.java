@@ -142,8 +142,13 @@ final class ConfigLoader {
                         decimal(ConfigKey.RETRY_MULTIPLIER), bool(ConfigKey.RETRY_JITTER)),
                 number(ConfigKey.RETENTION_MS), number(ConfigKey.MESSAGE_TTL_MS), number(ConfigKey.MAX_MESSAGE_BYTES),
                 number(ConfigKey.DEDUP_WINDOW_MS), number(ConfigKey.RESULT_TTL_MS), false).validate());
+        ServerConfig.Edge edge = attributed(ConfigKey.MAX_BODY_BYTES_IN_FLIGHT, () -> new ServerConfig.Edge(
+                number(ConfigKey.MAX_BODY_BYTES_IN_FLIGHT), number(ConfigKey.HEADER_TIMEOUT_MS),
+                number(ConfigKey.BODY_TIMEOUT_MS), integer(ConfigKey.MAX_HTTP2_STREAMS),
+                integer(ConfigKey.MAX_STREAM_REQUESTS), integer(ConfigKey.METRICS_MAX_QUEUES),
+                integer(ConfigKey.MAX_GROUPS)));
         return attributed(ConfigKey.SHUTDOWN_TIMEOUT_MS, () -> new ServerConfig(listener, storage,
-                bool(ConfigKey.AUTO_CREATE), defaults, limits, number(ConfigKey.SHUTDOWN_TIMEOUT_MS)));
+                bool(ConfigKey.AUTO_CREATE), defaults, limits, number(ConfigKey.SHUTDOWN_TIMEOUT_MS), edge));
     }
 
     private int positive(ConfigKey k, int min) {
