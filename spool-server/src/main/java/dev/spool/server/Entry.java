@@ -16,13 +16,20 @@ import dev.spool.server.edge.ConnectionEdge;
  * an HTTP/1.x request without a usable {@code Host} (400, the router would fail it with a 500),
  * and applies back-pressure to clients that do not read their replies: while the connection's
  * write queue is full, the next request is not started and the connection is not read (a pipelining
- * client that never reads holds at most one reply beyond the socket buffers).
+ * client that never reads holds at most one reply beyond the socket buffers). An HTTP/2 stream past
+ * {@code max-http2-streams} open on its connection is refused with {@code RST_STREAM REFUSED_STREAM}
+ * ({@link Gate} counts it closed when its exchange ends).
  */
 final class Entry implements Handler<HttpServerRequest> {
-    private final Router router;
+    /** HTTP/2 error code REFUSED_STREAM: the client may retry the request. */
+    private static final long REFUSED_STREAM = 7;
 
-    Entry(Router router) {
+    private final Router router;
+    private final int maxStreams;
+
+    Entry(Router router, int maxStreams) {
         this.router = router;
+        this.maxStreams = maxStreams;
     }
 
     @Override
@@ -36,6 +43,10 @@ final class Entry implements Handler<HttpServerRequest> {
             return;
         }
         HttpServerResponse resp = req.response();
+        if (req.version() == HttpVersion.HTTP_2 && !ConnectionEdge.openStream(req.connection(), maxStreams)) {
+            resp.reset(REFUSED_STREAM);
+            return;
+        }
         if (resp.writeQueueFull()) {
             req.pause();
             resp.drainHandler(v -> router.handle(req));

@@ -2,6 +2,7 @@ package dev.spool.server;
 
 import io.vertx.core.Handler;
 import io.vertx.core.http.HttpServerRequest;
+import io.vertx.core.http.HttpVersion;
 import io.vertx.ext.web.Route;
 import io.vertx.ext.web.RoutingContext;
 
@@ -28,6 +29,9 @@ final class Gate implements Handler<RoutingContext> {
     @Override
     public void handle(RoutingContext rc) {
         HttpServerRequest req = rc.request();
+        if (req.version() == HttpVersion.HTTP_2) {
+            rc.addEndHandler(ar -> ConnectionEdge.closeStream(req.connection()));
+        }
         if (state.closing()) {
             Bodies.refuse(rc, new SpoolException(ErrorCode.UNAVAILABLE, "server is shutting down"), true);
             return;
@@ -47,7 +51,7 @@ final class Gate implements Handler<RoutingContext> {
         rc.addEndHandler(ar -> {
             state.exit();
             Route r = rc.currentRoute();
-            ConnectionEdge.responseEnded(req.connection());
+            ConnectionEdge.responseEnded(req.connection(), req.version() != HttpVersion.HTTP_2);
             String route = r == null || r == gate || r.getPath() == null ? MetricLabels.UNMATCHED : r.getPath();
             metrics.request(route, MetricLabels.method(req.method()), rc.response().getStatusCode(),
                     System.nanoTime() - start);

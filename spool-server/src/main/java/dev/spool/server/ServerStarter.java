@@ -16,6 +16,7 @@ import io.vertx.core.Promise;
 import io.vertx.core.Vertx;
 import io.vertx.core.VertxOptions;
 import io.vertx.core.http.Http2Settings;
+import io.vertx.core.impl.VertxBuilder;
 import io.vertx.core.http.HttpServer;
 import io.vertx.core.http.HttpServerOptions;
 import io.vertx.ext.web.Router;
@@ -24,7 +25,7 @@ import org.slf4j.LoggerFactory;
 
 import dev.spool.api.Broker;
 import dev.spool.api.SpoolException;
-import dev.spool.server.edge.ConnectionEdge;
+import dev.spool.server.edge.EdgeTransport;
 import dev.spool.server.edge.Fatal;
 
 /**
@@ -43,7 +44,9 @@ final class ServerStarter {
     }
 
     static CompletionStage<Started> start(ServerConfig config, Optional<Broker> given) {
-        Vertx vertx = Vertx.vertx(SpoolServer.vertxOptions(config));
+        // the edge transport puts a ConnectionEdge in front of every connection (request-head deadlines)
+        Vertx vertx = new VertxBuilder(SpoolServer.vertxOptions(config))
+                .findTransport(new EdgeTransport(config.edge().headerTimeoutMs())).init().vertx();
         // Vert.x reports what handlers throw instead of letting the thread die; an OOME must still end the process
         vertx.exceptionHandler(e -> {
             if (!Fatal.onUncaught(e)) {
@@ -157,12 +160,8 @@ final class ServerStarter {
         @Override
         public void start(Promise<Void> started) {
             HttpServer server = vertx.createHttpServer(new HttpServerOptions(opts).setPort(port));
-            long headerTimeoutMs = api.config.edge().headerTimeoutMs();
-            server.connectionHandler(conn -> {
-                ConnectionEdge.install(conn, headerTimeoutMs);
-                api.state.onConnection(conn);
-            });
-            server.requestHandler(new Entry(router)).listen().onSuccess(s -> {
+            server.connectionHandler(api.state::onConnection);
+            server.requestHandler(new Entry(router, api.config.edge().maxHttp2Streams())).listen().onSuccess(s -> {
                 synchronized (bound) {
                     bound[0] = s.actualPort();
                 }
