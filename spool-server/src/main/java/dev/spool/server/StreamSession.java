@@ -40,6 +40,9 @@ final class StreamSession {
     private static final int ENDED_SUBS_KEPT = 256;
     private int nextSub;
     private boolean closed;
+    /** Requests handed to the broker whose replies are not written yet. */
+    private int inFlight;
+    private boolean paused;
 
     StreamSession(Api api, ServerWebSocket ws, Context ctx) {
         this.api = api;
@@ -51,20 +54,56 @@ final class StreamSession {
         api.state.addStream(this);
         ws.textMessageHandler(this::onMessage);
         ws.binaryMessageHandler(b -> onMessage(b.toString(java.nio.charset.StandardCharsets.UTF_8)));
-        ws.drainHandler(v -> pumpAll());
+        ws.drainHandler(v -> {
+            flowControl();
+            pumpAll();
+        });
         ws.exceptionHandler(this::onFailure);
         ws.closeHandler(v -> close());
     }
 
     /**
-     * A broken socket or a message over {@code max-request-bytes} (Vert.x reports the latter as an
-     * {@link IllegalStateException} and would keep the socket open): stop and close with 1009.
+     * A broken socket, a protocol error or a message over {@code max-request-bytes}: stop and close
+     * with the status that names it (docs/api.md): 1002 for a protocol error, 1009 for a message
+     * too big (Vert.x reports an oversized fragmented message as an {@link IllegalStateException}
+     * and would keep the socket open), 1011 for anything else.
      */
     private void onFailure(Throwable e) {
         close();
         if (!ws.isClosed()) {
-            boolean tooBig = e instanceof IllegalStateException;
-            ws.close((short) (tooBig ? 1009 : 1011), tooBig ? "message too big" : "stream failed");
+            int status = closeStatus(e);
+            ws.close((short) status, status == 1009 ? "message too big" : status == 1002 ? "protocol error"
+                    : "stream failed");
+        }
+    }
+
+    static int closeStatus(Throwable e) {
+        if (e instanceof io.netty.handler.codec.http.websocketx.CorruptedWebSocketFrameException c
+                && c.closeStatus() != null) {
+            return c.closeStatus().code();
+        }
+        if (e instanceof IllegalStateException || e instanceof io.netty.handler.codec.TooLongFrameException) {
+            return 1009;
+        }
+        if (e instanceof io.netty.handler.codec.CorruptedFrameException || e instanceof io.netty.handler.codec.DecoderException) {
+            return 1002;
+        }
+        return 1011;
+    }
+
+    /**
+     * Back-pressure: stops reading the socket while its replies are not being read (the write queue
+     * is full) or while {@code max-stream-requests} of its requests are in flight, and reads again
+     * once both have room. A client that never reads its replies holds one write queue, not a heap.
+     */
+    private void flowControl() {
+        boolean stop = !closed && (ws.writeQueueFull() || inFlight >= api.config.edge().maxStreamRequests());
+        if (stop && !paused) {
+            paused = true;
+            ws.pause();
+        } else if (!stop && paused) {
+            paused = false;
+            ws.resume();
         }
     }
 
@@ -328,8 +367,11 @@ final class StreamSession {
     /** Replies to {@code req} from a broker stage; frames without {@code req} get no success reply. */
     private <T> void track(Object req, CompletionStage<T> stage, java.util.function.Function<T, Json.Writer> ok) {
         api.state.enter();
+        inFlight++;
+        flowControl();
         Api.on(ctx, stage, (v, e) -> {
             api.state.exit();
+            inFlight--;
             if (e != null) {
                 sendError(req, null, e);
             } else {
@@ -338,6 +380,7 @@ final class StreamSession {
                     reply(req, w);
                 }
             }
+            flowControl();
         });
     }
 
@@ -378,5 +421,6 @@ final class StreamSession {
         if (!ws.isClosed()) {
             ws.writeTextMessage(frame.toString(java.nio.charset.StandardCharsets.UTF_8));
         }
+        flowControl();
     }
 }
