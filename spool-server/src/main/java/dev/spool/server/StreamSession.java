@@ -11,6 +11,7 @@ import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import io.vertx.core.Context;
 import io.vertx.core.buffer.Buffer;
+import io.vertx.core.http.HttpConnection;
 import io.vertx.core.http.ServerWebSocket;
 
 import dev.spool.api.ErrorCode;
@@ -18,6 +19,7 @@ import dev.spool.api.Names;
 import dev.spool.api.NewMessage;
 import dev.spool.api.Outcomes;
 import dev.spool.api.SpoolException;
+import dev.spool.server.edge.ConnectionEdge;
 
 /**
  * One {@code /v1/stream} WebSocket: JSON frames with an {@code op} and an optional client-chosen
@@ -44,14 +46,24 @@ final class StreamSession {
     private int inFlight;
     private boolean paused;
 
-    StreamSession(Api api, ServerWebSocket ws, Context ctx) {
+    private final HttpConnection conn;
+
+    StreamSession(Api api, ServerWebSocket ws, Context ctx, HttpConnection conn) {
         this.api = api;
         this.ws = ws;
         this.ctx = ctx;
+        this.conn = conn;
     }
 
     void start() {
         api.state.addStream(this);
+        // partial messages held by the WebSocket decoder count against the server's body budget
+        ConnectionEdge.meterInbound(conn, api.bodyBudget, () -> {
+            close();
+            if (!ws.isClosed()) {
+                ws.close((short) 1013, "server busy: request bodies in flight over the budget");
+            }
+        });
         ws.textMessageHandler(this::onMessage);
         ws.binaryMessageHandler(b -> onMessage(b.toString(java.nio.charset.StandardCharsets.UTF_8)));
         ws.drainHandler(v -> {
@@ -149,6 +161,8 @@ final class StreamSession {
             dispatch(frame, req);
         } catch (RuntimeException e) {
             sendError(req, null, e);
+        } finally {
+            ConnectionEdge.inboundConsumed(conn);
         }
     }
 

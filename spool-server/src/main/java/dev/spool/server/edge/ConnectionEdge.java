@@ -45,6 +45,11 @@ public final class ConnectionEdge extends ChannelDuplexHandler {
     private ScheduledFuture<?> timer;
     /** HTTP/2 streams of this connection between their head and the end of their exchange. */
     private int streams;
+    /** Set on a WebSocket: inbound bytes not yet delivered as a message are taken from it. */
+    private BodyBudget inboundBudget;
+    private Runnable onOverBudget;
+    private long inboundHeld;
+    private boolean overBudget;
 
     ConnectionEdge(long headerTimeoutMs) {
         this.headerTimeoutMs = headerTimeoutMs;
@@ -97,6 +102,36 @@ public final class ConnectionEdge extends ChannelDuplexHandler {
         }
     }
 
+    /**
+     * Meters a WebSocket's inbound bytes against the body budget: every byte read is taken from
+     * {@code budget} until {@link #inboundConsumed} says the message it belonged to was handled.
+     * Netty gathers a whole frame (up to {@code max-request-bytes}) before Vert.x sees it, so this
+     * is what bounds partial messages on all sockets together. When a read does not fit, its bytes
+     * are dropped and {@code onOver} runs (the stream closes with 1013, try again later).
+     */
+    public static void meterInbound(HttpConnection conn, BodyBudget budget, Runnable onOver) {
+        ConnectionEdge e = of(conn);
+        if (e != null) {
+            e.inboundBudget = budget;
+            e.onOverBudget = onOver;
+        }
+    }
+
+    /** The WebSocket on {@code conn} handled a message: the bytes read so far are released. */
+    public static void inboundConsumed(HttpConnection conn) {
+        ConnectionEdge e = of(conn);
+        if (e != null) {
+            e.releaseInbound();
+        }
+    }
+
+    private void releaseInbound() {
+        if (inboundBudget != null) {
+            inboundBudget.release(inboundHeld);
+            inboundHeld = 0;
+        }
+    }
+
     private static ConnectionEdge of(HttpConnection conn) {
         return conn instanceof ConnectionBase base ? base.channel().pipeline().get(ConnectionEdge.class) : null;
     }
@@ -117,12 +152,25 @@ public final class ConnectionEdge extends ChannelDuplexHandler {
         if (awaitingHead && timer == null) {
             arm();
         }
+        if (inboundBudget != null && msg instanceof ByteBuf b) {
+            int n = b.readableBytes();
+            if (overBudget || !inboundBudget.tryAcquire(n)) {
+                b.release();
+                if (!overBudget) {
+                    overBudget = true;
+                    onOverBudget.run();
+                }
+                return;
+            }
+            inboundHeld += n;
+        }
         super.channelRead(c, msg);
     }
 
     @Override
     public void channelInactive(ChannelHandlerContext c) throws Exception {
         cancel();
+        releaseInbound();
         super.channelInactive(c);
     }
 

@@ -52,7 +52,7 @@ import org.junit.jupiter.api.io.TempDir;
 class HostileClientTest {
     static final int SCALE = Integer.getInteger("spool.hostile.scale", 1);
     /** Heap 256 MiB plus Netty's direct memory, metaspace, code cache and thread stacks. */
-    static final long RSS_BOUND = 768L << 20;
+    static final long RSS_BOUND = 512L << 20;
     private static final ObjectMapper JSON = new ObjectMapper();
     private static final int MAX_GROUPS = 1000 * SCALE;
 
@@ -485,5 +485,51 @@ class HostileClientTest {
         assertThat(pop.headers().firstValue("Spool-Encoded").orElse("")).contains("content-type");
         assertThat(URLDecoder.decode(header, StandardCharsets.UTF_8)).isEqualTo(type);
         checkpoint("9 content type");
+    }
+
+    @Test
+    @Order(10)
+    void shouldCountPartialStreamMessagesAgainstTheBodyBudget() throws Exception {
+        int sockets = 20 * SCALE;
+        ExecutorService pool = Executors.newFixedThreadPool(8);
+        List<Future<Wire>> opened = new ArrayList<>();
+        for (int i = 0; i < sockets; i++) {
+            opened.add(pool.submit(() -> {
+                Wire w = new Wire(server.port);
+                assertThat(w.upgradeToStream()).startsWith("HTTP/1.1 101");
+                // a 30 MiB message (under max-request-bytes) of which 4 MiB arrive, and no more
+                w.send(Wire.wsHeaderClaiming(1, 30L << 20));
+                byte[] part = new byte[1 << 20];
+                try {
+                    for (int k = 0; k < 4; k++) {
+                        w.out.write(part);
+                    }
+                    w.out.flush();
+                } catch (IOException e) {
+                    // closed by the server while sending: its close frame may still be readable
+                }
+                return w;
+            }));
+        }
+        List<Wire> wires = new ArrayList<>();
+        for (Future<Wire> f : opened) {
+            wires.add(f.get(120, TimeUnit.SECONDS));
+        }
+        pool.shutdown();
+        Map<String, Integer> byStatus = new TreeMap<>();
+        try {
+            for (Wire w : wires) {
+                String got = w.readUntilClosed(300);
+                int status = Wire.closeStatus(got.getBytes(StandardCharsets.ISO_8859_1));
+                byStatus.merge(status > 0 ? Integer.toString(status) : got.endsWith(">") ? "closed" : "open", 1,
+                        Integer::sum);
+            }
+        } finally {
+            wires.forEach(Wire::close);
+        }
+        FIGURES.put("10 partial 30 MiB stream messages x" + sockets + ", 4 MiB each sent", byStatus.toString());
+        assertThat(byStatus.keySet()).isSubsetOf("open", "1013");
+        assertThat(byStatus.getOrDefault("1013", 0)).as("sockets closed for the budget").isPositive();
+        checkpoint("10 partial stream messages");
     }
 }
