@@ -24,11 +24,13 @@ import dev.spool.server.Main;
  * {@code docs/hardening.md} prescribes, on the journal in a temporary directory. Its output goes
  * to a file the test reads at the end.
  */
-final class ServerProcess implements AutoCloseable {
+public final class ServerProcess implements AutoCloseable {
     private static final Pattern LISTENING = Pattern.compile("spool server listening.*port=(\\d+)");
 
-    final Process process;
-    final int port;
+    /** The server process. */
+    public final Process process;
+    /** Its port. */
+    public final int port;
     final Path log;
     private final HttpClient http = HttpClient.newBuilder().version(HttpClient.Version.HTTP_1_1)
             .connectTimeout(Duration.ofSeconds(5)).build();
@@ -39,7 +41,8 @@ final class ServerProcess implements AutoCloseable {
         this.log = log;
     }
 
-    static ServerProcess start(Path dir, String... flags) throws Exception {
+    /** Starts a server in {@code dir} with {@code flags} added to the defaults; returns once it listens. */
+    public static ServerProcess start(Path dir, String... flags) throws Exception {
         String java = Path.of(System.getProperty("java.home"), "bin", "java").toString();
         Path log = dir.resolve("server.log");
         String logback = Path.of(Main.class.getResource("/logback.xml").toURI()).toString();
@@ -68,7 +71,7 @@ final class ServerProcess implements AutoCloseable {
     }
 
     /** Resident set size of the server process in bytes (Linux). */
-    long rssBytes() {
+    public long rssBytes() {
         try {
             for (String line : Files.readAllLines(Path.of("/proc/" + process.pid() + "/status"))) {
                 if (line.startsWith("VmRSS:")) {
@@ -103,7 +106,8 @@ final class ServerProcess implements AutoCloseable {
         }
     }
 
-    String output() {
+    /** What the server logged. */
+    public String output() {
         return read(log);
     }
 
