@@ -97,6 +97,31 @@ class EdgeLimitsTest {
         }
     }
 
+    @Test
+    void shouldStartNoFurtherRequestOfAConnectionWhoseRepliesAreNotRead() throws Exception {
+        try (ApiClient api = ApiClient.start(); Socket s = new Socket("127.0.0.1", api.server.port())) {
+            String payload = "\"" + "p".repeat(64 * 1024) + "\"";
+            for (int i = 0; i < 20; i++) {
+                api.pushJson("big", payload);
+            }
+            s.setReceiveBufferSize(4096);
+            // 50 browses of ~1.3 MB each, pipelined, and nothing read
+            write(s, "GET /v1/queues/big/messages?limit=20 HTTP/1.1\r\nHost: x\r\n\r\n".repeat(50));
+            Awaitility.await().atMost(10, TimeUnit.SECONDS).until(() -> browses(api) >= 1);
+            // a few replies fit the socket buffers; without back-pressure all 50 would be answered
+            Awaitility.await().during(2, TimeUnit.SECONDS).atMost(5, TimeUnit.SECONDS).until(() -> browses(api) <= 10);
+        }
+    }
+
+    /** Browse requests the server has answered, from its own metrics. */
+    private static double browses(ApiClient api) {
+        String m = api.get("/metrics").text();
+        java.util.regex.Matcher x = java.util.regex.Pattern.compile(
+                "spool_http_requests_seconds_count\\{method=\"GET\",route=\"/v1/queues/:q/messages\",status=\"200\"} (\\S+)")
+                .matcher(m);
+        return x.find() ? Double.parseDouble(x.group(1)) : 0;
+    }
+
     private static void write(Socket s, String text) throws Exception {
         OutputStream out = s.getOutputStream();
         out.write(text.getBytes(StandardCharsets.US_ASCII));
