@@ -3,7 +3,9 @@ package dev.spool.server;
 import java.io.IOException;
 import java.util.function.Consumer;
 
+import io.vertx.core.Context;
 import io.vertx.core.Future;
+import io.vertx.core.Vertx;
 import io.vertx.core.buffer.Buffer;
 import io.vertx.core.http.HttpServerRequest;
 import io.vertx.core.http.HttpServerResponse;
@@ -248,7 +250,7 @@ final class Bodies {
     private static void swallow(HttpServerRequest req) {
         long[] dropped = {0};
         // a refused client gets a bounded time to finish sending, not the idle timeout
-        io.vertx.core.Context ctx = io.vertx.core.Vertx.currentContext();
+        Context ctx = Vertx.currentContext();
         if (ctx != null) {
             ctx.owner().setTimer(SWALLOW_MS, t -> req.connection().close());
         }

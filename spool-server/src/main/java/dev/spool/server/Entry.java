@@ -49,7 +49,12 @@ final class Entry implements Handler<HttpServerRequest> {
         }
         if (resp.writeQueueFull()) {
             req.pause();
-            resp.drainHandler(v -> router.handle(req));
+            resp.drainHandler(v -> {
+                // the drain also comes when the client goes away: nothing to serve then
+                if (!resp.closed()) {
+                    router.handle(req);
+                }
+            });
             return;
         }
         router.handle(req);

@@ -43,10 +43,6 @@ final class Metrics implements Instrumentation {
     private final int maxQueues;
     private final QueueMeters others;
 
-    Metrics() {
-        this(100);
-    }
-
     /**
      * Metrics whose per-queue series are bounded: message counters for the first {@code maxQueues}
      * queues seen (the others share the queue label {@value #OTHER_QUEUES}), depth gauges for the

@@ -9,6 +9,10 @@ import java.util.concurrent.CompletionStage;
 import com.fasterxml.jackson.core.JsonGenerator;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
+import io.netty.handler.codec.CorruptedFrameException;
+import io.netty.handler.codec.DecoderException;
+import io.netty.handler.codec.TooLongFrameException;
+import io.netty.handler.codec.http.websocketx.CorruptedWebSocketFrameException;
 import io.vertx.core.Context;
 import io.vertx.core.buffer.Buffer;
 import io.vertx.core.http.HttpConnection;
@@ -36,6 +40,8 @@ final class StreamSession {
     final Api api;
     final ServerWebSocket ws;
     final Context ctx;
+    /** The socket's connection: the edge meters its inbound bytes. */
+    private final HttpConnection conn;
     private final Map<String, StreamSubscription> subs = new HashMap<>();
     /** Names of the most recent subscriptions that ended, oldest first (bounded). */
     private final java.util.LinkedHashSet<String> endedSubs = new java.util.LinkedHashSet<>();
@@ -45,8 +51,6 @@ final class StreamSession {
     /** Requests handed to the broker whose replies are not written yet. */
     private int inFlight;
     private boolean paused;
-
-    private final HttpConnection conn;
 
     StreamSession(Api api, ServerWebSocket ws, Context ctx, HttpConnection conn) {
         this.api = api;
@@ -90,14 +94,14 @@ final class StreamSession {
     }
 
     static int closeStatus(Throwable e) {
-        if (e instanceof io.netty.handler.codec.http.websocketx.CorruptedWebSocketFrameException c
+        if (e instanceof CorruptedWebSocketFrameException c
                 && c.closeStatus() != null) {
             return c.closeStatus().code();
         }
-        if (e instanceof IllegalStateException || e instanceof io.netty.handler.codec.TooLongFrameException) {
+        if (e instanceof IllegalStateException || e instanceof TooLongFrameException) {
             return 1009;
         }
-        if (e instanceof io.netty.handler.codec.CorruptedFrameException || e instanceof io.netty.handler.codec.DecoderException) {
+        if (e instanceof CorruptedFrameException || e instanceof DecoderException) {
             return 1002;
         }
         return 1011;
