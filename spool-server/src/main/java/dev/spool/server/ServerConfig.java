@@ -106,8 +106,8 @@ public record ServerConfig(Listener listener, StorageConfig storage, boolean aut
      *        a body that does not fit gets 429
      * @param headerTimeoutMs a request head must arrive within this of the connection opening (or
      *        of the first byte of a next request); 0 for no deadline
-     * @param bodyTimeoutMs a request body must advance by 64 KiB in every period of this length; 0
-     *        for no deadline
+     * @param bodyTimeoutMs a request body must advance by 64 KiB in every period of this length, and
+     *        a reply streamed from storage must drain within it; 0 for no deadline
      * @param maxHttp2Streams concurrent streams per HTTP/2 connection
      * @param maxStreamRequests requests of one {@code /v1/stream} socket in flight before the server
      *        stops reading it
