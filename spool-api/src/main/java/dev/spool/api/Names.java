@@ -1,6 +1,10 @@
 package dev.spool.api;
 
-/** Rules for queue and group names: {@code [A-Za-z0-9._-]{1,128}}. */
+/**
+ * Rules for queue and group names: {@code [A-Za-z0-9._-]{1,128}}, except {@code .} and {@code ..},
+ * which no HTTP path can name (clients and proxies resolve them as path segments). Every entry
+ * point (HTTP paths, transactions, the stream, dead-letter queue names) checks names here.
+ */
 public final class Names {
     /** Longest queue or group name. */
     public static final int MAX_NAME_LENGTH = 128;
@@ -11,7 +15,7 @@ public final class Names {
 
     /** Whether {@code name} is a valid queue or group name. */
     public static boolean isValid(String name) {
-        if (name == null || name.isEmpty() || name.length() > MAX_NAME_LENGTH) {
+        if (name == null || name.isEmpty() || name.length() > MAX_NAME_LENGTH || ".".equals(name) || "..".equals(name)) {
             return false;
         }
         for (int i = 0; i < name.length(); i++) {
@@ -35,7 +39,7 @@ public final class Names {
      */
     public static String checkQueue(String name, String field) {
         if (!isValid(name)) {
-            throw SpoolException.invalid(field, "a queue name is 1-128 characters of [A-Za-z0-9._-]");
+            throw SpoolException.invalid(field, "a queue name is 1-128 characters of [A-Za-z0-9._-], not . or ..");
         }
         return name;
     }
@@ -50,7 +54,7 @@ public final class Names {
      */
     public static String checkGroup(String name, String field) {
         if (!isValid(name)) {
-            throw SpoolException.invalid(field, "a group name is 1-128 characters of [A-Za-z0-9._-]");
+            throw SpoolException.invalid(field, "a group name is 1-128 characters of [A-Za-z0-9._-], not . or ..");
         }
         return name;
     }

@@ -184,7 +184,8 @@ public final class Validation {
     }
 
     private static boolean isToken(String s) {
-        return Names.isValid(s);
+        // header names keep the plain character rule; only queue and group names exclude . and ..
+        return ".".equals(s) || "..".equals(s) || Names.isValid(s);
     }
 
     private static boolean hasControl(String s) {

@@ -71,6 +71,20 @@ class ValidationTest {
     }
 
     @Test
+    void shouldRefuseDotAndDotDotAsQueueAndGroupNamesWhichNoHttpPathCanName() {
+        for (String n : List.of(".", "..")) {
+            assertThat(Names.isValid(n)).as(n).isFalse();
+            assertThatThrownBy(() -> Names.checkQueue(n, "queue")).isInstanceOfSatisfying(SpoolException.class,
+                    e -> assertThat(e.field()).contains("queue"));
+            assertThatThrownBy(() -> Names.checkGroup(n, "group")).isInstanceOf(SpoolException.class);
+            assertThatThrownBy(() -> QueueConfig.DEFAULTS.withDeadLetterQueue(Optional.of(n)).validate())
+                    .isInstanceOf(SpoolException.class);
+        }
+        assertThat(Names.isValid("...")).isTrue();
+        assertThat(Names.isValid(".a")).isTrue();
+    }
+
+    @Test
     void shouldParseStartPositions() {
         assertThat(StartPosition.parse("earliest", "start")).isEqualTo(StartPosition.EARLIEST);
         assertThat(StartPosition.parse("latest", "start")).isEqualTo(StartPosition.LATEST);

@@ -15,6 +15,7 @@ import io.vertx.ext.web.RoutingContext;
 import dev.spool.api.Broker;
 import dev.spool.api.BrokerLimits;
 import dev.spool.api.Names;
+import dev.spool.server.edge.BodyBudget;
 
 /**
  * What every resource handler shares: the broker, the configuration, metrics and server state,
@@ -34,6 +35,8 @@ final class Api {
     final ServerState state;
     /** Where large raw uploads are spooled; empty when they stay on the heap (memory storage). */
     final Optional<Path> spoolDir;
+    /** The heap request bodies being read may hold, all connections together. */
+    final BodyBudget bodyBudget;
 
     Api(Vertx vertx, Broker broker, ServerConfig config, Metrics metrics, ServerState state, Optional<Path> spoolDir) {
         this.vertx = vertx;
@@ -43,6 +46,7 @@ final class Api {
         this.metrics = metrics;
         this.state = state;
         this.spoolDir = spoolDir;
+        this.bodyBudget = new BodyBudget(config.edge().maxBodyBytesInFlight());
     }
 
     long maxRequestBytes() {
@@ -101,7 +105,7 @@ final class Api {
         }
         resp.setStatusCode(status).putHeader("Content-Type", JSON).setChunked(true);
         Context ctx = vertx.getOrCreateContext();
-        ResponseOutputStream out = new ResponseOutputStream(rc, ctx);
+        ResponseOutputStream out = new ResponseOutputStream(rc, ctx, config.edge().bodyTimeoutMs());
         ctx.executeBlocking(() -> {
             try (out) {
                 Json.render(w, out);

@@ -3,7 +3,9 @@ package dev.spool.server;
 import java.io.IOException;
 import java.util.function.Consumer;
 
+import io.vertx.core.Context;
 import io.vertx.core.Future;
+import io.vertx.core.Vertx;
 import io.vertx.core.buffer.Buffer;
 import io.vertx.core.http.HttpServerRequest;
 import io.vertx.core.http.HttpServerResponse;
@@ -12,6 +14,8 @@ import io.vertx.ext.web.RoutingContext;
 
 import dev.spool.api.ErrorCode;
 import dev.spool.api.SpoolException;
+import dev.spool.server.edge.BodyBudget;
+import dev.spool.server.edge.BodyDeadline;
 
 /**
  * Reads request bodies within their bound: a declared {@code Content-Length} over the bound is
@@ -24,6 +28,10 @@ import dev.spool.api.SpoolException;
 final class Bodies {
     /** Most bytes of a refused body read and dropped so the client sees the reply. */
     static final long SWALLOW_BYTES = 4L << 20;
+    /** Most bytes allocated for a body before any arrived. */
+    private static final int INITIAL_BYTES = 16 * 1024;
+    /** Longest a refused body is read and dropped before the connection is closed. */
+    private static final long SWALLOW_MS = 10_000;
 
     private Bodies() {
     }
@@ -46,11 +54,17 @@ final class Bodies {
                     "this endpoint takes application/json"));
             return;
         }
-        read(rc, api.maxRequestBytes(), onBody);
+        read(api, rc, api.maxRequestBytes(), onBody);
     }
 
-    /** Reads a body of any type up to {@code max} bytes on the heap. */
-    static void read(RoutingContext rc, long max, Consumer<Buffer> onBody) {
+    /**
+     * Reads a body of any type up to {@code max} bytes on the heap. Each chunk is taken from the
+     * server's body budget before it is kept (nothing is reserved from a declared length); a chunk
+     * that does not fit refuses the request with 429. What was taken is given back when the
+     * request's exchange ends, however it ends. A body that stalls past {@code body-timeout-ms}
+     * is refused with 400 and its connection closed.
+     */
+    static void read(Api api, RoutingContext rc, long max, Consumer<Buffer> onBody) {
         HttpServerRequest req = rc.request();
         long declared;
         try {
@@ -68,24 +82,46 @@ final class Bodies {
             return;
         }
         continueIfExpected(req);
-        Buffer acc = Buffer.buffer(declared > 0 ? (int) declared : 256);
+        BodyBudget budget = api.bodyBudget;
+        // grows as bytes arrive: a declared length is a claim, not a reason to allocate
+        Buffer acc = Buffer.buffer((int) Math.min(declared > 0 ? declared : 256, INITIAL_BYTES));
+        long[] held = {0};
         boolean[] aborted = {false};
+        rc.addEndHandler(v -> {
+            budget.release(held[0]);
+            held[0] = 0;
+        });
+        BodyDeadline deadline = BodyDeadline.watch(api.vertx, req, api.config.edge().bodyTimeoutMs(), () -> {
+            aborted[0] = true;
+            cutOff(rc, new SpoolException(ErrorCode.BAD_REQUEST, "request body arrived too slowly"));
+        });
         req.handler(chunk -> {
             if (aborted[0]) {
                 return;
             }
             if (acc.length() + (long) chunk.length() > max) {
                 aborted[0] = true;
+                deadline.cancel();
                 refuse(rc, tooLarge(max));
                 return;
             }
+            if (!budget.tryAcquire(chunk.length())) {
+                aborted[0] = true;
+                deadline.cancel();
+                refuse(rc, SpoolException.tooMany("request bodies in flight are over the server's budget", 1000),
+                        true);
+                return;
+            }
+            held[0] += chunk.length();
             acc.appendBuffer(chunk);
         });
         req.exceptionHandler(e -> {
             aborted[0] = true;
+            deadline.cancel();
             Errors.send(rc.response(), new SpoolException(ErrorCode.BAD_REQUEST, "request body incomplete"));
         });
         req.endHandler(v -> {
+            deadline.cancel();
             if (!aborted[0]) {
                 deliver(rc, acc, onBody);
             }
@@ -101,12 +137,18 @@ final class Bodies {
         }
     }
 
-    /** Parses a JSON body with {@code step}; an empty body reads as {@code {}}. */
+    /**
+     * Parses a JSON body with {@code step}; an empty body reads as {@code {}}. The body is in
+     * memory, so any I/O failure of the parser is the body's fault (an encoding Jackson cannot
+     * read): {@code bad_request}, never a 503.
+     */
     static void parse(Buffer body, JsonStep step) {
         try (var parser = Json.parser(body.length() == 0 ? Buffer.buffer("{}") : body)) {
             step.accept(new JsonIn(parser));
         } catch (IOException e) {
-            throw Errors.toSpool(e);
+            SpoolException s = Errors.toSpool(e);
+            throw s.code() == ErrorCode.UNAVAILABLE
+                    ? new SpoolException(ErrorCode.BAD_REQUEST, "malformed JSON: unreadable body") : s;
         }
     }
 
@@ -168,6 +210,27 @@ final class Bodies {
         }
     }
 
+    /**
+     * Refuses a request and drops its connection (HTTP/1.x) or stream (HTTP/2) at once, without
+     * reading the rest of its body: for a client that sends its body too slowly to be waited for.
+     */
+    static void cutOff(RoutingContext rc, SpoolException e) {
+        HttpServerRequest req = rc.request();
+        HttpServerResponse resp = rc.response();
+        boolean http1 = req.version() != HttpVersion.HTTP_2;
+        if (http1 && !resp.headWritten()) {
+            resp.putHeader("Connection", "close");
+        }
+        req.handler(null);
+        Errors.send(resp, e).onComplete(v -> {
+            if (http1) {
+                req.connection().close();
+            } else if (!req.isEnded()) {
+                resp.reset();
+            }
+        });
+    }
+
     /** Whether the unread rest of the body is small enough to read and drop (declared, or unknown). */
     private static boolean swallowable(HttpServerRequest req) {
         long declared;
@@ -186,6 +249,11 @@ final class Bodies {
      */
     private static void swallow(HttpServerRequest req) {
         long[] dropped = {0};
+        // a refused client gets a bounded time to finish sending, not the idle timeout
+        Context ctx = Vertx.currentContext();
+        if (ctx != null) {
+            ctx.owner().setTimer(SWALLOW_MS, t -> req.connection().close());
+        }
         req.handler(chunk -> {
             dropped[0] += chunk.length();
             if (dropped[0] > SWALLOW_BYTES) {

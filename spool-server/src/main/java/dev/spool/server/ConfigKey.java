@@ -50,7 +50,14 @@ enum ConfigKey {
     SQS_ACCOUNT_ID("sqs-account-id", "000000000000"),
     SQS_REGION("sqs-region", "us-east-1"),
     SQS_ACCESS_KEYS("sqs-access-keys", ""),
-    SQS_ALLOW_UNSIGNED("sqs-allow-unsigned", "false");
+    SQS_ALLOW_UNSIGNED("sqs-allow-unsigned", "false"),
+    MAX_BODY_BYTES_IN_FLIGHT("max-body-bytes-in-flight", "67108864"),
+    HEADER_TIMEOUT_MS("header-timeout-ms", "10000"),
+    BODY_TIMEOUT_MS("body-timeout-ms", "30000"),
+    MAX_HTTP2_STREAMS("max-http2-streams", "100"),
+    MAX_STREAM_REQUESTS("max-stream-requests", "1000"),
+    METRICS_MAX_QUEUES("metrics-max-queues", "100"),
+    MAX_GROUPS("max-groups", "10000");
 
     /** The flag (and environment variable {@code SPOOL_CONFIG}) naming the config file. */
     static final String CONFIG_FLAG = "config";

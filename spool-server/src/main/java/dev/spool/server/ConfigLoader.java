@@ -148,8 +148,13 @@ final class ConfigLoader {
                 text(ConfigKey.SQS_ACCOUNT_ID), text(ConfigKey.SQS_REGION),
                 attributed(ConfigKey.SQS_ACCESS_KEYS, () -> SqsConfig.parseAccessKeys(text(ConfigKey.SQS_ACCESS_KEYS))),
                 bool(ConfigKey.SQS_ALLOW_UNSIGNED)));
+        ServerConfig.Edge edge = attributed(ConfigKey.MAX_BODY_BYTES_IN_FLIGHT, () -> new ServerConfig.Edge(
+                number(ConfigKey.MAX_BODY_BYTES_IN_FLIGHT), number(ConfigKey.HEADER_TIMEOUT_MS),
+                number(ConfigKey.BODY_TIMEOUT_MS), integer(ConfigKey.MAX_HTTP2_STREAMS),
+                integer(ConfigKey.MAX_STREAM_REQUESTS), integer(ConfigKey.METRICS_MAX_QUEUES),
+                integer(ConfigKey.MAX_GROUPS)));
         return attributed(ConfigKey.SHUTDOWN_TIMEOUT_MS, () -> new ServerConfig(listener, storage,
-                bool(ConfigKey.AUTO_CREATE), defaults, limits, number(ConfigKey.SHUTDOWN_TIMEOUT_MS), sqs));
+                bool(ConfigKey.AUTO_CREATE), defaults, limits, number(ConfigKey.SHUTDOWN_TIMEOUT_MS), edge, sqs));
     }
 
     private int positive(ConfigKey k, int min) {

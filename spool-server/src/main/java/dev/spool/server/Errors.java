@@ -42,6 +42,10 @@ final class Errors {
         if (e instanceof JsonProcessingException j) {
             return new SpoolException(ErrorCode.BAD_REQUEST, "malformed JSON: " + firstLine(j.getOriginalMessage()));
         }
+        if (e instanceof java.io.CharConversionException) {
+            // Jackson's encoding detection: the body's bytes are not text in a JSON encoding
+            return new SpoolException(ErrorCode.BAD_REQUEST, "malformed JSON: not UTF-8, UTF-16 or UTF-32 text");
+        }
         if (e instanceof RejectedExecutionException) {
             return SpoolException.tooMany("server busy", 1000);
         }

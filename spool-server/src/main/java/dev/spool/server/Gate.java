@@ -2,16 +2,20 @@ package dev.spool.server;
 
 import io.vertx.core.Handler;
 import io.vertx.core.http.HttpServerRequest;
+import io.vertx.core.http.HttpVersion;
 import io.vertx.ext.web.Route;
 import io.vertx.ext.web.RoutingContext;
 
 import dev.spool.api.ErrorCode;
 import dev.spool.api.SpoolException;
+import dev.spool.server.edge.ConnectionEdge;
+import dev.spool.server.edge.MetricLabels;
 
 /**
  * The first handler of every request: refuses requests during shutdown (503) and on connections
  * over the connection bound (429), counts requests in flight for graceful shutdown, and records
- * each request's latency under its route template when it ends.
+ * each request's latency under its route template when it ends. Labels come from closed sets
+ * ({@link MetricLabels}): a client cannot create metric series.
  */
 final class Gate implements Handler<RoutingContext> {
     private final ServerState state;
@@ -25,6 +29,9 @@ final class Gate implements Handler<RoutingContext> {
     @Override
     public void handle(RoutingContext rc) {
         HttpServerRequest req = rc.request();
+        if (req.version() == HttpVersion.HTTP_2) {
+            rc.addEndHandler(ar -> ConnectionEdge.closeStream(req.connection()));
+        }
         if (state.closing()) {
             Bodies.refuse(rc, new SpoolException(ErrorCode.UNAVAILABLE, "server is shutting down"), true);
             return;
@@ -44,8 +51,10 @@ final class Gate implements Handler<RoutingContext> {
         rc.addEndHandler(ar -> {
             state.exit();
             Route r = rc.currentRoute();
-            String route = r == null || r == gate || r.getPath() == null ? "unmatched" : r.getPath();
-            metrics.request(route, req.method().name(), rc.response().getStatusCode(), System.nanoTime() - start);
+            ConnectionEdge.responseEnded(req.connection(), req.version() != HttpVersion.HTTP_2);
+            String route = r == null || r == gate || r.getPath() == null ? MetricLabels.UNMATCHED : r.getPath();
+            metrics.request(route, MetricLabels.method(req.method()), rc.response().getStatusCode(),
+                    System.nanoTime() - start);
         });
         rc.next();
     }

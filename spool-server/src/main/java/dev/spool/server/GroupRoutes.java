@@ -18,9 +18,11 @@ import dev.spool.api.StartPosition;
  */
 final class GroupRoutes {
     private final Api api;
+    private final GroupBound bound;
 
     GroupRoutes(Api api) {
         this.api = api;
+        this.bound = new GroupBound(api, api.config.edge().maxGroups());
     }
 
     void register(Router r) {
@@ -52,7 +54,7 @@ final class GroupRoutes {
         Bodies.readJson(api, rc, body -> {
             GroupSpec[] spec = new GroupSpec[1];
             Bodies.parse(body, in -> spec[0] = readSpec(in));
-            api.reply(rc, api.broker.putGroup(q, group, spec[0]),
+            api.reply(rc, bound.check(q, group).thenCompose(v -> api.broker.putGroup(q, group, spec[0])),
                     gi -> Api.json(rc.response(), 200, Json.render(g -> QueueCodec.writeGroup(g, gi))));
         });
     }

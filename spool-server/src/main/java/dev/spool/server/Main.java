@@ -9,6 +9,7 @@ import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 import dev.spool.api.SpoolException;
+import dev.spool.server.edge.Fatal;
 
 /**
  * Runs one server in this process until SIGTERM/SIGINT: {@code java dev.spool.server.Main
@@ -70,12 +71,15 @@ public final class Main {
     }
 
     /**
-     * Starts a server with the configuration and blocks until a shutdown signal has closed it.
+     * Starts a server with the configuration and blocks until a shutdown signal has closed it. From
+     * here on an {@link OutOfMemoryError} on any thread halts the process with exit code 3.
      *
      * @param config the configuration
      * @return the process exit code
      */
     public static int run(ServerConfig config) {
+        // this process is the server: an OutOfMemoryError ends it so that a supervisor restarts it
+        Fatal.haltOnOutOfMemory();
         SpoolServer server;
         try {
             server = SpoolServer.start(config).toCompletableFuture().get();

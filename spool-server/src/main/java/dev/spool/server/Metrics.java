@@ -21,6 +21,7 @@ import dev.spool.api.GroupInfo;
 import dev.spool.api.Instrumentation;
 import dev.spool.api.QueueInfo;
 import dev.spool.api.QueueStats;
+import dev.spool.server.edge.MetricLabels;
 
 /**
  * The server's Prometheus metrics: request latency per route, message counters per queue, queue
@@ -35,8 +36,20 @@ final class Metrics implements Instrumentation {
     private final Timer sync;
     private final Counter syncBytes;
     private final AtomicLong connections = new AtomicLong();
+    private final AtomicLong queueCount = new AtomicLong();
+    private final AtomicLong groupCount = new AtomicLong();
+    private final AtomicLong omitted = new AtomicLong();
+    /** Queues (counters) and queue groups (depth gauges) with their own series; the rest are summed. */
+    private final int maxQueues;
+    private final QueueMeters others;
 
-    Metrics() {
+    /**
+     * Metrics whose per-queue series are bounded: message counters for the first {@code maxQueues}
+     * queues seen (the others share the queue label {@value #OTHER_QUEUES}), depth gauges for the
+     * first {@code maxQueues} queue groups in name order (the stats API has all of them).
+     */
+    Metrics(int maxQueues) {
+        this.maxQueues = maxQueues;
         sync = Timer.builder("spool.storage.sync").description("Durable writes (journal fsync, database commit)")
                 .publishPercentileHistogram().minimumExpectedValue(Duration.ofNanos(10_000))
                 .maximumExpectedValue(Duration.ofSeconds(10)).register(registry);
@@ -44,7 +57,18 @@ final class Metrics implements Instrumentation {
                 .baseUnit("bytes").register(registry);
         Gauge.builder("spool.http.connections", connections, AtomicLong::get).description("Open connections")
                 .register(registry);
+        Gauge.builder("spool.queues", queueCount, AtomicLong::get).description("Queues, dead-letter queues included")
+                .register(registry);
+        Gauge.builder("spool.groups", groupCount, AtomicLong::get).description("Named groups on all queues")
+                .register(registry);
+        Gauge.builder("spool.metrics.groups.omitted", omitted, AtomicLong::get)
+                .description("Queue groups without depth series here (over metrics-max-queues); see the stats API")
+                .register(registry);
+        others = new QueueMeters(OTHER_QUEUES, registry);
     }
+
+    /** The queue label of the counters of queues past the bound. */
+    static final String OTHER_QUEUES = "~other";
 
     @Override
     public void onSync(long nanos, long bytes, int requests) {
@@ -63,7 +87,7 @@ final class Metrics implements Instrumentation {
         if (t == null) {
             t = requests.computeIfAbsent(key, k -> Timer.builder("spool.http.requests")
                     .description("HTTP requests by route").tags("route", k.route, "method", k.method,
-                            "status", Integer.toString(k.status))
+                            "status", MetricLabels.status(k.status))
                     .publishPercentileHistogram().minimumExpectedValue(Duration.ofNanos(50_000))
                     .maximumExpectedValue(Duration.ofSeconds(120)).register(registry));
         }
@@ -73,7 +97,15 @@ final class Metrics implements Instrumentation {
     /** The counters of one queue. */
     QueueMeters queue(String name) {
         QueueMeters m = queues.get(name);
-        return m != null ? m : queues.computeIfAbsent(name, n -> new QueueMeters(n, registry));
+        if (m != null) {
+            return m;
+        }
+        synchronized (this) {
+            if (queues.size() >= maxQueues && !queues.containsKey(name)) {
+                return others;
+            }
+            return queues.computeIfAbsent(name, n -> new QueueMeters(n, registry));
+        }
     }
 
     /** Drops the counters and gauges of a deleted queue. */
@@ -94,12 +126,27 @@ final class Metrics implements Instrumentation {
     /** Updates the depth gauges from a fresh queue list, then renders everything. */
     synchronized String scrape(List<QueueInfo> infos) {
         Set<GaugeKey> seen = new HashSet<>();
+        int shown = 0;
+        long groups = 0;
+        long hidden = 0;
         for (QueueInfo q : infos) {
-            updateGroup(q.name(), "default", q.stats(), seen);
+            groups += q.groups().size();
+            if (shown++ < maxQueues) {
+                updateGroup(q.name(), "default", q.stats(), seen);
+            } else {
+                hidden++;
+            }
             for (GroupInfo g : q.groups()) {
-                updateGroup(q.name(), g.name(), g.stats(), seen);
+                if (shown++ < maxQueues) {
+                    updateGroup(q.name(), g.name(), g.stats(), seen);
+                } else {
+                    hidden++;
+                }
             }
         }
+        queueCount.set(infos.size());
+        groupCount.set(groups);
+        omitted.set(hidden);
         depth.keySet().removeIf(k -> {
             if (!seen.contains(k)) {
                 registry.remove(k.id);

@@ -45,7 +45,7 @@ final class RawPop {
         HttpServerResponse resp = rc.response();
         resp.putHeader("Content-Length", Long.toString(p.size()));
         Context ctx = api.vertx.getOrCreateContext();
-        ResponseOutputStream out = new ResponseOutputStream(rc, ctx);
+        ResponseOutputStream out = new ResponseOutputStream(rc, ctx, api.config.edge().bodyTimeoutMs());
         ctx.executeBlocking(() -> {
             try (out; InputStream in = p.openStream()) {
                 in.transferTo(out);

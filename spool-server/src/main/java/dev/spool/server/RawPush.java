@@ -19,6 +19,7 @@ import dev.spool.api.MessageBody;
 import dev.spool.api.NewMessage;
 import dev.spool.api.Payload;
 import dev.spool.api.SpoolException;
+import dev.spool.server.edge.BodyDeadline;
 
 /**
  * A raw push: the request body is one message's payload, its metadata in {@code Spool-*} headers.
@@ -60,7 +61,7 @@ final class RawPush {
                         "message exceeds the queue's max_message_bytes of " + limit));
             } else if (api.spoolDir.isEmpty()
                     || declared >= 0 && declared <= api.config.storage().spoolThresholdBytes()) {
-                Bodies.read(rc, limit, body -> push(rc, queue, template, Payload.of(body.getBytes()), Optional.empty()));
+                Bodies.read(api, rc, limit, body -> push(rc, queue, template, Payload.of(body.getBytes()), Optional.empty()));
             } else {
                 spool(rc, queue, template, limit, api.spoolDir.get());
             }
@@ -127,6 +128,8 @@ final class RawPush {
         private final AsyncFile file;
         private long size;
         private boolean aborted;
+        private BodyDeadline deadline;
+        private boolean slow;
 
         Upload(RoutingContext rc, String queue, NewMessage template, long limit, Path path, AsyncFile file) {
             this.rc = rc;
@@ -158,11 +161,17 @@ final class RawPush {
             });
             req.exceptionHandler(e -> abort(new SpoolException(ErrorCode.BAD_REQUEST, "request body incomplete")));
             req.endHandler(v -> finish());
+            deadline = BodyDeadline.watch(api.vertx, req, api.config.edge().bodyTimeoutMs(),
+                    () -> {
+                        slow = true;
+                        abort(new SpoolException(ErrorCode.BAD_REQUEST, "request body arrived too slowly"));
+                    });
             Bodies.continueIfExpected(req);
             req.resume();
         }
 
         private void finish() {
+            deadline.cancel();
             if (aborted) {
                 return;
             }
@@ -181,8 +190,15 @@ final class RawPush {
                 return;
             }
             aborted = true;
+            if (deadline != null) {
+                deadline.cancel();
+            }
             file.close().onComplete(v -> delete(path));
-            Bodies.refuse(rc, e);
+            if (slow) {
+                Bodies.cutOff(rc, e);
+            } else {
+                Bodies.refuse(rc, e);
+            }
         }
     }
 }

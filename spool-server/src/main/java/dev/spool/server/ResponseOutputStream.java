@@ -4,6 +4,8 @@ import java.io.IOException;
 import java.io.OutputStream;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.ExecutionException;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.TimeoutException;
 
 import io.vertx.core.Context;
 import io.vertx.core.buffer.Buffer;
@@ -16,7 +18,9 @@ import io.vertx.ext.web.RoutingContext;
  * write queue is full, so a slow client holds at most one chunk plus the queue in memory.
  *
  * <p>Every touch of the response happens on its event-loop context. If the client goes away the
- * next write fails with an {@link IOException}.
+ * next write fails with an {@link IOException}. A client that stops reading holds a worker thread
+ * (there are 20), so the wait is bounded: when the write queue has not drained within
+ * {@code stallMs} ({@code body-timeout-ms}), the response is reset and the writer fails.
  */
 final class ResponseOutputStream extends OutputStream {
     private static final int CHUNK = 64 * 1024;
@@ -27,10 +31,12 @@ final class ResponseOutputStream extends OutputStream {
     private int n;
     private volatile CompletableFuture<Void> pending;
     private volatile boolean gone;
+    private final long stallMs;
 
-    ResponseOutputStream(RoutingContext rc, Context ctx) {
+    ResponseOutputStream(RoutingContext rc, Context ctx, long stallMs) {
         this.resp = rc.response();
         this.ctx = ctx;
+        this.stallMs = stallMs;
         rc.addEndHandler(ar -> {
             gone = true;
             CompletableFuture<Void> p = pending;
@@ -85,7 +91,26 @@ final class ResponseOutputStream extends OutputStream {
                 ready.complete(null);
             }
         });
-        await(ready);
+        awaitDrain(ready);
+    }
+
+    private void awaitDrain(CompletableFuture<Void> ready) throws IOException {
+        if (stallMs <= 0) {
+            await(ready);
+            return;
+        }
+        try {
+            ready.get(stallMs, TimeUnit.MILLISECONDS);
+        } catch (TimeoutException e) {
+            gone = true;
+            ctx.runOnContext(v -> resp.reset());
+            throw new IOException("client stopped reading the reply");
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            throw new IOException("interrupted", e);
+        } catch (ExecutionException e) {
+            throw e.getCause() instanceof IOException io ? io : new IOException(e.getCause());
+        }
     }
 
     /** Sends what is buffered and ends the response. */

@@ -25,14 +25,15 @@ import dev.spool.server.sqs.SqsConfig;
  * @param queueDefaults configuration of queues created without one, and base of partial updates
  * @param limits broker resource bounds
  * @param shutdownTimeoutMs longest a graceful close waits for in-flight requests
+ * @param edge bounds on what one client may hold (bodies, deadlines, streams, metric series)
  * @param sqs the SQS-compatible endpoint
  */
 public record ServerConfig(Listener listener, StorageConfig storage, boolean autoCreateQueues,
-        QueueConfig queueDefaults, BrokerLimits limits, long shutdownTimeoutMs, SqsConfig sqs) {
+        QueueConfig queueDefaults, BrokerLimits limits, long shutdownTimeoutMs, Edge edge, SqsConfig sqs) {
 
     /** Checks for nulls and ranges. */
     public ServerConfig {
-        if (listener == null || storage == null || queueDefaults == null || limits == null || sqs == null) {
+        if (listener == null || storage == null || queueDefaults == null || limits == null || edge == null || sqs == null) {
             throw new IllegalArgumentException("server config fields must not be null");
         }
         queueDefaults.validate();
@@ -68,37 +69,95 @@ public record ServerConfig(Listener listener, StorageConfig storage, boolean aut
 
     /** A copy with another listener. */
     public ServerConfig withListener(Listener v) {
-        return new ServerConfig(v, storage, autoCreateQueues, queueDefaults, limits, shutdownTimeoutMs, sqs);
+        return new ServerConfig(v, storage, autoCreateQueues, queueDefaults, limits, shutdownTimeoutMs, edge, sqs);
     }
 
     /** A copy with other storage settings. */
     public ServerConfig withStorage(StorageConfig v) {
-        return new ServerConfig(listener, v, autoCreateQueues, queueDefaults, limits, shutdownTimeoutMs, sqs);
+        return new ServerConfig(listener, v, autoCreateQueues, queueDefaults, limits, shutdownTimeoutMs, edge, sqs);
     }
 
     /** A copy with auto-create on or off. */
     public ServerConfig withAutoCreateQueues(boolean v) {
-        return new ServerConfig(listener, storage, v, queueDefaults, limits, shutdownTimeoutMs, sqs);
+        return new ServerConfig(listener, storage, v, queueDefaults, limits, shutdownTimeoutMs, edge, sqs);
     }
 
     /** A copy with other queue defaults. */
     public ServerConfig withQueueDefaults(QueueConfig v) {
-        return new ServerConfig(listener, storage, autoCreateQueues, v, limits, shutdownTimeoutMs, sqs);
+        return new ServerConfig(listener, storage, autoCreateQueues, v, limits, shutdownTimeoutMs, edge, sqs);
     }
 
     /** A copy with other limits. */
     public ServerConfig withLimits(BrokerLimits v) {
-        return new ServerConfig(listener, storage, autoCreateQueues, queueDefaults, v, shutdownTimeoutMs, sqs);
+        return new ServerConfig(listener, storage, autoCreateQueues, queueDefaults, v, shutdownTimeoutMs, edge, sqs);
     }
 
     /** A copy with another shutdown timeout. */
     public ServerConfig withShutdownTimeoutMs(long v) {
-        return new ServerConfig(listener, storage, autoCreateQueues, queueDefaults, limits, v, sqs);
+        return new ServerConfig(listener, storage, autoCreateQueues, queueDefaults, limits, v, edge, sqs);
     }
 
     /** A copy with other SQS endpoint settings. */
     public ServerConfig withSqs(SqsConfig v) {
-        return new ServerConfig(listener, storage, autoCreateQueues, queueDefaults, limits, shutdownTimeoutMs, v);
+        return new ServerConfig(listener, storage, autoCreateQueues, queueDefaults, limits, shutdownTimeoutMs, edge, v);
+    }
+
+    /** A copy with other edge bounds. */
+    public ServerConfig withEdge(Edge v) {
+        return new ServerConfig(listener, storage, autoCreateQueues, queueDefaults, limits, shutdownTimeoutMs, v, sqs);
+    }
+
+    /**
+     * What one client may hold, and for how long (see {@code docs/hardening.md}).
+     *
+     * @param maxBodyBytesInFlight heap for request bodies being read, all connections together;
+     *        a body that does not fit gets 429
+     * @param headerTimeoutMs a request head must arrive within this of the connection opening (or
+     *        of the first byte of a next request); 0 for no deadline
+     * @param bodyTimeoutMs a request body must advance by 64 KiB in every period of this length, and
+     *        a reply streamed from storage must drain within it; 0 for no deadline
+     * @param maxHttp2Streams concurrent streams per HTTP/2 connection
+     * @param maxStreamRequests requests of one {@code /v1/stream} socket in flight before the server
+     *        stops reading it
+     * @param metricsMaxQueues queues with their own series in {@code /metrics}
+     * @param maxGroups named groups on all queues together
+     */
+    public record Edge(long maxBodyBytesInFlight, long headerTimeoutMs, long bodyTimeoutMs, int maxHttp2Streams,
+            int maxStreamRequests, int metricsMaxQueues, int maxGroups) {
+        /** Checks ranges. */
+        public Edge {
+            range("max-body-bytes-in-flight", maxBodyBytesInFlight, 1024, 1L << 40);
+            range("header-timeout-ms", headerTimeoutMs, 0, 24L * 3600 * 1000);
+            range("body-timeout-ms", bodyTimeoutMs, 0, 24L * 3600 * 1000);
+            range("max-http2-streams", maxHttp2Streams, 1, 1_000_000);
+            range("max-stream-requests", maxStreamRequests, 1, 1_000_000);
+            range("metrics-max-queues", metricsMaxQueues, 0, 1_000_000);
+            range("max-groups", maxGroups, 0, 100_000_000);
+        }
+
+        /** A copy with another body budget. */
+        public Edge withMaxBodyBytesInFlight(long v) {
+            return new Edge(v, headerTimeoutMs, bodyTimeoutMs, maxHttp2Streams, maxStreamRequests, metricsMaxQueues,
+                    maxGroups);
+        }
+
+        /** A copy with other read deadlines. */
+        public Edge withTimeouts(long headerMs, long bodyMs) {
+            return new Edge(maxBodyBytesInFlight, headerMs, bodyMs, maxHttp2Streams, maxStreamRequests,
+                    metricsMaxQueues, maxGroups);
+        }
+
+        /** A copy with another bound on queues with their own metric series. */
+        public Edge withMetricsMaxQueues(int v) {
+            return new Edge(maxBodyBytesInFlight, headerTimeoutMs, bodyTimeoutMs, maxHttp2Streams, maxStreamRequests,
+                    v, maxGroups);
+        }
+
+        /** A copy with another bound on groups. */
+        public Edge withMaxGroups(int v) {
+            return new Edge(maxBodyBytesInFlight, headerTimeoutMs, bodyTimeoutMs, maxHttp2Streams, maxStreamRequests,
+                    metricsMaxQueues, v);
+        }
     }
 
     /**

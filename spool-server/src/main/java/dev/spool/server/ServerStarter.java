@@ -15,6 +15,8 @@ import io.vertx.core.Future;
 import io.vertx.core.Promise;
 import io.vertx.core.Vertx;
 import io.vertx.core.VertxOptions;
+import io.vertx.core.http.Http2Settings;
+import io.vertx.core.impl.VertxBuilder;
 import io.vertx.core.http.HttpServer;
 import io.vertx.core.http.HttpServerOptions;
 import io.vertx.ext.web.Router;
@@ -23,6 +25,8 @@ import org.slf4j.LoggerFactory;
 
 import dev.spool.api.Broker;
 import dev.spool.api.SpoolException;
+import dev.spool.server.edge.EdgeTransport;
+import dev.spool.server.edge.Fatal;
 
 /**
  * Brings a server up: opens the broker off the event loop, prepares the upload directory, then
@@ -40,8 +44,16 @@ final class ServerStarter {
     }
 
     static CompletionStage<Started> start(ServerConfig config, Optional<Broker> given) {
-        Vertx vertx = Vertx.vertx(SpoolServer.vertxOptions(config));
-        Metrics metrics = new Metrics();
+        // the edge transport puts a ConnectionEdge in front of every connection (request-head deadlines)
+        Vertx vertx = new VertxBuilder(SpoolServer.vertxOptions(config))
+                .findTransport(new EdgeTransport(config.edge().headerTimeoutMs())).init().vertx();
+        // Vert.x reports what handlers throw instead of letting the thread die; an OOME must still end the process
+        vertx.exceptionHandler(e -> {
+            if (!Fatal.onUncaught(e)) {
+                LOG.atError().setCause(e).log("unhandled failure on an event loop");
+            }
+        });
+        Metrics metrics = new Metrics(config.edge().metricsMaxQueues());
         CompletableFuture<Started> result = new CompletableFuture<>();
         Broker[] opened = new Broker[1];
         vertx.<Api>executeBlocking(() -> {
@@ -115,6 +127,8 @@ final class ServerStarter {
                 // closes the socket (1009) before it is buffered, a larger fragmented message too
                 .setMaxWebSocketMessageSize((int) Math.min(Integer.MAX_VALUE, l.maxRequestBytes()))
                 .setMaxWebSocketFrameSize((int) Math.min(Integer.MAX_VALUE, l.maxRequestBytes()))
+                // every stream may hold a body being read; the body budget bounds them all together
+                .setInitialSettings(new Http2Settings().setMaxConcurrentStreams(config.edge().maxHttp2Streams()))
                 .setIdleTimeoutUnit(TimeUnit.MILLISECONDS)
                 .setIdleTimeout((int) Math.min(Integer.MAX_VALUE, l.idleTimeoutMs()));
     }
@@ -147,7 +161,7 @@ final class ServerStarter {
         public void start(Promise<Void> started) {
             HttpServer server = vertx.createHttpServer(new HttpServerOptions(opts).setPort(port));
             server.connectionHandler(api.state::onConnection);
-            server.requestHandler(router).listen().onSuccess(s -> {
+            server.requestHandler(new Entry(router, api.config.edge().maxHttp2Streams())).listen().onSuccess(s -> {
                 synchronized (bound) {
                     bound[0] = s.actualPort();
                 }

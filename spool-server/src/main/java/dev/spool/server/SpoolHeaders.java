@@ -136,7 +136,8 @@ final class SpoolHeaders {
     static void write(MultiMap out, Delivery d) {
         MessageBody b = d.body();
         StringBuilder encoded = new StringBuilder();
-        out.set("Content-Type", b.contentType());
+        // a content type given in JSON may hold any character; a header carries printable ASCII only
+        out.set("Content-Type", ascii("Content-Type", b.contentType(), encoded));
         out.set(ID, d.idString());
         out.set(RECEIPT, d.receipt());
         out.set(ATTEMPTS, Integer.toString(d.attempts()));

@@ -121,6 +121,11 @@ public final class SpoolServer implements AutoCloseable {
         return api.state.inFlightCount();
     }
 
+    /** Bytes of request bodies held against {@code max-body-bytes-in-flight} (for tests and diagnostics). */
+    long bodyBytesInFlight() {
+        return api.bodyBudget.used();
+    }
+
     /** Requests in flight that wait in a long poll (for tests and diagnostics). */
     int waitingRequests() {
         return api.state.waitingCount();

@@ -1,6 +1,7 @@
 package dev.spool.server;
 
 import io.vertx.core.Context;
+import io.vertx.core.http.HttpConnection;
 import io.vertx.core.http.HttpMethod;
 import io.vertx.ext.web.Router;
 import io.vertx.ext.web.RoutingContext;
@@ -30,9 +31,10 @@ final class StreamRoutes {
             return;
         }
         Context ctx = api.vertx.getOrCreateContext();
+        HttpConnection conn = rc.request().connection();
         rc.request().toWebSocket().onComplete(ar -> {
             if (ar.succeeded()) {
-                new StreamSession(api, ar.result(), ctx).start();
+                new StreamSession(api, ar.result(), ctx, conn).start();
             } else if (!rc.response().ended() && !rc.response().closed()) {
                 Bodies.refuse(rc, new SpoolException(ErrorCode.BAD_REQUEST, "WebSocket handshake failed"), true);
             }

@@ -9,8 +9,13 @@ import java.util.concurrent.CompletionStage;
 import com.fasterxml.jackson.core.JsonGenerator;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
+import io.netty.handler.codec.CorruptedFrameException;
+import io.netty.handler.codec.DecoderException;
+import io.netty.handler.codec.TooLongFrameException;
+import io.netty.handler.codec.http.websocketx.CorruptedWebSocketFrameException;
 import io.vertx.core.Context;
 import io.vertx.core.buffer.Buffer;
+import io.vertx.core.http.HttpConnection;
 import io.vertx.core.http.ServerWebSocket;
 
 import dev.spool.api.ErrorCode;
@@ -18,6 +23,7 @@ import dev.spool.api.Names;
 import dev.spool.api.NewMessage;
 import dev.spool.api.Outcomes;
 import dev.spool.api.SpoolException;
+import dev.spool.server.edge.ConnectionEdge;
 
 /**
  * One {@code /v1/stream} WebSocket: JSON frames with an {@code op} and an optional client-chosen
@@ -34,37 +40,86 @@ final class StreamSession {
     final Api api;
     final ServerWebSocket ws;
     final Context ctx;
+    /** The socket's connection: the edge meters its inbound bytes. */
+    private final HttpConnection conn;
     private final Map<String, StreamSubscription> subs = new HashMap<>();
     /** Names of the most recent subscriptions that ended, oldest first (bounded). */
     private final java.util.LinkedHashSet<String> endedSubs = new java.util.LinkedHashSet<>();
     private static final int ENDED_SUBS_KEPT = 256;
     private int nextSub;
     private boolean closed;
+    /** Requests handed to the broker whose replies are not written yet. */
+    private int inFlight;
+    private boolean paused;
 
-    StreamSession(Api api, ServerWebSocket ws, Context ctx) {
+    StreamSession(Api api, ServerWebSocket ws, Context ctx, HttpConnection conn) {
         this.api = api;
         this.ws = ws;
         this.ctx = ctx;
+        this.conn = conn;
     }
 
     void start() {
         api.state.addStream(this);
+        // partial messages held by the WebSocket decoder count against the server's body budget
+        ConnectionEdge.meterInbound(conn, api.bodyBudget, () -> {
+            close();
+            if (!ws.isClosed()) {
+                ws.close((short) 1013, "server busy: request bodies in flight over the budget");
+            }
+        });
         ws.textMessageHandler(this::onMessage);
         ws.binaryMessageHandler(b -> onMessage(b.toString(java.nio.charset.StandardCharsets.UTF_8)));
-        ws.drainHandler(v -> pumpAll());
+        ws.drainHandler(v -> {
+            flowControl();
+            pumpAll();
+        });
         ws.exceptionHandler(this::onFailure);
         ws.closeHandler(v -> close());
     }
 
     /**
-     * A broken socket or a message over {@code max-request-bytes} (Vert.x reports the latter as an
-     * {@link IllegalStateException} and would keep the socket open): stop and close with 1009.
+     * A broken socket, a protocol error or a message over {@code max-request-bytes}: stop and close
+     * with the status that names it (docs/api.md): 1002 for a protocol error, 1009 for a message
+     * too big (Vert.x reports an oversized fragmented message as an {@link IllegalStateException}
+     * and would keep the socket open), 1011 for anything else.
      */
     private void onFailure(Throwable e) {
         close();
         if (!ws.isClosed()) {
-            boolean tooBig = e instanceof IllegalStateException;
-            ws.close((short) (tooBig ? 1009 : 1011), tooBig ? "message too big" : "stream failed");
+            int status = closeStatus(e);
+            ws.close((short) status, status == 1009 ? "message too big" : status == 1002 ? "protocol error"
+                    : "stream failed");
+        }
+    }
+
+    static int closeStatus(Throwable e) {
+        if (e instanceof CorruptedWebSocketFrameException c
+                && c.closeStatus() != null) {
+            return c.closeStatus().code();
+        }
+        if (e instanceof IllegalStateException || e instanceof TooLongFrameException) {
+            return 1009;
+        }
+        if (e instanceof CorruptedFrameException || e instanceof DecoderException) {
+            return 1002;
+        }
+        return 1011;
+    }
+
+    /**
+     * Back-pressure: stops reading the socket while its replies are not being read (the write queue
+     * is full) or while {@code max-stream-requests} of its requests are in flight, and reads again
+     * once both have room. A client that never reads its replies holds one write queue, not a heap.
+     */
+    private void flowControl() {
+        boolean stop = !closed && (ws.writeQueueFull() || inFlight >= api.config.edge().maxStreamRequests());
+        if (stop && !paused) {
+            paused = true;
+            ws.pause();
+        } else if (!stop && paused) {
+            paused = false;
+            ws.resume();
         }
     }
 
@@ -110,6 +165,8 @@ final class StreamSession {
             dispatch(frame, req);
         } catch (RuntimeException e) {
             sendError(req, null, e);
+        } finally {
+            ConnectionEdge.inboundConsumed(conn);
         }
     }
 
@@ -328,8 +385,11 @@ final class StreamSession {
     /** Replies to {@code req} from a broker stage; frames without {@code req} get no success reply. */
     private <T> void track(Object req, CompletionStage<T> stage, java.util.function.Function<T, Json.Writer> ok) {
         api.state.enter();
+        inFlight++;
+        flowControl();
         Api.on(ctx, stage, (v, e) -> {
             api.state.exit();
+            inFlight--;
             if (e != null) {
                 sendError(req, null, e);
             } else {
@@ -338,6 +398,7 @@ final class StreamSession {
                     reply(req, w);
                 }
             }
+            flowControl();
         });
     }
 
@@ -378,5 +439,6 @@ final class StreamSession {
         if (!ws.isClosed()) {
             ws.writeTextMessage(frame.toString(java.nio.charset.StandardCharsets.UTF_8));
         }
+        flowControl();
     }
 }

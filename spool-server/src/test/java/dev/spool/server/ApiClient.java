@@ -27,10 +27,19 @@ final class ApiClient implements AutoCloseable {
     final String base;
 
     private ApiClient(SpoolServer server) {
+        this(server, server.url());
+    }
+
+    private ApiClient(SpoolServer server, String base) {
         this.server = server;
         this.http = HttpClient.newBuilder().version(HttpClient.Version.HTTP_1_1)
                 .connectTimeout(Duration.ofSeconds(5)).build();
-        this.base = server.url();
+        this.base = base;
+    }
+
+    /** A client of a server running elsewhere (another process); {@link #close()} leaves it running. */
+    static ApiClient remote(String base) {
+        return new ApiClient(null, base);
     }
 
     static ApiClient start() {
@@ -158,6 +167,8 @@ final class ApiClient implements AutoCloseable {
 
     @Override
     public void close() {
-        server.close();
+        if (server != null) {
+            server.close();
+        }
     }
 }

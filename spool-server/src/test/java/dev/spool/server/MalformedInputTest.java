@@ -31,7 +31,8 @@ import dev.spool.api.BrokerLimits;
 @Timeout(value = 300, unit = TimeUnit.SECONDS)
 class MalformedInputTest {
     private static ApiClient api;
-    private static String receipt;
+    /** The victim's leased receipt the corpus uses (set before {@link #corpus()}). */
+    static String receipt;
 
     @BeforeAll
     static void start() {
@@ -47,7 +48,16 @@ class MalformedInputTest {
         ServerConfig d = ServerConfig.ephemeralMemory();
         ServerConfig config = d.withListener(d.listener().withMaxRequestBytes(64 * 1024))
                 .withLimits(new BrokerLimits(100, 10, 10, 10, 1000, 100, 10, 50));
-        ApiClient c = ApiClient.start(config);
+        return victimSetup(ApiClient.start(config));
+    }
+
+    /** The flags of a server process with the bounds of {@link #victimServer()}. */
+    static final String[] VICTIM_FLAGS = {"--max-request-bytes", "65536", "--max-queues", "100",
+        "--max-groups-per-queue", "10", "--max-batch", "10", "--max-pop", "10", "--max-wait-ms", "1000",
+        "--max-waiters", "100", "--max-tx-ops", "10", "--max-browse", "50"};
+
+    /** Creates the victim queue (see {@link #victimServer()}) on the server behind {@code c}. */
+    static ApiClient victimSetup(ApiClient c) {
         c.put("/v1/queues/victim", "{\"visibility_timeout_ms\":600000,\"max_message_bytes\":1000}");
         c.put("/v1/queues/victim/groups/g1", "{\"start\":\"earliest\"}");
         for (int i = 0; i < 3; i++) {
@@ -93,7 +103,7 @@ class MalformedInputTest {
         assertThat(corpus.size()).isGreaterThan(300);
     }
 
-    private static String check(ApiClient.Resp r) {
+    static String check(ApiClient.Resp r) {
         if (r.status() < 400 || r.status() >= 500) {
             return "status " + r;
         }
@@ -279,7 +289,7 @@ class MalformedInputTest {
     }
     private static final String[] BAD_NAMES = {"a%20b", "x".repeat(129), "%C3%A9t%C3%A9", "q*", "%00", "a%2Fb"};
 
-    private static List<Case> corpus() {
+    static List<Case> corpus() {
         List<Case> c = new ArrayList<>();
         String q = "/v1/queues/victim";
         // Fields by type: n = whole number, s = string, b = boolean.
