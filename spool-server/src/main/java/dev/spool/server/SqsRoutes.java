@@ -36,7 +36,7 @@ final class SqsRoutes {
                 rc.next();
                 return;
             }
-            Bodies.read(rc, api.maxRequestBytes(), body -> endpoint.handle(rc.request(), body));
+            Bodies.read(api, rc, api.maxRequestBytes(), body -> endpoint.handle(rc.request(), body));
         };
         r.post("/").handler(h);
         r.postWithRegex("/[0-9]{12}/[A-Za-z0-9._-]{1,128}").handler(h);
