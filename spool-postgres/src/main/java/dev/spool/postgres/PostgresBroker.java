@@ -85,6 +85,16 @@ public final class PostgresBroker implements Broker {
         return new PostgresBroker(config, settings, db);
     }
 
+    /** The connection pool (tests check its sessions). */
+    Db db() {
+        return db;
+    }
+
+    /** The LISTEN connection's owner (tests check its session). */
+    Listener listener() {
+        return listener;
+    }
+
     @Override
     public BrokerSettings settings() {
         return settings;
