@@ -30,7 +30,7 @@ import org.junit.jupiter.api.Timeout;
  * single call's time — a statement compiled by LLVM JIT on every call (~130 ms per pop on a stock
  * PostgreSQL), a plan that walks a table, a lost notification that leaves a waiter to its 1.5 s
  * re-check. The targets are 10 ms median per operation and 50 ms p99 for the wake-up on an idle
- * machine; the asserted bounds are the targets times {@code -Dspool.it.latencyFactor} (default 2,
+ * machine; the asserted bounds are the targets times {@code -Dspool.it.latencyFactor} (default 4,
  * because the build machine is shared; 1 checks the targets), still far below what those
  * regressions cost. The figures are printed (and are in the test's output file).
  */
@@ -38,7 +38,7 @@ import org.junit.jupiter.api.Timeout;
 class SingleOperationLatencyTest {
     private static final double MEDIAN_TARGET_MS = 10;
     private static final double WAKE_P99_TARGET_MS = 50;
-    private static final double FACTOR = Double.parseDouble(System.getProperty("spool.it.latencyFactor", "2"));
+    private static final double FACTOR = Double.parseDouble(System.getProperty("spool.it.latencyFactor", "4"));
     private static final int WARMUP = 300;
     private static final int SAMPLES = 300;
 
