@@ -1,5 +1,5 @@
 -- Statements the Java side prepares, by name. Each is one round trip; the work is in the functions
--- of migration/V*.sql. Loaded by Sql.java.
+-- of function/*.sql. Loaded by Sql.java.
 
 -- name: settings
 -- Run once on every new connection (pooled, LISTEN, migrations), so a reconnect gets them too. jit off:

@@ -1,11 +1,13 @@
--- Spool schema, version 10: nack and extend pair their receipts with the leases as ack does since
--- V9 (spool_lock_receipts: a hash join, linear in the batch, rows locked in id order), then write
--- the locked rows by primary key. An extend of 1 000 leases no longer compares every receipt with
--- every row.
-
-CREATE OR REPLACE FUNCTION spool_nack(p_queue text, p_group text, p_ids bigint[], p_fences int[], p_delay bigint,
-                           p_reason text) RETURNS smallint[] LANGUAGE plpgsql SET plan_cache_mode = force_custom_plan
-    SET enable_seqscan = off SET enable_bitmapscan = off AS $$
+-- Nack: p_delay NULL means the queue's backoff. A message on its last attempt dies; one past its TTL expires.
+--
+-- Plans: as spool_ack (V7, V10).
+CREATE OR REPLACE FUNCTION spool_nack(p_queue text, p_group text, p_ids bigint[], p_fences integer[], p_delay bigint, p_reason text)
+ RETURNS smallint[]
+ LANGUAGE plpgsql
+ SET plan_cache_mode TO 'force_custom_plan'
+ SET enable_seqscan TO 'off'
+ SET enable_bitmapscan TO 'off'
+AS $function$
 DECLARE
     q spool_queues := spool_queue_get(p_queue, false);
     g bigint := spool_group_id(q.id, p_group);
@@ -53,23 +55,4 @@ BEGIN
         PERFORM pg_notify('spool', 'r' || q.name);
     END IF;
     RETURN spool_outcomes(g, p_ids, p_fences, ok, okf, now);
-END $$;
-
-CREATE OR REPLACE FUNCTION spool_extend(p_queue text, p_group text, p_ids bigint[], p_fences int[], p_vis bigint)
-RETURNS smallint[] LANGUAGE plpgsql SET plan_cache_mode = force_custom_plan
-    SET enable_seqscan = off SET enable_bitmapscan = off AS $$
-DECLARE
-    q spool_queues := spool_queue_get(p_queue, false);
-    g bigint := spool_group_id(q.id, p_group);
-    now bigint := spool_now();
-    ok bigint[];
-    okf int[];
-    live bigint[] := spool_lock_receipts(g, p_ids, p_fences, now);
-BEGIN
-    WITH u AS (
-        UPDATE spool_deliveries d SET avail_at = now + CASE WHEN p_vis > 0 THEN p_vis ELSE q.vis_ms END
-        WHERE d.grp_id = g AND d.msg_id = ANY (live)
-        RETURNING d.msg_id, d.attempts)
-    SELECT array_agg(msg_id), array_agg(attempts) INTO ok, okf FROM u;
-    RETURN spool_outcomes(g, p_ids, p_fences, ok, okf, now);
-END $$;
+END $function$;
