@@ -24,11 +24,11 @@ BEGIN
     IF p_result IS NULL AND q.retention_ms = 0 THEN
         single := NOT EXISTS (SELECT 1 FROM spool_groups WHERE queue_id = q.id AND id <> g);
         WITH del AS (
-            DELETE FROM spool_deliveries d WHERE d.grp_id = g AND d.msg_id = ANY (live)
+            DELETE FROM spool_deliveries d WHERE d.grp_id = g AND d.msg_id = ANY (spool_ids(live))
             RETURNING d.msg_id, d.attempts, d.key),
         -- the only group of the queue: nobody else holds these bodies
         body AS (
-            DELETE FROM spool_messages m WHERE single AND m.queue_id = q.id AND m.id = ANY (live))
+            DELETE FROM spool_messages m WHERE single AND m.queue_id = q.id AND m.id = ANY (spool_ids(live)))
         SELECT array_agg(msg_id), array_agg(attempts), array_agg(key) FILTER (WHERE key IS NOT NULL)
         INTO ok, okf, keys FROM del;
         IF NOT single THEN
@@ -38,7 +38,7 @@ BEGIN
         WITH upd AS (
             UPDATE spool_deliveries d SET state = 4, finished_at = now, result = p_result, result_type = p_rtype,
                    keep_until = now + greatest(q.retention_ms, CASE WHEN p_result IS NULL THEN 0 ELSE q.result_ttl_ms END)
-            WHERE d.grp_id = g AND d.msg_id = ANY (live)
+            WHERE d.grp_id = g AND d.msg_id = ANY (spool_ids(live))
             RETURNING d.msg_id, d.attempts, d.key)
         SELECT array_agg(msg_id), array_agg(attempts), array_agg(key) FILTER (WHERE key IS NOT NULL)
         INTO ok, okf, keys FROM upd;

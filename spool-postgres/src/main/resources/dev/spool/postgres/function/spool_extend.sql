@@ -19,7 +19,7 @@ DECLARE
 BEGIN
     WITH u AS (
         UPDATE spool_deliveries d SET avail_at = now + CASE WHEN p_vis > 0 THEN p_vis ELSE q.vis_ms END
-        WHERE d.grp_id = g AND d.msg_id = ANY (live)
+        WHERE d.grp_id = g AND d.msg_id = ANY (spool_ids(live))
         RETURNING d.msg_id, d.attempts)
     SELECT array_agg(msg_id), array_agg(attempts) INTO ok, okf FROM u;
     RETURN spool_outcomes(g, p_ids, p_fences, ok, okf, now);
