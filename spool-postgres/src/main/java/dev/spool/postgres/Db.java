@@ -111,7 +111,11 @@ final class Db implements AutoCloseable {
         return f;
     }
 
-    /** Opens a connection with the broker's session settings (also used for LISTEN). */
+    /**
+     * Opens a connection with the broker's session settings (statement {@code settings}: the broker's
+     * defaults for the SQL functions, {@code jit = off}, {@code read committed}). Every connection the
+     * broker uses comes from here — pooled, {@code LISTEN}, migrations — also after a reconnect.
+     */
     Connection open() throws SQLException {
         Properties p = new Properties();
         p.putAll(config.driverProperties());

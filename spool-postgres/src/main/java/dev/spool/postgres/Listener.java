@@ -3,6 +3,9 @@ package dev.spool.postgres;
 import java.sql.Connection;
 import java.sql.SQLException;
 import java.sql.Statement;
+import java.util.Queue;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.ConcurrentLinkedQueue;
 
 import org.postgresql.PGConnection;
 import org.postgresql.PGNotification;
@@ -26,6 +29,8 @@ final class Listener implements AutoCloseable {
     private volatile boolean closed;
     private volatile boolean connected;
     private volatile Connection current;
+    /** Work to run on the LISTEN connection between two waits for notifications. */
+    private final Queue<Runnable> onConnection = new ConcurrentLinkedQueue<>();
 
     Listener(Db db, Waiters waiters) {
         this.db = db;
@@ -74,8 +79,29 @@ final class Listener implements AutoCloseable {
         }
     }
 
+    /**
+     * Runs work on the {@code LISTEN} connection, in the listener's thread, after its current wait
+     * for notifications (at most a second); while disconnected, on the next connection. For checks of
+     * the connection's session (tests); the work must be short.
+     */
+    <T> CompletableFuture<T> onConnection(Db.Work<T> work) {
+        CompletableFuture<T> f = new CompletableFuture<>();
+        onConnection.add(() -> {
+            try {
+                f.complete(work.run(current));
+            } catch (Exception e) {
+                f.completeExceptionally(e);
+            }
+        });
+        return f;
+    }
+
     private void listen(PGConnection pg) throws SQLException {
         while (!closed) {
+            Runnable r;
+            while ((r = onConnection.poll()) != null) {
+                r.run();
+            }
             PGNotification[] ns = pg.getNotifications(1000);
             if (ns == null) {
                 continue;

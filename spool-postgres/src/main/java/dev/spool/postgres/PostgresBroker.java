@@ -38,7 +38,7 @@ import dev.spool.api.Validation;
 /**
  * The PostgreSQL backend: any number of stateless Spool servers sharing one database.
  *
- * <p>Every operation is one call of a SQL function (see the {@code migration} resources) on a
+ * <p>Every operation is one call of a SQL function (see the {@code function} resources) on a
  * pooled connection, run off the caller's thread; the database holds all state, so servers can be
  * added, removed or killed at will. Pops lease with {@code FOR UPDATE SKIP LOCKED}; ended leases,
  * delays and TTLs are applied lazily by the next operation on the group (no reaper); waiting pops
@@ -83,6 +83,16 @@ public final class PostgresBroker implements Broker {
             throw PgErrors.isConnectionLoss(e) ? PgErrors.unreachable(e) : PgErrors.map(e);
         }
         return new PostgresBroker(config, settings, db);
+    }
+
+    /** The connection pool (tests check its sessions). */
+    Db db() {
+        return db;
+    }
+
+    /** The LISTEN connection's owner (tests check its session). */
+    Listener listener() {
+        return listener;
     }
 
     @Override

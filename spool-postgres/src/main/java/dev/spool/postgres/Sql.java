@@ -9,8 +9,8 @@ import java.util.Map;
 
 /**
  * The SQL text of the backend, loaded from resources: named statements from {@code statements.sql}
- * and versioned migrations from {@code migration/}. Keeping SQL out of Java strings keeps it
- * readable, diffable and EXPLAIN-able as written.
+ * and the schema ({@code schema.sql}, {@code function/}, {@code migration/}; see {@link Migrations}).
+ * Keeping SQL out of Java strings keeps it readable, diffable and EXPLAIN-able as written.
  */
 final class Sql {
     private static final Map<String, String> STATEMENTS = parse(read("statements.sql"));

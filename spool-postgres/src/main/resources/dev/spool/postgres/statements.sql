@@ -1,8 +1,13 @@
 -- Statements the Java side prepares, by name. Each is one round trip; the work is in the functions
--- of migration/V*.sql. Loaded by Sql.java.
+-- of function/*.sql. Loaded by Sql.java.
 
 -- name: settings
-SELECT set_config('spool.settings', ?, false)
+-- Run once on every new connection (pooled, LISTEN, migrations), so a reconnect gets them too. jit off:
+-- stock packages enable LLVM JIT, and a pop's estimated cost crosses jit_above_cost, so PostgreSQL
+-- compiled it on every call (~130 ms per pop). read committed: pops and receipt updates rely on it
+-- (FOR UPDATE SKIP LOCKED re-checks a row changed by a concurrent commit instead of failing).
+SELECT set_config('spool.settings', ?, false), set_config('jit', 'off', false),
+       set_config('default_transaction_isolation', 'read committed', false)
 
 -- name: ping
 SELECT spool_now()

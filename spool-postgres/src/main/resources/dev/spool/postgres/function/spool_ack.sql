@@ -1,8 +1,16 @@
--- Spool schema, version 6: an ack (retention 0, no result) on a queue with one group deletes the
--- delivery rows and the bodies in one statement; with more groups it still checks, per body,
--- whether another group holds it.
-CREATE OR REPLACE FUNCTION spool_ack(p_queue text, p_group text, p_ids bigint[], p_fences int[], p_result bytea,
-                          p_rtype text) RETURNS smallint[] LANGUAGE plpgsql SET plan_cache_mode = force_custom_plan AS $$
+-- Acknowledges receipts (ids with their fences) of a group: deletes the rows (no retention, no
+-- result; with their bodies when the queue has one group) or marks them acked, promotes the keys'
+-- next messages, and answers 0 ok / 1 stale / 2 not_found per receipt.
+--
+-- Plans: receipts are paired with leases by spool_lock_receipts (hash join, linear in the
+-- batch), then written by primary key; no sequential or bitmap scans (V7-V9).
+CREATE OR REPLACE FUNCTION spool_ack(p_queue text, p_group text, p_ids bigint[], p_fences integer[], p_result bytea, p_rtype text)
+ RETURNS smallint[]
+ LANGUAGE plpgsql
+ SET plan_cache_mode TO 'force_custom_plan'
+ SET enable_seqscan TO 'off'
+ SET enable_bitmapscan TO 'off'
+AS $function$
 DECLARE
     q spool_queues := spool_queue_get(p_queue, false);
     g bigint := spool_group_id(q.id, p_group);
@@ -11,17 +19,16 @@ DECLARE
     okf int[];
     keys text[];
     single boolean;
+    live bigint[] := spool_lock_receipts(g, p_ids, p_fences, now);
 BEGIN
     IF p_result IS NULL AND q.retention_ms = 0 THEN
         single := NOT EXISTS (SELECT 1 FROM spool_groups WHERE queue_id = q.id AND id <> g);
         WITH del AS (
-            DELETE FROM spool_deliveries d USING unnest(p_ids, p_fences) AS r(id, f)
-            WHERE d.grp_id = g AND d.msg_id = ANY (p_ids) AND d.msg_id = r.id AND d.state = 3 AND d.attempts = r.f
-              AND d.avail_at - now > 0
+            DELETE FROM spool_deliveries d WHERE d.grp_id = g AND d.msg_id = ANY (spool_ids(live))
             RETURNING d.msg_id, d.attempts, d.key),
         -- the only group of the queue: nobody else holds these bodies
         body AS (
-            DELETE FROM spool_messages m USING del WHERE single AND m.queue_id = q.id AND m.id = del.msg_id)
+            DELETE FROM spool_messages m WHERE single AND m.queue_id = q.id AND m.id = ANY (spool_ids(live)))
         SELECT array_agg(msg_id), array_agg(attempts), array_agg(key) FILTER (WHERE key IS NOT NULL)
         INTO ok, okf, keys FROM del;
         IF NOT single THEN
@@ -31,9 +38,7 @@ BEGIN
         WITH upd AS (
             UPDATE spool_deliveries d SET state = 4, finished_at = now, result = p_result, result_type = p_rtype,
                    keep_until = now + greatest(q.retention_ms, CASE WHEN p_result IS NULL THEN 0 ELSE q.result_ttl_ms END)
-            FROM unnest(p_ids, p_fences) AS r(id, f)
-            WHERE d.grp_id = g AND d.msg_id = ANY (p_ids) AND d.msg_id = r.id AND d.state = 3 AND d.attempts = r.f
-              AND d.avail_at - now > 0
+            WHERE d.grp_id = g AND d.msg_id = ANY (spool_ids(live))
             RETURNING d.msg_id, d.attempts, d.key)
         SELECT array_agg(msg_id), array_agg(attempts), array_agg(key) FILTER (WHERE key IS NOT NULL)
         INTO ok, okf, keys FROM upd;
@@ -44,5 +49,9 @@ BEGIN
             PERFORM pg_notify('spool', 'r' || q.name);
         END IF;
     END IF;
+    IF cardinality(ok) = cardinality(p_ids) THEN
+        -- every receipt applied (a repeated receipt applies once, so this needs distinct receipts)
+        RETURN array_fill(0::smallint, ARRAY[cardinality(ok)]);
+    END IF;
     RETURN spool_outcomes(g, p_ids, p_fences, ok, okf, now);
-END $$;
+END $function$;

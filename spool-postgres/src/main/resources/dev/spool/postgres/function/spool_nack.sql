@@ -1,11 +1,13 @@
--- Spool schema, version 10: nack and extend pair their receipts with the leases as ack does since
--- V9 (spool_lock_receipts: a hash join, linear in the batch, rows locked in id order), then write
--- the locked rows by primary key. An extend of 1 000 leases no longer compares every receipt with
--- every row.
-
-CREATE OR REPLACE FUNCTION spool_nack(p_queue text, p_group text, p_ids bigint[], p_fences int[], p_delay bigint,
-                           p_reason text) RETURNS smallint[] LANGUAGE plpgsql SET plan_cache_mode = force_custom_plan
-    SET enable_seqscan = off SET enable_bitmapscan = off AS $$
+-- Nack: p_delay NULL means the queue's backoff. A message on its last attempt dies; one past its TTL expires.
+--
+-- Plans: as spool_ack (V7, V10).
+CREATE OR REPLACE FUNCTION spool_nack(p_queue text, p_group text, p_ids bigint[], p_fences integer[], p_delay bigint, p_reason text)
+ RETURNS smallint[]
+ LANGUAGE plpgsql
+ SET plan_cache_mode TO 'force_custom_plan'
+ SET enable_seqscan TO 'off'
+ SET enable_bitmapscan TO 'off'
+AS $function$
 DECLARE
     q spool_queues := spool_queue_get(p_queue, false);
     g bigint := spool_group_id(q.id, p_group);
@@ -19,7 +21,7 @@ DECLARE
     live bigint[] := spool_lock_receipts(g, p_ids, p_fences, now);
 BEGIN
     SELECT array_agg(d.msg_id), array_agg(d.attempts) INTO ok, okf
-    FROM spool_deliveries d WHERE d.grp_id = g AND d.msg_id = ANY (live);
+    FROM spool_deliveries d WHERE d.grp_id = g AND d.msg_id = ANY (spool_ids(live));
     IF ok IS NULL THEN
         RETURN spool_outcomes(g, p_ids, p_fences, ok, okf, now);
     END IF;
@@ -27,13 +29,13 @@ BEGIN
         WITH u AS (
             UPDATE spool_deliveries SET state = 5, finished_at = now, keep_until = now + q.result_ttl_ms,
                    last_error = reason
-            WHERE grp_id = g AND msg_id = ANY (ok) AND attempts >= q.max_attempts
+            WHERE grp_id = g AND msg_id = ANY (spool_ids(ok)) AND attempts >= q.max_attempts
             RETURNING msg_id, key)
         SELECT array_agg(msg_id), array_agg(key) INTO ids, keys FROM u;
         PERFORM spool_dead_letter(q, g, ids, array_fill(reason, ARRAY[coalesce(cardinality(ids), 0)]), keys, now);
     END IF;
     WITH del AS (
-        DELETE FROM spool_deliveries WHERE grp_id = g AND msg_id = ANY (ok) AND state::int = 3 AND expires_at <= now
+        DELETE FROM spool_deliveries WHERE grp_id = g AND msg_id = ANY (spool_ids(ok)) AND state::int = 3 AND expires_at <= now
         RETURNING msg_id, key)
     SELECT array_agg(msg_id), array_agg(key) FILTER (WHERE key IS NOT NULL) INTO ids, keys FROM del;
     IF ids IS NOT NULL THEN
@@ -45,7 +47,7 @@ BEGIN
         UPDATE spool_deliveries d SET state = CASE WHEN x.delay > 0 THEN 1 ELSE 0 END, avail_at = now + x.delay,
                last_error = coalesce(p_reason, d.last_error)
         FROM (SELECT y.msg_id, coalesce(p_delay, spool_backoff(q, y.attempts)) AS delay
-              FROM spool_deliveries y WHERE y.grp_id = g AND y.msg_id = ANY (ok) AND y.state::int = 3) x
+              FROM spool_deliveries y WHERE y.grp_id = g AND y.msg_id = ANY (spool_ids(ok)) AND y.state::int = 3) x
         WHERE d.grp_id = g AND d.msg_id = x.msg_id
         RETURNING d.state)
     SELECT count(*) FILTER (WHERE state = 0) INTO ready FROM u;
@@ -53,23 +55,4 @@ BEGIN
         PERFORM pg_notify('spool', 'r' || q.name);
     END IF;
     RETURN spool_outcomes(g, p_ids, p_fences, ok, okf, now);
-END $$;
-
-CREATE OR REPLACE FUNCTION spool_extend(p_queue text, p_group text, p_ids bigint[], p_fences int[], p_vis bigint)
-RETURNS smallint[] LANGUAGE plpgsql SET plan_cache_mode = force_custom_plan
-    SET enable_seqscan = off SET enable_bitmapscan = off AS $$
-DECLARE
-    q spool_queues := spool_queue_get(p_queue, false);
-    g bigint := spool_group_id(q.id, p_group);
-    now bigint := spool_now();
-    ok bigint[];
-    okf int[];
-    live bigint[] := spool_lock_receipts(g, p_ids, p_fences, now);
-BEGIN
-    WITH u AS (
-        UPDATE spool_deliveries d SET avail_at = now + CASE WHEN p_vis > 0 THEN p_vis ELSE q.vis_ms END
-        WHERE d.grp_id = g AND d.msg_id = ANY (live)
-        RETURNING d.msg_id, d.attempts)
-    SELECT array_agg(msg_id), array_agg(attempts) INTO ok, okf FROM u;
-    RETURN spool_outcomes(g, p_ids, p_fences, ok, okf, now);
-END $$;
+END $function$;

@@ -1,0 +1,39 @@
+-- Pop: leases up to p_max ready messages of a group in priority, then push order.
+--
+-- Plans: custom plans, no bitmap scans and no sorts: the one plan left for choosing is a walk of
+-- spool_deliveries_ready in delivery order that stops after p_max rows, whatever the statistics say
+-- (V5). The final sort has no alternative and stays (its disable_cost is why JIT must be off).
+CREATE OR REPLACE FUNCTION spool_pop(p_queue text, p_group text, p_create boolean, p_max integer, p_vis bigint)
+ RETURNS TABLE(msg_id bigint, attempts integer, enqueued_at bigint, lease_end bigint, priority smallint, key text, content_type text, headers text[], traceparent text, size bigint, payload bytea)
+ LANGUAGE plpgsql
+ SET plan_cache_mode TO 'force_custom_plan'
+ SET enable_bitmapscan TO 'off'
+ SET enable_sort TO 'off'
+AS $function$
+#variable_conflict use_column
+DECLARE
+    q spool_queues;
+    g bigint;
+    now bigint := spool_now();
+    vis bigint;
+BEGIN
+    q := spool_queue_get(p_queue, p_create);
+    g := spool_group_id(q.id, p_group);
+    PERFORM spool_settle(q, g, now);
+    vis := CASE WHEN p_vis > 0 THEN p_vis ELSE q.vis_ms END;
+    RETURN QUERY
+    WITH c AS (
+        SELECT d.msg_id FROM spool_deliveries d
+        WHERE d.grp_id = g AND d.state = 0 AND d.expires_at - now > 0
+        ORDER BY d.priority DESC, d.msg_id
+        LIMIT p_max
+        FOR UPDATE SKIP LOCKED),
+    u AS (
+        UPDATE spool_deliveries d SET state = 3, attempts = d.attempts + 1, avail_at = now + vis
+        FROM c WHERE d.grp_id = g AND d.msg_id = c.msg_id
+        RETURNING d.msg_id, d.attempts, d.enqueued_at, d.avail_at, d.priority)
+    SELECT u.msg_id, u.attempts, u.enqueued_at, u.avail_at, u.priority, m.key, m.content_type, m.headers,
+           m.traceparent, m.size, m.payload
+    FROM u JOIN spool_messages m ON m.queue_id = q.id AND m.id = u.msg_id
+    ORDER BY u.priority DESC, u.msg_id;
+END $function$;

@@ -1,0 +1,77 @@
+-- Push: all or nothing. Returns each message's id and whether it was stored (false: a dedup hit,
+-- the id is the first message's). Payloads stored in chunks come with a NULL payload and their size;
+-- the caller inserts the chunks in the same transaction.
+--
+-- Plans: custom plans for the actual arrays; no sequential scans, so a key probe stays on
+-- spool_deliveries_key whatever the statistics say (V5, V8).
+CREATE OR REPLACE FUNCTION spool_push(p_queue text, p_create boolean, p_payload bytea[], p_size bigint[], p_ctype text[], p_hdrs text[], p_hfrom integer[], p_hto integer[], p_key text[], p_prio integer[], p_trace text[], p_delay bigint[], p_nbf bigint[], p_ttl bigint[], p_dedup text[], OUT ids bigint[], OUT stored boolean[])
+ RETURNS record
+ LANGUAGE plpgsql
+ SET plan_cache_mode TO 'force_custom_plan'
+ SET enable_seqscan TO 'off'
+AS $function$
+DECLARE
+    q spool_queues;
+    now bigint := spool_now();
+    n int := cardinality(p_size);
+    big int;
+    first_id bigint;
+    new_ids bigint[];
+BEGIN
+    q := spool_queue_get(p_queue, p_create);
+    PERFORM 1 FROM spool_queues WHERE id = q.id FOR KEY SHARE;
+    IF NOT FOUND THEN
+        RAISE EXCEPTION 'queue % does not exist', p_queue USING ERRCODE = 'SPQ01';
+    END IF;
+    SELECT min(o) INTO big FROM unnest(p_size) WITH ORDINALITY AS u(s, o) WHERE s > q.max_bytes;
+    IF big IS NOT NULL THEN
+        RAISE EXCEPTION 'payload is larger than max_message_bytes (%)', q.max_bytes
+            USING ERRCODE = 'SPT01', DETAIL = 'messages[' || (big - 1) || '].payload';
+    END IF;
+    -- keys first, then ids: the ids of one key follow commit order
+    PERFORM spool_lock_keys(q.id, p_key);
+    ids := ARRAY(SELECT nextval('spool_message_ids') FROM generate_series(1, n));
+    stored := array_fill(true, ARRAY[n]);
+    IF q.dedup_ms > 0 AND EXISTS (SELECT 1 FROM unnest(p_dedup) d WHERE d IS NOT NULL) THEN
+        FOR i IN 1..n LOOP
+            CONTINUE WHEN p_dedup[i] IS NULL;
+            INSERT INTO spool_dedup AS x (queue_id, dedup_id, msg_id, expires_at)
+            VALUES (q.id, p_dedup[i], ids[i], now + q.dedup_ms)
+            ON CONFLICT (queue_id, dedup_id) DO UPDATE SET msg_id = EXCLUDED.msg_id, expires_at = EXCLUDED.expires_at
+                WHERE x.expires_at <= now
+            RETURNING x.msg_id INTO first_id;
+            IF NOT FOUND THEN
+                SELECT x.msg_id INTO STRICT first_id FROM spool_dedup x WHERE x.queue_id = q.id AND x.dedup_id = p_dedup[i];
+                ids[i] := first_id;
+                stored[i] := false;
+            END IF;
+        END LOOP;
+    END IF;
+    -- bodies and their delivery rows in one statement: the keys are locked above, so the delivery
+    -- rows are built from the inserted rows instead of reading the bodies back (spool_fanout)
+    WITH ins AS (
+        INSERT INTO spool_messages (queue_id, id, enqueued_at, not_before, expires_at, priority, key, content_type,
+                                    headers, traceparent, size, payload)
+        SELECT q.id, ids[u.o], now, greatest(now + u.delay, u.nbf),
+               now + CASE WHEN u.ttl > 0 THEN u.ttl ELSE q.ttl_ms END,
+               u.prio, u.key, u.ctype, coalesce(p_hdrs[p_hfrom[u.o]:p_hto[u.o]], '{}'), u.trace, u.size, u.payload
+        FROM unnest(p_payload, p_size, p_ctype, p_key, p_prio, p_trace, p_delay, p_nbf, p_ttl)
+             WITH ORDINALITY AS u(payload, size, ctype, key, prio, trace, delay, nbf, ttl, o)
+        WHERE stored[u.o]
+        RETURNING id, key, priority, enqueued_at, expires_at, not_before),
+    dlv AS (
+        INSERT INTO spool_deliveries (grp_id, msg_id, state, priority, key, enqueued_at, expires_at, avail_at)
+        SELECT x.gid, x.id,
+               CASE WHEN x.key IS NOT NULL AND (x.rn > 1 OR EXISTS (
+                        SELECT 1 FROM spool_deliveries d WHERE d.grp_id = x.gid AND d.key = x.key AND d.state < 4)) THEN 2
+                    WHEN x.not_before > now THEN 1
+                    ELSE 0 END,
+               x.priority, x.key, x.enqueued_at, x.expires_at, x.not_before
+        FROM (SELECT g.id AS gid, i.id, i.key, i.priority, i.enqueued_at, i.expires_at, i.not_before,
+                     row_number() OVER (PARTITION BY g.id, i.key ORDER BY i.id) AS rn
+              FROM ins i JOIN spool_groups g ON g.queue_id = q.id) x)
+    SELECT count(*) INTO n FROM ins;
+    IF n > 0 THEN
+        PERFORM pg_notify('spool', 'r' || q.name);
+    END IF;
+END $function$;
