@@ -203,14 +203,14 @@ final class Engine implements Runnable, StateMachine.Listener {
         try {
             dispatch(c);
         } catch (SpoolException e) {
-            if (wal.abandonCommand(e)) {
+            if (wal.abandonCommand(e, true)) {
                 LOG.error("command {} failed after it had changed the state; writes are refused until restart",
                         c.getClass().getSimpleName(), e);
             }
             wal.fail(c.reply(), e);
         } catch (RuntimeException e) {
             LOG.error("command {} failed", c.getClass().getSimpleName(), e);
-            if (wal.abandonCommand(e)) {
+            if (wal.abandonCommand(e, false)) {
                 LOG.error("the failed command had changed the state; writes are refused until restart");
             }
             wal.fail(c.reply(), SpoolException.internal("the engine failed to apply the request", e));
@@ -229,7 +229,7 @@ final class Engine implements Runnable, StateMachine.Listener {
             containedLogged = t;
             LOG.error("the engine failed in {}; it goes on serving", where, e);
         }
-        if (wal.abandonCommand(e)) {
+        if (wal.abandonCommand(e, false)) {
             LOG.error("the failure left the state half-changed; writes are refused until restart");
         }
     }

@@ -56,6 +56,8 @@ final class JournalWal implements Wal {
     private long markSegBase;
     private int markBufBase;
     private long markSplicedBase;
+    /** A top-level record was begun and not yet ended or discarded. */
+    private boolean recordOpen;
     /** Set when a command was abandoned: no more writes until a restart. */
     private Throwable broken;
 
@@ -93,6 +95,7 @@ final class JournalWal implements Wal {
     private void begin(int type, long now) {
         checkWriter();
         if (depth == 0) {
+            recordOpen = true;
             if (logical() >= segmentBytes) {
                 roll();
             }
@@ -112,6 +115,7 @@ final class JournalWal implements Wal {
 
     private void end() {
         if (depth == 0) {
+            recordOpen = false;
             open.putInt(0);
             int length = (int) (open.position() - recStart + open.splicedBytes - recSpliced);
             open.buf.putInt(recStart, length);
@@ -125,6 +129,9 @@ final class JournalWal implements Wal {
     /** Drops the record begun at {@code start} (nothing was spliced into it). */
     private void discard(int start) {
         open.buf.position(start);
+        if (depth == 0) {
+            recordOpen = false;
+        }
         if (depth > 0) {
             txCount--;
         }
@@ -160,8 +167,9 @@ final class JournalWal implements Wal {
     }
 
     @Override
-    public boolean abandonCommand(Throwable cause) {
-        if (!open.appendedSince(mark) && depth == 0) {
+    public boolean abandonCommand(Throwable cause, boolean expected) {
+        boolean unfinished = recordOpen || depth != 0;
+        if (expected ? !unfinished : !open.appendedSince(mark) && !unfinished) {
             return false;
         }
         open.rewind(mark, SpoolException.unavailable("the engine failed while applying this request", cause));
@@ -171,6 +179,7 @@ final class JournalWal implements Wal {
         splicedBase = markSplicedBase;
         depth = 0;
         txCount = 0;
+        recordOpen = false;
         broken = cause;
         return true;
     }

@@ -111,13 +111,15 @@ interface Wal {
     }
 
     /**
-     * The command that began at the last {@link #markCommand} failed after it had appended records:
-     * memory now holds part of a change the log must not keep. Drops every record and reply appended
-     * since the mark (failing those replies) and stops accepting writes: the state in memory can no
-     * longer be trusted to match the log, and a restart rebuilds it from the log. Returns whether
-     * anything had been appended (if not, the failure is contained to its own request).
+     * The command that began at the last {@link #markCommand} failed. An {@code expected} failure
+     * (a {@link dev.spool.api.SpoolException}) leaves memory and log in step as long as every record
+     * it began was ended: each record describes a change already made. Otherwise (a record left
+     * half-written, as a transaction failing between its operations, or any unexpected exception
+     * after something was appended) memory now holds part of a change the log must not keep: drops
+     * every record and reply appended since the mark (failing those replies) and stops accepting
+     * writes; a restart rebuilds the state from the log. Returns whether it did so.
      */
-    default boolean abandonCommand(Throwable cause) {
+    default boolean abandonCommand(Throwable cause, boolean expected) {
         return false;
     }
 

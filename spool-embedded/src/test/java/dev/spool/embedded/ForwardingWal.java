@@ -139,8 +139,8 @@ class ForwardingWal implements Wal {
     }
 
     @Override
-    public boolean abandonCommand(Throwable cause) {
-        return delegate.abandonCommand(cause);
+    public boolean abandonCommand(Throwable cause, boolean expected) {
+        return delegate.abandonCommand(cause, expected);
     }
 
     @Override
