@@ -323,8 +323,7 @@ final class JournalInspector {
             q.msgs.forEachValue(m -> {
                 long seg = JournalPos.segment(m.location);
                 SegmentScan s = scans.get(seg);
-                long end = s == null || !s.header() ? 0 : s.validEnd();
-                if (m.location < 0 || JournalPos.offset(m.location) + m.storedBytes > end) {
+                if (m.location < 0 || s == null || !s.readable(JournalPos.offset(m.location), m.storedBytes)) {
                     long[] c = lost.computeIfAbsent(seg, k -> new long[] {0, m.id});
                     c[0]++;
                 }

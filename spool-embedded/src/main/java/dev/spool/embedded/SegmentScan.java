@@ -4,7 +4,9 @@ import java.io.IOException;
 import java.nio.channels.FileChannel;
 import java.nio.file.Path;
 import java.nio.file.StandardOpenOption;
+import java.util.ArrayList;
 import java.util.LinkedHashMap;
+import java.util.List;
 import java.util.Map;
 
 /**
@@ -22,9 +24,10 @@ import java.util.Map;
  * @param before the valid records from the start offset to {@code validEnd}
  * @param after the valid records found after the first bad one
  * @param unreadable bytes after {@code validEnd} that are in no valid record
+ * @param validRuns the {@code [start, end)} stretches of valid records found after the damage
  */
 record SegmentScan(Path path, long number, long size, boolean header, long validEnd, String problem, Counter before,
-        Counter after, long unreadable) {
+        Counter after, long unreadable, List<long[]> validRuns) {
 
     private static final String[] TYPE_NAMES = {"?", "queue_put", "queue_delete", "queue_purge", "group_put",
         "group_delete", "push", "deliver", "ack", "nack", "extend", "kill", "remove", "tx", "relocate"};
@@ -38,8 +41,8 @@ record SegmentScan(Path path, long number, long size, boolean header, long valid
             if (!Segments.validHeader(ch, number)) {
                 String why = size < Segments.HEADER ? "the file is shorter than its 32-byte header"
                         : "the segment header is damaged";
-                resync(ch, Segments.HEADER - 1, after);
-                return new SegmentScan(path, number, size, false, 0, why, before, after, size - after.bytes);
+                List<long[]> runs = resync(ch, Segments.HEADER - 1, after);
+                return new SegmentScan(path, number, size, false, 0, why, before, after, size - after.bytes, runs);
             }
             SegmentReader reader = new SegmentReader(ch, from);
             SegmentReader.Record r;
@@ -48,16 +51,17 @@ record SegmentScan(Path path, long number, long size, boolean header, long valid
             }
             long end = reader.validEnd();
             if (reader.problem() == null) {
-                return new SegmentScan(path, number, size, true, end, null, before, after, 0);
+                return new SegmentScan(path, number, size, true, end, null, before, after, 0, List.of());
             }
-            resync(ch, end, after);
+            List<long[]> runs = resync(ch, end, after);
             return new SegmentScan(path, number, size, true, end, reader.problem(), before, after,
-                    size - end - after.bytes);
+                    size - end - after.bytes, runs);
         }
     }
 
     /** Counts every valid record after {@code bad}, skipping over each damaged stretch. */
-    private static void resync(FileChannel ch, long bad, Counter into) throws IOException {
+    private static List<long[]> resync(FileChannel ch, long bad, Counter into) throws IOException {
+        List<long[]> runs = new ArrayList<>();
         long p = SegmentReader.findValidAfter(ch, bad);
         while (p >= 0) {
             SegmentReader reader = new SegmentReader(ch, p);
@@ -65,11 +69,26 @@ record SegmentScan(Path path, long number, long size, boolean header, long valid
             while ((r = reader.next()) != null) {
                 into.add(r);
             }
+            runs.add(new long[] {p, reader.validEnd()});
             if (reader.problem() == null) {
-                return;
+                break;
             }
             p = SegmentReader.findValidAfter(ch, reader.validEnd());
         }
+        return runs;
+    }
+
+    /** Whether {@code [from, from + length)} lies inside valid records (before the damage or after it). */
+    boolean readable(long from, long length) {
+        if (header && from >= Segments.HEADER && from + length <= validEnd) {
+            return true;
+        }
+        for (long[] run : validRuns) {
+            if (from >= run[0] && from + length <= run[1]) {
+                return true;
+            }
+        }
+        return false;
     }
 
     /** Records counted by type, with the message entries of pushes and the ids of acks. */
