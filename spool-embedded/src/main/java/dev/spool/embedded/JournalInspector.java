@@ -20,6 +20,7 @@ import java.util.Optional;
 import java.util.Set;
 import java.util.TreeMap;
 
+import dev.spool.api.MessageIds;
 import dev.spool.embedded.JournalTool.Finding;
 import dev.spool.embedded.JournalTool.Severity;
 import dev.spool.embedded.JournalTool.Verdict;
@@ -109,7 +110,7 @@ final class JournalInspector {
             };
             v = w.compareTo(v) > 0 ? w : v;
         }
-        String from = start.map(Start::describe).orElse("nowhere: recovery refuses");
+        String from = start.map(Start::describe).orElse("none (no snapshot or journal start to rebuild from)");
         return new JournalTool.Report(dataDir, inUse, v, found.stream().map(Located::finding).toList(),
                 segments.size(), records, snapshots.size(), bytes, from,
                 v == Verdict.REFUSES ? Optional.ofNullable(suggested) : Optional.empty());
@@ -326,15 +327,16 @@ final class JournalInspector {
                 if (m.location < 0 || s == null || !s.readable(JournalPos.offset(m.location), m.storedBytes)) {
                     long[] c = lost.computeIfAbsent(seg, k -> new long[] {0, m.id});
                     c[0]++;
+                    c[1] = Math.min(c[1], m.id);
                 }
             });
         }
         for (Map.Entry<Long, long[]> e : lost.entrySet()) {
             SegmentScan s = scans.get(e.getKey());
             add(Segments.path(journalDir, e.getKey()), s == null ? 0 : s.validEnd(), Severity.DAMAGE, -1,
-                    e.getValue()[0] + " live messages (the first " + String.format("%016x", e.getValue()[1])
-                            + ") have their payload in " + (s == null ? "this missing segment" : "a damaged part")
-                            + "; recovery opens, but they cannot be read");
+                    "live messages whose payload is in " + (s == null ? "this missing segment" : "a damaged part")
+                            + ": " + e.getValue()[0] + " (lowest id " + MessageIds.format(e.getValue()[1])
+                            + "); recovery opens, but they cannot be read");
         }
     }
 

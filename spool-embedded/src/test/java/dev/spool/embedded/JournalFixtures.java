@@ -52,7 +52,8 @@ final class JournalFixtures {
         ZEROED_TAIL,
         BAD_SNAPSHOT,
         NO_GOOD_SNAPSHOT,
-        MISSING_SEGMENT_AFTER_SNAPSHOT;
+        MISSING_SEGMENT_AFTER_SNAPSHOT,
+        MISSING_SEGMENT_BEFORE_SNAPSHOT;
 
         String dirName() {
             return name().toLowerCase(java.util.Locale.ROOT).replace('_', '-');
@@ -132,6 +133,7 @@ final class JournalFixtures {
                 flip(snaps.get(1), Files.size(snaps.get(1)) / 2);
             }
             case MISSING_SEGMENT_AFTER_SNAPSHOT -> Files.delete(Segments.path(journal, 2));
+            case MISSING_SEGMENT_BEFORE_SNAPSHOT -> Files.delete(Segments.path(journal, 1));
         }
     }
 

@@ -23,7 +23,7 @@ import dev.spool.embedded.JournalTool.Repaired;
 import dev.spool.embedded.JournalTool.RepairOutcome;
 import dev.spool.embedded.JournalTool.Verdict;
 
-/** The refusals of {@link JournalTool#repair}, its dry run and its backup; the fixtures are in {@link JournalFixturesTest}. */
+/** Repair's refusals, dry run and backup; the fixtures themselves are in {@link JournalFixturesTest}. */
 @Timeout(value = 60, unit = TimeUnit.SECONDS)
 class JournalToolTest {
     private static final String SEG2 = "journal/00000000000000000002.seg";
