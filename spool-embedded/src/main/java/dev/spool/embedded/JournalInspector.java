@@ -345,7 +345,11 @@ final class JournalInspector {
         found.add(new Located(new Finding(rel, offset, severity, what), position));
     }
 
-    /** Whether a running process holds the data directory's lock; takes nothing when it does not. */
+    /**
+     * Whether a running process holds the data directory's lock: a shared lock on a read-only
+     * channel, released at once, so nothing is written (a server starting in that instant would be
+     * told the directory is in use, and can be started again).
+     */
     static boolean locked(Path dataDir) throws IOException {
         Path lockFile = dataDir.resolve("LOCK");
         if (!Files.exists(lockFile)) {

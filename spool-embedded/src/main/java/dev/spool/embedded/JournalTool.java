@@ -12,9 +12,9 @@ import java.util.Optional;
  * would do with a directory, said before it is opened, and the one repair recovery never makes on
  * its own.
  *
- * <p>{@link #check} only reads: it never takes the {@code LOCK} file, so it also runs beside a
- * server (then {@link Report#inUse()} is true and the end of the last segment may be a write in
- * progress). It applies exactly the rules of {@link Journal}'s recovery: the snapshot it would
+ * <p>{@link #check} only reads: it does not hold the {@code LOCK} file (it only probes it with a
+ * shared lock released at once), so it also runs beside a server (then {@link Report#inUse()} is
+ * true and the end of the last segment may be a write in progress). It applies exactly the rules of {@link Journal}'s recovery: the snapshot it would
  * start from, the torn-tail rule ({@link SegmentReader#findValidAfter}), and a replay of every
  * record after the snapshot, so a record that passes its CRC but cannot be applied is found too.
  *
@@ -131,7 +131,7 @@ public final class JournalTool {
 
     /**
      * Reads every segment and snapshot of a data directory and says what recovery would do with it.
-     * Never writes, never takes the lock.
+     * Never writes and does not hold the lock.
      *
      * @param dataDir a data directory (with a {@code journal} directory in it)
      * @return what it found

@@ -7,6 +7,7 @@ import java.nio.file.Path;
 import java.nio.file.StandardOpenOption;
 import java.security.MessageDigest;
 import java.util.HexFormat;
+import java.util.List;
 import java.util.Map;
 import java.util.TreeMap;
 import java.util.concurrent.TimeUnit;
@@ -15,7 +16,13 @@ import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.Timeout;
 import org.junit.jupiter.api.io.TempDir;
 
+import dev.spool.api.AckRequest;
 import dev.spool.api.BrokerSettings;
+import dev.spool.api.Delivery;
+import dev.spool.api.NewMessage;
+import dev.spool.api.PopRequest;
+import dev.spool.api.Receipts;
+import dev.spool.api.TxOp;
 import dev.spool.embedded.JournalFixtures.Damage;
 import dev.spool.embedded.JournalTool.Reason;
 import dev.spool.embedded.JournalTool.Refused;
@@ -120,6 +127,24 @@ class JournalToolTest {
         Map<String, String> after = digest(dir);
         after.keySet().removeIf(k -> k.startsWith("repair-"));
         assertThat(after).isEqualTo(before);
+    }
+
+    @Test
+    void shouldCountTheMessagesAndAcksNestedInTransactions() throws Exception {
+        try (EmbeddedBroker b = EmbeddedBroker.open(JournalFixtures.config(dir), BrokerSettings.DEFAULTS,
+                () -> JournalFixtures.CLOCK)) {
+            JournalFixtures.get(b.push("q", List.of(NewMessage.ofUtf8("a"), NewMessage.ofUtf8("b"))));
+            List<Delivery> d = JournalFixtures.get(b.pop("q", new PopRequest("default", 2, 60_000, 0)));
+            JournalFixtures.get(b.transact(List.of(
+                    new TxOp.Push("q", List.of(NewMessage.ofUtf8("c"), NewMessage.ofUtf8("d"), NewMessage.ofUtf8("e"))),
+                    new TxOp.Ack("q", AckRequest.of(Receipts.of(d))))));
+        }
+        Repaired r = (Repaired) JournalTool.repair(dir, "1", Segments.HEADER, true);
+        assertThat(r.removed().byType()).containsExactly(Map.entry("queue_put", 1L), Map.entry("push", 1L),
+                Map.entry("deliver", 1L), Map.entry("tx", 1L));
+        assertThat(r.removed().messagesPushed()).isEqualTo(5);
+        assertThat(r.removed().idsAcked()).isEqualTo(2);
+        assertThat(r.unreadableBytes()).isZero();
     }
 
     static Map<String, String> digest(Path dir) throws Exception {
