@@ -21,6 +21,12 @@ final class ExitCodes {
     static final int CANNOT_CONNECT = 3;
     /** The request went through but some receipts were not applied (stale or not found). */
     static final int PARTIAL = 4;
+    /** {@code journal check}: recovery would open the directory, but durable data is damaged. */
+    static final int JOURNAL_DAMAGED = 5;
+    /** {@code journal check}: recovery would refuse to open it; {@code journal repair}: it still would. */
+    static final int JOURNAL_REFUSED = 6;
+    /** {@code journal repair}: a running server holds the data directory's lock. */
+    static final int JOURNAL_IN_USE = 7;
     /** The server answered with an error: {@code ERROR_BASE + ErrorCode.number()} (11..30). */
     static final int ERROR_BASE = 10;
 
