@@ -66,28 +66,28 @@ class JournalFixturesTest {
 
     private static final Map<Damage, Expect> EXPECT = Map.ofEntries(
             Map.entry(Damage.CLEAN, new Expect(Verdict.CLEAN, null, 0, null, null, 110, null, NONE, NONE)),
-            Map.entry(Damage.FLIPPED_BYTE_MID_SEGMENT, new Expect(Verdict.REFUSES, SEG3, 360 + 8 * 83,
+            Map.entry(Damage.FLIPPED_BYTE_MID_SEGMENT, new Expect(Verdict.REFUSES, SEG3, 1476,
                     Severity.FATAL, "but a valid record follows", NONE,
-                    "00000000000000000003.seg is damaged at offset 1024", 11, 98)),
-            Map.entry(Damage.FLIPPED_BYTE_EARLIER_SEGMENT, new Expect(Verdict.REFUSES, SEG2, 32 + 49 * 82,
+                    "00000000000000000003.seg is damaged at offset 1476", 15, 94)),
+            Map.entry(Damage.FLIPPED_BYTE_EARLIER_SEGMENT, new Expect(Verdict.REFUSES, SEG2, 4082,
                     Severity.FATAL, "and later segments exist", NONE,
-                    "00000000000000000002.seg is damaged at offset 4050", 24, 85)),
-            Map.entry(Damage.FLIPPED_BYTE_BEFORE_SNAPSHOT, new Expect(Verdict.DAMAGED, SEG1, 3901, Severity.DAMAGE,
+                    "00000000000000000002.seg is damaged at offset 4082", 32, 77)),
+            Map.entry(Damage.FLIPPED_BYTE_BEFORE_SNAPSHOT, new Expect(Verdict.DAMAGED, SEG1, 3885, Severity.DAMAGE,
                     "live messages whose payload is in a damaged part: 1", 110, null, NONE, NONE)),
             Map.entry(Damage.TRUNCATED_HEADER, new Expect(Verdict.REFUSES, SEG2, 0, Severity.FATAL,
-                    "the segment header is damaged", NONE, "the segment header is damaged", 24, 36)),
+                    "the segment header is damaged", NONE, "the segment header is damaged", 32, 32)),
             Map.entry(Damage.UNFINISHED_SEGMENT, new Expect(Verdict.RECOVERS, "journal/00000000000000000004.seg", 0,
                     Severity.NOTE, "never completely written", 110, null, NONE, NONE)),
-            Map.entry(Damage.ZEROED_TAIL, new Expect(Verdict.RECOVERS, SEG3, 360 + 18 * 83, Severity.NOTE,
+            Map.entry(Damage.ZEROED_TAIL, new Expect(Verdict.RECOVERS, SEG3, 2750, Severity.NOTE,
                     "torn tail", 108, null, NONE, NONE)),
-            Map.entry(Damage.BAD_SNAPSHOT, new Expect(Verdict.DAMAGED, "snapshots/0000000200000302.snap", 0,
+            Map.entry(Damage.BAD_SNAPSHOT, new Expect(Verdict.DAMAGED, "snapshots/00000002000004b2.snap", 0,
                     Severity.DAMAGE, "does not match its CRC32C", 110, null, NONE, NONE)),
-            Map.entry(Damage.NO_GOOD_SNAPSHOT, new Expect(Verdict.DAMAGED, "snapshots/0000000100000b13.snap", 0,
+            Map.entry(Damage.NO_GOOD_SNAPSHOT, new Expect(Verdict.DAMAGED, "snapshots/0000000100000c03.snap", 0,
                     Severity.DAMAGE, "does not match its CRC32C", 110, null, NONE, NONE)),
             Map.entry(Damage.MISSING_SEGMENT_AFTER_SNAPSHOT, new Expect(Verdict.REFUSES, SEG2, 0, Severity.FATAL,
-                    "the segment is missing", NONE, "segment 2 is missing", 24, 36)),
+                    "the segment is missing", NONE, "segment 2 is missing", 32, 32)),
             Map.entry(Damage.MISSING_SEGMENT_BEFORE_SNAPSHOT, new Expect(Verdict.DAMAGED, SEG1, 0, Severity.DAMAGE,
-                    "live messages whose payload is in this missing segment: 36", 110, null, NONE, NONE)));
+                    "live messages whose payload is in this missing segment: 32", 110, null, NONE, NONE)));
 
     @TempDir
     Path tmp;
