@@ -260,6 +260,44 @@ class JournalDurabilityTest {
         }
     }
 
+    @Test
+    void shouldLearnThatASnapshotFinishedEvenWhenTheEngineInboxIsFull() throws Exception {
+        GatedFiles files = new GatedFiles();
+        EmbeddedConfig tiny = EmbeddedConfig.journal(dir).withCommandQueueCapacity(16);
+        try (EmbeddedBroker b = EmbeddedBroker.open(tiny, BrokerSettings.DEFAULTS, System::currentTimeMillis,
+                files)) {
+            get(b.push("q", List.of(NewMessage.ofUtf8("m"))));
+            files.snapshotGate = new CountDownLatch(1);
+            get(onEngine(b, () -> {
+                b.journal().space().takeSnapshot(b.engine().now);
+                return null;
+            }));
+            CountDownLatch engineHeld = new CountDownLatch(1);
+            CountDownLatch release = new CountDownLatch(1);
+            b.onEngine(() -> {
+                engineHeld.countDown();
+                try {
+                    release.await(20, TimeUnit.SECONDS);
+                } catch (InterruptedException e) {
+                    Thread.currentThread().interrupt();
+                }
+            });
+            assertThat(engineHeld.await(10, TimeUnit.SECONDS)).isTrue();
+            int refused = 0;
+            for (int i = 0; i < 40; i++) {
+                if (b.getQueue("q").toCompletableFuture().isCompletedExceptionally()) {
+                    refused++;
+                }
+            }
+            assertThat(refused).as("the inbox is full").isPositive();
+            files.snapshotGate.countDown();
+            Awaitility.await().atMost(Duration.ofSeconds(10)).until(() -> !snapshots().isEmpty());
+            release.countDown();
+            Awaitility.await().atMost(Duration.ofSeconds(10)).until(() -> !get(onEngine(b,
+                    () -> b.journal().space().snapshotRunning())));
+        }
+    }
+
     private List<Path> snapshots() throws IOException {
         List<Path> out = new ArrayList<>();
         try (var s = Files.list(dir.resolve("snapshots"))) {
