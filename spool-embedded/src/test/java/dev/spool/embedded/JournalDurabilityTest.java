@@ -127,7 +127,7 @@ class JournalDurabilityTest {
             if (!name.endsWith(".seg")) {
                 return real;
             }
-            return new DelegatingChannel(real) {
+            return new dev.spool.testkit.ForwardingFileChannel(real) {
                 @Override
                 public void force(boolean metaData) throws IOException {
                     await(forceGate);
