@@ -51,7 +51,7 @@ class DiskFullTest {
             if (!List.of(options).contains(StandardOpenOption.WRITE)) {
                 return real;
             }
-            return new DelegatingChannel(real) {
+            return new dev.spool.testkit.ForwardingFileChannel(real) {
                 @Override
                 public int write(ByteBuffer src) throws IOException {
                     check();

@@ -127,7 +127,7 @@ class JournalDurabilityTest {
             if (!name.endsWith(".seg")) {
                 return real;
             }
-            return new DelegatingChannel(real) {
+            return new dev.spool.testkit.ForwardingFileChannel(real) {
                 @Override
                 public void force(boolean metaData) throws IOException {
                     await(forceGate);
@@ -257,6 +257,44 @@ class JournalDurabilityTest {
         }
         try (var s = Files.list(dir.resolve("snapshots"))) {
             assertThat(s.map(p -> p.getFileName().toString())).noneMatch(n -> n.endsWith(".tmp"));
+        }
+    }
+
+    @Test
+    void shouldLearnThatASnapshotFinishedEvenWhenTheEngineInboxIsFull() throws Exception {
+        GatedFiles files = new GatedFiles();
+        EmbeddedConfig tiny = EmbeddedConfig.journal(dir).withCommandQueueCapacity(16);
+        try (EmbeddedBroker b = EmbeddedBroker.open(tiny, BrokerSettings.DEFAULTS, System::currentTimeMillis,
+                files)) {
+            get(b.push("q", List.of(NewMessage.ofUtf8("m"))));
+            files.snapshotGate = new CountDownLatch(1);
+            get(onEngine(b, () -> {
+                b.journal().space().takeSnapshot(b.engine().now);
+                return null;
+            }));
+            CountDownLatch engineHeld = new CountDownLatch(1);
+            CountDownLatch release = new CountDownLatch(1);
+            b.onEngine(() -> {
+                engineHeld.countDown();
+                try {
+                    release.await(20, TimeUnit.SECONDS);
+                } catch (InterruptedException e) {
+                    Thread.currentThread().interrupt();
+                }
+            });
+            assertThat(engineHeld.await(10, TimeUnit.SECONDS)).isTrue();
+            int refused = 0;
+            for (int i = 0; i < 40; i++) {
+                if (b.getQueue("q").toCompletableFuture().isCompletedExceptionally()) {
+                    refused++;
+                }
+            }
+            assertThat(refused).as("the inbox is full").isPositive();
+            files.snapshotGate.countDown();
+            Awaitility.await().atMost(Duration.ofSeconds(10)).until(() -> !snapshots().isEmpty());
+            release.countDown();
+            Awaitility.await().atMost(Duration.ofSeconds(10)).until(() -> !get(onEngine(b,
+                    () -> b.journal().space().snapshotRunning())));
         }
     }
 

@@ -4,9 +4,7 @@ import java.io.IOException;
 import java.nio.ByteBuffer;
 import java.nio.MappedByteBuffer;
 import java.nio.channels.FileChannel;
-import java.nio.channels.FileLock;
 import java.nio.channels.ReadableByteChannel;
-import java.nio.channels.WritableByteChannel;
 import java.nio.file.Files;
 import java.nio.file.OpenOption;
 import java.nio.file.Path;
@@ -390,42 +388,21 @@ public final class PowerLossFileSystem {
         unforced.computeIfAbsent(f, k -> new ArrayList<>()).add(new Op(newSize, old, new byte[0], size, true));
     }
 
-    /** A channel whose writes and forces go through the model. */
-    private final class Channel extends FileChannel {
+    /** A channel whose writes, truncations and forces go through the model; reads go straight through. */
+    private final class Channel extends ForwardingFileChannel {
         private final Path file;
-        private final FileChannel real;
 
         Channel(Path file, FileChannel real) {
+            super(real);
             this.file = file;
-            this.real = real;
-        }
-
-        private Path current() {
-            return file;
-        }
-
-        @Override
-        public int read(ByteBuffer dst) throws IOException {
-            return real.read(dst);
-        }
-
-        @Override
-        public long read(ByteBuffer[] dsts, int offset, int length) throws IOException {
-            return real.read(dsts, offset, length);
-        }
-
-        @Override
-        public int read(ByteBuffer dst, long position) throws IOException {
-            return real.read(dst, position);
         }
 
         @Override
         public int write(ByteBuffer src) throws IOException {
             synchronized (lock) {
                 alive();
-                long pos = real.position();
-                recordWrite(current(), real, pos, src);
-                return real.write(src);
+                recordWrite(file, real(), real().position(), src);
+                return real().write(src);
             }
         }
 
@@ -442,33 +419,17 @@ public final class PowerLossFileSystem {
         public int write(ByteBuffer src, long position) throws IOException {
             synchronized (lock) {
                 alive();
-                recordWrite(current(), real, position, src);
-                return real.write(src, position);
+                recordWrite(file, real(), position, src);
+                return real().write(src, position);
             }
-        }
-
-        @Override
-        public long position() throws IOException {
-            return real.position();
-        }
-
-        @Override
-        public FileChannel position(long newPosition) throws IOException {
-            real.position(newPosition);
-            return this;
-        }
-
-        @Override
-        public long size() throws IOException {
-            return real.size();
         }
 
         @Override
         public FileChannel truncate(long size) throws IOException {
             synchronized (lock) {
                 alive();
-                recordTruncate(current(), real, size);
-                real.truncate(size);
+                recordTruncate(file, real(), size);
+                real().truncate(size);
                 return this;
             }
         }
@@ -480,15 +441,10 @@ public final class PowerLossFileSystem {
                 if (ignoreForces) {
                     return;
                 }
-                real.force(metaData);
-                unforced.remove(current());
+                real().force(metaData);
+                unforced.remove(file);
                 forces++;
             }
-        }
-
-        @Override
-        public long transferTo(long position, long count, WritableByteChannel target) throws IOException {
-            return real.transferTo(position, count, target);
         }
 
         @Override
@@ -510,21 +466,6 @@ public final class PowerLossFileSystem {
         @Override
         public MappedByteBuffer map(MapMode mode, long position, long size) throws IOException {
             throw new UnsupportedOperationException("memory-mapped writes bypass the power-loss model");
-        }
-
-        @Override
-        public FileLock lock(long position, long size, boolean shared) throws IOException {
-            return real.lock(position, size, shared);
-        }
-
-        @Override
-        public FileLock tryLock(long position, long size, boolean shared) throws IOException {
-            return real.tryLock(position, size, shared);
-        }
-
-        @Override
-        protected void implCloseChannel() throws IOException {
-            real.close();
         }
     }
 }

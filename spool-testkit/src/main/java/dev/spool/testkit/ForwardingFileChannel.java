@@ -1,4 +1,4 @@
-package dev.spool.embedded;
+package dev.spool.testkit;
 
 import java.io.IOException;
 import java.nio.ByteBuffer;
@@ -8,12 +8,21 @@ import java.nio.channels.FileLock;
 import java.nio.channels.ReadableByteChannel;
 import java.nio.channels.WritableByteChannel;
 
-/** A {@link FileChannel} that forwards everything; tests override the calls they want to change. */
-class DelegatingChannel extends FileChannel {
+/**
+ * A {@link FileChannel} that forwards every call to a real one; tests extend it and override the
+ * calls they want to change (a force that waits at a gate, a write that fails with ENOSPC).
+ */
+public class ForwardingFileChannel extends FileChannel {
     private final FileChannel real;
 
-    DelegatingChannel(FileChannel real) {
+    /** Forwards to {@code real}; closing this closes it. */
+    public ForwardingFileChannel(FileChannel real) {
         this.real = real;
+    }
+
+    /** The channel calls are forwarded to. */
+    protected final FileChannel real() {
+        return real;
     }
 
     @Override
