@@ -60,15 +60,15 @@ class JournalToolTest {
         JournalFixtures.make(dir, Damage.FLIPPED_BYTE_MID_SEGMENT);
         assertThat(JournalTool.repair(dir, SEG3, 1000, false)).isInstanceOfSatisfying(Refused.class, x -> {
             assertThat(x.reason()).isEqualTo(Reason.NOT_A_BOUNDARY);
-            assertThat(x.message()).contains("inside a record").contains("start at 941 and 1024");
+            assertThat(x.message()).contains("inside a record").contains("start at 932 and 1022");
         });
-        assertThat(JournalTool.repair(dir, SEG3, 1107, false)).isInstanceOfSatisfying(Refused.class, x -> {
+        assertThat(JournalTool.repair(dir, SEG3, 1567, false)).isInstanceOfSatisfying(Refused.class, x -> {
             assertThat(x.reason()).isEqualTo(Reason.NOT_A_BOUNDARY);
-            assertThat(x.message()).contains("after its first bad record at 1024");
+            assertThat(x.message()).contains("after its first bad record at 1476");
         });
         assertThat(JournalTool.repair(dir, "7", 32, false)).isInstanceOfSatisfying(Refused.class,
                 x -> assertThat(x.reason()).isEqualTo(Reason.NO_SUCH_SEGMENT));
-        assertThat(dir.resolve("journal").resolve(SEG3)).hasSize(360 + 20 * 83);
+        assertThat(dir.resolve("journal").resolve(SEG3)).hasSize(2932);
     }
 
     @Test
@@ -77,7 +77,7 @@ class JournalToolTest {
         assertThat(JournalTool.repair(dir, SEG3, Segments.HEADER, false)).isInstanceOfSatisfying(Refused.class,
                 x -> {
                     assertThat(x.reason()).isEqualTo(Reason.WOULD_NOT_OPEN);
-                    assertThat(x.message()).contains(SEG2 + ":4050");
+                    assertThat(x.message()).contains(SEG2 + ":4082");
                 });
     }
 
@@ -85,12 +85,12 @@ class JournalToolTest {
     void shouldChangeNothingOnADryRun() throws Exception {
         JournalFixtures.make(dir, Damage.FLIPPED_BYTE_EARLIER_SEGMENT);
         Map<String, String> before = digest(dir);
-        Repaired r = (Repaired) JournalTool.repair(dir, SEG2, 4050, true);
+        Repaired r = (Repaired) JournalTool.repair(dir, SEG2, 4082, true);
         assertThat(r.applied()).isFalse();
         assertThat(r.backupDir()).isEmpty();
-        assertThat(r.removed().records()).isEqualTo(24);
-        assertThat(r.removed().byType()).containsExactly(Map.entry("push", 24L));
-        assertThat(r.unreadableBytes()).isEqualTo(82);
+        assertThat(r.removed().records()).isEqualTo(32);
+        assertThat(r.removed().byType()).containsExactly(Map.entry("push", 32L));
+        assertThat(r.unreadableBytes()).isEqualTo(90);
         assertThat(r.filesRemoved()).containsExactly("journal/" + SEG3);
         assertThat(digest(dir)).isEqualTo(before);
     }
@@ -100,10 +100,10 @@ class JournalToolTest {
         JournalFixtures.make(dir, Damage.TRUNCATED_HEADER);
         Map<String, String> before = digest(dir);
         Repaired r = (Repaired) JournalTool.repair(dir, SEG2, 0, false);
-        assertThat(r.filesRemoved()).containsExactlyInAnyOrder("snapshots/0000000200000302.snap", SEG2,
+        assertThat(r.filesRemoved()).containsExactlyInAnyOrder("snapshots/00000002000004b2.snap", SEG2,
                 "journal/" + SEG3);
         Path backup = r.backupDir().orElseThrow();
-        assertThat(Files.readString(backup.resolve("REPAIR.txt"))).contains("acknowledged records removed: 24");
+        assertThat(Files.readString(backup.resolve("REPAIR.txt"))).contains("acknowledged records removed: 32");
         assertThat(JournalTool.check(dir).verdict()).isEqualTo(Verdict.CLEAN);
         for (String f : r.filesRemoved()) {
             Files.move(backup.resolve(f), dir.resolve(f));
@@ -119,10 +119,10 @@ class JournalToolTest {
     void shouldPutBackTheTruncatedTailByAppendingTheKeptBytes() throws Exception {
         JournalFixtures.make(dir, Damage.FLIPPED_BYTE_MID_SEGMENT);
         Map<String, String> before = digest(dir);
-        Repaired r = (Repaired) JournalTool.repair(dir, "journal/" + SEG3, 1024, false);
-        assertThat(r.removed().records()).isEqualTo(11);
-        assertThat(r.unreadableBytes()).isEqualTo(83);
-        Path tail = r.backupDir().orElseThrow().resolve("journal").resolve(SEG3 + ".from-1024");
+        Repaired r = (Repaired) JournalTool.repair(dir, "journal/" + SEG3, 1476, false);
+        assertThat(r.removed().records()).isEqualTo(15);
+        assertThat(r.unreadableBytes()).isEqualTo(91);
+        Path tail = r.backupDir().orElseThrow().resolve("journal").resolve(SEG3 + ".from-1476");
         Files.write(dir.resolve("journal").resolve(SEG3), Files.readAllBytes(tail), StandardOpenOption.APPEND);
         Map<String, String> after = digest(dir);
         after.keySet().removeIf(k -> k.startsWith("repair-"));
