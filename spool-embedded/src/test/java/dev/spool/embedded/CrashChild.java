@@ -11,10 +11,7 @@ import java.util.concurrent.TimeUnit;
 
 import dev.spool.api.AckRequest;
 import dev.spool.api.BrokerSettings;
-import dev.spool.api.BrowseRequest;
 import dev.spool.api.Delivery;
-import dev.spool.api.MessageState;
-import dev.spool.api.MessageView;
 import dev.spool.api.NewMessage;
 import dev.spool.api.Outcomes;
 import dev.spool.api.PopRequest;
@@ -79,7 +76,7 @@ public final class CrashChild {
                 }
             }
             case "POP" -> {
-                for (Delivery d : get(b.pop("crash", new PopRequest("default", Integer.parseInt(cmd[1]), 600_000, 0)))) {
+                for (Delivery d : get(b.pop("crash", new PopRequest("default", Integer.parseInt(cmd[1]), 43_200_000, 0)))) {
                     sb.append(' ').append(tag(d.body().payload().asUtf8())).append(' ').append(d.id()).append(' ')
                             .append(d.receipt());
                 }
@@ -98,19 +95,18 @@ public final class CrashChild {
                 sb.append(' ').append(r.pushedIds().get(1)[0]);
             }
             case "DUMP" -> {
-                for (MessageState s : List.of(MessageState.READY, MessageState.DELAYED, MessageState.IN_FLIGHT)) {
-                    long after = 0;
-                    while (true) {
-                        List<MessageView> page = get(b.browse("crash", new BrowseRequest("default", s, 1000, after)));
-                        for (MessageView v : page) {
-                            sb.append(' ').append(tag(v.body().orElseThrow().payload().asUtf8())).append('=').append(v.id());
+                // read in one engine task: a lease ending between two reads cannot hide a message
+                StringBuilder dump = new StringBuilder();
+                get(b.onEngine(() -> {
+                    QueueState q = b.engine().sm.queues.get("crash");
+                    q.msgs.forEachValue(m -> {
+                        if (!m.isTerminal()) {
+                            dump.append(' ').append(tag(b.engine().wal.body(m).payload().asUtf8())).append('=')
+                                    .append(m.id);
                         }
-                        if (page.size() < 1000) {
-                            break;
-                        }
-                        after = page.get(page.size() - 1).id();
-                    }
-                }
+                    });
+                }));
+                sb.append(dump);
             }
             default -> sb.append(" ERROR unknown command");
         }

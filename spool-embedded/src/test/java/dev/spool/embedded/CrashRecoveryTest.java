@@ -39,7 +39,8 @@ import org.slf4j.LoggerFactory;
  * <p>SIGKILL keeps the page cache, so this proves the process-crash guarantee; the power-loss
  * guarantee is {@link PowerLossTest}'s. {@code ./mvnw verify} runs {@value #DEFAULT_KILLS} kills;
  * the long form is {@code ./mvnw -o -pl spool-embedded -am verify -Dtest=CrashRecoveryTest
- * -Dspool.crash.kills=1000 -Dsurefire.failIfNoSpecifiedTests=false}.
+ * -Dspool.crash.kills=1000 -Dspool.crash.parallel=3 -Dsurefire.failIfNoSpecifiedTests=false}
+ * ({@code parallel} runs that many independent chains, each on its own directory, at once).
  */
 @Timeout(value = 7200, unit = TimeUnit.SECONDS)
 class CrashRecoveryTest {
@@ -49,199 +50,231 @@ class CrashRecoveryTest {
     @TempDir
     Path dir;
 
-    private final Random random = new Random();
-    /** tag → id for every push that was confirmed and not yet confirmed acked. */
-    private final Map<String, Long> present = new HashMap<>();
-    private final Set<String> acked = new HashSet<>();
-    /** Leases held: tag → receipt. */
-    private final Map<String, String> leases = new LinkedHashMap<>();
-    private int nextTag;
-    private long confirmed;
-
     @Test
     void shouldKeepEveryAcknowledgedWriteAcrossSigkills() throws Exception {
         int kills = Integer.getInteger("spool.crash.kills", DEFAULT_KILLS);
-        long seed = random.nextLong();
-        random.setSeed(seed);
-        List<Pending> unknown = List.of();
-        for (int round = 0; round <= kills; round++) {
-            Child child = new Child(dir);
-            verify(child.dump(), unknown, "after kill " + round + " seed " + seed);
-            if (round == kills) {
-                child.stop();
-                break;
-            }
-            ackHeldLeases(child);
-            unknown = run(child, 50 + random.nextInt(400), 1 + random.nextInt(32));
-            child.kill();
+        int chains = Math.max(1, Math.min(kills, Integer.getInteger("spool.crash.parallel", 1)));
+        java.util.concurrent.ExecutorService pool = java.util.concurrent.Executors.newFixedThreadPool(chains);
+        List<java.util.concurrent.Future<?>> done = new ArrayList<>();
+        for (int c = 0; c < chains; c++) {
+            Path chainDir = dir.resolve("chain-" + c);
+            int share = kills / chains + (c < kills % chains ? 1 : 0);
+            done.add(pool.submit(() -> {
+                new Chain().runAll(chainDir, share);
+                return null;
+            }));
         }
-        LOG.info("crash: {} kills, {} confirmed replies, {} messages present, {} acked (seed {})", kills, confirmed,
-                present.size(), acked.size(), seed);
-        assertThat(present.size() + acked.size()).as("the workload did something").isGreaterThan(20);
+        pool.shutdown();
+        for (java.util.concurrent.Future<?> f : done) {
+            try {
+                f.get();
+            } catch (java.util.concurrent.ExecutionException e) {
+                pool.shutdownNow();
+                if (e.getCause() instanceof AssertionError a) {
+                    throw a;
+                }
+                throw e;
+            }
+        }
+        LOG.info("crash: {} kills in {} chains, all confirmed replies held", kills, chains);
     }
 
-    /** A command sent; {@code tags} it pushes, {@code ackTags} it acks. */
-    private record Pending(String line, List<String> tags, List<String> ackTags) {
-    }
-
-    /** Sends up to {@code ops} commands with at most {@code window} in flight; returns those unanswered. */
-    private List<Pending> run(Child child, int ops, int window) throws Exception {
-        Map<Long, Pending> inFlight = new LinkedHashMap<>();
-        long seq = 0;
-        int sent = 0;
-        while (sent < ops || !inFlight.isEmpty()) {
-            while (sent < ops && inFlight.size() < window) {
-                Pending p = nextCommand();
-                if (p == null) {
+    /** One chain of kills on one data directory, with its own ledger of confirmed replies. */
+    private static final class Chain {
+        /** Runs {@code kills} kill-and-restart rounds on its own directory; returns the kills done. */
+        void runAll(Path dir, int kills) throws Exception {
+            long seed = random.nextLong();
+            random.setSeed(seed);
+            List<Pending> unknown = List.of();
+            for (int round = 0; round <= kills; round++) {
+                Child child = new Child(dir);
+                verify(child.dump(), unknown, "after kill " + round + " seed " + seed);
+                if (round == kills) {
+                    child.stop();
                     break;
                 }
-                inFlight.put(seq, p);
-                child.send(seq++ + " " + p.line);
-                sent++;
+                ackHeldLeases(child);
+                unknown = run(child, 50 + random.nextInt(400), 1 + random.nextInt(32));
+                child.kill();
             }
-            if (sent >= ops / 2 && random.nextInt(ops) < 4 || inFlight.isEmpty() && sent >= ops) {
-                break;
-            }
-            String[] reply = child.next();
-            Pending p = inFlight.remove(Long.parseLong(reply[0]));
-            confirm(p, reply[1]);
+            LOG.info("crash chain: {} kills, {} confirmed replies, {} messages present, {} acked (seed {})", kills,
+                    confirmed, present.size(), acked.size(), seed);
+            assertThat(present.size() + acked.size()).as("the workload did something").isGreaterThan(20);
         }
-        // the kill comes now: whatever is unanswered (and whatever answers are still in the pipe) is unknown
-        return new ArrayList<>(inFlight.values());
-    }
 
-    private Pending nextCommand() {
-        int r = random.nextInt(10);
-        if (r < 4 || present.isEmpty()) {
-            List<String> tags = new ArrayList<>();
-            int n = 1 + random.nextInt(20);
-            for (int i = 0; i < n; i++) {
-                tags.add("t" + nextTag++);
-            }
-            return new Pending("PUSH " + String.join(" ", tags), tags, List.of());
-        }
-        if (r < 7 || leases.isEmpty()) {
-            return new Pending("POP " + (1 + random.nextInt(10)), List.of(), List.of());
-        }
-        if (r < 9) {
-            List<String> tags = new ArrayList<>(leases.keySet()).subList(0, Math.min(leases.size(),
-                    1 + random.nextInt(5)));
-            StringBuilder sb = new StringBuilder("ACK");
-            for (String t : List.copyOf(tags)) {
-                sb.append(' ').append(leases.remove(t));
-            }
-            return new Pending(sb.toString(), List.of(), List.copyOf(tags));
-        }
-        String a = leases.keySet().iterator().next();
-        String receipt = leases.remove(a);
-        String b = "t" + nextTag++;
-        return new Pending("TX " + receipt + " " + b, List.of(b), List.of(a));
-    }
+        private final Random random = new Random();
+        /** tag → id for every push that was confirmed and not yet confirmed acked. */
+        private final Map<String, Long> present = new HashMap<>();
+        private final Set<String> acked = new HashSet<>();
+        /** Leases held: tag → receipt. */
+        private final Map<String, String> leases = new LinkedHashMap<>();
+        private int nextTag;
+        private long confirmed;
 
-    private void confirm(Pending p, String reply) {
-        String[] parts = reply.split(" ");
-        assertThat(parts[0]).as(reply).isEqualTo(p.line.split(" ")[0]);
-        confirmed++;
-        switch (parts[0]) {
-            case "PUSH" -> {
-                for (int i = 0; i < p.tags.size(); i++) {
-                    present.put(p.tags.get(i), Long.parseLong(parts[i + 1]));
+        /** A command sent; {@code tags} it pushes, {@code ackTags} it acks. */
+        private record Pending(String line, List<String> tags, List<String> ackTags) {
+        }
+
+        /** Sends up to {@code ops} commands with at most {@code window} in flight; returns those unanswered. */
+        private List<Pending> run(Child child, int ops, int window) throws Exception {
+            Map<Long, Pending> inFlight = new LinkedHashMap<>();
+            long seq = 0;
+            int sent = 0;
+            while (sent < ops || !inFlight.isEmpty()) {
+                while (sent < ops && inFlight.size() < window) {
+                    Pending p = nextCommand();
+                    if (p == null) {
+                        break;
+                    }
+                    inFlight.put(seq, p);
+                    child.send(seq++ + " " + p.line);
+                    sent++;
                 }
-            }
-            case "POP" -> {
-                for (int i = 1; i + 2 < parts.length; i += 3) {
-                    String tag = parts[i];
-                    assertThat(acked).as("popped %s after its ack was confirmed", tag).doesNotContain(tag);
-                    assertThat(leases).as("popped twice while leased: %s", tag).doesNotContainKey(tag);
-                    // a confirmed pop is behind its push in the journal: the push is durable too
-                    present.put(tag, Long.parseLong(parts[i + 1]));
-                    leases.put(tag, parts[i + 2]);
+                if (sent >= ops / 2 && random.nextInt(ops) < 4 || inFlight.isEmpty() && sent >= ops) {
+                    break;
                 }
+                String[] reply = child.next();
+                Pending p = inFlight.remove(Long.parseLong(reply[0]));
+                confirm(p, reply[1]);
             }
-            case "ACK" -> {
-                for (int i = 0; i < p.ackTags.size(); i++) {
-                    assertThat(parts[i + 1]).as("ack of %s", p.ackTags.get(i)).isEqualTo("ok");
-                    markAcked(p.ackTags.get(i));
+            // the kill comes now: whatever is unanswered (and whatever answers are still in the pipe) is unknown
+            return new ArrayList<>(inFlight.values());
+        }
+
+        private Pending nextCommand() {
+            int r = random.nextInt(10);
+            if (r < 4 || present.isEmpty()) {
+                List<String> tags = new ArrayList<>();
+                int n = 1 + random.nextInt(20);
+                for (int i = 0; i < n; i++) {
+                    tags.add("t" + nextTag++);
                 }
+                return new Pending("PUSH " + String.join(" ", tags), tags, List.of());
             }
-            case "TX" -> {
-                markAcked(p.ackTags.get(0));
-                present.put(p.tags.get(0), Long.parseLong(parts[1]));
+            if (r < 7 || leases.isEmpty()) {
+                return new Pending("POP " + (1 + random.nextInt(10)), List.of(), List.of());
             }
-            default -> throw new AssertionError("unexpected reply " + reply);
-        }
-    }
-
-    private void markAcked(String tag) {
-        present.remove(tag);
-        leases.remove(tag);
-        acked.add(tag);
-    }
-
-    /** Checks the dump against the ledger, resolving the commands that were in flight at the kill. */
-    private void verify(String dump, List<Pending> inFlight, String when) {
-        Map<String, Integer> counts = new HashMap<>();
-        Map<String, Long> ids = new HashMap<>();
-        String[] parts = dump.split(" ");
-        assertThat(parts[0]).as(dump).isEqualTo("DUMP");
-        for (int i = 1; i < parts.length; i++) {
-            String[] kv = parts[i].split("=");
-            counts.merge(kv[0], 1, Integer::sum);
-            ids.put(kv[0], Long.parseLong(kv[1]));
-        }
-        for (Pending p : inFlight) {
-            resolve(p, counts, ids, when);
-        }
-        for (Map.Entry<String, Long> e : present.entrySet()) {
-            assertThat(counts.getOrDefault(e.getKey(), 0)).as("%s: confirmed push %s", when, e.getKey()).isEqualTo(1);
-            assertThat(ids.get(e.getKey())).as("%s: id of %s", when, e.getKey()).isEqualTo(e.getValue());
-        }
-        for (String t : acked) {
-            assertThat(counts).as("%s: acked %s reappeared", when, t).doesNotContainKey(t);
-        }
-        assertThat(counts.keySet()).as("%s: nothing unknown is present", when)
-                .allMatch(t -> present.containsKey(t));
-    }
-
-    private void resolve(Pending p, Map<String, Integer> counts, Map<String, Long> ids, String when) {
-        boolean pushed = !p.tags.isEmpty() && (counts.containsKey(p.tags.get(0)) || present.containsKey(p.tags.get(0))
-                || acked.contains(p.tags.get(0)));
-        for (String t : p.tags) {
-            boolean here = counts.containsKey(t) || present.containsKey(t) || acked.contains(t);
-            assertThat(here).as("%s: batch %s applied partly", when, p.line).isEqualTo(pushed);
-        }
-        boolean ackApplied = !p.ackTags.isEmpty() && !counts.containsKey(p.ackTags.get(0));
-        for (String t : p.ackTags) {
-            assertThat(!counts.containsKey(t)).as("%s: ack %s applied partly", when, p.line).isEqualTo(ackApplied);
-        }
-        if (p.line.startsWith("TX")) {
-            assertThat(pushed).as("%s: transaction %s applied partly", when, p.line).isEqualTo(ackApplied);
-        }
-        if (pushed) {
-            p.tags.forEach(t -> {
-                if (counts.containsKey(t)) {
-                    present.put(t, ids.get(t));
+            if (r < 9) {
+                List<String> tags = new ArrayList<>(leases.keySet()).subList(0, Math.min(leases.size(),
+                        1 + random.nextInt(5)));
+                StringBuilder sb = new StringBuilder("ACK");
+                for (String t : List.copyOf(tags)) {
+                    sb.append(' ').append(leases.remove(t));
                 }
-            });
+                return new Pending(sb.toString(), List.of(), List.copyOf(tags));
+            }
+            String a = leases.keySet().iterator().next();
+            String receipt = leases.remove(a);
+            String b = "t" + nextTag++;
+            return new Pending("TX " + receipt + " " + b, List.of(b), List.of(a));
         }
-        if (ackApplied) {
-            p.ackTags.forEach(this::markAcked);
-        }
-    }
 
-    private void ackHeldLeases(Child child) throws IOException, InterruptedException {
-        if (leases.isEmpty()) {
-            return;
+        private void confirm(Pending p, String reply) {
+            String[] parts = reply.split(" ");
+            assertThat(parts[0]).as(reply).isEqualTo(p.line.split(" ")[0]);
+            confirmed++;
+            switch (parts[0]) {
+                case "PUSH" -> {
+                    for (int i = 0; i < p.tags.size(); i++) {
+                        present.put(p.tags.get(i), Long.parseLong(parts[i + 1]));
+                    }
+                }
+                case "POP" -> {
+                    for (int i = 1; i + 2 < parts.length; i += 3) {
+                        String tag = parts[i];
+                        assertThat(acked).as("popped %s after its ack was confirmed", tag).doesNotContain(tag);
+                        assertThat(leases).as("popped twice while leased: %s", tag).doesNotContainKey(tag);
+                        // a confirmed pop is behind its push in the journal: the push is durable too
+                        present.put(tag, Long.parseLong(parts[i + 1]));
+                        leases.put(tag, parts[i + 2]);
+                    }
+                }
+                case "ACK" -> {
+                    for (int i = 0; i < p.ackTags.size(); i++) {
+                        assertThat(parts[i + 1]).as("ack of %s", p.ackTags.get(i)).isEqualTo("ok");
+                        markAcked(p.ackTags.get(i));
+                    }
+                }
+                case "TX" -> {
+                    markAcked(p.ackTags.get(0));
+                    present.put(p.tags.get(0), Long.parseLong(parts[1]));
+                }
+                default -> throw new AssertionError("unexpected reply " + reply);
+            }
         }
-        List<String> tags = new ArrayList<>(leases.keySet());
-        StringBuilder sb = new StringBuilder("0 ACK");
-        tags.forEach(t -> sb.append(' ').append(leases.get(t)));
-        child.send(sb.toString());
-        String[] parts = child.next()[1].split(" ");
-        for (int i = 0; i < tags.size(); i++) {
-            assertThat(parts[i + 1]).as("a lease taken before the kill still acks: %s", tags.get(i)).isEqualTo("ok");
-            markAcked(tags.get(i));
+
+        private void markAcked(String tag) {
+            present.remove(tag);
+            leases.remove(tag);
+            acked.add(tag);
         }
+
+        /** Checks the dump against the ledger, resolving the commands that were in flight at the kill. */
+        private void verify(String dump, List<Pending> inFlight, String when) {
+            Map<String, Integer> counts = new HashMap<>();
+            Map<String, Long> ids = new HashMap<>();
+            String[] parts = dump.split(" ");
+            assertThat(parts[0]).as(dump).isEqualTo("DUMP");
+            for (int i = 1; i < parts.length; i++) {
+                String[] kv = parts[i].split("=");
+                counts.merge(kv[0], 1, Integer::sum);
+                ids.put(kv[0], Long.parseLong(kv[1]));
+            }
+            for (Pending p : inFlight) {
+                resolve(p, counts, ids, when);
+            }
+            for (Map.Entry<String, Long> e : present.entrySet()) {
+                assertThat(counts.getOrDefault(e.getKey(), 0)).as("%s: confirmed push %s", when, e.getKey()).isEqualTo(1);
+                assertThat(ids.get(e.getKey())).as("%s: id of %s", when, e.getKey()).isEqualTo(e.getValue());
+            }
+            for (String t : acked) {
+                assertThat(counts).as("%s: acked %s reappeared", when, t).doesNotContainKey(t);
+            }
+            assertThat(counts.keySet()).as("%s: nothing unknown is present", when)
+                    .allMatch(t -> present.containsKey(t));
+        }
+
+        private void resolve(Pending p, Map<String, Integer> counts, Map<String, Long> ids, String when) {
+            boolean pushed = !p.tags.isEmpty() && (counts.containsKey(p.tags.get(0)) || present.containsKey(p.tags.get(0))
+                    || acked.contains(p.tags.get(0)));
+            for (String t : p.tags) {
+                boolean here = counts.containsKey(t) || present.containsKey(t) || acked.contains(t);
+                assertThat(here).as("%s: batch %s applied partly", when, p.line).isEqualTo(pushed);
+            }
+            boolean ackApplied = !p.ackTags.isEmpty() && !counts.containsKey(p.ackTags.get(0));
+            for (String t : p.ackTags) {
+                assertThat(!counts.containsKey(t)).as("%s: ack %s applied partly", when, p.line).isEqualTo(ackApplied);
+            }
+            if (p.line.startsWith("TX")) {
+                assertThat(pushed).as("%s: transaction %s applied partly", when, p.line).isEqualTo(ackApplied);
+            }
+            if (pushed) {
+                p.tags.forEach(t -> {
+                    if (counts.containsKey(t)) {
+                        present.put(t, ids.get(t));
+                    }
+                });
+            }
+            if (ackApplied) {
+                p.ackTags.forEach(this::markAcked);
+            }
+        }
+
+        private void ackHeldLeases(Child child) throws IOException, InterruptedException {
+            if (leases.isEmpty()) {
+                return;
+            }
+            List<String> tags = new ArrayList<>(leases.keySet());
+            StringBuilder sb = new StringBuilder("0 ACK");
+            tags.forEach(t -> sb.append(' ').append(leases.get(t)));
+            child.send(sb.toString());
+            String[] parts = child.next()[1].split(" ");
+            for (int i = 0; i < tags.size(); i++) {
+                assertThat(parts[i + 1]).as("a lease taken before the kill still acks: %s", tags.get(i)).isEqualTo("ok");
+                markAcked(tags.get(i));
+            }
+        }
+
     }
 
     /** A child JVM running {@link CrashChild}; its reply lines are read by a thread of their own. */
