@@ -23,7 +23,7 @@ import org.slf4j.LoggerFactory;
  * {@code ./mvnw -o -pl spool-embedded verify -Dtest=PowerLossTest -Dspool.powerloss.cuts=5000}
  * ({@code -Dspool.powerloss.seed=N} replays a failing run: the seed is in the failure message).
  */
-@Timeout(value = 1800, unit = TimeUnit.SECONDS)
+@Timeout(value = 14400, unit = TimeUnit.SECONDS)
 class PowerLossTest {
     private static final Logger LOG = LoggerFactory.getLogger(PowerLossTest.class);
     private static final int DEFAULT_CUTS = 150;
