@@ -87,7 +87,7 @@ final class JournalCommand implements Runnable {
         Path dataDir;
 
         @Option(names = "--truncate-at", required = true, paramLabel = "FILE:OFFSET",
-                description = "Where to cut, as check prints it, e.g. journal/00000000000000000003.seg:1024.")
+                description = "Where to cut, as check prints it, e.g. journal/00000000000000000003.seg:1476.")
         String at;
 
         @Option(names = "--dry-run", description = "Only say what would be removed.")
@@ -107,7 +107,7 @@ final class JournalCommand implements Runnable {
             }
             if (offset < 0) {
                 throw new CommandLine.ParameterException(spec.commandLine(),
-                        "--truncate-at wants FILE:OFFSET (e.g. journal/00000000000000000003.seg:1024), not " + at);
+                        "--truncate-at wants FILE:OFFSET (e.g. journal/00000000000000000003.seg:1476), not " + at);
             }
             if (!isDataDir(spec, dataDir)) {
                 return ExitCodes.USAGE;
