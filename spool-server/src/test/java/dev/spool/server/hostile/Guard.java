@@ -41,7 +41,7 @@ final class Guard implements AutoCloseable {
                 rounds.incrementAndGet();
             } else if (problem.startsWith("429")) {
                 throttled.incrementAndGet();
-            } else {
+            } else if (!stop) { // close() interrupts a round trip in flight: that is not the server's fault
                 failures.add(problem);
             }
             try {
