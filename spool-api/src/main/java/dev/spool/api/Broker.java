@@ -1,6 +1,8 @@
 package dev.spool.api;
 
 import java.util.List;
+import java.util.OptionalLong;
+import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CompletionStage;
 
 /**
@@ -105,6 +107,55 @@ public interface Broker extends AutoCloseable {
 
     /** Applies every operation or none; see {@link TxOp}. */
     CompletionStage<TxResult> transact(List<TxOp> ops);
+
+    /**
+     * Acquires a lock, waiting in line (first come, first served) up to {@code request.waitMs()}
+     * while another holds it. Fails with {@link ErrorCode#LOCK_HELD} when the wait ends first.
+     * Cancelling the returned stage ({@code toCompletableFuture().cancel(false)}) withdraws the
+     * waiter; if the lock was granted at that same moment, the broker releases it again.
+     */
+    default CompletionStage<LockLease> acquireLock(String name, LockRequest request) {
+        return CompletableFuture.failedFuture(locksUnavailable());
+    }
+
+    /** Extends the holder's lease to {@code ttlMs} from now; a stale fence fails with {@link ErrorCode#STALE_LEASE}. */
+    default CompletionStage<LockLease> keepaliveLock(String name, LockFence fence, long ttlMs) {
+        return CompletableFuture.failedFuture(locksUnavailable());
+    }
+
+    /** Frees the lock and hands it to the first waiter; a stale fence fails with {@link ErrorCode#STALE_LEASE}. */
+    default CompletionStage<Void> releaseLock(String name, LockFence fence) {
+        return CompletableFuture.failedFuture(locksUnavailable());
+    }
+
+    /** A lock's holder, waiters and state description; {@link ErrorCode#LOCK_NOT_FOUND} if never acquired nor written. */
+    default CompletionStage<LockInfo> getLock(String name) {
+        return CompletableFuture.failedFuture(locksUnavailable());
+    }
+
+    /** Locks whose names start with {@code prefix} and sort after {@code after} (empty: from the first), by name, at most {@code limit}. */
+    default CompletionStage<List<LockInfo>> listLocks(String prefix, String after, int limit) {
+        return CompletableFuture.failedFuture(locksUnavailable());
+    }
+
+    /** The lock's state document; {@link ErrorCode#NOT_FOUND} when it has none. Anyone may read it. */
+    default CompletionStage<LockState> getLockState(String name) {
+        return CompletableFuture.failedFuture(locksUnavailable());
+    }
+
+    /** Replaces the state document; needs the current fence, and the version when {@code ifVersion} is set. */
+    default CompletionStage<LockStateInfo> putLockState(String name, LockStateWrite write) {
+        return CompletableFuture.failedFuture(locksUnavailable());
+    }
+
+    /** Deletes the state document under the same rules as a write. */
+    default CompletionStage<Void> deleteLockState(String name, LockFence fence, OptionalLong ifVersion) {
+        return CompletableFuture.failedFuture(locksUnavailable());
+    }
+
+    private static SpoolException locksUnavailable() {
+        return new SpoolException(ErrorCode.NOT_IMPLEMENTED, "locks are not available on this backend");
+    }
 
     /** Whether the backend can serve requests. */
     CompletionStage<Health> health();

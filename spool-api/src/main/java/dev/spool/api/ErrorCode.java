@@ -49,7 +49,9 @@ public enum ErrorCode {
     /** The feature exists in the API but is not available in this build or backend. */
     NOT_IMPLEMENTED("not_implemented", 20, 501),
     /** The server's disk is full: writes are refused until space returns; reads go on. */
-    INSUFFICIENT_STORAGE("insufficient_storage", 21, 507);
+    INSUFFICIENT_STORAGE("insufficient_storage", 21, 507),
+    /** A lock's lease id or token is not the current holder's (released, expired, superseded). */
+    STALE_LEASE("stale_lease", 22, 409);
 
     private final String id;
     private final int number;
