@@ -8,8 +8,36 @@ import java.util.List;
  * {@link SpoolException} whose {@link SpoolException#opIndex()} names the operation.
  */
 public sealed interface TxOp {
-    /** The queue the operation acts on. */
-    String queue();
+    /** An operation on a queue: push, ack, nack, extend. */
+    sealed interface OnQueue extends TxOp permits Push, Ack, Nack, Extend {
+        /** The queue the operation acts on. */
+        String queue();
+    }
+
+    /** An operation on a lock: a state write or a release, each proven by the holder's fence. */
+    sealed interface OnLock extends TxOp permits LockStatePut, LockRelease {
+        /** The lock the operation acts on. */
+        String lock();
+    }
+
+    /**
+     * Replace a lock's state document (same rules as {@link Broker#putLockState}).
+     *
+     * @param lock the lock
+     * @param write the holder's fence, the document and the optional expected version
+     */
+    record LockStatePut(String lock, LockStateWrite write) implements OnLock {
+    }
+
+    /**
+     * Release a lock (same rules as {@link Broker#releaseLock}); the next waiter is served once the
+     * transaction commits.
+     *
+     * @param lock the lock
+     * @param fence the holder's lease id and token
+     */
+    record LockRelease(String lock, LockFence fence) implements OnLock {
+    }
 
     /**
      * Push messages.
@@ -17,7 +45,7 @@ public sealed interface TxOp {
      * @param queue target queue
      * @param messages what to push
      */
-    record Push(String queue, List<NewMessage> messages) implements TxOp {
+    record Push(String queue, List<NewMessage> messages) implements OnQueue {
         /** Copies the list. */
         public Push {
             messages = List.copyOf(messages);
@@ -30,7 +58,7 @@ public sealed interface TxOp {
      * @param queue the queue
      * @param request what to acknowledge
      */
-    record Ack(String queue, AckRequest request) implements TxOp {
+    record Ack(String queue, AckRequest request) implements OnQueue {
     }
 
     /**
@@ -39,7 +67,7 @@ public sealed interface TxOp {
      * @param queue the queue
      * @param request what to nack
      */
-    record Nack(String queue, NackRequest request) implements TxOp {
+    record Nack(String queue, NackRequest request) implements OnQueue {
     }
 
     /**
@@ -48,6 +76,6 @@ public sealed interface TxOp {
      * @param queue the queue
      * @param request what to extend
      */
-    record Extend(String queue, ExtendRequest request) implements TxOp {
+    record Extend(String queue, ExtendRequest request) implements OnQueue {
     }
 }

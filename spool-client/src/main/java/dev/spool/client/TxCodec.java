@@ -7,6 +7,8 @@ import java.util.List;
 import com.fasterxml.jackson.core.JsonGenerator;
 import com.fasterxml.jackson.databind.JsonNode;
 
+import dev.spool.api.ErrorCode;
+import dev.spool.api.SpoolException;
 import dev.spool.api.TxOp;
 import dev.spool.api.TxResult;
 
@@ -54,6 +56,8 @@ final class TxCodec {
                     g.writeStringField("group", x.request().group());
                     g.writeNumberField("visibility_ms", x.request().visibilityMs());
                 }
+                case TxOp.OnLock l -> throw new SpoolException(ErrorCode.NOT_IMPLEMENTED,
+                        "lock operations in transactions are not available in this client yet");
             }
             g.writeEndObject();
         }

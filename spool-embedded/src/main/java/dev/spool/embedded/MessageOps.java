@@ -387,6 +387,9 @@ final class MessageOps {
                 case TxOp.Push p -> {
                     continue;
                 }
+                case TxOp.OnLock l -> {
+                    continue;
+                }
             }
             QueueState q = sm.queues.get(queue);
             GroupState g = q == null ? null : q.group(group);

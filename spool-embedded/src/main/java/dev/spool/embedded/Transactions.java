@@ -35,7 +35,9 @@ final class Transactions {
         for (int i = 0; i < ops.size(); i++) {
             TxOp op = ops.get(i);
             try {
-                dev.spool.api.Names.checkQueue(op.queue(), "queue");
+                if (op instanceof TxOp.OnQueue q) {
+                    dev.spool.api.Names.checkQueue(q.queue(), "queue");
+                }
                 switch (op) {
                     case TxOp.Push p -> dev.spool.api.Validation.messages(p.messages(), limits, "messages");
                     case TxOp.Ack a -> {
@@ -44,6 +46,8 @@ final class Transactions {
                     }
                     case TxOp.Nack n -> n.request().validate(limits);
                     case TxOp.Extend x -> x.request().validate(limits);
+                    case TxOp.OnLock l -> throw new SpoolException(ErrorCode.NOT_IMPLEMENTED,
+                            "lock operations in transactions are not available yet");
                 }
             } catch (SpoolException e) {
                 throw e.atOp(i);
@@ -98,6 +102,7 @@ final class Transactions {
                     n.request().receipts());
             case TxOp.Extend x -> claim(admin.group(admin.queue(x.queue()), x.request().group()),
                     x.request().receipts());
+            case TxOp.OnLock l -> throw new IllegalStateException("validate refuses lock operations");
         }
     }
 
@@ -138,6 +143,7 @@ final class Transactions {
                 m.extendAll(admin.group(q, x.request().group()), x.request().receipts(), vis);
                 yield new long[0];
             }
+            case TxOp.OnLock l -> throw new IllegalStateException("validate refuses lock operations");
         };
     }
 }

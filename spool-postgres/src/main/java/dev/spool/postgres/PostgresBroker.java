@@ -361,13 +361,15 @@ public final class PostgresBroker implements Broker {
         }
         java.util.Set<String> queues = new java.util.HashSet<>();
         for (TxOp op : ops) {
-            queues.add(op.queue());
+            if (op instanceof TxOp.OnQueue q) {
+                queues.add(q.queue());
+            }
         }
         return ordering.runAll(queues, () -> db.tx(c -> Transactions.apply(db, c, ops, settings.autoCreateQueues())))
                 .thenApply(r -> {
-                    for (TxOp op : ops) {
-                        waiters.wakePops(op.queue());
-                        waiters.wakeTasks(op.queue());
+                    for (String q : queues) {
+                        waiters.wakePops(q);
+                        waiters.wakeTasks(q);
                     }
                     return r;
                 });

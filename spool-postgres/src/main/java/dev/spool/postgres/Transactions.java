@@ -29,12 +29,16 @@ final class Transactions {
         for (int i = 0; i < ops.size(); i++) {
             try {
                 TxOp op = ops.get(i);
-                Names.checkQueue(op.queue(), "queue");
+                if (op instanceof TxOp.OnQueue q) {
+                    Names.checkQueue(q.queue(), "queue");
+                }
                 switch (op) {
                     case TxOp.Push p -> Validation.messages(p.messages(), limits, "messages");
                     case TxOp.Ack a -> a.request().validate(limits);
                     case TxOp.Nack n -> n.request().validate(limits);
                     case TxOp.Extend e -> e.request().validate(limits);
+                    case TxOp.OnLock l -> throw new SpoolException(ErrorCode.NOT_IMPLEMENTED,
+                            "lock operations in transactions are not available on PostgreSQL yet");
                 }
             } catch (SpoolException e) {
                 throw e.atOp(i);
@@ -56,6 +60,7 @@ final class Transactions {
                             n.request().receipts(), n.request().delayMs(), n.request().reason());
                     case TxOp.Extend e -> o = MessageOps.extend(c, e.queue(), e.request().group(),
                             e.request().receipts(), e.request().visibilityMs());
+                    case TxOp.OnLock l -> throw new IllegalStateException("validate refuses lock operations");
                 }
             } catch (SQLException e) {
                 if (PgErrors.isConnectionLoss(e) || PgErrors.isRetryable(e)) {

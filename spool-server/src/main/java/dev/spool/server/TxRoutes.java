@@ -68,6 +68,9 @@ final class TxRoutes {
                 case TxOp.Extend x -> {
                     // an extend moves no message
                 }
+                case TxOp.OnLock l -> {
+                    // a lock operation moves no message
+                }
             }
         }
     }
@@ -193,6 +196,8 @@ final class TxRoutes {
                 case TxOp.Ack a -> "ack";
                 case TxOp.Nack n -> "nack";
                 case TxOp.Extend x -> "extend";
+                case TxOp.LockStatePut l -> "lock_state";
+                case TxOp.LockRelease l -> "release";
             });
             if (op instanceof TxOp.Push && i < res.pushedIds().size()) {
                 PushRoutes.writeIdArray(g, res.pushedIds().get(i));
