@@ -31,6 +31,9 @@ final class Receive {
             "ApproximateFirstReceiveTimestamp", "SequenceNumber", "MessageDeduplicationId", "MessageGroupId",
             "AWSTraceHeader", "DeadLetterQueueSourceArn");
 
+    /** The header every backend puts on a dead letter: the queue it died in. */
+    static final String DEAD_SOURCE_HEADER = "spool-source-queue";
+
     private final SqsContext cx;
 
     Receive(SqsContext cx) {
@@ -128,6 +131,10 @@ final class Receive {
         }
         if (all || names.contains("ApproximateReceiveCount")) {
             a.put("ApproximateReceiveCount", Integer.toString(d.attempts()));
+        }
+        String source = h.get(DEAD_SOURCE_HEADER);
+        if (source != null && (all || names.contains("DeadLetterQueueSourceArn"))) {
+            a.put("DeadLetterQueueSourceArn", cx.arns.arn(source));
         }
         if (h.containsKey(Outgoing.TRACE_HEADER) && (all || names.contains("AWSTraceHeader"))) {
             a.put("AWSTraceHeader", h.get(Outgoing.TRACE_HEADER));

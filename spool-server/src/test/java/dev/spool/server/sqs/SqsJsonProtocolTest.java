@@ -290,11 +290,14 @@ class SqsJsonProtocolTest {
         List<Message> inDlq = new ArrayList<>();
         org.awaitility.Awaitility.await().atMost(java.time.Duration.ofSeconds(20)).until(() -> {
             assertThat(sqs.receiveMessage(b -> b.queueUrl(url).waitTimeSeconds(1)).messages()).isEmpty();
-            inDlq.addAll(sqs.receiveMessage(b -> b.queueUrl(dlq).waitTimeSeconds(1)).messages());
+            inDlq.addAll(sqs.receiveMessage(b -> b.queueUrl(dlq).waitTimeSeconds(1)
+                    .messageSystemAttributeNamesWithStrings("DeadLetterQueueSourceArn")).messages());
             return !inDlq.isEmpty();
         });
         Message dead = inDlq.get(0);
         assertThat(dead.body()).isEqualTo("poison");
+        assertThat(dead.attributesAsStrings()).containsEntry("DeadLetterQueueSourceArn",
+                "arn:aws:sqs:us-east-1:000000000000:work");
         sqs.changeMessageVisibility(b -> b.queueUrl(dlq).receiptHandle(dead.receiptHandle()).visibilityTimeout(0));
 
         String handle = sqs.startMessageMoveTask(b -> b.sourceArn(dlqArn)).taskHandle();
