@@ -91,8 +91,9 @@ public interface Broker extends AutoCloseable {
     CompletionStage<Long> redrive(String queue, RedriveRequest request);
 
     /**
-     * Creates a named group. Creating an existing group with the same start position returns it;
-     * with another one fails with {@link ErrorCode#CONFLICT}.
+     * Creates a named group. Creating an existing group with the same start position returns it,
+     * its push configuration replaced by the spec's ({@link GroupSpec#push()}, durable like the
+     * group); with another start position fails with {@link ErrorCode#CONFLICT}.
      */
     CompletionStage<GroupInfo> putGroup(String queue, String group, GroupSpec spec);
 

@@ -148,6 +148,11 @@ final class AdminOps {
                 throw SpoolException.withField(ErrorCode.CONFLICT, "start", "group '" + c.group()
                         + "' exists with start " + g.start.wire());
             }
+            String push = c.spec().push().orElse(null);
+            if (!java.util.Objects.equals(push, g.push)) {
+                g.push = push;
+                engine.wal.groupPush(g, engine.now);
+            }
             engine.wal.reply(c.reply(), engine.views.groupInfo(g));
             return;
         }
@@ -157,6 +162,10 @@ final class AdminOps {
         }
         g = sm.createGroup(q, q.nextGroupId(), c.group(), c.spec().start(), engine.now);
         engine.wal.groupPut(g, engine.now);
+        if (c.spec().push().isPresent()) {
+            g.push = c.spec().push().get();
+            engine.wal.groupPush(g, engine.now);
+        }
         engine.wal.reply(c.reply(), engine.views.groupInfo(g));
     }
 

@@ -32,6 +32,8 @@ final class GroupState {
     /** Dead letters of this group still in the dead-letter queue. */
     long deadCount;
     boolean deleted;
+    /** The push configuration of a push group (opaque to the engine), or null. */
+    String push;
 
     GroupState(QueueState queue, int gid, String name, StartPosition start, long createdAt) {
         this.queue = queue;

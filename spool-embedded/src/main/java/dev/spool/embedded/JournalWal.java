@@ -232,6 +232,15 @@ final class JournalWal implements Wal {
     }
 
     @Override
+    public void groupPush(GroupState g, long now) {
+        begin(RecordType.GROUP_PUSH, now);
+        open.putInt(g.queue.qid);
+        open.putInt(g.gid);
+        open.putString(g.push);
+        end();
+    }
+
+    @Override
     public void groupDelete(GroupState g, long now) {
         begin(RecordType.GROUP_DELETE, now);
         open.putInt(g.queue.qid);

@@ -60,6 +60,13 @@ final class Replayer implements StateMachine.Listener {
                     sm.createGroup(q, gid, name, start, created);
                 }
             }
+            case RecordType.GROUP_PUSH -> {
+                GroupState g = group(in.getInt(), in.getInt());
+                String push = in.getString();
+                if (g != null && !g.isDefault()) {
+                    g.push = push;
+                }
+            }
             case RecordType.GROUP_DELETE -> {
                 GroupState g = group(in.getInt(), in.getInt());
                 if (g != null && !g.isDefault()) {

@@ -93,7 +93,7 @@ record SegmentScan(Path path, long number, long size, boolean header, long valid
 
     /** Records counted by type, with the message entries of pushes and the ids of acks. */
     static final class Counter {
-        final long[] byType = new long[RecordType.RELOCATE + 1];
+        final long[] byType = new long[RecordType.LIMIT];
         long records;
         long pushed;
         long acked;

@@ -23,7 +23,8 @@ import dev.spool.api.TaskResult;
  * int32 queues, per queue:
  *   int32 qid, str name, int64 created, config (Codec), int64 default group dead count,
  *   int32 highest group id ever used (ids are never reused: they are part of receipt tags)
- *   int32 groups, per group: int32 gid, str name, start (Codec), int64 created, int64 dead count
+ *   int32 groups, per group: int32 gid, str name, start (Codec), int64 created, int64 dead count,
+ *     str push configuration (-1 none; version 5 on, absent in version 4)
  *   int32 messages, per message:
  *     int64 id, int8 priority, str key, int64 expires, int64 location, int32 stored bytes,
  *     int32 pending groups, int64 done at, int64 keep until,
@@ -46,7 +47,9 @@ import dev.spool.api.TaskResult;
  */
 final class SnapshotCodec {
     private static final byte[] MAGIC = "SPOOLSNP".getBytes(StandardCharsets.US_ASCII);
-    private static final int VERSION = 4;
+    private static final int VERSION = 5;
+    /** The last version without push configurations; still read. */
+    private static final int VERSION_4 = 4;
 
     private SnapshotCodec() {
     }
@@ -98,6 +101,7 @@ final class SnapshotCodec {
             Codec.putStart(b, g.start);
             b.putLong(g.createdAt);
             b.putLong(g.deadCount);
+            b.putString(g.push);
         }
         b.putInt(q.msgs.size());
         List<GroupState> named = new ArrayList<>(q.groups.values());
@@ -180,8 +184,9 @@ final class SnapshotCodec {
         buf.limit(n - 4);
         RecordIn in = new RecordIn.OfBuffer(buf);
         byte[] magic = in.getBytes(MAGIC.length);
-        if (!java.util.Arrays.equals(magic, MAGIC) || in.getInt() != VERSION) {
-            throw new IllegalStateException("not a version " + VERSION + " snapshot");
+        int version = java.util.Arrays.equals(magic, MAGIC) ? in.getInt() : -1;
+        if (version != VERSION && version != VERSION_4) {
+            throw new IllegalStateException("not a version " + VERSION_4 + " or " + VERSION + " snapshot");
         }
         long position = in.getLong();
         long time = in.getLong();
@@ -192,7 +197,7 @@ final class SnapshotCodec {
         int queues = in.getInt();
         List<TaskResult> results = new ArrayList<>();
         for (int i = 0; i < queues; i++) {
-            decodeQueue(in, sm, results);
+            decodeQueue(in, sm, results, version);
         }
         int dedups = in.getInt();
         for (int i = 0; i < dedups; i++) {
@@ -201,7 +206,7 @@ final class SnapshotCodec {
         return new Loaded(sm, position);
     }
 
-    private static void decodeQueue(RecordIn in, StateMachine sm, List<TaskResult> results) {
+    private static void decodeQueue(RecordIn in, StateMachine sm, List<TaskResult> results, int version) {
         QueueState q = sm.createQueue(in.getInt(), in.getString(), null, in.getLong());
         q.config = Codec.getConfig(in);
         q.defaultGroup.deadCount = in.getLong();
@@ -212,6 +217,7 @@ final class SnapshotCodec {
             GroupState g = new GroupState(q, in.getInt(), in.getString(), Codec.getStart(in), 0);
             GroupState withTime = new GroupState(q, g.gid, g.name, g.start, in.getLong());
             withTime.deadCount = in.getLong();
+            withTime.push = version >= VERSION ? in.getString() : null;
             q.groups.put(withTime.name, withTime);
             byGid.put(withTime.gid, withTime);
         }

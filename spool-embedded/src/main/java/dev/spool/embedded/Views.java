@@ -32,7 +32,7 @@ final class Views {
     }
 
     GroupInfo groupInfo(GroupState g) {
-        return new GroupInfo(g.name, g.start, g.createdAt, stats(g));
+        return new GroupInfo(g.name, g.start, g.createdAt, stats(g), java.util.Optional.ofNullable(g.push));
     }
 
     QueueStats stats(GroupState g) {

@@ -32,6 +32,10 @@ interface Wal {
     default void groupDelete(GroupState g, long now) {
     }
 
+    /** The group's push configuration ({@link GroupState#push}) was set or changed. */
+    default void groupPush(GroupState g, long now) {
+    }
+
     /** Starts a push record; {@code targetGid} is -1 for every group. */
     default void pushBegin(QueueState q, int targetGid, long now) {
     }

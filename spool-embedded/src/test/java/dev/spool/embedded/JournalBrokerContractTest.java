@@ -1,6 +1,9 @@
 package dev.spool.embedded;
 
 import java.nio.file.Path;
+import java.util.IdentityHashMap;
+import java.util.Map;
+import java.util.Optional;
 
 import org.junit.jupiter.api.io.TempDir;
 
@@ -10,15 +13,30 @@ import dev.spool.testkit.BrokerContractTest;
 
 /**
  * The embedded engine in journal mode ({@code fsync=always}) passes the Broker contract. Each broker
- * a test opens gets its own directory under the test's temporary directory.
+ * a test opens gets its own directory under the test's temporary directory; a reopened broker
+ * recovers the directory of the one it replaces.
  */
 class JournalBrokerContractTest extends BrokerContractTest {
     @TempDir
     Path tempDir;
     private int opened;
+    private final Map<Broker, Path> dirs = new IdentityHashMap<>();
 
     @Override
     protected Broker newBroker(BrokerSettings settings) {
-        return EmbeddedBroker.open(EmbeddedConfig.journal(tempDir.resolve("broker-" + opened++)), settings);
+        return open(tempDir.resolve("broker-" + opened++), settings);
+    }
+
+    @Override
+    protected Optional<Broker> reopen(Broker broker, BrokerSettings settings) {
+        Path dir = dirs.remove(broker);
+        broker.close();
+        return Optional.of(open(dir, settings));
+    }
+
+    private Broker open(Path dir, BrokerSettings settings) {
+        Broker b = EmbeddedBroker.open(EmbeddedConfig.journal(dir), settings);
+        dirs.put(b, dir);
+        return b;
     }
 }

@@ -19,11 +19,13 @@ import org.junit.jupiter.api.Timeout;
 import dev.spool.api.AckRequest;
 import dev.spool.api.BrokerSettings;
 import dev.spool.api.Delivery;
+import dev.spool.api.GroupSpec;
 import dev.spool.api.NewMessage;
 import dev.spool.api.Payload;
 import dev.spool.api.PopRequest;
 import dev.spool.api.QueueConfig;
 import dev.spool.api.Receipts;
+import dev.spool.api.StartPosition;
 import dev.spool.api.TaskResult;
 
 @Timeout(value = 60, unit = TimeUnit.SECONDS)
@@ -70,6 +72,28 @@ class SnapshotCodecTest {
             assertThat(loaded).hasSize(1);
             // per message about 90 bytes of state; the 1 KiB result once, not N times (N KiB before)
             assertThat(size[0]).as("snapshot bytes").isLessThan(N * 128 + 4 * RESULT_BYTES);
+        }
+    }
+
+    @Test
+    void shouldKeepPushConfigOfPushGroupsWhenSnapshotIsLoaded() {
+        try (EmbeddedBroker b = EmbeddedBroker.open(EmbeddedConfig.memory(), BrokerSettings.DEFAULTS)) {
+            get(b.putQueue("q", QueueConfig.DEFAULTS));
+            get(b.putGroup("q", "hook", new GroupSpec(StartPosition.LATEST, Optional.of("{\"url\":\"x\"}"))));
+            get(b.putGroup("q", "plain", new GroupSpec(StartPosition.LATEST)));
+
+            String[] loaded = new String[2];
+            get(b.onEngine(() -> {
+                Batch snap = SnapshotCodec.encode(b.engine().sm, 0, b.engine().now);
+                ByteBuffer buf = ByteBuffer.wrap(snap.buf.array(), 0, snap.position()).slice()
+                        .order(ByteOrder.LITTLE_ENDIAN);
+                StateMachine sm = SnapshotCodec.decode(buf).sm();
+                loaded[0] = sm.queues.get("q").groups.get("hook").push;
+                loaded[1] = sm.queues.get("q").groups.get("plain").push;
+            }));
+
+            assertThat(loaded[0]).isEqualTo("{\"url\":\"x\"}");
+            assertThat(loaded[1]).isNull();
         }
     }
 }

@@ -317,6 +317,7 @@ public final class PostgresBroker implements Broker {
     public CompletionStage<GroupInfo> putGroup(String queue, String group, GroupSpec spec) {
         return run(queue, () -> checkNamedGroup(queue, group), c -> {
             QueueOps.putGroup(c, queue, group, spec.start(), settings.limits().maxGroupsPerQueue());
+            QueueOps.setPush(c, queue, group, spec.push().orElse(null));
             return QueueOps.group(c, queue, group);
         }).thenApply(g -> {
             waiters.wakePops(queue);

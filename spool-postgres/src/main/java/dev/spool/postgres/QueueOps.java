@@ -5,7 +5,10 @@ import java.sql.PreparedStatement;
 import java.sql.ResultSet;
 import java.sql.SQLException;
 import java.util.ArrayList;
+import java.util.HashMap;
 import java.util.List;
+import java.util.Map;
+import java.util.Optional;
 
 import dev.spool.api.ErrorCode;
 import dev.spool.api.GroupInfo;
@@ -74,6 +77,7 @@ final class QueueOps {
     /** Every group with its counts, default first. */
     static List<GroupInfo> groups(Connection c, String queue) throws SQLException {
         List<GroupInfo> out = new ArrayList<>();
+        Map<String, String> pushes = pushes(c, queue);
         try (PreparedStatement ps = c.prepareStatement(Sql.get("stats"))) {
             ps.setString(1, queue);
             try (ResultSet rs = ps.executeQuery()) {
@@ -85,11 +89,37 @@ final class QueueOps {
                     };
                     QueueStats s = new QueueStats(rs.getLong("ready"), rs.getLong("delayed"), rs.getLong("in_flight"),
                             rs.getLong("dead"), rs.getLong("oldest_ready_age"));
-                    out.add(new GroupInfo(rs.getString("grp_name"), start, rs.getLong("created_at"), s));
+                    String name = rs.getString("grp_name");
+                    out.add(new GroupInfo(name, start, rs.getLong("created_at"), s,
+                            Optional.ofNullable(pushes.get(name))));
                 }
             }
         }
         return out;
+    }
+
+    /** The push configurations of a queue's push groups by group name. */
+    private static Map<String, String> pushes(Connection c, String queue) throws SQLException {
+        Map<String, String> out = new HashMap<>();
+        try (PreparedStatement ps = c.prepareStatement(Sql.get("group_pushes"))) {
+            ps.setString(1, queue);
+            try (ResultSet rs = ps.executeQuery()) {
+                while (rs.next()) {
+                    out.put(rs.getString(1), rs.getString(2));
+                }
+            }
+        }
+        return out;
+    }
+
+    /** Sets (or, with null, clears) a group's push configuration. */
+    static void setPush(Connection c, String queue, String group, String push) throws SQLException {
+        try (PreparedStatement ps = c.prepareStatement(Sql.get("set_group_push"))) {
+            ps.setString(1, push);
+            ps.setString(2, queue);
+            ps.setString(3, group);
+            ps.executeUpdate();
+        }
     }
 
     static GroupInfo group(Connection c, String queue, String group) throws SQLException {

@@ -77,6 +77,13 @@ SELECT spool_purge(?)
 -- name: put_group
 SELECT spool_put_group(?, ?, ?::smallint, ?, ?)
 
+-- name: set_group_push
+UPDATE spool_groups SET push = ? WHERE queue_id = (SELECT id FROM spool_queues WHERE name = ?) AND name = ?
+
+-- name: group_pushes
+SELECT g.name, g.push FROM spool_groups g JOIN spool_queues q ON q.id = g.queue_id
+WHERE q.name = ? AND g.push IS NOT NULL
+
 -- name: delete_group
 SELECT spool_delete_group(?, ?)
 

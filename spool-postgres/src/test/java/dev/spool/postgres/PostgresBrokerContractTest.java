@@ -1,6 +1,7 @@
 package dev.spool.postgres;
 
 import java.time.Duration;
+import java.util.Optional;
 
 import dev.spool.api.Broker;
 import dev.spool.api.BrokerSettings;
@@ -18,6 +19,13 @@ class PostgresBrokerContractTest extends BrokerContractTest {
             }
         }
         return PostgresBroker.open(config, settings);
+    }
+
+    /** Every broker shares the database: a new one over it is a restart. */
+    @Override
+    protected Optional<Broker> reopen(Broker broker, BrokerSettings settings) {
+        broker.close();
+        return Optional.of(newBroker(settings));
     }
 
     /** PostgreSQL receipts are still the untagged {@code <id>.<attempts>}; signing them is a job of its own. */

@@ -4,6 +4,7 @@ import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Locale;
+import java.util.Optional;
 import java.util.concurrent.ThreadLocalRandom;
 import java.util.concurrent.TimeUnit;
 
@@ -87,6 +88,37 @@ public abstract class BrokerContractTest {
      */
     protected boolean signsReceipts() {
         return true;
+    }
+
+    /**
+     * Closes {@code broker}, which this test opened, and opens another over the same storage, as a
+     * server restart does. A backend whose state does not outlive its broker (memory mode) keeps the
+     * default, which returns empty; the cases that need a restart then check nothing more.
+     *
+     * @param broker the broker to close
+     * @param settings the settings of the new one
+     * @return the reopened broker, or empty
+     * @throws Exception if the backend cannot start again
+     */
+    protected Optional<Broker> reopen(Broker broker, BrokerSettings settings) throws Exception {
+        return Optional.empty();
+    }
+
+    /** {@link #reopen} on the shared broker; the new one becomes the shared broker. */
+    final Optional<Broker> restart() {
+        Broker old = broker();
+        Optional<Broker> b;
+        try {
+            b = reopen(old, defaultSettings());
+        } catch (Exception e) {
+            throw new IllegalStateException("backend could not reopen a broker", e);
+        }
+        if (b.isPresent()) {
+            opened.remove(old);
+            opened.add(b.get());
+            shared = b.get();
+        }
+        return b;
     }
 
     /** Remembers the running test's name, from which queue names are derived. */

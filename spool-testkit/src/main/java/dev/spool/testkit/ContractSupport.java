@@ -47,6 +47,11 @@ abstract class ContractSupport {
 
     private final BrokerContractTest suite;
 
+    /** Restarts the shared broker over its storage; empty for a backend without any (see {@link BrokerContractTest#reopen}). */
+    final java.util.Optional<Broker> restart() {
+        return suite.restart();
+    }
+
     ContractSupport(BrokerContractTest suite) {
         this.suite = suite;
     }

@@ -4,6 +4,7 @@ import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.within;
 
 import java.util.List;
+import java.util.Optional;
 
 import org.junit.jupiter.api.Test;
 
@@ -84,6 +85,48 @@ abstract class GroupContract extends ContractSupport {
         failure(ErrorCode.CONFLICT, () -> broker().putGroup(q, "g", new GroupSpec(StartPosition.EARLIEST)));
 
         assertThat(get(broker().getGroup(q, "g")).start()).isEqualTo(StartPosition.LATEST);
+    }
+
+    @Test
+    void shouldStorePushConfigAndReplaceItWhenPutAgainWithSameStart() {
+        String q = createQueue();
+        String first = "{\"url\":\"http://127.0.0.1:9/a\",\"note\":\"\u00e9\"}";
+
+        GroupInfo created = get(broker().putGroup(q, "p", new GroupSpec(StartPosition.EARLIEST, Optional.of(first))));
+
+        assertThat(created.push()).contains(first);
+        assertThat(get(broker().getGroup(q, "p")).push()).contains(first);
+        assertThat(get(broker().listGroups(q))).filteredOn(g -> g.name().equals("p"))
+                .extracting(GroupInfo::push).containsExactly(Optional.of(first));
+        assertThat(get(broker().getGroup(q, DEFAULT)).push()).isEmpty();
+        GroupInfo changed = get(broker().putGroup(q, "p", new GroupSpec(StartPosition.EARLIEST,
+                Optional.of("{\"url\":\"http://127.0.0.1:9/b\"}"))));
+        assertThat(changed.push()).contains("{\"url\":\"http://127.0.0.1:9/b\"}");
+        assertThat(changed.createdAt()).isEqualTo(created.createdAt());
+        failure(ErrorCode.CONFLICT, () -> broker().putGroup(q, "p", new GroupSpec(StartPosition.LATEST,
+                Optional.of(first))));
+        assertThat(get(broker().getGroup(q, "p")).push()).contains("{\"url\":\"http://127.0.0.1:9/b\"}");
+        assertThat(get(broker().putGroup(q, "p", new GroupSpec(StartPosition.EARLIEST))).push()).isEmpty();
+    }
+
+    @Test
+    void shouldKeepPushConfigAndMessagesOfPushGroupAcrossRestart() {
+        String q = createQueue();
+        String config = "{\"url\":\"http://127.0.0.1:9/hook\",\"concurrency\":3}";
+        get(broker().putGroup(q, "p", new GroupSpec(StartPosition.LATEST, Optional.of(config))));
+        get(broker().putGroup(q, "plain", new GroupSpec(StartPosition.LATEST)));
+        get(broker().putGroup(q, "gone", new GroupSpec(StartPosition.LATEST, Optional.of(config))));
+        get(broker().putGroup(q, "gone", new GroupSpec(StartPosition.LATEST)));
+        push(q, "a");
+
+        if (restart().isEmpty()) {
+            return;
+        }
+
+        assertThat(get(broker().getGroup(q, "p")).push()).contains(config);
+        assertThat(get(broker().getGroup(q, "plain")).push()).isEmpty();
+        assertThat(get(broker().getGroup(q, "gone")).push()).isEmpty();
+        assertThat(pop(q, "p", 10)).extracting(d -> d.body().payload().asUtf8()).containsExactly("a");
     }
 
     @Test
