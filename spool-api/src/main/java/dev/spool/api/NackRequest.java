@@ -11,13 +11,22 @@ import java.util.OptionalLong;
  * @param receipts the deliveries
  * @param delayMs delay before the message is ready again; empty means the queue's retry backoff
  * @param reason why, kept as the message's {@code last_error}
+ * @param deadLetter dead-letter the deliveries now, whatever attempts they have left ({@code delayMs}
+ *        is then ignored; the reason becomes the dead letter's {@code spool-dead-reason}): a failure
+ *        that no retry can fix, such as a push endpoint answering {@code 410 Gone}
  */
-public record NackRequest(String group, Receipts receipts, OptionalLong delayMs, Optional<String> reason) {
+public record NackRequest(String group, Receipts receipts, OptionalLong delayMs, Optional<String> reason,
+        boolean deadLetter) {
     /** Checks for nulls. */
     public NackRequest {
         if (group == null || receipts == null || delayMs == null || reason == null) {
             throw new IllegalArgumentException("nack fields must not be null");
         }
+    }
+
+    /** A nack that retries (or dead-letters only on the last attempt). */
+    public NackRequest(String group, Receipts receipts, OptionalLong delayMs, Optional<String> reason) {
+        this(group, receipts, delayMs, reason, false);
     }
 
     /** Nack these deliveries of the default group with the queue's backoff. */

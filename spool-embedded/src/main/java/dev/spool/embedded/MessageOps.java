@@ -248,10 +248,10 @@ final class MessageOps {
         GroupState g = engine.admin.group(engine.admin.queue(c.queue()), c.request().group());
         var r = c.request();
         long delay = r.delayMs().isPresent() ? r.delayMs().getAsLong() : -1;
-        engine.wal.reply(c.reply(), nackAll(g, r.receipts(), delay, r.reason().orElse(null)));
+        engine.wal.reply(c.reply(), nackAll(g, r.receipts(), delay, r.reason().orElse(null), r.deadLetter()));
     }
 
-    Outcomes nackAll(GroupState g, Receipts receipts, long delayMs, String reason) {
+    Outcomes nackAll(GroupState g, Receipts receipts, long delayMs, String reason, boolean deadLetter) {
         long now = engine.now;
         int n = receipts.size();
         Outcomes.Builder out = Outcomes.builder(n);
@@ -265,6 +265,10 @@ final class MessageOps {
             ReceiptOutcome o = check(e, receipts.fence(i), now);
             out.set(i, o);
             if (o != ReceiptOutcome.OK) {
+                continue;
+            }
+            if (deadLetter) {
+                die(e, reason == null ? "dead-lettered by nack" : reason);
                 continue;
             }
             if (max > 0 && e.attempts >= max) {

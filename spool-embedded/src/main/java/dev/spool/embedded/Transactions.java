@@ -133,7 +133,7 @@ final class Transactions {
             case TxOp.Nack n -> {
                 var r = n.request();
                 m.nackAll(admin.group(admin.queue(n.queue()), r.group()), r.receipts(),
-                        r.delayMs().isPresent() ? r.delayMs().getAsLong() : -1, r.reason().orElse(null));
+                        r.delayMs().isPresent() ? r.delayMs().getAsLong() : -1, r.reason().orElse(null), r.deadLetter());
                 yield new long[0];
             }
             case TxOp.Extend x -> {

@@ -192,7 +192,14 @@ final class MessageOps {
     }
 
     static Outcomes nack(Connection c, String queue, String group, Receipts r, OptionalLong delay,
-            Optional<String> reason) throws SQLException {
+            Optional<String> reason, boolean deadLetter) throws SQLException {
+        if (deadLetter) {
+            try (PreparedStatement ps = c.prepareStatement(Sql.get("kill"))) {
+                receipts(c, ps, queue, group, r);
+                ps.setString(5, reason.orElse(null));
+                return outcomes(ps);
+            }
+        }
         try (PreparedStatement ps = c.prepareStatement(Sql.get("nack"))) {
             receipts(c, ps, queue, group, r);
             if (delay.isPresent()) {

@@ -243,7 +243,8 @@ public final class PostgresBroker implements Broker {
         return run(queue, () -> {
             Names.checkQueue(queue, "queue");
             request.validate(settings.limits());
-        }, c -> MessageOps.nack(c, queue, request.group(), request.receipts(), request.delayMs(), request.reason()))
+        }, c -> MessageOps.nack(c, queue, request.group(), request.receipts(), request.delayMs(), request.reason(),
+                request.deadLetter()))
                 .thenApply(o -> {
                     waiters.wakePops(queue);
                     waiters.wakeTasks(queue);

@@ -57,7 +57,7 @@ final class Transactions {
                     case TxOp.Ack a -> o = MessageOps.ack(c, a.queue(), a.request().group(), a.request().receipts(),
                             a.request().result());
                     case TxOp.Nack n -> o = MessageOps.nack(c, n.queue(), n.request().group(),
-                            n.request().receipts(), n.request().delayMs(), n.request().reason());
+                            n.request().receipts(), n.request().delayMs(), n.request().reason(), n.request().deadLetter());
                     case TxOp.Extend e -> o = MessageOps.extend(c, e.queue(), e.request().group(),
                             e.request().receipts(), e.request().visibilityMs());
                     case TxOp.OnLock l -> throw new IllegalStateException("validate refuses lock operations");

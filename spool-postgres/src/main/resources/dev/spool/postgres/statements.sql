@@ -35,6 +35,9 @@ SELECT spool_ack(?, ?, ?::bigint[], ?::int[], ?, ?)
 -- name: nack
 SELECT spool_nack(?, ?, ?::bigint[], ?::int[], ?, ?)
 
+-- name: kill
+SELECT spool_kill(?, ?, ?::bigint[], ?::int[], ?)
+
 -- name: extend
 SELECT spool_extend(?, ?, ?::bigint[], ?::int[], ?)
 

@@ -16,6 +16,7 @@ import dev.spool.api.Broker;
 import dev.spool.api.BrokerLimits;
 import dev.spool.api.Names;
 import dev.spool.server.edge.BodyBudget;
+import dev.spool.server.push.PushDelivery;
 
 /**
  * What every resource handler shares: the broker, the configuration, metrics and server state,
@@ -37,6 +38,8 @@ final class Api {
     final Optional<Path> spoolDir;
     /** The heap request bodies being read may hold, all connections together. */
     final BodyBudget bodyBudget;
+    /** Push delivery of this server. */
+    final PushDelivery push;
 
     Api(Vertx vertx, Broker broker, ServerConfig config, Metrics metrics, ServerState state, Optional<Path> spoolDir) {
         this.vertx = vertx;
@@ -47,6 +50,7 @@ final class Api {
         this.state = state;
         this.spoolDir = spoolDir;
         this.bodyBudget = new BodyBudget(config.edge().maxBodyBytesInFlight());
+        this.push = new PushDelivery(vertx, broker, config.push(), metrics.registry());
     }
 
     long maxRequestBytes() {

@@ -15,6 +15,7 @@ import dev.spool.api.QueueConfig;
 import dev.spool.api.RetryBackoff;
 import dev.spool.api.SpoolException;
 import dev.spool.embedded.FsyncPolicy;
+import dev.spool.server.push.PushSettings;
 import dev.spool.server.sqs.SqsConfig;
 
 /**
@@ -148,13 +149,16 @@ final class ConfigLoader {
                 text(ConfigKey.SQS_ACCOUNT_ID), text(ConfigKey.SQS_REGION),
                 attributed(ConfigKey.SQS_ACCESS_KEYS, () -> SqsConfig.parseAccessKeys(text(ConfigKey.SQS_ACCESS_KEYS))),
                 bool(ConfigKey.SQS_ALLOW_UNSIGNED)));
+        PushSettings push = attributed(ConfigKey.PUSH_ALLOW, () -> new PushSettings(bool(ConfigKey.PUSH_ENABLED),
+                PushSettings.parseAllow(text(ConfigKey.PUSH_ALLOW)), bool(ConfigKey.PUSH_ALLOW_PUBLIC),
+                number(ConfigKey.PUSH_SCAN_MS)));
         ServerConfig.Edge edge = attributed(ConfigKey.MAX_BODY_BYTES_IN_FLIGHT, () -> new ServerConfig.Edge(
                 number(ConfigKey.MAX_BODY_BYTES_IN_FLIGHT), number(ConfigKey.HEADER_TIMEOUT_MS),
                 number(ConfigKey.BODY_TIMEOUT_MS), integer(ConfigKey.MAX_HTTP2_STREAMS),
                 integer(ConfigKey.MAX_STREAM_REQUESTS), integer(ConfigKey.METRICS_MAX_QUEUES),
                 integer(ConfigKey.MAX_GROUPS)));
         return attributed(ConfigKey.SHUTDOWN_TIMEOUT_MS, () -> new ServerConfig(listener, storage,
-                bool(ConfigKey.AUTO_CREATE), defaults, limits, number(ConfigKey.SHUTDOWN_TIMEOUT_MS), edge, sqs));
+                bool(ConfigKey.AUTO_CREATE), defaults, limits, number(ConfigKey.SHUTDOWN_TIMEOUT_MS), edge, sqs, push));
     }
 
     private int positive(ConfigKey k, int min) {

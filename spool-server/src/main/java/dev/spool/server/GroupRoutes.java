@@ -14,7 +14,8 @@ import dev.spool.api.StartPosition;
 /**
  * Named groups (fan-out): create, read, list, delete. The body of {@code PUT} is
  * {@code {"start": "earliest"|"latest"|<epoch ms>|"<ISO-8601>"}}, start defaulting to
- * {@code latest}; push groups ({@code push}) are not available yet and answer 501.
+ * {@code latest}. A push group is configured through {@link PushGroupRoutes}; this route refuses to
+ * turn one into a plain group ({@code 409}).
  */
 final class GroupRoutes {
     private final Api api;
@@ -54,7 +55,8 @@ final class GroupRoutes {
         Bodies.readJson(api, rc, body -> {
             GroupSpec[] spec = new GroupSpec[1];
             Bodies.parse(body, in -> spec[0] = readSpec(in));
-            api.reply(rc, bound.check(q, group).thenCompose(v -> api.broker.putGroup(q, group, spec[0])),
+            api.reply(rc, bound.check(q, group).thenCompose(v -> PushGroupRoutes.refusePushGroup(api, q, group))
+                    .thenCompose(v -> api.broker.putGroup(q, group, spec[0])),
                     gi -> Api.json(rc.response(), 200, Json.render(g -> QueueCodec.writeGroup(g, gi))));
         });
     }
@@ -69,8 +71,8 @@ final class GroupRoutes {
             }
             switch (f) {
                 case "start" -> start = StartPosition.parse(in.readScalarText(f), f);
-                case "push" -> throw SpoolException.withField(ErrorCode.NOT_IMPLEMENTED, "push",
-                        "push groups are not available in this version");
+                case "push" -> throw SpoolException.invalid("push",
+                        "push groups are configured with PUT /v1/queues/{q}/push/{name}");
                 default -> throw JsonIn.unknown("", f);
             }
         }

@@ -29,6 +29,7 @@ final class HttpApi {
         new ReceiptRoutes(api).register(r);
         new MessageRoutes(api).register(r);
         new GroupRoutes(api).register(r);
+        new PushGroupRoutes(api).register(r);
         new TxRoutes(api).register(r);
         new StreamRoutes(api).register(r);
         new LockRoutes().register(r);

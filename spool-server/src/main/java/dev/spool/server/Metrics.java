@@ -76,6 +76,11 @@ final class Metrics implements Instrumentation {
         syncBytes.increment(bytes);
     }
 
+    /** The registry, for meters owned elsewhere (push delivery). */
+    io.micrometer.core.instrument.MeterRegistry registry() {
+        return registry;
+    }
+
     AtomicLong connections() {
         return connections;
     }

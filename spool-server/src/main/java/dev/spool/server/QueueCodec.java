@@ -138,6 +138,10 @@ final class QueueCodec {
         g.writeNumberField("created_at", gi.createdAt());
         g.writeFieldName("stats");
         writeStats(g, gi.stats());
+        if (gi.push().isPresent()) {
+            g.writeFieldName("push");
+            g.writeRawValue(PushGroupRoutes.publicConfig(gi.push().get()).encode());
+        }
         g.writeEndObject();
     }
 

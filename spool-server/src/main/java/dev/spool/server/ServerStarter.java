@@ -67,6 +67,7 @@ final class ServerStarter {
             return listen(vertx, api, router).map(port -> new Started(vertx, api, router, port));
         })
                 .onSuccess(s -> {
+                    s.api().push.start();
                     LOG.atInfo().addKeyValue("host", config.listener().host()).addKeyValue("port", s.port())
                             .addKeyValue("storage", config.storage().storage().wire())
                             .addKeyValue("data_dir", config.storage().dataDir()).log("spool server listening");

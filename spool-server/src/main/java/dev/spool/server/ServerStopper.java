@@ -38,6 +38,7 @@ final class ServerStopper {
         LOG.atInfo().log("spool server shutting down");
         api.state.beginClosing();
         return bounded(api.state.busyDrained(), deadline)
+                .thenCompose(v -> api.push.close(Math.max(0, TimeUnit.NANOSECONDS.toMillis(deadline - System.nanoTime()))))
                 .thenCompose(v -> closeBroker())
                 .thenCompose(v -> bounded(api.state.allDrained(), deadline))
                 .thenCompose(v -> {

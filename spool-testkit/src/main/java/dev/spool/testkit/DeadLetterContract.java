@@ -5,6 +5,7 @@ import static org.assertj.core.api.Assertions.assertThat;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
+import java.util.OptionalLong;
 
 import org.junit.jupiter.api.Test;
 
@@ -14,14 +15,17 @@ import dev.spool.api.Delivery;
 import dev.spool.api.ErrorCode;
 import dev.spool.api.MessageBody;
 import dev.spool.api.MessageIds;
+import dev.spool.api.MessageQuery;
 import dev.spool.api.MessageState;
 import dev.spool.api.MessageView;
 import dev.spool.api.NackRequest;
 import dev.spool.api.Names;
 import dev.spool.api.NewMessage;
+import dev.spool.api.Outcomes;
 import dev.spool.api.PopRequest;
 import dev.spool.api.QueueConfig;
 import dev.spool.api.QueueStats;
+import dev.spool.api.ReceiptOutcome;
 import dev.spool.api.Receipts;
 import dev.spool.api.RedriveRequest;
 
@@ -75,6 +79,25 @@ abstract class DeadLetterContract extends ContractSupport {
         assertThat(h.get(REASON)).startsWith("max_attempts").contains("boom");
         assertThat(h).containsEntry(SOURCE_QUEUE, q).containsEntry(SOURCE_GROUP, Broker.DEFAULT_GROUP)
                 .containsEntry(SOURCE_ID, MessageIds.format(id));
+        assertNothingReady(q);
+    }
+
+    @Test
+    void shouldDeadLetterAtOnceWhenNackAsksForItWithAttemptsLeft() {
+        String q = createQueue(defaults().withMaxAttempts(5));
+        long id = push(q, "job");
+        Delivery d = popOne(q);
+
+        Outcomes o = get(broker().nack(q, new NackRequest(Broker.DEFAULT_GROUP, Receipts.of(List.of(d)),
+                OptionalLong.of(0), Optional.of("http 410: gone"), true)));
+
+        assertThat(o.get(0)).isEqualTo(ReceiptOutcome.OK);
+        Delivery dead = popOne(dlq(q));
+        assertThat(text(dead)).isEqualTo("job");
+        assertThat(dead.body().headers()).containsEntry(REASON, "http 410: gone").containsEntry(SOURCE_ID,
+                MessageIds.format(id));
+        assertThat(get(broker().getMessage(q, id, new MessageQuery(Broker.DEFAULT_GROUP, 0))).state())
+                .isEqualTo(MessageState.DEAD);
         assertNothingReady(q);
     }
 

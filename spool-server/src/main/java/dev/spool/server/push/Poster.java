@@ -1,0 +1,192 @@
+package dev.spool.server.push;
+
+import java.net.InetAddress;
+import java.net.UnknownHostException;
+import java.nio.charset.StandardCharsets;
+import java.time.ZonedDateTime;
+import java.time.format.DateTimeFormatter;
+import java.time.format.DateTimeParseException;
+import java.util.Map;
+import java.util.OptionalLong;
+
+import io.vertx.core.Context;
+import io.vertx.core.Future;
+import io.vertx.core.Promise;
+import io.vertx.core.buffer.Buffer;
+import io.vertx.core.http.HttpClient;
+import io.vertx.core.http.HttpClientRequest;
+import io.vertx.core.http.HttpClientResponse;
+import io.vertx.core.http.HttpMethod;
+import io.vertx.core.http.RequestOptions;
+import io.vertx.core.net.SocketAddress;
+
+import dev.spool.api.Delivery;
+import dev.spool.api.MessageBody;
+import dev.spool.api.Payload;
+import dev.spool.api.SpoolException;
+
+/**
+ * One delivery attempt: resolve and check the target, sign, POST the payload (streamed), classify
+ * the answer. Isolation of the external relationship with the endpoint: nothing here touches the
+ * broker. Runs on the worker's context; blocking steps (DNS, signing a large payload) run on
+ * worker threads.
+ */
+final class Poster {
+    /** Bytes of an error response body kept for the dead-letter reason. */
+    static final int REASON_BYTES = 256;
+    /** Longest {@code Retry-After} honoured. */
+    static final long MAX_RETRY_AFTER_MS = 3_600_000;
+
+    private final Context ctx;
+    private final HttpClient client;
+    private final PushConfig config;
+    private final PushTargets targets;
+    private final Signer signer;
+    private final String queue;
+
+    Poster(Context ctx, HttpClient client, PushConfig config, PushTargets targets, String queue) {
+        this.ctx = ctx;
+        this.client = client;
+        this.config = config;
+        this.targets = targets;
+        this.signer = new Signer(config.secrets());
+        this.queue = queue;
+    }
+
+    private record Prepared(InetAddress address, String signature, long timestamp) {
+    }
+
+    /** Attempts one delivery; never fails (every failure is an {@link Outcome}). */
+    Future<Outcome> post(Delivery d) {
+        Promise<Outcome> done = Promise.promise();
+        String host = config.url().getHost();
+        MessageBody body = d.body();
+        ctx.<Prepared>executeBlocking(() -> {
+            InetAddress[] all = InetAddress.getAllByName(host.startsWith("[") ? host.substring(1, host.length() - 1)
+                    : host);
+            targets.check(host, all, "url");
+            long ts = System.currentTimeMillis() / 1000;
+            String sig = signer.signs() ? signer.sign(d.idString(), ts, body.payload()) : null;
+            return new Prepared(all[0], sig, ts);
+        }, false).onComplete(ar -> {
+            if (ar.failed()) {
+                Throwable e = ar.cause();
+                String why = e instanceof UnknownHostException ? "cannot resolve " + host
+                        : e instanceof SpoolException se ? se.getMessage() : "cannot prepare request: " + e;
+                done.tryComplete(new Outcome.Retry(0, why, OptionalLong.empty()));
+                return;
+            }
+            send(d, ar.result(), done);
+        });
+        return done.future();
+    }
+
+    private void send(Delivery d, Prepared p, Promise<Outcome> done) {
+        MessageBody body = d.body();
+        RequestOptions opts = new RequestOptions().setMethod(HttpMethod.POST).setHost(config.url().getHost())
+                .setPort(config.port()).setURI(config.pathAndQuery())
+                .setSsl("https".equalsIgnoreCase(config.url().getScheme()))
+                .setServer(SocketAddress.inetSocketAddress(config.port(), p.address().getHostAddress()))
+                .setConnectTimeout(config.timeoutMs()).setIdleTimeout(config.timeoutMs());
+        for (Map.Entry<String, String> h : config.headers().entrySet()) {
+            opts.putHeader(h.getKey(), h.getValue());
+        }
+        opts.putHeader("Content-Type", body.contentType()).putHeader("Content-Length",
+                Long.toString(body.payload().size()));
+        opts.putHeader("Spool-Message-Id", d.idString()).putHeader("Spool-Attempt", Integer.toString(d.attempts()))
+                .putHeader("Spool-Queue", queue);
+        body.key().ifPresent(k -> opts.putHeader("Spool-Key", k));
+        body.traceparent().ifPresent(t -> opts.putHeader("traceparent", t));
+        if (p.signature() != null) {
+            opts.putHeader("webhook-id", d.idString()).putHeader("webhook-timestamp", Long.toString(p.timestamp()))
+                    .putHeader("webhook-signature", p.signature());
+        }
+        PayloadStream[] stream = new PayloadStream[1];
+        HttpClientRequest[] request = new HttpClientRequest[1];
+        long timer = ctx.owner().setTimer(config.timeoutMs(), t -> {
+            if (done.tryComplete(new Outcome.Retry(0, "timed out after " + config.timeoutMs() + " ms",
+                    OptionalLong.empty()))) {
+                finish(stream[0]);
+                if (request[0] != null) {
+                    request[0].reset();
+                }
+            }
+        });
+        client.request(opts).compose(req -> {
+            request[0] = req;
+            Payload payload = body.payload();
+            if (payload instanceof Payload.Inline inline) {
+                return req.send(Buffer.buffer(inline.bytes()));
+            }
+            stream[0] = new PayloadStream(ctx, payload);
+            return req.send(stream[0]).onFailure(e -> req.reset());
+        }).onComplete(ar -> {
+            finish(stream[0]);
+            if (ar.failed()) {
+                ctx.owner().cancelTimer(timer);
+                done.tryComplete(new Outcome.Retry(0, "request failed: " + describe(ar.cause()), OptionalLong.empty()));
+                return;
+            }
+            read(ar.result(), done, timer);
+        });
+    }
+
+    private void read(HttpClientResponse resp, Promise<Outcome> done, long timer) {
+        int status = resp.statusCode();
+        Buffer head = Buffer.buffer();
+        resp.handler(b -> {
+            if (head.length() < REASON_BYTES) {
+                head.appendBuffer(b, 0, Math.min(b.length(), REASON_BYTES - head.length()));
+            }
+        });
+        resp.exceptionHandler(e -> {
+            ctx.owner().cancelTimer(timer);
+            done.tryComplete(new Outcome.Retry(status, "response failed: " + describe(e), OptionalLong.empty()));
+        });
+        resp.endHandler(v -> {
+            ctx.owner().cancelTimer(timer);
+            done.tryComplete(classify(status, resp.getHeader("Retry-After"),
+                    head.toString(StandardCharsets.UTF_8)));
+        });
+    }
+
+    static Outcome classify(int status, String retryAfter, String bodyHead) {
+        if (status >= 200 && status < 300) {
+            return new Outcome.Delivered(status);
+        }
+        String reason = "http " + status + (bodyHead.isEmpty() ? "" : ": " + bodyHead.strip());
+        if (status == 408 || status == 429 || status >= 500) {
+            return new Outcome.Retry(status, reason, retryAfter(retryAfter));
+        }
+        return new Outcome.Dead(status, reason);
+    }
+
+    /** {@code Retry-After} as delay-seconds or an HTTP date, capped; empty if absent or bad. */
+    static OptionalLong retryAfter(String v) {
+        if (v == null || v.isBlank()) {
+            return OptionalLong.empty();
+        }
+        String s = v.strip();
+        try {
+            if (s.chars().allMatch(Character::isDigit)) {
+                return OptionalLong.of(Math.min(MAX_RETRY_AFTER_MS, Long.parseLong(s.length() > 9 ? "999999999" : s)
+                        * 1000));
+            }
+            long at = ZonedDateTime.parse(s, DateTimeFormatter.RFC_1123_DATE_TIME).toInstant().toEpochMilli();
+            return OptionalLong.of(Math.max(0, Math.min(MAX_RETRY_AFTER_MS, at - System.currentTimeMillis())));
+        } catch (DateTimeParseException | NumberFormatException e) {
+            return OptionalLong.empty();
+        }
+    }
+
+    private void finish(PayloadStream s) {
+        if (s != null) {
+            s.finish();
+        }
+    }
+
+    private static String describe(Throwable e) {
+        String m = e.getMessage();
+        return e.getClass().getSimpleName() + (m == null ? "" : ": " + m);
+    }
+}

@@ -1,0 +1,245 @@
+package dev.spool.server.push;
+
+import java.util.List;
+import java.util.Optional;
+import java.util.OptionalLong;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.CompletionStage;
+
+import io.vertx.core.Context;
+import io.vertx.core.http.HttpClient;
+import io.vertx.core.http.HttpClientOptions;
+import io.vertx.core.json.JsonObject;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+import dev.spool.api.AckRequest;
+import dev.spool.api.Broker;
+import dev.spool.api.Delivery;
+import dev.spool.api.ErrorCode;
+import dev.spool.api.NackRequest;
+import dev.spool.api.PopRequest;
+import dev.spool.api.Receipts;
+import dev.spool.api.SpoolException;
+
+/**
+ * The consumer of one push group on this server: pops with leases while it has room under the
+ * group's concurrency cap and rate limit, posts each delivery, and acks, nacks or dead-letters it
+ * by the answer. Everything runs on one Vert.x context, so its state needs no locks; the figures
+ * that {@link #status()} reads from other threads are volatile.
+ *
+ * <p>Ordering per key comes from the broker: it never leases a message of a key while an earlier
+ * one of that key is in flight, so a key's messages reach the endpoint one after another. The
+ * circuit breaker pauses the group after {@value #TRIP_AFTER} consecutive failed attempts, for 1 s
+ * doubling with each further failure up to 60 s; one success closes it.
+ */
+final class PushWorker {
+    private static final Logger LOG = LoggerFactory.getLogger(PushWorker.class);
+    static final int TRIP_AFTER = 5;
+    private static final long MAX_PAUSE_MS = 60_000;
+    private static final int MAX_POP = 100;
+    private static final long WAIT_MS = 1_000;
+    /** Lease beyond the request timeout: signing and resolving happen before the request starts. */
+    private static final long LEASE_MARGIN_MS = 30_000;
+
+    final String queue;
+    final String group;
+    final String stored;
+    private final PushConfig config;
+    private final Broker broker;
+    private final Context ctx;
+    private final HttpClient client;
+    private final Poster poster;
+    private final PushMeters meters;
+    private final CompletableFuture<Void> drained = new CompletableFuture<>();
+
+    private int inFlight;
+    private boolean popping;
+    private boolean stopped;
+    private long timer = -1;
+    private double tokens;
+    private long refilledAt = System.nanoTime();
+    private volatile long pausedUntil;
+    private volatile int consecutiveFailures;
+    private volatile int lastStatus;
+    private volatile String lastError = "";
+    /** The group or its queue is gone: this worker stopped by itself. */
+    volatile boolean finished;
+
+    PushWorker(Context ctx, Broker broker, String queue, String group, String stored, PushConfig config,
+            PushTargets targets, PushMeters meters) {
+        this.ctx = ctx;
+        this.broker = broker;
+        this.queue = queue;
+        this.group = group;
+        this.stored = stored;
+        this.config = config;
+        this.meters = meters;
+        this.client = ctx.owner().createHttpClient(new HttpClientOptions().setMaxPoolSize(config.concurrency())
+                .setKeepAlive(true).setTcpNoDelay(true).setConnectTimeout((int) config.timeoutMs())
+                .setTrustAll(false).setVerifyHost(true));
+        this.poster = new Poster(ctx, client, config, targets, queue);
+        this.tokens = Math.min(1, config.rateLimit());
+    }
+
+    void start() {
+        ctx.runOnContext(v -> pump());
+    }
+
+    /** Stops popping; completes when the requests in flight are settled or after {@code waitMs}. */
+    CompletionStage<Void> stop(long waitMs) {
+        ctx.runOnContext(v -> {
+            stopped = true;
+            if (timer >= 0) {
+                ctx.owner().cancelTimer(timer);
+            }
+            if (inFlight == 0) {
+                drained.complete(null);
+            }
+        });
+        return drained.copy().completeOnTimeout(null, waitMs, java.util.concurrent.TimeUnit.MILLISECONDS)
+                .whenComplete((v, e) -> client.close());
+    }
+
+    private void pump() {
+        if (stopped || popping) {
+            return;
+        }
+        long now = System.currentTimeMillis();
+        if (now < pausedUntil) {
+            later(pausedUntil - now);
+            return;
+        }
+        int n = Math.min(MAX_POP, config.concurrency() - inFlight);
+        if (n <= 0) {
+            return;
+        }
+        if (config.rateLimit() > 0) {
+            refill();
+            n = Math.min(n, (int) tokens);
+            if (n <= 0) {
+                later(Math.max(1, (long) Math.ceil((1 - tokens) * 1000 / config.rateLimit())));
+                return;
+            }
+        }
+        popping = true;
+        PopRequest pop = new PopRequest(group, n, config.timeoutMs() + LEASE_MARGIN_MS, WAIT_MS);
+        broker.pop(queue, pop).whenComplete((ds, e) -> ctx.runOnContext(v -> popped(ds, e)));
+    }
+
+    private void popped(List<Delivery> ds, Throwable e) {
+        popping = false;
+        if (e != null) {
+            Throwable c = e instanceof java.util.concurrent.CompletionException && e.getCause() != null ? e.getCause() : e;
+            if (c instanceof SpoolException se && (se.code() == ErrorCode.GROUP_NOT_FOUND
+                    || se.code() == ErrorCode.QUEUE_NOT_FOUND)) {
+                stopped = true;
+                finished = true;
+                drained.complete(null);
+                return;
+            }
+            LOG.atDebug().addKeyValue("queue", queue).addKeyValue("group", group).setCause(c).log("push pop failed");
+            later(1_000);
+            return;
+        }
+        if (stopped) {
+            if (!ds.isEmpty()) {
+                broker.nack(queue, new NackRequest(group, Receipts.of(ds), OptionalLong.of(0), Optional.empty()));
+            }
+            return;
+        }
+        for (Delivery d : ds) {
+            tokens -= 1;
+            inFlight++;
+            meters.inFlight.incrementAndGet();
+            long t0 = System.nanoTime();
+            poster.post(d).onComplete(ar -> settle(d, ar.result(), System.nanoTime() - t0));
+        }
+        pump();
+    }
+
+    private void settle(Delivery d, Outcome o, long nanos) {
+        Receipts r = Receipts.of(List.of(d));
+        CompletionStage<?> op;
+        switch (o) {
+            case Outcome.Delivered ok -> {
+                meters.record(nanos);
+                meters.delivered.increment();
+                consecutiveFailures = 0;
+                lastStatus = ok.status();
+                op = broker.ack(queue, new AckRequest(group, r, Optional.empty()));
+            }
+            case Outcome.Retry retry -> {
+                if (retry.status() > 0) {
+                    meters.record(nanos);
+                }
+                meters.retries.increment();
+                failed(retry.status(), retry.reason());
+                op = broker.nack(queue, new NackRequest(group, r, retry.delayMs(), Optional.of(reason(retry.reason()))));
+            }
+            case Outcome.Dead dead -> {
+                meters.record(nanos);
+                meters.failed.increment();
+                consecutiveFailures = 0;
+                lastStatus = dead.status();
+                lastError = dead.reason();
+                op = broker.nack(queue, new NackRequest(group, r, OptionalLong.empty(),
+                        Optional.of(reason(dead.reason())), true));
+            }
+        }
+        op.whenComplete((v, e) -> ctx.runOnContext(x -> {
+            if (e != null) {
+                LOG.atDebug().addKeyValue("queue", queue).addKeyValue("group", group).setCause(e)
+                        .log("push settle failed; the lease will expire");
+            }
+            inFlight--;
+            meters.inFlight.decrementAndGet();
+            if (stopped && inFlight == 0) {
+                drained.complete(null);
+            }
+            pump();
+        }));
+    }
+
+    private void failed(int status, String reason) {
+        lastStatus = status;
+        lastError = reason;
+        int n = ++consecutiveFailures;
+        if (n >= TRIP_AFTER) {
+            long pause = Math.min(MAX_PAUSE_MS, 1_000L << Math.min(16, n - TRIP_AFTER));
+            pausedUntil = System.currentTimeMillis() + pause;
+        }
+    }
+
+    private static String reason(String r) {
+        return r.length() <= 1_000 ? r : r.substring(0, 1_000);
+    }
+
+    private void refill() {
+        long now = System.nanoTime();
+        double cap = Math.max(1, config.rateLimit());
+        tokens = Math.min(cap, tokens + (now - refilledAt) / 1e9 * config.rateLimit());
+        refilledAt = now;
+    }
+
+    private void later(long ms) {
+        if (timer >= 0) {
+            return;
+        }
+        timer = ctx.owner().setTimer(Math.max(1, ms), t -> ctx.runOnContext(v -> {
+            timer = -1;
+            pump();
+        }));
+    }
+
+    /** Delivery figures of this server for the push GET. */
+    JsonObject status() {
+        long paused = pausedUntil - System.currentTimeMillis();
+        return new JsonObject().put("in_flight", meters.inFlight.get())
+                .put("delivered", (long) meters.delivered.count()).put("failed", (long) meters.failed.count())
+                .put("retries", (long) meters.retries.count())
+                .put("circuit", paused > 0 ? "open" : "closed").put("paused_ms", Math.max(0, paused))
+                .put("consecutive_failures", consecutiveFailures).put("last_status", lastStatus)
+                .put("last_error", lastError);
+    }
+}
