@@ -161,4 +161,46 @@ class PushDeliveryTest {
                 () -> spool.message("jobs", id, "hook").get("state").asText().equals("acked"));
         assertThat(endpoint.requests).hasSize(1);
     }
+
+    @Test
+    void shouldPauseTheGroupWithGrowingBackoffWhenEndpointKeepsFailing() throws Exception {
+        endpoint = new Endpoint(r -> Endpoint.Reply.status(503));
+        hook(", \"concurrency\": 1");
+        String[] many = new String[20];
+        java.util.Arrays.fill(many, "x");
+
+        spool.push("jobs", null, many);
+
+        await().atMost(Duration.ofSeconds(20)).until(
+                () -> spool.getPush("jobs", "hook").get("delivery").get("circuit").asText().equals("open"));
+        JsonNode d = spool.getPush("jobs", "hook").get("delivery");
+        assertThat(d.get("consecutive_failures").asInt()).isGreaterThanOrEqualTo(PushWorker.TRIP_AFTER);
+        assertThat(d.get("last_status").asInt()).isEqualTo(503);
+        await().atMost(Duration.ofSeconds(20)).until(() -> endpoint.requests.size() >= PushWorker.TRIP_AFTER + 2);
+        List<Endpoint.Request> rs = endpoint.requests.stream()
+                .sorted((x, y) -> Integer.compare(x.seq(), y.seq())).toList();
+        long firstPause = (rs.get(PushWorker.TRIP_AFTER).atNanos() - rs.get(PushWorker.TRIP_AFTER - 1).atNanos()) / 1_000_000;
+        long secondPause = (rs.get(PushWorker.TRIP_AFTER + 1).atNanos() - rs.get(PushWorker.TRIP_AFTER).atNanos())
+                / 1_000_000;
+        assertThat(firstPause).isGreaterThanOrEqualTo(900);
+        assertThat(secondPause).isGreaterThanOrEqualTo(1_900);
+        endpoint.answer(r -> Endpoint.Reply.status(200));
+        await().atMost(Duration.ofSeconds(30)).until(() -> spool.pending("jobs", "hook") == 0);
+        assertThat(spool.getPush("jobs", "hook").get("delivery").get("circuit").asText()).isEqualTo("closed");
+    }
+
+    @Test
+    void shouldClassifyAnswersAndReadRetryAfterInBothForms() {
+        assertThat(Poster.classify(201, null, "")).isInstanceOf(Outcome.Delivered.class);
+        assertThat(Poster.classify(408, null, "")).isInstanceOf(Outcome.Retry.class);
+        assertThat(Poster.classify(502, null, "")).isInstanceOf(Outcome.Retry.class);
+        assertThat(Poster.classify(301, null, "")).isInstanceOf(Outcome.Dead.class);
+        assertThat(Poster.classify(400, null, " bad ")).isEqualTo(new Outcome.Dead(400, "http 400: bad"));
+        assertThat(Poster.retryAfter("7").getAsLong()).isEqualTo(7_000);
+        assertThat(Poster.retryAfter("99999999999").getAsLong()).isEqualTo(Poster.MAX_RETRY_AFTER_MS);
+        assertThat(Poster.retryAfter("soon")).isEmpty();
+        String date = java.time.format.DateTimeFormatter.RFC_1123_DATE_TIME.format(
+                java.time.ZonedDateTime.now(java.time.ZoneOffset.UTC).plusSeconds(30));
+        assertThat(Poster.retryAfter(date).getAsLong()).isBetween(25_000L, 30_000L);
+    }
 }
