@@ -390,7 +390,9 @@ final class JsonCodec {
         JsonNode start = g.path("start");
         StartPosition sp = start.isNumber() ? new StartPosition.At(start.asLong())
                 : StartPosition.parse(start.asText("latest"), "start");
-        return new GroupInfo(g.path("name").asText(), sp, g.path("created_at").asLong(), stats(g.path("stats")));
+        JsonNode push = g.path("push");
+        return new GroupInfo(g.path("name").asText(), sp, g.path("created_at").asLong(), stats(g.path("stats")),
+                push.isObject() ? java.util.Optional.of(push.toString()) : java.util.Optional.empty());
     }
 
     static List<GroupInfo> groups(JsonNode reply) {

@@ -255,6 +255,9 @@ public final class SpoolClient implements Broker {
             if (request.reason().isPresent()) {
                 g.writeStringField("reason", request.reason().get());
             }
+            if (request.deadLetter()) {
+                g.writeBooleanField("dead_letter", true);
+            }
             g.writeEndObject();
         })));
     }
@@ -312,6 +315,10 @@ public final class SpoolClient implements Broker {
 
     @Override
     public CompletionStage<GroupInfo> putGroup(String queue, String group, GroupSpec spec) {
+        if (spec.push().isPresent()) {
+            return java.util.concurrent.CompletableFuture.failedFuture(dev.spool.api.SpoolException.invalid("push",
+                    "push groups are configured with PUT /v1/queues/{q}/push/{name} (docs/push.md)"));
+        }
         return guard(() -> json(HttpMethod.PUT, groupPath(queue, group), JsonCodec.write(g -> {
             g.writeStartObject();
             JsonCodec.writeStart(g, spec.start());

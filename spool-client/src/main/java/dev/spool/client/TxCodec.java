@@ -48,6 +48,9 @@ final class TxCodec {
                     if (n.request().reason().isPresent()) {
                         g.writeStringField("reason", n.request().reason().get());
                     }
+                    if (n.request().deadLetter()) {
+                        g.writeBooleanField("dead_letter", true);
+                    }
                 }
                 case TxOp.Extend x -> {
                     g.writeStringField("op", "extend");

@@ -58,6 +58,7 @@ final class ReceiptCodec {
         String resultType = null;
         OptionalLong delay = OptionalLong.empty();
         String reason = null;
+        boolean deadLetter = false;
         long visibility = 0;
         String f;
         while ((f = in.nextField()) != null) {
@@ -73,6 +74,7 @@ final class ReceiptCodec {
                 case "a:result_content_type" -> resultType = in.readString(field);
                 case "n:delay_ms" -> delay = OptionalLong.of(in.readLong(field, 0, Validation.MAX_DELAY_MS));
                 case "n:reason" -> reason = in.readString(field);
+                case "n:dead_letter" -> deadLetter = in.readBool(field);
                 case "e:visibility_ms" -> visibility = in.readLong(field, 0, Validation.MAX_VISIBILITY_MS);
                 default -> extra.read(f);
             }
@@ -86,7 +88,7 @@ final class ReceiptCodec {
                 case ACK -> new Parsed(kind, checked(new AckRequest(group, rs,
                         result(result, resultBytes, resultType, prefix)), limits), null, null);
                 case NACK -> new Parsed(kind, null, checked(new NackRequest(group, rs, delay,
-                        Optional.ofNullable(reason)), limits), null);
+                        Optional.ofNullable(reason), deadLetter), limits), null);
                 case EXTEND -> new Parsed(kind, null, null, checked(new ExtendRequest(group, rs, visibility), limits));
             };
         } catch (SpoolException e) {
