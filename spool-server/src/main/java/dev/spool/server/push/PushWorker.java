@@ -55,6 +55,8 @@ final class PushWorker {
 
     private int inFlight;
     private boolean popping;
+    /** The last pop came back empty: check the group still exists before the next one (see pump). */
+    private boolean probe;
     private boolean stopped;
     private long timer = -1;
     private double tokens;
@@ -124,7 +126,12 @@ final class PushWorker {
         }
         popping = true;
         PopRequest pop = new PopRequest(group, n, config.timeoutMs() + LEASE_MARGIN_MS, WAIT_MS);
-        broker.pop(queue, pop).whenComplete((ds, e) -> ctx.runOnContext(v -> popped(ds, e)));
+        // a pop auto-creates a missing queue (when the server's auto-create is on): after an empty
+        // pop, which is what a deleted queue wakes its waiters with, make sure the group still exists
+        // so that delivery does not bring a deleted queue back
+        CompletionStage<List<Delivery>> popped = probe
+                ? broker.getGroup(queue, group).thenCompose(g -> broker.pop(queue, pop)) : broker.pop(queue, pop);
+        popped.whenComplete((ds, e) -> ctx.runOnContext(v -> popped(ds, e)));
     }
 
     private void popped(List<Delivery> ds, Throwable e) {
@@ -142,6 +149,7 @@ final class PushWorker {
             later(1_000);
             return;
         }
+        probe = ds.isEmpty();
         if (stopped) {
             if (!ds.isEmpty()) {
                 broker.nack(queue, new NackRequest(group, Receipts.of(ds), OptionalLong.of(0), Optional.empty()));

@@ -144,4 +144,22 @@ class PushConfigApiTest {
         assertThat(Http.send("GET", spool.url("/v1/queues/jobs"), null).json().get("groups").get(0).get("push")
                 .get("headers").get("X-Version").asText()).isEqualTo("2");
     }
+
+    @Test
+    void shouldStopDeliveringAndLeaveTheQueueDeletedWhenItIsDeleted() throws Exception {
+        endpoint = new Endpoint(r -> Endpoint.Reply.status(200));
+        spool = PushFixture.start(PushFixture.config());
+        spool.createQueue("jobs", "{}");
+        assertThat(spool.putPush("jobs", "hook", "{\"url\": \"" + endpoint.url("/a") + "\"}").status()).isEqualTo(200);
+        spool.push("jobs", null, "x");
+        await().atMost(Duration.ofSeconds(20)).until(() -> endpoint.requests.size() == 1);
+
+        assertThat(Http.send("DELETE", spool.url("/v1/queues/jobs"), null).status()).isEqualTo(204);
+
+        // the worker's long poll (1 s) ends and several scans (200 ms) pass: the pop that follows an
+        // empty one checks the group first, so delivery does not auto-create the queue again
+        await().pollDelay(Duration.ofMillis(2_500)).atMost(Duration.ofSeconds(10)).until(() -> true);
+        assertThat(Http.send("GET", spool.url("/v1/queues/jobs"), null).status()).isEqualTo(404);
+        assertThat(endpoint.requests).hasSize(1);
+    }
 }
