@@ -74,7 +74,7 @@ final class PushBench implements Callable<Integer> {
         if ("journal".equals(storage)) {
             c = c.withStorage(c.storage().withStorage(ServerConfig.Storage.JOURNAL).withDataDir(dir));
         }
-        Histogram latency = new Histogram(3_600_000_000L, 3);
+        Histogram latency = new Histogram(TimeUnit.HOURS.toNanos(1), 3);
         AtomicLong delivered = new AtomicLong();
         Map<String, Long> sentAt = new ConcurrentHashMap<>();
         Queue<Arrival> arrivals = new ConcurrentLinkedQueue<>();
