@@ -85,7 +85,7 @@ final class PushBench implements Callable<Integer> {
             HttpClient http = HttpClient.newBuilder().version(HttpClient.Version.HTTP_1_1).build();
             send(http, "PUT", spool.url() + "/v1/queues/bench", "{}".getBytes(), "application/json");
             for (int i = 0; i < endpoints; i++) {
-                HttpServer s = endpoint(pool, arrivals, delivered);
+                HttpServer s = endpoint(i, pool, arrivals, delivered);
                 servers.add(s);
                 String cfg = "{\"url\": \"http://127.0.0.1:" + s.getAddress().getPort() + "/in\", \"concurrency\": "
                         + concurrency + ", \"timeout_ms\": 60000}";
@@ -113,14 +113,19 @@ final class PushBench implements Callable<Integer> {
                 }
             }
             out.printf(Locale.ROOT, "%s%n", heap.report());
-            out.printf(Locale.ROOT, "RESULT scenario=push endpoints=%d messages=%d size=%d concurrency=%d "
-                    + "deliveries=%d missing=%d total_s=%.3f deliveries_per_s=%.0f p50_ms=%.3f p99_ms=%.3f "
-                    + "max_ms=%.3f%n", endpoints, messages, size, concurrency, delivered.get(),
-                    expected - delivered.get(), secs, delivered.get() / secs,
-                    latency.getValueAtPercentile(50) / 1e6, latency.getValueAtPercentile(99) / 1e6,
-                    latency.getMaxValue() / 1e6);
+            java.util.Set<String> distinct = new java.util.HashSet<>();
+            for (Arrival a : arrivals) {
+                distinct.add(a.endpoint() + "/" + a.id());
+            }
+            long dup = arrivals.size() - distinct.size();
+            long lost = expected - distinct.size();
+            out.printf(Locale.ROOT, "RESULT scenario=push msgs_per_s=%d p50_ms=%.3f p99_ms=%.3f lost=%d duplicated=%d "
+                    + "endpoints=%d messages=%d size=%d concurrency=%d deliveries=%d total_s=%.3f max_ms=%.3f%n",
+                    Math.round(distinct.size() / secs), latency.getValueAtPercentile(50) / 1e6,
+                    latency.getValueAtPercentile(99) / 1e6, lost, dup, endpoints, messages, size, concurrency,
+                    arrivals.size(), secs, latency.getMaxValue() / 1e6);
             out.flush();
-            return delivered.get() >= expected ? 0 : 1;
+            return lost == 0 ? 0 : 1;
         } finally {
             for (HttpServer s : servers) {
                 s.stop(0);
@@ -130,10 +135,10 @@ final class PushBench implements Callable<Integer> {
     }
 
     /** A delivery as an endpoint saw it end. */
-    private record Arrival(String id, long atNanos) {
+    private record Arrival(int endpoint, String id, long atNanos) {
     }
 
-    private static HttpServer endpoint(ExecutorService pool, Queue<Arrival> arrivals, AtomicLong delivered)
+    private static HttpServer endpoint(int index, ExecutorService pool, Queue<Arrival> arrivals, AtomicLong delivered)
             throws IOException {
         HttpServer s = HttpServer.create(new InetSocketAddress("127.0.0.1", 0), 1_000);
         s.setExecutor(pool);
@@ -141,7 +146,7 @@ final class PushBench implements Callable<Integer> {
             try (InputStream in = ex.getRequestBody()) {
                 in.transferTo(java.io.OutputStream.nullOutputStream());
             }
-            arrivals.add(new Arrival(ex.getRequestHeaders().getFirst("Spool-Message-Id"), System.nanoTime()));
+            arrivals.add(new Arrival(index, ex.getRequestHeaders().getFirst("Spool-Message-Id"), System.nanoTime()));
             delivered.incrementAndGet();
             ex.sendResponseHeaders(204, -1);
             ex.close();

@@ -137,6 +137,18 @@ class BenchCommandTest {
     }
 
     @Test
+    void shouldDeliverEveryMessageToEveryPushEndpoint() {
+        Outcome o = bench("push", "--storage", "memory", "--endpoints", "2", "--messages", "20", "--size", "512",
+                "--concurrency", "4", "--timeout-s", "60");
+        assertThat(o.exit()).as(o.out() + o.err()).isZero();
+        assertThat(o.result().get("scenario")).isEqualTo("push");
+        assertThat(o.num("deliveries")).isEqualTo(40);
+        assertThat(o.num("lost")).isZero();
+        assertThat(o.num("duplicated")).isZero();
+        assertThat(o.out()).contains("heap: live");
+    }
+
+    @Test
     void shouldFailLoudlyWhenAConsumerDropsMessages() {
         Outcome o = bench("throughput", "--warmup", "0", "--storage",
                 "memory", "--duration", "1", "--drain-timeout", "1",
