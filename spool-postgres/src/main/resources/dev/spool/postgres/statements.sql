@@ -52,16 +52,16 @@ FROM spool_browse(?, ?, ?, ?, ?)
 SELECT spool_redrive(?, ?, ?)
 
 -- name: put_queue
-SELECT spool_put_queue(?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
+SELECT spool_put_queue(?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
 
 -- name: get_queue
 SELECT name, vis_ms, max_attempts, dlq, bo_initial_ms, bo_max_ms, bo_mult, bo_jitter, retention_ms, ttl_ms,
-       max_bytes, dedup_ms, result_ttl_ms, created_at
+       max_bytes, dedup_ms, result_ttl_ms, attributes, created_at
 FROM spool_queues WHERE name = ?
 
 -- name: list_queues
 SELECT name, vis_ms, max_attempts, dlq, bo_initial_ms, bo_max_ms, bo_mult, bo_jitter, retention_ms, ttl_ms,
-       max_bytes, dedup_ms, result_ttl_ms, created_at
+       max_bytes, dedup_ms, result_ttl_ms, attributes, created_at
 FROM spool_queues ORDER BY name
 
 -- name: stats
