@@ -24,7 +24,7 @@ SELECT data FROM spool_chunks WHERE msg_id = ? AND seq = ?
 
 -- name: pop
 SELECT msg_id, attempts, enqueued_at, lease_end, priority, key, content_type, headers, traceparent, size, payload,
-       grp_id
+       grp_id, first_at
 FROM spool_pop(?, ?, ?, ?, ?)
 
 -- name: next_due
