@@ -22,12 +22,15 @@ package dev.spool.embedded;
  * REMOVE        int32 qid, int32 count, count x int64 id
  * TX            int32 count, count x nested record
  * RELOCATE      int32 qid, one entry (compaction moved the message here; only its location changes)
+ * QUEUE_ATTRS   int32 qid, int32 count, count x (str key, str value): the queue's attributes; follows
+ *               its QUEUE_PUT in one TX when the configuration has attributes (a QUEUE_PUT alone
+ *               leaves the queue with none)
  * GROUP_PUSH    int32 qid, int32 gid, str push configuration (-1: the group is no longer a push group);
  *               follows the GROUP_PUT of a push group and records every later change of its configuration
  * </pre>
  *
- * <p>Types 1-14 are the original set; {@link #GROUP_PUSH} (30) was added later without changing any
- * older record, so a journal written before it opens unchanged.
+ * <p>{@link #GROUP_PUSH} (30) was added later without changing any older record, so a journal
+ * written before it opens unchanged.
  */
 final class RecordType {
     static final int QUEUE_PUT = 1;
@@ -44,18 +47,20 @@ final class RecordType {
     static final int REMOVE = 12;
     static final int TX = 13;
     static final int RELOCATE = 14;
+    static final int QUEUE_ATTRS = 15;
     static final int GROUP_PUSH = 30;
-    /** One more than the highest type number (sizes per-type tables). */
-    static final int LIMIT = 31;
+
+    /** The highest type number this build writes (sizes per-type tables). */
+    static final int LAST = GROUP_PUSH;
+
+    /** Whether {@code type} is one this build reads: 1..15 and 30; anything else is damage. */
+    static boolean isKnown(int type) {
+        return type >= QUEUE_PUT && type <= QUEUE_ATTRS || type == GROUP_PUSH;
+    }
 
     /** Bytes of a top-level record's frame: length, type, time, CRC. */
     static final int FRAME = 4 + 1 + 8 + 4;
 
     private RecordType() {
-    }
-
-    /** Whether {@code type} is a record type this build reads. */
-    static boolean known(int type) {
-        return type >= QUEUE_PUT && type <= RELOCATE || type == GROUP_PUSH;
     }
 }
