@@ -20,6 +20,12 @@ class PostgresBrokerContractTest extends BrokerContractTest {
         return PostgresBroker.open(config, settings);
     }
 
+    /** Locks on PostgreSQL are being built (issue 13); until then the lock cases are skipped. */
+    @Override
+    protected boolean supportsLocks() {
+        return false;
+    }
+
     @Override
     protected Duration timeUnit() {
         return Duration.ofMillis(150);
