@@ -5,6 +5,7 @@ import java.sql.PreparedStatement;
 import java.sql.ResultSet;
 import java.sql.SQLException;
 import java.util.List;
+import java.util.OptionalLong;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CompletionStage;
 import java.util.concurrent.ScheduledFuture;
@@ -20,6 +21,13 @@ import dev.spool.api.ExtendRequest;
 import dev.spool.api.GroupInfo;
 import dev.spool.api.GroupSpec;
 import dev.spool.api.Health;
+import dev.spool.api.LockFence;
+import dev.spool.api.LockInfo;
+import dev.spool.api.LockLease;
+import dev.spool.api.LockRequest;
+import dev.spool.api.LockState;
+import dev.spool.api.LockStateInfo;
+import dev.spool.api.LockStateWrite;
 import dev.spool.api.MessageQuery;
 import dev.spool.api.MessageView;
 import dev.spool.api.NackRequest;
@@ -55,6 +63,7 @@ public final class PostgresBroker implements Broker {
     private final Listener listener;
     private final Fusion fusion;
     private final ReceiptSigner signer;
+    private final Locks locks;
     private final Ordering ordering = new Ordering();
     private final ScheduledFuture<?> maintenance;
     private final AtomicLong maintenanceRuns = new AtomicLong();
@@ -65,7 +74,8 @@ public final class PostgresBroker implements Broker {
         this.db = db;
         this.signer = signer;
         this.waiters = new Waiters(settings.limits().maxWaiters());
-        this.listener = new Listener(db, waiters);
+        this.locks = new Locks(db, waiters, settings.limits());
+        this.listener = new Listener(db, waiters, locks.lines());
         this.fusion = new Fusion(db, signer);
         this.maintenance = waiters.schedule(this::maintain, MAINTENANCE_MS);
     }
@@ -379,8 +389,68 @@ public final class PostgresBroker implements Broker {
                         waiters.wakePops(q);
                         waiters.wakeTasks(q);
                     }
+                    for (TxOp op : ops) {
+                        if (op instanceof TxOp.LockRelease l) {
+                            locks.lines().wake(l.lock());
+                        }
+                    }
                     return r;
                 });
+    }
+
+    @Override
+    public CompletionStage<LockLease> acquireLock(String name, LockRequest request) {
+        return locked(() -> locks.acquire(name, request));
+    }
+
+    @Override
+    public CompletionStage<LockLease> keepaliveLock(String name, LockFence fence, long ttlMs) {
+        return locked(() -> locks.keepalive(name, fence, ttlMs));
+    }
+
+    @Override
+    public CompletionStage<Void> releaseLock(String name, LockFence fence) {
+        return locked(() -> locks.release(name, fence));
+    }
+
+    @Override
+    public CompletionStage<LockInfo> getLock(String name) {
+        return locked(() -> locks.info(name));
+    }
+
+    @Override
+    public CompletionStage<List<LockInfo>> listLocks(String prefix, String after, int limit) {
+        return locked(() -> locks.list(prefix, after, limit));
+    }
+
+    @Override
+    public CompletionStage<LockState> getLockState(String name) {
+        return locked(() -> locks.state(name));
+    }
+
+    @Override
+    public CompletionStage<LockStateInfo> putLockState(String name, LockStateWrite write) {
+        return locked(() -> locks.putState(name, write));
+    }
+
+    @Override
+    public CompletionStage<Void> deleteLockState(String name, LockFence fence, OptionalLong ifVersion) {
+        return locked(() -> locks.deleteState(name, fence, ifVersion));
+    }
+
+    /** Runs a lock operation; its input checks fail the returned stage, never the caller's thread. */
+    private <T> CompletionStage<T> locked(java.util.function.Supplier<CompletableFuture<T>> op) {
+        try {
+            checkOpen();
+            return op.get();
+        } catch (SpoolException e) {
+            return CompletableFuture.failedFuture(e);
+        }
+    }
+
+    /** This server's lock waiters (tests). */
+    int lockWaiters() {
+        return locks.lines().size();
     }
 
     @Override
@@ -450,6 +520,7 @@ public final class PostgresBroker implements Broker {
         }
         closed = true;
         maintenance.cancel(false);
+        locks.close();
         waiters.close();
         listener.close();
         fusion.close();

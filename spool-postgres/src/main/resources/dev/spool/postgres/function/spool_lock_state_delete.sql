@@ -1,0 +1,16 @@
+-- Deletes a lock's state document (fence and version as spool_lock_fence); the lock keeps its
+-- last version, so the next document gets a version never seen before.
+CREATE OR REPLACE FUNCTION spool_lock_state_delete(p_name text, p_lease text, p_token bigint, p_if_version bigint)
+ RETURNS void
+ LANGUAGE plpgsql
+AS $function$
+DECLARE
+    l spool_locks := spool_lock_fence(p_name, p_lease, p_token, p_if_version);
+BEGIN
+    IF l.st_doc IS NOT NULL THEN
+        DELETE FROM spool_lock_chunks WHERE doc = l.st_doc;
+    END IF;
+    UPDATE spool_locks SET st_version = 0, st_type = NULL, st_size = NULL, st_updated_at = NULL, st_token = NULL,
+           st_data = NULL, st_doc = NULL
+    WHERE name = p_name;
+END $function$;
