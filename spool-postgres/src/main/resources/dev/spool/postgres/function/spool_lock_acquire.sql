@@ -10,12 +10,13 @@ CREATE OR REPLACE FUNCTION spool_lock_acquire(p_name text, p_owner text, p_ttl b
  LANGUAGE plpgsql
 AS $function$
 DECLARE
-    now bigint := spool_now();
+    now bigint;
     l spool_locks;
     w bigint;
 BEGIN
     INSERT INTO spool_locks (name) VALUES (p_name) ON CONFLICT (name) DO NOTHING;
     SELECT * INTO STRICT l FROM spool_locks WHERE name = p_name FOR UPDATE;
+    now := spool_clock();
     IF (l.lease_id IS NULL OR l.expires_at <= now) AND NOT spool_lock_ahead(p_name, 0, now) THEN
         UPDATE spool_locks SET last_token = l.last_token + 1, token = l.last_token + 1, lease_id = p_lease,
                owner = p_owner, acquired_at = now, expires_at = now + p_ttl

@@ -11,7 +11,7 @@ DECLARE
 BEGIN
     SELECT * INTO l FROM spool_locks WHERE name = p_name FOR UPDATE;
     IF NOT FOUND OR l.lease_id IS DISTINCT FROM p_lease OR l.token IS DISTINCT FROM p_token
-            OR l.expires_at <= spool_now() THEN
+            OR l.expires_at <= spool_clock() THEN
         RAISE EXCEPTION 'lock % is not held with this lease id and token (released, expired or taken over)', p_name
             USING ERRCODE = 'SPL01';
     END IF;

@@ -3,12 +3,10 @@ CREATE OR REPLACE FUNCTION spool_lock_keepalive(p_name text, p_lease text, p_tok
  RETURNS TABLE(o_owner text, o_expires bigint)
  LANGUAGE plpgsql
 AS $function$
-DECLARE
-    now bigint := spool_now();
 BEGIN
     RETURN QUERY
-    UPDATE spool_locks SET expires_at = now + p_ttl
-    WHERE name = p_name AND lease_id = p_lease AND token = p_token AND expires_at > now
+    UPDATE spool_locks SET expires_at = spool_clock() + p_ttl
+    WHERE name = p_name AND lease_id = p_lease AND token = p_token AND expires_at > spool_clock()
     RETURNING owner, expires_at;
     IF NOT FOUND THEN
         RAISE EXCEPTION 'lock % is not held with this lease id and token (released, expired or taken over)', p_name

@@ -5,11 +5,9 @@ CREATE OR REPLACE FUNCTION spool_lock_release(p_name text, p_lease text, p_token
  RETURNS void
  LANGUAGE plpgsql
 AS $function$
-DECLARE
-    now bigint := spool_now();
 BEGIN
     UPDATE spool_locks SET lease_id = NULL, owner = NULL, token = NULL, acquired_at = NULL, expires_at = NULL
-    WHERE name = p_name AND lease_id = p_lease AND token = p_token AND expires_at > now;
+    WHERE name = p_name AND lease_id = p_lease AND token = p_token AND expires_at > spool_clock();
     IF NOT FOUND THEN
         RAISE EXCEPTION 'lock % is not held with this lease id and token (released, expired or taken over)', p_name
             USING ERRCODE = 'SPL01';

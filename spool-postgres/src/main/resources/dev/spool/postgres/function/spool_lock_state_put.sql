@@ -9,7 +9,7 @@ CREATE OR REPLACE FUNCTION spool_lock_state_put(p_name text, p_lease text, p_tok
 AS $function$
 DECLARE
     l spool_locks := spool_lock_fence(p_name, p_lease, p_token, p_if_version);
-    now bigint := spool_now();
+    now bigint := spool_clock();
     v bigint := l.st_last_version + 1;
 BEGIN
     IF l.st_doc IS NOT NULL THEN

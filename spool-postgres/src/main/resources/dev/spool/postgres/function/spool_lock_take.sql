@@ -9,11 +9,12 @@ CREATE OR REPLACE FUNCTION spool_lock_take(p_name text, p_waiter bigint)
  LANGUAGE plpgsql
 AS $function$
 DECLARE
-    now bigint := spool_now();
+    now bigint;
     l spool_locks;
     w spool_lock_waiters;
 BEGIN
     SELECT * INTO STRICT l FROM spool_locks WHERE name = p_name FOR UPDATE;
+    now := spool_clock();
     DELETE FROM spool_lock_waiters
     WHERE name = p_name AND id <> p_waiter AND (deadline <= now OR seen_at <= now - 10000);
     SELECT * INTO w FROM spool_lock_waiters WHERE id = p_waiter;
