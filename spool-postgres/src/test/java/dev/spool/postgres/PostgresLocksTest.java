@@ -98,6 +98,31 @@ class PostgresLocksTest {
     }
 
     @Test
+    void shouldSkipAWaiterWhoseServerStoppedHeartbeating() throws Exception {
+        PostgresConfig config = TestPostgres.newDatabase("locks_dead");
+        try (PostgresBroker a = PostgresBroker.open(config, BrokerSettings.DEFAULTS)) {
+            LockLease held = get(a.acquireLock("d", new LockRequest("holder", LONG, 0)));
+            // first in line: a waiter of a server that died 11 s ago, with a wait far from over
+            sql(config, "INSERT INTO spool_lock_waiters (name, server, owner, ttl_ms, lease_id, deadline, seen_at) "
+                    + "VALUES ('d', 'dead', 'ghost', 600000, 'ghost-lease', spool_now() + 600000, spool_now() - 11000)");
+            CompletableFuture<LockLease> alive = waiting(a, "d", "alive");
+            await().atMost(Duration.ofSeconds(30)).until(() -> a.lockWaiters() == 1);
+
+            get(a.releaseLock("d", held.fence()));
+
+            assertThat(get(alive).owner()).isEqualTo("alive");
+            assertThat(get(a.getLock("d")).waiters()).isZero();
+        }
+    }
+
+    private static void sql(PostgresConfig c, String statement) throws Exception {
+        try (Connection conn = DriverManager.getConnection(c.jdbcUrl(), c.user(), c.password().orElse(""));
+                Statement s = conn.createStatement()) {
+            s.execute(statement);
+        }
+    }
+
+    @Test
     void shouldStoreA64MiBStateInChunksAndDropThemWhenReplaced() throws Exception {
         PostgresConfig config = TestPostgres.newDatabase("locks_large");
         long size = 64L << 20;
