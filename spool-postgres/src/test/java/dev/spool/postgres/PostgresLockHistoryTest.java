@@ -59,7 +59,9 @@ class PostgresLockHistoryTest {
     @Test
     void shouldKeepTokensFencesAndStateConsistentWhenOneOfTwoServersIsKilled() throws Exception {
         long seconds = Long.getLong("spool.test.lockHistorySeconds", 6);
-        String url = TestPostgres.newDatabaseUrl("lockhistory");
+        // a busy machine can take more than the test default of 1 s to open a connection for a new JVM
+        String url = TestPostgres.newDatabaseUrl("lockhistory").replace("connect_timeout_ms=1000",
+                "connect_timeout_ms=20000");
         List<String> events = Collections.synchronizedList(new ArrayList<>());
         try (PostgresBroker a = PostgresBroker.open(PostgresConfig.parse(url), BrokerSettings.DEFAULTS);
                 Connection res = LockHistoryWorker.resource(url); Statement s = res.createStatement()) {
