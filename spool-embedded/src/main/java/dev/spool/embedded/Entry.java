@@ -24,6 +24,8 @@ abstract sealed class Entry permits Msg, GroupEntry {
     int stamp;
     /** Time of the next event: end of delay, end of lease, or expiry. */
     long deadline;
+    /** Epoch ms of the first delivery; 0 before it, and for entries restored from a snapshot. */
+    long firstDeliveredAt;
     Entry timerPrev;
     Entry timerNext;
     /** Timer wheel slot holding this entry, or -1. */

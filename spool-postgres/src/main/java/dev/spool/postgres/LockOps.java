@@ -24,7 +24,7 @@ import dev.spool.api.LockStateWrite;
 import dev.spool.api.Payload;
 
 /**
- * The lock statements on one connection (functions {@code spool_lock_*}, tables of V15). Each is one
+ * The lock statements on one connection (functions {@code spool_lock_*}, tables of V18). Each is one
  * round trip, except a large state write: the fence check, then the document's chunks streamed one
  * at a time, then the write, all in the caller's transaction.
  */

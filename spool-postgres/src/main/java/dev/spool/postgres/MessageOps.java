@@ -148,7 +148,7 @@ final class MessageOps {
                     int attempts = rs.getInt("attempts");
                     grp = rs.getLong("grp_id");
                     out.add(new Delivery(id, attempts, rs.getLong("enqueued_at"), rs.getLong("lease_end"),
-                            Codec.body(db, id, rs), signer.tag(grp, id, attempts)));
+                            Codec.body(db, id, rs), signer.tag(grp, id, attempts), rs.getLong("first_at")));
                 }
                 if (grp != 0) {
                     signer.remember(queue, group, grp);

@@ -24,7 +24,7 @@ SELECT data FROM spool_chunks WHERE msg_id = ? AND seq = ?
 
 -- name: pop
 SELECT msg_id, attempts, enqueued_at, lease_end, priority, key, content_type, headers, traceparent, size, payload,
-       grp_id
+       grp_id, first_at
 FROM spool_pop(?, ?, ?, ?, ?)
 
 -- name: next_due
@@ -59,16 +59,16 @@ FROM spool_browse(?, ?, ?, ?, ?)
 SELECT spool_redrive(?, ?, ?)
 
 -- name: put_queue
-SELECT spool_put_queue(?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
+SELECT spool_put_queue(?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
 
 -- name: get_queue
 SELECT name, vis_ms, max_attempts, dlq, bo_initial_ms, bo_max_ms, bo_mult, bo_jitter, retention_ms, ttl_ms,
-       max_bytes, dedup_ms, result_ttl_ms, created_at
+       max_bytes, dedup_ms, result_ttl_ms, attributes, created_at
 FROM spool_queues WHERE name = ?
 
 -- name: list_queues
 SELECT name, vis_ms, max_attempts, dlq, bo_initial_ms, bo_max_ms, bo_mult, bo_jitter, retention_ms, ttl_ms,
-       max_bytes, dedup_ms, result_ttl_ms, created_at
+       max_bytes, dedup_ms, result_ttl_ms, attributes, created_at
 FROM spool_queues ORDER BY name
 
 -- name: stats
@@ -93,7 +93,7 @@ SELECT spool_gc(?, ?)
 -- name: try_maintenance_lock
 SELECT pg_try_advisory_xact_lock(7303042001)
 
--- Locks (V15, function/spool_lock_*.sql).
+-- Locks (V18, function/spool_lock_*.sql).
 
 -- name: lock_acquire
 SELECT o_status, o_token, o_expires, o_waiter, o_holder, o_holder_expires, o_now

@@ -1,4 +1,4 @@
--- V15: locks with fencing tokens and a state document (issue #13). Functions: function/spool_lock_*.sql.
+-- V18: locks with fencing tokens and a state document (issue #13). Functions: function/spool_lock_*.sql.
 --
 -- One row per lock name ever acquired; rows are never deleted, so last_token only grows and a token
 -- is never issued twice, across servers and restarts. A lock is held when lease_id is set and
