@@ -18,6 +18,7 @@ import dev.spool.api.LockStateInfo;
 import dev.spool.api.LockStateWrite;
 import dev.spool.api.Names;
 import dev.spool.api.SpoolException;
+import dev.spool.api.TxOp;
 
 /**
  * Locks on PostgreSQL: the lock operations of the Broker, each a call of a {@code spool_lock_*}
@@ -34,6 +35,7 @@ final class Locks implements AutoCloseable {
     private final LockLines lines;
     private final SecureRandom random = new SecureRandom();
     private final String server;
+    private volatile boolean closed;
 
     Locks(Db db, Waiters waiters, BrokerLimits limits) {
         this.db = db;
@@ -55,7 +57,23 @@ final class Locks implements AutoCloseable {
         return HexFormat.of().formatHex(b);
     }
 
+    /** Runs a lock operation; its input checks and a closed broker fail the stage, never the caller. */
+    private <T> CompletableFuture<T> checked(java.util.function.Supplier<CompletableFuture<T>> op) {
+        if (closed) {
+            return CompletableFuture.failedFuture(new SpoolException(ErrorCode.UNAVAILABLE, "the broker is closed"));
+        }
+        try {
+            return op.get();
+        } catch (SpoolException e) {
+            return CompletableFuture.failedFuture(e);
+        }
+    }
+
     CompletableFuture<LockLease> acquire(String name, LockRequest r) {
+        return checked(() -> acquireChecked(name, r));
+    }
+
+    private CompletableFuture<LockLease> acquireChecked(String name, LockRequest r) {
         LockChecks.acquire(name, r, limits);
         String leaseId = newId();
         if (r.waitMs() == 0) {
@@ -73,56 +91,80 @@ final class Locks implements AutoCloseable {
     }
 
     CompletableFuture<LockLease> keepalive(String name, LockFence fence, long ttlMs) {
-        LockChecks.fence(name, fence);
-        LockChecks.ttl(ttlMs);
-        return db.call(c -> LockOps.keepalive(c, name, fence, ttlMs));
+        return checked(() -> {
+            LockChecks.fence(name, fence);
+            LockChecks.ttl(ttlMs);
+            return db.call(c -> LockOps.keepalive(c, name, fence, ttlMs));
+        });
     }
 
     CompletableFuture<Void> release(String name, LockFence fence) {
-        LockChecks.fence(name, fence);
-        return db.call(c -> {
-            LockOps.release(c, name, fence);
-            return (Void) null;
-        }).thenApply(v -> {
-            lines.wake(name);
-            return v;
+        return checked(() -> {
+            LockChecks.fence(name, fence);
+            return db.call(c -> {
+                LockOps.release(c, name, fence);
+                return (Void) null;
+            }).thenApply(v -> {
+                lines.wake(name);
+                return v;
+            });
         });
     }
 
     CompletableFuture<LockInfo> info(String name) {
-        Names.checkLock(name, "lock");
-        return db.call(c -> LockOps.info(c, name)).thenApply(o -> o.orElseThrow(() -> new SpoolException(
-                ErrorCode.LOCK_NOT_FOUND, "lock " + name + " was never acquired")));
+        return checked(() -> {
+            Names.checkLock(name, "lock");
+            return db.call(c -> LockOps.info(c, name)).thenApply(o -> o.orElseThrow(() -> new SpoolException(
+                    ErrorCode.LOCK_NOT_FOUND, "lock " + name + " was never acquired")));
+        });
     }
 
     CompletableFuture<List<LockInfo>> list(String prefix, String after, int limit) {
-        LockChecks.list(prefix, after, limit);
-        return db.call(c -> LockOps.list(c, prefix, after, limit));
+        return checked(() -> {
+            LockChecks.list(prefix, after, limit);
+            return db.call(c -> LockOps.list(c, prefix, after, limit));
+        });
     }
 
     CompletableFuture<LockState> state(String name) {
-        Names.checkLock(name, "lock");
-        return db.call(c -> LockOps.state(db, c, name)).thenApply(o -> o.orElseThrow(() -> new SpoolException(
-                ErrorCode.NOT_FOUND, "lock " + name + " has no state document")));
+        return checked(() -> {
+            Names.checkLock(name, "lock");
+            return db.call(c -> LockOps.state(db, c, name)).thenApply(o -> o.orElseThrow(() -> new SpoolException(
+                    ErrorCode.NOT_FOUND, "lock " + name + " has no state document")));
+        });
     }
 
     CompletableFuture<LockStateInfo> putState(String name, LockStateWrite w) {
-        LockChecks.write(name, w);
-        Db.Work<LockStateInfo> work = c -> LockOps.putState(c, name, w);
-        return LockOps.needsTx(w) ? db.tx(work) : db.call(work);
+        return checked(() -> {
+            LockChecks.write(name, w);
+            Db.Work<LockStateInfo> work = c -> LockOps.putState(c, name, w);
+            return LockOps.needsTx(w) ? db.tx(work) : db.call(work);
+        });
     }
 
     CompletableFuture<Void> deleteState(String name, LockFence fence, OptionalLong ifVersion) {
-        LockChecks.fence(name, fence);
-        LockChecks.ifVersion(ifVersion);
-        return db.call(c -> {
-            LockOps.deleteState(c, name, fence, ifVersion);
-            return null;
+        return checked(() -> {
+            LockChecks.fence(name, fence);
+            LockChecks.ifVersion(ifVersion);
+            return db.call(c -> {
+                LockOps.deleteState(c, name, fence, ifVersion);
+                return null;
+            });
         });
+    }
+
+    /** After a transaction committed: its releases serve this server's next waiters at once. */
+    void committed(List<TxOp> ops) {
+        for (TxOp op : ops) {
+            if (op instanceof TxOp.LockRelease r) {
+                lines.wake(r.lock());
+            }
+        }
     }
 
     @Override
     public void close() {
+        closed = true;
         lines.close();
     }
 }

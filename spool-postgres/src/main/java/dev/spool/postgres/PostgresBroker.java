@@ -8,8 +8,6 @@ import java.util.List;
 import java.util.OptionalLong;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CompletionStage;
-import java.util.concurrent.ScheduledFuture;
-import java.util.concurrent.atomic.AtomicLong;
 
 import dev.spool.api.AckRequest;
 import dev.spool.api.Broker;
@@ -55,8 +53,6 @@ import dev.spool.api.Validation;
  * itself. See {@code docs/postgres.md}.
  */
 public final class PostgresBroker implements Broker {
-    private static final long MAINTENANCE_MS = 2000;
-
     private final BrokerSettings settings;
     private final Db db;
     private final Waiters waiters;
@@ -65,8 +61,7 @@ public final class PostgresBroker implements Broker {
     private final ReceiptSigner signer;
     private final Locks locks;
     private final Ordering ordering = new Ordering();
-    private final ScheduledFuture<?> maintenance;
-    private final AtomicLong maintenanceRuns = new AtomicLong();
+    private final Maintenance maintenance;
     private volatile boolean closed;
 
     private PostgresBroker(PostgresConfig config, BrokerSettings settings, Db db, ReceiptSigner signer) {
@@ -77,7 +72,7 @@ public final class PostgresBroker implements Broker {
         this.locks = new Locks(db, waiters, settings.limits());
         this.listener = new Listener(db, waiters, locks.lines());
         this.fusion = new Fusion(db, signer);
-        this.maintenance = waiters.schedule(this::maintain, MAINTENANCE_MS);
+        this.maintenance = new Maintenance(db, waiters);
     }
 
     /**
@@ -389,63 +384,49 @@ public final class PostgresBroker implements Broker {
                         waiters.wakePops(q);
                         waiters.wakeTasks(q);
                     }
-                    for (TxOp op : ops) {
-                        if (op instanceof TxOp.LockRelease l) {
-                            locks.lines().wake(l.lock());
-                        }
-                    }
+                    locks.committed(ops);
                     return r;
                 });
     }
 
     @Override
     public CompletionStage<LockLease> acquireLock(String name, LockRequest request) {
-        return locked(() -> locks.acquire(name, request));
+        return locks.acquire(name, request);
     }
 
     @Override
     public CompletionStage<LockLease> keepaliveLock(String name, LockFence fence, long ttlMs) {
-        return locked(() -> locks.keepalive(name, fence, ttlMs));
+        return locks.keepalive(name, fence, ttlMs);
     }
 
     @Override
     public CompletionStage<Void> releaseLock(String name, LockFence fence) {
-        return locked(() -> locks.release(name, fence));
+        return locks.release(name, fence);
     }
 
     @Override
     public CompletionStage<LockInfo> getLock(String name) {
-        return locked(() -> locks.info(name));
+        return locks.info(name);
     }
 
     @Override
     public CompletionStage<List<LockInfo>> listLocks(String prefix, String after, int limit) {
-        return locked(() -> locks.list(prefix, after, limit));
+        return locks.list(prefix, after, limit);
     }
 
     @Override
     public CompletionStage<LockState> getLockState(String name) {
-        return locked(() -> locks.state(name));
+        return locks.state(name);
     }
 
     @Override
     public CompletionStage<LockStateInfo> putLockState(String name, LockStateWrite write) {
-        return locked(() -> locks.putState(name, write));
+        return locks.putState(name, write);
     }
 
     @Override
     public CompletionStage<Void> deleteLockState(String name, LockFence fence, OptionalLong ifVersion) {
-        return locked(() -> locks.deleteState(name, fence, ifVersion));
-    }
-
-    /** Runs a lock operation; its input checks fail the returned stage, never the caller's thread. */
-    private <T> CompletionStage<T> locked(java.util.function.Supplier<CompletableFuture<T>> op) {
-        try {
-            checkOpen();
-            return op.get();
-        } catch (SpoolException e) {
-            return CompletableFuture.failedFuture(e);
-        }
+        return locks.deleteState(name, fence, ifVersion);
     }
 
     /** This server's lock waiters (tests). */
@@ -475,34 +456,6 @@ public final class PostgresBroker implements Broker {
         return t.getMessage();
     }
 
-    private void maintain() {
-        if (closed) {
-            return;
-        }
-        boolean orphans = maintenanceRuns.incrementAndGet() % 30 == 0;
-        db.tx(c -> {
-            try (PreparedStatement lock = c.prepareStatement(Sql.get("try_maintenance_lock"));
-                    ResultSet rs = lock.executeQuery()) {
-                rs.next();
-                if (!rs.getBoolean(1)) {
-                    return 0L;
-                }
-            }
-            try (PreparedStatement gc = c.prepareStatement(Sql.get("gc"))) {
-                gc.setInt(1, 10_000);
-                gc.setBoolean(2, orphans);
-                try (ResultSet rs = gc.executeQuery()) {
-                    rs.next();
-                    return rs.getLong(1);
-                }
-            }
-        }).whenComplete((n, e) -> {
-            if (!closed) {
-                waiters.schedule(this::maintain, MAINTENANCE_MS);
-            }
-        });
-    }
-
     /** Fusion lanes that exist now (for tests: idle lanes must not accumulate). */
     int fusionLanes() {
         return fusion.lanes();
@@ -519,7 +472,7 @@ public final class PostgresBroker implements Broker {
             return;
         }
         closed = true;
-        maintenance.cancel(false);
+        maintenance.close();
         locks.close();
         waiters.close();
         listener.close();

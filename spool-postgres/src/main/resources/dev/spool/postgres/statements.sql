@@ -108,6 +108,11 @@ SELECT spool_lock_leave(?, ?)
 -- name: lock_heartbeat
 UPDATE spool_lock_waiters SET seen_at = spool_now() WHERE id = ANY (?::bigint[])
 
+-- name: gc_lock_waiters
+DELETE FROM spool_lock_waiters WHERE id IN (SELECT id FROM spool_lock_waiters
+                                            WHERE deadline <= spool_now() OR seen_at <= spool_now() - 10000
+                                            LIMIT 10000)
+
 -- name: lock_leave_server
 DELETE FROM spool_lock_waiters WHERE server = ?
 
