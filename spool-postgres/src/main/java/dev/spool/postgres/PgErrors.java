@@ -63,7 +63,8 @@ final class PgErrors {
             case "SPT01" -> SpoolException.withField(ErrorCode.PAYLOAD_TOO_LARGE, detail, message);
             case "SPI01" -> SpoolException.invalid(detail, message);
             case "SPL01" -> new SpoolException(ErrorCode.STALE_LEASE, message);
-            case "SPL02" -> new SpoolException(ErrorCode.VERSION_MISMATCH, message);
+            case "SPL02" -> SpoolException.withField(ErrorCode.VERSION_MISMATCH, "if_version", message);
+            case "SPL03" -> new SpoolException(ErrorCode.NOT_FOUND, message);
             default -> SpoolException.internal("database error " + state + ": " + message, e);
         };
     }

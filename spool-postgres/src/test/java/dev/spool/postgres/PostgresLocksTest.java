@@ -1,6 +1,7 @@
 package dev.spool.postgres;
 
 import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
 import static org.awaitility.Awaitility.await;
 
 import java.io.InputStream;
@@ -25,11 +26,13 @@ import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.Timeout;
 
 import dev.spool.api.BrokerSettings;
+import dev.spool.api.ErrorCode;
 import dev.spool.api.LockLease;
 import dev.spool.api.LockRequest;
 import dev.spool.api.LockState;
 import dev.spool.api.LockStateWrite;
 import dev.spool.api.Payload;
+import dev.spool.api.SpoolException;
 
 /** Locks on PostgreSQL beyond the contract: lines across two servers, hand-off by NOTIFY, 64 MiB state. */
 @Timeout(180)
@@ -112,6 +115,27 @@ class PostgresLocksTest {
 
             assertThat(get(alive).owner()).isEqualTo("alive");
             assertThat(get(a.getLock("d")).waiters()).isZero();
+        }
+    }
+
+    @Test
+    void shouldAnswerAsTheEmbeddedEngineWhenDeletingAbsentStateOrWithAWrongVersion() throws Exception {
+        PostgresConfig config = TestPostgres.newDatabase("locks_delete");
+        try (PostgresBroker a = PostgresBroker.open(config, BrokerSettings.DEFAULTS)) {
+            LockLease l = get(a.acquireLock("s", new LockRequest("o", LONG, 0)));
+
+            assertThatThrownBy(() -> get(a.deleteLockState("s", l.fence(), OptionalLong.of(3))))
+                    .cause().isInstanceOfSatisfying(SpoolException.class,
+                            e -> assertThat(e.code()).isEqualTo(ErrorCode.NOT_FOUND));
+            get(a.putLockState("s", new LockStateWrite(l.fence(), Payload.ofUtf8("x"), "text/plain",
+                    OptionalLong.empty())));
+            assertThatThrownBy(() -> get(a.deleteLockState("s", l.fence(), OptionalLong.of(3))))
+                    .cause().isInstanceOfSatisfying(SpoolException.class, e -> {
+                        assertThat(e.code()).isEqualTo(ErrorCode.VERSION_MISMATCH);
+                        assertThat(e.field()).contains("if_version");
+                    });
+            get(a.deleteLockState("s", l.fence(), OptionalLong.of(1)));
+            assertThat(get(a.getLock("s")).state()).isEmpty();
         }
     }
 
