@@ -191,7 +191,8 @@ final class LockOps {
                 byte[] inline = rs.getBytes(6);
                 long doc = rs.getLong(7);
                 Payload p = inline != null ? Payload.of(inline)
-                        : info.size() == 0 ? Payload.EMPTY : new ChunkedPayload(db, "read_lock_chunk", doc, info.size());
+                        : info.size() == 0 ? Payload.EMPTY
+                        : new ChunkedPayload(db, "read_lock_chunk", doc, info.size());
                 return Optional.of(new LockState(info, p));
             }
         }

@@ -253,7 +253,8 @@ public final class PostgresBroker implements Broker {
         return run(queue, () -> {
             Names.checkQueue(queue, "queue");
             request.validate(settings.limits());
-        }, c -> MessageOps.nack(c, signer, queue, request.group(), request.receipts(), request.delayMs(), request.reason()))
+        }, c -> MessageOps.nack(c, signer, queue, request.group(), request.receipts(), request.delayMs(),
+                request.reason()))
                 .thenApply(o -> {
                     waiters.wakePops(queue);
                     waiters.wakeTasks(queue);
@@ -378,7 +379,8 @@ public final class PostgresBroker implements Broker {
                 queues.add(q.queue());
             }
         }
-        return ordering.runAll(queues, () -> db.tx(c -> Transactions.apply(db, c, signer, ops, settings.autoCreateQueues())))
+        return ordering.runAll(queues,
+                () -> db.tx(c -> Transactions.apply(db, c, signer, ops, settings.autoCreateQueues())))
                 .thenApply(r -> {
                     for (String q : queues) {
                         waiters.wakePops(q);

@@ -51,7 +51,8 @@ final class Transactions {
         }
     }
 
-    static TxResult apply(Db db, Connection c, ReceiptSigner signer, List<TxOp> ops, boolean create) throws SQLException, IOException {
+    static TxResult apply(Db db, Connection c, ReceiptSigner signer, List<TxOp> ops, boolean create)
+            throws SQLException, IOException {
         List<long[]> pushed = new ArrayList<>(ops.size());
         for (int i = 0; i < ops.size(); i++) {
             TxOp op = ops.get(i);
@@ -59,8 +60,8 @@ final class Transactions {
             try {
                 switch (op) {
                     case TxOp.Push p -> pushed.add(MessageOps.push(db, c, p.queue(), create, p.messages()));
-                    case TxOp.Ack a -> o = MessageOps.ack(c, signer, a.queue(), a.request().group(), a.request().receipts(),
-                            a.request().result());
+                    case TxOp.Ack a -> o = MessageOps.ack(c, signer, a.queue(), a.request().group(),
+                            a.request().receipts(), a.request().result());
                     case TxOp.Nack n -> o = MessageOps.nack(c, signer, n.queue(), n.request().group(),
                             n.request().receipts(), n.request().delayMs(), n.request().reason());
                     case TxOp.Extend e -> o = MessageOps.extend(c, signer, e.queue(), e.request().group(),

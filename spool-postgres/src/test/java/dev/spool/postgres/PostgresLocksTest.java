@@ -107,7 +107,8 @@ class PostgresLocksTest {
             LockLease held = get(a.acquireLock("d", new LockRequest("holder", LONG, 0)));
             // first in line: a waiter of a server that died 11 s ago, with a wait far from over
             sql(config, "INSERT INTO spool_lock_waiters (name, server, owner, ttl_ms, lease_id, deadline, seen_at) "
-                    + "VALUES ('d', 'dead', 'ghost', 600000, 'ghost-lease', spool_now() + 600000, spool_now() - 11000)");
+                    + "VALUES ('d', 'dead', 'ghost', 600000, 'ghost-lease', spool_now() + 600000, "
+                    + "spool_now() - 11000)");
             CompletableFuture<LockLease> alive = waiting(a, "d", "alive");
             await().atMost(Duration.ofSeconds(30)).until(() -> a.lockWaiters() == 1);
 
@@ -190,7 +191,8 @@ class PostgresLocksTest {
 
     private static long chunks(PostgresConfig c) throws Exception {
         try (Connection conn = DriverManager.getConnection(c.jdbcUrl(), c.user(), c.password().orElse(""));
-                Statement s = conn.createStatement(); ResultSet rs = s.executeQuery("SELECT count(*) FROM spool_lock_chunks")) {
+                Statement s = conn.createStatement();
+                ResultSet rs = s.executeQuery("SELECT count(*) FROM spool_lock_chunks")) {
             rs.next();
             return rs.getLong(1);
         }
