@@ -219,7 +219,7 @@ final class StateMachine {
         leaveState(e);
         e.state = Entry.IN_FLIGHT;
         if (e.attempts == 0) {
-            e.firstDeliveredAt = now;
+            e.firstDeliveredAt(now);
         }
         e.attempts++;
         e.group().inFlightCount++;
