@@ -24,7 +24,7 @@ import dev.spool.api.TaskResult;
  *   int32 qid, str name, int64 created, config (Codec), int64 default group dead count,
  *   int32 highest group id ever used (ids are never reused: they are part of receipt tags)
  *   int32 groups, per group: int32 gid, str name, start (Codec), int64 created, int64 dead count,
- *     str push configuration (-1 none; version 5 on, absent in version 4)
+ *     str push configuration (-1 none; version 6 on, absent before)
  *   int32 messages, per message:
  *     int64 id, int8 priority, str key, int64 expires, int64 location, int32 stored bytes,
  *     int32 pending groups, int64 done at, int64 keep until,
@@ -36,7 +36,12 @@ import dev.spool.api.TaskResult;
  *   result: -1 none; r = the number of results defined so far: a new result follows
  *          (str content type, int32 n, n bytes) and becomes result r; r smaller: result r again
  * int32 queues with attributes, per queue: int32 qid, attributes (Codec): absent in snapshots of
- *   earlier builds, which had no attributes (so the version did not change)
+ *   earlier builds, which had no attributes (so version 4 did not change;
+ *   versions 5 and 6 always have it)
+ * (version 5 on) int32 locks, per lock: str name, int64 last token, int64 last version,
+ *   int8 held [str lease id, int64 token, str owner, int64 acquired at, int64 expires at],
+ *   int8 has state [int64 version, int64 token, int64 updated at, str content type, int64 size,
+ *   int64 location, int32 stored bytes]
  * int32 CRC32C of every byte before it
  * </pre>
  *
@@ -44,14 +49,21 @@ import dev.spool.api.TaskResult;
  * result stores one {@link TaskResult} on N entries), and decoded into one object they all share
  * again: a snapshot's size and the heap it loads into do not grow with N.
  *
+ * A version 4 snapshot (written before locks existed) loads as one with no locks; a version 4 or 5
+ * snapshot (written before push groups existed) as one whose groups have no push configuration.
+ *
  * Ready queues, key queues, counts and timers are not stored: they are rebuilt from the entries
  * in id order, which is exactly the order they were built in.
  */
 final class SnapshotCodec {
     private static final byte[] MAGIC = "SPOOLSNP".getBytes(StandardCharsets.US_ASCII);
-    private static final int VERSION = 5;
-    /** The last version without push configurations; still read. */
-    private static final int VERSION_4 = 4;
+    private static final int VERSION = 6;
+    /** The first version with push configurations (each group's). */
+    private static final int VERSION_PUSH = 6;
+    /** The first version with the lock section. */
+    private static final int VERSION_LOCKS = 5;
+    /** The last version without the lock section; still read. */
+    private static final int VERSION_NO_LOCKS = 4;
 
     private SnapshotCodec() {
     }
@@ -84,10 +96,66 @@ final class SnapshotCodec {
         });
         b.buf.putInt(countPos, dedups[0]);
         encodeAttributes(b, sm);
+        encodeLocks(b, sm.locks);
         CRC32C crc = new CRC32C();
         crc.update(b.buf.array(), 0, b.position());
         b.putInt((int) crc.getValue());
         return b;
+    }
+
+    private static void encodeLocks(Batch b, LockTable locks) {
+        b.putInt(locks.byName.size());
+        for (LockEntry l : locks.byName.values()) {
+            b.putString(l.name);
+            b.putLong(l.lastToken);
+            b.putLong(l.lastVersion);
+            b.putByte(l.held() ? 1 : 0);
+            if (l.held()) {
+                b.putString(l.leaseId);
+                b.putLong(l.token);
+                b.putString(l.owner);
+                b.putLong(l.acquiredAt);
+                b.putLong(l.expiresAt);
+            }
+            b.putByte(l.doc == null ? 0 : 1);
+            if (l.doc != null) {
+                b.putLong(l.doc.id);
+                b.putLong(l.docToken);
+                b.putLong(l.docUpdatedAt);
+                b.putString(l.docContentType);
+                b.putLong(l.docSize);
+                b.putLong(l.doc.location);
+                b.putInt(l.doc.storedBytes);
+            }
+        }
+    }
+
+    private static void decodeLocks(RecordIn in, LockTable locks) {
+        int n = in.getInt();
+        for (int i = 0; i < n; i++) {
+            LockEntry l = new LockEntry(in.getString());
+            l.lastToken = in.getLong();
+            long lastVersion = in.getLong();
+            if (in.get() != 0) {
+                l.leaseId = in.getString();
+                l.token = in.getLong();
+                l.owner = in.getString();
+                l.acquiredAt = in.getLong();
+                l.expiresAt = in.getLong();
+            }
+            if (in.get() != 0) {
+                long version = in.getLong();
+                long token = in.getLong();
+                long updatedAt = in.getLong();
+                String contentType = in.getString();
+                long size = in.getLong();
+                locks.putState(l, version, null, contentType, size, token, updatedAt);
+                l.doc.location = in.getLong();
+                l.doc.storedBytes = in.getInt();
+            }
+            l.lastVersion = lastVersion;
+            locks.restored(l);
+        }
     }
 
     private static void encodeQueue(Batch b, QueueState q, Map<TaskResult, Integer> results) {
@@ -188,8 +256,8 @@ final class SnapshotCodec {
         RecordIn in = new RecordIn.OfBuffer(buf);
         byte[] magic = in.getBytes(MAGIC.length);
         int version = java.util.Arrays.equals(magic, MAGIC) ? in.getInt() : -1;
-        if (version != VERSION && version != VERSION_4) {
-            throw new IllegalStateException("not a version " + VERSION_4 + " or " + VERSION + " snapshot");
+        if (version != VERSION && version != VERSION_LOCKS && version != VERSION_NO_LOCKS) {
+            throw new IllegalStateException("not a version " + VERSION_NO_LOCKS + " to " + VERSION + " snapshot");
         }
         long position = in.getLong();
         long time = in.getLong();
@@ -206,7 +274,10 @@ final class SnapshotCodec {
         for (int i = 0; i < dedups; i++) {
             sm.dedup.remember(in.getInt(), in.getString(), in.getLong(), in.getLong());
         }
-        if (buf.hasRemaining()) {
+        if (version >= VERSION_LOCKS) {
+            decodeAttributes(in, sm);
+            decodeLocks(in, sm.locks);
+        } else if (buf.hasRemaining()) {
             decodeAttributes(in, sm);
         }
         return new Loaded(sm, position);
@@ -249,7 +320,7 @@ final class SnapshotCodec {
             GroupState g = new GroupState(q, in.getInt(), in.getString(), Codec.getStart(in), 0);
             GroupState withTime = new GroupState(q, g.gid, g.name, g.start, in.getLong());
             withTime.deadCount = in.getLong();
-            withTime.push = version >= VERSION ? in.getString() : null;
+            withTime.push = version >= VERSION_PUSH ? in.getString() : null;
             q.groups.put(withTime.name, withTime);
             byGid.put(withTime.gid, withTime);
         }

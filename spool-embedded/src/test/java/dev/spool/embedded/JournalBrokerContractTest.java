@@ -3,7 +3,6 @@ package dev.spool.embedded;
 import java.nio.file.Path;
 import java.util.IdentityHashMap;
 import java.util.Map;
-import java.util.Optional;
 
 import org.junit.jupiter.api.io.TempDir;
 
@@ -13,8 +12,7 @@ import dev.spool.testkit.BrokerContractTest;
 
 /**
  * The embedded engine in journal mode ({@code fsync=always}) passes the Broker contract. Each broker
- * a test opens gets its own directory under the test's temporary directory; a reopened broker
- * recovers the directory of the one it replaces.
+ * a test opens gets its own directory under the test's temporary directory; a restart reopens it.
  */
 class JournalBrokerContractTest extends BrokerContractTest {
     @TempDir
@@ -24,17 +22,20 @@ class JournalBrokerContractTest extends BrokerContractTest {
 
     @Override
     protected Broker newBroker(BrokerSettings settings) {
-        return open(tempDir.resolve("broker-" + opened++), settings);
+        return openAt(tempDir.resolve("broker-" + opened++), settings);
     }
 
     @Override
-    protected Optional<Broker> reopen(Broker broker, BrokerSettings settings) {
-        Path dir = dirs.remove(broker);
-        broker.close();
-        return Optional.of(open(dir, settings));
+    protected boolean supportsRestart() {
+        return true;
     }
 
-    private Broker open(Path dir, BrokerSettings settings) {
+    @Override
+    protected Broker reopen(Broker closed, BrokerSettings settings) {
+        return openAt(dirs.get(closed), settings);
+    }
+
+    private Broker openAt(Path dir, BrokerSettings settings) {
         Broker b = EmbeddedBroker.open(EmbeddedConfig.journal(dir), settings);
         dirs.put(b, dir);
         return b;

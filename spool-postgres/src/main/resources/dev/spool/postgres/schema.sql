@@ -29,7 +29,7 @@ CREATE TABLE IF NOT EXISTS spool_queues (
 );
 
 -- Every queue has a row named 'default'. start_kind: 0 earliest, 1 latest, 2 at start_ms.
--- Migration V13 adds the column push (text, NULL for a group consumers pop from): see migration/.
+-- Migration V19 adds the column push (text, NULL for a group consumers pop from): see migration/.
 CREATE TABLE IF NOT EXISTS spool_groups (
     id         bigserial PRIMARY KEY,
     queue_id   bigint   NOT NULL REFERENCES spool_queues (id) ON DELETE CASCADE,

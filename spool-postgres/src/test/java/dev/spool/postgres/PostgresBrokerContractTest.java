@@ -1,7 +1,6 @@
 package dev.spool.postgres;
 
 import java.time.Duration;
-import java.util.Optional;
 
 import dev.spool.api.Broker;
 import dev.spool.api.BrokerSettings;
@@ -21,11 +20,15 @@ class PostgresBrokerContractTest extends BrokerContractTest {
         return PostgresBroker.open(config, settings);
     }
 
-    /** Every broker shares the database: a new one over it is a restart. */
+    /** Every broker of the class shares one database: reopening is opening another broker on it. */
     @Override
-    protected Optional<Broker> reopen(Broker broker, BrokerSettings settings) {
-        broker.close();
-        return Optional.of(newBroker(settings));
+    protected boolean supportsRestart() {
+        return true;
+    }
+
+    @Override
+    protected Broker reopen(Broker closed, BrokerSettings settings) {
+        return PostgresBroker.open(config, settings);
     }
 
     @Override

@@ -4,7 +4,6 @@ import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Locale;
-import java.util.Optional;
 import java.util.concurrent.ThreadLocalRandom;
 import java.util.concurrent.TimeUnit;
 
@@ -91,37 +90,6 @@ public abstract class BrokerContractTest {
     }
 
     /**
-     * Closes {@code broker}, which this test opened, and opens another over the same storage, as a
-     * server restart does. A backend whose state does not outlive its broker (memory mode) keeps the
-     * default, which returns empty; the cases that need a restart then check nothing more.
-     *
-     * @param broker the broker to close
-     * @param settings the settings of the new one
-     * @return the reopened broker, or empty
-     * @throws Exception if the backend cannot start again
-     */
-    protected Optional<Broker> reopen(Broker broker, BrokerSettings settings) throws Exception {
-        return Optional.empty();
-    }
-
-    /** {@link #reopen} on the shared broker; the new one becomes the shared broker. */
-    final Optional<Broker> restart() {
-        Broker old = broker();
-        Optional<Broker> b;
-        try {
-            b = reopen(old, defaultSettings());
-        } catch (Exception e) {
-            throw new IllegalStateException("backend could not reopen a broker", e);
-        }
-        if (b.isPresent()) {
-            opened.remove(old);
-            opened.add(b.get());
-            shared = b.get();
-        }
-        return b;
-    }
-
-    /**
      * Whether deliveries carry the time of the message's first delivery
      * ({@link dev.spool.api.Delivery#firstDeliveredAt()}); the HTTP API does not send it.
      *
@@ -129,6 +97,41 @@ public abstract class BrokerContractTest {
      */
     protected boolean knowsFirstDelivery() {
         return true;
+    }
+
+    /**
+     * Whether the backend implements locks ({@link Broker#acquireLock} and the rest). The lock cases
+     * are skipped for a backend returning false; a backend returns false only while its lock
+     * implementation is being built.
+     *
+     * @return true unless overridden
+     */
+    protected boolean supportsLocks() {
+        return true;
+    }
+
+    /**
+     * Whether {@link #reopen(Broker, BrokerSettings)} is implemented: the backend keeps its data
+     * when a broker is closed and another is opened on the same storage (a journal, a database).
+     * The restart cases are skipped for a backend returning false.
+     *
+     * @return false unless overridden
+     */
+    protected boolean supportsRestart() {
+        return false;
+    }
+
+    /**
+     * Opens a broker on the storage of {@code closed}, which the suite has just closed: what a
+     * process restart does.
+     *
+     * @param closed a broker this test opened through {@link #newBroker(BrokerSettings)}, now closed
+     * @param settings the settings the new broker must run with
+     * @return the reopened broker; the suite closes it after the test
+     * @throws Exception if the backend cannot start
+     */
+    protected Broker reopen(Broker closed, BrokerSettings settings) throws Exception {
+        throw new UnsupportedOperationException("this backend does not reopen brokers");
     }
 
     /** Remembers the running test's name, from which queue names are derived. */
@@ -176,6 +179,22 @@ public abstract class BrokerContractTest {
             throw new IllegalStateException("backend could not open a broker", e);
         }
         opened.add(b);
+        return b;
+    }
+
+    /** Closes the default broker and reopens it on the same storage; it becomes the default broker. */
+    final Broker restart() {
+        Broker old = broker();
+        old.close();
+        opened.remove(old);
+        Broker b;
+        try {
+            b = reopen(old, defaultSettings());
+        } catch (Exception e) {
+            throw new IllegalStateException("backend could not reopen a broker", e);
+        }
+        opened.add(b);
+        shared = b;
         return b;
     }
 
@@ -286,6 +305,24 @@ public abstract class BrokerContractTest {
     @Tag("contract-concurrency")
     class Concurrency extends ConcurrencyContract {
         Concurrency() {
+            super(BrokerContractTest.this);
+        }
+    }
+
+    /** Locks: fencing tokens, one holder, fair waiting, expiry, input checks. */
+    @Nested
+    @Tag("contract-locks")
+    class Locks extends LockContract {
+        Locks() {
+            super(BrokerContractTest.this);
+        }
+    }
+
+    /** Lock state documents, listing, transactions with lock ops, restarts. */
+    @Nested
+    @Tag("contract-lockstate")
+    class LockStates extends LockStateContract {
+        LockStates() {
             super(BrokerContractTest.this);
         }
     }

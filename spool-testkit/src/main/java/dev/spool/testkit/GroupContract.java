@@ -111,6 +111,7 @@ abstract class GroupContract extends ContractSupport {
 
     @Test
     void shouldKeepPushConfigAndMessagesOfPushGroupAcrossRestart() {
+        assumeRestart();
         String q = createQueue();
         String config = "{\"url\":\"http://127.0.0.1:9/hook\",\"concurrency\":3}";
         get(broker().putGroup(q, "p", new GroupSpec(StartPosition.LATEST, Optional.of(config))));
@@ -119,9 +120,7 @@ abstract class GroupContract extends ContractSupport {
         get(broker().putGroup(q, "gone", new GroupSpec(StartPosition.LATEST)));
         push(q, "a");
 
-        if (restart().isEmpty()) {
-            return;
-        }
+        restart();
 
         assertThat(get(broker().getGroup(q, "p")).push()).contains(config);
         assertThat(get(broker().getGroup(q, "plain")).push()).isEmpty();
