@@ -10,6 +10,7 @@ import io.vertx.ext.web.RoutingContext;
 
 import dev.spool.api.ErrorCode;
 import dev.spool.api.SpoolException;
+import dev.spool.server.ui.Dashboard;
 
 /**
  * Builds the router of API v1: the {@link Gate} first, then every resource family, then the error
@@ -33,6 +34,8 @@ final class HttpApi {
         new StreamRoutes(api).register(r);
         new LockRoutes().register(r);
         new OpsRoutes(api).register(r);
+        new StatusRoutes(api).register(r);
+        Dashboard.register(r);
         new SqsRoutes(api).register(r);
         r.errorHandler(404, rc -> Bodies.refuse(rc, failure(rc, new SpoolException(ErrorCode.NOT_FOUND,
                 "no route for " + rc.request().method() + " " + safePath(rc)))));

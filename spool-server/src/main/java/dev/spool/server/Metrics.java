@@ -94,6 +94,32 @@ final class Metrics implements Instrumentation {
         t.record(nanos, TimeUnit.NANOSECONDS);
     }
 
+    /** Journal fsync (database commit) latency so far: count, mean and max in nanoseconds, bytes made durable. */
+    SyncFigures syncFigures() {
+        return new SyncFigures(sync.count(), (long) sync.mean(TimeUnit.NANOSECONDS), (long) sync.max(TimeUnit.NANOSECONDS),
+                (long) syncBytes.count());
+    }
+
+    /** What {@link #syncFigures()} reports. */
+    record SyncFigures(long count, long meanNanos, long maxNanos, long bytes) {
+    }
+
+    /**
+     * The message counters of every queue with its own series (and {@value #OTHER_QUEUES} when
+     * some queues share one), as {@code pushed, popped, acked, nacked}.
+     */
+    Map<String, long[]> counterSnapshot() {
+        Map<String, long[]> out = new java.util.TreeMap<>();
+        for (Map.Entry<String, QueueMeters> e : queues.entrySet()) {
+            out.put(e.getKey(), e.getValue().counts());
+        }
+        long[] other = others.counts();
+        if (other[0] + other[1] + other[2] + other[3] > 0) {
+            out.put(OTHER_QUEUES, other);
+        }
+        return out;
+    }
+
     /** The counters of one queue. */
     QueueMeters queue(String name) {
         QueueMeters m = queues.get(name);
@@ -215,6 +241,10 @@ final class Metrics implements Instrumentation {
 
         private static Counter counter(PrometheusMeterRegistry registry, String name, String queue) {
             return Counter.builder(name).tag("queue", queue).register(registry);
+        }
+
+        long[] counts() {
+            return new long[] {(long) pushed.count(), (long) popped.count(), (long) acked.count(), (long) nacked.count()};
         }
 
         void remove(PrometheusMeterRegistry registry) {
