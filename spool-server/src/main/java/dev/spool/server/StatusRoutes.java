@@ -21,7 +21,7 @@ import dev.spool.api.Health;
 /**
  * {@code GET /v1/status}: what an operator (and the dashboard) wants on one screen that the other
  * endpoints do not say: the server's version and uptime, the storage (kind, readiness, fsync
- * policy, sync latency so far and, for the journal, its segment count and size on disk), open
+ * policy, sync latency so far and, for the journal, its segment count and the bytes of its segments and snapshots), open
  * connections, and the message counters per queue (the same figures as {@code /metrics}, as JSON,
  * so a client can compute push and ack rates from two readings).
  *
@@ -42,8 +42,8 @@ final class StatusRoutes {
         r.route(HttpMethod.GET, PATH).handler(this::status);
     }
 
-    /** The journal's files: segments and bytes of every file in the data directory. */
-    record Disk(long segments, long bytes) {
+    /** The journal's files on disk. */
+    record Disk(long segments, long journalBytes, long snapshotBytes) {
     }
 
     private void status(RoutingContext rc) {
@@ -91,7 +91,8 @@ final class StatusRoutes {
             g.writeStringField("fsync", s.fsync().wire());
             g.writeStringField("data_dir", s.dataDir().toAbsolutePath().toString());
             g.writeNumberField("segments", d.segments());
-            g.writeNumberField("disk_bytes", d.bytes());
+            g.writeNumberField("journal_bytes", d.journalBytes());
+            g.writeNumberField("snapshot_bytes", d.snapshotBytes());
         }
         Metrics.SyncFigures sync = api.metrics.syncFigures();
         g.writeObjectFieldStart("sync");
@@ -106,33 +107,39 @@ final class StatusRoutes {
     private CompletionStage<Disk> disk() {
         ServerConfig.StorageConfig s = api.config.storage();
         if (!(s.storage() instanceof ServerConfig.Storage.Journal)) {
-            return CompletableFuture.completedFuture(new Disk(0, 0));
+            return CompletableFuture.completedFuture(new Disk(0, 0, 0));
         }
-        return api.vertx.executeBlocking(() -> list(s.dataDir()), false).toCompletionStage();
+        return api.vertx.executeBlocking(() -> list(BrokerFactory.journalDir(api.config)), false).toCompletionStage();
     }
 
-    /** Counts what the data directory holds now; files that vanish meanwhile (compaction) are skipped. */
-    static Disk list(Path dir) {
-        long segments = 0;
-        long bytes = 0;
+    /** Counts the engine's segments and their bytes ({@code journal/}) and the snapshots' bytes ({@code snapshots/}). */
+    static Disk list(Path engineDir) {
+        long[] journal = files(engineDir.resolve("journal"));
+        long[] snapshots = files(engineDir.resolve("snapshots"));
+        return new Disk(journal[0], journal[1], snapshots[1]);
+    }
+
+    /** {segment files, bytes of all files} of one directory; files that vanish meanwhile (compaction) are skipped. */
+    private static long[] files(Path dir) {
+        long[] out = new long[2];
         if (!Files.isDirectory(dir)) {
-            return new Disk(0, 0);
+            return out;
         }
         try (DirectoryStream<Path> ds = Files.newDirectoryStream(dir)) {
             for (Path p : ds) {
                 try {
                     if (Files.isRegularFile(p)) {
-                        bytes += Files.size(p);
-                        segments += p.getFileName().toString().endsWith(".seg") ? 1 : 0;
+                        out[1] += Files.size(p);
+                        out[0] += p.getFileName().toString().endsWith(".seg") ? 1 : 0;
                     }
                 } catch (java.nio.file.NoSuchFileException gone) {
                     // deleted between the listing and the size: it no longer counts
                 }
             }
         } catch (IOException e) {
-            throw new UncheckedIOException("cannot list the data directory", e);
+            throw new UncheckedIOException("cannot list " + dir.getFileName(), e);
         }
-        return new Disk(segments, bytes);
+        return out;
     }
 
     private static String version() {

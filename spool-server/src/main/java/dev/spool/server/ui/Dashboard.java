@@ -40,8 +40,14 @@ public final class Dashboard {
     public static void register(Router r) {
         Dashboard d = new Dashboard(Assets.load());
         r.route(HttpMethod.GET, "/").handler(rc -> redirect(rc.response()));
-        r.route(HttpMethod.GET, "/ui").handler(rc -> redirect(rc.response()));
-        r.route(HttpMethod.GET, PATH).handler(rc -> d.send(rc, "index.html"));
+        // Vert.x matches "/ui" and "/ui/" with one route: the page needs the slash for its relative URLs
+        r.route(HttpMethod.GET, "/ui").handler(rc -> {
+            if (rc.request().path().endsWith("/")) {
+                d.send(rc, "index.html");
+            } else {
+                redirect(rc.response());
+            }
+        });
         r.route(HttpMethod.GET, "/ui/:asset").handler(rc -> d.send(rc, rc.pathParam("asset")));
     }
 
