@@ -3,6 +3,8 @@
 // server status header and the overview page.
 import { api, token, setToken } from './api.js';
 import { h, fmtCount, fmtAge, fmtBytes, fmtRate, sparkline, toast, RateHistory } from './views.js';
+
+const fmtMs = (ms) => (ms < 10 ? ms.toFixed(2) : ms.toFixed(0)) + ' ms';
 import { QueuePage } from './queue.js';
 
 const POLL_MS = 2000;
@@ -83,9 +85,14 @@ function stat(label, value, test, extra) {
     h('span', { class: 'value' }, value), extra);
 }
 
+/** Totals over every group of every queue; dead-letter queues are left out (their messages are the dead). */
 function totals(queues) {
+  const dlqs = new Set(queues.map((q) => q.config && q.config.dead_letter_queue));
   const t = { ready: 0, delayed: 0, in_flight: 0, dead: 0 };
   for (const q of queues) {
+    if (dlqs.has(q.name)) {
+      continue;
+    }
     for (const s of [q.stats, ...q.groups.map((g) => g.stats)]) {
       for (const k of Object.keys(t)) {
         t[k] += s[k];
@@ -132,16 +139,18 @@ class Overview {
       h('div', { class: 'card' }, h('h3', {}, 'Throughput'), h('div', { class: 'stats' },
         stat('Push', fmtRate(pushes.at(-1)), 'push-rate', sparkline(pushes.slice(-60), 'push rate')),
         stat('Ack', fmtRate(acks.at(-1)), 'ack-rate', sparkline(acks.slice(-60), 'ack rate')))),
-      h('div', { class: 'card' }, h('h3', {}, 'Storage'), h('div', { class: 'stats' },
+      h('div', { class: 'card' }, h('h3', {}, 'Storage'), h('div', { class: 'stats compact' },
         stat('Kind', st.kind, 'storage-kind'),
-        st.kind === 'journal' ? stat('Journal', fmtBytes(st.journal_bytes) + ' · ' + st.segments + (st.segments === 1 ? ' segment' : ' segments'), 'journal') : null,
-        st.kind === 'journal' ? stat('Snapshots', fmtBytes(st.snapshot_bytes), 'snapshots') : null,
         st.fsync ? stat('Fsync', st.fsync, 'fsync') : null,
-        stat('Sync mean / max', st.sync.count ? `${st.sync.mean_ms.toFixed(2)} / ${st.sync.max_ms.toFixed(1)} ms` : '–', 'sync')),
+        st.kind === 'journal' ? stat('Journal', fmtBytes(st.journal_bytes), 'journal') : null,
+        st.kind === 'journal' ? stat('Segments', fmtCount(st.segments), 'segments') : null,
+        st.kind === 'journal' ? stat('Snapshots', fmtBytes(st.snapshot_bytes), 'snapshots') : null,
+        stat('Sync avg / max', st.sync.count ? `${fmtMs(st.sync.mean_ms)} / ${fmtMs(st.sync.max_ms)}` : '–', 'sync')),
         h('p', { class: 'detail' }, st.detail)),
-      h('div', { class: 'card' }, h('h3', {}, 'Server'), h('div', { class: 'stats' },
-        stat('Status', st.ready ? 'ready' : 'not ready', 'ready'), stat('Uptime', fmtAge(s.uptime_ms), 'uptime'),
-        stat('Connections', fmtCount(s.connections), 'connections'), stat('Queues', fmtCount(state.queues.length), 'queue-count'))));
+      h('div', { class: 'card' }, h('h3', {}, 'Server'), h('div', { class: 'stats compact' },
+        stat('Status', st.ready ? 'ready' : 'not ready', 'ready'), stat('Version', s.version, 'version'),
+        stat('Uptime', fmtAge(s.uptime_ms), 'uptime'), stat('Connections', fmtCount(s.connections), 'connections'),
+        stat('Queues', fmtCount(state.queues.length), 'queue-count'))));
     this.empty.hidden = state.queues.length > 0;
     this.table.replaceChildren(...state.queues.map((q) => this.row(q)));
   }

@@ -4,7 +4,7 @@
 import { api } from './api.js';
 import { h, fmtCount, fmtAge, fmtTime, fmtRate, sparkline, payloadPreview, confirmDialog, toast } from './views.js';
 
-const STATES = ['ready', 'delayed', 'in_flight', 'dead'];
+const STATES = [['ready', 'Ready'], ['delayed', 'Delayed'], ['in_flight', 'In flight'], ['dead', 'Dead']];
 const PAGE = 50;
 const SETTINGS = [
   ['visibility_timeout_ms', 'Visibility timeout (ms)', 'number'],
@@ -62,12 +62,12 @@ export class QueuePage {
   }
 
   browseControls() {
-    const tabs = STATES.map((s) => h('button', { class: 'tab' + (s === this.view.state ? ' active' : ''), 'data-state': s,
+    const tabs = STATES.map(([s, label]) => h('button', { class: 'tab' + (s === this.view.state ? ' active' : ''), 'data-state': s,
       onclick: (ev) => {
         this.view.state = s;
         ev.currentTarget.parentNode.querySelectorAll('.tab').forEach((t) => t.classList.toggle('active', t === ev.currentTarget));
         this.reload();
-      } }, s.replace('_', ' ')));
+      } }, label));
     return h('div', { class: 'controls' }, h('div', { class: 'tabs', role: 'tablist' }, tabs),
       h('label', { class: 'inline-label' }, 'Group ', this.groupSelect));
   }
@@ -178,7 +178,8 @@ export class QueuePage {
       h('td', { class: 'num', 'data-label': 'Attempts' }, fmtCount(m.attempts)),
       h('td', { class: 'num', 'data-label': 'Priority' }, fmtCount(m.priority)),
       h('td', { 'data-label': 'Key' }, m.key || ''),
-      h('td', { class: 'payload ' + p.kind, 'data-label': 'Payload' }, p.text));
+      h('td', { class: 'payload ' + p.kind, 'data-label': 'Payload' }, p.text,
+        m.last_error ? h('div', { class: 'error-line', title: m.last_error }, m.last_error) : null));
   }
 
   async showTask(id) {
