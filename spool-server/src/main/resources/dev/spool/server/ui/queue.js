@@ -128,9 +128,11 @@ export class QueuePage {
       this.groupSelect.replaceChildren(...groups.map((g) => h('option', { value: g.name, selected: g.name === this.view.group }, g.name)));
     }
     this.groupRows.replaceChildren(...groups.map((g) => h('tr', { 'data-group': g.name },
-      h('td', {}, g.name), h('td', {}, String(g.start)), h('td', { class: 'num' }, fmtCount(g.stats.ready)),
-      h('td', { class: 'num' }, fmtCount(g.stats.in_flight)), h('td', { class: 'num' }, fmtCount(g.stats.dead)),
-      h('td', {}, g.name === 'default' ? null : h('button', { class: 'btn small danger', onclick: () => this.deleteGroup(g.name) }, 'Delete')))));
+      h('td', { class: 'name' }, g.name), h('td', { 'data-label': 'Start' }, String(g.start)),
+      h('td', { class: 'num', 'data-label': 'Ready' }, fmtCount(g.stats.ready)),
+      h('td', { class: 'num', 'data-label': 'In flight' }, fmtCount(g.stats.in_flight)),
+      h('td', { class: 'num', 'data-label': 'Dead' }, fmtCount(g.stats.dead)),
+      h('td', { class: 'row-actions' }, g.name === 'default' ? null : h('button', { class: 'btn small danger', onclick: () => this.deleteGroup(g.name) }, 'Delete')))));
   }
 
   async reload() {
