@@ -207,10 +207,30 @@ class DashboardBrowserTest {
 
     @Test
     @Order(7)
+    void shouldAskForATokenWhenRefusedAndSendItOnEveryApiCall() throws Exception {
+        try (AuthProxy proxy = new AuthProxy(server.url(), "s3cret-token")) {
+            browser.get(proxy.url() + "/ui/");
+            WebElement dialog = wait.until(ExpectedConditions.visibilityOfElementLocated(By.id("token-dialog")));
+            assertThat(browser.findElement(By.id("banner")).getText()).contains("401");
+            dialog.findElement(By.name("token")).sendKeys("s3cret-token");
+            shot("08-token-dialog");
+            dialog.findElement(By.name("token")).sendKeys(org.openqa.selenium.Keys.ENTER); // Enter saves
+            waitForCell("orders", "ready", "5");
+            int refused = (int) proxy.seen.stream().filter(String::isEmpty).count();
+            List<String> after = proxy.seen.stream().skip(refused).toList();
+            assertThat(refused).isPositive();
+            assertThat(after).isNotEmpty().allMatch("Bearer s3cret-token"::equals);
+            assertThat(js("return sessionStorage.getItem('spool.token')")).isEqualTo("s3cret-token");
+            assertThat(js("return localStorage.length + document.cookie.length")).isEqualTo(0L);
+        }
+    }
+
+    @Test
+    @Order(8)
     void shouldLogNoErrorsInTheBrowserConsole() {
         List<LogEntry> severe = browser.manage().logs().get(LogType.BROWSER).getAll().stream()
                 .filter(e -> e.getLevel().intValue() >= Level.SEVERE.intValue())
-                // a 4xx the page expects (the lock probe's 404) is logged by Chromium as a failed load
+                // a 4xx the page expects (the lock probe's 404, the proxy's 401) is logged by Chromium as a failed load
                 .filter(e -> !e.getMessage().contains("Failed to load resource")).toList();
         assertThat(severe).extracting(LogEntry::getMessage).isEmpty();
     }

@@ -222,6 +222,10 @@ document.getElementById('token-dialog').addEventListener('close', (ev) => {
     tick();
   }
 });
+// Enter in the field saves: the other buttons are not submit buttons, so they close the dialog themselves
+document.querySelectorAll('#token-dialog [data-close]').forEach((b) => b.addEventListener('click', () => {
+  document.getElementById('token-dialog').close(b.dataset.close);
+}));
 document.getElementById('token-btn').addEventListener('click', tokenDialog);
 document.getElementById('pause-btn').addEventListener('click', (ev) => {
   state.paused = !state.paused;
