@@ -81,6 +81,17 @@ class DashboardAssetsTest {
     }
 
     @Test
+    void shouldServeEveryFileOfTheAssetFolder() throws Exception {
+        List<String> files;
+        try (var list = java.nio.file.Files.list(java.nio.file.Path.of("src/main/resources", Assets.ROOT))) {
+            files = list.map(p -> p.getFileName().toString()).sorted().toList();
+        }
+        List<String> served = new ArrayList<>();
+        Assets.names().forEach(served::add);
+        assertThat(served).containsExactlyInAnyOrderElementsOf(files);
+    }
+
+    @Test
     void shouldAnswerNotModifiedWhenTheETagMatches() throws Exception {
         String etag = get("/ui/app.js").headers().firstValue("ETag").orElseThrow();
         HttpResponse<byte[]> again = get("/ui/app.js", "If-None-Match", etag);
