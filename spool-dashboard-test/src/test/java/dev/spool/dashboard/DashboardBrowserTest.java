@@ -207,6 +207,20 @@ class DashboardBrowserTest {
 
     @Test
     @Order(7)
+    void shouldDeleteAQueueAfterConfirmation() throws Exception {
+        api("PUT", "/v1/queues/scratch", "{}");
+        browser.get(server.url() + "/ui/#/q/scratch");
+        waitForFigure("ready", "0");
+        browser.findElement(By.cssSelector("[data-test=delete-queue]")).click();
+        wait.until(ExpectedConditions.visibilityOfElementLocated(By.cssSelector("[data-test=confirm-ok]"))).click();
+        wait.until(ExpectedConditions.visibilityOfElementLocated(By.cssSelector("tr[data-queue='orders']")));
+        wait.until(ExpectedConditions.numberOfElementsToBe(By.cssSelector("tr[data-queue='scratch']"), 0));
+        assertThat(browser.getCurrentUrl()).endsWith("/ui/#/");
+        assertThat(api("GET", "/v1/queues", null)).doesNotContain("\"scratch\"");
+    }
+
+    @Test
+    @Order(8)
     void shouldAskForATokenWhenRefusedAndSendItOnEveryApiCall() throws Exception {
         try (AuthProxy proxy = new AuthProxy(server.url(), "s3cret-token")) {
             browser.get(proxy.url() + "/ui/");
@@ -226,7 +240,7 @@ class DashboardBrowserTest {
     }
 
     @Test
-    @Order(8)
+    @Order(9)
     void shouldLogNoErrorsInTheBrowserConsole() {
         List<LogEntry> severe = browser.manage().logs().get(LogType.BROWSER).getAll().stream()
                 .filter(e -> e.getLevel().intValue() >= Level.SEVERE.intValue())

@@ -67,6 +67,7 @@ export const api = {
   queues: () => call('GET', '/v1/queues'),
   queue: (name) => call('GET', q(name)),
   putQueue: (name, config) => call('PUT', q(name), config),
+  deleteQueue: (name) => call('DELETE', q(name)),
   purge: (name) => call('POST', q(name) + '/purge', {}),
   redrive: (name, group) => call('POST', q(name) + '/redrive', { group }),
   browse: (name, params) => call('GET', q(name) + '/messages?' + new URLSearchParams(params)),

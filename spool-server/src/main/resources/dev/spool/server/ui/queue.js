@@ -58,7 +58,8 @@ export class QueuePage {
   actions() {
     return h('div', { class: 'actions' },
       h('button', { class: 'btn', 'data-test': 'redrive', onclick: () => this.redrive() }, 'Redrive dead letters'),
-      h('button', { class: 'btn danger', 'data-test': 'purge', onclick: () => this.purge() }, 'Purge…'));
+      h('button', { class: 'btn danger', 'data-test': 'purge', onclick: () => this.purge() }, 'Purge…'),
+      h('button', { class: 'btn danger', 'data-test': 'delete-queue', onclick: () => this.deleteQueue() }, 'Delete…'));
   }
 
   browseControls() {
@@ -233,6 +234,22 @@ export class QueuePage {
       this.state.refresh();
     } catch (e) {
       toast('Purge failed: ' + e.message, true);
+    }
+  }
+
+  async deleteQueue() {
+    const ok = await confirmDialog(`Delete ${this.name}?`,
+      'The queue, its groups and every message are dropped; waiting consumers get empty replies. Its dead-letter queue stays.',
+      'Delete queue', true);
+    if (!ok) {
+      return;
+    }
+    try {
+      await api.deleteQueue(this.name);
+      toast(`Queue ${this.name} deleted.`);
+      location.hash = '#/';
+    } catch (e) {
+      toast('Delete failed: ' + e.message, true);
     }
   }
 
