@@ -13,7 +13,12 @@ const state = { history: new RateHistory(), status: null, queues: [], page: null
 const main = document.getElementById('main');
 
 function route() {
-  const hash = decodeURIComponent(location.hash.replace(/^#\/?/, ''));
+  let hash;
+  try {
+    hash = decodeURIComponent(location.hash.replace(/^#\/?/, ''));
+  } catch {
+    hash = ''; // a malformed address shows the overview
+  }
   if (state.page && state.page.close) {
     state.page.close();
   }
