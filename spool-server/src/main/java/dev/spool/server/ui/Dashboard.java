@@ -7,8 +7,8 @@ import io.vertx.ext.web.RoutingContext;
 
 /**
  * Mounts the web dashboard: {@code GET /ui} redirects to {@code /ui/}, which serves the page;
- * {@code GET /ui/{asset}} serves its scripts, style sheet and icon; {@code GET /} redirects to the
- * dashboard. Unknown assets fall through to the API's JSON 404.
+ * {@code GET /ui/{asset}} serves its scripts, style sheet and icon. Unknown assets fall through to
+ * the API's JSON 404.
  *
  * <p>Caching: every reply carries {@code Cache-Control: no-cache} and a strong ETag, so a browser
  * revalidates on each load and gets {@code 304} while the server's version is unchanged, and a new
@@ -39,7 +39,6 @@ public final class Dashboard {
      */
     public static void register(Router r) {
         Dashboard d = new Dashboard(Assets.load());
-        r.route(HttpMethod.GET, "/").handler(rc -> redirect(rc.response()));
         // Vert.x matches "/ui" and "/ui/" with one route: the page needs the slash for its relative URLs
         r.route(HttpMethod.GET, "/ui").handler(rc -> {
             if (rc.request().path().endsWith("/")) {

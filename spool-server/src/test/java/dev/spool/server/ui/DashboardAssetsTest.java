@@ -101,8 +101,8 @@ class DashboardAssetsTest {
     }
 
     @Test
-    void shouldRedirectRootAndBarePathToThePage() throws Exception {
-        for (String path : new String[] {"/", "/ui"}) {
+    void shouldRedirectTheBarePathToThePage() throws Exception {
+        for (String path : new String[] {"/ui"}) {
             HttpResponse<byte[]> r = get(path);
             assertThat(r.statusCode()).as(path).isEqualTo(302);
             assertThat(r.headers().firstValue("Location")).as(path).hasValue("/ui/");
