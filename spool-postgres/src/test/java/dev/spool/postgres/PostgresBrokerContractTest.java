@@ -26,6 +26,12 @@ class PostgresBrokerContractTest extends BrokerContractTest {
         return false;
     }
 
+    /** Locks on PostgreSQL are being built (issue 13); until then the lock cases are skipped. */
+    @Override
+    protected boolean supportsLocks() {
+        return false;
+    }
+
     @Override
     protected Duration timeUnit() {
         return Duration.ofMillis(150);
