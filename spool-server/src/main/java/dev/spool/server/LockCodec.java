@@ -9,6 +9,7 @@ import com.fasterxml.jackson.core.JsonGenerator;
 import io.vertx.core.MultiMap;
 import io.vertx.ext.web.RoutingContext;
 
+import dev.spool.api.LockChecks;
 import dev.spool.api.LockFence;
 import dev.spool.api.LockHolder;
 import dev.spool.api.LockInfo;
@@ -35,18 +36,14 @@ final class LockCodec {
     /** The reply header carrying the state document's version. */
     static final String VERSION = "Spool-Lock-Version";
     /** Longest lease id accepted from a client. */
-    static final int MAX_LEASE_ID = 128;
+    static final int MAX_LEASE_ID = LockChecks.MAX_LEASE_ID_LENGTH;
 
     private LockCodec() {
     }
 
     /** The validated {@code {name}} path parameter. */
     static String name(RoutingContext rc) {
-        String n = rc.pathParam("name");
-        if (!Names.isValid(n)) {
-            throw SpoolException.invalid("lock", "a lock name is 1-128 characters of [A-Za-z0-9._-], not . or ..");
-        }
-        return n;
+        return Names.checkLock(rc.pathParam("name"), "lock");
     }
 
     /** Reads {@code {owner, ttl_ms, wait_ms}}: owner and ttl_ms required, wait_ms 0 unless given. */
@@ -155,14 +152,14 @@ final class LockCodec {
     static LockFence fence(MultiMap h) {
         String id = h.get(LEASE_ID);
         if (id == null) {
-            throw SpoolException.invalid(LEASE_ID, "the holder's lease id is required in " + LEASE_ID);
+            throw SpoolException.invalid("lease_id", "the holder's lease id is required in " + LEASE_ID);
         }
-        leaseId(id, LEASE_ID);
+        leaseId(id, "lease_id");
         String t = h.get(TOKEN);
         if (t == null) {
-            throw SpoolException.invalid(TOKEN, "the holder's fencing token is required in " + TOKEN);
+            throw SpoolException.invalid("token", "the holder's fencing token is required in " + TOKEN);
         }
-        return new LockFence(id, number(t, TOKEN, 1));
+        return new LockFence(id, number(t, "token", TOKEN, 1));
     }
 
     /**
@@ -173,30 +170,30 @@ final class LockCodec {
         String match = h.get("If-Match");
         String plain = h.get(IF_VERSION);
         if (match != null && plain != null) {
-            throw SpoolException.invalid(IF_VERSION, "give If-Match or " + IF_VERSION + ", not both");
+            throw SpoolException.invalid("if_version", "give If-Match or " + IF_VERSION + ", not both");
         }
         if (plain != null) {
-            return OptionalLong.of(number(plain, IF_VERSION, 0));
+            return OptionalLong.of(number(plain, "if_version", IF_VERSION, 0));
         }
         if (match == null) {
             return OptionalLong.empty();
         }
         String m = match.strip();
         if (m.length() < 3 || m.charAt(0) != '"' || m.charAt(m.length() - 1) != '"') {
-            throw SpoolException.invalid("If-Match", "an entity tag \"<version>\" as returned in ETag");
+            throw SpoolException.invalid("if_version", "If-Match takes an entity tag \"<version>\" as returned in ETag");
         }
-        return OptionalLong.of(number(m.substring(1, m.length() - 1), "If-Match", 0));
+        return OptionalLong.of(number(m.substring(1, m.length() - 1), "if_version", "If-Match", 0));
     }
 
-    private static long number(String v, String field, long min) {
+    private static long number(String v, String field, String header, long min) {
         long n;
         try {
             n = Long.parseLong(v.strip());
         } catch (NumberFormatException e) {
-            throw SpoolException.invalid(field, "must be a whole number");
+            throw SpoolException.invalid(field, header + " must be a whole number");
         }
         if (n < min) {
-            throw SpoolException.invalid(field, "must be at least " + min + ", got " + n);
+            throw SpoolException.invalid(field, header + " must be at least " + min + ", got " + n);
         }
         return n;
     }

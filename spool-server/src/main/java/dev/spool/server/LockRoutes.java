@@ -28,7 +28,7 @@ final class LockRoutes {
     /** Locks one list returns unless {@code limit} says otherwise. */
     static final int DEFAULT_LIST = 100;
     /** Most locks one list returns. */
-    static final int MAX_LIST = 1_000;
+    static final int MAX_LIST = dev.spool.api.LockChecks.MAX_LIST;
 
     private final Api api;
 
@@ -153,24 +153,8 @@ final class LockRoutes {
         String prefix = Params.text(rc, "prefix", "");
         String after = Params.text(rc, "after", "");
         int limit = (int) Params.number(rc, "limit", DEFAULT_LIST, 1, MAX_LIST);
-        checkPrefix(prefix, "prefix");
-        checkPrefix(after, "after");
+        dev.spool.api.LockChecks.list(prefix, after, limit);
         api.reply(rc, api.broker.listLocks(prefix, after, limit),
                 locks -> Api.json(rc.response(), 200, Json.render(g -> LockCodec.writeList(g, locks, limit))));
-    }
-
-    /** A prefix or cursor: empty, or up to 128 characters of the name alphabet. */
-    private static void checkPrefix(String v, String field) {
-        if (v.length() > dev.spool.api.Names.MAX_NAME_LENGTH) {
-            throw SpoolException.invalid(field, "at most " + dev.spool.api.Names.MAX_NAME_LENGTH + " characters");
-        }
-        for (int i = 0; i < v.length(); i++) {
-            char c = v.charAt(i);
-            boolean ok = (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9')
-                    || c == '.' || c == '_' || c == '-';
-            if (!ok) {
-                throw SpoolException.invalid(field, "characters of [A-Za-z0-9._-] only");
-            }
-        }
     }
 }

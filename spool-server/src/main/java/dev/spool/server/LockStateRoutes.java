@@ -12,6 +12,7 @@ import io.vertx.ext.web.Router;
 import io.vertx.ext.web.RoutingContext;
 
 import dev.spool.api.ErrorCode;
+import dev.spool.api.LockChecks;
 import dev.spool.api.LockFence;
 import dev.spool.api.LockStateInfo;
 import dev.spool.api.LockStateWrite;
@@ -30,8 +31,8 @@ import dev.spool.api.SpoolException;
  * from the journal, or copied off the event loop).
  */
 final class LockStateRoutes {
-    /** Largest state document: 100 MiB. */
-    static final long MAX_STATE_BYTES = 100L << 20;
+    /** Largest state document. */
+    static final long MAX_STATE_BYTES = LockChecks.MAX_STATE_BYTES;
     private static final String OCTET_STREAM = "application/octet-stream";
 
     private final Api api;
@@ -126,7 +127,7 @@ final class LockStateRoutes {
         }
         String ct = header.strip();
         if (ct.length() > dev.spool.api.Validation.MAX_CONTENT_TYPE_LENGTH) {
-            throw SpoolException.invalid("Content-Type", "at most "
+            throw SpoolException.invalid("content_type", "Content-Type has at most "
                     + dev.spool.api.Validation.MAX_CONTENT_TYPE_LENGTH + " characters");
         }
         return ct;

@@ -29,9 +29,7 @@ final class LockTxCodec {
     /** Reads a lock op from its tree; errors name {@code ops[i].<field>} through {@code prefix}. */
     static TxOp read(JsonNode node, String op, String prefix) {
         String lock = TxRoutes.text(node, "lock", prefix);
-        if (!Names.isValid(lock)) {
-            throw SpoolException.invalid(prefix + "lock", "a lock name is 1-128 characters of [A-Za-z0-9._-], not . or ..");
-        }
+        Names.checkLock(lock, prefix + "lock");
         boolean state = "lock_state".equals(op);
         String leaseId = null;
         long token = -1;

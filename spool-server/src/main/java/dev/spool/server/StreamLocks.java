@@ -86,9 +86,6 @@ final class StreamLocks {
         if (n == null || !n.isTextual()) {
             throw SpoolException.invalid("lock", "lock is required");
         }
-        if (!Names.isValid(n.textValue())) {
-            throw SpoolException.invalid("lock", "a lock name is 1-128 characters of [A-Za-z0-9._-], not . or ..");
-        }
-        return n.textValue();
+        return Names.checkLock(n.textValue(), "lock");
     }
 }
