@@ -22,6 +22,9 @@ package dev.spool.embedded;
  * REMOVE        int32 qid, int32 count, count x int64 id
  * TX            int32 count, count x nested record
  * RELOCATE      int32 qid, one entry (compaction moved the message here; only its location changes)
+ * QUEUE_ATTRS   int32 qid, int32 count, count x (str key, str value): the queue's attributes; follows
+ *               its QUEUE_PUT in one TX when the configuration has attributes (a QUEUE_PUT alone
+ *               leaves the queue with none)
  * LOCK_ACQUIRE  str name, str lease id, int64 token, str owner, int64 expires at (granted at the
  *               record's time; the token becomes the name's last token)
  * LOCK_KEEPALIVE str name, int64 token, int64 expires at
@@ -35,7 +38,7 @@ package dev.spool.embedded;
  * <p>A lock lease ending is not a record: like a message lease it is a timer event, and replay
  * reproduces it by advancing the clock to each record's time. The grant to the next waiter that
  * follows is a {@code LOCK_ACQUIRE}. Waiters are not recorded (a restart drops them). Types 20-29
- * are the lock records; 15-19 and 30 on are free for other record families. A journal written
+ * are the lock records; 16-19 and 30 on are free for other record families. A journal written
  * before the lock records existed holds none of them and opens unchanged.
  */
 final class RecordType {
@@ -53,6 +56,10 @@ final class RecordType {
     static final int REMOVE = 12;
     static final int TX = 13;
     static final int RELOCATE = 14;
+    static final int QUEUE_ATTRS = 15;
+
+    /** The highest type of the queue family (1..LAST); the lock family is 20-25 (see {@link #isKnown}). */
+    static final int LAST = QUEUE_ATTRS;
     static final int LOCK_ACQUIRE = 20;
     static final int LOCK_KEEPALIVE = 21;
     static final int LOCK_RELEASE = 22;
@@ -68,9 +75,9 @@ final class RecordType {
     private RecordType() {
     }
 
-    /** Whether {@code type} is a record type this version writes and reads. */
-    static boolean known(int type) {
-        return (type >= QUEUE_PUT && type <= RELOCATE) || (type >= LOCK_ACQUIRE && type <= LOCK_STATE_RELOCATE);
+    /** Whether {@code type} is one this build reads. */
+    static boolean isKnown(int type) {
+        return (type >= QUEUE_PUT && type <= LAST) || (type >= LOCK_ACQUIRE && type <= LOCK_STATE_RELOCATE);
     }
 
     /** The type's name for tools ({@code push}, {@code lock_acquire}, ...), or {@code ?}. */
@@ -90,6 +97,7 @@ final class RecordType {
             case REMOVE -> "remove";
             case TX -> "tx";
             case RELOCATE -> "relocate";
+            case QUEUE_ATTRS -> "queue_attrs";
             case LOCK_ACQUIRE -> "lock_acquire";
             case LOCK_KEEPALIVE -> "lock_keepalive";
             case LOCK_RELEASE -> "lock_release";

@@ -83,6 +83,13 @@ final class Replayer implements StateMachine.Listener {
             case RecordType.LOCK_ACQUIRE, RecordType.LOCK_KEEPALIVE, RecordType.LOCK_RELEASE,
                     RecordType.LOCK_STATE_PUT, RecordType.LOCK_STATE_DELETE, RecordType.LOCK_STATE_RELOCATE ->
                     lock(type, now, in, segment);
+            case RecordType.QUEUE_ATTRS -> {
+                QueueState q = sm.byId.get(in.getInt());
+                var attributes = Codec.getAttributes(in);
+                if (q != null) {
+                    q.config = q.config.withAttributes(attributes);
+                }
+            }
             default -> applyToEntries(type, now, in);
         }
     }

@@ -32,12 +32,15 @@ import dev.spool.api.TaskResult;
  *   entry: int8 state, int32 attempts, int64 deadline, int8 has extra
  *          [str last error, int64 keep until, int32 result]
  * int32 dedup ids, oldest first, per id: int32 qid, str dedup id, int64 message id, int64 until
+ *   result: -1 none; r = the number of results defined so far: a new result follows
+ *          (str content type, int32 n, n bytes) and becomes result r; r smaller: result r again
+ * int32 queues with attributes, per queue: int32 qid, attributes (Codec): absent in snapshots of
+ *   earlier builds, which had no attributes (so version 4 did not change;
+ *   version 5 always has it)
  * (version 5 on) int32 locks, per lock: str name, int64 last token, int64 last version,
  *   int8 held [str lease id, int64 token, str owner, int64 acquired at, int64 expires at],
  *   int8 has state [int64 version, int64 token, int64 updated at, str content type, int64 size,
  *   int64 location, int32 stored bytes]
- *   result: -1 none; r = the number of results defined so far: a new result follows
- *          (str content type, int32 n, n bytes) and becomes result r; r smaller: result r again
  * int32 CRC32C of every byte before it
  * </pre>
  *
@@ -86,6 +89,7 @@ final class SnapshotCodec {
             }
         });
         b.buf.putInt(countPos, dedups[0]);
+        encodeAttributes(b, sm);
         encodeLocks(b, sm.locks);
         CRC32C crc = new CRC32C();
         crc.update(b.buf.array(), 0, b.position());
@@ -264,9 +268,38 @@ final class SnapshotCodec {
             sm.dedup.remember(in.getInt(), in.getString(), in.getLong(), in.getLong());
         }
         if (version >= VERSION) {
+            decodeAttributes(in, sm);
             decodeLocks(in, sm.locks);
+        } else if (buf.hasRemaining()) {
+            decodeAttributes(in, sm);
         }
         return new Loaded(sm, position);
+    }
+
+    private static void encodeAttributes(Batch b, StateMachine sm) {
+        int countPos = b.position();
+        b.putInt(0);
+        int n = 0;
+        for (QueueState q : sm.queues.values()) {
+            if (!q.config.attributes().isEmpty()) {
+                b.putInt(q.qid);
+                Codec.putAttributes(b, q.config.attributes());
+                n++;
+            }
+        }
+        b.buf.putInt(countPos, n);
+    }
+
+    private static void decodeAttributes(RecordIn in, StateMachine sm) {
+        int n = in.getInt();
+        for (int i = 0; i < n; i++) {
+            QueueState q = sm.byId.get(in.getInt());
+            Map<String, String> attributes = Codec.getAttributes(in);
+            if (q == null) {
+                throw new IllegalStateException("attributes of a queue the snapshot does not hold");
+            }
+            q.config = q.config.withAttributes(attributes);
+        }
     }
 
     private static void decodeQueue(RecordIn in, StateMachine sm, List<TaskResult> results) {

@@ -20,12 +20,6 @@ class PostgresBrokerContractTest extends BrokerContractTest {
         return PostgresBroker.open(config, settings);
     }
 
-    /** PostgreSQL receipts are still the untagged {@code <id>.<attempts>}; signing them is a job of its own. */
-    @Override
-    protected boolean signsReceipts() {
-        return false;
-    }
-
     /** Locks on PostgreSQL are being built (issue 13); until then the lock cases are skipped. */
     @Override
     protected boolean supportsLocks() {
