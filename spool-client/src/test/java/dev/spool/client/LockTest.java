@@ -45,13 +45,14 @@ class LockTest {
     void shouldKeepLeaseAliveBeyondTtlAndReleaseOnClose() {
         long firstExpiry;
         long token;
-        try (Lock l = t.client.lock("keep").owner("me").ttl(Duration.ofMillis(300)).acquire(Duration.ZERO)) {
+        // a ttl of 3 s renewed every second: slow enough for a loaded machine, short enough for a test
+        try (Lock l = t.client.lock("keep").owner("me").ttl(Duration.ofSeconds(3)).acquire(Duration.ZERO)) {
             token = l.token();
             firstExpiry = l.expiresAt().toEpochMilli();
             assertThat(token).isPositive();
             assertThat(l.isHeld()).isTrue();
-            // three ttls later the lease is still ours: the keepalive moved it
-            Awaitility.await().atMost(10, TimeUnit.SECONDS)
+            // the keepalive moved the lease's end, and it is still ours
+            Awaitility.await().atMost(20, TimeUnit.SECONDS)
                     .until(() -> info("keep").holder().map(h -> h.expiresAt() > firstExpiry + 600).orElse(false));
             assertThat(info("keep").holder().orElseThrow().token()).isEqualTo(token);
             assertThat(l.isHeld()).isTrue();

@@ -81,7 +81,7 @@ class LockApiTest {
 
     @Test
     void shouldKeepAliveReleaseAndRefuseStaleFences() {
-        JsonNode a = acquire(api, "cycle", "alice", 1_000, 0);
+        JsonNode a = acquire(api, "cycle", "alice", 10_000, 0);
         ApiClient.Resp kept = api.post("/v1/locks/cycle/keepalive", "{" + fence(a) + ",\"ttl_ms\":60000}");
         assertThat(kept.status()).as(kept.toString()).isEqualTo(200);
         assertThat(kept.json().path("expires_at").asLong()).isGreaterThan(a.path("expires_at").asLong());

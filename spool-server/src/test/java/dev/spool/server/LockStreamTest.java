@@ -20,7 +20,7 @@ class LockStreamTest {
     @Test
     void shouldAcquireKeepAliveAndReleaseOverTheStream() throws Exception {
         try (ApiClient api = ApiClient.start(); StreamApiTest.Socket ws = new StreamApiTest.Socket(api.base)) {
-            ws.send("{\"op\":\"acquire\",\"req\":1,\"lock\":\"s1\",\"owner\":\"ws\",\"ttl_ms\":1000}");
+            ws.send("{\"op\":\"acquire\",\"req\":1,\"lock\":\"s1\",\"owner\":\"ws\",\"ttl_ms\":10000}");
             JsonNode lease = ws.next();
             assertThat(lease.path("op").asText()).as(lease.toString()).isEqualTo("ok");
             assertThat(lease.path("req").asInt()).isEqualTo(1);
