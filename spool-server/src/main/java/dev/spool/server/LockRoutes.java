@@ -3,6 +3,7 @@ package dev.spool.server;
 import java.util.Set;
 import java.util.concurrent.CancellationException;
 import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.CompletionStage;
 
 import io.vertx.core.Context;
 import io.vertx.core.http.HttpMethod;
@@ -10,6 +11,7 @@ import io.vertx.ext.web.Router;
 import io.vertx.ext.web.RoutingContext;
 
 import dev.spool.api.ErrorCode;
+import dev.spool.api.LockChecks;
 import dev.spool.api.LockLease;
 import dev.spool.api.LockRequest;
 import dev.spool.api.SpoolException;
@@ -28,7 +30,7 @@ final class LockRoutes {
     /** Locks one list returns unless {@code limit} says otherwise. */
     static final int DEFAULT_LIST = 100;
     /** Most locks one list returns. */
-    static final int MAX_LIST = dev.spool.api.LockChecks.MAX_LIST;
+    static final int MAX_LIST = LockChecks.MAX_LIST;
 
     private final Api api;
 
@@ -133,7 +135,7 @@ final class LockRoutes {
     }
 
     /** The stage, with a stale fence counted when it fails so. */
-    private <T> java.util.concurrent.CompletionStage<T> counted(java.util.concurrent.CompletionStage<T> stage) {
+    private <T> CompletionStage<T> counted(CompletionStage<T> stage) {
         return stage.whenComplete((v, e) -> {
             if (e != null) {
                 countRefusal(Errors.toSpool(e));
@@ -153,7 +155,7 @@ final class LockRoutes {
         String prefix = Params.text(rc, "prefix", "");
         String after = Params.text(rc, "after", "");
         int limit = (int) Params.number(rc, "limit", DEFAULT_LIST, 1, MAX_LIST);
-        dev.spool.api.LockChecks.list(prefix, after, limit);
+        LockChecks.list(prefix, after, limit);
         api.reply(rc, api.broker.listLocks(prefix, after, limit),
                 locks -> Api.json(rc.response(), 200, Json.render(g -> LockCodec.writeList(g, locks, limit))));
     }

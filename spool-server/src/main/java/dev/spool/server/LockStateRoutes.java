@@ -18,6 +18,7 @@ import dev.spool.api.LockStateInfo;
 import dev.spool.api.LockStateWrite;
 import dev.spool.api.Payload;
 import dev.spool.api.SpoolException;
+import dev.spool.api.Validation;
 
 /**
  * A lock's state document over HTTP: {@code GET} returns its bytes as the body with their content
@@ -126,9 +127,9 @@ final class LockStateRoutes {
             return OCTET_STREAM;
         }
         String ct = header.strip();
-        if (ct.length() > dev.spool.api.Validation.MAX_CONTENT_TYPE_LENGTH) {
+        if (ct.length() > Validation.MAX_CONTENT_TYPE_LENGTH) {
             throw SpoolException.invalid("content_type", "Content-Type has at most "
-                    + dev.spool.api.Validation.MAX_CONTENT_TYPE_LENGTH + " characters");
+                    + Validation.MAX_CONTENT_TYPE_LENGTH + " characters");
         }
         return ct;
     }
