@@ -430,11 +430,6 @@ public final class EmbeddedBroker implements Broker {
         return locks.deleteState(name, fence, ifVersion);
     }
 
-    /** Memory mode: a transaction's state write is read onto the heap. */
-    static LockStateWrite inlined(LockStateWrite w) {
-        return LockCalls.inlined(w);
-    }
-
     @Override
     public CompletionStage<Health> health() {
         CompletableFuture<Health> f = new CompletableFuture<>();

@@ -63,7 +63,7 @@ final class Transactions {
         for (TxOp op : ops) {
             out.add(switch (op) {
                 case TxOp.Push p -> new TxOp.Push(p.queue(), EmbeddedBroker.inlinedMessages(p.messages()));
-                case TxOp.LockStatePut p -> new TxOp.LockStatePut(p.lock(), EmbeddedBroker.inlined(p.write()));
+                case TxOp.LockStatePut p -> new TxOp.LockStatePut(p.lock(), LockCalls.inlined(p.write()));
                 default -> op;
             });
         }

@@ -141,6 +141,7 @@ abstract class LockStateContract extends ContractSupport {
         failure(ErrorCode.NOT_FOUND, () -> broker().getLockState(lock));
         assertThat(lockInfo(lock).state()).isEmpty();
         assertThat(lockInfo(lock).holder()).isPresent();
+        failure(ErrorCode.NOT_FOUND, () -> broker().deleteLockState(lock, l.fence(), OptionalLong.empty()));
         LockStateInfo again = get(broker().putLockState(lock, write(l, "three", "text/plain", OptionalLong.of(0))));
         assertThat(again.version()).as("versions never repeat, so a compare-and-set cannot mistake a new document")
                 .isGreaterThan(v2);
