@@ -20,10 +20,15 @@ class PostgresBrokerContractTest extends BrokerContractTest {
         return PostgresBroker.open(config, settings);
     }
 
-    /** Locks on PostgreSQL are being built (issue 13); until then the lock cases are skipped. */
+    /** Every broker of the class shares one database: reopening is opening another broker on it. */
     @Override
-    protected boolean supportsLocks() {
-        return false;
+    protected boolean supportsRestart() {
+        return true;
+    }
+
+    @Override
+    protected Broker reopen(Broker closed, BrokerSettings settings) {
+        return PostgresBroker.open(config, settings);
     }
 
     @Override

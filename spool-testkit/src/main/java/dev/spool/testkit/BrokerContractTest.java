@@ -90,6 +90,16 @@ public abstract class BrokerContractTest {
     }
 
     /**
+     * Whether deliveries carry the time of the message's first delivery
+     * ({@link dev.spool.api.Delivery#firstDeliveredAt()}); the HTTP API does not send it.
+     *
+     * @return true unless overridden
+     */
+    protected boolean knowsFirstDelivery() {
+        return true;
+    }
+
+    /**
      * Whether the backend implements locks ({@link Broker#acquireLock} and the rest). The lock cases
      * are skipped for a backend returning false; a backend returns false only while its lock
      * implementation is being built.
@@ -122,16 +132,6 @@ public abstract class BrokerContractTest {
      */
     protected Broker reopen(Broker closed, BrokerSettings settings) throws Exception {
         throw new UnsupportedOperationException("this backend does not reopen brokers");
-    }
-
-    /**
-     * Whether deliveries carry the time of the message's first delivery
-     * ({@link dev.spool.api.Delivery#firstDeliveredAt()}); the HTTP API does not send it.
-     *
-     * @return true unless overridden
-     */
-    protected boolean knowsFirstDelivery() {
-        return true;
     }
 
     /** Remembers the running test's name, from which queue names are derived. */
