@@ -79,6 +79,11 @@ final class Metrics implements Instrumentation {
         syncBytes.increment(bytes);
     }
 
+    @Override
+    public void onLockExpired() {
+        locks.expired.increment();
+    }
+
     AtomicLong connections() {
         return connections;
     }
@@ -236,7 +241,7 @@ final class Metrics implements Instrumentation {
     /**
      * Lock figures of this server, without a lock label so their number is bounded whatever the
      * number of locks: counters of what went through this server (grants, releases, refusals as
-     * held or stale, state writes) and gauges of the whole backend (locks, held locks, waiters),
+     * held or stale, state writes, expiries reported by the backend) and gauges of the whole backend (locks, held locks, waiters),
      * counted from the lock list at each scrape ({@link LockCensus}).
      */
     static final class LockMeters {
@@ -245,6 +250,7 @@ final class Metrics implements Instrumentation {
         final Counter held;
         final Counter stale;
         final Counter stateWrites;
+        final Counter expired;
         final AtomicLong count = new AtomicLong();
         final AtomicLong holders = new AtomicLong();
         final AtomicLong waiters = new AtomicLong();
@@ -260,6 +266,8 @@ final class Metrics implements Instrumentation {
                     .description("Lock operations refused for a stale lease or token").register(registry);
             stateWrites = Counter.builder("spool.locks.state.writes").description("Lock state documents written")
                     .register(registry);
+            expired = Counter.builder("spool.locks.expired")
+                    .description("Leases that ended without a release (embedded backend)").register(registry);
             Gauge.builder("spool.locks", count, AtomicLong::get).description("Locks known to the backend")
                     .register(registry);
             Gauge.builder("spool.locks.holders", holders, AtomicLong::get).description("Locks held now")

@@ -90,6 +90,10 @@ class LockStreamTest {
             assertThat(s.value("spool_locks_waiters")).isEqualTo(1);
             assertThat(s.text()).doesNotContain("lock=\"m1\"");
             waiter.cancel(true);
+
+            LockApiTest.acquire(api, "m4", "alice", 50, 0);
+            org.awaitility.Awaitility.await().atMost(java.time.Duration.ofSeconds(10)).until(() ->
+                    new MetricsTest.Scrape(api.get("/metrics").text()).value("spool_locks_expired_total") >= 1);
         }
     }
 
