@@ -253,6 +253,16 @@ class DashboardBrowserTest {
 
     @Test
     @Order(9)
+    void shouldListLocksWithTheirHolder() throws Exception {
+        api("POST", "/v1/locks/report-job/acquire", "{\"owner\":\"worker-7\",\"ttl_ms\":60000}");
+        browser.get(server.url() + "/ui/");
+        wait.until(ExpectedConditions.visibilityOfElementLocated(By.id("nav-locks"))).click();
+        wait.until(ExpectedConditions.textToBe(By.cssSelector("tr[data-lock='report-job'] td[data-col=holder]"), "worker-7"));
+        shot("09-locks");
+    }
+
+    @Test
+    @Order(10)
     void shouldLogNoErrorsInTheBrowserConsole() {
         List<LogEntry> severe = browser.manage().logs().get(LogType.BROWSER).getAll().stream()
                 .filter(e -> e.getLevel().intValue() >= Level.SEVERE.intValue())

@@ -182,20 +182,39 @@ class Overview {
 
 class LocksPage {
   constructor(root) {
-    this.body = h('div', { class: 'card' }, h('p', { class: 'muted' }, 'Loading…'));
-    root.append(h('h1', {}, 'Locks'), this.body);
+    this.rows = h('tbody', { 'data-test': 'locks' });
+    this.empty = h('p', { class: 'empty', hidden: true }, 'No locks.');
+    this.error = h('p', { class: 'banner', hidden: true });
+    root.append(h('h1', {}, 'Locks'), this.error,
+      h('div', { class: 'table-wrap' }, h('table', { class: 'grid locks' },
+        h('thead', {}, h('tr', {}, ['Lock', 'Holder', 'Token', 'Expires in', 'Waiters', 'State'].map((c) => h('th', {}, c)))),
+        this.rows)), this.empty);
   }
 
   async update() {
+    let data;
     try {
-      const data = await api.locks();
-      const locks = data.locks || [];
-      this.body.replaceChildren(locks.length
-        ? h('pre', { class: 'json' }, JSON.stringify(locks, null, 2))
-        : h('p', { class: 'muted' }, 'No locks are held.'));
+      data = await api.locks();
     } catch (e) {
-      this.body.replaceChildren(h('p', { class: 'muted' }, 'Locks are not available on this server (' + e.message + ').'));
+      this.error.hidden = false;
+      this.error.textContent = 'Locks are not available on this server: ' + e.message;
+      return;
     }
+    this.error.hidden = true;
+    const locks = data.locks || [];
+    const now = state.status ? state.status.now : Date.now();
+    this.empty.hidden = locks.length > 0;
+    this.rows.replaceChildren(...locks.map((l) => {
+      const holder = l.holder;
+      const doc = l.state;
+      return h('tr', { 'data-lock': l.name },
+        h('td', { class: 'name mono' }, l.name),
+        h('td', { 'data-label': 'Holder', 'data-col': 'holder' }, holder ? holder.owner : h('span', { class: 'muted' }, 'free')),
+        h('td', { class: 'num', 'data-label': 'Token' }, fmtCount(holder ? holder.token : l.last_token)),
+        h('td', { class: 'num', 'data-label': 'Expires in' }, holder ? fmtAge(Math.max(0, holder.expires_at - now)) : '–'),
+        h('td', { class: 'num', 'data-label': 'Waiters' }, fmtCount(l.waiters)),
+        h('td', { 'data-label': 'State' }, doc ? `v${doc.version} · ${doc.content_type} · ${fmtBytes(doc.size)}` : h('span', { class: 'muted' }, 'none')));
+    }));
   }
 }
 

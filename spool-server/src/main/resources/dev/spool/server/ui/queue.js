@@ -48,7 +48,7 @@ export class QueuePage {
           this.rows)), this.more),
       h('div', { class: 'two-col' },
         h('section', { class: 'card' }, h('h2', {}, 'Groups'),
-          h('div', { class: 'table-wrap' }, h('table', { class: 'grid' },
+          h('div', { class: 'table-wrap' }, h('table', { class: 'grid groups' },
             h('thead', {}, h('tr', {}, ['Group', 'Start', 'Ready', 'In flight', 'Dead', ''].map((c) => h('th', {}, c)))),
             this.groupRows)), this.groupForm()),
         h('section', { class: 'card' }, h('h2', {}, 'Settings'), this.settingsForm())));
