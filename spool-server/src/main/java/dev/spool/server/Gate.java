@@ -12,12 +12,14 @@ import dev.spool.server.edge.ConnectionEdge;
 import dev.spool.server.edge.MetricLabels;
 
 /**
- * The first handler of every request: refuses requests during shutdown (503) and on connections
+ * The first handler of every request: refuses requests during shutdown (503, except the health
+ * probes) and on connections
  * over the connection bound (429), counts requests in flight for graceful shutdown, and records
  * each request's latency under its route template when it ends. Labels come from closed sets
  * ({@link MetricLabels}): a client cannot create metric series.
  */
 final class Gate implements Handler<RoutingContext> {
+    private static final java.util.Set<String> PROBES = java.util.Set.of("/healthz", "/readyz");
     private final ServerState state;
     private final Metrics metrics;
 
@@ -32,7 +34,8 @@ final class Gate implements Handler<RoutingContext> {
         if (req.version() == HttpVersion.HTTP_2) {
             rc.addEndHandler(ar -> ConnectionEdge.closeStream(req.connection()));
         }
-        if (state.closing()) {
+        if (state.closing() && !PROBES.contains(req.path())) {
+            // liveness and readiness keep answering: /healthz 200 (the process serves), /readyz 503
             Bodies.refuse(rc, new SpoolException(ErrorCode.UNAVAILABLE, "server is shutting down"), true);
             return;
         }

@@ -40,6 +40,11 @@ final class SpoolHeaders {
     static final String ENQUEUED_AT = "Spool-Enqueued-At";
     static final String LEASE_EXPIRES_AT = "Spool-Lease-Expires-At";
     static final String ENCODED = "Spool-Encoded";
+    private static final String SPOOL_PREFIX = "Spool-";
+    /** The {@code Spool-*} request headers a raw push understands (lower case), besides Spool-Header-*. */
+    private static final java.util.Set<String> PUSH_HEADERS = java.util.Set.of("spool-key", "spool-priority",
+            "spool-delay-ms", "spool-not-before", "spool-ttl-ms", "spool-dedup-id", "spool-traceparent",
+            "spool-request-id");
 
     private SpoolHeaders() {
     }
@@ -49,6 +54,7 @@ final class SpoolHeaders {
      * value is validated and an error names the header.
      */
     static NewMessage read(MultiMap h) {
+        refuseUnknown(h);
         NewMessage.Builder b = NewMessage.builder(Payload.EMPTY);
         String ct = h.get("Content-Type");
         b.contentType(ct == null || ct.isBlank() ? MessageBody.OCTET_STREAM : ct.strip());
@@ -68,6 +74,23 @@ final class SpoolHeaders {
             throw SpoolException.invalid(headerOf(e.field().orElse("m")), e.getMessage());
         }
         return m;
+    }
+
+    /**
+     * A mistyped {@code Spool-*} header (say {@code Spool-Delay-MS} spelt {@code Spool-Delay}) would
+     * otherwise be dropped silently and the message pushed without it.
+     */
+    private static void refuseUnknown(MultiMap h) {
+        for (String name : h.names()) {
+            if (name.length() > SPOOL_PREFIX.length()
+                    && name.regionMatches(true, 0, SPOOL_PREFIX, 0, SPOOL_PREFIX.length())
+                    && !name.regionMatches(true, 0, HEADER_PREFIX, 0, HEADER_PREFIX.length())
+                    && !PUSH_HEADERS.contains(name.toLowerCase(Locale.ROOT))) {
+                throw SpoolException.invalid(name, "unknown Spool-* header on a raw push; known: Spool-Key, "
+                        + "Spool-Priority, Spool-Delay-Ms, Spool-Not-Before, Spool-Ttl-Ms, Spool-Dedup-Id, "
+                        + "Spool-Traceparent, Spool-Header-<name>");
+            }
+        }
     }
 
     private static Map<String, String> appHeaders(MultiMap h) {
