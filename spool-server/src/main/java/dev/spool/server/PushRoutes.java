@@ -52,7 +52,13 @@ final class PushRoutes {
             @SuppressWarnings("unchecked")
             List<NewMessage>[] batch = new List[1];
             Bodies.parse(body, in -> batch[0] = readBatch(in, api.limits));
-            List<NewMessage> messages = batch[0];
+            List<NewMessage> messages;
+            try {
+                messages = TraceContext.inherit(batch[0], rc.request().headers());
+            } catch (SpoolException e) {
+                Bodies.refuse(rc, e);
+                return;
+            }
             api.reply(rc, api.broker.push(q, messages), ids -> {
                 api.metrics.queue(q).pushed.increment(ids.length);
                 Api.json(rc.response(), 200, Json.render(g -> writeIds(g, ids)));
