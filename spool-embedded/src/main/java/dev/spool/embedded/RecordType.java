@@ -22,6 +22,9 @@ package dev.spool.embedded;
  * REMOVE        int32 qid, int32 count, count x int64 id
  * TX            int32 count, count x nested record
  * RELOCATE      int32 qid, one entry (compaction moved the message here; only its location changes)
+ * QUEUE_ATTRS   int32 qid, int32 count, count x (str key, str value): the queue's attributes; follows
+ *               its QUEUE_PUT in one TX when the configuration has attributes (a QUEUE_PUT alone
+ *               leaves the queue with none)
  * </pre>
  */
 final class RecordType {
@@ -39,6 +42,15 @@ final class RecordType {
     static final int REMOVE = 12;
     static final int TX = 13;
     static final int RELOCATE = 14;
+    static final int QUEUE_ATTRS = 15;
+
+    /** The highest type this build writes; a record with a type outside 1..LAST is damage. */
+    static final int LAST = QUEUE_ATTRS;
+
+    /** Whether {@code type} is one this build reads. */
+    static boolean isKnown(int type) {
+        return type >= QUEUE_PUT && type <= LAST;
+    }
 
     /** Bytes of a top-level record's frame: length, type, time, CRC. */
     static final int FRAME = 4 + 1 + 8 + 4;

@@ -80,6 +80,13 @@ final class Replayer implements StateMachine.Listener {
                 }
             }
             case RecordType.RELOCATE -> relocate(in, segment);
+            case RecordType.QUEUE_ATTRS -> {
+                QueueState q = sm.byId.get(in.getInt());
+                var attributes = Codec.getAttributes(in);
+                if (q != null) {
+                    q.config = q.config.withAttributes(attributes);
+                }
+            }
             default -> applyToEntries(type, now, in);
         }
     }

@@ -30,7 +30,8 @@ record SegmentScan(Path path, long number, long size, boolean header, long valid
         Counter after, long unreadable, List<long[]> validRuns) {
 
     private static final String[] TYPE_NAMES = {"?", "queue_put", "queue_delete", "queue_purge", "group_put",
-        "group_delete", "push", "deliver", "ack", "nack", "extend", "kill", "remove", "tx", "relocate"};
+        "group_delete", "push", "deliver", "ack", "nack", "extend", "kill", "remove", "tx", "relocate",
+        "queue_attrs"};
 
     /** Reads {@code path} from {@code from} (a record boundary, or {@link Segments#HEADER}). */
     static SegmentScan read(Path path, long number, long from) throws IOException {
@@ -93,7 +94,7 @@ record SegmentScan(Path path, long number, long size, boolean header, long valid
 
     /** Records counted by type, with the message entries of pushes and the ids of acks. */
     static final class Counter {
-        final long[] byType = new long[RecordType.RELOCATE + 1];
+        final long[] byType = new long[RecordType.LAST + 1];
         long records;
         long pushed;
         long acked;

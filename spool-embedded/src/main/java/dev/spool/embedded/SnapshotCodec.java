@@ -34,6 +34,8 @@ import dev.spool.api.TaskResult;
  * int32 dedup ids, oldest first, per id: int32 qid, str dedup id, int64 message id, int64 until
  *   result: -1 none; r = the number of results defined so far: a new result follows
  *          (str content type, int32 n, n bytes) and becomes result r; r smaller: result r again
+ * int32 queues with attributes, per queue: int32 qid, attributes (Codec): absent in snapshots of
+ *   earlier builds, which had no attributes (so the version did not change)
  * int32 CRC32C of every byte before it
  * </pre>
  *
@@ -78,6 +80,7 @@ final class SnapshotCodec {
             }
         });
         b.buf.putInt(countPos, dedups[0]);
+        encodeAttributes(b, sm);
         CRC32C crc = new CRC32C();
         crc.update(b.buf.array(), 0, b.position());
         b.putInt((int) crc.getValue());
@@ -198,7 +201,36 @@ final class SnapshotCodec {
         for (int i = 0; i < dedups; i++) {
             sm.dedup.remember(in.getInt(), in.getString(), in.getLong(), in.getLong());
         }
+        if (buf.hasRemaining()) {
+            decodeAttributes(in, sm);
+        }
         return new Loaded(sm, position);
+    }
+
+    private static void encodeAttributes(Batch b, StateMachine sm) {
+        int countPos = b.position();
+        b.putInt(0);
+        int n = 0;
+        for (QueueState q : sm.queues.values()) {
+            if (!q.config.attributes().isEmpty()) {
+                b.putInt(q.qid);
+                Codec.putAttributes(b, q.config.attributes());
+                n++;
+            }
+        }
+        b.buf.putInt(countPos, n);
+    }
+
+    private static void decodeAttributes(RecordIn in, StateMachine sm) {
+        int n = in.getInt();
+        for (int i = 0; i < n; i++) {
+            QueueState q = sm.byId.get(in.getInt());
+            Map<String, String> attributes = Codec.getAttributes(in);
+            if (q == null) {
+                throw new IllegalStateException("attributes of a queue the snapshot does not hold");
+            }
+            q.config = q.config.withAttributes(attributes);
+        }
     }
 
     private static void decodeQueue(RecordIn in, StateMachine sm, List<TaskResult> results) {

@@ -23,7 +23,7 @@ import org.slf4j.LoggerFactory;
  * database made by the versioned scripts V1-V11 of earlier builds to the baseline (their tables
  * are the baseline's).
  * <li>{@code migration/V<n>__<name>.sql}, listed in {@code migration/index.txt}: table changes
- * after the baseline, each applied once in version order (none yet).
+ * after the baseline, each applied once in version order.
  * <li>{@code function/<name>.sql}, listed in {@code function/index.txt}: one SQL function each,
  * as {@code CREATE OR REPLACE}. They are applied together whenever their digest differs from the
  * one recorded in {@code spool_schema_functions} (a new build changed a function), so each

@@ -89,6 +89,16 @@ public abstract class BrokerContractTest {
         return true;
     }
 
+    /**
+     * Whether deliveries carry the time of the message's first delivery
+     * ({@link dev.spool.api.Delivery#firstDeliveredAt()}); the HTTP API does not send it.
+     *
+     * @return true unless overridden
+     */
+    protected boolean knowsFirstDelivery() {
+        return true;
+    }
+
     /** Remembers the running test's name, from which queue names are derived. */
     @BeforeEach
     protected final void rememberTestName(TestInfo info) {
