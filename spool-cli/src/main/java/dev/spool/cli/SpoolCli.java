@@ -59,6 +59,12 @@ public final class SpoolCli implements Runnable {
             // A one-request client gains nothing from Netty's Unsafe access, and on JDK 23+ it costs
             // four warning lines on stderr at every run (the server and bench keep it, see ./spool).
             System.setProperty("io.netty.noUnsafe", System.getProperty("io.netty.noUnsafe", "true"));
+            // one or two request/reply calls: the JDK's HTTP client starts faster than Vert.x's
+            System.setProperty("spool.client.http", System.getProperty("spool.client.http", "jdk"));
+            // Netty's buffer classes (under Vert.x's Buffer) would otherwise start logback through
+            // SLF4J: ~350 classes and a configuration parse for a command that logs nothing
+            io.netty.util.internal.logging.InternalLoggerFactory.setDefaultFactory(
+                    io.netty.util.internal.logging.JdkLoggerFactory.INSTANCE);
         }
         int code = execute(args, new PrintWriter(System.out, true), new PrintWriter(System.err, true));
         System.exit(code);

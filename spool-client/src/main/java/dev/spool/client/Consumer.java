@@ -196,6 +196,10 @@ public final class Consumer implements AutoCloseable {
             synchronized (this) {
                 failures = 0;
             }
+            if (doneCount.get() >= flushAt) {
+                // handled before the subscription was confirmed: their acks were held back until now
+                vertx.runOnContext(v -> flushAcks());
+            }
         });
     }
 
@@ -264,7 +268,7 @@ public final class Consumer implements AutoCloseable {
             reason = reason.length() > 4000 ? reason.substring(0, 4000) : reason;
         }
         done.add(new Done(h.delivery.receipt(), reason));
-        if (doneCount.incrementAndGet() == flushAt) {
+        if (doneCount.incrementAndGet() >= flushAt) {
             vertx.runOnContext(v -> flushAcks());
         }
     }
