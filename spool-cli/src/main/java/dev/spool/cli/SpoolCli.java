@@ -1,6 +1,9 @@
 package dev.spool.cli;
 
 import java.io.PrintWriter;
+import java.util.ArrayList;
+import java.util.Arrays;
+import java.util.List;
 
 import picocli.CommandLine;
 import picocli.CommandLine.Command;
@@ -88,7 +91,7 @@ public final class SpoolCli implements Runnable {
      * {@code --} end-of-options marker, if there is one).
      */
     static String[] globalOptionsLast(String[] args) {
-        java.util.List<String> global = new java.util.ArrayList<>();
+        List<String> global = new ArrayList<>();
         int i = 0;
         while (i < args.length) {
             String a = args[i];
@@ -106,7 +109,7 @@ public final class SpoolCli implements Runnable {
         if (global.isEmpty() || i == args.length) {
             return args;
         }
-        java.util.List<String> rest = new java.util.ArrayList<>(java.util.Arrays.asList(args).subList(i, args.length));
+        List<String> rest = new ArrayList<>(Arrays.asList(args).subList(i, args.length));
         int end = rest.indexOf("--");
         rest.addAll(end < 0 ? rest.size() : end, global);
         return rest.toArray(String[]::new);
