@@ -47,6 +47,9 @@ final class PopCommand extends ClientCommand {
 
     @Override
     Integer run(SpoolClient client, Output o) throws java.io.IOException {
+        if (waitMs > 0) {
+            warnIfMissing(client, queue);
+        }
         PopRequest request = new PopRequest(group, max, visibilityMs, waitMs);
         List<Delivery> ds;
         if (out != null) {

@@ -90,6 +90,17 @@ class FirstHourCliTest {
     }
 
     @Test
+    void shouldWarnWhenWaitingOnAQueueThatDoesNotExist() {
+        Result typo = CliHarness.run("pop", "jbos", "--wait-ms", "10", "--url", url);
+        assertThat(typo.code()).isZero();
+        assertThat(typo.err()).contains("queue 'jbos' does not exist", "auto-create");
+        assertThat(CliHarness.run("push", "jobs-real", "x", "--url", url).code()).isZero();
+        Result real = CliHarness.run("tail", "jobs-real", "--max", "1", "--url", url);
+        assertThat(real.err()).doesNotContain("does not exist");
+        assertThat(real.out()).contains("x");
+    }
+
+    @Test
     void shouldShowOnlyAcceptedPostgresFormInServeHelp() {
         Result help = CliHarness.run("serve", "--help");
         String text = help.out().replaceAll("\\s+", "");
