@@ -25,7 +25,21 @@ package dev.spool.embedded;
  * QUEUE_ATTRS   int32 qid, int32 count, count x (str key, str value): the queue's attributes; follows
  *               its QUEUE_PUT in one TX when the configuration has attributes (a QUEUE_PUT alone
  *               leaves the queue with none)
+ * LOCK_ACQUIRE  str name, str lease id, int64 token, str owner, int64 expires at (granted at the
+ *               record's time; the token becomes the name's last token)
+ * LOCK_KEEPALIVE str name, int64 token, int64 expires at
+ * LOCK_RELEASE  str name, int64 token
+ * LOCK_STATE_PUT str name, int64 version, int64 token, one entry (EntryCodec; id = version, ready at =
+ *               updated at; the content type and payload are the document's)
+ * LOCK_STATE_DELETE str name, int64 version (the version deleted; versions are never reused)
+ * LOCK_STATE_RELOCATE str name, one entry (compaction moved the document here; only its location changes)
  * </pre>
+ *
+ * <p>A lock lease ending is not a record: like a message lease it is a timer event, and replay
+ * reproduces it by advancing the clock to each record's time. The grant to the next waiter that
+ * follows is a {@code LOCK_ACQUIRE}. Waiters are not recorded (a restart drops them). Types 20-29
+ * are the lock records; 16-19 and 30 on are free for other record families. A journal written
+ * before the lock records existed holds none of them and opens unchanged.
  */
 final class RecordType {
     static final int QUEUE_PUT = 1;
@@ -44,17 +58,53 @@ final class RecordType {
     static final int RELOCATE = 14;
     static final int QUEUE_ATTRS = 15;
 
-    /** The highest type this build writes; a record with a type outside 1..LAST is damage. */
+    /** The highest type of the queue family (1..LAST); the lock family is 20-25 (see {@link #isKnown}). */
     static final int LAST = QUEUE_ATTRS;
-
-    /** Whether {@code type} is one this build reads. */
-    static boolean isKnown(int type) {
-        return type >= QUEUE_PUT && type <= LAST;
-    }
+    static final int LOCK_ACQUIRE = 20;
+    static final int LOCK_KEEPALIVE = 21;
+    static final int LOCK_RELEASE = 22;
+    static final int LOCK_STATE_PUT = 23;
+    static final int LOCK_STATE_DELETE = 24;
+    static final int LOCK_STATE_RELOCATE = 25;
+    /** One more than the highest type number in use (for tables indexed by type). */
+    static final int LIMIT = 26;
 
     /** Bytes of a top-level record's frame: length, type, time, CRC. */
     static final int FRAME = 4 + 1 + 8 + 4;
 
     private RecordType() {
+    }
+
+    /** Whether {@code type} is one this build reads. */
+    static boolean isKnown(int type) {
+        return (type >= QUEUE_PUT && type <= LAST) || (type >= LOCK_ACQUIRE && type <= LOCK_STATE_RELOCATE);
+    }
+
+    /** The type's name for tools ({@code push}, {@code lock_acquire}, ...), or {@code ?}. */
+    static String name(int type) {
+        return switch (type) {
+            case QUEUE_PUT -> "queue_put";
+            case QUEUE_DELETE -> "queue_delete";
+            case QUEUE_PURGE -> "queue_purge";
+            case GROUP_PUT -> "group_put";
+            case GROUP_DELETE -> "group_delete";
+            case PUSH -> "push";
+            case DELIVER -> "deliver";
+            case ACK -> "ack";
+            case NACK -> "nack";
+            case EXTEND -> "extend";
+            case KILL -> "kill";
+            case REMOVE -> "remove";
+            case TX -> "tx";
+            case RELOCATE -> "relocate";
+            case QUEUE_ATTRS -> "queue_attrs";
+            case LOCK_ACQUIRE -> "lock_acquire";
+            case LOCK_KEEPALIVE -> "lock_keepalive";
+            case LOCK_RELEASE -> "lock_release";
+            case LOCK_STATE_PUT -> "lock_state_put";
+            case LOCK_STATE_DELETE -> "lock_state_delete";
+            case LOCK_STATE_RELOCATE -> "lock_state_relocate";
+            default -> "?";
+        };
     }
 }
