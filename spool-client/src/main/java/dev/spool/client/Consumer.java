@@ -70,7 +70,10 @@ public final class Consumer implements AutoCloseable {
     private volatile boolean closing;
     private int failures;
 
-    /** Handled messages that trigger an ack frame at once: the ack batch, at most half the prefetch. */
+    /**
+     * Handled messages that trigger an ack frame at once: the ack batch, at most half the prefetch
+     * (a frame also goes at once when every held message is handled).
+     */
     private final int flushAt;
 
     /** A message held by the consumer: received, not yet acked or nacked. */
@@ -268,7 +271,9 @@ public final class Consumer implements AutoCloseable {
             reason = reason.length() > 4000 ? reason.substring(0, 4000) : reason;
         }
         done.add(new Done(h.delivery.receipt(), reason));
-        if (doneCount.incrementAndGet() >= flushAt) {
+        int waiting = doneCount.incrementAndGet();
+        // a full frame, or every held message handled: lingering would only delay credit
+        if (waiting >= flushAt || waiting >= held.size()) {
             vertx.runOnContext(v -> flushAcks());
         }
     }
