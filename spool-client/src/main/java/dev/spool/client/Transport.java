@@ -142,13 +142,54 @@ final class Transport implements AutoCloseable {
 
     /** Sends a request whose body is a stream of known length (raw pushes of files). */
     CompletableFuture<Reply> sendStream(String uri, ReadStream<Buffer> body, long length, Map<String, String> headers) {
-        RequestOptions ro = new RequestOptions().setMethod(HttpMethod.POST).setURI(uri)
+        return sendStream(HttpMethod.POST, uri, body, length, headers);
+    }
+
+    /** Sends a request with this method whose body is a stream of known length (files). */
+    CompletableFuture<Reply> sendStream(HttpMethod method, String uri, ReadStream<Buffer> body, long length,
+            Map<String, String> headers) {
+        RequestOptions ro = new RequestOptions().setMethod(method).setURI(uri)
                 .setIdleTimeout(options.requestTimeoutMs());
         headers.forEach(ro::putHeader);
         ro.putHeader("Content-Length", Long.toString(length));
         Future<Reply> f = http().request(ro).compose(req -> req.send(body)
                 .compose(resp -> resp.body().map(b -> new Reply(resp.statusCode(), resp.headers(), b))));
         return complete(f);
+    }
+
+    /**
+     * Sends a JSON request that the caller may cancel: cancelling the returned future resets the
+     * request (an HTTP/1.1 connection is closed), so that the server stops waiting on its behalf.
+     * Used for acquires that wait in line.
+     */
+    CompletableFuture<Reply> sendCancellable(HttpMethod method, String uri, Buffer body, long waitMs) {
+        if (closed) {
+            return CompletableFuture.failedFuture(new SpoolException(ErrorCode.UNAVAILABLE, "the client is closed"));
+        }
+        RequestOptions ro = new RequestOptions().setMethod(method).setURI(uri)
+                .setIdleTimeout(options.requestTimeoutMs() + waitMs).putHeader("Content-Type", "application/json");
+        CompletableFuture<Reply> out = new CompletableFuture<>();
+        http.request(ro).onComplete(ar -> {
+            if (ar.failed()) {
+                out.completeExceptionally(transportError(ar.cause()));
+                return;
+            }
+            var req = ar.result();
+            out.whenComplete((r, e) -> {
+                if (out.isCancelled()) {
+                    req.reset();
+                }
+            });
+            complete(req.send(body).compose(resp -> resp.body().map(b -> new Reply(resp.statusCode(), resp.headers(), b))))
+                    .whenComplete((r, e) -> {
+                        if (e != null) {
+                            out.completeExceptionally(e);
+                        } else {
+                            out.complete(r);
+                        }
+                    });
+        });
+        return out;
     }
 
     /** Opens the {@code /v1/stream} WebSocket. */

@@ -26,7 +26,8 @@ import dev.spool.server.edge.MetricLabels;
 /**
  * The server's Prometheus metrics: request latency per route, message counters per queue, queue
  * depth gauges (refreshed from {@code listQueues} at each scrape, so they cost nothing between
- * scrapes) and storage sync latency, which the backend reports through {@link Instrumentation}.
+ * scrapes), lock counters and gauges (per server, not per lock: see {@link LockMeters}) and
+ * storage sync latency, which the backend reports through {@link Instrumentation}.
  */
 final class Metrics implements Instrumentation {
     private final PrometheusMeterRegistry registry = new PrometheusMeterRegistry(PrometheusConfig.DEFAULT);
@@ -43,6 +44,7 @@ final class Metrics implements Instrumentation {
     private final int maxQueues;
     private final QueueMeters others;
     private final JvmMeters jvm;
+    private final LockMeters locks;
 
     /**
      * Metrics whose per-queue series are bounded: message counters for the first {@code maxQueues}
@@ -66,6 +68,7 @@ final class Metrics implements Instrumentation {
                 .register(registry);
         others = new QueueMeters(OTHER_QUEUES, registry);
         jvm = new JvmMeters(registry);
+        locks = new LockMeters(registry);
     }
 
     /** Stops the JVM meters' listeners (the registry itself holds no resources). */
@@ -104,6 +107,11 @@ final class Metrics implements Instrumentation {
         syncBytes.increment(bytes);
     }
 
+    @Override
+    public void onLockExpired() {
+        locks.expired.increment();
+    }
+
     AtomicLong connections() {
         return connections;
     }
@@ -133,6 +141,11 @@ final class Metrics implements Instrumentation {
             }
             return queues.computeIfAbsent(name, n -> new QueueMeters(n, registry));
         }
+    }
+
+    /** The lock counters and gauges (per server, no lock label: bounded whatever the lock count). */
+    LockMeters locks() {
+        return locks;
     }
 
     /** Drops the counters and gauges of a deleted queue. */
@@ -249,6 +262,45 @@ final class Metrics implements Instrumentation {
             registry.remove(popped);
             registry.remove(acked);
             registry.remove(nacked);
+        }
+    }
+
+    /**
+     * Lock figures of this server, without a lock label so their number is bounded whatever the
+     * number of locks: counters of what went through this server (grants, releases, refusals as
+     * held or stale, state writes, expiries reported by the backend) and gauges of the whole backend (locks, held locks, waiters),
+     * counted from the lock list at each scrape ({@link LockCensus}).
+     */
+    static final class LockMeters {
+        final Counter acquired;
+        final Counter released;
+        final Counter held;
+        final Counter stale;
+        final Counter stateWrites;
+        final Counter expired;
+        final AtomicLong count = new AtomicLong();
+        final AtomicLong holders = new AtomicLong();
+        final AtomicLong waiters = new AtomicLong();
+
+        LockMeters(PrometheusMeterRegistry registry) {
+            acquired = Counter.builder("spool.locks.acquired").description("Locks granted through this server")
+                    .register(registry);
+            released = Counter.builder("spool.locks.released").description("Locks released through this server")
+                    .register(registry);
+            held = Counter.builder("spool.locks.refused").tag("reason", "held")
+                    .description("Acquires refused because the lock stayed held").register(registry);
+            stale = Counter.builder("spool.locks.refused").tag("reason", "stale")
+                    .description("Lock operations refused for a stale lease or token").register(registry);
+            stateWrites = Counter.builder("spool.locks.state.writes").description("Lock state documents written")
+                    .register(registry);
+            expired = Counter.builder("spool.locks.expired")
+                    .description("Leases that ended without a release (embedded backend)").register(registry);
+            Gauge.builder("spool.locks", count, AtomicLong::get).description("Locks known to the backend")
+                    .register(registry);
+            Gauge.builder("spool.locks.holders", holders, AtomicLong::get).description("Locks held now")
+                    .register(registry);
+            Gauge.builder("spool.locks.waiters", waiters, AtomicLong::get)
+                    .description("Acquires waiting in line, all locks together").register(registry);
         }
     }
 }
