@@ -62,12 +62,6 @@ class RemoteBrokerContractTest extends BrokerContractTest {
         return SpoolClient.connect(ClientOptions.of(server.url()).withEventLoops(1), settings, server::close);
     }
 
-    /** The client and the lock routes are being built (issue 13); until then the lock cases are skipped. */
-    @Override
-    protected boolean supportsLocks() {
-        return false;
-    }
-
     @Override
     protected boolean knowsFirstDelivery() {
         return false; // the HTTP pop reply does not carry it (the SQS endpoint computes it server-side)

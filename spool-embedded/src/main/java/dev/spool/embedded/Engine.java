@@ -475,6 +475,7 @@ final class Engine implements Runnable, StateMachine.Listener {
 
     @Override
     public void lockExpired(LockEntry l, long at) {
+        settings.instrumentation().onLockExpired();
         locks.expired(l);
     }
 }

@@ -10,6 +10,7 @@ import io.vertx.ext.web.RoutingContext;
 
 import dev.spool.api.ErrorCode;
 import dev.spool.api.SpoolException;
+import dev.spool.server.ui.Dashboard;
 
 /**
  * Builds the router of API v1: the {@link Gate} first, then every resource family, then the error
@@ -32,8 +33,10 @@ final class HttpApi {
         new PushGroupRoutes(api).register(r);
         new TxRoutes(api).register(r);
         new StreamRoutes(api).register(r);
-        new LockRoutes().register(r);
+        new LockRoutes(api).register(r);
         new OpsRoutes(api).register(r);
+        new StatusRoutes(api).register(r);
+        Dashboard.register(r);
         new SqsRoutes(api).register(r);
         r.errorHandler(404, rc -> Bodies.refuse(rc, failure(rc, new SpoolException(ErrorCode.NOT_FOUND,
                 "no route for " + rc.request().method() + " " + safePath(rc)))));

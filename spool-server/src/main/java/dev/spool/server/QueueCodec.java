@@ -139,6 +139,11 @@ final class QueueCodec {
     }
 
     static void writeGroup(JsonGenerator g, GroupInfo gi) throws IOException {
+        writeGroup(g, gi, null);
+    }
+
+    /** A group, with a {@code warning} field when {@code warning} is not null. */
+    static void writeGroup(JsonGenerator g, GroupInfo gi, String warning) throws IOException {
         g.writeStartObject();
         g.writeStringField("name", gi.name());
         g.writeStringField("start", gi.start().wire());
@@ -148,6 +153,9 @@ final class QueueCodec {
         if (gi.push().isPresent()) {
             g.writeFieldName("push");
             g.writeRawValue(PushGroupRoutes.publicConfig(gi.push().get()).encode());
+        }
+        if (warning != null) {
+            g.writeStringField("warning", warning);
         }
         g.writeEndObject();
     }
