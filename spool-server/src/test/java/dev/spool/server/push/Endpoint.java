@@ -23,7 +23,8 @@ import com.sun.net.httpserver.HttpServer;
 /**
  * A push target for tests: the JDK's HTTP server on 127.0.0.1, answering each request with what
  * the test's function says, and recording every request (headers, SHA-256 and the first MiB of the
- * body, when it arrived) and the most requests it held at once.
+ * body, when it arrived) and the most requests it held at once (from arrival until its answer
+ * starts).
  */
 final class Endpoint implements AutoCloseable {
     private static final int KEEP_BYTES = 1 << 20;
@@ -81,6 +82,7 @@ final class Endpoint implements AutoCloseable {
     private void handle(HttpExchange ex) throws IOException {
         int now = current.incrementAndGet();
         maxConcurrent.accumulateAndGet(now, Math::max);
+        boolean held = true;
         try {
             Map<String, String> h = new TreeMap<>();
             ex.getRequestHeaders().forEach((k, v) -> h.put(k.toLowerCase(java.util.Locale.ROOT), String.join(",", v)));
@@ -107,6 +109,10 @@ final class Endpoint implements AutoCloseable {
             if (reply.holdMs() > 0) {
                 hold(reply.holdMs());
             }
+            // once the answer is on its way the server may settle and send the next request before
+            // this thread returns: the request is no longer held by the endpoint
+            held = false;
+            current.decrementAndGet();
             byte[] b = reply.body().getBytes(StandardCharsets.UTF_8);
             reply.headers().forEach((k, v) -> ex.getResponseHeaders().add(k, v));
             ex.sendResponseHeaders(reply.status(), b.length == 0 ? -1 : b.length);
@@ -116,7 +122,9 @@ final class Endpoint implements AutoCloseable {
         } catch (IOException e) {
             // the server gave up on the request (timeout): nothing to answer
         } finally {
-            current.decrementAndGet();
+            if (held) {
+                current.decrementAndGet();
+            }
             ex.close();
         }
     }
