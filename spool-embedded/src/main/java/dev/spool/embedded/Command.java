@@ -86,6 +86,16 @@ sealed interface Command {
     record Transact(List<TxOp> ops, CompletableFuture<TxResult> reply) implements Command {
     }
 
+    record PutToken(dev.spool.api.AccessToken token, CompletableFuture<dev.spool.api.AccessToken> reply)
+            implements Command {
+    }
+
+    record ListTokens(CompletableFuture<List<dev.spool.api.AccessToken>> reply) implements Command {
+    }
+
+    record RevokeToken(String id, CompletableFuture<Void> reply) implements Command {
+    }
+
     record CheckHealth(CompletableFuture<Health> reply) implements Command {
     }
 

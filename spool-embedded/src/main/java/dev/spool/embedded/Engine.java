@@ -255,6 +255,9 @@ final class Engine implements Runnable, StateMachine.Listener {
             case Command.ListGroups l -> admin.listGroups(l);
             case Command.DeleteGroup d -> admin.deleteGroup(d);
             case Command.CheckHealth h -> admin.health(h);
+            case Command.PutToken p -> admin.putToken(p);
+            case Command.ListTokens l -> admin.listTokens(l);
+            case Command.RevokeToken r -> admin.revokeToken(r);
             case Command.Task t -> {
                 t.task().run();
                 wal.reply(t.reply(), null);

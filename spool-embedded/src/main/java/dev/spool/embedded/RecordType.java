@@ -22,7 +22,14 @@ package dev.spool.embedded;
  * REMOVE        int32 qid, int32 count, count x int64 id
  * TX            int32 count, count x nested record
  * RELOCATE      int32 qid, one entry (compaction moved the message here; only its location changes)
+ * TOKEN_PUT     str id, str name, str secret hash (64 hex digits), int64 created,
+ *               int32 count, count x str permission      (an access token was created)
+ * TOKEN_REVOKE  str id                                   (the token was revoked and forgotten)
  * </pre>
+ *
+ * <p>Types 35 to 39 are reserved for access tokens (35 and 36 used). A journal written before
+ * tokens existed holds none of them and opens unchanged; token records in a journal opened by an
+ * older build are refused as an unknown type (not silently skipped).
  */
 final class RecordType {
     static final int QUEUE_PUT = 1;
@@ -39,10 +46,42 @@ final class RecordType {
     static final int REMOVE = 12;
     static final int TX = 13;
     static final int RELOCATE = 14;
+    static final int TOKEN_PUT = 35;
+    static final int TOKEN_REVOKE = 36;
+    /** The highest type number any record may have (sizes per-type tables). */
+    static final int MAX = 39;
 
     /** Bytes of a top-level record's frame: length, type, time, CRC. */
     static final int FRAME = 4 + 1 + 8 + 4;
 
     private RecordType() {
+    }
+
+    /** Whether {@code type} is a record type this build reads. */
+    static boolean known(int type) {
+        return type >= QUEUE_PUT && type <= RELOCATE || type == TOKEN_PUT || type == TOKEN_REVOKE;
+    }
+
+    /** The name of a type in journal tallies ({@code queue_put}, ...), or {@code ?} when unknown. */
+    static String name(int type) {
+        return switch (type) {
+            case QUEUE_PUT -> "queue_put";
+            case QUEUE_DELETE -> "queue_delete";
+            case QUEUE_PURGE -> "queue_purge";
+            case GROUP_PUT -> "group_put";
+            case GROUP_DELETE -> "group_delete";
+            case PUSH -> "push";
+            case DELIVER -> "deliver";
+            case ACK -> "ack";
+            case NACK -> "nack";
+            case EXTEND -> "extend";
+            case KILL -> "kill";
+            case REMOVE -> "remove";
+            case TX -> "tx";
+            case RELOCATE -> "relocate";
+            case TOKEN_PUT -> "token_put";
+            case TOKEN_REVOKE -> "token_revoke";
+            default -> "?";
+        };
     }
 }

@@ -80,6 +80,8 @@ final class Replayer implements StateMachine.Listener {
                 }
             }
             case RecordType.RELOCATE -> relocate(in, segment);
+            case RecordType.TOKEN_PUT -> sm.putToken(Codec.getToken(in));
+            case RecordType.TOKEN_REVOKE -> sm.tokens.remove(in.getString());
             default -> applyToEntries(type, now, in);
         }
     }

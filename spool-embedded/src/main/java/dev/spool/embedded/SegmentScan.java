@@ -29,9 +29,6 @@ import java.util.Map;
 record SegmentScan(Path path, long number, long size, boolean header, long validEnd, String problem, Counter before,
         Counter after, long unreadable, List<long[]> validRuns) {
 
-    private static final String[] TYPE_NAMES = {"?", "queue_put", "queue_delete", "queue_purge", "group_put",
-        "group_delete", "push", "deliver", "ack", "nack", "extend", "kill", "remove", "tx", "relocate"};
-
     /** Reads {@code path} from {@code from} (a record boundary, or {@link Segments#HEADER}). */
     static SegmentScan read(Path path, long number, long from) throws IOException {
         try (FileChannel ch = FileChannel.open(path, StandardOpenOption.READ)) {
@@ -93,7 +90,7 @@ record SegmentScan(Path path, long number, long size, boolean header, long valid
 
     /** Records counted by type, with the message entries of pushes and the ids of acks. */
     static final class Counter {
-        final long[] byType = new long[RecordType.RELOCATE + 1];
+        final long[] byType = new long[RecordType.MAX + 1];
         long records;
         long pushed;
         long acked;
@@ -152,7 +149,7 @@ record SegmentScan(Path path, long number, long size, boolean header, long valid
             Map<String, Long> m = new LinkedHashMap<>();
             for (int i = 1; i < byType.length; i++) {
                 if (byType[i] > 0) {
-                    m.put(TYPE_NAMES[i], byType[i]);
+                    m.put(RecordType.name(i), byType[i]);
                 }
             }
             return new JournalTool.Tally(m, records, pushed, acked, bytes);

@@ -10,6 +10,7 @@ import java.util.List;
 import java.util.Map;
 import java.util.zip.CRC32C;
 
+import dev.spool.api.AccessToken;
 import dev.spool.api.Payload;
 import dev.spool.api.TaskResult;
 
@@ -32,6 +33,7 @@ import dev.spool.api.TaskResult;
  *   entry: int8 state, int32 attempts, int64 deadline, int8 has extra
  *          [str last error, int64 keep until, int32 result]
  * int32 dedup ids, oldest first, per id: int32 qid, str dedup id, int64 message id, int64 until
+ * (version 5 on) int32 tokens, per token: token (Codec; hashes only, never a secret)
  *   result: -1 none; r = the number of results defined so far: a new result follows
  *          (str content type, int32 n, n bytes) and becomes result r; r smaller: result r again
  * int32 CRC32C of every byte before it
@@ -46,7 +48,9 @@ import dev.spool.api.TaskResult;
  */
 final class SnapshotCodec {
     private static final byte[] MAGIC = "SPOOLSNP".getBytes(StandardCharsets.US_ASCII);
-    private static final int VERSION = 4;
+    private static final int VERSION = 5;
+    /** The version before access tokens: still read, as holding no tokens. */
+    private static final int VERSION_WITHOUT_TOKENS = 4;
 
     private SnapshotCodec() {
     }
@@ -78,6 +82,10 @@ final class SnapshotCodec {
             }
         });
         b.buf.putInt(countPos, dedups[0]);
+        b.putInt(sm.tokens.size());
+        for (AccessToken t : sm.tokens.values()) {
+            Codec.putToken(b, t);
+        }
         CRC32C crc = new CRC32C();
         crc.update(b.buf.array(), 0, b.position());
         b.putInt((int) crc.getValue());
@@ -180,8 +188,10 @@ final class SnapshotCodec {
         buf.limit(n - 4);
         RecordIn in = new RecordIn.OfBuffer(buf);
         byte[] magic = in.getBytes(MAGIC.length);
-        if (!java.util.Arrays.equals(magic, MAGIC) || in.getInt() != VERSION) {
-            throw new IllegalStateException("not a version " + VERSION + " snapshot");
+        int version = java.util.Arrays.equals(magic, MAGIC) ? in.getInt() : -1;
+        if (version != VERSION && version != VERSION_WITHOUT_TOKENS) {
+            throw new IllegalStateException("not a version " + VERSION + " (or " + VERSION_WITHOUT_TOKENS
+                    + ") snapshot");
         }
         long position = in.getLong();
         long time = in.getLong();
@@ -197,6 +207,12 @@ final class SnapshotCodec {
         int dedups = in.getInt();
         for (int i = 0; i < dedups; i++) {
             sm.dedup.remember(in.getInt(), in.getString(), in.getLong(), in.getLong());
+        }
+        if (version >= VERSION) {
+            int tokens = in.getInt();
+            for (int i = 0; i < tokens; i++) {
+                sm.putToken(Codec.getToken(in));
+            }
         }
         return new Loaded(sm, position);
     }

@@ -48,6 +48,8 @@ final class StateMachine {
     final DedupIds dedup = new DedupIds();
     /** The task results held, under one global bound. */
     final ResultStore results = new ResultStore();
+    /** Access tokens by id (hashes only; see {@link dev.spool.api.AccessToken}). */
+    final Map<String, dev.spool.api.AccessToken> tokens = new java.util.TreeMap<>();
     int lastQid;
     Listener listener;
     private final TimerWheel.Handler onTimer = this::onTimer;
@@ -57,6 +59,10 @@ final class StateMachine {
     }
 
     // ---- queues and groups ----
+
+    void putToken(dev.spool.api.AccessToken t) {
+        tokens.put(t.id(), t);
+    }
 
     QueueState createQueue(int qid, String name, QueueConfig config, long createdAt) {
         QueueState q = new QueueState(qid, name, config, createdAt, dedup);

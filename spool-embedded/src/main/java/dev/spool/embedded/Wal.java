@@ -63,6 +63,14 @@ interface Wal {
     default void remove(QueueState q, long[] ids, int count, long now) {
     }
 
+    /** An access token was created. */
+    default void tokenPut(dev.spool.api.AccessToken t, long now) {
+    }
+
+    /** An access token was revoked. */
+    default void tokenRevoke(String id, long now) {
+    }
+
     /** Starts a group of records applied together or not at all. */
     default void txBegin(long now) {
     }
