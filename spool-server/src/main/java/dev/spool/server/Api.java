@@ -16,6 +16,8 @@ import dev.spool.api.Broker;
 import dev.spool.api.BrokerLimits;
 import dev.spool.api.Names;
 import dev.spool.server.edge.BodyBudget;
+import dev.spool.server.security.Security;
+import dev.spool.server.security.TokenStore;
 
 /**
  * What every resource handler shares: the broker, the configuration, metrics and server state,
@@ -37,6 +39,10 @@ final class Api {
     final Optional<Path> spoolDir;
     /** The heap request bodies being read may hold, all connections together. */
     final BodyBudget bodyBudget;
+    /** Authentication and permissions; open when the configuration requires no authentication. */
+    final Security security;
+    /** Re-reads the TLS files now (SIGHUP); a no-op without TLS. Set once the listener is up. */
+    volatile java.util.function.Supplier<io.vertx.core.Future<Void>> tlsReload = io.vertx.core.Future::succeededFuture;
 
     Api(Vertx vertx, Broker broker, ServerConfig config, Metrics metrics, ServerState state, Optional<Path> spoolDir) {
         this.vertx = vertx;
@@ -47,6 +53,7 @@ final class Api {
         this.state = state;
         this.spoolDir = spoolDir;
         this.bodyBudget = new BodyBudget(config.edge().maxBodyBytesInFlight());
+        this.security = new Security(config.security(), new TokenStore(broker));
     }
 
     long maxRequestBytes() {

@@ -8,6 +8,7 @@ import dev.spool.api.QueueConfig;
 import dev.spool.api.SpoolException;
 import dev.spool.embedded.EmbeddedConfig;
 import dev.spool.embedded.FsyncPolicy;
+import dev.spool.server.security.SecurityConfig;
 import dev.spool.server.sqs.SqsConfig;
 
 /**
@@ -27,13 +28,16 @@ import dev.spool.server.sqs.SqsConfig;
  * @param shutdownTimeoutMs longest a graceful close waits for in-flight requests
  * @param edge bounds on what one client may hold (bodies, deadlines, streams, metric series)
  * @param sqs the SQS-compatible endpoint
+ * @param security TLS, authentication and permissions ({@code docs/security.md})
  */
 public record ServerConfig(Listener listener, StorageConfig storage, boolean autoCreateQueues,
-        QueueConfig queueDefaults, BrokerLimits limits, long shutdownTimeoutMs, Edge edge, SqsConfig sqs) {
+        QueueConfig queueDefaults, BrokerLimits limits, long shutdownTimeoutMs, Edge edge, SqsConfig sqs,
+        SecurityConfig security) {
 
     /** Checks for nulls and ranges. */
     public ServerConfig {
-        if (listener == null || storage == null || queueDefaults == null || limits == null || edge == null || sqs == null) {
+        if (listener == null || storage == null || queueDefaults == null || limits == null || edge == null || sqs == null
+                || security == null) {
             throw new IllegalArgumentException("server config fields must not be null");
         }
         queueDefaults.validate();
@@ -69,42 +73,54 @@ public record ServerConfig(Listener listener, StorageConfig storage, boolean aut
 
     /** A copy with another listener. */
     public ServerConfig withListener(Listener v) {
-        return new ServerConfig(v, storage, autoCreateQueues, queueDefaults, limits, shutdownTimeoutMs, edge, sqs);
+        return new ServerConfig(v, storage, autoCreateQueues, queueDefaults, limits, shutdownTimeoutMs, edge, sqs,
+                security);
     }
 
     /** A copy with other storage settings. */
     public ServerConfig withStorage(StorageConfig v) {
-        return new ServerConfig(listener, v, autoCreateQueues, queueDefaults, limits, shutdownTimeoutMs, edge, sqs);
+        return new ServerConfig(listener, v, autoCreateQueues, queueDefaults, limits, shutdownTimeoutMs, edge, sqs,
+                security);
     }
 
     /** A copy with auto-create on or off. */
     public ServerConfig withAutoCreateQueues(boolean v) {
-        return new ServerConfig(listener, storage, v, queueDefaults, limits, shutdownTimeoutMs, edge, sqs);
+        return new ServerConfig(listener, storage, v, queueDefaults, limits, shutdownTimeoutMs, edge, sqs, security);
     }
 
     /** A copy with other queue defaults. */
     public ServerConfig withQueueDefaults(QueueConfig v) {
-        return new ServerConfig(listener, storage, autoCreateQueues, v, limits, shutdownTimeoutMs, edge, sqs);
+        return new ServerConfig(listener, storage, autoCreateQueues, v, limits, shutdownTimeoutMs, edge, sqs, security);
     }
 
     /** A copy with other limits. */
     public ServerConfig withLimits(BrokerLimits v) {
-        return new ServerConfig(listener, storage, autoCreateQueues, queueDefaults, v, shutdownTimeoutMs, edge, sqs);
+        return new ServerConfig(listener, storage, autoCreateQueues, queueDefaults, v, shutdownTimeoutMs, edge, sqs,
+                security);
     }
 
     /** A copy with another shutdown timeout. */
     public ServerConfig withShutdownTimeoutMs(long v) {
-        return new ServerConfig(listener, storage, autoCreateQueues, queueDefaults, limits, v, edge, sqs);
+        return new ServerConfig(listener, storage, autoCreateQueues, queueDefaults, limits, v, edge, sqs, security);
     }
 
     /** A copy with other SQS endpoint settings. */
     public ServerConfig withSqs(SqsConfig v) {
-        return new ServerConfig(listener, storage, autoCreateQueues, queueDefaults, limits, shutdownTimeoutMs, edge, v);
+        return new ServerConfig(listener, storage, autoCreateQueues, queueDefaults, limits, shutdownTimeoutMs, edge,
+                v, security);
+    }
+
+    /** A copy with other security settings. */
+    public ServerConfig withSecurity(SecurityConfig v) {
+        return new ServerConfig(listener, storage, autoCreateQueues, queueDefaults, limits, shutdownTimeoutMs, edge,
+                sqs,
+                v);
     }
 
     /** A copy with other edge bounds. */
     public ServerConfig withEdge(Edge v) {
-        return new ServerConfig(listener, storage, autoCreateQueues, queueDefaults, limits, shutdownTimeoutMs, v, sqs);
+        return new ServerConfig(listener, storage, autoCreateQueues, queueDefaults, limits, shutdownTimeoutMs, v,
+                sqs, security);
     }
 
     /**
