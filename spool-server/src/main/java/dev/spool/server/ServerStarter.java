@@ -117,7 +117,7 @@ final class ServerStarter {
 
     private static Future<Integer> listen(Vertx vertx, Api api, Router router) {
         HttpServerOptions opts = options(api.config);
-        Optional<TlsSetup> tls = api.config.security().tls().map(TlsSetup::new);
+        Optional<TlsSetup> tls = api.config.security().tls().map(t -> new TlsSetup(t, vertx));
         if (tls.isPresent()) {
             try {
                 tls.get().apply(opts);

@@ -1,14 +1,22 @@
 package dev.spool.server.security;
 
 import java.io.IOException;
+import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.nio.file.attribute.FileTime;
+import java.security.KeyStore;
+import java.security.PrivateKey;
+import java.security.Signature;
+import java.security.cert.Certificate;
 import java.util.ArrayList;
+import java.util.Collections;
 import java.util.LinkedHashSet;
 import java.util.List;
 import java.util.Set;
 import java.util.function.Supplier;
+
+import javax.net.ssl.X509KeyManager;
 
 import io.vertx.core.Future;
 import io.vertx.core.Vertx;
@@ -46,11 +54,16 @@ public final class TlsSetup {
     private static final Logger LOG = LoggerFactory.getLogger(TlsSetup.class);
 
     private final SecurityConfig.Tls tls;
+    private final Vertx vertx;
     private List<FileTime> stamps;
 
-    /** @param tls the settings */
-    public TlsSetup(SecurityConfig.Tls tls) {
+    /**
+     * @param tls the settings
+     * @param vertx the Vert.x instance (parses the PEM files)
+     */
+    public TlsSetup(SecurityConfig.Tls tls, Vertx vertx) {
         this.tls = tls;
+        this.vertx = vertx;
     }
 
     /**
@@ -75,10 +88,11 @@ public final class TlsSetup {
     /** The key material and trust as they are in the files now. */
     synchronized SSLOptions sslOptions() {
         stamps = stamps();
+        PemKeyCertOptions keyCert = new PemKeyCertOptions().setCertValue(read(tls.cert(), "tls-cert"))
+                .setKeyValue(read(tls.key(), "tls-key"));
+        checkPair(keyCert);
         SSLOptions ssl = new SSLOptions().setUseAlpn(true)
-                .setEnabledSecureTransportProtocols(new LinkedHashSet<>(PROTOCOLS))
-                .setKeyCertOptions(new PemKeyCertOptions().setCertValue(read(tls.cert(), "tls-cert"))
-                        .setKeyValue(read(tls.key(), "tls-key")));
+                .setEnabledSecureTransportProtocols(new LinkedHashSet<>(PROTOCOLS)).setKeyCertOptions(keyCert);
         for (String c : CIPHERS) {
             ssl.addEnabledCipherSuite(c);
         }
@@ -124,6 +138,43 @@ public final class TlsSetup {
         return Future.all(all).<Void>mapEmpty().onSuccess(v -> LOG.info("TLS certificate reloaded"))
                 .onFailure(e -> LOG.atWarn().addKeyValue("error", e.toString())
                         .log("TLS reload failed; keeping the old certificate"));
+    }
+
+    /**
+     * Refuses a key that does not belong to the certificate: during a rotation the two files are
+     * replaced one after the other, and a reload between the two must keep the old pair.
+     */
+    private void checkPair(PemKeyCertOptions keyCert) {
+        try {
+            KeyStore ks = keyCert.loadKeyStore(vertx);
+            X509KeyManager km = (X509KeyManager) keyCert.getKeyManagerFactory(vertx).getKeyManagers()[0];
+            for (String alias : Collections.list(ks.aliases())) {
+                PrivateKey key = km.getPrivateKey(alias);
+                Certificate[] chain = km.getCertificateChain(alias);
+                if (key == null || chain == null || chain.length == 0) {
+                    continue;
+                }
+                String alg = "EC".equals(key.getAlgorithm()) ? "SHA256withECDSA"
+                        : "RSA".equals(key.getAlgorithm()) ? "SHA256withRSA" : key.getAlgorithm();
+                byte[] probe = "spool-tls-pair-check".getBytes(StandardCharsets.US_ASCII);
+                Signature sign = Signature.getInstance(alg);
+                sign.initSign(key);
+                sign.update(probe);
+                byte[] sig = sign.sign();
+                Signature verify = Signature.getInstance(alg);
+                verify.initVerify(chain[0].getPublicKey());
+                verify.update(probe);
+                if (!verify.verify(sig)) {
+                    throw SpoolException.invalid("tls-key", "tls-key does not belong to the certificate of tls-cert");
+                }
+                return;
+            }
+            throw SpoolException.invalid("tls-cert", "tls-cert and tls-key hold no usable key and certificate");
+        } catch (SpoolException e) {
+            throw e;
+        } catch (Exception e) {
+            throw SpoolException.invalid("tls-key", "tls-cert and tls-key cannot be used: " + e.getClass().getSimpleName());
+        }
     }
 
     private List<FileTime> stamps() {
