@@ -29,6 +29,7 @@ import dev.spool.api.SpoolException;
             MessageCommand.class,
             RedriveCommand.class,
             GroupCommand.class,
+            TokenCommand.class,
             JournalCommand.class,
             dev.spool.bench.BenchCommand.class,
             CommandLine.HelpCommand.class,
