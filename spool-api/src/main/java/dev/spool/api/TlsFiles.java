@@ -25,7 +25,7 @@ import javax.net.ssl.TrustManagerFactory;
 /**
  * A TLS client context from PEM files, with the JDK alone: the CA bundle that verifies the server
  * ({@code --cacert}) and, for mutual TLS, the client's certificate chain and PKCS#8 private key
- * ({@code --cert}, {@code --key}; RSA or EC). Used by the Java client and the {@code spool} command.
+ * ({@code --cert}, {@code --cert-key}; RSA or EC). Used by the Java client and the {@code spool} command.
  */
 public final class TlsFiles {
     private static final char[] NO_PASSWORD = new char[0];
@@ -44,7 +44,7 @@ public final class TlsFiles {
      */
     public static SSLContext clientContext(Optional<Path> caFile, Optional<Path> certFile, Optional<Path> keyFile) {
         if (certFile.isPresent() != keyFile.isPresent()) {
-            throw SpoolException.invalid("cert", "--cert and --key go together");
+            throw SpoolException.invalid("cert", "--cert and --cert-key go together");
         }
         try {
             TrustManagerFactory tmf = null;

@@ -15,7 +15,7 @@ import dev.spool.client.SpoolClient;
 
 /**
  * A command that talks to a server: {@code --url}, {@code --json}, the credentials
- * ({@code --token}, {@code --cacert}, {@code --cert}/{@code --key}, each with its environment
+ * ({@code --token}, {@code --cacert}, {@code --cert}/{@code --cert-key}, each with its environment
  * variable), a client opened for the duration of the command, and the output streams.
  */
 abstract class ClientCommand implements Callable<Integer> {
@@ -38,11 +38,12 @@ abstract class ClientCommand implements Callable<Integer> {
     Path cacert;
 
     @Option(names = "--cert", paramLabel = "FILE", defaultValue = "${env:SPOOL_CERT}",
-            description = "PEM client certificate for mutual TLS (default: $SPOOL_CERT); with --key.")
+            description = "PEM client certificate for mutual TLS (default: $SPOOL_CERT); with --cert-key.")
     Path cert;
 
-    @Option(names = "--key", paramLabel = "FILE", defaultValue = "${env:SPOOL_KEY}",
-            description = "PEM private key of --cert (default: $SPOOL_KEY).")
+    // not --key: `spool push --key` is the message key
+    @Option(names = "--cert-key", paramLabel = "FILE", defaultValue = "${env:SPOOL_CERT_KEY}",
+            description = "PEM private key of --cert (default: $SPOOL_CERT_KEY).")
     Path key;
 
     @Override

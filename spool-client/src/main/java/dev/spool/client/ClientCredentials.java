@@ -27,7 +27,7 @@ public record ClientCredentials(Optional<String> token, Optional<Path> caFile, O
             throw new IllegalArgumentException("credential fields must not be null");
         }
         if (certFile.isPresent() != keyFile.isPresent()) {
-            throw SpoolException.invalid("cert", "a client certificate and its key go together (--cert and --key)");
+            throw SpoolException.invalid("cert", "a client certificate and its key go together (--cert and --cert-key)");
         }
         token.ifPresent(t -> {
             if (t.isBlank() || t.chars().anyMatch(c -> c < 0x21 || c > 0x7e)) {
