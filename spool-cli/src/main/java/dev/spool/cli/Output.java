@@ -114,6 +114,8 @@ final class Output {
         n.put("dedup_window_ms", c.dedupWindowMs());
         n.put("result_ttl_ms", c.resultTtlMs());
         n.put("encrypted", c.encrypted());
+        ObjectNode attributes = n.putObject("attributes");
+        c.attributes().forEach(attributes::put);
         return n;
     }
 

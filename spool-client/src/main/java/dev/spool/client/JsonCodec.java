@@ -184,6 +184,11 @@ final class JsonCodec {
         g.writeNumberField("dedup_window_ms", c.dedupWindowMs());
         g.writeNumberField("result_ttl_ms", c.resultTtlMs());
         g.writeBooleanField("encrypted", c.encrypted());
+        g.writeObjectFieldStart("attributes");
+        for (Map.Entry<String, String> e : c.attributes().entrySet()) {
+            g.writeStringField(e.getKey(), e.getValue());
+        }
+        g.writeEndObject();
         g.writeEndObject();
     }
 
@@ -378,7 +383,13 @@ final class JsonCodec {
                 c.path("retention_ms").asLong(d.retentionMs()), c.path("message_ttl_ms").asLong(d.messageTtlMs()),
                 c.path("max_message_bytes").asLong(d.maxMessageBytes()),
                 c.path("dedup_window_ms").asLong(d.dedupWindowMs()), c.path("result_ttl_ms").asLong(d.resultTtlMs()),
-                c.path("encrypted").asBoolean(false));
+                c.path("encrypted").asBoolean(false), stringMap(c.path("attributes")));
+    }
+
+    private static Map<String, String> stringMap(JsonNode object) {
+        Map<String, String> out = new java.util.TreeMap<>();
+        object.fields().forEachRemaining(e -> out.put(e.getKey(), e.getValue().asText()));
+        return out;
     }
 
     static QueueStats stats(JsonNode s) {

@@ -2,7 +2,9 @@ package dev.spool.embedded;
 
 import java.util.ArrayList;
 import java.util.List;
+import java.util.Map;
 import java.util.Optional;
+import java.util.TreeMap;
 
 import dev.spool.api.AccessToken;
 import dev.spool.api.QueueConfig;
@@ -13,7 +15,8 @@ import dev.spool.api.StartPosition;
  * Encodings shared by journal records and snapshots: a queue configuration is
  * {@code int64 visibility, int32 max attempts, str dead-letter queue, int64 backoff initial,
  * int64 backoff max, float64 multiplier, int8 jitter, int64 retention, int64 ttl, int64 max bytes,
- * int64 dedup window, int64 result ttl, int8 encrypted}; a start position is
+ * int64 dedup window, int64 result ttl, int8 encrypted} (its attributes are written apart: the
+ * QUEUE_ATTRS record of {@link RecordType}, the last section of {@link SnapshotCodec}); a start position is
  * {@code int8 kind (0 earliest, 1 latest, 2 at), int64 epoch ms}.
  */
 final class Codec {
@@ -75,6 +78,27 @@ final class Codec {
         RetryBackoff r = new RetryBackoff(in.getLong(), in.getLong(), in.getDouble(), in.get() != 0);
         return new QueueConfig(vis, max, Optional.ofNullable(dlq), r, in.getLong(), in.getLong(), in.getLong(),
                 in.getLong(), in.getLong(), in.get() != 0);
+    }
+
+    /** {@code int32 count, count x (str key, str value)}. */
+    static void putAttributes(Batch b, Map<String, String> attributes) {
+        b.putInt(attributes.size());
+        for (Map.Entry<String, String> e : attributes.entrySet()) {
+            b.putString(e.getKey());
+            b.putString(e.getValue());
+        }
+    }
+
+    static Map<String, String> getAttributes(RecordIn in) {
+        int n = in.getInt();
+        if (n < 0 || n > QueueConfig.MAX_ATTRIBUTES) {
+            throw new IllegalStateException("a queue with " + n + " attributes");
+        }
+        Map<String, String> out = new TreeMap<>();
+        for (int i = 0; i < n; i++) {
+            out.put(in.getString(), in.getString());
+        }
+        return out;
     }
 
     static void putStart(Batch b, StartPosition s) {

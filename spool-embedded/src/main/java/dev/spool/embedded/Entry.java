@@ -24,6 +24,13 @@ abstract sealed class Entry permits Msg, GroupEntry {
     int stamp;
     /** Time of the next event: end of delay, end of lease, or expiry. */
     long deadline;
+    /**
+     * When the first delivery was, as time after the push plus one: ms when that fits an int, else
+     * minus whole seconds; 0 before the first delivery and for entries restored from a snapshot.
+     * An int, not an epoch long, because it fits the padding of {@link Msg} and {@link GroupEntry}
+     * (a long would add 8 bytes to every queued message).
+     */
+    int firstDelivered;
     Entry timerPrev;
     Entry timerNext;
     /** Timer wheel slot holding this entry, or -1. */
@@ -50,6 +57,21 @@ abstract sealed class Entry permits Msg, GroupEntry {
             extra = new EntryExtra();
         }
         return extra;
+    }
+
+    /** Records the first delivery at {@code now}. */
+    final void firstDeliveredAt(long now) {
+        long after = Math.max(0, now - msg().enqueuedAt()) + 1;
+        firstDelivered = after < Integer.MAX_VALUE ? (int) after : (int) -Math.min(Integer.MAX_VALUE, after / 1000);
+    }
+
+    /** Epoch ms of the first delivery (to the second past 24 days after the push), or 0 if unknown. */
+    final long firstDeliveredAt() {
+        int f = firstDelivered;
+        if (f == 0) {
+            return 0;
+        }
+        return msg().enqueuedAt() + (f > 0 ? f - 1 : -1000L * f);
     }
 
     final String lastError() {

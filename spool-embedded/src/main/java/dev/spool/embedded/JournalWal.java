@@ -199,12 +199,23 @@ final class JournalWal implements Wal {
 
     @Override
     public void queuePut(QueueState q, long now) {
+        Map<String, String> attributes = q.config.attributes();
+        if (!attributes.isEmpty()) {
+            txBegin(now);
+        }
         begin(RecordType.QUEUE_PUT, now);
         open.putInt(q.qid);
         open.putString(q.name);
         open.putLong(q.createdAt);
         Codec.putConfig(open, q.config);
         end();
+        if (!attributes.isEmpty()) {
+            begin(RecordType.QUEUE_ATTRS, now);
+            open.putInt(q.qid);
+            Codec.putAttributes(open, attributes);
+            end();
+            txEnd();
+        }
     }
 
     @Override

@@ -176,7 +176,7 @@ final class MessageOps {
             buf[i] = null;
             Msg m = e.msg();
             out.add(new Delivery(m.id, e.attempts, m.enqueuedAt(), leaseUntil, engine.wal.body(m),
-                    tags.tag(g.queue.qid, g.gid, m.id, e.attempts)));
+                    tags.tag(g.queue.qid, g.gid, m.id, e.attempts), e.firstDeliveredAt()));
         }
         return out;
     }

@@ -22,6 +22,9 @@ package dev.spool.embedded;
  * REMOVE        int32 qid, int32 count, count x int64 id
  * TX            int32 count, count x nested record
  * RELOCATE      int32 qid, one entry (compaction moved the message here; only its location changes)
+ * QUEUE_ATTRS   int32 qid, int32 count, count x (str key, str value): the queue's attributes; follows
+ *               its QUEUE_PUT in one TX when the configuration has attributes (a QUEUE_PUT alone
+ *               leaves the queue with none)
  * TOKEN_PUT     str id, str name, str secret hash (64 hex digits), int64 created,
  *               int32 count, count x str permission      (an access token was created)
  * TOKEN_REVOKE  str id                                   (the token was revoked and forgotten)
@@ -46,10 +49,19 @@ final class RecordType {
     static final int REMOVE = 12;
     static final int TX = 13;
     static final int RELOCATE = 14;
+    static final int QUEUE_ATTRS = 15;
     static final int TOKEN_PUT = 35;
     static final int TOKEN_REVOKE = 36;
+
+    /** The highest contiguous type of the core records; types 35 to 39 are access tokens. */
+    static final int LAST = QUEUE_ATTRS;
     /** The highest type number any record may have (sizes per-type tables). */
     static final int MAX = 39;
+
+    /** Whether {@code type} is one this build reads; any other type is damage. */
+    static boolean isKnown(int type) {
+        return type >= QUEUE_PUT && type <= LAST || type == TOKEN_PUT || type == TOKEN_REVOKE;
+    }
 
     /** Bytes of a top-level record's frame: length, type, time, CRC. */
     static final int FRAME = 4 + 1 + 8 + 4;
@@ -57,10 +69,6 @@ final class RecordType {
     private RecordType() {
     }
 
-    /** Whether {@code type} is a record type this build reads. */
-    static boolean known(int type) {
-        return type >= QUEUE_PUT && type <= RELOCATE || type == TOKEN_PUT || type == TOKEN_REVOKE;
-    }
 
     /** The name of a type in journal tallies ({@code queue_put}, ...), or {@code ?} when unknown. */
     static String name(int type) {
@@ -79,6 +87,7 @@ final class RecordType {
             case REMOVE -> "remove";
             case TX -> "tx";
             case RELOCATE -> "relocate";
+            case QUEUE_ATTRS -> "queue_attrs";
             case TOKEN_PUT -> "token_put";
             case TOKEN_REVOKE -> "token_revoke";
             default -> "?";

@@ -80,6 +80,13 @@ final class Replayer implements StateMachine.Listener {
                 }
             }
             case RecordType.RELOCATE -> relocate(in, segment);
+            case RecordType.QUEUE_ATTRS -> {
+                QueueState q = sm.byId.get(in.getInt());
+                var attributes = Codec.getAttributes(in);
+                if (q != null) {
+                    q.config = q.config.withAttributes(attributes);
+                }
+            }
             case RecordType.TOKEN_PUT -> sm.putToken(Codec.getToken(in));
             case RecordType.TOKEN_REVOKE -> sm.tokens.remove(in.getString());
             default -> applyToEntries(type, now, in);

@@ -58,7 +58,7 @@ final class SegmentReader {
             problem = "record at " + pos + " fails its CRC32C";
             return null;
         }
-        if (!RecordType.known(r.type())) {
+        if (!RecordType.isKnown(r.type())) {
             problem = "record at " + pos + " has unknown type " + r.type();
             return null;
         }
@@ -125,7 +125,7 @@ final class SegmentReader {
             int at = (int) (p - windowStart);
             int length = window.getInt(at);
             int type = window.get(at + 4);
-            if (length < RecordType.FRAME || p + length > size || !RecordType.known(type)) {
+            if (length < RecordType.FRAME || p + length > size || !RecordType.isKnown(type)) {
                 continue;
             }
             if (new SegmentReader(ch, p).next() != null) {

@@ -33,9 +33,12 @@ import dev.spool.api.TaskResult;
  *   entry: int8 state, int32 attempts, int64 deadline, int8 has extra
  *          [str last error, int64 keep until, int32 result]
  * int32 dedup ids, oldest first, per id: int32 qid, str dedup id, int64 message id, int64 until
- * (version 5 on) int32 tokens, per token: token (Codec; hashes only, never a secret)
  *   result: -1 none; r = the number of results defined so far: a new result follows
  *          (str content type, int32 n, n bytes) and becomes result r; r smaller: result r again
+ * int32 queues with attributes, per queue: int32 qid, attributes (Codec): absent in snapshots of
+ *   earlier builds, which had no attributes (so the version did not change)
+ * int32 tokens, per token: token (Codec; the hash, never a secret): absent in snapshots of builds
+ *   without access tokens, which read as holding none (so the version did not change)
  * int32 CRC32C of every byte before it
  * </pre>
  *
@@ -48,9 +51,7 @@ import dev.spool.api.TaskResult;
  */
 final class SnapshotCodec {
     private static final byte[] MAGIC = "SPOOLSNP".getBytes(StandardCharsets.US_ASCII);
-    private static final int VERSION = 5;
-    /** The version before access tokens: still read, as holding no tokens. */
-    private static final int VERSION_WITHOUT_TOKENS = 4;
+    private static final int VERSION = 4;
 
     private SnapshotCodec() {
     }
@@ -82,6 +83,7 @@ final class SnapshotCodec {
             }
         });
         b.buf.putInt(countPos, dedups[0]);
+        encodeAttributes(b, sm);
         b.putInt(sm.tokens.size());
         for (AccessToken t : sm.tokens.values()) {
             Codec.putToken(b, t);
@@ -188,10 +190,8 @@ final class SnapshotCodec {
         buf.limit(n - 4);
         RecordIn in = new RecordIn.OfBuffer(buf);
         byte[] magic = in.getBytes(MAGIC.length);
-        int version = java.util.Arrays.equals(magic, MAGIC) ? in.getInt() : -1;
-        if (version != VERSION && version != VERSION_WITHOUT_TOKENS) {
-            throw new IllegalStateException("not a version " + VERSION + " (or " + VERSION_WITHOUT_TOKENS
-                    + ") snapshot");
+        if (!java.util.Arrays.equals(magic, MAGIC) || in.getInt() != VERSION) {
+            throw new IllegalStateException("not a version " + VERSION + " snapshot");
         }
         long position = in.getLong();
         long time = in.getLong();
@@ -208,13 +208,42 @@ final class SnapshotCodec {
         for (int i = 0; i < dedups; i++) {
             sm.dedup.remember(in.getInt(), in.getString(), in.getLong(), in.getLong());
         }
-        if (version >= VERSION) {
+        if (buf.hasRemaining()) {
+            decodeAttributes(in, sm);
+        }
+        if (buf.hasRemaining()) {
             int tokens = in.getInt();
             for (int i = 0; i < tokens; i++) {
                 sm.putToken(Codec.getToken(in));
             }
         }
         return new Loaded(sm, position);
+    }
+
+    private static void encodeAttributes(Batch b, StateMachine sm) {
+        int countPos = b.position();
+        b.putInt(0);
+        int n = 0;
+        for (QueueState q : sm.queues.values()) {
+            if (!q.config.attributes().isEmpty()) {
+                b.putInt(q.qid);
+                Codec.putAttributes(b, q.config.attributes());
+                n++;
+            }
+        }
+        b.buf.putInt(countPos, n);
+    }
+
+    private static void decodeAttributes(RecordIn in, StateMachine sm) {
+        int n = in.getInt();
+        for (int i = 0; i < n; i++) {
+            QueueState q = sm.byId.get(in.getInt());
+            Map<String, String> attributes = Codec.getAttributes(in);
+            if (q == null) {
+                throw new IllegalStateException("attributes of a queue the snapshot does not hold");
+            }
+            q.config = q.config.withAttributes(attributes);
+        }
     }
 
     private static void decodeQueue(RecordIn in, StateMachine sm, List<TaskResult> results) {

@@ -224,6 +224,9 @@ final class StateMachine {
         ensureKeyHead(e, now);
         leaveState(e);
         e.state = Entry.IN_FLIGHT;
+        if (e.attempts == 0) {
+            e.firstDeliveredAt(now);
+        }
         e.attempts++;
         e.group().inFlightCount++;
         timers.schedule(e, leaseUntil);

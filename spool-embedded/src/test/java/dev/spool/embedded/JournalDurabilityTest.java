@@ -107,6 +107,8 @@ class JournalDurabilityTest {
         volatile CountDownLatch forceGate = new CountDownLatch(0);
         volatile CountDownLatch snapshotGate = new CountDownLatch(0);
         final AtomicInteger snapshotOpens = new AtomicInteger();
+        /** System.nanoTime() of every snapshot file open, in order. */
+        final java.util.List<Long> snapshotOpenTimes = new java.util.concurrent.CopyOnWriteArrayList<>();
         volatile boolean failSnapshots;
 
         GatedFiles() {
@@ -117,6 +119,7 @@ class JournalDurabilityTest {
         public FileChannel open(Path file, OpenOption... options) throws IOException {
             String name = file.getFileName().toString();
             if (name.endsWith(".tmp")) {
+                snapshotOpenTimes.add(System.nanoTime());
                 snapshotOpens.incrementAndGet();
                 await(snapshotGate);
                 if (failSnapshots) {
@@ -248,10 +251,14 @@ class JournalDurabilityTest {
                 get(b.push("q", List.of(NewMessage.ofUtf8(big("m" + i)))));
             }
             Awaitility.await().atMost(Duration.ofSeconds(10)).until(() -> files.snapshotOpens.get() >= 1);
-            Awaitility.await().during(Duration.ofMillis(600)).atMost(Duration.ofSeconds(5)).until(() -> {
+            // keep writing so that a snapshot stays due; the retry must come after its pause (1 s),
+            // however slow the machine (a gap is only ever longer under load)
+            Awaitility.await().atMost(Duration.ofSeconds(30)).until(() -> {
                 get(b.push("q", List.of(NewMessage.ofUtf8(big("more")))));
-                return files.snapshotOpens.get() == 1;
+                return files.snapshotOpens.get() >= 2;
             });
+            long gapMs = (files.snapshotOpenTimes.get(1) - files.snapshotOpenTimes.get(0)) / 1_000_000;
+            assertThat(gapMs).as("pause before the first retry").isGreaterThanOrEqualTo(900);
             files.failSnapshots = false;
             Awaitility.await().atMost(Duration.ofSeconds(10)).until(() -> !snapshots().isEmpty());
         }

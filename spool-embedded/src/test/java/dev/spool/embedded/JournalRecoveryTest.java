@@ -189,6 +189,29 @@ class JournalRecoveryTest {
         }
     }
 
+    @Test
+    void shouldKeepQueueAttributesThroughTheJournalAndASnapshot() {
+        QueueConfig tagged = QueueConfig.DEFAULTS.withAttributes(java.util.Map.of("team", "billing", "sqs.meta", "{}"));
+        try (EmbeddedBroker b = open()) {
+            get(b.putQueue("journalled", tagged));
+            get(b.putQueue("cleared", tagged));
+            get(b.putQueue("cleared", QueueConfig.DEFAULTS));
+        }
+        try (EmbeddedBroker b = open()) {
+            assertThat(get(b.getQueue("journalled")).config()).isEqualTo(tagged);
+            assertThat(get(b.getQueue("cleared")).config().attributes()).isEmpty();
+            get(b.putQueue("snapshotted", tagged.withAttributes(java.util.Map.of("only", "this"))));
+            snapshotNow(b);
+        }
+        try (EmbeddedBroker b = open()) {
+            assertThat(b.journal().recoveredFromSnapshot()).isTrue();
+            assertThat(get(b.getQueue("journalled")).config()).isEqualTo(tagged);
+            assertThat(get(b.getQueue("snapshotted")).config().attributes()).containsExactly(
+                    java.util.Map.entry("only", "this"));
+            assertThat(get(b.getQueue("cleared")).config().attributes()).isEmpty();
+        }
+    }
+
     /** Takes a snapshot at the current position and waits until its file is written. */
     static void snapshotNow(EmbeddedBroker b) {
         Path snaps = b.config().dataDir().orElseThrow().resolve("snapshots");

@@ -44,7 +44,7 @@ final class Codec {
                 rs.getBoolean("bo_jitter"));
         return new QueueConfig(rs.getLong("vis_ms"), rs.getInt("max_attempts"), Optional.ofNullable(rs.getString("dlq")),
                 b, rs.getLong("retention_ms"), rs.getLong("ttl_ms"), rs.getLong("max_bytes"), rs.getLong("dedup_ms"),
-                rs.getLong("result_ttl_ms"), false);
+                rs.getLong("result_ttl_ms"), false, headers(rs.getArray("attributes")));
     }
 
     /** Appends the headers to a flat name/value list. */

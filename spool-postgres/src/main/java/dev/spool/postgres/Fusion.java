@@ -28,10 +28,12 @@ final class Fusion implements AutoCloseable {
     private static final int MAX_FUSED = 10_000;
 
     private final Db db;
+    private final ReceiptSigner signer;
     private final Map<String, Lane<?>> lanes = new ConcurrentHashMap<>();
 
-    Fusion(Db db) {
+    Fusion(Db db, ReceiptSigner signer) {
         this.db = db;
+        this.signer = signer;
     }
 
     private record PushReq(List<NewMessage> messages, CompletableFuture<long[]> future) {
@@ -110,7 +112,7 @@ final class Fusion implements AutoCloseable {
             total += r.max();
         }
         int max = total;
-        return db.call(c -> MessageOps.pop(db, c, queue, group, create, max, vis)).handle((list, e) -> {
+        return db.call(c -> MessageOps.pop(db, c, signer, queue, group, create, max, vis)).handle((list, e) -> {
             int at = 0;
             for (PopReq r : batch) {
                 if (e != null) {
@@ -132,14 +134,18 @@ final class Fusion implements AutoCloseable {
         }
         long[] ids = new long[total];
         int[] fences = new int[total];
+        long[] tags = new long[total];
         int k = 0;
         for (AckReq r : batch) {
             for (int i = 0; i < r.receipts().size(); i++, k++) {
                 ids[k] = r.receipts().id(i);
                 fences[k] = r.receipts().fence(i);
+                tags[k] = r.receipts().tag(i);
             }
         }
-        return db.call(c -> MessageOps.ack(c, queue, group, ids, fences, Optional.empty())).handle((o, e) -> {
+        MessageOps.Batch all = new MessageOps.Batch(ids, fences, tags);
+        // the tags are checked on the worker, before the fused statement, receipt by receipt
+        return db.call(c -> MessageOps.ack(c, signer, queue, group, all, Optional.empty())).handle((o, e) -> {
             int at = 0;
             for (AckReq r : batch) {
                 if (e != null) {

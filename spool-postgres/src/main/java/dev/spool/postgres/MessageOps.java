@@ -131,9 +131,9 @@ final class MessageOps {
         }
     }
 
-    /** Leases up to {@code max} messages. */
-    static List<Delivery> pop(Db db, Connection c, String queue, String group, boolean create, int max, long vis)
-            throws SQLException {
+    /** Leases up to {@code max} messages; their receipts are signed with the group's id. */
+    static List<Delivery> pop(Db db, Connection c, ReceiptSigner signer, String queue, String group, boolean create,
+            int max, long vis) throws SQLException {
         try (PreparedStatement ps = c.prepareStatement(Sql.get("pop"))) {
             ps.setString(1, queue);
             ps.setString(2, group);
@@ -142,10 +142,16 @@ final class MessageOps {
             ps.setLong(5, vis);
             try (ResultSet rs = ps.executeQuery()) {
                 List<Delivery> out = new ArrayList<>();
+                long grp = 0;
                 while (rs.next()) {
                     long id = rs.getLong("msg_id");
-                    out.add(new Delivery(id, rs.getInt("attempts"), rs.getLong("enqueued_at"),
-                            rs.getLong("lease_end"), Codec.body(db, id, rs)));
+                    int attempts = rs.getInt("attempts");
+                    grp = rs.getLong("grp_id");
+                    out.add(new Delivery(id, attempts, rs.getLong("enqueued_at"), rs.getLong("lease_end"),
+                            Codec.body(db, id, rs), signer.tag(grp, id, attempts), rs.getLong("first_at")));
+                }
+                if (grp != 0) {
+                    signer.remember(queue, group, grp);
                 }
                 return out;
             }
@@ -165,72 +171,112 @@ final class MessageOps {
         }
     }
 
-    static Outcomes ack(Connection c, String queue, String group, Receipts r, Optional<TaskResult> result)
-            throws SQLException {
-        long[] ids = new long[r.size()];
-        int[] fences = new int[r.size()];
-        for (int i = 0; i < ids.length; i++) {
-            ids[i] = r.id(i);
-            fences[i] = r.fence(i);
-        }
-        return ack(c, queue, group, ids, fences, result);
-    }
-
-    static Outcomes ack(Connection c, String queue, String group, long[] ids, int[] fences,
+    static Outcomes ack(Connection c, ReceiptSigner signer, String queue, String group, Receipts r,
             Optional<TaskResult> result) throws SQLException {
-        try (PreparedStatement ps = c.prepareStatement(Sql.get("ack"))) {
-            receipts(c, ps, queue, group, ids, fences);
+        return ack(c, signer, queue, group, Batch.of(r), result);
+    }
+
+    static Outcomes ack(Connection c, ReceiptSigner signer, String queue, String group, Batch b,
+            Optional<TaskResult> result) throws SQLException {
+        return signed(c, signer, queue, group, b, "ack", ps -> {
             if (result.isPresent()) {
-                ps.setBytes(5, result.get().payload().toBytes());
-                ps.setString(6, result.get().contentType());
+                ps.setBytes(6, result.get().payload().toBytes());
+                ps.setString(7, result.get().contentType());
             } else {
-                ps.setNull(5, Types.BINARY);
-                ps.setNull(6, Types.VARCHAR);
+                ps.setNull(6, Types.BINARY);
+                ps.setNull(7, Types.VARCHAR);
             }
-            return outcomes(ps);
-        }
+        });
     }
 
-    static Outcomes nack(Connection c, String queue, String group, Receipts r, OptionalLong delay,
-            Optional<String> reason) throws SQLException {
-        try (PreparedStatement ps = c.prepareStatement(Sql.get("nack"))) {
-            receipts(c, ps, queue, group, r);
+    static Outcomes nack(Connection c, ReceiptSigner signer, String queue, String group, Receipts r,
+            OptionalLong delay, Optional<String> reason) throws SQLException {
+        return signed(c, signer, queue, group, Batch.of(r), "nack", ps -> {
             if (delay.isPresent()) {
-                ps.setLong(5, delay.getAsLong());
+                ps.setLong(6, delay.getAsLong());
             } else {
-                ps.setNull(5, Types.BIGINT);
+                ps.setNull(6, Types.BIGINT);
             }
-            ps.setString(6, reason.orElse(null));
-            return outcomes(ps);
-        }
+            ps.setString(7, reason.orElse(null));
+        });
     }
 
-    static Outcomes extend(Connection c, String queue, String group, Receipts r, long vis) throws SQLException {
-        try (PreparedStatement ps = c.prepareStatement(Sql.get("extend"))) {
-            receipts(c, ps, queue, group, r);
-            ps.setLong(5, vis);
-            return outcomes(ps);
-        }
-    }
-
-    private static void receipts(Connection c, PreparedStatement ps, String queue, String group, Receipts r)
+    static Outcomes extend(Connection c, ReceiptSigner signer, String queue, String group, Receipts r, long vis)
             throws SQLException {
-        long[] ids = new long[r.size()];
-        int[] fences = new int[r.size()];
-        for (int i = 0; i < ids.length; i++) {
-            ids[i] = r.id(i);
-            fences[i] = r.fence(i);
-        }
-        receipts(c, ps, queue, group, ids, fences);
+        return signed(c, signer, queue, group, Batch.of(r), "extend", ps -> ps.setLong(6, vis));
     }
 
-    private static void receipts(Connection c, PreparedStatement ps, String queue, String group, long[] ids,
-            int[] fences) throws SQLException {
+    /** Receipts as the arrays the functions take, with their tags. */
+    record Batch(long[] ids, int[] fences, long[] tags) {
+        static Batch of(Receipts r) {
+            int n = r.size();
+            long[] ids = new long[n];
+            int[] fences = new int[n];
+            long[] tags = new long[n];
+            for (int i = 0; i < n; i++) {
+                ids[i] = r.id(i);
+                fences[i] = r.fence(i);
+                tags[i] = r.tag(i);
+            }
+            return new Batch(ids, fences, tags);
+        }
+    }
+
+    /** Binds the parameters of a statement after its receipts. */
+    @FunctionalInterface
+    private interface Rest {
+        void bind(PreparedStatement ps) throws SQLException;
+    }
+
+    /**
+     * Runs an ack, nack or extend statement for the receipts whose tag this database signed; the
+     * others are {@code not_found} without reaching SQL. When the queue or group is unknown, the
+     * statement runs with every receipt and reports that (or, if the group appeared meanwhile,
+     * answers {@code not_found} for all: its id is not the one checked).
+     */
+    private static Outcomes signed(Connection c, ReceiptSigner signer, String queue, String group, Batch b,
+            String statement, Rest rest) throws SQLException {
+        int n = b.ids().length;
+        ReceiptSigner.Checked k = signer.check(c, queue, group, b.ids(), b.fences(), b.tags());
+        if (k.grp() == 0 || k.count() == n) {
+            return run(c, statement, queue, group, k.grp(), b.ids(), b.fences(), rest);
+        }
+        Outcomes.Builder out = Outcomes.builder(n);
+        for (int i = 0; i < n; i++) {
+            out.set(i, ReceiptOutcome.NOT_FOUND);
+        }
+        if (k.count() == 0) {
+            return out.build();
+        }
+        long[] ids = new long[k.count()];
+        int[] fences = new int[k.count()];
+        for (int i = 0, j = 0; i < n; i++) {
+            if (k.good()[i]) {
+                ids[j] = b.ids()[i];
+                fences[j++] = b.fences()[i];
+            }
+        }
+        Outcomes some = run(c, statement, queue, group, k.grp(), ids, fences, rest);
+        for (int i = 0, j = 0; i < n; i++) {
+            if (k.good()[i]) {
+                out.set(i, some.get(j++));
+            }
+        }
+        return out.build();
+    }
+
+    private static Outcomes run(Connection c, String statement, String queue, String group, long grp, long[] ids,
+            int[] fences, Rest rest) throws SQLException {
         PGConnection pg = c.unwrap(PGConnection.class);
-        ps.setString(1, queue);
-        ps.setString(2, group);
-        ps.setArray(3, pg.createArrayOf("int8", ids));
-        ps.setArray(4, pg.createArrayOf("int4", fences));
+        try (PreparedStatement ps = c.prepareStatement(Sql.get(statement))) {
+            ps.setString(1, queue);
+            ps.setString(2, group);
+            ps.setLong(3, grp);
+            ps.setArray(4, pg.createArrayOf("int8", ids));
+            ps.setArray(5, pg.createArrayOf("int4", fences));
+            rest.bind(ps);
+            return outcomes(ps);
+        }
     }
 
     private static Outcomes outcomes(PreparedStatement ps) throws SQLException {

@@ -55,17 +55,19 @@ public final class PostgresBroker implements Broker {
     private final Waiters waiters;
     private final Listener listener;
     private final Fusion fusion;
+    private final ReceiptSigner signer;
     private final Ordering ordering = new Ordering();
     private final ScheduledFuture<?> maintenance;
     private final AtomicLong maintenanceRuns = new AtomicLong();
     private volatile boolean closed;
 
-    private PostgresBroker(PostgresConfig config, BrokerSettings settings, Db db) {
+    private PostgresBroker(PostgresConfig config, BrokerSettings settings, Db db, ReceiptSigner signer) {
         this.settings = settings;
         this.db = db;
+        this.signer = signer;
         this.waiters = new Waiters(settings.limits().maxWaiters());
         this.listener = new Listener(db, waiters);
-        this.fusion = new Fusion(db);
+        this.fusion = new Fusion(db, signer);
         this.maintenance = waiters.schedule(this::maintain, MAINTENANCE_MS);
     }
 
@@ -77,13 +79,15 @@ public final class PostgresBroker implements Broker {
      */
     public static PostgresBroker open(PostgresConfig config, BrokerSettings settings) {
         Db db = new Db(config, Codec.settingsGuc(settings));
+        ReceiptSigner signer;
         try (Connection c = db.open()) {
             Migrations.apply(c);
+            signer = ReceiptSigner.load(c);
         } catch (SQLException e) {
             db.close();
             throw PgErrors.isConnectionLoss(e) ? PgErrors.unreachable(e) : PgErrors.map(e);
         }
-        return new PostgresBroker(config, settings, db);
+        return new PostgresBroker(config, settings, db, signer);
     }
 
     /** The connection pool (tests check its sessions). */
@@ -153,6 +157,7 @@ public final class PostgresBroker implements Broker {
         return run(queue, () -> Names.checkQueue(queue, "queue"), c -> QueueOps.simple(c, "delete_queue", queue, null))
                 .thenApply(v -> {
                     ordering.forget(queue);
+                    signer.forget(queue, null);
                     waiters.queueDeleted(queue);
                     return null;
                 });
@@ -230,7 +235,7 @@ public final class PostgresBroker implements Broker {
             return CompletableFuture.failedFuture(e);
         }
         CompletableFuture<Outcomes> f = ordering.run(queue, false, () -> request.result().isPresent()
-                ? db.call(c -> MessageOps.ack(c, queue, request.group(), request.receipts(), request.result()))
+                ? db.call(c -> MessageOps.ack(c, signer, queue, request.group(), request.receipts(), request.result()))
                 : fusion.ack(queue, request.group(), request.receipts()));
         return f.thenApply(o -> {
             waiters.wakeTasks(queue);
@@ -244,7 +249,7 @@ public final class PostgresBroker implements Broker {
         return run(queue, () -> {
             Names.checkQueue(queue, "queue");
             request.validate(settings.limits());
-        }, c -> MessageOps.nack(c, queue, request.group(), request.receipts(), request.delayMs(), request.reason()))
+        }, c -> MessageOps.nack(c, signer, queue, request.group(), request.receipts(), request.delayMs(), request.reason()))
                 .thenApply(o -> {
                     waiters.wakePops(queue);
                     waiters.wakeTasks(queue);
@@ -257,7 +262,7 @@ public final class PostgresBroker implements Broker {
         return run(queue, () -> {
             Names.checkQueue(queue, "queue");
             request.validate(settings.limits());
-        }, c -> MessageOps.extend(c, queue, request.group(), request.receipts(), request.visibilityMs()));
+        }, c -> MessageOps.extend(c, signer, queue, request.group(), request.receipts(), request.visibilityMs()));
     }
 
     @Override
@@ -349,7 +354,10 @@ public final class PostgresBroker implements Broker {
     @Override
     public CompletionStage<Void> deleteGroup(String queue, String group) {
         return run(queue, () -> checkNamedGroup(queue, group), c -> QueueOps.simple(c, "delete_group", queue, group))
-                .thenApply(v -> null);
+                .thenApply(v -> {
+                    signer.forget(queue, group);
+                    return null;
+                });
     }
 
     @Override
@@ -366,7 +374,7 @@ public final class PostgresBroker implements Broker {
                 queues.add(q.queue());
             }
         }
-        return ordering.runAll(queues, () -> db.tx(c -> Transactions.apply(db, c, ops, settings.autoCreateQueues())))
+        return ordering.runAll(queues, () -> db.tx(c -> Transactions.apply(db, c, signer, ops, settings.autoCreateQueues())))
                 .thenApply(r -> {
                     for (String q : queues) {
                         waiters.wakePops(q);

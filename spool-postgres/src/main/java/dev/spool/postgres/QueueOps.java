@@ -35,6 +35,9 @@ final class QueueOps {
             ps.setLong(11, cfg.maxMessageBytes());
             ps.setLong(12, cfg.dedupWindowMs());
             ps.setLong(13, cfg.resultTtlMs());
+            List<String> flat = new ArrayList<>(2 * cfg.attributes().size());
+            Codec.flatten(cfg.attributes(), flat);
+            ps.setArray(14, c.createArrayOf("text", flat.toArray()));
             ps.execute();
         }
     }

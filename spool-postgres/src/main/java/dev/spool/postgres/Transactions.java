@@ -18,7 +18,8 @@ import dev.spool.api.Validation;
 /**
  * Transactions: the operations run in order in one database transaction with the same functions as
  * the single calls; the first failing one aborts it (rollback) and is named by the exception's
- * {@code opIndex}. A receipt that is not current fails with {@link ErrorCode#STALE_RECEIPT}.
+ * {@code opIndex}. A receipt that is not current, or whose tag this database did not sign, fails
+ * with {@link ErrorCode#STALE_RECEIPT} (the tag is checked before the receipt reaches SQL).
  */
 final class Transactions {
     private Transactions() {
@@ -46,7 +47,7 @@ final class Transactions {
         }
     }
 
-    static TxResult apply(Db db, Connection c, List<TxOp> ops, boolean create) throws SQLException, IOException {
+    static TxResult apply(Db db, Connection c, ReceiptSigner signer, List<TxOp> ops, boolean create) throws SQLException, IOException {
         List<long[]> pushed = new ArrayList<>(ops.size());
         for (int i = 0; i < ops.size(); i++) {
             TxOp op = ops.get(i);
@@ -54,11 +55,11 @@ final class Transactions {
             try {
                 switch (op) {
                     case TxOp.Push p -> pushed.add(MessageOps.push(db, c, p.queue(), create, p.messages()));
-                    case TxOp.Ack a -> o = MessageOps.ack(c, a.queue(), a.request().group(), a.request().receipts(),
+                    case TxOp.Ack a -> o = MessageOps.ack(c, signer, a.queue(), a.request().group(), a.request().receipts(),
                             a.request().result());
-                    case TxOp.Nack n -> o = MessageOps.nack(c, n.queue(), n.request().group(),
+                    case TxOp.Nack n -> o = MessageOps.nack(c, signer, n.queue(), n.request().group(),
                             n.request().receipts(), n.request().delayMs(), n.request().reason());
-                    case TxOp.Extend e -> o = MessageOps.extend(c, e.queue(), e.request().group(),
+                    case TxOp.Extend e -> o = MessageOps.extend(c, signer, e.queue(), e.request().group(),
                             e.request().receipts(), e.request().visibilityMs());
                     case TxOp.OnLock l -> throw new IllegalStateException("validate refuses lock operations");
                 }

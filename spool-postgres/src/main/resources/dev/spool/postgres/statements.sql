@@ -23,20 +23,27 @@ INSERT INTO spool_chunks (msg_id, seq, data) VALUES (?, ?, ?)
 SELECT data FROM spool_chunks WHERE msg_id = ? AND seq = ?
 
 -- name: pop
-SELECT msg_id, attempts, enqueued_at, lease_end, priority, key, content_type, headers, traceparent, size, payload
+SELECT msg_id, attempts, enqueued_at, lease_end, priority, key, content_type, headers, traceparent, size, payload,
+       grp_id, first_at
 FROM spool_pop(?, ?, ?, ?, ?)
 
 -- name: next_due
 SELECT spool_next_due(?, ?), spool_now()
 
 -- name: ack
-SELECT spool_ack(?, ?, ?::bigint[], ?::int[], ?, ?)
+SELECT spool_ack(?, ?, ?, ?::bigint[], ?::int[], ?, ?)
 
 -- name: nack
-SELECT spool_nack(?, ?, ?::bigint[], ?::int[], ?, ?)
+SELECT spool_nack(?, ?, ?, ?::bigint[], ?::int[], ?, ?)
 
 -- name: extend
-SELECT spool_extend(?, ?, ?::bigint[], ?::int[], ?)
+SELECT spool_extend(?, ?, ?, ?::bigint[], ?::int[], ?)
+
+-- name: receipt_key
+SELECT k FROM spool_receipt_key WHERE id = 1
+
+-- name: group_id
+SELECT g.id FROM spool_groups g JOIN spool_queues q ON q.id = g.queue_id WHERE q.name = ? AND g.name = ?
 
 -- name: get
 SELECT state, attempts, enqueued_at, avail_at, expires_at, last_error, result, result_type, has_body, priority,
@@ -52,16 +59,16 @@ FROM spool_browse(?, ?, ?, ?, ?)
 SELECT spool_redrive(?, ?, ?)
 
 -- name: put_queue
-SELECT spool_put_queue(?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
+SELECT spool_put_queue(?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
 
 -- name: get_queue
 SELECT name, vis_ms, max_attempts, dlq, bo_initial_ms, bo_max_ms, bo_mult, bo_jitter, retention_ms, ttl_ms,
-       max_bytes, dedup_ms, result_ttl_ms, created_at
+       max_bytes, dedup_ms, result_ttl_ms, attributes, created_at
 FROM spool_queues WHERE name = ?
 
 -- name: list_queues
 SELECT name, vis_ms, max_attempts, dlq, bo_initial_ms, bo_max_ms, bo_mult, bo_jitter, retention_ms, ttl_ms,
-       max_bytes, dedup_ms, result_ttl_ms, created_at
+       max_bytes, dedup_ms, result_ttl_ms, attributes, created_at
 FROM spool_queues ORDER BY name
 
 -- name: stats

@@ -20,12 +20,6 @@ class PostgresBrokerContractTest extends BrokerContractTest {
         return PostgresBroker.open(config, settings);
     }
 
-    /** PostgreSQL receipts are still the untagged {@code <id>.<attempts>}; signing them is a job of its own. */
-    @Override
-    protected boolean signsReceipts() {
-        return false;
-    }
-
     @Override
     protected Duration timeUnit() {
         return Duration.ofMillis(150);

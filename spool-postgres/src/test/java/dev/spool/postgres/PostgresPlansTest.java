@@ -68,7 +68,8 @@ class PostgresPlansTest {
             ids.append(i == 0 ? "" : ",").append(leased.get(i).id());
             fences.append(i == 0 ? "" : ",").append(leased.get(i).attempts());
         }
-        String receipts = "'busy', 'default', '" + ids + "}'::bigint[], '" + fences + "}'::int[]";
+        String receipts = "'busy', 'default', (SELECT g.id FROM spool_groups g JOIN spool_queues q ON q.id = g.queue_id "
+                + "WHERE q.name = 'busy' AND g.name = 'default'), '" + ids + "}'::bigint[], '" + fences + "}'::int[]";
 
         // first: the rolled-back writes below leave dead entries at the head of spool_deliveries_due
         assertThat(entriesRead(config, "SELECT spool_next_due('busy', 'default')", false))
@@ -259,7 +260,9 @@ class PostgresPlansTest {
                         + "FROM (SELECT msg_id, attempts FROM spool_deliveries WHERE state = 3 ORDER BY msg_id LIMIT "
                         + RECEIPTS + ") x")) {
             rs.next();
-            return "'busy', 'default', '" + rs.getString(1) + "'::bigint[], '" + rs.getString(2) + "'::int[]";
+            return "'busy', 'default', (SELECT g.id FROM spool_groups g JOIN spool_queues q ON q.id = g.queue_id "
+                    + "WHERE q.name = 'busy' AND g.name = 'default'), '" + rs.getString(1) + "'::bigint[], '"
+                    + rs.getString(2) + "'::int[]";
         }
     }
 

@@ -23,7 +23,8 @@ final class QueueCodec {
 
     /**
      * Reads a queue configuration object, every field optional, onto {@code base}. A
-     * {@code dead_letter_queue} of {@code null} restores the default {@code <queue>.dlq}.
+     * {@code dead_letter_queue} of {@code null} restores the default {@code <queue>.dlq}; an
+     * {@code attributes} object replaces every attribute (absent or null keeps them).
      */
     static QueueConfig readConfig(JsonIn in, QueueConfig base) throws IOException {
         QueueConfig c = base;
@@ -45,6 +46,7 @@ final class QueueCodec {
                 case "dedup_window_ms" -> c.withDedupWindowMs(in.readLong(f));
                 case "result_ttl_ms" -> c.withResultTtlMs(in.readLong(f));
                 case "encrypted" -> c.withEncrypted(in.readBool(f));
+                case "attributes" -> c.withAttributes(in.readStringMap(f, QueueConfig.MAX_ATTRIBUTES));
                 default -> throw JsonIn.unknown("", f);
             };
         }
@@ -118,6 +120,11 @@ final class QueueCodec {
         g.writeNumberField("dedup_window_ms", c.dedupWindowMs());
         g.writeNumberField("result_ttl_ms", c.resultTtlMs());
         g.writeBooleanField("encrypted", c.encrypted());
+        g.writeObjectFieldStart("attributes");
+        for (var e : c.attributes().entrySet()) {
+            g.writeStringField(e.getKey(), e.getValue());
+        }
+        g.writeEndObject();
         g.writeEndObject();
     }
 

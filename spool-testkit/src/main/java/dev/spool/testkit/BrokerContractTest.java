@@ -90,6 +90,16 @@ public abstract class BrokerContractTest {
     }
 
     /**
+     * Whether deliveries carry the time of the message's first delivery
+     * ({@link dev.spool.api.Delivery#firstDeliveredAt()}); the HTTP API does not send it.
+     *
+     * @return true unless overridden
+     */
+    protected boolean knowsFirstDelivery() {
+        return true;
+    }
+
+    /**
      * Whether the backend stores access tokens ({@link Broker#putToken}); a client that reaches
      * a server over HTTP does not (tokens are created through the server's admin routes).
      *

@@ -61,6 +61,12 @@ abstract class ContractSupport {
         return suite.open(settings);
     }
 
+    /** Skips the running test unless deliveries carry their first delivery's time. */
+    final void assumeFirstDeliveryKnown() {
+        org.junit.jupiter.api.Assumptions.assumeTrue(suite.knowsFirstDelivery(),
+                "the backend does not report first deliveries");
+    }
+
     /** Skips the running test unless the backend signs its receipts. */
     final void assumeSignedReceipts() {
         org.junit.jupiter.api.Assumptions.assumeTrue(suite.signsReceipts(), "the backend does not sign receipts");

@@ -73,6 +73,23 @@ abstract class LeaseContract extends ContractSupport {
     }
 
     @Test
+    void shouldKeepTheFirstDeliveryTimeAcrossRedeliveries() {
+        assumeFirstDeliveryKnown();
+        String q = createQueue();
+        push(q, "a");
+        long before = System.currentTimeMillis();
+        Delivery first = popWithLease(q, u(2));
+        long after = System.currentTimeMillis();
+
+        Delivery second = awaitPop(q);
+
+        // both clocks are the backend's (the database's for PostgreSQL): allow a little skew
+        assertThat(first.firstDeliveredAt()).isBetween(before - 1_000, after + 1_000);
+        assertThat(second.attempts()).isEqualTo(2);
+        assertThat(second.firstDeliveredAt()).isEqualTo(first.firstDeliveredAt());
+    }
+
+    @Test
     void shouldMakeMessageReadyWithoutBackoffWhenLeaseExpires() {
         String q = createQueue(defaults().withRetryBackoff(new RetryBackoff(600_000, 600_000, 1.0, false)));
         long id = push(q, "a");

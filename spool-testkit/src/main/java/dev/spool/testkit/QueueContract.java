@@ -73,6 +73,39 @@ abstract class QueueContract extends ContractSupport {
     }
 
     @Test
+    void shouldKeepReplaceAndForgetAttributesWithTheQueue() {
+        QueueConfig tagged = defaults().withAttributes(java.util.Map.of("team", "billing", "sqs.delay", "5"));
+        String q = createQueue(tagged);
+        assertThat(get(broker().getQueue(q)).config().attributes())
+                .containsExactly(java.util.Map.entry("sqs.delay", "5"), java.util.Map.entry("team", "billing"));
+
+        get(broker().putQueue(q, tagged.withAttributes(java.util.Map.of("team", "payments"))));
+        assertThat(get(broker().getQueue(q)).config().attributes()).containsExactly(java.util.Map.entry("team", "payments"));
+        assertThat(get(broker().listQueues())).filteredOn(i -> i.name().equals(q))
+                .extracting(i -> i.config().attributes()).containsExactly(java.util.Map.of("team", "payments"));
+
+        get(broker().deleteQueue(q));
+        assertThat(get(broker().putQueue(q, defaults())).config().attributes()).as("a new incarnation").isEmpty();
+    }
+
+    @Test
+    void shouldRefuseBadAttributesAndKeepTheOldOnes() {
+        QueueConfig tagged = defaults().withAttributes(java.util.Map.of("team", "billing"));
+        String q = createQueue(tagged);
+
+        invalid("attributes", () -> broker().putQueue(q, tagged.withAttributes(java.util.Map.of("bad key", "x"))));
+        java.util.Map<String, String> many = new java.util.HashMap<>();
+        for (int i = 0; i <= QueueConfig.MAX_ATTRIBUTES; i++) {
+            many.put("k" + i, "v");
+        }
+        invalid("attributes", () -> broker().putQueue(q, tagged.withAttributes(many)));
+        invalid("attributes", () -> broker().putQueue(q, tagged.withAttributes(
+                java.util.Map.of("big", "x".repeat(QueueConfig.MAX_ATTRIBUTE_BYTES)))));
+
+        assertThat(get(broker().getQueue(q)).config()).isEqualTo(tagged);
+    }
+
+    @Test
     void shouldFailWithQueueNotFoundWhenGettingMissingQueue() {
         failure(ErrorCode.QUEUE_NOT_FOUND, () -> broker().getQueue(queueName()));
     }

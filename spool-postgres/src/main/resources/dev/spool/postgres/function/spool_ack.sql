@@ -4,7 +4,9 @@
 --
 -- Plans: receipts are paired with leases by spool_lock_receipts (hash join, linear in the
 -- batch), then written by primary key; no sequential or bitmap scans (V7-V9).
-CREATE OR REPLACE FUNCTION spool_ack(p_queue text, p_group text, p_ids bigint[], p_fences integer[], p_result bytea, p_rtype text)
+-- p_grp is the group id the receipts' tags were checked against (ReceiptSigner); when the group of
+-- that name is another one now, every receipt is not_found and nothing changes.
+CREATE OR REPLACE FUNCTION spool_ack(p_queue text, p_group text, p_grp bigint, p_ids bigint[], p_fences integer[], p_result bytea, p_rtype text)
  RETURNS smallint[]
  LANGUAGE plpgsql
  SET plan_cache_mode TO 'force_custom_plan'
@@ -19,8 +21,13 @@ DECLARE
     okf int[];
     keys text[];
     single boolean;
-    live bigint[] := spool_lock_receipts(g, p_ids, p_fences, now);
+    live bigint[];
 BEGIN
+    IF g <> p_grp THEN
+        -- the tags were signed for another incarnation of the group: deleted and recreated since
+        RETURN array_fill(2::smallint, ARRAY[cardinality(p_ids)]);
+    END IF;
+    live := spool_lock_receipts(g, p_ids, p_fences, now);
     IF p_result IS NULL AND q.retention_ms = 0 THEN
         single := NOT EXISTS (SELECT 1 FROM spool_groups WHERE queue_id = q.id AND id <> g);
         WITH del AS (

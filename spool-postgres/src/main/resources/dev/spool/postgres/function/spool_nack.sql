@@ -1,7 +1,9 @@
 -- Nack: p_delay NULL means the queue's backoff. A message on its last attempt dies; one past its TTL expires.
 --
 -- Plans: as spool_ack (V7, V10).
-CREATE OR REPLACE FUNCTION spool_nack(p_queue text, p_group text, p_ids bigint[], p_fences integer[], p_delay bigint, p_reason text)
+-- p_grp is the group id the receipts' tags were checked against (ReceiptSigner); when the group of
+-- that name is another one now, every receipt is not_found and nothing changes.
+CREATE OR REPLACE FUNCTION spool_nack(p_queue text, p_group text, p_grp bigint, p_ids bigint[], p_fences integer[], p_delay bigint, p_reason text)
  RETURNS smallint[]
  LANGUAGE plpgsql
  SET plan_cache_mode TO 'force_custom_plan'
@@ -18,8 +20,13 @@ DECLARE
     keys text[];
     reason text := 'max_attempts exceeded: nacked' || coalesce(': ' || p_reason, '');
     ready int;
-    live bigint[] := spool_lock_receipts(g, p_ids, p_fences, now);
+    live bigint[];
 BEGIN
+    IF g <> p_grp THEN
+        -- the tags were signed for another incarnation of the group: deleted and recreated since
+        RETURN array_fill(2::smallint, ARRAY[cardinality(p_ids)]);
+    END IF;
+    live := spool_lock_receipts(g, p_ids, p_fences, now);
     SELECT array_agg(d.msg_id), array_agg(d.attempts) INTO ok, okf
     FROM spool_deliveries d WHERE d.grp_id = g AND d.msg_id = ANY (spool_ids(live));
     IF ok IS NULL THEN

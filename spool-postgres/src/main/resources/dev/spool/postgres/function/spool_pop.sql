@@ -3,8 +3,12 @@
 -- Plans: custom plans, no bitmap scans and no sorts: the one plan left for choosing is a walk of
 -- spool_deliveries_ready in delivery order that stops after p_max rows, whatever the statistics say
 -- (V5). The final sort has no alternative and stays (its disable_cost is why JIT must be off).
+-- Every row carries the group's id, which the receipt tags sign (ReceiptSigner), and the time of the
+-- message's first delivery to the group (first_at, V17); a function's result columns cannot be
+-- changed in place, hence the drop.
+DROP FUNCTION IF EXISTS spool_pop(text, text, boolean, integer, bigint);
 CREATE OR REPLACE FUNCTION spool_pop(p_queue text, p_group text, p_create boolean, p_max integer, p_vis bigint)
- RETURNS TABLE(msg_id bigint, attempts integer, enqueued_at bigint, lease_end bigint, priority smallint, key text, content_type text, headers text[], traceparent text, size bigint, payload bytea)
+ RETURNS TABLE(msg_id bigint, attempts integer, enqueued_at bigint, lease_end bigint, priority smallint, key text, content_type text, headers text[], traceparent text, size bigint, payload bytea, grp_id bigint, first_at bigint)
  LANGUAGE plpgsql
  SET plan_cache_mode TO 'force_custom_plan'
  SET enable_bitmapscan TO 'off'
@@ -29,11 +33,12 @@ BEGIN
         LIMIT p_max
         FOR UPDATE SKIP LOCKED),
     u AS (
-        UPDATE spool_deliveries d SET state = 3, attempts = d.attempts + 1, avail_at = now + vis
+        UPDATE spool_deliveries d SET state = 3, attempts = d.attempts + 1, avail_at = now + vis,
+               first_at = COALESCE(d.first_at, now)
         FROM c WHERE d.grp_id = g AND d.msg_id = c.msg_id
-        RETURNING d.msg_id, d.attempts, d.enqueued_at, d.avail_at, d.priority)
+        RETURNING d.msg_id, d.attempts, d.enqueued_at, d.avail_at, d.priority, d.first_at)
     SELECT u.msg_id, u.attempts, u.enqueued_at, u.avail_at, u.priority, m.key, m.content_type, m.headers,
-           m.traceparent, m.size, m.payload
+           m.traceparent, m.size, m.payload, g, u.first_at
     FROM u JOIN spool_messages m ON m.queue_id = q.id AND m.id = u.msg_id
     ORDER BY u.priority DESC, u.msg_id;
 END $function$;

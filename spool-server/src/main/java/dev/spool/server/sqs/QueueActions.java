@@ -51,11 +51,8 @@ final class QueueActions {
                     QueueAttributes.sqsDefaults(cx.broker.settings().queueDefaults()),
                     QueueMeta.defaults(now).withTags(tags), cx.arns, true, now);
             return checkDeadLetterQueue(name, a)
-                    .thenCompose(v -> cx.broker.putQueue(name, a.config()))
-                    .thenCompose(created -> cx.blocking(() -> {
-                        cx.store.put(name, a.meta().withCreatedAt(created.createdAt()));
-                        return urlReply("QueueUrl", call, name);
-                    }));
+                    .thenCompose(v -> cx.broker.putQueue(name, a.meta().applyTo(a.config())))
+                    .thenApply(created -> urlReply("QueueUrl", call, name));
         }).thenCompose(s -> s);
     }
 
@@ -158,11 +155,10 @@ final class QueueActions {
 
     CompletionStage<ObjectNode> delete(Params p) {
         return cx.queue(p).thenCompose(q -> cx.broker.deleteQueue(q.name())
-                .thenCompose(v -> cx.blocking(() -> {
+                .thenApply(v -> {
                     cx.counters.deleted(q.name());
-                    cx.store.remove(q.name());
                     return obj();
-                })));
+                }));
     }
 
     CompletionStage<ObjectNode> purge(Params p) {
@@ -186,11 +182,8 @@ final class QueueActions {
             QueueAttributes.Applied a = QueueAttributes.apply(q.name(), attrs, q.config(), q.meta(), cx.arns, false,
                     now);
             return checkDeadLetterQueue(q.name(), a)
-                    .thenCompose(v -> cx.broker.putQueue(q.name(), a.config()))
-                    .thenCompose(info -> cx.blocking(() -> {
-                        cx.store.put(q.name(), a.meta().withCreatedAt(info.createdAt()));
-                        return obj();
-                    }));
+                    .thenCompose(v -> cx.broker.putQueue(q.name(), a.meta().applyTo(a.config())))
+                    .thenApply(info -> obj());
         });
     }
 
@@ -216,10 +209,7 @@ final class QueueActions {
     }
 
     private CompletionStage<ObjectNode> saveTags(QueueView q, Map<String, String> tags) {
-        return cx.blocking(() -> {
-            cx.store.put(q.name(), q.meta().withTags(tags));
-            return obj();
-        });
+        return cx.broker.putQueue(q.name(), q.meta().withTags(tags).applyTo(q.config())).thenApply(info -> obj());
     }
 
     CompletionStage<ObjectNode> listTags(Params p) {

@@ -132,6 +132,14 @@ final class Receive {
         if (all || names.contains("ApproximateReceiveCount")) {
             a.put("ApproximateReceiveCount", Integer.toString(d.attempts()));
         }
+        if (all || names.contains("ApproximateFirstReceiveTimestamp")) {
+            // a first delivery is this receive; a later one needs the backend to have kept the time
+            long first = d.firstDeliveredAt() > 0 ? d.firstDeliveredAt()
+                    : d.attempts() == 1 ? System.currentTimeMillis() : 0;
+            if (first > 0) {
+                a.put("ApproximateFirstReceiveTimestamp", Long.toString(first));
+            }
+        }
         String source = h.get(DEAD_SOURCE_HEADER);
         if (source != null && (all || names.contains("DeadLetterQueueSourceArn"))) {
             a.put("DeadLetterQueueSourceArn", cx.arns.arn(source));

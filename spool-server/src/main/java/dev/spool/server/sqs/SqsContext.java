@@ -22,18 +22,16 @@ final class SqsContext {
     private static final Logger LOG = LoggerFactory.getLogger(SqsContext.class);
 
     final Broker broker;
-    final MetaStore store;
     final Arns arns;
     final SqsConfig config;
     final MoveTasks moves;
     final SqsCounters counters;
     private final Vertx vertx;
 
-    SqsContext(Vertx vertx, Broker broker, MetaStore store, SqsConfig config, SqsCounters counters) {
+    SqsContext(Vertx vertx, Broker broker, SqsConfig config, SqsCounters counters) {
         this.vertx = vertx;
         this.counters = counters;
         this.broker = broker;
-        this.store = store;
         this.config = config;
         this.arns = new Arns(config.region(), config.accountId());
         this.moves = new MoveTasks();
@@ -61,11 +59,10 @@ final class SqsContext {
     }
 
     QueueView viewOf(QueueInfo info) {
-        return new QueueView(info, store.get(info.name(), info.createdAt())
-                .orElseGet(() -> QueueMeta.defaults(info.createdAt())));
+        return new QueueView(info, QueueMeta.of(info));
     }
 
-    /** Runs blocking work (the record file) on a worker thread. */
+    /** Runs blocking work (large payloads) on a worker thread. */
     <T> CompletionStage<T> blocking(Callable<T> work) {
         return vertx.executeBlocking(work, false).toCompletionStage();
     }

@@ -50,13 +50,14 @@ public final class SqsEndpoint {
      * @param vertx the server's Vert.x
      * @param broker the broker the queues live in
      * @param config the endpoint's settings
-     * @param dataDir where SQS-only queue attributes and tags are kept; empty keeps them in memory
+     * @param dataDir where an earlier build kept SQS-only queue attributes and tags in a file; its
+     *        records are moved into the queues' attributes once (see {@link LegacyMetaFile})
      * @param counters where the messages sent, received, deleted and given back are counted
      */
     public static SqsEndpoint create(Vertx vertx, Broker broker, SqsConfig config, Optional<Path> dataDir,
             SqsCounters counters) {
-        return new SqsEndpoint(vertx, new SqsContext(vertx, broker, MetaStore.open(dataDir), config, counters),
-                config);
+        LegacyMetaFile.importInto(dataDir, broker);
+        return new SqsEndpoint(vertx, new SqsContext(vertx, broker, config, counters), config);
     }
 
     /** Whether a request is an SQS one: JSON with an {@code AmazonSQS.} target, or a form post. */

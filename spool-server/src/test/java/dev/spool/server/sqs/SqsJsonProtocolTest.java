@@ -217,13 +217,20 @@ class SqsJsonProtocolTest {
     void shouldRedeliverWhenVisibilityIsChangedToZero() {
         String url = create("vis", Map.of());
         sqs.sendMessage(b -> b.queueUrl(url).messageBody("again"));
-        Message first = sqs.receiveMessage(b -> b.queueUrl(url).visibilityTimeout(60)).messages().get(0);
+        long before = System.currentTimeMillis();
+        Message first = sqs.receiveMessage(b -> b.queueUrl(url).visibilityTimeout(60)
+                .messageSystemAttributeNames(MessageSystemAttributeName.APPROXIMATE_FIRST_RECEIVE_TIMESTAMP))
+                .messages().get(0);
+        String firstAt = first.attributes().get(MessageSystemAttributeName.APPROXIMATE_FIRST_RECEIVE_TIMESTAMP);
+        assertThat(Long.parseLong(firstAt)).isBetween(before - 1_000, System.currentTimeMillis() + 1_000);
         assertThat(sqs.receiveMessage(b -> b.queueUrl(url)).messages()).isEmpty();
         sqs.changeMessageVisibility(b -> b.queueUrl(url).receiptHandle(first.receiptHandle()).visibilityTimeout(0));
         Message second = sqs.receiveMessage(b -> b.queueUrl(url).waitTimeSeconds(5)
-                .messageSystemAttributeNames(MessageSystemAttributeName.APPROXIMATE_RECEIVE_COUNT)).messages().get(0);
+                .messageSystemAttributeNames(MessageSystemAttributeName.APPROXIMATE_RECEIVE_COUNT,
+                        MessageSystemAttributeName.APPROXIMATE_FIRST_RECEIVE_TIMESTAMP)).messages().get(0);
         assertThat(second.messageId()).isEqualTo(first.messageId());
-        assertThat(second.attributes()).containsEntry(MessageSystemAttributeName.APPROXIMATE_RECEIVE_COUNT, "2");
+        assertThat(second.attributes()).containsEntry(MessageSystemAttributeName.APPROXIMATE_RECEIVE_COUNT, "2")
+                .containsEntry(MessageSystemAttributeName.APPROXIMATE_FIRST_RECEIVE_TIMESTAMP, firstAt);
         assertThatThrownBy(() -> sqs.changeMessageVisibility(b -> b.queueUrl(url)
                 .receiptHandle(first.receiptHandle()).visibilityTimeout(10)))
                 .isInstanceOf(SqsException.class)

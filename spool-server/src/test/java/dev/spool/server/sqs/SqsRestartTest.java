@@ -16,8 +16,8 @@ import dev.spool.server.ServerConfig;
 import dev.spool.server.SpoolServer;
 
 /**
- * SQS-only attributes and tags live beside the journal and survive a restart; a queue made anew
- * does not inherit them.
+ * SQS-only attributes and tags live in the queue's attributes and survive a restart; a queue made
+ * anew does not inherit them; the file an earlier build kept them in is imported once.
  */
 @Timeout(value = 60, unit = TimeUnit.SECONDS)
 class SqsRestartTest {
@@ -29,11 +29,39 @@ class SqsRestartTest {
     }
 
     @Test
-    void shouldRefuseToStartWhenRecordFileIsDamaged(@TempDir Path dir) throws Exception {
+    void shouldRefuseToStartWhenAnEarlierBuildsRecordFileIsDamaged(@TempDir Path dir) throws Exception {
         java.nio.file.Files.createDirectories(dir.resolve("sqs"));
-        java.nio.file.Files.writeString(dir.resolve("sqs").resolve(MetaStore.FILE), "{\"queues\": {\"a\": ");
+        java.nio.file.Files.writeString(dir.resolve("sqs").resolve(LegacyMetaFile.FILE), "{\"queues\": {\"a\": ");
         org.assertj.core.api.Assertions.assertThatThrownBy(() -> start(dir))
-                .hasStackTraceContaining(MetaStore.FILE);
+                .hasStackTraceContaining(LegacyMetaFile.FILE);
+    }
+
+    @Test
+    void shouldMoveAnEarlierBuildsRecordFileIntoQueueAttributes(@TempDir Path dir) throws Exception {
+        long created;
+        try (SpoolServer s = start(dir)) {
+            created = s.broker().putQueue("old", dev.spool.api.QueueConfig.DEFAULTS).toCompletableFuture()
+                    .get(5, TimeUnit.SECONDS).createdAt();
+            s.broker().putQueue("gone", dev.spool.api.QueueConfig.DEFAULTS).toCompletableFuture()
+                    .get(5, TimeUnit.SECONDS);
+        }
+        Path file = dir.resolve("sqs").resolve(LegacyMetaFile.FILE);
+        java.nio.file.Files.createDirectories(file.getParent());
+        java.nio.file.Files.writeString(file, "{\"version\": 1, \"queues\": {\"old\": {\"created_at\": " + created
+                + ", \"delay_seconds\": 4, \"receive_wait_seconds\": 1, \"content_based_dedup\": false,"
+                + " \"redrive_allow_policy\": \"\", \"last_modified\": 1, \"tags\": {\"team\": \"y\"}},"
+                + " \"gone\": {\"created_at\": 1, \"delay_seconds\": 9, \"last_modified\": 1, \"tags\": {}}}}");
+        try (SpoolServer s = start(dir); SqsClient c = SqsJsonProtocolTest.client(s, "k", "s")) {
+            String url = c.getQueueUrl(b -> b.queueName("old")).queueUrl();
+            assertThat(c.getQueueAttributes(b -> b.queueUrl(url).attributeNames(QueueAttributeName.DELAY_SECONDS))
+                    .attributes()).containsEntry(QueueAttributeName.DELAY_SECONDS, "4");
+            assertThat(c.listQueueTags(b -> b.queueUrl(url)).tags()).isEqualTo(Map.of("team", "y"));
+            String gone = c.getQueueUrl(b -> b.queueName("gone")).queueUrl();
+            assertThat(c.getQueueAttributes(b -> b.queueUrl(gone).attributeNames(QueueAttributeName.DELAY_SECONDS))
+                    .attributes()).as("another incarnation's record").containsEntry(QueueAttributeName.DELAY_SECONDS, "0");
+        }
+        assertThat(file).doesNotExist();
+        assertThat(file.resolveSibling(LegacyMetaFile.FILE + ".imported")).exists();
     }
 
     @Test
