@@ -18,4 +18,12 @@ public interface Instrumentation {
      */
     default void onSync(long nanos, long bytes, int requests) {
     }
+
+    /**
+     * A lock's lease ended without a release (its holder stopped keeping it alive). Reported by
+     * the embedded engine when the lease's timer fires; PostgreSQL replaces an expired holder at
+     * the next acquire and does not report it.
+     */
+    default void onLockExpired() {
+    }
 }

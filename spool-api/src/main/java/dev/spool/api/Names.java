@@ -1,7 +1,7 @@
 package dev.spool.api;
 
 /**
- * Rules for queue and group names: {@code [A-Za-z0-9._-]{1,128}}, except {@code .} and {@code ..},
+ * Rules for queue, group and lock names: {@code [A-Za-z0-9._-]{1,128}}, except {@code .} and {@code ..},
  * which no HTTP path can name (clients and proxies resolve them as path segments). Every entry
  * point (HTTP paths, transactions, the stream, dead-letter queue names) checks names here.
  */
@@ -55,6 +55,21 @@ public final class Names {
     public static String checkGroup(String name, String field) {
         if (!isValid(name)) {
             throw SpoolException.invalid(field, "a group name is 1-128 characters of [A-Za-z0-9._-], not . or ..");
+        }
+        return name;
+    }
+
+    /**
+     * Checks a lock name: the same rule as queue names.
+     *
+     * @param name the name
+     * @param field the request field, for the error
+     * @return the name
+     * @throws SpoolException {@link ErrorCode#INVALID_ARGUMENT} when invalid
+     */
+    public static String checkLock(String name, String field) {
+        if (!isValid(name)) {
+            throw SpoolException.invalid(field, "a lock name is 1-128 characters of [A-Za-z0-9._-], not . or ..");
         }
         return name;
     }

@@ -24,7 +24,7 @@ import picocli.CommandLine.Spec;
             "Prints a progress line on stderr once a second and ends with a RESULT line;",
             "exits 1 when a message the server acknowledged was never consumed."},
         subcommands = {Scenarios.Throughput.class, Scenarios.ClaimLatency.class, Scenarios.Lockd.class,
-            Scenarios.BatchPush.class, Scenarios.Large.class, Scenarios.Fanout.class})
+            Scenarios.BatchPush.class, Scenarios.Large.class, Scenarios.Fanout.class, LockScenario.class})
 public final class BenchCommand implements Callable<Integer> {
     @Spec
     CommandSpec spec;

@@ -191,7 +191,24 @@ final class Output {
                 // not JSON after all: fall through to base64
             }
         }
+        String utf8 = isText(contentType) ? utf8(bytes) : null;
+        if (utf8 != null) {
+            // text stays readable; content_type says it is text, not a JSON string
+            n.put(name, utf8);
+            return;
+        }
         n.put(name + "_base64", Base64.getEncoder().encodeToString(bytes));
+    }
+
+    /** The bytes as a string when they are valid UTF-8, else null. */
+    private static String utf8(byte[] bytes) {
+        try {
+            return StandardCharsets.UTF_8.newDecoder().onMalformedInput(java.nio.charset.CodingErrorAction.REPORT)
+                    .onUnmappableCharacter(java.nio.charset.CodingErrorAction.REPORT)
+                    .decode(java.nio.ByteBuffer.wrap(bytes)).toString();
+        } catch (java.nio.charset.CharacterCodingException e) {
+            return null;
+        }
     }
 
     // ---- human-readable payloads ----

@@ -40,16 +40,46 @@ final class PopCommand extends ClientCommand {
     @Option(names = "--ack", description = "Acknowledge the messages at once (consume them).")
     boolean ack;
 
+    @Option(names = {"-o", "--out"}, paramLabel = "FILE",
+            description = "Write the payload of the one message popped to FILE as raw bytes (a raw pop: no base64, "
+                + "no JSON body limit).")
+    java.nio.file.Path out;
+
     @Override
-    Integer run(SpoolClient client, Output o) {
-        List<Delivery> ds = SpoolClient.await(client.pop(queue, new PopRequest(group, max, visibilityMs, waitMs)));
+    Integer run(SpoolClient client, Output o) throws java.io.IOException {
+        if (waitMs > 0) {
+            warnIfMissing(client, queue);
+        }
+        PopRequest request = new PopRequest(group, max, visibilityMs, waitMs);
+        List<Delivery> ds;
+        if (out != null) {
+            if (max != 1) {
+                throw new picocli.CommandLine.ParameterException(spec.commandLine(), "--out takes one message: "
+                        + "leave --max at 1");
+            }
+            // a raw pop: the payload comes as the reply body, not base64 inside a JSON document
+            ds = SpoolClient.await(client.popRaw(queue, request)).map(List::of).orElse(List.of());
+            for (Delivery d : ds) {
+                java.nio.file.Files.write(out, d.body().payload().toBytes());
+            }
+        } else {
+            ds = SpoolClient.await(client.pop(queue, request));
+        }
         if (ack && !ds.isEmpty()) {
             SpoolClient.await(client.ack(queue, new AckRequest(group, Receipts.of(ds), java.util.Optional.empty())));
         }
         if (o.json()) {
             ObjectNode doc = Output.JSON.createObjectNode();
             ArrayNode a = doc.putArray("messages");
-            ds.forEach(d -> a.add(Output.delivery(d)));
+            for (Delivery d : ds) {
+                ObjectNode n = Output.delivery(d);
+                if (out != null) {
+                    n.remove(List.of("payload", "payload_base64"));
+                    n.put("payload_file", out.toString());
+                    n.put("payload_bytes", d.body().payload().size());
+                }
+                a.add(n);
+            }
             o.print(doc);
         } else if (ds.isEmpty()) {
             err().println("no messages");
@@ -57,7 +87,8 @@ final class PopCommand extends ClientCommand {
             List<List<String>> rows = new ArrayList<>();
             for (Delivery d : ds) {
                 rows.add(List.of(d.idString(), ack ? "(acked)" : d.receipt(), Integer.toString(d.attempts()),
-                        d.body().key().orElse("-"), Output.cell(d.body().payload(), d.body().contentType())));
+                        d.body().key().orElse("-"), out != null ? d.body().payload().size() + " bytes written to " + out
+                                : Output.cell(d.body().payload(), d.body().contentType())));
             }
             o.table(List.of("ID", "RECEIPT", "ATTEMPTS", "KEY", "PAYLOAD"), rows);
         }

@@ -44,15 +44,20 @@ final class PushCommand extends ClientCommand {
     @Parameters(index = "0", paramLabel = "QUEUE")
     String queue;
 
-    @Parameters(index = "1..*", paramLabel = "MESSAGE", description = "Message payloads (text).")
+    @Parameters(index = "1..*", paramLabel = "MESSAGE",
+            description = "Message payloads: sent as application/json when the text is a JSON value, else as text.")
     List<String> messages = new ArrayList<>();
 
     @Option(names = {"-f", "--file"}, paramLabel = "FILE", description = "Push the file's bytes as one message.")
     Path file;
 
     @Option(names = "--content-type", paramLabel = "TYPE",
-            description = "Content type (default text/plain; charset=utf-8, or application/octet-stream for --file).")
+            description = "Content type (default: application/json for a JSON value, else text/plain; "
+                + "charset=utf-8; application/octet-stream for --file).")
     String contentType;
+
+    @Option(names = "--text", description = "Send every payload as text/plain, even one that is valid JSON.")
+    boolean text;
 
     @Option(names = {"-k", "--key"}, paramLabel = "KEY", description = "Ordering key.") String key;
     @Option(names = {"-p", "--priority"}, paramLabel = "0-9", defaultValue = "0") int priority;
@@ -83,7 +88,7 @@ final class PushCommand extends ClientCommand {
         } else if (!messages.isEmpty()) {
             List<NewMessage> batchOf = new ArrayList<>();
             for (String s : messages) {
-                batchOf.add(message(Payload.ofUtf8(s), contentType == null ? TEXT : contentType));
+                batchOf.add(message(Payload.ofUtf8(s), typeOf(s)));
             }
             for (long id : SpoolClient.await(client.push(queue, batchOf))) {
                 ids.add(id);
@@ -100,7 +105,6 @@ final class PushCommand extends ClientCommand {
         if (batch < 1 || batch > 100_000) {
             throw SpoolException.invalid("--batch", "must be between 1 and 100000");
         }
-        String ct = contentType == null ? TEXT : contentType;
         List<Long> all = new ArrayList<>();
         Deque<CompletableFuture<Long>> pending = new ArrayDeque<>();
         BufferedReader in = new BufferedReader(new InputStreamReader(stdin, StandardCharsets.UTF_8));
@@ -108,7 +112,7 @@ final class PushCommand extends ClientCommand {
                 .withMaxBuffered(Math.max(batch, 10_000)).withLingerMs(20))) {
             String line;
             while ((line = in.readLine()) != null) {
-                pending.add(p.send(message(Payload.ofUtf8(line), ct)));
+                pending.add(p.send(message(Payload.ofUtf8(line), typeOf(line))));
                 drain(pending, o, all, false);
             }
             p.flush();
@@ -128,6 +132,27 @@ final class PushCommand extends ClientCommand {
             } else {
                 o.out().println(MessageIds.format(id));
             }
+        }
+    }
+
+    /** The content type of a text payload: the one asked for, else JSON when it parses as JSON, else text. */
+    String typeOf(String payload) {
+        if (contentType != null) {
+            return contentType;
+        }
+        return !text && isJsonValue(payload) ? MessageBody.JSON : TEXT;
+    }
+
+    /** Whether the whole text is one JSON value ({@code {"n": 1}}, {@code [1]}, {@code 42}, {@code true}). */
+    static boolean isJsonValue(String s) {
+        if (s.isBlank()) {
+            return false;
+        }
+        try (com.fasterxml.jackson.core.JsonParser p = Output.JSON.createParser(s)) {
+            Output.JSON.readTree(p);
+            return p.nextToken() == null;
+        } catch (java.io.IOException e) {
+            return false;
         }
     }
 

@@ -31,7 +31,7 @@ final class ServeCommand implements Callable<Integer> {
     String dataDir;
 
     @Option(names = "--storage", paramLabel = "STORAGE",
-            description = "journal (default), memory, or postgresql://host:port/db?user=..&password=..")
+            description = "journal (default), memory, or postgresql://user:password@host:port/db (see docs/postgres.md).")
     String storage;
 
     @Option(names = "--fsync", paramLabel = "POLICY", description = "always (default), interval:<ms> or never.")

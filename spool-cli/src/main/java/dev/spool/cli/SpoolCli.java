@@ -1,6 +1,9 @@
 package dev.spool.cli;
 
 import java.io.PrintWriter;
+import java.util.ArrayList;
+import java.util.Arrays;
+import java.util.List;
 
 import picocli.CommandLine;
 import picocli.CommandLine.Command;
@@ -18,7 +21,8 @@ import dev.spool.api.SpoolException;
  * in-process with the given output streams (what the tests use).
  */
 @Command(name = "spool", mixinStandardHelpOptions = true, versionProvider = SpoolCli.Version.class,
-        description = "Spool: durable message, task and lock server.",
+        description = {"Spool: durable message, task and lock server.",
+            "Client options (--url, --json) may come before or after the command."},
         subcommands = {
             ServeCommand.class,
             QueueCommand.class,
@@ -30,6 +34,7 @@ import dev.spool.api.SpoolException;
             RedriveCommand.class,
             GroupCommand.class,
             TokenCommand.class,
+            LockCommand.class,
             JournalCommand.class,
             dev.spool.bench.BenchCommand.class,
             CommandLine.HelpCommand.class,
@@ -50,9 +55,21 @@ public final class SpoolCli implements Runnable {
      * @param args the arguments
      */
     public static void main(String[] args) {
-        if (args.length == 0 || !"serve".equals(args[0])) {
+        String command = args.length == 0 ? "" : globalOptionsLast(args)[0];
+        if (!"serve".equals(command)) {
             // client commands print results, not the client's info logs
             System.setProperty("spool.log.level", System.getProperty("spool.log.level", "WARN"));
+        }
+        if (!"serve".equals(command) && !"bench".equals(command)) {
+            // A one-request client gains nothing from Netty's Unsafe access, and on JDK 23+ it costs
+            // four warning lines on stderr at every run (the server and bench keep it, see ./spool).
+            System.setProperty("io.netty.noUnsafe", System.getProperty("io.netty.noUnsafe", "true"));
+            // one or two request/reply calls: the JDK's HTTP client starts faster than Vert.x's
+            System.setProperty("spool.client.http", System.getProperty("spool.client.http", "jdk"));
+            // Netty's buffer classes (under Vert.x's Buffer) would otherwise start logback through
+            // SLF4J: ~350 classes and a configuration parse for a command that logs nothing
+            io.netty.util.internal.logging.InternalLoggerFactory.setDefaultFactory(
+                    io.netty.util.internal.logging.JdkLoggerFactory.INSTANCE);
         }
         int code = execute(args, new PrintWriter(System.out, true), new PrintWriter(System.err, true));
         System.exit(code);
@@ -67,7 +84,37 @@ public final class SpoolCli implements Runnable {
      * @return the exit code
      */
     public static int execute(String[] args, PrintWriter out, PrintWriter err) {
-        return commandLine(out, err).execute(args);
+        return commandLine(out, err).execute(globalOptionsLast(args));
+    }
+
+    /**
+     * {@code spool --json pop q} and {@code spool --url U queue list}: the client options given
+     * before the command move behind it, where the command's parser takes them (before a
+     * {@code --} end-of-options marker, if there is one).
+     */
+    static String[] globalOptionsLast(String[] args) {
+        List<String> global = new ArrayList<>();
+        int i = 0;
+        while (i < args.length) {
+            String a = args[i];
+            if (a.equals("--json") || a.startsWith("--url=")) {
+                global.add(a);
+                i++;
+            } else if (a.equals("--url") && i + 1 < args.length) {
+                global.add(a);
+                global.add(args[i + 1]);
+                i += 2;
+            } else {
+                break;
+            }
+        }
+        if (global.isEmpty() || i == args.length) {
+            return args;
+        }
+        List<String> rest = new ArrayList<>(Arrays.asList(args).subList(i, args.length));
+        int end = rest.indexOf("--");
+        rest.addAll(end < 0 ? rest.size() : end, global);
+        return rest.toArray(String[]::new);
     }
 
     /** The configured command line: output streams, exit codes and error messages. */

@@ -56,6 +56,8 @@ class ServeProcessTest {
             var messages = new ObjectMapper().readTree(out).path("messages");
             assertThat(messages).hasSize(1);
             assertThat(messages.get(0).path("id").asText()).isEqualTo(pushed.out().strip());
+            // JDK 23+ would print four sun.misc.Unsafe warnings for Netty; client commands keep stderr clean
+            assertThat(Files.readString(dir.resolve("client.err"))).doesNotContain("sun.misc.Unsafe");
         } finally {
             second.destroy();
             assertThat(second.waitFor(60, TimeUnit.SECONDS)).isTrue();

@@ -91,7 +91,7 @@ class SpoolCliTest {
         assertThat(popped.path("messages")).hasSize(1); // same key: one at a time
         JsonNode m = popped.path("messages").get(0);
         assertThat(m.path("id").asText()).isEqualTo(ids.get(0));
-        assertThat(m.path("payload_base64").asText()).isEqualTo(b64("first"));
+        assertThat(m.path("payload").asText()).as("text comes back as text").isEqualTo("first");
         assertThat(m.path("content_type").asText()).startsWith("text/plain");
         String receipt = m.path("receipt").asText();
 
@@ -198,8 +198,8 @@ class SpoolCliTest {
         assertThat(tail.code()).as(tail.toString()).isZero();
         List<String> lines = tail.out().lines().toList();
         assertThat(lines).hasSize(2);
-        assertThat(JSON.readTree(lines.get(0)).path("payload_base64").asText()).isEqualTo(b64("c2"));
-        assertThat(JSON.readTree(lines.get(1)).path("payload_base64").asText()).isEqualTo(b64("c3"));
+        assertThat(JSON.readTree(lines.get(0)).path("payload").asText()).isEqualTo("c2");
+        assertThat(JSON.readTree(lines.get(1)).path("payload").asText()).isEqualTo("c3");
 
         Result empty = spool("pop", "consumed");
         assertThat(empty.code()).isZero();

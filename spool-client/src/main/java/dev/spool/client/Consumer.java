@@ -70,6 +70,12 @@ public final class Consumer implements AutoCloseable {
     private volatile boolean closing;
     private int failures;
 
+    /**
+     * Handled messages that trigger an ack frame at once: the ack batch, at most half the prefetch
+     * (a frame also goes at once when every held message is handled).
+     */
+    private final int flushAt;
+
     /** A message held by the consumer: received, not yet acked or nacked. */
     private static final class Held {
         final Delivery delivery;
@@ -113,6 +119,9 @@ public final class Consumer implements AutoCloseable {
                     t.setDaemon(true);
                     return t;
                 }, (r, ex) -> giveBack(((Task) r).held, "consumer is closing"));
+        // Credit comes back only with acks: waiting for a full ack batch larger than the prefetch
+        // (or equal to it) would leave the consumer idle until the linger timer fires.
+        this.flushAt = Math.min(options.ackBatch(), Math.max(1, options.prefetch() / 2));
         this.ackTimer = vertx.setPeriodic(options.ackLingerMs(), id -> flushAcks());
         long every = options.visibilityMs() > 0 ? Math.max(10, Math.min(1000, options.visibilityMs() / 4)) : 250;
         this.extendTimer = vertx.setPeriodic(every, id -> extendLeases());
@@ -190,6 +199,10 @@ public final class Consumer implements AutoCloseable {
             synchronized (this) {
                 failures = 0;
             }
+            if (doneCount.get() >= flushAt) {
+                // handled before the subscription was confirmed: their acks were held back until now
+                vertx.runOnContext(v -> flushAcks());
+            }
         });
     }
 
@@ -258,7 +271,9 @@ public final class Consumer implements AutoCloseable {
             reason = reason.length() > 4000 ? reason.substring(0, 4000) : reason;
         }
         done.add(new Done(h.delivery.receipt(), reason));
-        if (doneCount.incrementAndGet() == options.ackBatch()) {
+        int waiting = doneCount.incrementAndGet();
+        // a full frame, or every held message handled: lingering would only delay credit
+        if (waiting >= flushAt || waiting >= held.size()) {
             vertx.runOnContext(v -> flushAcks());
         }
     }

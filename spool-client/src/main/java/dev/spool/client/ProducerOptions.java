@@ -42,9 +42,12 @@ public record ProducerOptions(int maxBatch, long lingerMs, int maxBuffered, int 
         return new ProducerOptions(maxBatch, v, maxBuffered, maxRetries, maxInFlight);
     }
 
-    /** A copy with another buffer bound. */
+    /**
+     * A copy with another buffer bound (and a batch no larger than it), so that the {@code with*}
+     * calls may come in any order: where batch and buffer conflict, the later call wins.
+     */
     public ProducerOptions withMaxBuffered(int v) {
-        return new ProducerOptions(maxBatch, lingerMs, v, maxRetries, maxInFlight);
+        return new ProducerOptions(v < 1 ? maxBatch : Math.min(maxBatch, v), lingerMs, v, maxRetries, maxInFlight);
     }
 
     /** A copy with another retry count. */

@@ -4,6 +4,7 @@ import java.net.URLEncoder;
 import java.nio.charset.StandardCharsets;
 import java.util.List;
 import java.util.Map;
+import java.util.OptionalLong;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CompletionException;
 import java.util.concurrent.CompletionStage;
@@ -23,6 +24,13 @@ import dev.spool.api.ExtendRequest;
 import dev.spool.api.GroupInfo;
 import dev.spool.api.GroupSpec;
 import dev.spool.api.Health;
+import dev.spool.api.LockFence;
+import dev.spool.api.LockInfo;
+import dev.spool.api.LockLease;
+import dev.spool.api.LockRequest;
+import dev.spool.api.LockState;
+import dev.spool.api.LockStateInfo;
+import dev.spool.api.LockStateWrite;
 import dev.spool.api.MessageIds;
 import dev.spool.api.MessageQuery;
 import dev.spool.api.MessageView;
@@ -55,11 +63,13 @@ public final class SpoolClient implements Broker {
     private static final String JSON = "application/json";
 
     private final Transport transport;
+    private final LockCalls locks;
     private final BrokerSettings settings;
     private final Runnable beforeClose;
 
     private SpoolClient(ClientOptions options, BrokerSettings settings, Runnable beforeClose) {
         this.transport = new Transport(options);
+        this.locks = new LockCalls(transport);
         this.settings = settings;
         this.beforeClose = beforeClose;
     }
@@ -374,11 +384,64 @@ public final class SpoolClient implements Broker {
         return guard(() -> json(HttpMethod.DELETE, groupPath(queue, group), null).thenApply(n -> null));
     }
 
+    // ---- locks ----
+
+    /**
+     * Starts building a lock handle: {@code try (Lock l = client.lock("name").owner("me").ttl(ttl).acquire(wait))}.
+     * The handle keeps its lease alive and releases it when closed; see {@link Lock}.
+     */
+    public Lock.Builder lock(String name) {
+        return new Lock.Builder(this, Names.checkLock(name, "lock"));
+    }
+
+    /** {@inheritDoc} Cancelling the returned stage withdraws a waiting acquire from the server's line. */
+    @Override
+    public CompletionStage<LockLease> acquireLock(String name, LockRequest request) {
+        return guard(() -> locks.acquire(name, request));
+    }
+
+    @Override
+    public CompletionStage<LockLease> keepaliveLock(String name, LockFence fence, long ttlMs) {
+        return guard(() -> locks.keepalive(name, fence, ttlMs));
+    }
+
+    @Override
+    public CompletionStage<Void> releaseLock(String name, LockFence fence) {
+        return guard(() -> locks.release(name, fence));
+    }
+
+    @Override
+    public CompletionStage<LockInfo> getLock(String name) {
+        return guard(() -> locks.get(name));
+    }
+
+    @Override
+    public CompletionStage<List<LockInfo>> listLocks(String prefix, String after, int limit) {
+        return guard(() -> locks.list(prefix, after, limit));
+    }
+
+    /** {@inheritDoc} The document is read whole into memory. */
+    @Override
+    public CompletionStage<LockState> getLockState(String name) {
+        return guard(() -> locks.state(name));
+    }
+
+    /** {@inheritDoc} A file payload is streamed from disk. */
+    @Override
+    public CompletionStage<LockStateInfo> putLockState(String name, LockStateWrite write) {
+        return guard(() -> locks.putState(name, write));
+    }
+
+    @Override
+    public CompletionStage<Void> deleteLockState(String name, LockFence fence, OptionalLong ifVersion) {
+        return guard(() -> locks.deleteState(name, fence, ifVersion));
+    }
+
     // ---- transactions and operations ----
 
     @Override
     public CompletionStage<TxResult> transact(List<TxOp> ops) {
-        return guard(() -> json(HttpMethod.POST, "/v1/tx", JsonCodec.write(g -> TxCodec.write(g, ops)))
+        return guard(() -> json(HttpMethod.POST, "/v1/tx", TxCodec.body(ops))
                 .thenApply(n -> TxCodec.read(n, ops.size())));
     }
 

@@ -33,13 +33,26 @@ import dev.spool.api.SpoolException;
  */
 final class Transport implements AutoCloseable {
     private final ClientOptions options;
-    private final Vertx vertx;
-    private final HttpClient http;
-    private final WebSocketClient ws;
+    /** Request/reply over the JDK's client instead of Vert.x's, when chosen (short-lived processes). */
+    private final JdkHttp jdk;
+    private volatile Vertx vertx;
+    private volatile HttpClient http;
+    private volatile WebSocketClient ws;
     private volatile boolean closed;
 
     Transport(ClientOptions options) {
         this.options = options;
+        this.jdk = JdkHttp.chosen() ? new JdkHttp(options) : null;
+        if (jdk == null) {
+            startVertx();
+        }
+    }
+
+    /** Starts Vert.x and its clients: at once by default, on first need with the JDK transport. */
+    private synchronized void startVertx() {
+        if (vertx != null) {
+            return;
+        }
         int loops = options.eventLoops() > 0 ? options.eventLoops()
                 : Math.min(4, Runtime.getRuntime().availableProcessors());
         this.vertx = Vertx.vertx(new VertxOptions().setEventLoopPoolSize(loops).setWorkerPoolSize(1)
@@ -77,9 +90,25 @@ final class Transport implements AutoCloseable {
         return o;
     }
 
-    /** The Vert.x instance (for timers of the stream consumer). */
-    Vertx vertx() {
+    /** Sends the bearer token of the credentials, if any. */
+    private void authorize(RequestOptions ro) {
+        options.credentials().token().ifPresent(t -> ro.putHeader("Authorization", "Bearer " + t));
+    }
+
+    /** The Vert.x instance (for timers of the stream consumer), started if it was not. */
+    synchronized Vertx vertx() {
+        startVertx();
         return vertx;
+    }
+
+    /** Whether Vert.x was started (tests of the JDK transport). */
+    boolean vertxStarted() {
+        return vertx != null;
+    }
+
+    private synchronized HttpClient http() {
+        startVertx();
+        return http;
     }
 
     ClientOptions options() {
@@ -112,6 +141,9 @@ final class Transport implements AutoCloseable {
         if (closed) {
             return CompletableFuture.failedFuture(new SpoolException(ErrorCode.UNAVAILABLE, "the client is closed"));
         }
+        if (jdk != null) {
+            return complete(Future.fromCompletionStage(jdk.send(method, uri, body, contentType, headers, waitMs)));
+        }
         RequestOptions ro = new RequestOptions().setMethod(method).setURI(uri)
                 .setIdleTimeout(options.requestTimeoutMs() + waitMs);
         if (contentType != null) {
@@ -128,18 +160,56 @@ final class Transport implements AutoCloseable {
 
     /** Sends a request whose body is a stream of known length (raw pushes of files). */
     CompletableFuture<Reply> sendStream(String uri, ReadStream<Buffer> body, long length, Map<String, String> headers) {
-        RequestOptions ro = new RequestOptions().setMethod(HttpMethod.POST).setURI(uri)
+        return sendStream(HttpMethod.POST, uri, body, length, headers);
+    }
+
+    /** Sends a request with this method whose body is a stream of known length (files). */
+    CompletableFuture<Reply> sendStream(HttpMethod method, String uri, ReadStream<Buffer> body, long length,
+            Map<String, String> headers) {
+        RequestOptions ro = new RequestOptions().setMethod(method).setURI(uri)
                 .setIdleTimeout(options.requestTimeoutMs());
         headers.forEach(ro::putHeader);
         ro.putHeader("Content-Length", Long.toString(length));
         authorize(ro);
-        Future<Reply> f = http.request(ro).compose(req -> req.send(body)
+        Future<Reply> f = http().request(ro).compose(req -> req.send(body)
                 .compose(resp -> resp.body().map(b -> new Reply(resp.statusCode(), resp.headers(), b))));
         return complete(f);
     }
 
-    private void authorize(RequestOptions ro) {
-        options.credentials().token().ifPresent(t -> ro.putHeader("Authorization", "Bearer " + t));
+    /**
+     * Sends a JSON request that the caller may cancel: cancelling the returned future resets the
+     * request (an HTTP/1.1 connection is closed), so that the server stops waiting on its behalf.
+     * Used for acquires that wait in line.
+     */
+    CompletableFuture<Reply> sendCancellable(HttpMethod method, String uri, Buffer body, long waitMs) {
+        if (closed) {
+            return CompletableFuture.failedFuture(new SpoolException(ErrorCode.UNAVAILABLE, "the client is closed"));
+        }
+        RequestOptions ro = new RequestOptions().setMethod(method).setURI(uri)
+                .setIdleTimeout(options.requestTimeoutMs() + waitMs).putHeader("Content-Type", "application/json");
+        authorize(ro);
+        CompletableFuture<Reply> out = new CompletableFuture<>();
+        http.request(ro).onComplete(ar -> {
+            if (ar.failed()) {
+                out.completeExceptionally(transportError(ar.cause()));
+                return;
+            }
+            var req = ar.result();
+            out.whenComplete((r, e) -> {
+                if (out.isCancelled()) {
+                    req.reset();
+                }
+            });
+            complete(req.send(body).compose(resp -> resp.body().map(b -> new Reply(resp.statusCode(), resp.headers(), b))))
+                    .whenComplete((r, e) -> {
+                        if (e != null) {
+                            out.completeExceptionally(e);
+                        } else {
+                            out.complete(r);
+                        }
+                    });
+        });
+        return out;
     }
 
     /** Opens the {@code /v1/stream} WebSocket. */
@@ -152,6 +222,7 @@ final class Transport implements AutoCloseable {
                 .setTimeout(options.connectTimeoutMs());
         options.credentials().token().ifPresent(t -> o.addHeader("Authorization", "Bearer " + t));
         CompletableFuture<WebSocket> out = new CompletableFuture<>();
+        vertx();
         ws.connect(o).onComplete(ar -> {
             if (ar.succeeded()) {
                 out.complete(ar.result());
@@ -220,8 +291,18 @@ final class Transport implements AutoCloseable {
             return;
         }
         closed = true;
+        if (jdk != null) {
+            jdk.close();
+        }
+        Vertx started;
+        synchronized (this) {
+            started = vertx;
+        }
+        if (started == null) {
+            return;
+        }
         try {
-            vertx.close().toCompletionStage().toCompletableFuture().get(10, TimeUnit.SECONDS);
+            started.close().toCompletionStage().toCompletableFuture().get(10, TimeUnit.SECONDS);
         } catch (InterruptedException e) {
             Thread.currentThread().interrupt();
         } catch (java.util.concurrent.ExecutionException | java.util.concurrent.TimeoutException e) {

@@ -2,12 +2,15 @@ package dev.spool.client;
 
 import java.io.IOException;
 import java.util.ArrayList;
+import java.util.Base64;
 import java.util.List;
 
 import com.fasterxml.jackson.core.JsonGenerator;
 import com.fasterxml.jackson.databind.JsonNode;
+import io.vertx.core.buffer.Buffer;
 
-import dev.spool.api.ErrorCode;
+import dev.spool.api.LockChecks;
+import dev.spool.api.LockFence;
 import dev.spool.api.SpoolException;
 import dev.spool.api.TxOp;
 import dev.spool.api.TxResult;
@@ -15,6 +18,32 @@ import dev.spool.api.TxResult;
 /** The JSON of {@code POST /v1/tx}: one object per op with the fields of its endpoint's body. */
 final class TxCodec {
     private TxCodec() {
+    }
+
+    /**
+     * The request body; lock ops are checked first (as the broker checks them), so that a bad one
+     * fails with its field and op index before anything is sent.
+     */
+    static Buffer body(List<TxOp> ops) {
+        for (int i = 0; i < ops.size(); i++) {
+            try {
+                switch (ops.get(i)) {
+                    case TxOp.LockStatePut l -> LockChecks.write(l.lock(), l.write());
+                    case TxOp.LockRelease l -> LockChecks.fence(l.lock(), l.fence());
+                    case TxOp.OnQueue q -> {
+                        // queue ops are checked by the server
+                    }
+                }
+            } catch (SpoolException e) {
+                throw e.atOp(i);
+            }
+        }
+        return JsonCodec.write(g -> write(g, ops));
+    }
+
+    private static void writeFence(JsonGenerator g, LockFence f) throws IOException {
+        g.writeStringField("lease_id", f.leaseId());
+        g.writeNumberField("token", f.token());
     }
 
     static void write(JsonGenerator g, List<TxOp> ops) throws IOException {
@@ -56,8 +85,22 @@ final class TxCodec {
                     g.writeStringField("group", x.request().group());
                     g.writeNumberField("visibility_ms", x.request().visibilityMs());
                 }
-                case TxOp.OnLock l -> throw new SpoolException(ErrorCode.NOT_IMPLEMENTED,
-                        "lock operations in transactions are not available in this client yet");
+                case TxOp.LockStatePut l -> {
+                    g.writeStringField("op", "lock_state");
+                    g.writeStringField("lock", l.lock());
+                    writeFence(g, l.write().fence());
+                    if (l.write().ifVersion().isPresent()) {
+                        g.writeNumberField("if_version", l.write().ifVersion().getAsLong());
+                    }
+                    g.writeStringField("content_type", l.write().contentType());
+                    g.writeStringField("payload_base64",
+                            Base64.getEncoder().encodeToString(l.write().payload().toBytes()));
+                }
+                case TxOp.LockRelease l -> {
+                    g.writeStringField("op", "release");
+                    g.writeStringField("lock", l.lock());
+                    writeFence(g, l.fence());
+                }
             }
             g.writeEndObject();
         }

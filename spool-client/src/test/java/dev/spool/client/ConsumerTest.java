@@ -43,6 +43,24 @@ class ConsumerTest {
     }
 
     @Test
+    void shouldAckWithoutWaitingForTheLingerWhenPrefetchIsBelowTheAckBatch() {
+        String q = "smallprefetch";
+        List<NewMessage> ms = new java.util.ArrayList<>();
+        for (int i = 0; i < 40; i++) {
+            ms.add(NewMessage.ofUtf8("m" + i));
+        }
+        SpoolClient.await(t.client.push(q, ms));
+        AtomicInteger done = new AtomicInteger();
+        // a 60 s linger: if acks waited for a batch of 256 that a prefetch of 4 can never fill, each
+        // group of 4 messages would wait a minute for its credit to come back
+        try (Consumer c = t.client.consumer(q, ConsumerOptions.DEFAULTS.withPrefetch(4).withAckBatch(256)
+                .withAckLingerMs(60_000), d -> done.incrementAndGet())) {
+            Awaitility.await().atMost(20, TimeUnit.SECONDS).until(() -> c.stats().acked() == 40);
+        }
+        assertThat(done.get()).isEqualTo(40);
+    }
+
+    @Test
     void shouldNeverHoldMoreThanPrefetchNorRunMoreThanConcurrencyHandlers() throws Exception {
         String q = "bounded";
         List<NewMessage> ms = new java.util.ArrayList<>();

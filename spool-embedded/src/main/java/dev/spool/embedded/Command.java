@@ -1,6 +1,7 @@
 package dev.spool.embedded;
 
 import java.util.List;
+import java.util.OptionalLong;
 import java.util.concurrent.CompletableFuture;
 
 import dev.spool.api.AckRequest;
@@ -10,6 +11,13 @@ import dev.spool.api.ExtendRequest;
 import dev.spool.api.GroupInfo;
 import dev.spool.api.GroupSpec;
 import dev.spool.api.Health;
+import dev.spool.api.LockFence;
+import dev.spool.api.LockInfo;
+import dev.spool.api.LockLease;
+import dev.spool.api.LockRequest;
+import dev.spool.api.LockState;
+import dev.spool.api.LockStateInfo;
+import dev.spool.api.LockStateWrite;
 import dev.spool.api.MessageQuery;
 import dev.spool.api.MessageView;
 import dev.spool.api.NackRequest;
@@ -94,6 +102,39 @@ sealed interface Command {
     }
 
     record RevokeToken(String id, CompletableFuture<Void> reply) implements Command {
+    }
+
+    record AcquireLock(String name, String leaseId, LockRequest request, CompletableFuture<LockLease> reply)
+            implements Command {
+    }
+
+    record KeepaliveLock(String name, LockFence fence, long ttlMs, CompletableFuture<LockLease> reply)
+            implements Command {
+    }
+
+    record ReleaseLock(String name, LockFence fence, CompletableFuture<Void> reply) implements Command {
+    }
+
+    /** The caller cancelled the acquire that drew {@code leaseId}: leave the line, or release if granted. */
+    record CancelAcquire(String name, String leaseId, CompletableFuture<Void> reply) implements Command {
+    }
+
+    record GetLock(String name, CompletableFuture<LockInfo> reply) implements Command {
+    }
+
+    record ListLocks(String prefix, String after, int limit, CompletableFuture<List<LockInfo>> reply)
+            implements Command {
+    }
+
+    record GetLockState(String name, CompletableFuture<LockState> reply) implements Command {
+    }
+
+    record PutLockState(String name, LockStateWrite write, CompletableFuture<LockStateInfo> reply)
+            implements Command {
+    }
+
+    record DeleteLockState(String name, LockFence fence, OptionalLong ifVersion, CompletableFuture<Void> reply)
+            implements Command {
     }
 
     record CheckHealth(CompletableFuture<Health> reply) implements Command {

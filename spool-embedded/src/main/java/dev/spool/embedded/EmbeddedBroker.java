@@ -4,6 +4,7 @@ import java.io.IOException;
 import java.io.UncheckedIOException;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.OptionalLong;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CompletionStage;
 import java.util.concurrent.TimeUnit;
@@ -24,6 +25,13 @@ import dev.spool.api.ExtendRequest;
 import dev.spool.api.GroupInfo;
 import dev.spool.api.GroupSpec;
 import dev.spool.api.Health;
+import dev.spool.api.LockFence;
+import dev.spool.api.LockInfo;
+import dev.spool.api.LockLease;
+import dev.spool.api.LockRequest;
+import dev.spool.api.LockState;
+import dev.spool.api.LockStateInfo;
+import dev.spool.api.LockStateWrite;
 import dev.spool.api.MessageBody;
 import dev.spool.api.MessageQuery;
 import dev.spool.api.MessageView;
@@ -62,6 +70,7 @@ public final class EmbeddedBroker implements Broker {
     private final JournalFiles files;
     private final java.util.concurrent.ScheduledExecutorService watch;
     private volatile boolean closed;
+    private final LockCalls locks;
 
     private EmbeddedBroker(Engine engine, BrokerSettings settings, EmbeddedConfig config, Journal journal,
             LongSupplier clock, JournalFiles files) {
@@ -71,6 +80,7 @@ public final class EmbeddedBroker implements Broker {
         this.journal = journal;
         this.clock = clock;
         this.files = files;
+        this.locks = new LockCalls(c -> this.engine.submit(c), settings.limits(), config.durable());
         if (journal == null) {
             this.watch = null;
         } else {
@@ -372,7 +382,53 @@ public final class EmbeddedBroker implements Broker {
             return fail(e);
         }
         CompletableFuture<TxResult> f = new CompletableFuture<>();
-        return send(f, new Command.Transact(config.durable() ? ops : Transactions.inlined(ops), f));
+        List<TxOp> prepared;
+        try {
+            prepared = config.durable() ? Transactions.checked(ops) : Transactions.inlined(ops);
+        } catch (SpoolException e) {
+            return fail(e);
+        }
+        return send(f, new Command.Transact(prepared, f));
+    }
+
+    @Override
+    public CompletionStage<LockLease> acquireLock(String name, LockRequest request) {
+        return locks.acquire(name, request);
+    }
+
+    @Override
+    public CompletionStage<LockLease> keepaliveLock(String name, LockFence fence, long ttlMs) {
+        return locks.keepalive(name, fence, ttlMs);
+    }
+
+    @Override
+    public CompletionStage<Void> releaseLock(String name, LockFence fence) {
+        return locks.release(name, fence);
+    }
+
+    @Override
+    public CompletionStage<LockInfo> getLock(String name) {
+        return locks.get(name);
+    }
+
+    @Override
+    public CompletionStage<List<LockInfo>> listLocks(String prefix, String after, int limit) {
+        return locks.list(prefix, after, limit);
+    }
+
+    @Override
+    public CompletionStage<LockState> getLockState(String name) {
+        return locks.getState(name);
+    }
+
+    @Override
+    public CompletionStage<LockStateInfo> putLockState(String name, LockStateWrite write) {
+        return locks.putState(name, write);
+    }
+
+    @Override
+    public CompletionStage<Void> deleteLockState(String name, LockFence fence, OptionalLong ifVersion) {
+        return locks.deleteState(name, fence, ifVersion);
     }
 
     @Override

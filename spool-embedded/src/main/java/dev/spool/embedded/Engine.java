@@ -64,6 +64,7 @@ final class Engine implements Runnable, StateMachine.Listener {
     final MessageOps messages;
     final AdminOps admin;
     final Views views;
+    final LockOps locks;
 
     Engine(StateMachine sm, BrokerSettings settings, LongSupplier clock, int inboxCapacity) {
         this.sm = sm;
@@ -74,6 +75,7 @@ final class Engine implements Runnable, StateMachine.Listener {
         this.views = new Views(this);
         this.messages = new MessageOps(this);
         this.admin = new AdminOps(this);
+        this.locks = new LockOps(this);
         sm.listener = this;
     }
 
@@ -258,6 +260,15 @@ final class Engine implements Runnable, StateMachine.Listener {
             case Command.PutToken p -> admin.putToken(p);
             case Command.ListTokens l -> admin.listTokens(l);
             case Command.RevokeToken r -> admin.revokeToken(r);
+            case Command.AcquireLock a -> locks.acquire(a);
+            case Command.KeepaliveLock k -> locks.keepalive(k);
+            case Command.ReleaseLock r -> locks.release(r);
+            case Command.CancelAcquire x -> locks.cancel(x);
+            case Command.GetLock g -> locks.get(g);
+            case Command.ListLocks l -> locks.list(l);
+            case Command.GetLockState g -> locks.getState(g);
+            case Command.PutLockState p -> locks.putState(p);
+            case Command.DeleteLockState d -> locks.deleteState(d);
             case Command.Task t -> {
                 t.task().run();
                 wal.reply(t.reply(), null);
@@ -272,7 +283,7 @@ final class Engine implements Runnable, StateMachine.Listener {
             }
             Thread.onSpinWait();
         }
-        long wake = Math.min(sm.timers.nextDeadline(), nextWaiterDeadline());
+        long wake = Math.min(Math.min(sm.timers.nextDeadline(), sm.locks.nextDeadline()), nextWaiterDeadline());
         wake = Math.min(wake, Math.min(nextHousekeeping, wal.nextHousekeeping()));
         long t = clock.getAsLong();
         if (wake <= t) {
@@ -311,6 +322,7 @@ final class Engine implements Runnable, StateMachine.Listener {
                     wal.reply(w.command.reply(), views.messageView(w.entry, w.command.query().group()));
                 }
             }
+            locks.failWaiters();
             exited = true;
             failLeftovers();
             wal.seal();
@@ -342,6 +354,17 @@ final class Engine implements Runnable, StateMachine.Listener {
         waiterCount++;
     }
 
+    /** A lock acquire starts waiting: counts toward {@code max_waiters}. */
+    void waiterAdded() {
+        checkWaiterRoom();
+        waiterCount++;
+    }
+
+    /** A lock waiter left the line (granted, cancelled, timed out). */
+    void waiterGone() {
+        waiterCount--;
+    }
+
     private void checkWaiterRoom() {
         if (waiterCount >= settings.limits().maxWaiters()) {
             throw SpoolException.tooMany("too many requests are waiting (max_waiters="
@@ -358,10 +381,12 @@ final class Engine implements Runnable, StateMachine.Listener {
         while ((t = taskDeadlines.peek()) != null && t.done) {
             taskDeadlines.poll();
         }
-        return Math.min(p == null ? Long.MAX_VALUE : p.deadline, t == null ? Long.MAX_VALUE : t.deadline);
+        return Math.min(Math.min(p == null ? Long.MAX_VALUE : p.deadline, t == null ? Long.MAX_VALUE : t.deadline),
+                locks.nextWaiterDeadline());
     }
 
     private void expireWaiters() {
+        locks.expireWaiters(now);
         PopWaiter p;
         while ((p = popDeadlines.peek()) != null && (p.done || p.deadline <= now)) {
             popDeadlines.poll();
@@ -449,5 +474,11 @@ final class Engine implements Runnable, StateMachine.Listener {
     @Override
     public void deleted(Msg m) {
         wal.deleted(m);
+    }
+
+    @Override
+    public void lockExpired(LockEntry l, long at) {
+        settings.instrumentation().onLockExpired();
+        locks.expired(l);
     }
 }

@@ -410,6 +410,78 @@ final class JournalWal implements Wal {
         }
     }
 
+    // ---- locks ----
+
+    @Override
+    public void lockAcquire(LockEntry l, long now) {
+        begin(RecordType.LOCK_ACQUIRE, now);
+        open.putString(l.name);
+        open.putString(l.leaseId);
+        open.putLong(l.token);
+        open.putString(l.owner);
+        open.putLong(l.expiresAt);
+        end();
+    }
+
+    @Override
+    public void lockKeepalive(LockEntry l, long now) {
+        begin(RecordType.LOCK_KEEPALIVE, now);
+        open.putString(l.name);
+        open.putLong(l.token);
+        open.putLong(l.expiresAt);
+        end();
+    }
+
+    @Override
+    public void lockRelease(LockEntry l, long token, long now) {
+        begin(RecordType.LOCK_RELEASE, now);
+        open.putString(l.name);
+        open.putLong(token);
+        end();
+    }
+
+    @Override
+    public void lockStatePut(LockEntry l, long now) {
+        begin(RecordType.LOCK_STATE_PUT, now);
+        open.putString(l.name);
+        open.putLong(l.doc.id);
+        open.putLong(l.docToken);
+        open.putString(l.docContentType);
+        open.putLong(l.docSize);
+        appendEntry(l.doc, l.doc.body, l.docUpdatedAt, null, 0, true);
+        end();
+    }
+
+    @Override
+    public void lockStateDelete(LockEntry l, long version, long now) {
+        begin(RecordType.LOCK_STATE_DELETE, now);
+        open.putString(l.name);
+        open.putLong(version);
+        end();
+    }
+
+    /** Re-writes a lock's live state document at the head of the journal so its old segment can go. */
+    void relocateLockState(LockEntry l, long now) {
+        Msg m = l.doc;
+        boolean cached = m.body != null;
+        MessageBody body;
+        try {
+            body = body(m);
+        } catch (SpoolException e) {
+            LOG.error("not compacting the state of lock {}: {}", l.name, e.getMessage());
+            return;
+        }
+        space.remove(JournalPos.segment(m.location), m.storedBytes);
+        begin(RecordType.LOCK_STATE_RELOCATE, now);
+        open.putString(l.name);
+        appendEntry(m, body, l.docUpdatedAt, null, 0, false);
+        end();
+        if (!cached && body.payload() instanceof Payload.Inline) {
+            m.body = body;
+            cache.add(m);
+        }
+    }
+
     private void putIds(long[] ids, int count) {
         open.putInt(count);
         open.ensure(8 * count);

@@ -25,14 +25,27 @@ package dev.spool.embedded;
  * QUEUE_ATTRS   int32 qid, int32 count, count x (str key, str value): the queue's attributes; follows
  *               its QUEUE_PUT in one TX when the configuration has attributes (a QUEUE_PUT alone
  *               leaves the queue with none)
+ * LOCK_ACQUIRE  str name, str lease id, int64 token, str owner, int64 expires at (granted at the
+ *               record's time; the token becomes the name's last token)
+ * LOCK_KEEPALIVE str name, int64 token, int64 expires at
+ * LOCK_RELEASE  str name, int64 token
+ * LOCK_STATE_PUT str name, int64 version, int64 token, one entry (EntryCodec; id = version, ready at =
+ *               updated at; the content type and payload are the document's)
+ * LOCK_STATE_DELETE str name, int64 version (the version deleted; versions are never reused)
+ * LOCK_STATE_RELOCATE str name, one entry (compaction moved the document here; only its location changes)
  * TOKEN_PUT     str id, str name, str secret hash (64 hex digits), int64 created,
  *               int32 count, count x str permission      (an access token was created)
  * TOKEN_REVOKE  str id                                   (the token was revoked and forgotten)
  * </pre>
  *
- * <p>Types 35 to 39 are reserved for access tokens (35 and 36 used). A journal written before
- * tokens existed holds none of them and opens unchanged; token records in a journal opened by an
- * older build are refused as an unknown type (not silently skipped).
+ * <p>A lock lease ending is not a record: like a message lease it is a timer event, and replay
+ * reproduces it by advancing the clock to each record's time. The grant to the next waiter that
+ * follows is a {@code LOCK_ACQUIRE}. Waiters are not recorded (a restart drops them). Types 20-29
+ * are the lock records; 16-19 and 30 on are free for other record families. A journal written
+ * before the lock records existed holds none of them and opens unchanged.
+ *
+ * <p>Types 35 to 39 are reserved for access tokens (35 and 36 used); a journal written before
+ * tokens existed holds none of them and opens unchanged.
  */
 final class RecordType {
     static final int QUEUE_PUT = 1;
@@ -53,15 +66,16 @@ final class RecordType {
     static final int TOKEN_PUT = 35;
     static final int TOKEN_REVOKE = 36;
 
-    /** The highest contiguous type of the core records; types 35 to 39 are access tokens. */
+    /** The highest type of the queue family (1..LAST); the lock family is 20-25 (see {@link #isKnown}). */
     static final int LAST = QUEUE_ATTRS;
-    /** The highest type number any record may have (sizes per-type tables). */
-    static final int MAX = 39;
-
-    /** Whether {@code type} is one this build reads; any other type is damage. */
-    static boolean isKnown(int type) {
-        return type >= QUEUE_PUT && type <= LAST || type == TOKEN_PUT || type == TOKEN_REVOKE;
-    }
+    static final int LOCK_ACQUIRE = 20;
+    static final int LOCK_KEEPALIVE = 21;
+    static final int LOCK_RELEASE = 22;
+    static final int LOCK_STATE_PUT = 23;
+    static final int LOCK_STATE_DELETE = 24;
+    static final int LOCK_STATE_RELOCATE = 25;
+    /** One more than the highest type number in use (for tables indexed by type). */
+    static final int LIMIT = TOKEN_REVOKE + 1;
 
     /** Bytes of a top-level record's frame: length, type, time, CRC. */
     static final int FRAME = 4 + 1 + 8 + 4;
@@ -69,8 +83,13 @@ final class RecordType {
     private RecordType() {
     }
 
+    /** Whether {@code type} is one this build reads. */
+    static boolean isKnown(int type) {
+        return (type >= QUEUE_PUT && type <= LAST) || (type >= LOCK_ACQUIRE && type <= LOCK_STATE_RELOCATE)
+                || type == TOKEN_PUT || type == TOKEN_REVOKE;
+    }
 
-    /** The name of a type in journal tallies ({@code queue_put}, ...), or {@code ?} when unknown. */
+    /** The type's name for tools ({@code push}, {@code lock_acquire}, ...), or {@code ?}. */
     static String name(int type) {
         return switch (type) {
             case QUEUE_PUT -> "queue_put";
@@ -88,6 +107,12 @@ final class RecordType {
             case TX -> "tx";
             case RELOCATE -> "relocate";
             case QUEUE_ATTRS -> "queue_attrs";
+            case LOCK_ACQUIRE -> "lock_acquire";
+            case LOCK_KEEPALIVE -> "lock_keepalive";
+            case LOCK_RELEASE -> "lock_release";
+            case LOCK_STATE_PUT -> "lock_state_put";
+            case LOCK_STATE_DELETE -> "lock_state_delete";
+            case LOCK_STATE_RELOCATE -> "lock_state_relocate";
             case TOKEN_PUT -> "token_put";
             case TOKEN_REVOKE -> "token_revoke";
             default -> "?";

@@ -80,6 +80,9 @@ final class Replayer implements StateMachine.Listener {
                 }
             }
             case RecordType.RELOCATE -> relocate(in, segment);
+            case RecordType.LOCK_ACQUIRE, RecordType.LOCK_KEEPALIVE, RecordType.LOCK_RELEASE,
+                    RecordType.LOCK_STATE_PUT, RecordType.LOCK_STATE_DELETE, RecordType.LOCK_STATE_RELOCATE ->
+                    lock(type, now, in, segment);
             case RecordType.QUEUE_ATTRS -> {
                 QueueState q = sm.byId.get(in.getInt());
                 var attributes = Codec.getAttributes(in);
@@ -121,6 +124,63 @@ final class Replayer implements StateMachine.Listener {
         if (msg != null) {
             msg.location = loc;
             msg.storedBytes = m.entryLength();
+        }
+    }
+
+    private void lock(int type, long now, RecordIn in, long segment) {
+        LockTable t = sm.locks;
+        String name = in.getString();
+        switch (type) {
+            case RecordType.LOCK_ACQUIRE -> {
+                String leaseId = in.getString();
+                long token = in.getLong();
+                String owner = in.getString();
+                long expiresAt = in.getLong();
+                t.grant(t.getOrCreate(name), leaseId, token, owner, now, expiresAt);
+            }
+            case RecordType.LOCK_KEEPALIVE -> {
+                long token = in.getLong();
+                long expiresAt = in.getLong();
+                LockEntry l = t.get(name);
+                if (l != null && l.held() && l.token == token) {
+                    t.keepalive(l, expiresAt);
+                }
+            }
+            case RecordType.LOCK_RELEASE -> {
+                long token = in.getLong();
+                LockEntry l = t.get(name);
+                if (l != null && l.held() && l.token == token) {
+                    t.release(l);
+                }
+            }
+            case RecordType.LOCK_STATE_PUT -> {
+                long version = in.getLong();
+                long token = in.getLong();
+                String contentType = in.getString();
+                long size = in.getLong();
+                long loc = JournalPos.of(segment, in.position());
+                EntryCodec.Meta m = EntryCodec.decode(in, null, false);
+                LockEntry l = t.getOrCreate(name);
+                t.putState(l, version, null, contentType, size, token, m.readyAt());
+                l.doc.location = loc;
+                l.doc.storedBytes = m.entryLength();
+            }
+            case RecordType.LOCK_STATE_DELETE -> {
+                long version = in.getLong();
+                LockEntry l = t.get(name);
+                if (l != null) {
+                    t.deleteState(l, version);
+                }
+            }
+            default -> {
+                long loc = JournalPos.of(segment, in.position());
+                EntryCodec.Meta m = EntryCodec.decode(in, null, false);
+                LockEntry l = t.get(name);
+                if (l != null && l.doc != null && l.doc.id == m.id()) {
+                    l.doc.location = loc;
+                    l.doc.storedBytes = m.entryLength();
+                }
+            }
         }
     }
 

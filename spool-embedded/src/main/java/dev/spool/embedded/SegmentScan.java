@@ -29,6 +29,7 @@ import java.util.Map;
 record SegmentScan(Path path, long number, long size, boolean header, long validEnd, String problem, Counter before,
         Counter after, long unreadable, List<long[]> validRuns) {
 
+
     /** Reads {@code path} from {@code from} (a record boundary, or {@link Segments#HEADER}). */
     static SegmentScan read(Path path, long number, long from) throws IOException {
         try (FileChannel ch = FileChannel.open(path, StandardOpenOption.READ)) {
@@ -90,7 +91,7 @@ record SegmentScan(Path path, long number, long size, boolean header, long valid
 
     /** Records counted by type, with the message entries of pushes and the ids of acks. */
     static final class Counter {
-        final long[] byType = new long[RecordType.MAX + 1];
+        final long[] byType = new long[RecordType.LIMIT];
         long records;
         long pushed;
         long acked;

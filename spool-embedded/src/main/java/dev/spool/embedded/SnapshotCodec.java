@@ -36,9 +36,14 @@ import dev.spool.api.TaskResult;
  *   result: -1 none; r = the number of results defined so far: a new result follows
  *          (str content type, int32 n, n bytes) and becomes result r; r smaller: result r again
  * int32 queues with attributes, per queue: int32 qid, attributes (Codec): absent in snapshots of
- *   earlier builds, which had no attributes (so the version did not change)
+ *   earlier builds, which had no attributes (so version 4 did not change;
+ *   version 5 always has it)
+ * (version 5 on) int32 locks, per lock: str name, int64 last token, int64 last version,
+ *   int8 held [str lease id, int64 token, str owner, int64 acquired at, int64 expires at],
+ *   int8 has state [int64 version, int64 token, int64 updated at, str content type, int64 size,
+ *   int64 location, int32 stored bytes]
  * int32 tokens, per token: token (Codec; the hash, never a secret): absent in snapshots of builds
- *   without access tokens, which read as holding none (so the version did not change)
+ *   without access tokens, which read as holding none
  * int32 CRC32C of every byte before it
  * </pre>
  *
@@ -46,12 +51,16 @@ import dev.spool.api.TaskResult;
  * result stores one {@link TaskResult} on N entries), and decoded into one object they all share
  * again: a snapshot's size and the heap it loads into do not grow with N.
  *
+ * A version 4 snapshot (written before locks existed) loads as one with no locks.
+ *
  * Ready queues, key queues, counts and timers are not stored: they are rebuilt from the entries
  * in id order, which is exactly the order they were built in.
  */
 final class SnapshotCodec {
     private static final byte[] MAGIC = "SPOOLSNP".getBytes(StandardCharsets.US_ASCII);
-    private static final int VERSION = 4;
+    private static final int VERSION = 5;
+    /** The last version without the lock section; still read. */
+    private static final int VERSION_NO_LOCKS = 4;
 
     private SnapshotCodec() {
     }
@@ -84,6 +93,7 @@ final class SnapshotCodec {
         });
         b.buf.putInt(countPos, dedups[0]);
         encodeAttributes(b, sm);
+        encodeLocks(b, sm.locks);
         b.putInt(sm.tokens.size());
         for (AccessToken t : sm.tokens.values()) {
             Codec.putToken(b, t);
@@ -92,6 +102,61 @@ final class SnapshotCodec {
         crc.update(b.buf.array(), 0, b.position());
         b.putInt((int) crc.getValue());
         return b;
+    }
+
+    private static void encodeLocks(Batch b, LockTable locks) {
+        b.putInt(locks.byName.size());
+        for (LockEntry l : locks.byName.values()) {
+            b.putString(l.name);
+            b.putLong(l.lastToken);
+            b.putLong(l.lastVersion);
+            b.putByte(l.held() ? 1 : 0);
+            if (l.held()) {
+                b.putString(l.leaseId);
+                b.putLong(l.token);
+                b.putString(l.owner);
+                b.putLong(l.acquiredAt);
+                b.putLong(l.expiresAt);
+            }
+            b.putByte(l.doc == null ? 0 : 1);
+            if (l.doc != null) {
+                b.putLong(l.doc.id);
+                b.putLong(l.docToken);
+                b.putLong(l.docUpdatedAt);
+                b.putString(l.docContentType);
+                b.putLong(l.docSize);
+                b.putLong(l.doc.location);
+                b.putInt(l.doc.storedBytes);
+            }
+        }
+    }
+
+    private static void decodeLocks(RecordIn in, LockTable locks) {
+        int n = in.getInt();
+        for (int i = 0; i < n; i++) {
+            LockEntry l = new LockEntry(in.getString());
+            l.lastToken = in.getLong();
+            long lastVersion = in.getLong();
+            if (in.get() != 0) {
+                l.leaseId = in.getString();
+                l.token = in.getLong();
+                l.owner = in.getString();
+                l.acquiredAt = in.getLong();
+                l.expiresAt = in.getLong();
+            }
+            if (in.get() != 0) {
+                long version = in.getLong();
+                long token = in.getLong();
+                long updatedAt = in.getLong();
+                String contentType = in.getString();
+                long size = in.getLong();
+                locks.putState(l, version, null, contentType, size, token, updatedAt);
+                l.doc.location = in.getLong();
+                l.doc.storedBytes = in.getInt();
+            }
+            l.lastVersion = lastVersion;
+            locks.restored(l);
+        }
     }
 
     private static void encodeQueue(Batch b, QueueState q, Map<TaskResult, Integer> results) {
@@ -190,8 +255,9 @@ final class SnapshotCodec {
         buf.limit(n - 4);
         RecordIn in = new RecordIn.OfBuffer(buf);
         byte[] magic = in.getBytes(MAGIC.length);
-        if (!java.util.Arrays.equals(magic, MAGIC) || in.getInt() != VERSION) {
-            throw new IllegalStateException("not a version " + VERSION + " snapshot");
+        int version = java.util.Arrays.equals(magic, MAGIC) ? in.getInt() : -1;
+        if (version != VERSION && version != VERSION_NO_LOCKS) {
+            throw new IllegalStateException("not a version " + VERSION_NO_LOCKS + " or " + VERSION + " snapshot");
         }
         long position = in.getLong();
         long time = in.getLong();
@@ -208,7 +274,10 @@ final class SnapshotCodec {
         for (int i = 0; i < dedups; i++) {
             sm.dedup.remember(in.getInt(), in.getString(), in.getLong(), in.getLong());
         }
-        if (buf.hasRemaining()) {
+        if (version >= VERSION) {
+            decodeAttributes(in, sm);
+            decodeLocks(in, sm.locks);
+        } else if (buf.hasRemaining()) {
             decodeAttributes(in, sm);
         }
         if (buf.hasRemaining()) {

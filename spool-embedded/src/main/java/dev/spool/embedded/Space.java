@@ -14,8 +14,8 @@ import org.slf4j.LoggerFactory;
 /**
  * Keeps the journal's disk use proportional to live data. Engine thread only.
  *
- * <p>Every segment's live bytes are the sizes of the message entries it holds that are still in
- * the state. The two newest snapshots are kept, and the journal is kept from the older one, so
+ * <p>Every segment's live bytes are the sizes of the message entries and lock state documents it
+ * holds that are still in the state. The two newest snapshots are kept, and the journal is kept from the older one, so
  * either can rebuild the state. After each snapshot is forced and verified: a segment before the
  * older kept snapshot with no live bytes is deleted, and one that is less than half live is
  * compacted — its live messages are re-written at the head of the journal (RELOCATE records) —
@@ -66,6 +66,11 @@ final class Space {
         segments.addAll(existing);
         segments.add(wal.segment());
         sm.queues.values().forEach(q -> q.msgs.forEachValue(m -> add(JournalPos.segment(m.location), m.storedBytes)));
+        for (LockEntry l : sm.locks.byName.values()) {
+            if (l.doc != null) {
+                add(JournalPos.segment(l.doc.location), l.doc.storedBytes);
+            }
+        }
     }
 
     void add(long segment, long bytes) {
@@ -229,7 +234,14 @@ final class Space {
         for (Msg m : moving) {
             wal.relocate(m, now);
         }
-        LOG.debug("compacted segments {}: moved {} messages", from, moving.size());
+        int states = 0;
+        for (LockEntry l : sm.locks.byName.values()) {
+            if (l.doc != null && from.contains(JournalPos.segment(l.doc.location))) {
+                wal.relocateLockState(l, now);
+                states++;
+            }
+        }
+        LOG.debug("compacted segments {}: moved {} messages and {} lock states", from, moving.size(), states);
     }
 
     private void deleteDue(long now) {

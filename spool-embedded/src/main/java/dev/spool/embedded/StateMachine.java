@@ -38,6 +38,10 @@ final class StateMachine {
 
         /** A message left the queue for good. */
         void deleted(Msg m);
+
+        /** A lock holder's lease ended: the lock is free (live: hand it to the first waiter). */
+        default void lockExpired(LockEntry l, long now) {
+        }
     }
 
     final Map<String, QueueState> queues = new HashMap<>();
@@ -50,9 +54,12 @@ final class StateMachine {
     final ResultStore results = new ResultStore();
     /** Access tokens by id (hashes only; see {@link dev.spool.api.AccessToken}). */
     final Map<String, dev.spool.api.AccessToken> tokens = new java.util.TreeMap<>();
+    /** Every lock ever acquired or written, with its last token. */
+    final LockTable locks = new LockTable();
     int lastQid;
     Listener listener;
     private final TimerWheel.Handler onTimer = this::onTimer;
+    private final LockTable.Expiry onLockExpiry = (l, now) -> listener.lockExpired(l, now);
 
     StateMachine(long now) {
         this.timers = new TimerWheel(now);
@@ -449,6 +456,7 @@ final class StateMachine {
     /** Fires every timer due at or before {@code now}. */
     void advance(long now) {
         timers.advance(now, onTimer);
+        locks.advance(now, onLockExpiry);
     }
 
     private void onTimer(Entry e, long now) {

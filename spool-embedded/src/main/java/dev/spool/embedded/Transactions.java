@@ -21,6 +21,8 @@ final class Transactions {
     private final IdentityHashMap<Entry, Boolean> claimed = new IdentityHashMap<>();
     /** Queues the transaction being checked will create. */
     private final java.util.Set<String> creating = new java.util.HashSet<>();
+    /** What the lock ops checked so far claim (releases, versions). */
+    private final LockOps.TxView lockView = new LockOps.TxView();
 
     Transactions(Engine engine) {
         this.engine = engine;
@@ -46,8 +48,8 @@ final class Transactions {
                     }
                     case TxOp.Nack n -> n.request().validate(limits);
                     case TxOp.Extend x -> x.request().validate(limits);
-                    case TxOp.OnLock l -> throw new SpoolException(ErrorCode.NOT_IMPLEMENTED,
-                            "lock operations in transactions are not available yet");
+                    case TxOp.LockStatePut p -> dev.spool.api.LockChecks.write(p.lock(), p.write());
+                    case TxOp.LockRelease r -> dev.spool.api.LockChecks.fence(r.lock(), r.fence());
                 }
             } catch (SpoolException e) {
                 throw e.atOp(i);
@@ -59,10 +61,31 @@ final class Transactions {
     static List<TxOp> inlined(List<TxOp> ops) {
         List<TxOp> out = new ArrayList<>(ops.size());
         for (TxOp op : ops) {
-            out.add(op instanceof TxOp.Push p ? new TxOp.Push(p.queue(), EmbeddedBroker.inlinedMessages(p.messages()))
-                    : op);
+            out.add(switch (op) {
+                case TxOp.Push p -> new TxOp.Push(p.queue(), EmbeddedBroker.inlinedMessages(p.messages()));
+                case TxOp.LockStatePut p -> new TxOp.LockStatePut(p.lock(), LockCalls.inlined(p.write()));
+                default -> op;
+            });
         }
         return out;
+    }
+
+    /** Journal mode: streamed state documents get their CRC32C here, off the engine thread. */
+    static List<TxOp> checked(List<TxOp> ops) {
+        List<TxOp> out = null;
+        for (int i = 0; i < ops.size(); i++) {
+            if (ops.get(i) instanceof TxOp.LockStatePut p && p.write().payload() instanceof dev.spool.api.Payload.Streamed) {
+                if (out == null) {
+                    out = new ArrayList<>(ops);
+                }
+                try {
+                    out.set(i, new TxOp.LockStatePut(p.lock(), LockCalls.checked(p.write())));
+                } catch (SpoolException e) {
+                    throw e.atOp(i);
+                }
+            }
+        }
+        return out == null ? ops : out;
     }
 
     TxResult run(List<TxOp> ops) {
@@ -79,6 +102,7 @@ final class Transactions {
             pushed.add(apply(op));
         }
         engine.wal.txEnd();
+        engine.locks.afterCommit(lockView);
         return new TxResult(pushed);
     }
 
@@ -102,7 +126,7 @@ final class Transactions {
                     n.request().receipts());
             case TxOp.Extend x -> claim(admin.group(admin.queue(x.queue()), x.request().group()),
                     x.request().receipts());
-            case TxOp.OnLock l -> throw new IllegalStateException("validate refuses lock operations");
+            case TxOp.OnLock l -> engine.locks.check(lockView, l);
         }
     }
 
@@ -143,7 +167,10 @@ final class Transactions {
                 m.extendAll(admin.group(q, x.request().group()), x.request().receipts(), vis);
                 yield new long[0];
             }
-            case TxOp.OnLock l -> throw new IllegalStateException("validate refuses lock operations");
+            case TxOp.OnLock l -> {
+                engine.locks.apply(lockView, l);
+                yield new long[0];
+            }
         };
     }
 }

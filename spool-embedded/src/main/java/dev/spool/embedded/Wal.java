@@ -71,6 +71,26 @@ interface Wal {
     default void tokenRevoke(String id, long now) {
     }
 
+    /** {@code l} was granted to its current holder. */
+    default void lockAcquire(LockEntry l, long now) {
+    }
+
+    /** {@code l}'s holder extended its lease. */
+    default void lockKeepalive(LockEntry l, long now) {
+    }
+
+    /** The holder with {@code token} released {@code l}. */
+    default void lockRelease(LockEntry l, long token, long now) {
+    }
+
+    /** {@code l} got a new state document ({@code l.doc}, whose location this sets). */
+    default void lockStatePut(LockEntry l, long now) {
+    }
+
+    /** {@code l}'s document of {@code version} was deleted. */
+    default void lockStateDelete(LockEntry l, long version, long now) {
+    }
+
     /** Starts a group of records applied together or not at all. */
     default void txBegin(long now) {
     }

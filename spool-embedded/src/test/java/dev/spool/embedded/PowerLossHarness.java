@@ -41,7 +41,8 @@ import dev.spool.testkit.PowerLossFileSystem;
  * power at a random moment through a {@link PowerLossFileSystem}, reopens, and checks the state
  * against a model of every reply: each confirmed push present exactly once in each group that has
  * not acked it, each confirmed ack never undone, transactions all or nothing, every payload
- * readable and intact, nothing present that was never pushed. Replies that did not arrive (or
+ * readable and intact, nothing present that was never pushed; lock tokens never reissued, confirmed
+ * holders and state documents kept ({@link PowerLossLocks}). Replies that did not arrive (or
  * failed) are unknown; the check after the cut decides them and the model takes the outcome.
  *
  * <p>Segments of 4 KiB and snapshots every 4 KiB make segment rolls, snapshots, compaction and
@@ -80,6 +81,8 @@ final class PowerLossHarness {
     /** What happened to each tag, for the failure message. */
     private final Map<String, List<String>> history = new HashMap<>();
     long confirmedOps;
+    /** Locks in the same workload: acquire, keepalive, state writes, release. */
+    final PowerLossLocks locks;
     long rounds;
     long bytesDropped;
     long tornWrites;
@@ -91,6 +94,7 @@ final class PowerLossHarness {
         this.random = new Random(seed);
         this.fsync = fsync;
         this.ignoreForces = ignoreForces;
+        this.locks = new PowerLossLocks(modelLock, random, clock::get);
     }
 
     private EmbeddedConfig config() {
@@ -258,6 +262,9 @@ final class PowerLossHarness {
     private CompletableFuture<?> next(EmbeddedBroker b) {
         int r = random.nextInt(100);
         synchronized (modelLock) {
+            if (random.nextInt(100) < 15) {
+                return locks.next(b);
+            }
             if (r < 35 || leases.isEmpty() && r >= 60) {
                 return push(b, r < 30 ? Q : Q2, 1 + random.nextInt(8));
             }
@@ -422,6 +429,7 @@ final class PowerLossHarness {
 
     private void check(EmbeddedBroker b, String when) {
         checkInvariants(b, when + " (after recovery)");
+        locks.check(b, when);
         Map<String, Map<String, Integer>> held = new HashMap<>();
         Map<String, Long> ids = new HashMap<>();
         boolean exists = get(b.listQueues()).stream().anyMatch(q -> q.name().equals(Q));

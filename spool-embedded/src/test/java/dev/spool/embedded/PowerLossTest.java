@@ -57,9 +57,11 @@ class PowerLossTest {
             throw new AssertionError("seed " + seed + ", after " + h.rounds + " cuts: " + e.getMessage(), e);
         }
         LOG.info("power loss: {} cuts, {} confirmed operations, {} unforced bytes dropped, {} torn writes, "
-                + "{} directory entries undone, {} damaged records refused (seed {})", h.rounds, h.confirmedOps,
-                h.bytesDropped, h.tornWrites, h.entriesUndone, h.rotted, seed);
+                + "{} directory entries undone, {} damaged records refused, {} confirmed lock operations (seed {})",
+                h.rounds, h.confirmedOps, h.bytesDropped, h.tornWrites, h.entriesUndone, h.rotted, h.locks.confirmedOps,
+                seed);
         assertThat(h.confirmedOps).as("the workload did something").isGreaterThan(cuts * 10L);
+        assertThat(h.locks.confirmedOps).as("the workload used locks").isGreaterThan(cuts);
         assertThat(h.bytesDropped).as("the cuts dropped unforced writes").isPositive();
         assertThat(h.entriesUndone).as("the cuts undid unsynced directory entries").isPositive();
         assertThat(h.rotted).as("damage in the middle of the last segment was refused").isPositive();

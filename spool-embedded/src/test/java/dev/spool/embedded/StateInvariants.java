@@ -18,7 +18,22 @@ final class StateInvariants {
                 check(q, g, out);
             }
         }
+        for (LockEntry l : sm.locks.byName.values()) {
+            check(l, out);
+        }
         return out;
+    }
+
+    private static void check(LockEntry l, List<String> out) {
+        if (l.held() && (l.token < 1 || l.token > l.lastToken)) {
+            out.add("lock " + l.name + ": holder token " + l.token + " outside 1.." + l.lastToken);
+        }
+        if (l.doc != null && (l.doc.id < 1 || l.doc.id > l.lastVersion)) {
+            out.add("lock " + l.name + ": state version " + l.doc.id + " outside 1.." + l.lastVersion);
+        }
+        if (!l.held() && !l.waiters.isEmpty()) {
+            out.add("lock " + l.name + ": free with " + l.waiters.size() + " waiting");
+        }
     }
 
     private static void check(QueueState q, GroupState g, List<String> out) {

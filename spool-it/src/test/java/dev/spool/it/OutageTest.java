@@ -44,7 +44,7 @@ class OutageTest {
     @BeforeEach
     void start() {
         pg = Pg.start(false);
-        String url = pg.newDatabase("outage") + "?connect_timeout_ms=1000";
+        String url = pg.newDatabase("outage") + "?connect_timeout_ms=2500"; // below FAIL_FAST_MS, above a busy login
         a = ServerProcess.launch("outage-a", url);
         b = ServerProcess.launch("outage-b", url);
         a.awaitReady(Duration.ofSeconds(60));

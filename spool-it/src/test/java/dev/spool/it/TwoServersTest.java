@@ -43,7 +43,7 @@ class TwoServersTest {
     @BeforeAll
     static void start() {
         pg = Pg.start(false);
-        url = pg.newDatabase("two");
+        url = pg.newDatabase("two") + "?connect_timeout_ms=10000"; // a busy machine can take seconds to log in
         // launched together: both find an empty database and race to migrate it
         a = ServerProcess.launch("two-a", url);
         b = ServerProcess.launch("two-b", url);
@@ -67,7 +67,7 @@ class TwoServersTest {
     @Test
     void serversStartingTogetherApplyEachMigrationOnce() throws Exception {
         int versions;
-        String db = url.substring(url.lastIndexOf('/') + 1);
+        String db = url.substring(url.lastIndexOf('/') + 1).replaceFirst("\\?.*$", "");
         try (Connection c = pg.connect(db); Statement s = c.createStatement();
                 ResultSet rs = s.executeQuery("SELECT count(*), count(DISTINCT version), max(version) "
                         + "FROM spool_schema_version")) {

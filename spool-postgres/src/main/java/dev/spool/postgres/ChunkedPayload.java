@@ -12,16 +12,23 @@ import dev.spool.api.Payload;
 import dev.spool.api.SpoolException;
 
 /**
- * A large payload read from {@code spool_chunks} one 256 KiB chunk at a time, so that a 64 MiB
- * message never sits whole on the heap. Each chunk is one query on the broker's pool; the reader
- * must not run on a pool thread. Reading fails with an IOException once the message is gone
- * (acknowledged and not retained).
+ * A large payload read one 256 KiB chunk at a time, so that a 64 MiB message or lock state never
+ * sits whole on the heap. Each chunk is one query on the broker's pool; the reader must not run on
+ * a pool thread. Reading fails with an IOException once the bytes are gone (the message acknowledged
+ * and not retained, the lock state replaced).
  *
  * @param db the pool to read through
- * @param msgId the message
+ * @param statement the statement that reads chunk {@code (id, seq)}: {@code read_chunk} of a message
+ *        in {@code spool_chunks}, {@code read_lock_chunk} of a state document in {@code spool_lock_chunks}
+ * @param msgId the message or state document
  * @param size its size in bytes
  */
-record ChunkedPayload(Db db, long msgId, long size) implements Payload.Streamed {
+record ChunkedPayload(Db db, String statement, long msgId, long size) implements Payload.Streamed {
+
+    /** A message payload in {@code spool_chunks}. */
+    ChunkedPayload(Db db, long msgId, long size) {
+        this(db, "read_chunk", msgId, size);
+    }
 
     @Override
     public InputStream openStream() {
@@ -42,7 +49,7 @@ record ChunkedPayload(Db db, long msgId, long size) implements Payload.Streamed 
     byte[] chunk(int seq) throws IOException {
         try {
             byte[] data = db.call(c -> {
-                try (PreparedStatement ps = c.prepareStatement(Sql.get("read_chunk"))) {
+                try (PreparedStatement ps = c.prepareStatement(Sql.get(statement))) {
                     ps.setLong(1, msgId);
                     ps.setInt(2, seq);
                     try (ResultSet rs = ps.executeQuery()) {
@@ -51,7 +58,7 @@ record ChunkedPayload(Db db, long msgId, long size) implements Payload.Streamed 
                 }
             }).join();
             if (data == null) {
-                throw new IOException("payload of message " + msgId + " is no longer stored (chunk " + seq + ")");
+                throw new IOException("payload " + msgId + " is no longer stored (chunk " + seq + ")");
             }
             return data;
         } catch (CompletionException e) {

@@ -15,7 +15,8 @@ import org.slf4j.LoggerFactory;
 /**
  * The {@code LISTEN spool} connection: one thread blocks in the driver until a notification arrives
  * (no polling) and wakes the matching waiters: {@code r<queue>} work became ready, {@code d<queue>} a
- * message finished, {@code x<queue>} the queue was deleted. When the connection breaks it reconnects with a
+ * message finished, {@code x<queue>} the queue was deleted, {@code l<lock>} a lock was released or a
+ * waiter left its line. When the connection breaks it reconnects with a
  * growing pause (up to 1 s), listens again and wakes every waiter, because notifications sent
  * meanwhile are lost.
  */
@@ -24,6 +25,7 @@ final class Listener implements AutoCloseable {
 
     private final Db db;
     private final Waiters waiters;
+    private final LockLines locks;
     private final Thread thread;
     private final Object pause = new Object();
     private volatile boolean closed;
@@ -32,9 +34,10 @@ final class Listener implements AutoCloseable {
     /** Work to run on the LISTEN connection between two waits for notifications. */
     private final Queue<Runnable> onConnection = new ConcurrentLinkedQueue<>();
 
-    Listener(Db db, Waiters waiters) {
+    Listener(Db db, Waiters waiters, LockLines locks) {
         this.db = db;
         this.waiters = waiters;
+        this.locks = locks;
         this.thread = Thread.ofPlatform().daemon().name("spool-pg-listen").unstarted(this::loop);
         thread.start();
     }
@@ -54,6 +57,7 @@ final class Listener implements AutoCloseable {
                 connected = true;
                 backoff = 50;
                 waiters.wakeAll();
+                locks.wakeAll();
                 listen(c.unwrap(PGConnection.class));
             } catch (SQLException e) {
                 if (closed) {
@@ -115,6 +119,7 @@ final class Listener implements AutoCloseable {
                 switch (p.charAt(0)) {
                     case 'r' -> waiters.wakePops(queue);
                     case 'x' -> waiters.queueDeleted(queue);
+                    case 'l' -> locks.wake(queue);
                     default -> waiters.wakeTasks(queue);
                 }
             }

@@ -62,6 +62,9 @@ final class PgErrors {
             case "SPR01" -> SpoolException.tooMany(message, 1000);
             case "SPT01" -> SpoolException.withField(ErrorCode.PAYLOAD_TOO_LARGE, detail, message);
             case "SPI01" -> SpoolException.invalid(detail, message);
+            case "SPL01" -> new SpoolException(ErrorCode.STALE_LEASE, message);
+            case "SPL02" -> SpoolException.withField(ErrorCode.VERSION_MISMATCH, "if_version", message);
+            case "SPL03" -> new SpoolException(ErrorCode.NOT_FOUND, message);
             default -> SpoolException.internal("database error " + state + ": " + message, e);
         };
     }

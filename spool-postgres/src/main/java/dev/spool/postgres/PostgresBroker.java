@@ -5,10 +5,9 @@ import java.sql.PreparedStatement;
 import java.sql.ResultSet;
 import java.sql.SQLException;
 import java.util.List;
+import java.util.OptionalLong;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CompletionStage;
-import java.util.concurrent.ScheduledFuture;
-import java.util.concurrent.atomic.AtomicLong;
 
 import dev.spool.api.AccessToken;
 import dev.spool.api.AckRequest;
@@ -21,6 +20,13 @@ import dev.spool.api.ExtendRequest;
 import dev.spool.api.GroupInfo;
 import dev.spool.api.GroupSpec;
 import dev.spool.api.Health;
+import dev.spool.api.LockFence;
+import dev.spool.api.LockInfo;
+import dev.spool.api.LockLease;
+import dev.spool.api.LockRequest;
+import dev.spool.api.LockState;
+import dev.spool.api.LockStateInfo;
+import dev.spool.api.LockStateWrite;
 import dev.spool.api.MessageQuery;
 import dev.spool.api.MessageView;
 import dev.spool.api.NackRequest;
@@ -48,17 +54,15 @@ import dev.spool.api.Validation;
  * itself. See {@code docs/postgres.md}.
  */
 public final class PostgresBroker implements Broker {
-    private static final long MAINTENANCE_MS = 2000;
-
     private final BrokerSettings settings;
     private final Db db;
     private final Waiters waiters;
     private final Listener listener;
     private final Fusion fusion;
     private final ReceiptSigner signer;
+    private final Locks locks;
     private final Ordering ordering = new Ordering();
-    private final ScheduledFuture<?> maintenance;
-    private final AtomicLong maintenanceRuns = new AtomicLong();
+    private final Maintenance maintenance;
     private volatile boolean closed;
 
     private PostgresBroker(PostgresConfig config, BrokerSettings settings, Db db, ReceiptSigner signer) {
@@ -66,9 +70,10 @@ public final class PostgresBroker implements Broker {
         this.db = db;
         this.signer = signer;
         this.waiters = new Waiters(settings.limits().maxWaiters());
-        this.listener = new Listener(db, waiters);
+        this.locks = new Locks(db, waiters, settings.limits());
+        this.listener = new Listener(db, waiters, locks.lines());
         this.fusion = new Fusion(db, signer);
-        this.maintenance = waiters.schedule(this::maintain, MAINTENANCE_MS);
+        this.maintenance = new Maintenance(db, waiters);
     }
 
     /**
@@ -249,7 +254,8 @@ public final class PostgresBroker implements Broker {
         return run(queue, () -> {
             Names.checkQueue(queue, "queue");
             request.validate(settings.limits());
-        }, c -> MessageOps.nack(c, signer, queue, request.group(), request.receipts(), request.delayMs(), request.reason()))
+        }, c -> MessageOps.nack(c, signer, queue, request.group(), request.receipts(), request.delayMs(),
+                request.reason()))
                 .thenApply(o -> {
                     waiters.wakePops(queue);
                     waiters.wakeTasks(queue);
@@ -374,12 +380,14 @@ public final class PostgresBroker implements Broker {
                 queues.add(q.queue());
             }
         }
-        return ordering.runAll(queues, () -> db.tx(c -> Transactions.apply(db, c, signer, ops, settings.autoCreateQueues())))
+        return ordering.runAll(queues,
+                () -> db.tx(c -> Transactions.apply(db, c, signer, ops, settings.autoCreateQueues())))
                 .thenApply(r -> {
                     for (String q : queues) {
                         waiters.wakePops(q);
                         waiters.wakeTasks(q);
                     }
+                    locks.committed(ops);
                     return r;
                 });
     }
@@ -408,6 +416,51 @@ public final class PostgresBroker implements Broker {
     }
 
     @Override
+    public CompletionStage<LockLease> acquireLock(String name, LockRequest request) {
+        return locks.acquire(name, request);
+    }
+
+    @Override
+    public CompletionStage<LockLease> keepaliveLock(String name, LockFence fence, long ttlMs) {
+        return locks.keepalive(name, fence, ttlMs);
+    }
+
+    @Override
+    public CompletionStage<Void> releaseLock(String name, LockFence fence) {
+        return locks.release(name, fence);
+    }
+
+    @Override
+    public CompletionStage<LockInfo> getLock(String name) {
+        return locks.info(name);
+    }
+
+    @Override
+    public CompletionStage<List<LockInfo>> listLocks(String prefix, String after, int limit) {
+        return locks.list(prefix, after, limit);
+    }
+
+    @Override
+    public CompletionStage<LockState> getLockState(String name) {
+        return locks.state(name);
+    }
+
+    @Override
+    public CompletionStage<LockStateInfo> putLockState(String name, LockStateWrite write) {
+        return locks.putState(name, write);
+    }
+
+    @Override
+    public CompletionStage<Void> deleteLockState(String name, LockFence fence, OptionalLong ifVersion) {
+        return locks.deleteState(name, fence, ifVersion);
+    }
+
+    /** This server's lock waiters (tests). */
+    int lockWaiters() {
+        return locks.lines().size();
+    }
+
+    @Override
     public CompletionStage<Health> health() {
         if (closed) {
             return CompletableFuture.completedFuture(new Health(false, "closed"));
@@ -429,34 +482,6 @@ public final class PostgresBroker implements Broker {
         return t.getMessage();
     }
 
-    private void maintain() {
-        if (closed) {
-            return;
-        }
-        boolean orphans = maintenanceRuns.incrementAndGet() % 30 == 0;
-        db.tx(c -> {
-            try (PreparedStatement lock = c.prepareStatement(Sql.get("try_maintenance_lock"));
-                    ResultSet rs = lock.executeQuery()) {
-                rs.next();
-                if (!rs.getBoolean(1)) {
-                    return 0L;
-                }
-            }
-            try (PreparedStatement gc = c.prepareStatement(Sql.get("gc"))) {
-                gc.setInt(1, 10_000);
-                gc.setBoolean(2, orphans);
-                try (ResultSet rs = gc.executeQuery()) {
-                    rs.next();
-                    return rs.getLong(1);
-                }
-            }
-        }).whenComplete((n, e) -> {
-            if (!closed) {
-                waiters.schedule(this::maintain, MAINTENANCE_MS);
-            }
-        });
-    }
-
     /** Fusion lanes that exist now (for tests: idle lanes must not accumulate). */
     int fusionLanes() {
         return fusion.lanes();
@@ -473,7 +498,8 @@ public final class PostgresBroker implements Broker {
             return;
         }
         closed = true;
-        maintenance.cancel(false);
+        maintenance.close();
+        locks.close();
         waiters.close();
         listener.close();
         fusion.close();

@@ -8,6 +8,7 @@ import java.util.List;
 
 import dev.spool.api.BrokerLimits;
 import dev.spool.api.ErrorCode;
+import dev.spool.api.LockChecks;
 import dev.spool.api.Names;
 import dev.spool.api.Outcomes;
 import dev.spool.api.SpoolException;
@@ -19,7 +20,10 @@ import dev.spool.api.Validation;
  * Transactions: the operations run in order in one database transaction with the same functions as
  * the single calls; the first failing one aborts it (rollback) and is named by the exception's
  * {@code opIndex}. A receipt that is not current, or whose tag this database did not sign, fails
- * with {@link ErrorCode#STALE_RECEIPT} (the tag is checked before the receipt reaches SQL).
+ * with {@link ErrorCode#STALE_RECEIPT} (the tag is checked before the receipt reaches SQL). Lock
+ * operations (a state write, a release) run the same functions as the single calls in the same
+ * transaction; a stale fence or version fails the transaction. A release's {@code NOTIFY} is sent at
+ * commit, so the next waiter is served only once everything else took effect.
  */
 final class Transactions {
     private Transactions() {
@@ -38,8 +42,8 @@ final class Transactions {
                     case TxOp.Ack a -> a.request().validate(limits);
                     case TxOp.Nack n -> n.request().validate(limits);
                     case TxOp.Extend e -> e.request().validate(limits);
-                    case TxOp.OnLock l -> throw new SpoolException(ErrorCode.NOT_IMPLEMENTED,
-                            "lock operations in transactions are not available on PostgreSQL yet");
+                    case TxOp.LockStatePut p -> LockChecks.write(p.lock(), p.write());
+                    case TxOp.LockRelease r -> LockChecks.fence(r.lock(), r.fence());
                 }
             } catch (SpoolException e) {
                 throw e.atOp(i);
@@ -47,7 +51,8 @@ final class Transactions {
         }
     }
 
-    static TxResult apply(Db db, Connection c, ReceiptSigner signer, List<TxOp> ops, boolean create) throws SQLException, IOException {
+    static TxResult apply(Db db, Connection c, ReceiptSigner signer, List<TxOp> ops, boolean create)
+            throws SQLException, IOException {
         List<long[]> pushed = new ArrayList<>(ops.size());
         for (int i = 0; i < ops.size(); i++) {
             TxOp op = ops.get(i);
@@ -55,13 +60,20 @@ final class Transactions {
             try {
                 switch (op) {
                     case TxOp.Push p -> pushed.add(MessageOps.push(db, c, p.queue(), create, p.messages()));
-                    case TxOp.Ack a -> o = MessageOps.ack(c, signer, a.queue(), a.request().group(), a.request().receipts(),
-                            a.request().result());
+                    case TxOp.Ack a -> o = MessageOps.ack(c, signer, a.queue(), a.request().group(),
+                            a.request().receipts(), a.request().result());
                     case TxOp.Nack n -> o = MessageOps.nack(c, signer, n.queue(), n.request().group(),
                             n.request().receipts(), n.request().delayMs(), n.request().reason());
                     case TxOp.Extend e -> o = MessageOps.extend(c, signer, e.queue(), e.request().group(),
                             e.request().receipts(), e.request().visibilityMs());
-                    case TxOp.OnLock l -> throw new IllegalStateException("validate refuses lock operations");
+                    case TxOp.LockStatePut p -> {
+                        LockOps.putState(c, p.lock(), p.write());
+                        pushed.add(new long[0]);
+                    }
+                    case TxOp.LockRelease r -> {
+                        LockOps.release(c, r.lock(), r.fence());
+                        pushed.add(new long[0]);
+                    }
                 }
             } catch (SQLException e) {
                 if (PgErrors.isConnectionLoss(e) || PgErrors.isRetryable(e)) {

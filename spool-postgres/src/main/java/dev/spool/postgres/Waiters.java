@@ -49,6 +49,20 @@ final class Waiters implements AutoCloseable {
         return true;
     }
 
+    /** Takes a waiter slot for a waiting lock acquire; false when {@code maxWaiters} are already waiting. */
+    boolean reserve() {
+        if (count.incrementAndGet() > max) {
+            count.decrementAndGet();
+            return false;
+        }
+        return true;
+    }
+
+    /** Gives back a slot of {@link #reserve()}. */
+    void unreserve() {
+        count.decrementAndGet();
+    }
+
     void remove(boolean task, String queue, Waiter w) {
         Map<String, Set<Waiter>> map = task ? tasks : pops;
         Set<Waiter> set = map.get(queue);
@@ -93,6 +107,10 @@ final class Waiters implements AutoCloseable {
 
     ScheduledFuture<?> schedule(Runnable r, long delayMs) {
         return timer.schedule(r, Math.max(0, delayMs), TimeUnit.MILLISECONDS);
+    }
+
+    ScheduledFuture<?> scheduleRepeating(Runnable r, long periodMs) {
+        return timer.scheduleWithFixedDelay(r, periodMs, periodMs, TimeUnit.MILLISECONDS);
     }
 
     int size() {

@@ -105,3 +105,71 @@ SELECT id, name, secret_hash, permissions, created_at FROM spool_tokens ORDER BY
 
 -- name: token_delete
 DELETE FROM spool_tokens WHERE id = ?
+-- Locks (V18, function/spool_lock_*.sql).
+
+-- name: lock_acquire
+SELECT o_status, o_token, o_expires, o_waiter, o_holder, o_holder_expires, o_now
+FROM spool_lock_acquire(?, ?, ?, ?, ?, ?)
+
+-- name: lock_take
+SELECT o_status, o_token, o_expires, o_holder, o_holder_expires, o_now FROM spool_lock_take(?, ?)
+
+-- name: lock_leave
+SELECT spool_lock_leave(?, ?)
+
+-- name: lock_heartbeat
+UPDATE spool_lock_waiters SET seen_at = spool_now() WHERE id = ANY (?::bigint[])
+
+-- name: gc_lock_waiters
+DELETE FROM spool_lock_waiters WHERE id IN (SELECT id FROM spool_lock_waiters
+                                            WHERE deadline <= spool_now() OR seen_at <= spool_now() - 10000
+                                            LIMIT 10000)
+
+-- name: lock_leave_server
+DELETE FROM spool_lock_waiters WHERE server = ?
+
+-- name: lock_release
+SELECT spool_lock_release(?, ?, ?)
+
+-- name: lock_keepalive
+SELECT o_owner, o_expires FROM spool_lock_keepalive(?, ?, ?, ?)
+
+-- name: lock_info
+SELECT l.name, l.last_token, l.lease_id IS NOT NULL AND l.expires_at > n.now AS held, l.owner, l.token,
+       l.acquired_at, l.expires_at, l.st_version, l.st_type, l.st_size, l.st_updated_at, l.st_token,
+       (SELECT count(*) FROM spool_lock_waiters w
+        WHERE w.name = l.name AND w.deadline > n.now AND w.seen_at > n.now - 10000) AS waiters
+FROM spool_locks l, (SELECT spool_now() AS now) n
+WHERE l.name = ?
+
+-- name: lock_list
+SELECT l.name, l.last_token, l.lease_id IS NOT NULL AND l.expires_at > n.now AS held, l.owner, l.token,
+       l.acquired_at, l.expires_at, l.st_version, l.st_type, l.st_size, l.st_updated_at, l.st_token,
+       (SELECT count(*) FROM spool_lock_waiters w
+        WHERE w.name = l.name AND w.deadline > n.now AND w.seen_at > n.now - 10000) AS waiters
+FROM spool_locks l, (SELECT spool_now() AS now) n
+WHERE l.name >= ? AND l.name < ? AND l.name > ?
+ORDER BY l.name
+LIMIT ?
+
+-- name: lock_state_get
+SELECT st_version, st_type, st_size, st_updated_at, st_token, st_data, st_doc
+FROM spool_locks WHERE name = ? AND st_version > 0
+
+-- name: lock_fence
+SELECT (spool_lock_fence(?, ?, ?, ?)).name
+
+-- name: lock_state_put
+SELECT o_version, o_updated_at FROM spool_lock_state_put(?, ?, ?, ?, ?, ?, ?, ?)
+
+-- name: lock_state_delete
+SELECT spool_lock_state_delete(?, ?, ?, ?)
+
+-- name: lock_doc_id
+SELECT nextval('spool_lock_docs')
+
+-- name: insert_lock_chunk
+INSERT INTO spool_lock_chunks (doc, seq, data) VALUES (?, ?, ?)
+
+-- name: read_lock_chunk
+SELECT data FROM spool_lock_chunks WHERE doc = ? AND seq = ?

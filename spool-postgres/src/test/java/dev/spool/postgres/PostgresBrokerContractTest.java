@@ -20,6 +20,17 @@ class PostgresBrokerContractTest extends BrokerContractTest {
         return PostgresBroker.open(config, settings);
     }
 
+    /** Every broker of the class shares one database: reopening is opening another broker on it. */
+    @Override
+    protected boolean supportsRestart() {
+        return true;
+    }
+
+    @Override
+    protected Broker reopen(Broker closed, BrokerSettings settings) {
+        return PostgresBroker.open(config, settings);
+    }
+
     @Override
     protected Duration timeUnit() {
         return Duration.ofMillis(150);

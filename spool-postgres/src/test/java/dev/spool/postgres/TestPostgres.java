@@ -73,6 +73,11 @@ final class TestPostgres {
 
     /** Creates an empty database and returns a configuration pointing at it. */
     static PostgresConfig newDatabase(String prefix) {
+        return PostgresConfig.parse(newDatabaseUrl(prefix));
+    }
+
+    /** Creates an empty database and returns its {@code postgresql://} URL (for child processes). */
+    static String newDatabaseUrl(String prefix) {
         String name = (prefix + "_" + DATABASES.incrementAndGet() + "_" + ProcessHandle.current().pid())
                 .toLowerCase(java.util.Locale.ROOT);
         try (Connection c = DebianPostgres.selected()
@@ -83,8 +88,7 @@ final class TestPostgres {
         } catch (SQLException e) {
             throw new IllegalStateException(e);
         }
-        return PostgresConfig.parse("postgresql://postgres@localhost:" + port + "/" + name + "?pool_size=4"
-                + "&connect_timeout_ms=1000");
+        return "postgresql://postgres@localhost:" + port + "/" + name + "?pool_size=4&connect_timeout_ms=1000";
     }
 
     /** Stops the server (fast shutdown); its data directory stays. */

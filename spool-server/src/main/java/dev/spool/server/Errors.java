@@ -32,6 +32,11 @@ final class Errors {
 
     /** The {@link SpoolException} a failure stands for. */
     static SpoolException toSpool(Throwable t) {
+        return toSpool(t, null);
+    }
+
+    /** The same, logging an unexpected failure with the id of the request it failed (may be null). */
+    static SpoolException toSpool(Throwable t, String requestId) {
         Throwable e = unwrap(t);
         if (e instanceof SpoolException s) {
             return s;
@@ -55,7 +60,7 @@ final class Errors {
         if (e instanceof IOException) {
             return SpoolException.unavailable("I/O error", e);
         }
-        LOG.error("unexpected failure", e);
+        LOG.atError().setCause(e).addKeyValue(RequestIds.KEY, requestId).log("unexpected failure");
         return SpoolException.internal("internal error", e);
     }
 
@@ -91,6 +96,12 @@ final class Errors {
 
     /** Writes the inner {@code {"code","message","field","op_index"}} object. */
     static void writeInner(com.fasterxml.jackson.core.JsonGenerator g, SpoolException e) throws IOException {
+        writeInner(g, e, null);
+    }
+
+    /** The same with {@code request_id} when {@code requestId} is not null. */
+    static void writeInner(com.fasterxml.jackson.core.JsonGenerator g, SpoolException e, String requestId)
+            throws IOException {
         g.writeStartObject();
         g.writeStringField("code", e.code().id());
         g.writeStringField("message", e.getMessage() == null ? e.code().id() : e.getMessage());
@@ -100,12 +111,16 @@ final class Errors {
         if (e.opIndex().isPresent()) {
             g.writeNumberField("op_index", e.opIndex().getAsInt());
         }
+        if (requestId != null) {
+            g.writeStringField(RequestIds.KEY, requestId);
+        }
         g.writeEndObject();
     }
 
     /** Sends the error reply for a failure, unless the response is already gone. */
     static Future<Void> send(HttpServerResponse resp, Throwable t) {
-        SpoolException e = toSpool(t);
+        String requestId = RequestIds.of(resp);
+        SpoolException e = toSpool(t, requestId);
         if (resp.ended() || resp.closed()) {
             return Future.succeededFuture();
         }
@@ -121,6 +136,11 @@ final class Errors {
             long ms = e.retryAfterMs().orElse(1000);
             resp.putHeader("Retry-After", Long.toString(Math.max(1, (ms + 999) / 1000)));
         }
-        return resp.end(body(e));
+        return resp.end(Json.render(g -> {
+            g.writeStartObject();
+            g.writeFieldName("error");
+            writeInner(g, e, requestId);
+            g.writeEndObject();
+        }));
     }
 }

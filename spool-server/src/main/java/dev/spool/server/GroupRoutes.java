@@ -1,12 +1,15 @@
 package dev.spool.server;
 
 import java.io.IOException;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.CompletionStage;
 
 import io.vertx.core.http.HttpMethod;
 import io.vertx.ext.web.Router;
 import io.vertx.ext.web.RoutingContext;
 
 import dev.spool.api.ErrorCode;
+import dev.spool.api.GroupInfo;
 import dev.spool.api.GroupSpec;
 import dev.spool.api.SpoolException;
 import dev.spool.api.StartPosition;
@@ -39,6 +42,23 @@ final class GroupRoutes {
                 gs -> Api.json(rc.response(), 200, Json.render(g -> QueueCodec.writeGroups(g, gs))));
     }
 
+    /** A created group and the warning of its reply, or null. */
+    private record Created(GroupInfo info, String warning) {
+    }
+
+    /**
+     * A group that starts in the past replays only what {@code retention_ms} kept: with the default
+     * of 0, every message acked before the group existed is gone, which the reply says.
+     */
+    private CompletionStage<String> replayWarning(String q, GroupSpec spec) {
+        if (spec.start() instanceof StartPosition.Latest) {
+            return CompletableFuture.completedFuture(null);
+        }
+        return api.broker.getQueue(q).thenApply(info -> info.config().retentionMs() > 0 ? null
+                : "the queue's retention_ms is 0: messages acked before this group was created are not kept, so "
+                + "the group starts with what is still unacked; set retention_ms on the queue to replay acked ones");
+    }
+
     private void get(RoutingContext rc) {
         String q = Api.queue(rc);
         String group = Api.group(rc);
@@ -54,8 +74,10 @@ final class GroupRoutes {
         Bodies.readJson(api, rc, body -> {
             GroupSpec[] spec = new GroupSpec[1];
             Bodies.parse(body, in -> spec[0] = readSpec(in));
-            api.reply(rc, bound.check(q, group).thenCompose(v -> api.broker.putGroup(q, group, spec[0])),
-                    gi -> Api.json(rc.response(), 200, Json.render(g -> QueueCodec.writeGroup(g, gi))));
+            var put = bound.check(q, group).thenCompose(v -> api.broker.putGroup(q, group, spec[0]))
+                    .thenCompose(gi -> replayWarning(q, spec[0]).thenApply(w -> new Created(gi, w)));
+            api.reply(rc, put, c -> Api.json(rc.response(), 200,
+                    Json.render(g -> QueueCodec.writeGroup(g, c.info(), c.warning()))));
         });
     }
 

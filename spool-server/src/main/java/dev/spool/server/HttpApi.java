@@ -33,7 +33,7 @@ final class HttpApi {
         new GroupRoutes(api).register(r);
         new TxRoutes(api).register(r);
         new StreamRoutes(api).register(r);
-        new LockRoutes().register(r);
+        new LockRoutes(api).register(r);
         new OpsRoutes(api).register(r);
         new TokenRoutes(api).register(r);
         new SqsRoutes(api).register(r);

@@ -74,6 +74,7 @@ final class MessageCodec {
                 case "headers" -> m.headers = in.readStringMap(field, Validation.MAX_HEADERS);
                 case "dedup_id" -> m.dedupId = in.readString(field);
                 case "traceparent" -> m.traceparent = in.readString(field);
+                case "tracestate" -> m.tracestate = in.readString(field);
                 default -> throw JsonIn.unknown(f, name);
             }
         }
@@ -123,6 +124,7 @@ final class MessageCodec {
         Map<String, String> headers = Map.of();
         String dedupId;
         String traceparent;
+        String tracestate;
 
         NewMessage build(String f) {
             if (json != null && base64 != null) {
@@ -143,6 +145,9 @@ final class MessageCodec {
                 ct = MessageBody.OCTET_STREAM;
             } else if (Json.isJsonMedia(ct)) {
                 checkJson(base64, f + ".payload_base64");
+            }
+            if (tracestate != null) {
+                headers = TraceContext.withTracestate(headers, tracestate, f + ".tracestate");
             }
             MessageBody body = new MessageBody(Payload.of(json != null ? json : base64), ct, headers,
                     Optional.ofNullable(key), priority, Optional.ofNullable(traceparent));

@@ -54,7 +54,13 @@ final class OpsRoutes {
 
     private void metrics(RoutingContext rc) {
         Params.none(rc);
-        api.reply(rc, api.broker.listQueues(), queues -> {
+        api.reply(rc, LockCensus.count(api.broker).thenCombine(api.broker.listQueues(), (locks, queues) -> {
+            Metrics.LockMeters m = api.metrics.locks();
+            m.count.set(locks.locks());
+            m.holders.set(locks.holders());
+            m.waiters.set(locks.waiters());
+            return queues;
+        }), queues -> {
             String text = api.metrics.scrape(queues);
             rc.response().setStatusCode(200).putHeader("Content-Type", PROMETHEUS).end(text);
         });

@@ -9,6 +9,7 @@ import io.vertx.ext.web.Router;
 import io.vertx.ext.web.RoutingContext;
 
 import dev.spool.api.BrokerLimits;
+import dev.spool.api.ErrorCode;
 import dev.spool.api.MessageIds;
 import dev.spool.api.NewMessage;
 import dev.spool.api.SpoolException;
@@ -26,6 +27,8 @@ final class PushRoutes {
         this.raw = new RawPush(api);
     }
 
+    private static final String FORM = "application/x-www-form-urlencoded";
+
     void register(Router r) {
         r.route(HttpMethod.POST, "/v1/queues/:q/messages").handler(this::push);
     }
@@ -33,7 +36,15 @@ final class PushRoutes {
     private void push(RoutingContext rc) {
         String q = Api.queue(rc);
         Params.none(rc);
-        if (!Json.isJsonMedia(rc.request().getHeader("Content-Type"))) {
+        String ct = rc.request().getHeader("Content-Type");
+        if (ct != null && ct.strip().regionMatches(true, 0, FORM, 0, FORM.length())) {
+            // what `curl -d` sends by default: almost always a JSON batch missing its content type
+            Bodies.refuse(rc, SpoolException.withField(ErrorCode.UNSUPPORTED_MEDIA_TYPE, "Content-Type", "a form-encoded body is not "
+                    + "pushed: send a JSON batch with Content-Type: application/json, or a raw message with its own "
+                    + "content type (e.g. curl --data-binary @file -H 'content-type: application/octet-stream')"));
+            return;
+        }
+        if (!Json.isJsonMedia(ct)) {
             raw.handle(rc, q);
             return;
         }
@@ -41,7 +52,13 @@ final class PushRoutes {
             @SuppressWarnings("unchecked")
             List<NewMessage>[] batch = new List[1];
             Bodies.parse(body, in -> batch[0] = readBatch(in, api.limits));
-            List<NewMessage> messages = batch[0];
+            List<NewMessage> messages;
+            try {
+                messages = TraceContext.inherit(batch[0], rc.request().headers());
+            } catch (SpoolException e) {
+                Bodies.refuse(rc, e);
+                return;
+            }
             api.reply(rc, api.broker.push(q, messages), ids -> {
                 api.metrics.queue(q).pushed.increment(ids.length);
                 Api.json(rc.response(), 200, Json.render(g -> writeIds(g, ids)));

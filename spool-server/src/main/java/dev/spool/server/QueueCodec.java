@@ -139,12 +139,20 @@ final class QueueCodec {
     }
 
     static void writeGroup(JsonGenerator g, GroupInfo gi) throws IOException {
+        writeGroup(g, gi, null);
+    }
+
+    /** A group, with a {@code warning} field when {@code warning} is not null. */
+    static void writeGroup(JsonGenerator g, GroupInfo gi, String warning) throws IOException {
         g.writeStartObject();
         g.writeStringField("name", gi.name());
         g.writeStringField("start", gi.start().wire());
         g.writeNumberField("created_at", gi.createdAt());
         g.writeFieldName("stats");
         writeStats(g, gi.stats());
+        if (warning != null) {
+            g.writeStringField("warning", warning);
+        }
         g.writeEndObject();
     }
 

@@ -30,9 +30,17 @@ final class RawPop {
             return;
         }
         Delivery d = ds.get(0);
-        Payload p = d.body().payload();
         resp.setStatusCode(200);
         SpoolHeaders.write(resp.headers(), d);
+        body(api, rc, d.body().payload());
+    }
+
+    /**
+     * Sends {@code p} as the body of the reply whose status and headers are set: a file region with
+     * {@code sendFile}, a stream copied off the event loop, inline bytes directly.
+     */
+    static void body(Api api, RoutingContext rc, Payload p) {
+        HttpServerResponse resp = rc.response();
         switch (p) {
             case Payload.Inline inline -> resp.end(Buffer.buffer(inline.bytes()));
             case Payload.FileRegion region -> resp.sendFile(region.file().toString(), region.offset(), region.size())

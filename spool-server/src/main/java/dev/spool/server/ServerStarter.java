@@ -90,6 +90,7 @@ final class ServerStarter {
                     if (opened[0] != null) {
                         closeQuietly(opened[0]);
                     }
+                    metrics.close();
                     vertx.close();
                     result.completeExceptionally(e instanceof SpoolException ? e
                             : SpoolException.unavailable("server did not start: " + e.getMessage(), e));

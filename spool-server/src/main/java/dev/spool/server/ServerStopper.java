@@ -44,6 +44,7 @@ final class ServerStopper {
                     api.state.streams().forEach(StreamSession::shutdown);
                     return vertx.close().toCompletionStage();
                 })
+                .whenComplete((v, e) -> api.metrics.close())
                 .thenRun(() -> LOG.atInfo().log("spool server stopped"));
     }
 

@@ -33,6 +33,7 @@ final class SpoolHeaders {
     static final String TTL_MS = "Spool-Ttl-Ms";
     static final String DEDUP_ID = "Spool-Dedup-Id";
     static final String TRACEPARENT = "Spool-Traceparent";
+    static final String TRACESTATE = "Spool-Tracestate";
     static final String HEADER_PREFIX = "Spool-Header-";
     static final String ID = "Spool-Id";
     static final String RECEIPT = "Spool-Receipt";
@@ -40,6 +41,11 @@ final class SpoolHeaders {
     static final String ENQUEUED_AT = "Spool-Enqueued-At";
     static final String LEASE_EXPIRES_AT = "Spool-Lease-Expires-At";
     static final String ENCODED = "Spool-Encoded";
+    private static final String SPOOL_PREFIX = "Spool-";
+    /** The {@code Spool-*} request headers a raw push understands (lower case), besides Spool-Header-*. */
+    private static final java.util.Set<String> PUSH_HEADERS = java.util.Set.of("spool-key", "spool-priority",
+            "spool-delay-ms", "spool-not-before", "spool-ttl-ms", "spool-dedup-id", "spool-traceparent",
+            "spool-tracestate", "spool-request-id");
 
     private SpoolHeaders() {
     }
@@ -49,6 +55,7 @@ final class SpoolHeaders {
      * value is validated and an error names the header.
      */
     static NewMessage read(MultiMap h) {
+        refuseUnknown(h);
         NewMessage.Builder b = NewMessage.builder(Payload.EMPTY);
         String ct = h.get("Content-Type");
         b.contentType(ct == null || ct.isBlank() ? MessageBody.OCTET_STREAM : ct.strip());
@@ -60,7 +67,9 @@ final class SpoolHeaders {
         b.delayMs(number(h, DELAY_MS, 0, Validation.MAX_DELAY_MS));
         b.ttlMs(number(h, TTL_MS, 0, Validation.MAX_RETENTION_MS));
         b.notBeforeMs(instant(h, NOT_BEFORE));
-        b.headers(appHeaders(h));
+        Map<String, String> app = appHeaders(h);
+        String state = h.get(TRACESTATE) != null ? h.get(TRACESTATE) : h.get(TraceContext.TRACESTATE);
+        b.headers(state == null ? app : TraceContext.withTracestate(app, state.strip(), TRACESTATE));
         NewMessage m = b.build();
         try {
             Validation.message(m, "m");
@@ -68,6 +77,23 @@ final class SpoolHeaders {
             throw SpoolException.invalid(headerOf(e.field().orElse("m")), e.getMessage());
         }
         return m;
+    }
+
+    /**
+     * A mistyped {@code Spool-*} header (say {@code Spool-Delay-MS} spelt {@code Spool-Delay}) would
+     * otherwise be dropped silently and the message pushed without it.
+     */
+    private static void refuseUnknown(MultiMap h) {
+        for (String name : h.names()) {
+            if (name.length() > SPOOL_PREFIX.length()
+                    && name.regionMatches(true, 0, SPOOL_PREFIX, 0, SPOOL_PREFIX.length())
+                    && !name.regionMatches(true, 0, HEADER_PREFIX, 0, HEADER_PREFIX.length())
+                    && !PUSH_HEADERS.contains(name.toLowerCase(Locale.ROOT))) {
+                throw SpoolException.invalid(name, "unknown Spool-* header on a raw push; known: Spool-Key, "
+                        + "Spool-Priority, Spool-Delay-Ms, Spool-Not-Before, Spool-Ttl-Ms, Spool-Dedup-Id, "
+                        + "Spool-Traceparent, Spool-Tracestate, Spool-Header-<name>");
+            }
+        }
     }
 
     private static Map<String, String> appHeaders(MultiMap h) {
@@ -145,7 +171,14 @@ final class SpoolHeaders {
         out.set(ENQUEUED_AT, Long.toString(d.enqueuedAt()));
         out.set(LEASE_EXPIRES_AT, Long.toString(d.leaseExpiresAt()));
         b.key().ifPresent(k -> out.set(KEY, ascii(KEY, k, encoded)));
-        b.traceparent().ifPresent(t -> out.set(TRACEPARENT, t));
+        b.traceparent().ifPresent(t -> {
+            out.set(TRACEPARENT, t);
+            out.set(TraceContext.TRACEPARENT, t); // the W3C header, for the consumer's tracing library
+        });
+        String state = b.headers().get(TraceContext.TRACESTATE);
+        if (state != null && b.traceparent().isPresent()) {
+            out.set(TraceContext.TRACESTATE, ascii(TraceContext.TRACESTATE, state, encoded));
+        }
         for (Map.Entry<String, String> e : b.headers().entrySet()) {
             String name = HEADER_PREFIX + e.getKey();
             out.set(name, ascii(name, e.getValue(), encoded));

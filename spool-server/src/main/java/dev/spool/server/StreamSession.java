@@ -56,6 +56,7 @@ final class StreamSession {
     /** Requests handed to the broker whose replies are not written yet. */
     private int inFlight;
     private boolean paused;
+    private final StreamLocks locks = new StreamLocks(this);
 
     StreamSession(Api api, ServerWebSocket ws, Context ctx, HttpConnection conn, Principal principal) {
         this.api = api;
@@ -142,6 +143,7 @@ final class StreamSession {
         api.state.removeStream(this);
         subs.values().forEach(StreamSubscription::stop);
         subs.clear();
+        locks.close();
     }
 
     /** Server shutdown: stop taking new work, then close with 1001 once the broker is closed. */
@@ -216,8 +218,11 @@ final class StreamSession {
             case "ack" -> settle(frame, req, ReceiptCodec.Kind.ACK);
             case "nack" -> settle(frame, req, ReceiptCodec.Kind.NACK);
             case "extend" -> settle(frame, req, ReceiptCodec.Kind.EXTEND);
+            case "acquire" -> locks.acquire(frame, req);
+            case "keepalive" -> locks.keepalive(frame, req);
+            case "release" -> locks.release(frame, req);
             default -> throw SpoolException.invalid("op",
-                    "op is push, subscribe, credit, unsubscribe, ack, nack or extend");
+                    "op is push, subscribe, credit, unsubscribe, ack, nack, extend, acquire, keepalive or release");
         }
     }
 
@@ -415,7 +420,7 @@ final class StreamSession {
     }
 
     /** Replies to {@code req} from a broker stage; frames without {@code req} get no success reply. */
-    private <T> void track(Object req, CompletionStage<T> stage, java.util.function.Function<T, Json.Writer> ok) {
+    <T> void track(Object req, CompletionStage<T> stage, java.util.function.Function<T, Json.Writer> ok) {
         api.state.enter();
         inFlight++;
         flowControl();

@@ -14,7 +14,6 @@ import io.vertx.ext.web.Router;
 import io.vertx.ext.web.RoutingContext;
 
 import dev.spool.api.BrokerLimits;
-import dev.spool.api.ErrorCode;
 import dev.spool.api.Names;
 import dev.spool.api.SpoolException;
 import dev.spool.api.TxOp;
@@ -26,8 +25,9 @@ import dev.spool.server.security.Security;
 /**
  * {@code POST /v1/tx}: {@code {"ops":[{"op":"push"|"ack"|"nack"|"extend", "queue":..., ...}]}},
  * applied all or nothing. Each op takes the fields of its endpoint's body. A failure names the op
- * in {@code op_index} and the field as {@code ops[i].<field>}; {@code lock_state} ops answer 501
- * until locks exist.
+ * in {@code op_index} and the field as {@code ops[i].<field>}. Lock ops name a {@code lock} and
+ * carry the holder's fence ({@link LockTxCodec}): {@code lock_state} writes the state document,
+ * {@code release} frees the lock once the transaction commits.
  *
  * <p>Ops are read as a tree first because {@code op} may come after the fields it governs; the
  * tree is then read with the same streaming readers as the single endpoints.
@@ -90,9 +90,8 @@ final class TxRoutes {
                 case TxOp.Extend x -> {
                     // an extend moves no message
                 }
-                case TxOp.OnLock l -> {
-                    // a lock operation moves no message
-                }
+                case TxOp.LockStatePut l -> api.metrics.locks().stateWrites.increment();
+                case TxOp.LockRelease l -> api.metrics.locks().released.increment();
             }
         }
     }
@@ -126,9 +125,12 @@ final class TxRoutes {
         outer.expectObject("ops[" + i + "]");
         JsonNode node = outer.readTree(MAPPER);
         String op = text(node, "op", prefix);
-        if ("lock_state".equals(op)) {
-            throw at(SpoolException.withField(ErrorCode.NOT_IMPLEMENTED, prefix + "op",
-                    "locks are not available in this version"), i);
+        if ("lock_state".equals(op) || "release".equals(op)) {
+            try {
+                return LockTxCodec.read(node, op, prefix);
+            } catch (SpoolException e) {
+                throw at(e, i);
+            }
         }
         String queue = Names.checkQueue(text(node, "queue", prefix), prefix + "queue");
         try (var parser = node.traverse(MAPPER)) {
@@ -140,7 +142,7 @@ final class TxRoutes {
                 case "nack" -> new TxOp.Nack(queue, receipts(in, ReceiptCodec.Kind.NACK, prefix, limits).nack());
                 case "extend" -> new TxOp.Extend(queue,
                         receipts(in, ReceiptCodec.Kind.EXTEND, prefix, limits).extend());
-                default -> throw SpoolException.invalid(prefix + "op", "op is push, ack, nack, extend or lock_state");
+                default -> throw SpoolException.invalid(prefix + "op", "op is push, ack, nack, extend, lock_state or release");
             };
         } catch (SpoolException e) {
             throw at(e, i);
@@ -174,7 +176,7 @@ final class TxRoutes {
         });
     }
 
-    private static String text(JsonNode node, String name, String prefix) {
+    static String text(JsonNode node, String name, String prefix) {
         JsonNode v = node.get(name);
         if (v == null || v.isNull()) {
             throw SpoolException.invalid(prefix + name, name + " is required");

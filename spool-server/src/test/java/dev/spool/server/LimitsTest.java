@@ -75,6 +75,29 @@ class LimitsTest {
     }
 
     @Test
+    void shouldAnswer429WhenLockWaitersAreExhausted() throws Exception {
+        ServerConfig config = ServerConfig.ephemeralMemory().withLimits(new BrokerLimits(100, 10, 100, 100, 30_000, 1,
+                100, 100));
+        try (ApiClient api = ApiClient.start(config)) {
+            com.fasterxml.jackson.databind.JsonNode held = LockApiTest.acquire(api, "w", "holder", 60_000, 0);
+            CompletableFuture<ApiClient.Resp> first = api.sendAsync(api.request("/v1/locks/w/acquire")
+                    .header("Content-Type", "application/json")
+                    .POST(HttpRequest.BodyPublishers.ofString("{\"owner\":\"first\",\"ttl_ms\":1000,\"wait_ms\":20000}"))
+                    .build());
+            Awaitility.await().atMost(10, TimeUnit.SECONDS)
+                    .until(() -> api.get("/v1/locks/w").json().path("waiters").asInt() == 1);
+            ApiClient.Resp second = api.post("/v1/locks/w/acquire", "{\"owner\":\"second\",\"ttl_ms\":1000,"
+                    + "\"wait_ms\":20000}");
+            assertThat(second.status()).as(second.toString()).isEqualTo(429);
+            assertThat(second.errorCode()).isEqualTo("too_many_requests");
+            assertThat(second.header("Retry-After")).isNotNull();
+            api.post("/v1/locks/w/release", "{\"lease_id\":\"" + held.path("lease_id").asText() + "\",\"token\":"
+                    + held.path("token").asLong() + "}");
+            assertThat(first.get(10, TimeUnit.SECONDS).json().path("owner").asText()).isEqualTo("first");
+        }
+    }
+
+    @Test
     void shouldCutChunkedRawBodyAtTheQueueLimit() throws Exception {
         try (ApiClient api = ApiClient.start()) {
             api.put("/v1/queues/small", "{\"max_message_bytes\":1000}");

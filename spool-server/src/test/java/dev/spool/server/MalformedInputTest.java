@@ -63,6 +63,7 @@ class MalformedInputTest {
         for (int i = 0; i < 3; i++) {
             c.pushJson("victim", "{\"i\":" + i + "}");
         }
+        MalformedLockInput.setup(c);
         return c;
     }
 
@@ -224,12 +225,18 @@ class MalformedInputTest {
 
     @Test
     void shouldRefuseOversizedBodyBeforeReadingIt() throws Exception {
-        for (String ct : new String[] {"application/json", "application/x-raw"}) {
+        String fence = "Spool-Lease-Id: " + MalformedLockInput.lease.path("lease_id").asText() + "\r\nSpool-Lock-Token: "
+                + MalformedLockInput.lease.path("token").asText() + "\r\n";
+        String[] heads = {"POST /v1/queues/victim/messages HTTP/1.1\r\nHost: x\r\nContent-Type: application/json\r\n"
+            + "Content-Length: 104857600\r\n\r\n",
+            "POST /v1/queues/victim/messages HTTP/1.1\r\nHost: x\r\nContent-Type: application/x-raw\r\n"
+            + "Content-Length: 104857600\r\n\r\n",
+            "PUT /v1/locks/vlock/state HTTP/1.1\r\nHost: x\r\n" + fence + "Content-Length: 104857601\r\n\r\n"};
+        for (String head : heads) {
             try (Socket s = new Socket("127.0.0.1", api.server.port())) {
                 s.setSoTimeout(10_000);
                 OutputStream out = s.getOutputStream();
-                out.write(("POST /v1/queues/victim/messages HTTP/1.1\r\nHost: x\r\nContent-Type: " + ct + "\r\n"
-                        + "Content-Length: 104857600\r\n\r\n").getBytes(StandardCharsets.US_ASCII));
+                out.write(head.getBytes(StandardCharsets.US_ASCII));
                 out.flush();
                 InputStream in = s.getInputStream();
                 String reply = new String(in.readAllBytes(), StandardCharsets.UTF_8);
@@ -256,6 +263,7 @@ class MalformedInputTest {
                         .append(ms.path("messages").findValuesAsText("id"));
             }
         }
+        sb.append('\n').append(MalformedLockInput.snapshot(api));
         return sb.toString();
     }
 
@@ -287,7 +295,7 @@ class MalformedInputTest {
             default -> BAD_MAPS;
         };
     }
-    private static final String[] BAD_NAMES = {"a%20b", "x".repeat(129), "%C3%A9t%C3%A9", "q*", "%00", "a%2Fb"};
+    static final String[] BAD_NAMES = {"a%20b", "x".repeat(129), "%C3%A9t%C3%A9", "q*", "%00", "a%2Fb"};
 
     static List<Case> corpus() {
         List<Case> c = new ArrayList<>();
@@ -318,6 +326,7 @@ class MalformedInputTest {
         receiptCases(c, q);
         readCases(c, q);
         txCases(c);
+        MalformedLockInput.cases(c, BAD_NAMES);
         for (String name : BAD_NAMES) {
             c.add(jsonCase("PUT", "/v1/queues/" + name, "{}"));
             c.add(jsonCase("POST", "/v1/queues/" + name + "/messages", "{\"messages\":[{\"payload\":1}]}"));

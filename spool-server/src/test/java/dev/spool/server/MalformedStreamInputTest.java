@@ -114,6 +114,7 @@ class MalformedStreamInputTest {
         for (String b : MalformedInputTest.BROKEN_JSON) {
             c.add(b);
         }
+        MalformedLockInput.streamCases(c);
         c.add("{\"req\":1}");
         c.add("{\"op\":1,\"req\":1}");
         c.add("{\"op\":\"fly\",\"req\":1}");

@@ -80,15 +80,16 @@ class OpsApiTest {
     }
 
     @Test
-    void shouldAnswerNotImplementedForEveryLockRoute() {
-        String[][] routes = {{"POST", "/v1/locks/l1/acquire"}, {"POST", "/v1/locks/l1/keepalive"},
-            {"POST", "/v1/locks/l1/release"}, {"GET", "/v1/locks/l1"}, {"GET", "/v1/locks/l1/state"},
-            {"PUT", "/v1/locks/l1/state"}};
+    void shouldAnswerEveryLockRouteWithItsOwnErrorWhenTheBodyIsEmpty() {
+        String[][] routes = {{"POST", "/v1/locks/l1/acquire", "400", "owner"},
+            {"POST", "/v1/locks/l1/keepalive", "400", "lease_id"}, {"POST", "/v1/locks/l1/release", "400", "lease_id"},
+            {"GET", "/v1/locks/l1", "404", ""}, {"GET", "/v1/locks/l1/state", "404", ""},
+            {"PUT", "/v1/locks/l1/state", "400", "lease_id"}, {"DELETE", "/v1/locks/l1/state", "400", "lease_id"}};
         for (String[] route : routes) {
             ApiClient.Resp r = api.send(route[0], route[1], "{}".getBytes(java.nio.charset.StandardCharsets.UTF_8),
                     "Content-Type", "application/json");
-            assertThat(r.status()).as(route[0] + " " + route[1]).isEqualTo(501);
-            assertThat(r.errorCode()).isEqualTo("not_implemented");
+            assertThat(r.status()).as(route[0] + " " + route[1] + ": " + r).isEqualTo(Integer.parseInt(route[2]));
+            assertThat(r.json().path("error").path("field").asText()).isEqualTo(route[3]);
         }
     }
 

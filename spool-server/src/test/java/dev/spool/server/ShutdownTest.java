@@ -60,7 +60,7 @@ class ShutdownTest {
     }
 
     @Test
-    void shouldCloseStreamsWith1001AndAnswerReadyz503WhenClosing() throws Exception {
+    void shouldCloseStreamsWith1001AndAnswerReadyz503AndHealthz200WhenClosing() throws Exception {
         ApiClient api = ApiClient.start();
         try (StreamApiTest.Socket ws = new StreamApiTest.Socket(api.base);
                 Socket held = new Socket("127.0.0.1", api.server.port())) {
@@ -77,6 +77,8 @@ class ShutdownTest {
             ApiClient.Resp ready = api.get("/readyz");
             assertThat(ready.status()).isEqualTo(503);
             assertThat(ready.errorCode()).isEqualTo("unavailable");
+            ApiClient.Resp alive = api.get("/healthz");
+            assertThat(alive.status()).as("liveness while draining, as docs/api.md says").isEqualTo(200);
             out.write("cd".getBytes(StandardCharsets.US_ASCII));
             out.flush();
             assertThat(new String(held.getInputStream().readNBytes(12), StandardCharsets.US_ASCII))

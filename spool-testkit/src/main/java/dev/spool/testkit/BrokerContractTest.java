@@ -109,6 +109,41 @@ public abstract class BrokerContractTest {
         return true;
     }
 
+    /**
+     * Whether the backend implements locks ({@link Broker#acquireLock} and the rest). The lock cases
+     * are skipped for a backend returning false; a backend returns false only while its lock
+     * implementation is being built.
+     *
+     * @return true unless overridden
+     */
+    protected boolean supportsLocks() {
+        return true;
+    }
+
+    /**
+     * Whether {@link #reopen(Broker, BrokerSettings)} is implemented: the backend keeps its data
+     * when a broker is closed and another is opened on the same storage (a journal, a database).
+     * The restart cases are skipped for a backend returning false.
+     *
+     * @return false unless overridden
+     */
+    protected boolean supportsRestart() {
+        return false;
+    }
+
+    /**
+     * Opens a broker on the storage of {@code closed}, which the suite has just closed: what a
+     * process restart does.
+     *
+     * @param closed a broker this test opened through {@link #newBroker(BrokerSettings)}, now closed
+     * @param settings the settings the new broker must run with
+     * @return the reopened broker; the suite closes it after the test
+     * @throws Exception if the backend cannot start
+     */
+    protected Broker reopen(Broker closed, BrokerSettings settings) throws Exception {
+        throw new UnsupportedOperationException("this backend does not reopen brokers");
+    }
+
     /** Remembers the running test's name, from which queue names are derived. */
     @BeforeEach
     protected final void rememberTestName(TestInfo info) {
@@ -154,6 +189,22 @@ public abstract class BrokerContractTest {
             throw new IllegalStateException("backend could not open a broker", e);
         }
         opened.add(b);
+        return b;
+    }
+
+    /** Closes the default broker and reopens it on the same storage; it becomes the default broker. */
+    final Broker restart() {
+        Broker old = broker();
+        old.close();
+        opened.remove(old);
+        Broker b;
+        try {
+            b = reopen(old, defaultSettings());
+        } catch (Exception e) {
+            throw new IllegalStateException("backend could not reopen a broker", e);
+        }
+        opened.add(b);
+        shared = b;
         return b;
     }
 
@@ -273,6 +324,24 @@ public abstract class BrokerContractTest {
     @Tag("contract-concurrency")
     class Concurrency extends ConcurrencyContract {
         Concurrency() {
+            super(BrokerContractTest.this);
+        }
+    }
+
+    /** Locks: fencing tokens, one holder, fair waiting, expiry, input checks. */
+    @Nested
+    @Tag("contract-locks")
+    class Locks extends LockContract {
+        Locks() {
+            super(BrokerContractTest.this);
+        }
+    }
+
+    /** Lock state documents, listing, transactions with lock ops, restarts. */
+    @Nested
+    @Tag("contract-lockstate")
+    class LockStates extends LockStateContract {
+        LockStates() {
             super(BrokerContractTest.this);
         }
     }

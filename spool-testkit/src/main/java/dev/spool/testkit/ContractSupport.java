@@ -8,6 +8,7 @@ import java.util.ArrayList;
 import java.util.List;
 import java.util.Optional;
 import java.util.OptionalLong;
+import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CompletionException;
 import java.util.concurrent.CompletionStage;
 import java.util.concurrent.ExecutionException;
@@ -24,11 +25,17 @@ import dev.spool.api.BrokerSettings;
 import dev.spool.api.Delivery;
 import dev.spool.api.ErrorCode;
 import dev.spool.api.ExtendRequest;
+import dev.spool.api.LockInfo;
+import dev.spool.api.LockLease;
+import dev.spool.api.LockRequest;
+import dev.spool.api.LockStateInfo;
+import dev.spool.api.LockStateWrite;
 import dev.spool.api.MessageQuery;
 import dev.spool.api.MessageView;
 import dev.spool.api.NackRequest;
 import dev.spool.api.NewMessage;
 import dev.spool.api.Outcomes;
+import dev.spool.api.Payload;
 import dev.spool.api.PopRequest;
 import dev.spool.api.QueueConfig;
 import dev.spool.api.QueueStats;
@@ -301,6 +308,57 @@ abstract class ContractSupport {
             b.set(i, os[i]);
         }
         return b.build();
+    }
+
+    // ---- locks ----
+
+    /** Skips the running test unless the backend implements locks. */
+    final void assumeLocks() {
+        org.junit.jupiter.api.Assumptions.assumeTrue(suite.supportsLocks(), "the backend does not implement locks yet");
+    }
+
+    /** Skips the running test unless the backend keeps its data across {@link #restart()}. */
+    final void assumeRestart() {
+        org.junit.jupiter.api.Assumptions.assumeTrue(suite.supportsRestart(), "the backend keeps nothing across a restart");
+    }
+
+    /** Closes the test's default broker and opens it again on the same storage; returns the new one. */
+    final Broker restart() {
+        return suite.restart();
+    }
+
+    /** A lock name unique to this test. */
+    final String lockName() {
+        return suite.uniqueName("lock");
+    }
+
+    /** Acquires a free lock with a lease that outlives the test. */
+    final LockLease acquire(String lock, String owner) {
+        return get(broker().acquireLock(lock, new LockRequest(owner, LONG_LEASE_MS, 0)));
+    }
+
+    /** Starts an acquire that waits in line up to the call timeout. */
+    final CompletableFuture<LockLease> acquireWaiting(String lock, String owner, long ttlMs) {
+        return broker().acquireLock(lock, new LockRequest(owner, ttlMs, callTimeout().toMillis() / 2))
+                .toCompletableFuture();
+    }
+
+    final LockInfo lockInfo(String lock) {
+        return get(broker().getLock(lock));
+    }
+
+    /** Waits until the lock has {@code n} waiters in line. */
+    final void awaitWaiters(String lock, int n) {
+        eventually().until(() -> lockInfo(lock).waiters() == n);
+    }
+
+    final LockStateInfo putState(String lock, LockLease lease, String text) {
+        return get(broker().putLockState(lock, new LockStateWrite(lease.fence(), Payload.ofUtf8(text),
+                "text/plain", OptionalLong.empty())));
+    }
+
+    final String stateText(String lock) {
+        return get(broker().getLockState(lock)).payload().asUtf8();
     }
 
     // ---- task view ----

@@ -1,0 +1,33 @@
+package dev.spool.bench;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import java.util.concurrent.TimeUnit;
+import java.util.regex.Matcher;
+import java.util.regex.Pattern;
+
+import org.junit.jupiter.api.Timeout;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.ValueSource;
+
+/** {@code spool bench locks} runs each mode briefly against an in-process server and reports without errors. */
+@Timeout(value = 90, unit = TimeUnit.SECONDS)
+class LockScenarioTest {
+    private static final Pattern RESULT = Pattern.compile(
+            "^RESULT scenario=locks-(\\S+) ops_per_s=(\\d+) p50_ms=(\\d+\\.\\d+) p99_ms=(\\d+\\.\\d+) errors=(\\d+)$",
+            Pattern.MULTILINE);
+
+    @ParameterizedTest
+    @ValueSource(strings = {"cycle", "handoff", "reads"})
+    void shouldReportOpsAndLatencyWithoutErrorsWhenRunBriefly(String mode) {
+        BenchCommandTest.Outcome o = BenchCommandTest.bench("locks", "--mode", mode, "--clients", "4", "--storage",
+                "memory", "--warmup", "0.5", "--duration", "2", "--no-progress");
+        Matcher m = RESULT.matcher(o.out());
+        assertThat(m.find()).as("RESULT line in:%n%s%n%s", o.out(), o.err()).isTrue();
+        assertThat(o.exit()).as(o.out()).isZero();
+        assertThat(m.group(1)).isEqualTo(mode);
+        assertThat(Long.parseLong(m.group(5))).as(o.out()).isZero();
+        assertThat(Double.parseDouble(m.group(4))).isGreaterThanOrEqualTo(Double.parseDouble(m.group(3)));
+        assertThat(o.out()).contains("scenario   locks " + mode);
+    }
+}

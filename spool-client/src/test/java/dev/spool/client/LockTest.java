@@ -1,0 +1,110 @@
+package dev.spool.client;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
+
+import java.nio.charset.StandardCharsets;
+import java.time.Duration;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.TimeUnit;
+
+import org.awaitility.Awaitility;
+import org.junit.jupiter.api.AfterAll;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.Timeout;
+
+import dev.spool.api.ErrorCode;
+import dev.spool.api.LockInfo;
+import dev.spool.api.SpoolException;
+
+/**
+ * The friendly lock handle against a real server: it keeps its lease alive past the ttl, exposes
+ * the fencing token and the state document, releases on close, tells when the lease is lost, and
+ * a waiting acquire cancelled by the caller leaves the server's line.
+ */
+@Timeout(value = 60, unit = TimeUnit.SECONDS)
+class LockTest {
+    private static TestServer t;
+
+    @BeforeAll
+    static void start() {
+        t = TestServer.start();
+    }
+
+    @AfterAll
+    static void stop() {
+        t.close();
+    }
+
+    private static LockInfo info(String name) {
+        return SpoolClient.await(t.client.getLock(name));
+    }
+
+    @Test
+    void shouldKeepLeaseAliveBeyondTtlAndReleaseOnClose() {
+        long firstExpiry;
+        long token;
+        // a ttl of 3 s renewed every second: slow enough for a loaded machine, short enough for a test
+        try (Lock l = t.client.lock("keep").owner("me").ttl(Duration.ofSeconds(3)).acquire(Duration.ZERO)) {
+            token = l.token();
+            firstExpiry = l.expiresAt().toEpochMilli();
+            assertThat(token).isPositive();
+            assertThat(l.isHeld()).isTrue();
+            // the keepalive moved the lease's end, and it is still ours
+            Awaitility.await().atMost(20, TimeUnit.SECONDS)
+                    .until(() -> info("keep").holder().map(h -> h.expiresAt() > firstExpiry + 600).orElse(false));
+            assertThat(info("keep").holder().orElseThrow().token()).isEqualTo(token);
+            assertThat(l.isHeld()).isTrue();
+
+            l.putState("progress".getBytes(StandardCharsets.UTF_8), "text/plain");
+            assertThat(l.state().orElseThrow().payload().asUtf8()).isEqualTo("progress");
+            assertThat(l.state().orElseThrow().info().contentType()).isEqualTo("text/plain");
+            l.deleteState();
+            assertThat(l.state()).isEmpty();
+        }
+        assertThat(info("keep").holder()).isEmpty();
+        try (Lock again = t.client.lock("keep").acquire(Duration.ZERO)) {
+            assertThat(again.token()).isGreaterThan(token);
+        }
+    }
+
+    @Test
+    void shouldRefuseWithLockHeldAndServeWaiterOnClose() throws Exception {
+        Lock first = t.client.lock("busy").owner("first").acquire(Duration.ZERO);
+        assertThatThrownBy(() -> t.client.lock("busy").owner("second").acquire(Duration.ZERO))
+                .isInstanceOfSatisfying(SpoolException.class, e -> {
+                    assertThat(e.code()).isEqualTo(ErrorCode.LOCK_HELD);
+                    assertThat(e.getMessage()).contains("first");
+                });
+        CompletableFuture<Lock> waiter = t.client.lock("busy").owner("waiter").acquireAsync(Duration.ofSeconds(30));
+        Awaitility.await().atMost(10, TimeUnit.SECONDS).until(() -> info("busy").waiters() == 1);
+        first.close();
+        try (Lock w = waiter.get(10, TimeUnit.SECONDS)) {
+            assertThat(w.token()).isGreaterThan(first.token());
+            assertThat(info("busy").holder().orElseThrow().owner()).isEqualTo("waiter");
+        }
+    }
+
+    @Test
+    void shouldReportLostLeaseWhenKeepaliveIsRefused() throws Exception {
+        Lock l = t.client.lock("lost").ttl(Duration.ofMillis(300)).acquire(Duration.ZERO);
+        // someone with the fence releases it behind the handle's back: the next keepalive is stale
+        SpoolClient.await(t.client.releaseLock("lost", l.fence()));
+        SpoolException why = l.lost().toCompletableFuture().get(10, TimeUnit.SECONDS);
+        assertThat(why.code()).isEqualTo(ErrorCode.STALE_LEASE);
+        assertThat(l.isHeld()).isFalse();
+        l.close();
+    }
+
+    @Test
+    void shouldWithdrawWaiterWhenAcquireIsCancelled() {
+        Lock holder = t.client.lock("cancel").acquire(Duration.ZERO);
+        CompletableFuture<Lock> waiter = t.client.lock("cancel").owner("w").acquireAsync(Duration.ofSeconds(30));
+        Awaitility.await().atMost(10, TimeUnit.SECONDS).until(() -> info("cancel").waiters() == 1);
+        waiter.cancel(false);
+        Awaitility.await().atMost(10, TimeUnit.SECONDS).until(() -> info("cancel").waiters() == 0);
+        holder.close();
+        assertThat(info("cancel").holder()).isEmpty();
+    }
+}
