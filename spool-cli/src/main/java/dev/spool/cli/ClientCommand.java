@@ -15,7 +15,7 @@ import dev.spool.client.SpoolClient;
 
 /**
  * A command that talks to a server: {@code --url}, {@code --json}, the credentials
- * ({@code --token}, {@code --cacert}, {@code --cert}/{@code --cert-key}, each with its environment
+ * ({@code --auth-token}, {@code --cacert}, {@code --cert}/{@code --cert-key}, each with its environment
  * variable), a client opened for the duration of the command, and the output streams.
  */
 abstract class ClientCommand implements Callable<Integer> {
@@ -29,7 +29,8 @@ abstract class ClientCommand implements Callable<Integer> {
     @Option(names = "--json", description = "Print JSON instead of tables.")
     boolean json;
 
-    @Option(names = "--token", paramLabel = "TOKEN", defaultValue = "${env:SPOOL_TOKEN}",
+    // not --token: `spool lock keepalive|release --token N` is the lock's fencing token
+    @Option(names = "--auth-token", paramLabel = "TOKEN", defaultValue = "${env:SPOOL_TOKEN}",
             description = "Bearer token (default: $SPOOL_TOKEN).")
     String token;
 

@@ -22,7 +22,7 @@ import dev.spool.server.SpoolServer;
 import dev.spool.server.security.SecurityConfig;
 
 /**
- * {@code spool token create|list|revoke} and the credential options ({@code --token},
+ * {@code spool token create|list|revoke} and the credential options ({@code --auth-token},
  * {@code --cacert}, {@code --cert}/{@code --cert-key}) against a server with TLS and required
  * authentication.
  */
@@ -60,23 +60,23 @@ class TokenCommandTest {
 
     @Test
     void shouldCreateUseListAndRevokeATokenThroughTheCommandLine() throws Exception {
-        Result created = spool("token", "create", "--name", "ci", "--perm", "produce:jobs", "--token", ADMIN, "--json");
+        Result created = spool("token", "create", "--name", "ci", "--perm", "produce:jobs", "--auth-token", ADMIN, "--json");
         assertThat(created.code()).as(created.toString()).isZero();
         JsonNode t = JSON.readTree(created.out());
         String secret = t.path("secret").asText();
         String id = t.path("id").asText();
         assertThat(secret).startsWith("spl_");
 
-        Result pushed = spool("push", "jobs", "hello", "--token", secret);
-        Result popped = spool("pop", "jobs", "--token", secret);
-        Result listed = spool("token", "list", "--token", ADMIN);
+        Result pushed = spool("push", "jobs", "hello", "--auth-token", secret);
+        Result popped = spool("pop", "jobs", "--auth-token", secret);
+        Result listed = spool("token", "list", "--auth-token", ADMIN);
         assertThat(pushed.code()).as(pushed.toString()).isZero();
         assertThat(popped.code()).as(popped.toString()).isNotZero();
         assertThat(popped.err()).contains("forbidden");
         assertThat(listed.out()).contains(id).contains("produce:jobs").doesNotContain(secret);
 
-        Result revoked = spool("token", "revoke", id, "--token", ADMIN);
-        Result after = spool("push", "jobs", "again", "--token", secret);
+        Result revoked = spool("token", "revoke", id, "--auth-token", ADMIN);
+        Result after = spool("push", "jobs", "again", "--auth-token", secret);
         assertThat(revoked.code()).as(revoked.toString()).isZero();
         assertThat(after.code()).isNotZero();
         assertThat(after.err()).contains("unauthorized").doesNotContain(secret);
@@ -96,7 +96,7 @@ class TokenCommandTest {
     @Test
     void shouldRefuseWithoutCredentialsAndFailWithoutTheServerCa() {
         Result none = spool("queue", "list");
-        Result untrusted = CliHarness.run("queue", "list", "--url", server.url(), "--token", ADMIN);
+        Result untrusted = CliHarness.run("queue", "list", "--url", server.url(), "--auth-token", ADMIN);
 
         assertThat(none.err()).contains("unauthorized");
         assertThat(untrusted.code()).isNotZero();
