@@ -158,6 +158,31 @@ public interface Broker extends AutoCloseable {
         return new SpoolException(ErrorCode.NOT_IMPLEMENTED, "locks are not available on this backend");
     }
 
+    /**
+     * Stores a new access token. Fails with {@link ErrorCode#CONFLICT} when a token with this id
+     * exists. Durable like a queue's configuration; seen by every server sharing the storage.
+     */
+    default CompletionStage<AccessToken> putToken(AccessToken token) {
+        return CompletableFuture.failedFuture(tokensUnavailable());
+    }
+
+    /** Every access token that is not revoked, by id. */
+    default CompletionStage<List<AccessToken>> listTokens() {
+        return CompletableFuture.failedFuture(tokensUnavailable());
+    }
+
+    /**
+     * Revokes (forgets) a token; {@link ErrorCode#NOT_FOUND} when no token has this id. Servers
+     * refuse the token once their cache refreshes (within a second).
+     */
+    default CompletionStage<Void> revokeToken(String id) {
+        return CompletableFuture.failedFuture(tokensUnavailable());
+    }
+
+    private static SpoolException tokensUnavailable() {
+        return new SpoolException(ErrorCode.NOT_IMPLEMENTED, "access tokens are not stored by this backend");
+    }
+
     /** Whether the backend can serve requests. */
     CompletionStage<Health> health();
 

@@ -40,6 +40,10 @@ final class ServeCommand implements Callable<Integer> {
     @Option(names = "--config", paramLabel = "FILE", description = "A configuration file (key = value lines).")
     String config;
 
+    @Option(names = "--insecure",
+            description = "Allow listening on a non-loopback address without TLS and authentication.")
+    boolean insecure;
+
     @Option(names = {"-s", "--set"}, paramLabel = "KEY=VALUE",
             description = "Any other configuration key, e.g. --set host=0.0.0.0 --set max-batch=5000.")
     Map<String, String> more = new LinkedHashMap<>();
@@ -65,6 +69,9 @@ final class ServeCommand implements Callable<Integer> {
         put(flags, "storage", storage);
         put(flags, "fsync", fsync);
         put(flags, "config", config);
+        if (insecure) {
+            flags.put("insecure", "true");
+        }
         return flags;
     }
 

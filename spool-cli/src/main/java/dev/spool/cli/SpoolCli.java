@@ -33,6 +33,7 @@ import dev.spool.api.SpoolException;
             MessageCommand.class,
             RedriveCommand.class,
             GroupCommand.class,
+            TokenCommand.class,
             LockCommand.class,
             JournalCommand.class,
             dev.spool.bench.BenchCommand.class,

@@ -193,6 +193,46 @@ public final class SpoolClient implements Broker {
                 .thenApply(n -> n.path("purged").asLong()));
     }
 
+    // ---- access tokens (need admin:* on a server with authentication) ----
+
+    /** Creates an access token; the reply holds its secret, shown this once. */
+    public CompletionStage<TokenInfo.Created> createToken(String name, List<String> permissions) {
+        Buffer body = JsonCodec.write(g -> {
+            g.writeStartObject();
+            g.writeStringField("name", name);
+            g.writeArrayFieldStart("permissions");
+            for (String p : permissions) {
+                g.writeString(p);
+            }
+            g.writeEndArray();
+            g.writeEndObject();
+        });
+        return guard(() -> json(HttpMethod.POST, "/v1/tokens", body)
+                .thenApply(n -> new TokenInfo.Created(tokenInfo(n), n.path("secret").asText())));
+    }
+
+    /** Every access token not revoked (ids, names, permissions; never secrets). */
+    public CompletionStage<List<TokenInfo>> tokens() {
+        return guard(() -> json(HttpMethod.GET, "/v1/tokens", null).thenApply(n -> {
+            List<TokenInfo> out = new java.util.ArrayList<>();
+            n.path("tokens").forEach(t -> out.add(tokenInfo(t)));
+            return out;
+        }));
+    }
+
+    /** Revokes an access token by id: every server refuses it within a second. */
+    @Override
+    public CompletionStage<Void> revokeToken(String id) {
+        return guard(() -> json(HttpMethod.DELETE, "/v1/tokens/" + java.net.URLEncoder.encode(id,
+                java.nio.charset.StandardCharsets.UTF_8), null).thenApply(n -> null));
+    }
+
+    private static TokenInfo tokenInfo(com.fasterxml.jackson.databind.JsonNode n) {
+        List<String> perms = new java.util.ArrayList<>();
+        n.path("permissions").forEach(p -> perms.add(p.asText()));
+        return new TokenInfo(n.path("id").asText(), n.path("name").asText(), perms, n.path("created_at").asLong());
+    }
+
     // ---- messages ----
 
     @Override

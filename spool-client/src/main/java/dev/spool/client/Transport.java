@@ -19,6 +19,8 @@ import io.vertx.core.http.WebSocket;
 import io.vertx.core.http.WebSocketClient;
 import io.vertx.core.http.WebSocketClientOptions;
 import io.vertx.core.http.WebSocketConnectOptions;
+import io.vertx.core.net.PemKeyCertOptions;
+import io.vertx.core.net.PemTrustOptions;
 import io.vertx.core.streams.ReadStream;
 
 import dev.spool.api.ErrorCode;
@@ -55,7 +57,7 @@ final class Transport implements AutoCloseable {
                 : Math.min(4, Runtime.getRuntime().availableProcessors());
         this.vertx = Vertx.vertx(new VertxOptions().setEventLoopPoolSize(loops).setWorkerPoolSize(1)
                 .setInternalBlockingPoolSize(1));
-        HttpClientOptions ho = new HttpClientOptions()
+        HttpClientOptions ho = tls(new HttpClientOptions(), options.credentials())
                 .setDefaultHost(options.baseUrl().getHost())
                 .setDefaultPort(options.port())
                 .setSsl(options.tls())
@@ -68,7 +70,7 @@ final class Transport implements AutoCloseable {
                 .setDecompressionSupported(false);
         this.http = vertx.createHttpClient(ho, new PoolOptions().setHttp1MaxSize(options.maxConnections())
                 .setMaxWaitQueueSize(-1));
-        this.ws = vertx.createWebSocketClient(new WebSocketClientOptions()
+        this.ws = vertx.createWebSocketClient(tls(new WebSocketClientOptions(), options.credentials())
                 .setDefaultHost(options.baseUrl().getHost())
                 .setDefaultPort(options.port())
                 .setSsl(options.tls())
@@ -76,6 +78,21 @@ final class Transport implements AutoCloseable {
                 .setConnectTimeout((int) Math.min(Integer.MAX_VALUE, options.connectTimeoutMs()))
                 .setMaxFrameSize(Math.min(options.maxFrameBytes(), 16 << 20))
                 .setMaxMessageSize(options.maxFrameBytes()));
+    }
+
+    /** Sets the server CA and the client certificate of the credentials on client options. */
+    private static <T extends io.vertx.core.net.ClientOptionsBase> T tls(T o, ClientCredentials c) {
+        c.caFile().ifPresent(ca -> o.setTrustOptions(new PemTrustOptions().addCertPath(ca.toString())));
+        if (c.certFile().isPresent()) {
+            o.setKeyCertOptions(new PemKeyCertOptions().setCertPath(c.certFile().get().toString())
+                    .setKeyPath(c.keyFile().orElseThrow().toString()));
+        }
+        return o;
+    }
+
+    /** Sends the bearer token of the credentials, if any. */
+    private void authorize(RequestOptions ro) {
+        options.credentials().token().ifPresent(t -> ro.putHeader("Authorization", "Bearer " + t));
     }
 
     /** The Vert.x instance (for timers of the stream consumer), started if it was not. */
@@ -132,6 +149,7 @@ final class Transport implements AutoCloseable {
         if (contentType != null) {
             ro.putHeader("Content-Type", contentType);
         }
+        authorize(ro);
         for (Map.Entry<String, String> h : headers.entrySet()) {
             ro.putHeader(h.getKey(), h.getValue());
         }
@@ -152,6 +170,7 @@ final class Transport implements AutoCloseable {
                 .setIdleTimeout(options.requestTimeoutMs());
         headers.forEach(ro::putHeader);
         ro.putHeader("Content-Length", Long.toString(length));
+        authorize(ro);
         Future<Reply> f = http().request(ro).compose(req -> req.send(body)
                 .compose(resp -> resp.body().map(b -> new Reply(resp.statusCode(), resp.headers(), b))));
         return complete(f);
@@ -168,6 +187,7 @@ final class Transport implements AutoCloseable {
         }
         RequestOptions ro = new RequestOptions().setMethod(method).setURI(uri)
                 .setIdleTimeout(options.requestTimeoutMs() + waitMs).putHeader("Content-Type", "application/json");
+        authorize(ro);
         CompletableFuture<Reply> out = new CompletableFuture<>();
         http.request(ro).onComplete(ar -> {
             if (ar.failed()) {
@@ -200,6 +220,7 @@ final class Transport implements AutoCloseable {
         WebSocketConnectOptions o = new WebSocketConnectOptions().setURI("/v1/stream")
                 .setHost(options.baseUrl().getHost()).setPort(options.port()).setSsl(options.tls())
                 .setTimeout(options.connectTimeoutMs());
+        options.credentials().token().ifPresent(t -> o.addHeader("Authorization", "Bearer " + t));
         CompletableFuture<WebSocket> out = new CompletableFuture<>();
         vertx();
         ws.connect(o).onComplete(ar -> {

@@ -47,7 +47,7 @@ public final class EmbeddedSpool implements AutoCloseable {
     public SpoolClient newClient(ClientOptions options) {
         return SpoolClient.connect(new ClientOptions(ClientOptions.of(url()).baseUrl(), options.maxConnections(),
                 options.pipelining(), options.connectTimeoutMs(), options.requestTimeoutMs(), options.eventLoops(),
-                options.maxFrameBytes()));
+                options.maxFrameBytes(), options.credentials()));
     }
 
     /** The base URL, {@code http://127.0.0.1:<port>}: what an application under test is configured with. */

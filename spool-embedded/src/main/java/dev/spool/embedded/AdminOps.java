@@ -19,6 +19,9 @@ import dev.spool.api.SpoolException;
 
 /** Queue and group administration, task views, browse and redrive on the engine thread. */
 final class AdminOps {
+    /** Most access tokens stored at once. */
+    static final int MAX_TOKENS = 10_000;
+
     private final Engine engine;
     private final StateMachine sm;
 
@@ -128,6 +131,30 @@ final class AdminOps {
         }
         sm.deleteQueue(q, engine.now);
         engine.wal.queueDelete(q, engine.now);
+        engine.wal.reply(c.reply(), null);
+    }
+
+    void putToken(Command.PutToken c) {
+        if (sm.tokens.containsKey(c.token().id())) {
+            throw new SpoolException(ErrorCode.CONFLICT, "a token with this id exists");
+        }
+        if (sm.tokens.size() >= MAX_TOKENS) {
+            throw SpoolException.tooMany("at most " + MAX_TOKENS + " tokens", 60_000);
+        }
+        sm.putToken(c.token());
+        engine.wal.tokenPut(c.token(), engine.now);
+        engine.wal.reply(c.reply(), c.token());
+    }
+
+    void listTokens(Command.ListTokens c) {
+        engine.wal.reply(c.reply(), List.copyOf(sm.tokens.values()));
+    }
+
+    void revokeToken(Command.RevokeToken c) {
+        if (sm.tokens.remove(c.id()) == null) {
+            throw new SpoolException(ErrorCode.NOT_FOUND, "no token with this id");
+        }
+        engine.wal.tokenRevoke(c.id(), engine.now);
         engine.wal.reply(c.reply(), null);
     }
 

@@ -1,9 +1,12 @@
 package dev.spool.embedded;
 
+import java.util.ArrayList;
+import java.util.List;
 import java.util.Map;
 import java.util.Optional;
 import java.util.TreeMap;
 
+import dev.spool.api.AccessToken;
 import dev.spool.api.QueueConfig;
 import dev.spool.api.RetryBackoff;
 import dev.spool.api.StartPosition;
@@ -18,6 +21,37 @@ import dev.spool.api.StartPosition;
  */
 final class Codec {
     private Codec() {
+    }
+
+    /**
+     * An access token: {@code str id, str name, str secret hash, int64 created, int32 count,
+     * count x str permission}.
+     */
+    static void putToken(Batch b, AccessToken t) {
+        b.putString(t.id());
+        b.putString(t.name());
+        b.putString(t.secretHash());
+        b.putLong(t.createdAt());
+        b.putInt(t.permissions().size());
+        for (String p : t.permissions()) {
+            b.putString(p);
+        }
+    }
+
+    static AccessToken getToken(RecordIn in) {
+        String id = in.getString();
+        String name = in.getString();
+        String hash = in.getString();
+        long created = in.getLong();
+        int n = in.getInt();
+        if (n < 0 || n > AccessToken.MAX_PERMISSIONS) {
+            throw new IllegalStateException("token record claims " + n + " permissions");
+        }
+        List<String> perms = new ArrayList<>(n);
+        for (int i = 0; i < n; i++) {
+            perms.add(in.getString());
+        }
+        return new AccessToken(id, name, hash, perms, created);
     }
 
     static void putConfig(Batch b, QueueConfig c) {

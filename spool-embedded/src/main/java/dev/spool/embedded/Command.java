@@ -94,6 +94,16 @@ sealed interface Command {
     record Transact(List<TxOp> ops, CompletableFuture<TxResult> reply) implements Command {
     }
 
+    record PutToken(dev.spool.api.AccessToken token, CompletableFuture<dev.spool.api.AccessToken> reply)
+            implements Command {
+    }
+
+    record ListTokens(CompletableFuture<List<dev.spool.api.AccessToken>> reply) implements Command {
+    }
+
+    record RevokeToken(String id, CompletableFuture<Void> reply) implements Command {
+    }
+
     record AcquireLock(String name, String leaseId, LockRequest request, CompletableFuture<LockLease> reply)
             implements Command {
     }

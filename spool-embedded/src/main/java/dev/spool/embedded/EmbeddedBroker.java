@@ -14,6 +14,7 @@ import java.util.function.LongSupplier;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
+import dev.spool.api.AccessToken;
 import dev.spool.api.AckRequest;
 import dev.spool.api.Broker;
 import dev.spool.api.BrokerSettings;
@@ -428,6 +429,30 @@ public final class EmbeddedBroker implements Broker {
     @Override
     public CompletionStage<Void> deleteLockState(String name, LockFence fence, OptionalLong ifVersion) {
         return locks.deleteState(name, fence, ifVersion);
+    }
+
+    @Override
+    public CompletionStage<AccessToken> putToken(AccessToken token) {
+        if (token == null) {
+            return fail(SpoolException.invalid("token", "a token is needed"));
+        }
+        CompletableFuture<AccessToken> f = new CompletableFuture<>();
+        return send(f, new Command.PutToken(token, f));
+    }
+
+    @Override
+    public CompletionStage<List<AccessToken>> listTokens() {
+        CompletableFuture<List<AccessToken>> f = new CompletableFuture<>();
+        return send(f, new Command.ListTokens(f));
+    }
+
+    @Override
+    public CompletionStage<Void> revokeToken(String id) {
+        if (id == null || id.isEmpty() || id.length() > 64) {
+            return fail(SpoolException.invalid("id", "id is 1 to 64 characters"));
+        }
+        CompletableFuture<Void> f = new CompletableFuture<>();
+        return send(f, new Command.RevokeToken(id, f));
     }
 
     @Override

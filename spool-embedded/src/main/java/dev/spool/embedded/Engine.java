@@ -257,6 +257,9 @@ final class Engine implements Runnable, StateMachine.Listener {
             case Command.ListGroups l -> admin.listGroups(l);
             case Command.DeleteGroup d -> admin.deleteGroup(d);
             case Command.CheckHealth h -> admin.health(h);
+            case Command.PutToken p -> admin.putToken(p);
+            case Command.ListTokens l -> admin.listTokens(l);
+            case Command.RevokeToken r -> admin.revokeToken(r);
             case Command.AcquireLock a -> locks.acquire(a);
             case Command.KeepaliveLock k -> locks.keepalive(k);
             case Command.ReleaseLock r -> locks.release(r);

@@ -11,6 +11,7 @@ import java.util.concurrent.CompletableFuture;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
+import dev.spool.api.AccessToken;
 import dev.spool.api.MessageBody;
 import dev.spool.api.Payload;
 import dev.spool.api.SpoolException;
@@ -256,6 +257,20 @@ final class JournalWal implements Wal {
         begin(RecordType.GROUP_DELETE, now);
         open.putInt(g.queue.qid);
         open.putInt(g.gid);
+        end();
+    }
+
+    @Override
+    public void tokenPut(AccessToken t, long now) {
+        begin(RecordType.TOKEN_PUT, now);
+        Codec.putToken(open, t);
+        end();
+    }
+
+    @Override
+    public void tokenRevoke(String id, long now) {
+        begin(RecordType.TOKEN_REVOKE, now);
+        open.putString(id);
         end();
     }
 

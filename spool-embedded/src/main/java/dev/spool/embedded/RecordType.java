@@ -35,14 +35,20 @@ package dev.spool.embedded;
  * LOCK_STATE_RELOCATE str name, one entry (compaction moved the document here; only its location changes)
  * GROUP_PUSH    int32 qid, int32 gid, str push configuration (-1: the group is no longer a push group);
  *               follows the GROUP_PUT of a push group and records every later change of its configuration
+ * TOKEN_PUT     str id, str name, str secret hash (64 hex digits), int64 created,
+ *               int32 count, count x str permission      (an access token was created)
+ * TOKEN_REVOKE  str id                                   (the token was revoked and forgotten)
  * </pre>
  *
  * <p>A lock lease ending is not a record: like a message lease it is a timer event, and replay
  * reproduces it by advancing the clock to each record's time. The grant to the next waiter that
  * follows is a {@code LOCK_ACQUIRE}. Waiters are not recorded (a restart drops them). Types 20-29
- * are the lock records; 30 is {@link #GROUP_PUSH}; 16-19 and 31 on are free for other record
+ * are the lock records; 30 is {@link #GROUP_PUSH}; 16-19 and 31-34 are free for other record
  * families. A journal written before the lock records or {@code GROUP_PUSH} existed holds none of
  * them and opens unchanged.
+ *
+ * <p>Types 35 to 39 are reserved for access tokens (35 and 36 used); a journal written before
+ * tokens existed holds none of them and opens unchanged.
  */
 final class RecordType {
     static final int QUEUE_PUT = 1;
@@ -60,6 +66,8 @@ final class RecordType {
     static final int TX = 13;
     static final int RELOCATE = 14;
     static final int QUEUE_ATTRS = 15;
+    static final int TOKEN_PUT = 35;
+    static final int TOKEN_REVOKE = 36;
 
     /** The highest type of the queue family (1..LAST); the lock family is 20-25 (see {@link #isKnown}). */
     static final int LAST = QUEUE_ATTRS;
@@ -71,7 +79,7 @@ final class RecordType {
     static final int LOCK_STATE_RELOCATE = 25;
     static final int GROUP_PUSH = 30;
     /** One more than the highest type number in use (for tables indexed by type). */
-    static final int LIMIT = 31;
+    static final int LIMIT = TOKEN_REVOKE + 1;
 
     /** Bytes of a top-level record's frame: length, type, time, CRC. */
     static final int FRAME = 4 + 1 + 8 + 4;
@@ -82,7 +90,7 @@ final class RecordType {
     /** Whether {@code type} is one this build reads. */
     static boolean isKnown(int type) {
         return (type >= QUEUE_PUT && type <= LAST) || (type >= LOCK_ACQUIRE && type <= LOCK_STATE_RELOCATE)
-                || type == GROUP_PUSH;
+                || type == GROUP_PUSH || type == TOKEN_PUT || type == TOKEN_REVOKE;
     }
 
     /** The type's name for tools ({@code push}, {@code lock_acquire}, ...), or {@code ?}. */
@@ -110,6 +118,8 @@ final class RecordType {
             case LOCK_STATE_DELETE -> "lock_state_delete";
             case LOCK_STATE_RELOCATE -> "lock_state_relocate";
             case GROUP_PUSH -> "group_push";
+            case TOKEN_PUT -> "token_put";
+            case TOKEN_REVOKE -> "token_revoke";
             default -> "?";
         };
     }

@@ -97,6 +97,8 @@ final class Replayer implements StateMachine.Listener {
                     q.config = q.config.withAttributes(attributes);
                 }
             }
+            case RecordType.TOKEN_PUT -> sm.putToken(Codec.getToken(in));
+            case RecordType.TOKEN_REVOKE -> sm.tokens.remove(in.getString());
             default -> applyToEntries(type, now, in);
         }
     }

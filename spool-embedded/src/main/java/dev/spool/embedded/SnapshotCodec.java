@@ -10,6 +10,7 @@ import java.util.List;
 import java.util.Map;
 import java.util.zip.CRC32C;
 
+import dev.spool.api.AccessToken;
 import dev.spool.api.Payload;
 import dev.spool.api.TaskResult;
 
@@ -42,6 +43,8 @@ import dev.spool.api.TaskResult;
  *   int8 held [str lease id, int64 token, str owner, int64 acquired at, int64 expires at],
  *   int8 has state [int64 version, int64 token, int64 updated at, str content type, int64 size,
  *   int64 location, int32 stored bytes]
+ * int32 tokens, per token: token (Codec; the hash, never a secret): absent in snapshots of builds
+ *   without access tokens, which read as holding none
  * int32 CRC32C of every byte before it
  * </pre>
  *
@@ -97,6 +100,10 @@ final class SnapshotCodec {
         b.buf.putInt(countPos, dedups[0]);
         encodeAttributes(b, sm);
         encodeLocks(b, sm.locks);
+        b.putInt(sm.tokens.size());
+        for (AccessToken t : sm.tokens.values()) {
+            Codec.putToken(b, t);
+        }
         CRC32C crc = new CRC32C();
         crc.update(b.buf.array(), 0, b.position());
         b.putInt((int) crc.getValue());
@@ -279,6 +286,12 @@ final class SnapshotCodec {
             decodeLocks(in, sm.locks);
         } else if (buf.hasRemaining()) {
             decodeAttributes(in, sm);
+        }
+        if (buf.hasRemaining()) {
+            int tokens = in.getInt();
+            for (int i = 0; i < tokens; i++) {
+                sm.putToken(Codec.getToken(in));
+            }
         }
         return new Loaded(sm, position);
     }

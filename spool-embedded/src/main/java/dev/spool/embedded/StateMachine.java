@@ -52,6 +52,8 @@ final class StateMachine {
     final DedupIds dedup = new DedupIds();
     /** The task results held, under one global bound. */
     final ResultStore results = new ResultStore();
+    /** Access tokens by id (hashes only; see {@link dev.spool.api.AccessToken}). */
+    final Map<String, dev.spool.api.AccessToken> tokens = new java.util.TreeMap<>();
     /** Every lock ever acquired or written, with its last token. */
     final LockTable locks = new LockTable();
     int lastQid;
@@ -64,6 +66,10 @@ final class StateMachine {
     }
 
     // ---- queues and groups ----
+
+    void putToken(dev.spool.api.AccessToken t) {
+        tokens.put(t.id(), t);
+    }
 
     QueueState createQueue(int qid, String name, QueueConfig config, long createdAt) {
         QueueState q = new QueueState(qid, name, config, createdAt, dedup);

@@ -67,6 +67,14 @@ interface Wal {
     default void remove(QueueState q, long[] ids, int count, long now) {
     }
 
+    /** An access token was created. */
+    default void tokenPut(dev.spool.api.AccessToken t, long now) {
+    }
+
+    /** An access token was revoked. */
+    default void tokenRevoke(String id, long now) {
+    }
+
     /** {@code l} was granted to its current holder. */
     default void lockAcquire(LockEntry l, long now) {
     }

@@ -24,6 +24,16 @@ class ForwardingWal implements Wal {
     }
 
     @Override
+    public void tokenPut(dev.spool.api.AccessToken t, long now) {
+        delegate.tokenPut(t, now);
+    }
+
+    @Override
+    public void tokenRevoke(String id, long now) {
+        delegate.tokenRevoke(id, now);
+    }
+
+    @Override
     public void queuePurge(QueueState q, long now) {
         delegate.queuePurge(q, now);
     }

@@ -23,7 +23,8 @@ import org.slf4j.LoggerFactory;
  * database made by the versioned scripts V1-V11 of earlier builds to the baseline (their tables
  * are the baseline's).
  * <li>{@code migration/V<n>__<name>.sql}, listed in {@code migration/index.txt}: table changes
- * after the baseline, each applied once in version order.
+ * after the baseline, each applied once in version order (a script whose version is not recorded
+ * runs, even when a higher one already did).
  * <li>{@code function/<name>.sql}, listed in {@code function/index.txt}: one SQL function each,
  * as {@code CREATE OR REPLACE}. They are applied together whenever their digest differs from the
  * one recorded in {@code spool_schema_functions} (a new build changed a function), so each
@@ -112,9 +113,11 @@ final class Migrations {
                     run(c, "baseline schema", Sql.read("schema.sql"), BASELINE);
                     applied++;
                 }
-                int current = currentVersion(c);
+                // by the set of applied versions, not the highest: scripts developed side by side may be
+                // merged with a lower version number than one a database already ran
+                java.util.Set<Integer> done = appliedVersions(c);
                 for (Script script : scripts()) {
-                    if (script.version() > current) {
+                    if (!done.contains(script.version())) {
                         run(c, script.name(), script.sql(), script.version());
                         applied++;
                     }
@@ -129,6 +132,17 @@ final class Migrations {
         } finally {
             c.setAutoCommit(auto);
         }
+    }
+
+    private static java.util.Set<Integer> appliedVersions(Connection c) throws SQLException {
+        java.util.Set<Integer> out = new java.util.HashSet<>();
+        try (Statement s = c.createStatement();
+                ResultSet rs = s.executeQuery("SELECT version FROM spool_schema_version")) {
+            while (rs.next()) {
+                out.add(rs.getInt(1));
+            }
+        }
+        return out;
     }
 
     static int currentVersion(Connection c) throws SQLException {

@@ -9,6 +9,7 @@ import java.util.OptionalLong;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CompletionStage;
 
+import dev.spool.api.AccessToken;
 import dev.spool.api.AckRequest;
 import dev.spool.api.Broker;
 import dev.spool.api.BrokerSettings;
@@ -390,6 +391,29 @@ public final class PostgresBroker implements Broker {
                     locks.committed(ops);
                     return r;
                 });
+    }
+
+    @Override
+    public CompletionStage<AccessToken> putToken(AccessToken token) {
+        return run(() -> {
+            if (token == null) {
+                throw SpoolException.invalid("token", "a token is needed");
+            }
+        }, c -> TokenOps.put(c, token));
+    }
+
+    @Override
+    public CompletionStage<List<AccessToken>> listTokens() {
+        return run(() -> { }, TokenOps::list);
+    }
+
+    @Override
+    public CompletionStage<Void> revokeToken(String id) {
+        return run(() -> {
+            if (id == null || id.isEmpty() || id.length() > 64) {
+                throw SpoolException.invalid("id", "id is 1 to 64 characters");
+            }
+        }, c -> TokenOps.revoke(c, id));
     }
 
     @Override

@@ -103,6 +103,18 @@ SELECT spool_gc(?, ?)
 -- name: try_maintenance_lock
 SELECT pg_try_advisory_xact_lock(7303042001)
 
+-- name: token_count
+SELECT count(*) FROM spool_tokens
+
+-- name: token_insert
+INSERT INTO spool_tokens (id, name, secret_hash, permissions, created_at) VALUES (?, ?, ?, ?::text[], ?)
+ON CONFLICT (id) DO NOTHING
+
+-- name: token_list
+SELECT id, name, secret_hash, permissions, created_at FROM spool_tokens ORDER BY id
+
+-- name: token_delete
+DELETE FROM spool_tokens WHERE id = ?
 -- Locks (V18, function/spool_lock_*.sql).
 
 -- name: lock_acquire

@@ -17,6 +17,8 @@ import dev.spool.api.BrokerLimits;
 import dev.spool.api.Names;
 import dev.spool.server.edge.BodyBudget;
 import dev.spool.server.push.PushDelivery;
+import dev.spool.server.security.Security;
+import dev.spool.server.security.TokenStore;
 
 /**
  * What every resource handler shares: the broker, the configuration, metrics and server state,
@@ -40,6 +42,10 @@ final class Api {
     final BodyBudget bodyBudget;
     /** Push delivery of this server. */
     final PushDelivery push;
+    /** Authentication and permissions; open when the configuration requires no authentication. */
+    final Security security;
+    /** Re-reads the TLS files now (SIGHUP); a no-op without TLS. Set once the listener is up. */
+    volatile java.util.function.Supplier<io.vertx.core.Future<Void>> tlsReload = io.vertx.core.Future::succeededFuture;
 
     Api(Vertx vertx, Broker broker, ServerConfig config, Metrics metrics, ServerState state, Optional<Path> spoolDir) {
         this.vertx = vertx;
@@ -51,6 +57,7 @@ final class Api {
         this.spoolDir = spoolDir;
         this.bodyBudget = new BodyBudget(config.edge().maxBodyBytesInFlight());
         this.push = new PushDelivery(vertx, broker, config.push(), metrics.registry());
+        this.security = new Security(config.security(), new TokenStore(broker));
     }
 
     long maxRequestBytes() {

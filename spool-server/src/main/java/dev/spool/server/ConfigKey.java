@@ -61,7 +61,19 @@ enum ConfigKey {
     MAX_HTTP2_STREAMS("max-http2-streams", "100"),
     MAX_STREAM_REQUESTS("max-stream-requests", "1000"),
     METRICS_MAX_QUEUES("metrics-max-queues", "100"),
-    MAX_GROUPS("max-groups", "10000");
+    MAX_GROUPS("max-groups", "10000"),
+    // ---- security (docs/security.md) ----
+    TLS_CERT("tls-cert", ""),
+    TLS_KEY("tls-key", ""),
+    TLS_CLIENT_CA("tls-client-ca", ""),
+    TLS_CLIENT_CERT_REQUIRED("tls-client-cert-required", "true"),
+    TLS_RELOAD_MS("tls-reload-ms", "5000"),
+    AUTH("auth", "none"),
+    ADMIN_TOKEN("admin-token", ""),
+    CERT_GRANTS("cert-grants", ""),
+    OPEN_HEALTH("open-health", "true"),
+    OPEN_METRICS("open-metrics", "false"),
+    INSECURE("insecure", "false");
 
     /** The flag (and environment variable {@code SPOOL_CONFIG}) naming the config file. */
     static final String CONFIG_FLAG = "config";

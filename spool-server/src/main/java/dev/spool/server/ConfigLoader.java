@@ -16,6 +16,7 @@ import dev.spool.api.RetryBackoff;
 import dev.spool.api.SpoolException;
 import dev.spool.embedded.FsyncPolicy;
 import dev.spool.server.push.PushSettings;
+import dev.spool.server.security.SecurityConfig;
 import dev.spool.server.sqs.SqsConfig;
 
 /**
@@ -157,8 +158,43 @@ final class ConfigLoader {
                 number(ConfigKey.BODY_TIMEOUT_MS), integer(ConfigKey.MAX_HTTP2_STREAMS),
                 integer(ConfigKey.MAX_STREAM_REQUESTS), integer(ConfigKey.METRICS_MAX_QUEUES),
                 integer(ConfigKey.MAX_GROUPS)));
+        SecurityConfig security = attributed(ConfigKey.AUTH, this::security);
         return attributed(ConfigKey.SHUTDOWN_TIMEOUT_MS, () -> new ServerConfig(listener, storage,
-                bool(ConfigKey.AUTO_CREATE), defaults, limits, number(ConfigKey.SHUTDOWN_TIMEOUT_MS), edge, sqs, push));
+                bool(ConfigKey.AUTO_CREATE), defaults, limits, number(ConfigKey.SHUTDOWN_TIMEOUT_MS), edge, sqs,
+                push, security));
+    }
+
+    private SecurityConfig security() {
+        Optional<SecurityConfig.Tls> tlsOf = Optional.empty();
+        String cert = text(ConfigKey.TLS_CERT);
+        String key = text(ConfigKey.TLS_KEY);
+        String ca = text(ConfigKey.TLS_CLIENT_CA);
+        if (cert.isEmpty() != key.isEmpty()) {
+            throw bad(cert.isEmpty() ? ConfigKey.TLS_CERT : ConfigKey.TLS_KEY, "tls-cert and tls-key go together");
+        }
+        if (!cert.isEmpty()) {
+            tlsOf = Optional.of(new SecurityConfig.Tls(Path.of(cert), Path.of(key),
+                    ca.isEmpty() ? Optional.empty() : Optional.of(Path.of(ca)), bool(ConfigKey.TLS_CLIENT_CERT_REQUIRED),
+                    number(ConfigKey.TLS_RELOAD_MS)));
+        } else if (!ca.isEmpty()) {
+            throw bad(ConfigKey.TLS_CLIENT_CA, "tls-client-ca needs tls-cert and tls-key");
+        }
+        Optional<SecurityConfig.Tls> tls = tlsOf;
+        boolean auth = switch (text(ConfigKey.AUTH).toLowerCase(Locale.ROOT)) {
+            case "none" -> false;
+            case "required" -> true;
+            default -> throw bad(ConfigKey.AUTH, "must be none or required");
+        };
+        String admin = text(ConfigKey.ADMIN_TOKEN);
+        if (!admin.isEmpty() && admin.length() < 16) {
+            // the value is a secret: the error must not quote it
+            throw SpoolException.invalid(ConfigKey.ADMIN_TOKEN.key(), ConfigKey.ADMIN_TOKEN.key() + " ("
+                    + sources.get(ConfigKey.ADMIN_TOKEN) + "): must be at least 16 characters");
+        }
+        return attributed(ConfigKey.CERT_GRANTS, () -> new SecurityConfig(tls, auth,
+                admin.isEmpty() ? Optional.empty() : Optional.of(admin),
+                SecurityConfig.parseGrants(text(ConfigKey.CERT_GRANTS)), bool(ConfigKey.OPEN_HEALTH),
+                bool(ConfigKey.OPEN_METRICS), bool(ConfigKey.INSECURE)));
     }
 
     private int positive(ConfigKey k, int min) {

@@ -11,6 +11,7 @@ import io.vertx.ext.web.RoutingContext;
 import dev.spool.api.ErrorCode;
 import dev.spool.api.SpoolException;
 import dev.spool.server.ui.Dashboard;
+import dev.spool.server.security.AuthHandler;
 
 /**
  * Builds the router of API v1: the {@link Gate} first, then every resource family, then the error
@@ -24,6 +25,7 @@ final class HttpApi {
     static Router router(Api api) {
         Router r = Router.router(api.vertx);
         r.route().handler(new Gate(api.state, api.metrics));
+        r.route().handler(new AuthHandler(api.security, Bodies::refuse));
         new QueueRoutes(api).register(r);
         new PushRoutes(api).register(r);
         new PopRoutes(api).register(r);
@@ -37,6 +39,7 @@ final class HttpApi {
         new OpsRoutes(api).register(r);
         new StatusRoutes(api).register(r);
         Dashboard.register(r);
+        new TokenRoutes(api).register(r);
         new SqsRoutes(api).register(r);
         r.errorHandler(404, rc -> Bodies.refuse(rc, failure(rc, new SpoolException(ErrorCode.NOT_FOUND,
                 "no route for " + rc.request().method() + " " + safePath(rc)))));

@@ -70,6 +70,21 @@ public final class Main {
         System.exit(run(config));
     }
 
+    /** With TLS, {@code SIGHUP} re-reads the certificate, key and client CA files (docs/security.md). */
+    private static void reloadTlsOnSighup(SpoolServer server) {
+        if (server.config().security().tls().isEmpty()) {
+            return;
+        }
+        try {
+            sun.misc.Signal.handle(new sun.misc.Signal("HUP"), sig -> {
+                LOG.info("SIGHUP: reloading the TLS files");
+                server.reloadTls();
+            });
+        } catch (IllegalArgumentException e) {
+            LOG.atInfo().addKeyValue("reason", e.getMessage()).log("no SIGHUP here; TLS files reload on change only");
+        }
+    }
+
     /**
      * Starts a server with the configuration and blocks until a shutdown signal has closed it. From
      * here on an {@link OutOfMemoryError} on any thread halts the process with exit code 3.
@@ -91,6 +106,7 @@ public final class Main {
             Thread.currentThread().interrupt();
             return 1;
         }
+        reloadTlsOnSighup(server);
         CountDownLatch closed = new CountDownLatch(1);
         Runtime.getRuntime().addShutdownHook(new Thread(() -> {
             LOG.info("shutdown signal: stopping");

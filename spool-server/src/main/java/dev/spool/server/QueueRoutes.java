@@ -1,5 +1,7 @@
 package dev.spool.server;
 
+import java.util.List;
+import java.util.Optional;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CompletionStage;
 
@@ -11,6 +13,9 @@ import dev.spool.api.ErrorCode;
 import dev.spool.api.QueueConfig;
 import dev.spool.api.QueueInfo;
 import dev.spool.api.SpoolException;
+import dev.spool.server.security.Permission;
+import dev.spool.server.security.Principal;
+import dev.spool.server.security.Security;
 
 /**
  * Queue administration: create or reconfigure, read, list, delete, purge.
@@ -35,8 +40,13 @@ final class QueueRoutes {
 
     private void list(RoutingContext rc) {
         Params.none(rc);
-        api.reply(rc, api.broker.listQueues(),
-                qs -> Api.json(rc.response(), 200, Json.render(g -> QueueCodec.writeQueues(g, qs))));
+        Principal who = api.security.principal(rc);
+        api.reply(rc, api.broker.listQueues(), qs -> {
+            // a caller learns only of the queues it holds a grant on
+            List<QueueInfo> visible = who.kind() == Principal.Kind.OPEN ? qs
+                    : qs.stream().filter(q -> who.sees(q.name())).toList();
+            Api.json(rc.response(), 200, Json.render(g -> QueueCodec.writeQueues(g, visible)));
+        });
     }
 
     private void get(RoutingContext rc) {
@@ -50,7 +60,13 @@ final class QueueRoutes {
         Params.none(rc);
         Bodies.readJson(api, rc, body -> {
             // Parse once against the defaults first: a malformed body fails before any broker call.
-            Bodies.parse(body, in -> readConfig(in, api.broker.settings().queueDefaults()));
+            QueueConfig[] first = new QueueConfig[1];
+            Bodies.parse(body, in -> first[0] = readConfig(in, api.broker.settings().queueDefaults()));
+            // dead letters would be written to the named queue: the caller must administer it too
+            Optional<String> dlq = first[0].deadLetterQueue();
+            if (dlq.isPresent()) {
+                Security.require(api.security.principal(rc), Permission.Action.ADMIN, "queue", dlq.get());
+            }
             CompletionStage<QueueInfo> put = currentConfig(q).thenCompose(base -> {
                 QueueConfig[] merged = new QueueConfig[1];
                 Bodies.parse(body, in -> merged[0] = readConfig(in, base));

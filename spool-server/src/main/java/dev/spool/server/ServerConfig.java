@@ -9,6 +9,7 @@ import dev.spool.api.SpoolException;
 import dev.spool.embedded.EmbeddedConfig;
 import dev.spool.embedded.FsyncPolicy;
 import dev.spool.server.push.PushSettings;
+import dev.spool.server.security.SecurityConfig;
 import dev.spool.server.sqs.SqsConfig;
 
 /**
@@ -29,15 +30,16 @@ import dev.spool.server.sqs.SqsConfig;
  * @param edge bounds on what one client may hold (bodies, deadlines, streams, metric series)
  * @param sqs the SQS-compatible endpoint
  * @param push push delivery ({@code docs/push.md})
+ * @param security TLS, authentication and permissions ({@code docs/security.md})
  */
 public record ServerConfig(Listener listener, StorageConfig storage, boolean autoCreateQueues,
         QueueConfig queueDefaults, BrokerLimits limits, long shutdownTimeoutMs, Edge edge, SqsConfig sqs,
-        PushSettings push) {
+        PushSettings push, SecurityConfig security) {
 
     /** Checks for nulls and ranges. */
     public ServerConfig {
         if (listener == null || storage == null || queueDefaults == null || limits == null || edge == null || sqs == null
-                || push == null) {
+                || push == null || security == null) {
             throw new IllegalArgumentException("server config fields must not be null");
         }
         queueDefaults.validate();
@@ -74,54 +76,60 @@ public record ServerConfig(Listener listener, StorageConfig storage, boolean aut
     /** A copy with another listener. */
     public ServerConfig withListener(Listener v) {
         return new ServerConfig(v, storage, autoCreateQueues, queueDefaults, limits, shutdownTimeoutMs, edge, sqs,
-                push);
+                push, security);
     }
 
     /** A copy with other storage settings. */
     public ServerConfig withStorage(StorageConfig v) {
         return new ServerConfig(listener, v, autoCreateQueues, queueDefaults, limits, shutdownTimeoutMs, edge, sqs,
-                push);
+                push, security);
     }
 
     /** A copy with auto-create on or off. */
     public ServerConfig withAutoCreateQueues(boolean v) {
         return new ServerConfig(listener, storage, v, queueDefaults, limits, shutdownTimeoutMs, edge, sqs,
-                push);
+                push, security);
     }
 
     /** A copy with other queue defaults. */
     public ServerConfig withQueueDefaults(QueueConfig v) {
         return new ServerConfig(listener, storage, autoCreateQueues, v, limits, shutdownTimeoutMs, edge, sqs,
-                push);
+                push, security);
     }
 
     /** A copy with other limits. */
     public ServerConfig withLimits(BrokerLimits v) {
         return new ServerConfig(listener, storage, autoCreateQueues, queueDefaults, v, shutdownTimeoutMs, edge, sqs,
-                push);
+                push, security);
     }
 
     /** A copy with another shutdown timeout. */
     public ServerConfig withShutdownTimeoutMs(long v) {
-        return new ServerConfig(listener, storage, autoCreateQueues, queueDefaults, limits, v, edge, sqs, push);
+        return new ServerConfig(listener, storage, autoCreateQueues, queueDefaults, limits, v, edge, sqs, push, security);
     }
 
     /** A copy with other SQS endpoint settings. */
     public ServerConfig withSqs(SqsConfig v) {
         return new ServerConfig(listener, storage, autoCreateQueues, queueDefaults, limits, shutdownTimeoutMs, edge, v,
-                push);
+                push, security);
     }
 
     /** A copy with other push delivery settings. */
     public ServerConfig withPush(PushSettings v) {
         return new ServerConfig(listener, storage, autoCreateQueues, queueDefaults, limits, shutdownTimeoutMs, edge, sqs,
-                v);
+                v, security);
+    }
+
+    /** A copy with other security settings. */
+    public ServerConfig withSecurity(SecurityConfig v) {
+        return new ServerConfig(listener, storage, autoCreateQueues, queueDefaults, limits, shutdownTimeoutMs, edge, sqs,
+                push, v);
     }
 
     /** A copy with other edge bounds. */
     public ServerConfig withEdge(Edge v) {
         return new ServerConfig(listener, storage, autoCreateQueues, queueDefaults, limits, shutdownTimeoutMs, v, sqs,
-                push);
+                push, security);
     }
 
     /**

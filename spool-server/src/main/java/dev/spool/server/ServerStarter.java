@@ -3,9 +3,11 @@ package dev.spool.server;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.util.List;
 import java.util.Optional;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CompletionStage;
+import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.concurrent.TimeUnit;
 import java.util.stream.Stream;
 
@@ -27,6 +29,7 @@ import dev.spool.api.Broker;
 import dev.spool.api.SpoolException;
 import dev.spool.server.edge.EdgeTransport;
 import dev.spool.server.edge.Fatal;
+import dev.spool.server.security.TlsSetup;
 
 /**
  * Brings a server up: opens the broker off the event loop, prepares the upload directory, then
@@ -44,6 +47,11 @@ final class ServerStarter {
     }
 
     static CompletionStage<Started> start(ServerConfig config, Optional<Broker> given) {
+        try {
+            SafeBind.check(config);
+        } catch (SpoolException e) {
+            return CompletableFuture.failedFuture(e);
+        }
         // the edge transport puts a ConnectionEdge in front of every connection (request-head deadlines)
         Vertx vertx = new VertxBuilder(SpoolServer.vertxOptions(config))
                 .findTransport(new EdgeTransport(config.edge().headerTimeoutMs())).init().vertx();
@@ -63,12 +71,18 @@ final class ServerStarter {
             ServerState state = new ServerState(config.listener().maxConnections(), metrics);
             return new Api(vertx, broker, config, metrics, state, uploads);
         }, false).compose(api -> {
+            Future<Void> tokens = api.security.enabled()
+                    ? Future.fromCompletionStage(api.security.tokens().start(vertx)) : Future.succeededFuture();
+            return tokens.map(v -> api);
+        }).compose(api -> {
             Router router = HttpApi.router(api);
             return listen(vertx, api, router).map(port -> new Started(vertx, api, router, port));
         })
                 .onSuccess(s -> {
                     s.api().push.start();
                     LOG.atInfo().addKeyValue("host", config.listener().host()).addKeyValue("port", s.port())
+                            .addKeyValue("tls", config.security().tls().isPresent())
+                            .addKeyValue("auth", config.security().authRequired() ? "required" : "none")
                             .addKeyValue("storage", config.storage().storage().wire())
                             .addKeyValue("data_dir", config.storage().dataDir()).log("spool server listening");
                     result.complete(s);
@@ -105,6 +119,14 @@ final class ServerStarter {
 
     private static Future<Integer> listen(Vertx vertx, Api api, Router router) {
         HttpServerOptions opts = options(api.config);
+        Optional<TlsSetup> tls = api.config.security().tls().map(t -> new TlsSetup(t, vertx));
+        if (tls.isPresent()) {
+            try {
+                tls.get().apply(opts);
+            } catch (SpoolException e) {
+                return Future.failedFuture(e);
+            }
+        }
         int loops = api.config.listener().eventLoops();
         int instances = loops > 0 ? loops : VertxOptions.DEFAULT_EVENT_LOOP_POOL_SIZE;
         // Vert.x shares one listening socket among servers of the same port; a negative port
@@ -112,8 +134,13 @@ final class ServerStarter {
         int configured = api.config.listener().port();
         int port = configured == 0 ? -1 : configured;
         int[] bound = new int[1];
-        return vertx.deployVerticle(() -> new Listener(api, router, opts, port, bound),
-                new DeploymentOptions().setInstances(instances)).map(id -> bound[0]);
+        List<HttpServer> servers = new CopyOnWriteArrayList<>();
+        return vertx.deployVerticle(() -> new Listener(api, router, opts, port, bound, servers),
+                new DeploymentOptions().setInstances(instances)).map(id -> {
+                    tls.ifPresent(t -> api.tlsReload = () -> t.reload(servers));
+                    tls.ifPresent(t -> t.watch(vertx, () -> servers));
+                    return bound[0];
+                });
     }
 
     static HttpServerOptions options(ServerConfig config) {
@@ -150,18 +177,21 @@ final class ServerStarter {
         private final HttpServerOptions opts;
         private final int port;
         private final int[] bound;
+        private final List<HttpServer> servers;
 
-        Listener(Api api, Router router, HttpServerOptions opts, int port, int[] bound) {
+        Listener(Api api, Router router, HttpServerOptions opts, int port, int[] bound, List<HttpServer> servers) {
             this.api = api;
             this.router = router;
             this.opts = opts;
             this.port = port;
             this.bound = bound;
+            this.servers = servers;
         }
 
         @Override
         public void start(Promise<Void> started) {
             HttpServer server = vertx.createHttpServer(new HttpServerOptions(opts).setPort(port));
+            servers.add(server);
             server.connectionHandler(api.state::onConnection);
             server.requestHandler(new Entry(router, api.config.edge().maxHttp2Streams())).listen().onSuccess(s -> {
                 synchronized (bound) {

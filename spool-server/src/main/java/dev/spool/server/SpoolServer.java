@@ -83,11 +83,22 @@ public final class SpoolServer implements AutoCloseable {
         return api.config.listener().host();
     }
 
-    /** The base URL, e.g. {@code http://127.0.0.1:7070}. */
+    /** The base URL, e.g. {@code http://127.0.0.1:7070} ({@code https} with TLS). */
     public String url() {
         String h = host();
         String shown = "0.0.0.0".equals(h) || "::".equals(h) ? "127.0.0.1" : h.contains(":") ? "[" + h + "]" : h;
-        return "http://" + shown + ":" + port;
+        String scheme = api.config.security().tls().isPresent() ? "https://" : "http://";
+        return scheme + shown + ":" + port;
+    }
+
+    /**
+     * Re-reads the TLS certificate, key and client CA files now (what {@code SIGHUP} does); new
+     * connections use them, open ones keep theirs. Completes at once without TLS.
+     *
+     * @return completes when every listener took the new files, or fails (the old ones stay)
+     */
+    public CompletionStage<Void> reloadTls() {
+        return api.tlsReload.get().toCompletionStage();
     }
 
     /** The configuration the server runs with. */

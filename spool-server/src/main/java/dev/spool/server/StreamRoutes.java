@@ -8,6 +8,7 @@ import io.vertx.ext.web.RoutingContext;
 
 import dev.spool.api.ErrorCode;
 import dev.spool.api.SpoolException;
+import dev.spool.server.security.Principal;
 
 /** {@code GET /v1/stream}: upgrades to the WebSocket served by a {@link StreamSession}. */
 final class StreamRoutes {
@@ -31,10 +32,11 @@ final class StreamRoutes {
             return;
         }
         Context ctx = api.vertx.getOrCreateContext();
+        Principal principal = api.security.principal(rc);
         HttpConnection conn = rc.request().connection();
         rc.request().toWebSocket().onComplete(ar -> {
             if (ar.succeeded()) {
-                new StreamSession(api, ar.result(), ctx, conn).start();
+                new StreamSession(api, ar.result(), ctx, conn, principal).start();
             } else if (!rc.response().ended() && !rc.response().closed()) {
                 Bodies.refuse(rc, new SpoolException(ErrorCode.BAD_REQUEST, "WebSocket handshake failed"), true);
             }

@@ -24,6 +24,9 @@ import dev.spool.api.NewMessage;
 import dev.spool.api.Outcomes;
 import dev.spool.api.SpoolException;
 import dev.spool.server.edge.ConnectionEdge;
+import dev.spool.server.security.Permission;
+import dev.spool.server.security.Principal;
+import dev.spool.server.security.Security;
 
 /**
  * One {@code /v1/stream} WebSocket: JSON frames with an {@code op} and an optional client-chosen
@@ -42,6 +45,8 @@ final class StreamSession {
     final Context ctx;
     /** The socket's connection: the edge meters its inbound bytes. */
     private final HttpConnection conn;
+    /** Who opened the stream; every frame is checked against its current permissions. */
+    private final Principal principal;
     private final Map<String, StreamSubscription> subs = new HashMap<>();
     /** Names of the most recent subscriptions that ended, oldest first (bounded). */
     private final java.util.LinkedHashSet<String> endedSubs = new java.util.LinkedHashSet<>();
@@ -53,8 +58,9 @@ final class StreamSession {
     private boolean paused;
     private final StreamLocks locks = new StreamLocks(this);
 
-    StreamSession(Api api, ServerWebSocket ws, Context ctx, HttpConnection conn) {
+    StreamSession(Api api, ServerWebSocket ws, Context ctx, HttpConnection conn, Principal principal) {
         this.api = api;
+        this.principal = principal;
         this.ws = ws;
         this.ctx = ctx;
         this.conn = conn;
@@ -203,6 +209,7 @@ final class StreamSession {
         if (op == null || !op.isTextual()) {
             throw SpoolException.invalid("op", "op is required");
         }
+        authorize(op.textValue(), frame);
         switch (op.textValue()) {
             case "push" -> push(frame, req);
             case "subscribe" -> subscribe(frame, req);
@@ -216,6 +223,31 @@ final class StreamSession {
             case "release" -> locks.release(frame, req);
             default -> throw SpoolException.invalid("op",
                     "op is push, subscribe, credit, unsubscribe, ack, nack, extend, acquire, keepalive or release");
+        }
+    }
+
+    /**
+     * Checks a frame against the opener's permissions as they are now: a revoked token closes the
+     * stream (1008), a frame on a queue it may not use is refused like any failed frame.
+     */
+    private void authorize(String op, JsonNode frame) {
+        if (principal.kind() == Principal.Kind.OPEN) {
+            return;
+        }
+        Principal now;
+        try {
+            now = api.security.current(principal);
+        } catch (SpoolException e) {
+            ws.close((short) 1008, "token revoked");
+            throw e;
+        }
+        switch (op) {
+            case "push" -> Security.require(now, Permission.Action.PRODUCE, "queue", queueOf(frame));
+            case "subscribe", "ack", "nack", "extend" ->
+                    Security.require(now, Permission.Action.CONSUME, "queue", queueOf(frame));
+            default -> {
+                // credit and unsubscribe act on a subscription whose queue was checked when it was made
+            }
         }
     }
 

@@ -18,6 +18,9 @@ import dev.spool.api.Names;
 import dev.spool.api.SpoolException;
 import dev.spool.api.TxOp;
 import dev.spool.api.TxResult;
+import dev.spool.server.security.Permission;
+import dev.spool.server.security.Principal;
+import dev.spool.server.security.Security;
 
 /**
  * {@code POST /v1/tx}: {@code {"ops":[{"op":"push"|"ack"|"nack"|"extend", "queue":..., ...}]}},
@@ -49,6 +52,7 @@ final class TxRoutes {
             List<TxOp>[] ops = new List[1];
             Bodies.parse(body, in -> ops[0] = readOps(in, api.limits));
             List<TxOp> list = ops[0];
+            authorize(api.security.principal(rc), list);
             api.reply(rc, api.broker.transact(list).exceptionally(e -> {
                 throw attributed(Errors.toSpool(e));
             }), res -> {
@@ -56,6 +60,24 @@ final class TxRoutes {
                 Api.json(rc.response(), 200, Json.render(g -> writeResult(g, list, res)));
             });
         });
+    }
+
+    /** Refuses the whole transaction if any op is not allowed; the error names the first such op. */
+    private static void authorize(Principal p, List<TxOp> ops) {
+        for (int i = 0; i < ops.size(); i++) {
+            TxOp op = ops.get(i);
+            try {
+                switch (op) {
+                    case TxOp.Push x -> Security.require(p, Permission.Action.PRODUCE, "queue", x.queue());
+                    case TxOp.Ack x -> Security.require(p, Permission.Action.CONSUME, "queue", x.queue());
+                    case TxOp.Nack x -> Security.require(p, Permission.Action.CONSUME, "queue", x.queue());
+                    case TxOp.Extend x -> Security.require(p, Permission.Action.CONSUME, "queue", x.queue());
+                    case TxOp.OnLock x -> Security.require(p, Permission.Action.LOCK, "lock", x.lock());
+                }
+            } catch (SpoolException e) {
+                throw at(e, i);
+            }
+        }
     }
 
     /** Counts a committed transaction's messages in the queue counters, as the single-op endpoints do. */

@@ -100,6 +100,16 @@ public abstract class BrokerContractTest {
     }
 
     /**
+     * Whether the backend stores access tokens ({@link Broker#putToken}); a client that reaches
+     * a server over HTTP does not (tokens are created through the server's admin routes).
+     *
+     * @return true unless overridden
+     */
+    protected boolean storesTokens() {
+        return true;
+    }
+
+    /**
      * Whether the backend implements locks ({@link Broker#acquireLock} and the rest). The lock cases
      * are skipped for a backend returning false; a backend returns false only while its lock
      * implementation is being built.
@@ -208,6 +218,15 @@ public abstract class BrokerContractTest {
     /** {@link #timeUnit()} in ms, never below 10. */
     final long unitMs() {
         return Math.max(10, timeUnit().toMillis());
+    }
+
+    /** Access tokens: stored as hashes, listed, revoked, shared by brokers over the same storage. */
+    @Nested
+    @Tag("contract-tokens")
+    class Tokens extends TokenContract {
+        Tokens() {
+            super(BrokerContractTest.this);
+        }
     }
 
     /** Queue administration: create, reconfigure, get, list, delete, purge, stats, auto-create. */

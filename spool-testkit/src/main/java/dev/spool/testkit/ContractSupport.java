@@ -79,6 +79,11 @@ abstract class ContractSupport {
         org.junit.jupiter.api.Assumptions.assumeTrue(suite.signsReceipts(), "the backend does not sign receipts");
     }
 
+    /** Skips the running test unless the backend stores access tokens. */
+    final void assumeTokens() {
+        org.junit.jupiter.api.Assumptions.assumeTrue(suite.storesTokens(), "the backend does not store tokens");
+    }
+
     final BrokerSettings settings() {
         return suite.defaultSettings();
     }

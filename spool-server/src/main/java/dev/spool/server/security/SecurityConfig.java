@@ -1,0 +1,146 @@
+package dev.spool.server.security;
+
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Optional;
+
+import dev.spool.api.SpoolException;
+
+/**
+ * The security settings of a server (DESIGN §4, {@code docs/security.md}). The defaults (no TLS, no
+ * authentication) keep a server open, which is why it then binds only to loopback unless
+ * {@code insecure} says otherwise.
+ *
+ * @param tls TLS on the listener, or empty for plain HTTP
+ * @param authRequired whether every request needs an identity (a token or a client certificate)
+ * @param adminToken a bootstrap secret granting every permission on {@code *} (from
+ *        {@code SPOOL_ADMIN_TOKEN}); empty for none. Never shown by {@link #toString()}
+ * @param certGrants permissions of client-certificate identities, by identity
+ * @param openHealth whether {@code /healthz} and {@code /readyz} answer without credentials
+ * @param openMetrics whether {@code /metrics} answers without credentials (else it needs {@code admin:*})
+ * @param insecure allows binding a non-loopback address without TLS and authentication
+ */
+public record SecurityConfig(Optional<Tls> tls, boolean authRequired, Optional<String> adminToken,
+        Map<String, List<Permission>> certGrants, boolean openHealth, boolean openMetrics, boolean insecure) {
+
+    /** No TLS, no authentication: the server is open and binds loopback only. */
+    public static final SecurityConfig NONE = new SecurityConfig(Optional.empty(), false, Optional.empty(), Map.of(),
+            true, true, false);
+
+    /** Checks and copies. */
+    public SecurityConfig {
+        if (tls == null || adminToken == null || certGrants == null) {
+            throw new IllegalArgumentException("security config fields must not be null");
+        }
+        adminToken.ifPresent(t -> {
+            if (t.length() < 16) {
+                throw SpoolException.invalid("admin-token", "admin-token must be at least 16 characters");
+            }
+        });
+        certGrants = Map.copyOf(certGrants);
+        if (!certGrants.isEmpty() && tls.flatMap(Tls::clientCa).isEmpty()) {
+            throw SpoolException.invalid("cert-grants", "cert-grants needs tls-client-ca (mutual TLS)");
+        }
+    }
+
+    /** Whether the listener is protected: TLS and required authentication. */
+    public boolean secured() {
+        return tls.isPresent() && authRequired;
+    }
+
+    /** A copy with TLS. */
+    public SecurityConfig withTls(Tls v) {
+        return new SecurityConfig(Optional.of(v), authRequired, adminToken, certGrants, openHealth, openMetrics,
+                insecure);
+    }
+
+    /** A copy with authentication required or not. */
+    public SecurityConfig withAuthRequired(boolean v) {
+        return new SecurityConfig(tls, v, adminToken, certGrants, openHealth, openMetrics, insecure);
+    }
+
+    /** A copy with a bootstrap admin token. */
+    public SecurityConfig withAdminToken(String v) {
+        return new SecurityConfig(tls, authRequired, Optional.of(v), certGrants, openHealth, openMetrics, insecure);
+    }
+
+    /** A copy with permissions for client-certificate identities. */
+    public SecurityConfig withCertGrants(Map<String, List<Permission>> v) {
+        return new SecurityConfig(tls, authRequired, adminToken, v, openHealth, openMetrics, insecure);
+    }
+
+    /** A copy with health and metrics open or closed. */
+    public SecurityConfig withOpen(boolean health, boolean metrics) {
+        return new SecurityConfig(tls, authRequired, adminToken, certGrants, health, metrics, insecure);
+    }
+
+    /** A copy with {@code insecure} set. */
+    public SecurityConfig withInsecure(boolean v) {
+        return new SecurityConfig(tls, authRequired, adminToken, certGrants, openHealth, openMetrics, v);
+    }
+
+    /**
+     * Parses {@code identity=perm,perm;identity=perm}, e.g.
+     * {@code worker-1=consume:orders.*;spiffe://acme/ops=admin:*}.
+     *
+     * @throws SpoolException {@code invalid_argument} naming {@code cert-grants}
+     */
+    public static Map<String, List<Permission>> parseGrants(String text) {
+        Map<String, List<Permission>> out = new LinkedHashMap<>();
+        if (text == null || text.isBlank()) {
+            return out;
+        }
+        for (String entry : text.split(";")) {
+            if (entry.isBlank()) {
+                continue;
+            }
+            int eq = entry.lastIndexOf('=');
+            if (eq <= 0) {
+                throw SpoolException.invalid("cert-grants", "cert-grants is identity=perm,perm;identity=perm");
+            }
+            List<Permission> perms = new ArrayList<>();
+            for (String p : entry.substring(eq + 1).split(",")) {
+                try {
+                    perms.add(Permission.parse(p));
+                } catch (SpoolException e) {
+                    throw SpoolException.invalid("cert-grants", e.getMessage());
+                }
+            }
+            out.put(entry.substring(0, eq).strip(), List.copyOf(perms));
+        }
+        return out;
+    }
+
+    @Override
+    public String toString() {
+        return "SecurityConfig[tls=" + tls + ", authRequired=" + authRequired + ", adminToken="
+                + (adminToken.isPresent() ? "***" : "none") + ", certGrants=" + certGrants.keySet() + ", openHealth="
+                + openHealth + ", openMetrics=" + openMetrics + ", insecure=" + insecure + "]";
+    }
+
+    /**
+     * TLS on the listener.
+     *
+     * @param cert PEM certificate chain, server certificate first
+     * @param key PEM private key (PKCS#8, or PKCS#1 RSA)
+     * @param clientCa PEM CA bundle verifying client certificates; empty for no mutual TLS
+     * @param clientCertRequired with a CA: whether a connection without a client certificate is
+     *        refused (true) or may authenticate with a token instead (false)
+     * @param reloadMs how often the files' modification times are checked; a change reloads them
+     *        for new connections without a restart; 0 never
+     */
+    public record Tls(Path cert, Path key, Optional<Path> clientCa, boolean clientCertRequired, long reloadMs) {
+        /** Checks. */
+        public Tls {
+            if (cert == null || key == null || clientCa == null) {
+                throw SpoolException.invalid("tls-cert", "tls-cert and tls-key go together");
+            }
+            if (reloadMs < 0 || reloadMs > 24L * 3600 * 1000) {
+                throw SpoolException.invalid("tls-reload-ms", "tls-reload-ms must be between 0 and 86400000");
+            }
+        }
+    }
+}

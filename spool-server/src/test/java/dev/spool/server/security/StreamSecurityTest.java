@@ -1,0 +1,147 @@
+package dev.spool.server.security;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
+
+import java.net.URI;
+import java.net.http.WebSocket;
+import java.net.http.WebSocketHandshakeException;
+import java.util.concurrent.BlockingQueue;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.CompletionStage;
+import java.util.concurrent.ExecutionException;
+import java.util.concurrent.LinkedBlockingQueue;
+import java.util.concurrent.TimeUnit;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import org.junit.jupiter.api.AfterAll;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.TestInstance;
+import org.junit.jupiter.api.Timeout;
+
+import dev.spool.server.ServerConfig;
+
+/**
+ * The {@code /v1/stream} WebSocket under authentication: the upgrade needs credentials, every
+ * frame is checked against the opener's permissions as they are now, and a revoked token's stream
+ * is closed (1008) at its next frame.
+ */
+@TestInstance(TestInstance.Lifecycle.PER_CLASS)
+@Timeout(value = 120, unit = TimeUnit.SECONDS)
+class StreamSecurityTest {
+    private SecuredServer s;
+
+    @BeforeAll
+    void start() throws Exception {
+        s = new SecuredServer(ServerConfig.ephemeralMemory());
+        s.admin("PUT", "/v1/queues/orders.a", "{}");
+        s.admin("PUT", "/v1/queues/secret.b", "{}");
+    }
+
+    @AfterAll
+    void stop() {
+        s.close();
+    }
+
+    /** A stream socket collecting frames. */
+    final class Sock implements WebSocket.Listener {
+        final BlockingQueue<JsonNode> frames = new LinkedBlockingQueue<>();
+        final CompletableFuture<Integer> closed = new CompletableFuture<>();
+        private final StringBuilder partial = new StringBuilder();
+        final WebSocket ws;
+
+        Sock(SecureClient c, String token) throws Exception {
+            WebSocket.Builder b = c.http.newWebSocketBuilder();
+            if (token != null) {
+                b.header("Authorization", "Bearer " + token);
+            }
+            ws = b.buildAsync(URI.create(s.server.url().replace("https", "wss") + "/v1/stream"), this)
+                    .get(10, TimeUnit.SECONDS);
+        }
+
+        @Override
+        public CompletionStage<?> onText(WebSocket w, CharSequence data, boolean last) {
+            partial.append(data);
+            if (last) {
+                try {
+                    frames.add(SecuredServer.JSON.readTree(partial.toString()));
+                } catch (Exception e) {
+                    throw new IllegalStateException(e);
+                }
+                partial.setLength(0);
+            }
+            w.request(1);
+            return null;
+        }
+
+        @Override
+        public CompletionStage<?> onClose(WebSocket w, int status, String reason) {
+            closed.complete(status);
+            return null;
+        }
+
+        JsonNode send(String frame) throws Exception {
+            ws.sendText(frame, true).get(10, TimeUnit.SECONDS);
+            JsonNode f = frames.poll(10, TimeUnit.SECONDS);
+            assertThat(f).as("a reply within 10 s").isNotNull();
+            return f;
+        }
+    }
+
+    private static String push(String queue) {
+        return "{\"op\":\"push\",\"req\":1,\"queue\":\"" + queue + "\",\"messages\":[{\"payload\":1}]}";
+    }
+
+    @Test
+    void shouldRefuseUpgradeWithoutCredentials() {
+        assertThatThrownBy(() -> new Sock(s.plain, null)).isInstanceOf(ExecutionException.class)
+                .cause().isInstanceOf(WebSocketHandshakeException.class)
+                .satisfies(e -> assertThat(((WebSocketHandshakeException) e).getResponse().statusCode())
+                        .isEqualTo(401));
+    }
+
+    @Test
+    void shouldRefuseFramesOnQueuesTheTokenMayNotUse() throws Exception {
+        String[] t = s.token("streamer", "produce:orders.*");
+        Sock sock = new Sock(s.plain, t[1]);
+        String before = s.state();
+
+        JsonNode ok = sock.send(push("orders.a"));
+        JsonNode elsewhere = sock.send(push("secret.b"));
+        JsonNode subscribe = sock.send("{\"op\":\"subscribe\",\"req\":2,\"queue\":\"orders.a\",\"credit\":1}");
+
+        assertThat(ok.path("op").asText()).isEqualTo("ok");
+        assertThat(elsewhere.path("error").path("code").asText()).isEqualTo("forbidden");
+        assertThat(subscribe.path("error").path("code").asText()).isEqualTo("forbidden");
+        assertThat(s.state()).isNotEqualTo(before);
+        String afterOk = s.state();
+        sock.send(push("secret.b"));
+        assertThat(s.state()).isEqualTo(afterOk);
+        sock.ws.sendClose(WebSocket.NORMAL_CLOSURE, "bye");
+    }
+
+    @Test
+    void shouldCloseStreamAtItsNextFrameWhenTheTokenIsRevoked() throws Exception {
+        String[] t = s.token("revokee", "produce:orders.*");
+        Sock sock = new Sock(s.plain, t[1]);
+        assertThat(sock.send(push("orders.a")).path("op").asText()).isEqualTo("ok");
+
+        assertThat(s.admin("DELETE", "/v1/tokens/" + t[0], null).statusCode()).isEqualTo(204);
+        String before = s.state();
+        sock.ws.sendText(push("orders.a"), true).get(10, TimeUnit.SECONDS);
+
+        assertThat(sock.closed.get(10, TimeUnit.SECONDS)).isEqualTo(1008);
+        assertThat(s.state()).isEqualTo(before);
+    }
+
+    @Test
+    void shouldAllowFramesGrantedToTheClientCertificateIdentity() throws Exception {
+        Sock sock = new Sock(s.worker, null);
+
+        assertThat(sock.send(push("orders.a")).path("op").asText()).isEqualTo("ok");
+        assertThat(sock.send("{\"op\":\"subscribe\",\"req\":2,\"queue\":\"orders.a\",\"credit\":1}").path("op")
+                .asText()).isEqualTo("ok");
+        sock.ws.sendClose(WebSocket.NORMAL_CLOSURE, "bye");
+    }
+}
