@@ -168,6 +168,11 @@ final class PowerLossLocks {
                 }
                 if (l != null && (info.holder().isEmpty() || info.holder().orElseThrow().token() != l.token())) {
                     held.remove(name);
+                } else if (l != null) {
+                    // the recovered expiry is the truth from here on: two keepalives in flight at once
+                    // can complete in either order, so the model's expiry of an unsure name may differ
+                    held.put(name, new LockLease(name, l.leaseId(), l.token(), l.owner(),
+                            info.holder().orElseThrow().expiresAt()));
                 }
                 unsure.remove(name);
                 checkState(b, name, when);
