@@ -54,7 +54,7 @@ public final class AuthHandler implements Handler<RoutingContext> {
         String path = rc.normalizedPath();
         SecurityConfig c = security.config();
         if (("/healthz".equals(path) || "/readyz".equals(path)) && c.openHealth()
-                || "/metrics".equals(path) && c.openMetrics()) {
+                || "/metrics".equals(path) && c.openMetrics() || "/ui".equals(path) || path.startsWith("/ui/")) {
             rc.next();
             return;
         }
@@ -79,6 +79,9 @@ public final class AuthHandler implements Handler<RoutingContext> {
         if ("/healthz".equals(path) || "/readyz".equals(path) || "/v1/tx".equals(path) || "/v1/stream".equals(path)
                 || "/v1/queues".equals(path)) {
             return;
+        }
+        if ("/ui".equals(path) || path.startsWith("/ui/")) {
+            return; // the dashboard's own static files: no data; every call they make carries the token
         }
         if ("/metrics".equals(path) || path.startsWith("/v1/tokens")) {
             Security.requireEverywhere(p, Action.ADMIN);
@@ -118,6 +121,8 @@ public final class AuthHandler implements Handler<RoutingContext> {
                 }
             }
             case "groups" -> Security.require(p, get ? Action.CONSUME : Action.ADMIN, "queue", q);
+            // a push group makes the server call out: configuring one is an administrator's act
+            case "push" -> Security.require(p, get ? Action.CONSUME : Action.ADMIN, "queue", q);
             default -> Security.require(p, Action.CONSUME, "queue", q);
         }
     }
