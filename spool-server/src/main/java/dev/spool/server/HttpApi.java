@@ -33,6 +33,7 @@ final class HttpApi {
         new MessageRoutes(api).register(r);
         new GroupRoutes(api).register(r);
         new PushGroupRoutes(api).register(r);
+        new FleetRoutes(api).register(r);
         new TxRoutes(api).register(r);
         new StreamRoutes(api).register(r);
         new LockRoutes(api).register(r);

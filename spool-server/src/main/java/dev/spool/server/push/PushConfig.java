@@ -78,7 +78,7 @@ public record PushConfig(URI url, Map<String, String> headers, int concurrency, 
         return new PushConfig(url, headers, concurrency, timeout, rate, start, secrets(o.getValue("secrets")));
     }
 
-    private static URI url(Object v) {
+    static URI url(Object v) {
         if (!(v instanceof String text) || text.isEmpty() || text.length() > 2048) {
             throw SpoolException.invalid("url", "url is required: an http or https URL of at most 2048 characters");
         }
@@ -96,7 +96,7 @@ public record PushConfig(URI url, Map<String, String> headers, int concurrency, 
         return u;
     }
 
-    private static Map<String, String> headers(Object v) {
+    static Map<String, String> headers(Object v) {
         if (v == null) {
             return Map.of();
         }
@@ -123,7 +123,7 @@ public record PushConfig(URI url, Map<String, String> headers, int concurrency, 
         return out;
     }
 
-    private static long number(JsonObject o, String field, long dflt, long min, long max) {
+    static long number(JsonObject o, String field, long dflt, long min, long max) {
         Object v = o.getValue(field);
         if (v == null) {
             return dflt;
@@ -135,7 +135,7 @@ public record PushConfig(URI url, Map<String, String> headers, int concurrency, 
         return ((Number) v).longValue();
     }
 
-    private static List<String> secrets(Object v) {
+    static List<String> secrets(Object v) {
         if (v == null) {
             return List.of();
         }

@@ -38,7 +38,8 @@ public final class PushDelivery {
     private final PushSettings settings;
     private final PushTargets targets;
     private final MeterRegistry registry;
-    private final Map<String, PushWorker> workers = new HashMap<>();
+    private final Map<String, Runner> workers = new HashMap<>();
+    private final Fleets fleets;
     private final Map<String, PushMeters> meters = new HashMap<>();
     private final Map<String, String> refused = new HashMap<>();
     private long periodic = -1;
@@ -55,6 +56,27 @@ public final class PushDelivery {
         this.settings = settings;
         this.targets = PushTargets.of(settings.allow(), settings.allowPublic());
         this.registry = registry;
+        this.fleets = new Fleets(broker, this::refresh);
+    }
+
+    /** What delivers one push group or one fleet on this server. */
+    interface Runner {
+        /** Starts delivering. */
+        void start();
+
+        /** Stops popping; completes when the requests in flight are settled or after {@code waitMs}. */
+        CompletionStage<Void> stop(long waitMs);
+
+        /** The stored text it was started from (a change replaces the runner). */
+        String stored();
+
+        /** It stopped by itself (its group is gone, or a fleet has nothing left). */
+        boolean finished();
+    }
+
+    /** Fleet pushes through this server. */
+    public Fleets fleets() {
+        return fleets;
     }
 
     /** Starts the periodic scan (when enabled) and runs a first one. */
@@ -99,8 +121,7 @@ public final class PushDelivery {
 
     /** This server's delivery figures of a push group, if it runs one. */
     public synchronized Optional<JsonObject> status(String queue, String group) {
-        PushWorker w = workers.get(key(queue, group));
-        return w == null ? Optional.empty() : Optional.of(w.status());
+        return workers.get(key(queue, group)) instanceof PushWorker w ? Optional.of(w.status()) : Optional.empty();
     }
 
     private synchronized void apply(List<QueueInfo> queues) {
@@ -111,7 +132,7 @@ public final class PushDelivery {
         Map<String, String> queueOf = new HashMap<>();
         for (QueueInfo q : queues) {
             for (GroupInfo g : q.groups()) {
-                if (g.push().isPresent()) {
+                if (g.push().isPresent() && fleetWanted(q.name(), g)) {
                     wanted.put(key(q.name(), g.name()), g);
                     queueOf.put(key(q.name(), g.name()), q.name());
                 }
@@ -119,8 +140,8 @@ public final class PushDelivery {
         }
         for (String k : new ArrayList<>(workers.keySet())) {
             GroupInfo g = wanted.get(k);
-            PushWorker w = workers.get(k);
-            if (g == null || !g.push().get().equals(w.stored) || w.finished) {
+            Runner w = workers.get(k);
+            if (g == null || !g.push().get().equals(w.stored()) || w.finished()) {
                 workers.remove(k);
                 w.stop(0);
                 if (g == null) {
@@ -138,9 +159,32 @@ public final class PushDelivery {
         }
     }
 
+    /** A fleet's group is delivered while it is not canceled and has endpoints left; other push groups always. */
+    private static boolean fleetWanted(String queue, GroupInfo g) {
+        if (!Fleets.isFleetQueue(queue)) {
+            return true;
+        }
+        if (!g.name().equals(Fleets.GROUP) || !Fleets.hasWork(g.stats())) {
+            return false;
+        }
+        try {
+            return !FleetSpec.parse(g.push().get()).canceled();
+        } catch (SpoolException e) {
+            return false;
+        }
+    }
+
     private void launch(String queue, GroupInfo g) {
         String k = key(queue, g.name());
         String stored = g.push().get();
+        if (Fleets.isFleetQueue(queue)) {
+            FleetSpec spec = FleetSpec.parse(stored);
+            PushMeters m = meters.computeIfAbsent(k, x -> new PushMeters(registry, queue, g.name()));
+            Runner w = new FleetWorker(vertx.getOrCreateContext(), broker, stored, spec, targets, m);
+            workers.put(k, w);
+            w.start();
+            return;
+        }
         PushConfig config;
         try {
             config = PushConfig.parse(stored);
@@ -173,7 +217,7 @@ public final class PushDelivery {
             if (periodic >= 0) {
                 vertx.cancelTimer(periodic);
             }
-            for (PushWorker w : workers.values()) {
+            for (Runner w : workers.values()) {
                 stops.add(w.stop(waitMs).toCompletableFuture());
             }
             workers.clear();

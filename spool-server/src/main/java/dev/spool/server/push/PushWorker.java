@@ -33,7 +33,7 @@ import dev.spool.api.SpoolException;
  * circuit breaker pauses the group after {@value #TRIP_AFTER} consecutive failed attempts, for 1 s
  * doubling with each further failure up to 60 s; one success closes it.
  */
-final class PushWorker {
+final class PushWorker implements PushDelivery.Runner {
     private static final Logger LOG = LoggerFactory.getLogger(PushWorker.class);
     static final int TRIP_AFTER = 5;
     private static final long MAX_PAUSE_MS = 60_000;
@@ -84,12 +84,23 @@ final class PushWorker {
         this.tokens = Math.min(1, config.rateLimit());
     }
 
-    void start() {
+    @Override
+    public String stored() {
+        return stored;
+    }
+
+    @Override
+    public boolean finished() {
+        return finished;
+    }
+
+    @Override
+    public void start() {
         ctx.runOnContext(v -> pump());
     }
 
-    /** Stops popping; completes when the requests in flight are settled or after {@code waitMs}. */
-    CompletionStage<Void> stop(long waitMs) {
+    @Override
+    public CompletionStage<Void> stop(long waitMs) {
         ctx.runOnContext(v -> {
             stopped = true;
             if (timer >= 0) {
