@@ -15,6 +15,7 @@ import io.vertx.core.json.JsonObject;
 
 import dev.spool.api.MessageBody;
 import dev.spool.api.Names;
+import dev.spool.api.RetryBackoff;
 import dev.spool.api.SpoolException;
 
 /**
@@ -30,14 +31,17 @@ import dev.spool.api.SpoolException;
  * @param timeoutMs longest one attempt may take
  * @param maxAttempts attempts per endpoint before it counts as failed
  * @param secrets Standard Webhooks secrets
+ * @param backoff the wait before each endpoint's next attempt after a failure
  */
 record FleetRequest(List<URI> endpoints, Optional<String> endpointSet, byte[] payload, String contentType,
-        Map<String, String> headers, int concurrency, long timeoutMs, int maxAttempts, List<String> secrets) {
+        Map<String, String> headers, int concurrency, long timeoutMs, int maxAttempts, List<String> secrets,
+        RetryBackoff backoff) {
 
     /** Most endpoints of one fleet or endpoint set. */
     static final int MAX_ENDPOINTS = 10_000;
     private static final Set<String> FIELDS = Set.of("endpoints", "endpoint_set", "payload", "payload_base64",
-            "content_type", "headers", "concurrency", "timeout_ms", "max_attempts", "secrets");
+            "content_type", "headers", "concurrency", "timeout_ms", "max_attempts", "secrets", "retry_initial_ms",
+            "retry_max_ms");
 
     /**
      * Parses and checks the request.
@@ -101,7 +105,16 @@ record FleetRequest(List<URI> endpoints, Optional<String> endpointSet, byte[] pa
                 (int) PushConfig.number(o, "concurrency", 50, 1, PushConfig.MAX_CONCURRENCY),
                 PushConfig.number(o, "timeout_ms", 10_000, 100, PushConfig.MAX_TIMEOUT_MS),
                 (int) PushConfig.number(o, "max_attempts", 10, 1, 1_000),
-                PushConfig.secrets(o.getValue("secrets")));
+                PushConfig.secrets(o.getValue("secrets")), backoff(o));
+    }
+
+    private static RetryBackoff backoff(JsonObject o) {
+        long initial = PushConfig.number(o, "retry_initial_ms", 1_000, 1, 3_600_000);
+        long max = PushConfig.number(o, "retry_max_ms", Math.max(initial, 300_000), 1, 86_400_000);
+        if (max < initial) {
+            throw SpoolException.invalid("retry_max_ms", "retry_max_ms must not be below retry_initial_ms");
+        }
+        return new RetryBackoff(initial, max, 2.0, true);
     }
 
     /** A list of 1 to {@value #MAX_ENDPOINTS} endpoint URLs, each checked as a push group's url. */
@@ -123,6 +136,6 @@ record FleetRequest(List<URI> endpoints, Optional<String> endpointSet, byte[] pa
     /** The same request with its endpoints taken from a stored set. */
     FleetRequest withEndpoints(List<URI> v) {
         return new FleetRequest(v, endpointSet, payload, contentType, headers, concurrency, timeoutMs, maxAttempts,
-                secrets);
+                secrets, backoff);
     }
 }

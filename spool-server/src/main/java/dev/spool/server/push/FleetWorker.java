@@ -77,6 +77,12 @@ final class FleetWorker implements PushDelivery.Runner {
         return stored;
     }
 
+    /** A canceled fleet lets its attempts in flight finish (and be recorded). */
+    @Override
+    public long settleMs() {
+        return spec.timeoutMs();
+    }
+
     @Override
     public boolean finished() {
         return finished;

@@ -103,7 +103,7 @@ public final class Fleets {
         String tq = PREFIX + id;
         String pq = tq + ".payload";
         long forever = Validation.MAX_RETENTION_MS;
-        QueueConfig tasks = QueueConfig.DEFAULTS.withMaxAttempts(r.maxAttempts()).withMessageTtlMs(forever)
+        QueueConfig tasks = QueueConfig.DEFAULTS.withMaxAttempts(r.maxAttempts()).withRetryBackoff(r.backoff()).withMessageTtlMs(forever)
                 .withRetentionMs(forever).withResultTtlMs(forever);
         QueueConfig payloads = QueueConfig.DEFAULTS.withMessageTtlMs(forever)
                 .withMaxMessageBytes(Math.max(QueueConfig.DEFAULTS.maxMessageBytes(), r.payload().length));

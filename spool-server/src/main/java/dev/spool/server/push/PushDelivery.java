@@ -72,6 +72,11 @@ public final class PushDelivery {
 
         /** It stopped by itself (its group is gone, or a fleet has nothing left). */
         boolean finished();
+
+        /** How long requests in flight may take to settle when it is replaced or stopped by a scan. */
+        default long settleMs() {
+            return 0;
+        }
     }
 
     /** Fleet pushes through this server. */
@@ -130,8 +135,12 @@ public final class PushDelivery {
         }
         Map<String, GroupInfo> wanted = new HashMap<>();
         Map<String, String> queueOf = new HashMap<>();
+        java.util.Set<String> present = new java.util.HashSet<>();
         for (QueueInfo q : queues) {
             for (GroupInfo g : q.groups()) {
+                if (g.push().isPresent()) {
+                    present.add(key(q.name(), g.name()));
+                }
                 if (g.push().isPresent() && fleetWanted(q.name(), g)) {
                     wanted.put(key(q.name(), g.name()), g);
                     queueOf.put(key(q.name(), g.name()), q.name());
@@ -143,13 +152,13 @@ public final class PushDelivery {
             Runner w = workers.get(k);
             if (g == null || !g.push().get().equals(w.stored()) || w.finished()) {
                 workers.remove(k);
-                w.stop(0);
-                if (g == null) {
-                    PushMeters m = meters.remove(k);
-                    if (m != null) {
-                        m.remove();
-                    }
-                }
+                w.stop(w.settleMs());
+            }
+        }
+        // a done or canceled fleet keeps its series while it exists
+        for (String k : new ArrayList<>(meters.keySet())) {
+            if (!present.contains(k)) {
+                meters.remove(k).remove();
             }
         }
         for (Map.Entry<String, GroupInfo> e : wanted.entrySet()) {

@@ -86,6 +86,8 @@ final class Endpoint implements AutoCloseable {
         try {
             Map<String, String> h = new TreeMap<>();
             ex.getRequestHeaders().forEach((k, v) -> h.put(k.toLowerCase(java.util.Locale.ROOT), String.join(",", v)));
+            // where the request went (a fleet's endpoints are paths of one test server)
+            h.put("spool-test-path", ex.getRequestURI().getPath());
             MessageDigest md = sha();
             byte[] kept;
             long size = 0;
