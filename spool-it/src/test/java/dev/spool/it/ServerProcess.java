@@ -42,11 +42,19 @@ final class ServerProcess implements AutoCloseable {
      */
     static ServerProcess launch(String name, String storage, String... extra) {
         try {
+            return launch(name, storage, Files.createTempDirectory("spool-it-" + name), extra);
+        } catch (IOException e) {
+            throw new UncheckedIOException(e);
+        }
+    }
+
+    /** As {@link #launch(String, String, String...)} over a given data directory (a restart reuses it). */
+    static ServerProcess launch(String name, String storage, Path dataDir, String... extra) {
+        try {
             int port = freePort();
             Path logs = Path.of("target", "it-logs");
             Files.createDirectories(logs);
             Path log = logs.resolve(name + ".log");
-            Path dataDir = Files.createTempDirectory("spool-it-" + name);
             List<String> cmd = new ArrayList<>(List.of(
                     Path.of(System.getProperty("java.home"), "bin", "java").toString(),
                     "-Xmx512m"));
