@@ -34,6 +34,7 @@ import dev.spool.api.SpoolException;
             RedriveCommand.class,
             GroupCommand.class,
             TokenCommand.class,
+            FleetCommand.class,
             LockCommand.class,
             JournalCommand.class,
             dev.spool.bench.BenchCommand.class,

@@ -220,6 +220,15 @@ public final class SpoolClient implements Broker {
         }));
     }
 
+    /**
+     * A fleet push's progress ({@code GET /v1/fleets/{id}}, {@code docs/push.md}) as the server's JSON
+     * document: {@code state}, {@code percent}, {@code counts}, {@code config}.
+     */
+    public CompletionStage<JsonNode> fleet(String id) {
+        return guard(() -> json(HttpMethod.GET, "/v1/fleets/" + java.net.URLEncoder.encode(id,
+                java.nio.charset.StandardCharsets.UTF_8), null));
+    }
+
     /** Revokes an access token by id: every server refuses it within a second. */
     @Override
     public CompletionStage<Void> revokeToken(String id) {
