@@ -36,6 +36,8 @@ final class Poster {
     static final int REASON_BYTES = 256;
     /** Longest {@code Retry-After} honoured. */
     static final long MAX_RETRY_AFTER_MS = 3_600_000;
+    /** Prefix of the message's application headers in the request. */
+    static final String HEADER_PREFIX = "Spool-Header-";
 
     private final Context ctx;
     private final HttpClient client;
@@ -97,6 +99,7 @@ final class Poster {
                 .putHeader("Spool-Queue", queue);
         body.key().ifPresent(k -> opts.putHeader("Spool-Key", k));
         body.traceparent().ifPresent(t -> opts.putHeader("traceparent", t));
+        forwardHeaders(body, opts);
         if (p.signature() != null) {
             opts.putHeader("webhook-id", d.idString()).putHeader("webhook-timestamp", Long.toString(p.timestamp()))
                     .putHeader("webhook-signature", p.signature());
@@ -148,6 +151,49 @@ final class Poster {
             done.tryComplete(classify(status, resp.getHeader("Retry-After"),
                     head.toString(StandardCharsets.UTF_8)));
         });
+    }
+
+    /**
+     * The message's application headers as {@code Spool-Header-<name>} (as a raw pop answers them),
+     * values outside printable ASCII or holding {@code %} percent-encoded (UTF-8) and named in
+     * {@code Spool-Encoded}; its {@code tracestate} also as the W3C header when it has a traceparent.
+     */
+    static void forwardHeaders(MessageBody body, RequestOptions opts) {
+        StringBuilder encoded = new StringBuilder();
+        String state = body.headers().get("tracestate");
+        if (state != null && body.traceparent().isPresent()) {
+            opts.putHeader("tracestate", ascii("tracestate", state, encoded));
+        }
+        for (Map.Entry<String, String> e : body.headers().entrySet()) {
+            String name = HEADER_PREFIX + e.getKey();
+            opts.putHeader(name, ascii(name, e.getValue(), encoded));
+        }
+        if (!encoded.isEmpty()) {
+            opts.putHeader("Spool-Encoded", encoded.toString());
+        }
+    }
+
+    private static String ascii(String name, String value, StringBuilder encoded) {
+        boolean plain = true;
+        for (int i = 0; i < value.length() && plain; i++) {
+            char c = value.charAt(i);
+            plain = c >= 0x20 && c < 0x7f && c != '%';
+        }
+        if (plain) {
+            return value;
+        }
+        encoded.append(encoded.isEmpty() ? "" : ", ").append(name.toLowerCase(java.util.Locale.ROOT));
+        StringBuilder out = new StringBuilder();
+        for (byte x : value.getBytes(StandardCharsets.UTF_8)) {
+            int c = x & 0xff;
+            if (c >= 0x20 && c < 0x7f && c != '%') {
+                out.append((char) c);
+            } else {
+                out.append('%').append(Character.toUpperCase(Character.forDigit(c >> 4, 16)))
+                        .append(Character.toUpperCase(Character.forDigit(c & 15, 16)));
+            }
+        }
+        return out.toString();
     }
 
     static Outcome classify(int status, String retryAfter, String bodyHead) {
