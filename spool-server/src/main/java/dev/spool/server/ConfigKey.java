@@ -55,6 +55,7 @@ enum ConfigKey {
     PUSH_ALLOW("push-allow", ""),
     PUSH_ALLOW_PUBLIC("push-allow-public", "true"),
     PUSH_SCAN_MS("push-scan-ms", "2000"),
+    PUSH_CA_FILE("push-ca-file", ""),
     MAX_BODY_BYTES_IN_FLIGHT("max-body-bytes-in-flight", "67108864"),
     HEADER_TIMEOUT_MS("header-timeout-ms", "10000"),
     BODY_TIMEOUT_MS("body-timeout-ms", "30000"),

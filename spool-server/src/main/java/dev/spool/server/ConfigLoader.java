@@ -152,7 +152,8 @@ final class ConfigLoader {
                 bool(ConfigKey.SQS_ALLOW_UNSIGNED)));
         PushSettings push = attributed(ConfigKey.PUSH_ALLOW, () -> new PushSettings(bool(ConfigKey.PUSH_ENABLED),
                 PushSettings.parseAllow(text(ConfigKey.PUSH_ALLOW)), bool(ConfigKey.PUSH_ALLOW_PUBLIC),
-                number(ConfigKey.PUSH_SCAN_MS)));
+                number(ConfigKey.PUSH_SCAN_MS), text(ConfigKey.PUSH_CA_FILE).isBlank() ? java.util.Optional.empty()
+                        : java.util.Optional.of(java.nio.file.Path.of(text(ConfigKey.PUSH_CA_FILE)))));
         ServerConfig.Edge edge = attributed(ConfigKey.MAX_BODY_BYTES_IN_FLIGHT, () -> new ServerConfig.Edge(
                 number(ConfigKey.MAX_BODY_BYTES_IN_FLIGHT), number(ConfigKey.HEADER_TIMEOUT_MS),
                 number(ConfigKey.BODY_TIMEOUT_MS), integer(ConfigKey.MAX_HTTP2_STREAMS),

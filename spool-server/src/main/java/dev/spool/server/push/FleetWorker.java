@@ -60,16 +60,16 @@ final class FleetWorker implements PushDelivery.Runner {
     private long timer = -1;
     private volatile boolean finished;
 
-    FleetWorker(Context ctx, Broker broker, String stored, FleetSpec spec, PushTargets targets, PushMeters meters) {
+    FleetWorker(Context ctx, Broker broker, String stored, FleetSpec spec, PushTargets targets, PushMeters meters,
+            HttpClientOptions base) {
         this.ctx = ctx;
         this.broker = broker;
         this.stored = stored;
         this.spec = spec;
         this.targets = targets;
         this.meters = meters;
-        this.client = ctx.owner().createHttpClient(new HttpClientOptions().setMaxPoolSize(spec.concurrency())
-                .setKeepAlive(true).setTcpNoDelay(true).setConnectTimeout((int) spec.timeoutMs())
-                .setTrustAll(false).setVerifyHost(true));
+        this.client = ctx.owner().createHttpClient(new HttpClientOptions(base).setMaxPoolSize(spec.concurrency())
+                .setConnectTimeout((int) spec.timeoutMs()));
     }
 
     @Override

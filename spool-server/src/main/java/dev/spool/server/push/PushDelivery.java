@@ -189,7 +189,8 @@ public final class PushDelivery {
         if (Fleets.isFleetQueue(queue)) {
             FleetSpec spec = FleetSpec.parse(stored);
             PushMeters m = meters.computeIfAbsent(k, x -> new PushMeters(registry, queue, g.name()));
-            Runner w = new FleetWorker(vertx.getOrCreateContext(), broker, stored, spec, targets, m);
+            Runner w = new FleetWorker(vertx.getOrCreateContext(), broker, stored, spec, targets, m,
+                    settings.clientOptions());
             workers.put(k, w);
             w.start();
             return;
@@ -206,7 +207,8 @@ public final class PushDelivery {
         }
         refused.remove(k);
         PushMeters m = meters.computeIfAbsent(k, x -> new PushMeters(registry, queue, g.name()));
-        PushWorker w = new PushWorker(vertx.getOrCreateContext(), broker, queue, g.name(), stored, config, targets, m);
+        PushWorker w = new PushWorker(vertx.getOrCreateContext(), broker, queue, g.name(), stored, config, targets, m,
+                settings.clientOptions());
         workers.put(k, w);
         w.start();
     }

@@ -69,7 +69,7 @@ final class PushWorker implements PushDelivery.Runner {
     volatile boolean finished;
 
     PushWorker(Context ctx, Broker broker, String queue, String group, String stored, PushConfig config,
-            PushTargets targets, PushMeters meters) {
+            PushTargets targets, PushMeters meters, HttpClientOptions base) {
         this.ctx = ctx;
         this.broker = broker;
         this.queue = queue;
@@ -77,9 +77,8 @@ final class PushWorker implements PushDelivery.Runner {
         this.stored = stored;
         this.config = config;
         this.meters = meters;
-        this.client = ctx.owner().createHttpClient(new HttpClientOptions().setMaxPoolSize(config.concurrency())
-                .setKeepAlive(true).setTcpNoDelay(true).setConnectTimeout((int) config.timeoutMs())
-                .setTrustAll(false).setVerifyHost(true));
+        this.client = ctx.owner().createHttpClient(new HttpClientOptions(base).setMaxPoolSize(config.concurrency())
+                .setConnectTimeout((int) config.timeoutMs()));
         this.poster = new Poster(ctx, client, config, targets, queue);
         this.tokens = Math.min(1, config.rateLimit());
     }

@@ -18,20 +18,20 @@ import java.util.concurrent.TimeUnit;
  * leaf certificates it signs, exported as the PEM files a server and a client are configured with.
  * EC P-256 keys, because they are quick to generate.
  */
-final class TestPki {
+public final class TestPki {
     private static final String PASS = "changeit";
     private final Path dir;
 
     /** One issued certificate: its PEM chain (leaf, then CA) and PKCS#8 key. */
-    record Issued(Path cert, Path key) {
+    public record Issued(Path cert, Path key) {
     }
 
-    TestPki(Path dir) {
+    public TestPki(Path dir) {
         this.dir = dir;
     }
 
     /** Makes a CA named {@code name}; returns its PEM certificate. */
-    Path ca(String name) throws Exception {
+    public Path ca(String name) throws Exception {
         Path ks = dir.resolve(name + ".p12");
         keytool("-genkeypair", "-alias", "ca", "-keyalg", "EC", "-groupname", "secp256r1", "-dname", "CN=" + name,
                 "-ext", "bc:c", "-validity", "30", "-keystore", ks.toString(), "-storetype", "PKCS12",
@@ -50,7 +50,7 @@ final class TestPki {
      * @param startDate keytool start date, e.g. {@code -10d}, or null for now
      * @param validityDays validity from the start date
      */
-    Issued issue(String ca, String name, String san, String startDate, int validityDays) throws Exception {
+    public Issued issue(String ca, String name, String san, String startDate, int validityDays) throws Exception {
         Path ks = dir.resolve(name + ".p12");
         keytool("-genkeypair", "-alias", name, "-keyalg", "EC", "-groupname", "secp256r1", "-dname", "CN=" + name,
                 "-keystore", ks.toString(), "-storetype", "PKCS12", "-storepass", PASS, "-keypass", PASS);
