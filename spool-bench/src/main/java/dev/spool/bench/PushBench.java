@@ -1,9 +1,6 @@
 package dev.spool.bench;
 
-import java.io.IOException;
-import java.io.InputStream;
 import java.io.PrintWriter;
-import java.net.InetSocketAddress;
 import java.net.URI;
 import java.net.http.HttpClient;
 import java.net.http.HttpRequest;
@@ -12,40 +9,48 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.ArrayList;
+import java.util.Base64;
+import java.util.HashSet;
 import java.util.List;
 import java.util.Locale;
 import java.util.Map;
-import java.util.Queue;
+import java.util.Set;
 import java.util.concurrent.Callable;
 import java.util.concurrent.ConcurrentHashMap;
-import java.util.concurrent.ConcurrentLinkedQueue;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
+import java.util.concurrent.Future;
 import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicInteger;
 import java.util.concurrent.atomic.AtomicLong;
+import java.util.concurrent.locks.LockSupport;
 
-import com.sun.net.httpserver.HttpServer;
 import org.HdrHistogram.Histogram;
 import picocli.CommandLine.Command;
+import picocli.CommandLine.Model.CommandSpec;
 import picocli.CommandLine.Option;
 import picocli.CommandLine.Spec;
-import picocli.CommandLine.Model.CommandSpec;
 
 import dev.spool.server.ServerConfig;
 import dev.spool.server.SpoolServer;
 import dev.spool.server.push.PushSettings;
 
 /**
- * {@code spool bench push}: push delivery from a server started in process to local HTTP endpoints
- * (the JDK's HTTP server on 127.0.0.1), one push group per endpoint. Every message is pushed once
- * and delivered to every endpoint; the report gives deliveries per second, the time from the start of
- * the push request to the end of each delivery's body at the endpoint (percentiles), the total time
- * and the heap. Figures are to be recorded in {@code docs/benchmarks.md} on a quiet machine.
+ * {@code spool bench push}: push delivery to local HTTP endpoints (Vert.x servers on 127.0.0.1 in
+ * this process, one push group each), from a server started in process or, with {@code --url}, a
+ * separate {@code ./spool serve --push-allow 127.0.0.1}. Messages are pushed in JSON batches by
+ * several producer threads so that the producer is not the limit; every message is delivered to
+ * every endpoint. The report gives deliveries per second, the time from the start of the push
+ * request to the end of each delivery's body at the endpoint (percentiles), the total time, the heap,
+ * and (server in process) the server's CPU time per delivery. Figures are to be recorded in
+ * {@code docs/benchmarks.md} on a quiet machine.
  */
 @Command(name = "push", sortOptions = false,
         description = {"Push delivery to local HTTP endpoints, one push group each (docs/push.md).",
-            "Reports deliveries/s, push-to-delivered latency percentiles, total time and heap."})
+            "Reports deliveries/s, push-to-delivered latency percentiles, total time, heap and server CPU per delivery."})
 final class PushBench implements Callable<Integer> {
+    private static final int MAX_BATCH_BYTES = 8 << 20;
+
     @Spec
     CommandSpec command;
     @Option(names = {"-h", "--help"}, usageHelp = true, description = "Show this help message and exit.")
@@ -60,113 +65,168 @@ final class PushBench implements Callable<Integer> {
     int concurrency;
     @Option(names = "--storage", defaultValue = "journal", description = "journal (temp dir, fsync=always) or memory")
     String storage;
+    @Option(names = "--producers", defaultValue = "4", description = "threads pushing (default: ${DEFAULT-VALUE})")
+    int producers;
+    @Option(names = "--batch", defaultValue = "100",
+            description = "messages per push request, fewer when they exceed 8 MiB (default: ${DEFAULT-VALUE})")
+    int batch;
+    @Option(names = "--url", description = "a running server (started with --push-allow 127.0.0.1) instead of one in process")
+    String url;
     @Option(names = "--timeout-s", defaultValue = "300", description = "give up after (default: ${DEFAULT-VALUE})")
     int timeoutS;
 
     @Override
     public Integer call() throws Exception {
         PrintWriter out = command.commandLine().getOut();
-        if (endpoints < 1 || messages < 1 || size < 0 || concurrency < 1 || timeoutS < 1) {
+        if (endpoints < 1 || messages < 1 || size < 0 || concurrency < 1 || timeoutS < 1 || producers < 1
+                || batch < 1) {
             throw new picocli.CommandLine.ParameterException(command.commandLine(), "counts must be positive");
         }
-        Path dir = Files.createTempDirectory("spool-bench-push");
-        ServerConfig c = ServerConfig.ephemeralMemory().withPush(PushSettings.DEFAULTS.withAllow(List.of("127.0.0.1")));
-        if ("journal".equals(storage)) {
-            c = c.withStorage(c.storage().withStorage(ServerConfig.Storage.JOURNAL).withDataDir(dir));
-        }
-        Histogram latency = new Histogram(TimeUnit.HOURS.toNanos(1), 3);
-        AtomicLong delivered = new AtomicLong();
-        Map<String, Long> sentAt = new ConcurrentHashMap<>();
-        Queue<Arrival> arrivals = new ConcurrentLinkedQueue<>();
-        List<HttpServer> servers = new ArrayList<>();
-        ExecutorService pool = Executors.newFixedThreadPool(Math.min(200, endpoints * Math.min(concurrency, 8)));
-        HeapWatch heap = new HeapWatch();
-        try (SpoolServer spool = SpoolServer.start(c).toCompletableFuture().get(60, TimeUnit.SECONDS)) {
+        int perBatch = (int) Math.max(1, Math.min(batch, MAX_BATCH_BYTES / Math.max(1L, size * 4L / 3 + 64)));
+        BenchEndpoints eps = new BenchEndpoints(endpoints);
+        SpoolServer spool = null;
+        try {
+            String base = url;
+            if (base == null) {
+                Path dir = Files.createTempDirectory("spool-bench-push");
+                ServerConfig m = ServerConfig.ephemeralMemory();
+                ServerConfig c = m.withPush(PushSettings.DEFAULTS.withAllow(List.of("127.0.0.1")))
+                        .withListener(m.listener().withMaxRequestBytes(Math.max(m.listener().maxRequestBytes(),
+                                2L * MAX_BATCH_BYTES)));
+                if ("journal".equals(storage)) {
+                    c = c.withStorage(c.storage().withStorage(ServerConfig.Storage.JOURNAL).withDataDir(dir));
+                }
+                spool = SpoolServer.start(c).toCompletableFuture().get(60, TimeUnit.SECONDS);
+                base = spool.url();
+            }
             HttpClient http = HttpClient.newBuilder().version(HttpClient.Version.HTTP_1_1).build();
-            send(http, "PUT", spool.url() + "/v1/queues/bench", "{}".getBytes(), "application/json");
+            String queue = "bench-push-" + Long.toHexString(System.nanoTime());
+            send(http, "PUT", base + "/v1/queues/" + queue, "{\"max_message_bytes\": " + Math.max(1, size) + "}");
             for (int i = 0; i < endpoints; i++) {
-                HttpServer s = endpoint(i, pool, arrivals, delivered);
-                servers.add(s);
-                String cfg = "{\"url\": \"http://127.0.0.1:" + s.getAddress().getPort() + "/in\", \"concurrency\": "
-                        + concurrency + ", \"timeout_ms\": 60000}";
-                send(http, "PUT", spool.url() + "/v1/queues/bench/push/e" + i, cfg.getBytes(), "application/json");
+                String cfg = "{\"url\": \"" + eps.url(i) + "\", \"concurrency\": " + concurrency
+                        + ", \"timeout_ms\": 60000}";
+                send(http, "PUT", base + "/v1/queues/" + queue + "/push/e" + i, cfg);
             }
             byte[] payload = new byte[size];
             new java.util.Random(7).nextBytes(payload);
+            String item = "{\"payload_base64\": \"" + Base64.getEncoder().encodeToString(payload) + "\"}";
+            Map<String, Long> sentAt = new ConcurrentHashMap<>();
+            HeapWatch heap = new HeapWatch();
+            CpuSplit cpu0 = CpuSplit.take(spool != null);
             long start = System.nanoTime();
-            for (int m = 0; m < messages; m++) {
-                long t0 = System.nanoTime();
-                sentAt.put(send(http, "POST", spool.url() + "/v1/queues/bench/messages", payload,
-                        "application/octet-stream"), t0);
-            }
+            produce(http, base + "/v1/queues/" + queue + "/messages", item, perBatch, sentAt);
             long expected = (long) messages * endpoints;
             long deadline = start + TimeUnit.SECONDS.toNanos(timeoutS);
-            while (delivered.get() < expected && System.nanoTime() < deadline) {
+            while (eps.delivered() < expected && System.nanoTime() < deadline) {
                 heap.sample();
-                java.util.concurrent.locks.LockSupport.parkNanos(10_000_000L);
+                // polling the endpoints' count while they work
+                LockSupport.parkNanos(5_000_000L);
             }
             double secs = (System.nanoTime() - start) / 1e9;
-            for (Arrival a : arrivals) {
-                Long t0 = sentAt.get(a.id());
-                if (t0 != null) {
-                    latency.recordValue(Math.max(0, a.atNanos() - t0));
-                }
-            }
-            out.printf(Locale.ROOT, "%s%n", heap.report());
-            java.util.Set<String> distinct = new java.util.HashSet<>();
-            for (Arrival a : arrivals) {
-                distinct.add(a.endpoint() + "/" + a.id());
-            }
-            long dup = arrivals.size() - distinct.size();
-            long lost = expected - distinct.size();
-            out.printf(Locale.ROOT, "RESULT scenario=push msgs_per_s=%d p50_ms=%.3f p99_ms=%.3f lost=%d duplicated=%d "
-                    + "endpoints=%d messages=%d size=%d concurrency=%d deliveries=%d total_s=%.3f max_ms=%.3f%n",
-                    Math.round(distinct.size() / secs), latency.getValueAtPercentile(50) / 1e6,
-                    latency.getValueAtPercentile(99) / 1e6, lost, dup, endpoints, messages, size, concurrency,
-                    arrivals.size(), secs, latency.getMaxValue() / 1e6);
-            out.flush();
-            return lost == 0 ? 0 : 1;
+            CpuSplit cpu1 = CpuSplit.take(spool != null);
+            return report(out, eps, sentAt, expected, secs, heap, cpu1.since(cpu0));
         } finally {
-            for (HttpServer s : servers) {
-                s.stop(0);
+            if (spool != null) {
+                spool.close();
             }
+            eps.close();
+        }
+    }
+
+    private void produce(HttpClient http, String pushUrl, String item, int perBatch, Map<String, Long> sentAt)
+            throws Exception {
+        AtomicInteger left = new AtomicInteger(messages);
+        ExecutorService pool = Executors.newFixedThreadPool(producers, r -> {
+            Thread t = new Thread(r, "bench-push-producer");
+            t.setDaemon(true);
+            return t;
+        });
+        try {
+            List<Future<?>> done = new ArrayList<>();
+            for (int p = 0; p < producers; p++) {
+                done.add(pool.submit(() -> {
+                    while (true) {
+                        int n = Math.min(perBatch, left.getAndAdd(-perBatch));
+                        if (n <= 0) {
+                            return null;
+                        }
+                        StringBuilder b = new StringBuilder(n * (item.length() + 1) + 20).append("{\"messages\": [");
+                        for (int i = 0; i < n; i++) {
+                            b.append(i == 0 ? "" : ",").append(item);
+                        }
+                        long t0 = System.nanoTime();
+                        String reply = send(http, "POST", pushUrl, b.append("]}").toString());
+                        for (String id : ids(reply)) {
+                            sentAt.put(id, t0);
+                        }
+                    }
+                }));
+            }
+            for (Future<?> f : done) {
+                f.get();
+            }
+        } finally {
             pool.shutdownNow();
         }
     }
 
-    /** A delivery as an endpoint saw it end. */
-    private record Arrival(int endpoint, String id, long atNanos) {
-    }
-
-    private static HttpServer endpoint(int index, ExecutorService pool, Queue<Arrival> arrivals, AtomicLong delivered)
-            throws IOException {
-        HttpServer s = HttpServer.create(new InetSocketAddress("127.0.0.1", 0), 1_000);
-        s.setExecutor(pool);
-        s.createContext("/", ex -> {
-            try (InputStream in = ex.getRequestBody()) {
-                in.transferTo(java.io.OutputStream.nullOutputStream());
+    private int report(PrintWriter out, BenchEndpoints eps, Map<String, Long> sentAt, long expected, double secs,
+            HeapWatch heap, Map<String, Double> cpu) {
+        Histogram latency = new Histogram(TimeUnit.HOURS.toNanos(1), 3);
+        Set<String> distinct = new HashSet<>();
+        long arrivals = 0;
+        for (BenchEndpoints.Arrival a : eps.arrivals()) {
+            arrivals++;
+            distinct.add(a.endpoint() + "/" + a.id());
+            Long t0 = sentAt.get(a.id());
+            if (t0 != null) {
+                latency.recordValue(Math.max(0, a.atNanos() - t0));
             }
-            arrivals.add(new Arrival(index, ex.getRequestHeaders().getFirst("Spool-Message-Id"), System.nanoTime()));
-            delivered.incrementAndGet();
-            ex.sendResponseHeaders(204, -1);
-            ex.close();
-        });
-        s.start();
-        return s;
+        }
+        long dup = arrivals - distinct.size();
+        long lost = expected - distinct.size();
+        out.printf(Locale.ROOT, "%s%n", heap.report());
+        double server = 0;
+        for (Map.Entry<String, Double> e : cpu.entrySet()) {
+            out.printf(Locale.ROOT, "cpu %-32s %8.3f s%n", e.getKey(), e.getValue());
+            if (e.getKey().startsWith("server ")) {
+                server += e.getValue();
+            }
+        }
+        String perDelivery = url == null && !distinct.isEmpty()
+                ? String.format(Locale.ROOT, " server_cpu_us_per_delivery=%.1f", server * 1e6 / distinct.size()) : "";
+        out.printf(Locale.ROOT, "RESULT scenario=push msgs_per_s=%d p50_ms=%.3f p99_ms=%.3f lost=%d duplicated=%d "
+                + "endpoints=%d messages=%d size=%d concurrency=%d deliveries=%d total_s=%.3f max_ms=%.3f%s%n",
+                Math.round(distinct.size() / secs), latency.getValueAtPercentile(50) / 1e6,
+                latency.getValueAtPercentile(99) / 1e6, lost, dup, endpoints, messages, size, concurrency,
+                arrivals, secs, latency.getMaxValue() / 1e6, perDelivery);
+        out.flush();
+        return lost == 0 ? 0 : 1;
     }
 
-    private static String send(HttpClient http, String method, String url, byte[] body, String type) throws Exception {
-        HttpResponse<String> r = http.send(HttpRequest.newBuilder(URI.create(url)).timeout(Duration.ofSeconds(60))
-                .header("Content-Type", type).method(method, HttpRequest.BodyPublishers.ofByteArray(body)).build(),
-                HttpResponse.BodyHandlers.ofString());
+    private static List<String> ids(String reply) {
+        List<String> out = new ArrayList<>();
+        int q = reply.indexOf("\"ids\"");
+        if (q < 0) {
+            return out;
+        }
+        int end = reply.indexOf(']', q);
+        int i = reply.indexOf('"', reply.indexOf('[', q));
+        while (i >= 0 && i < end) {
+            int close = reply.indexOf('"', i + 1);
+            out.add(reply.substring(i + 1, close));
+            i = reply.indexOf('"', close + 1);
+        }
+        return out;
+    }
+
+    private static String send(HttpClient http, String method, String url, String json) throws Exception {
+        HttpResponse<String> r = http.send(HttpRequest.newBuilder(URI.create(url)).timeout(Duration.ofSeconds(120))
+                .header("Content-Type", "application/json").method(method, HttpRequest.BodyPublishers.ofString(json))
+                .build(), HttpResponse.BodyHandlers.ofString());
         if (r.statusCode() != 200) {
             throw new IllegalStateException(method + " " + url + " answered " + r.statusCode() + ": " + r.body());
         }
-        int q = r.body().indexOf("\"ids\"");
-        if (q < 0) {
-            return "";
-        }
-        int open = r.body().indexOf('"', r.body().indexOf('[', q)) + 1;
-        return r.body().substring(open, r.body().indexOf('"', open));
+        return r.body();
     }
 }
