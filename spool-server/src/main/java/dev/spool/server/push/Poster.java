@@ -45,6 +45,7 @@ final class Poster {
     private final PushTargets targets;
     private final Signer signer;
     private final String queue;
+    private final InetAddress literal;
 
     Poster(Context ctx, HttpClient client, PushConfig config, PushTargets targets, String queue) {
         this.ctx = ctx;
@@ -53,6 +54,17 @@ final class Poster {
         this.targets = targets;
         this.signer = new Signer(config.secrets());
         this.queue = queue;
+        this.literal = address(config.url().getHost());
+    }
+
+    /** The host as an address when it is an IP literal, else null (a name, resolved before each attempt). */
+    private static InetAddress address(String host) {
+        byte[] b = PushTargets.literal(host);
+        try {
+            return b == null ? null : InetAddress.getByAddress(b);
+        } catch (UnknownHostException e) {
+            return null;
+        }
     }
 
     private record Prepared(InetAddress address, String signature, long timestamp) {
@@ -63,6 +75,18 @@ final class Poster {
         Promise<Outcome> done = Promise.promise();
         String host = config.url().getHost();
         MessageBody body = d.body();
+        if (literal != null && (!signer.signs() || body.payload() instanceof Payload.Inline)) {
+            // an address (nothing to resolve) and a payload in memory: no blocking step, no thread hop
+            try {
+                targets.check(host, new InetAddress[] {literal}, "url");
+                long ts = System.currentTimeMillis() / 1000;
+                String sig = signer.signs() ? signer.sign(d.idString(), ts, body.payload()) : null;
+                send(d, new Prepared(literal, sig, ts), done);
+            } catch (SpoolException | java.io.IOException e) {
+                done.tryComplete(new Outcome.Retry(0, e.getMessage(), OptionalLong.empty()));
+            }
+            return done.future();
+        }
         ctx.<Prepared>executeBlocking(() -> {
             InetAddress[] all = InetAddress.getAllByName(host.startsWith("[") ? host.substring(1, host.length() - 1)
                     : host);

@@ -1,5 +1,6 @@
 package dev.spool.server.push;
 
+import java.util.ArrayList;
 import java.util.List;
 import java.util.Optional;
 import java.util.OptionalLong;
@@ -54,6 +55,8 @@ final class PushWorker implements PushDelivery.Runner {
     private final CompletableFuture<Void> drained = new CompletableFuture<>();
 
     private int inFlight;
+    /** Delivered messages whose ack is not sent yet (sent at the end of the event loop's turn). */
+    private final List<Delivery> acks = new ArrayList<>();
     private boolean popping;
     /** The last pop came back empty: check the group still exists before the next one (see pump). */
     private boolean probe;
@@ -168,12 +171,17 @@ final class PushWorker implements PushDelivery.Runner {
         }
         for (Delivery d : ds) {
             tokens -= 1;
-            inFlight++;
-            meters.inFlight.incrementAndGet();
-            long t0 = System.nanoTime();
-            poster.post(d).onComplete(ar -> settle(d, ar.result(), System.nanoTime() - t0));
+            deliver(d);
         }
         pump();
+    }
+
+    /** One message, one attempt: the unit a tracing span can wrap. */
+    private void deliver(Delivery d) {
+        inFlight++;
+        meters.inFlight.incrementAndGet();
+        long t0 = System.nanoTime();
+        poster.post(d).onComplete(ar -> settle(d, ar.result(), System.nanoTime() - t0));
     }
 
     private void settle(Delivery d, Outcome o, long nanos) {
@@ -185,7 +193,12 @@ final class PushWorker implements PushDelivery.Runner {
                 meters.delivered.increment();
                 consecutiveFailures = 0;
                 lastStatus = ok.status();
-                op = broker.ack(queue, new AckRequest(group, r, Optional.empty()));
+                // acks settled in the same turn of the event loop go to the broker as one call
+                acks.add(d);
+                if (acks.size() == 1) {
+                    ctx.runOnContext(v -> flushAcks());
+                }
+                return;
             }
             case Outcome.Retry retry -> {
                 if (retry.status() > 0) {
@@ -205,13 +218,23 @@ final class PushWorker implements PushDelivery.Runner {
                         Optional.of(reason(dead.reason())), true));
             }
         }
+        settled(op, 1);
+    }
+
+    private void flushAcks() {
+        List<Delivery> batch = new ArrayList<>(acks);
+        acks.clear();
+        settled(broker.ack(queue, new AckRequest(group, Receipts.of(batch), Optional.empty())), batch.size());
+    }
+
+    private void settled(CompletionStage<?> op, int n) {
         op.whenComplete((v, e) -> ctx.runOnContext(x -> {
             if (e != null) {
                 LOG.atDebug().addKeyValue("queue", queue).addKeyValue("group", group).setCause(e)
                         .log("push settle failed; the lease will expire");
             }
-            inFlight--;
-            meters.inFlight.decrementAndGet();
+            inFlight -= n;
+            meters.inFlight.addAndGet(-n);
             if (stopped && inFlight == 0) {
                 drained.complete(null);
             }
