@@ -21,6 +21,8 @@ final class PayloadStream implements ReadStream<Buffer> {
     private final Context ctx;
     private final Payload payload;
     private InputStream in;
+    /** Bytes not read yet: the stream ends with the chunk that reaches the payload's size. */
+    private long remaining;
     private long demand = Long.MAX_VALUE;
     private boolean reading;
     private boolean ended;
@@ -31,6 +33,7 @@ final class PayloadStream implements ReadStream<Buffer> {
     PayloadStream(Context ctx, Payload payload) {
         this.ctx = ctx;
         this.payload = payload;
+        this.remaining = payload.size();
     }
 
     @Override
@@ -78,12 +81,16 @@ final class PayloadStream implements ReadStream<Buffer> {
         if (reading || ended || demand <= 0 || handler == null) {
             return;
         }
+        if (remaining == 0) {
+            end();
+            return;
+        }
         reading = true;
         ctx.<Buffer>executeBlocking(() -> {
             if (in == null) {
                 in = payload.openStream();
             }
-            byte[] b = in.readNBytes(CHUNK);
+            byte[] b = in.readNBytes((int) Math.min(CHUNK, remaining));
             return b.length == 0 ? null : Buffer.buffer(b);
         }, false).onComplete(ar -> {
             reading = false;
@@ -95,18 +102,33 @@ final class PayloadStream implements ReadStream<Buffer> {
                 return;
             }
             if (ar.result() == null) {
-                finish();
-                if (endHandler != null) {
-                    endHandler.handle(null);
-                }
+                end();
                 return;
             }
             if (demand != Long.MAX_VALUE) {
                 demand--;
             }
+            remaining -= ar.result().length();
             handler.handle(ar.result());
+            if (remaining == 0) {
+                // end in the same turn as the last chunk: the request is complete before any answer
+                // can be read, so an endpoint that answers as soon as it has Content-Length bytes
+                // never finds the request still open (Vert.x would then misfile the answer)
+                end();
+                return;
+            }
             readNext();
         });
+    }
+
+    private void end() {
+        if (ended) {
+            return;
+        }
+        finish();
+        if (endHandler != null) {
+            endHandler.handle(null);
+        }
     }
 
     /** Stops reading and closes the stream (also when the request failed midway). */

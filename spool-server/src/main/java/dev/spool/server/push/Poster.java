@@ -141,6 +141,8 @@ final class Poster {
         });
         client.request(opts).compose(req -> {
             request[0] = req;
+            // failures reach the send future below; without a handler Vert.x would also log each one
+            req.exceptionHandler(e -> { });
             Payload payload = body.payload();
             if (payload instanceof Payload.Inline inline) {
                 return req.send(Buffer.buffer(inline.bytes()));
