@@ -14,3 +14,9 @@ ALTER TABLE spool_deliveries ADD COLUMN IF NOT EXISTS headers text[];
 ALTER TABLE spool_deliveries ADD COLUMN IF NOT EXISTS traceparent text;
 ALTER TABLE spool_deliveries ADD COLUMN IF NOT EXISTS size bigint;
 ALTER TABLE spool_deliveries ADD COLUMN IF NOT EXISTS payload bytea;
+-- A lean row is wide (it carries the payload) and every lease is a non-HOT update, a new version of
+-- the whole row: with room on its page the WAL record holds only the changed bytes (the payload is
+-- the unchanged suffix), on another page the whole row. Half-empty pages keep most leases on their
+-- page (PostgresWritesTest: 2 824 WAL bytes per message at 80, 1 914 at 50; 2 170 before V24). New
+-- pages only; pruning reclaims the dead versions on the page.
+ALTER TABLE spool_deliveries SET (fillfactor = 50);
