@@ -31,7 +31,9 @@ import dev.spool.api.Receipts;
  * batches of 100, one statement at a time, counted three ways that load distorts little: the rows
  * it leaves in each table while leased (exact), the WAL bytes written (the distance the WAL insert
  * position moved), and the CPU time of the database's backends (from {@code /proc/<pid>/schedstat},
- * in nanoseconds). {@code -Dspool.test.writesRounds} batches are measured (default 30).
+ * in nanoseconds). {@code -Dspool.test.writesRounds} batches are measured (default 30). With
+ * {@code -Dspool.test.writesProfile=true} the database tracks function times ({@code track_functions =
+ * all}, which slows every call) and the test prints each SQL function's own time per message.
  */
 @Timeout(300)
 class PostgresWritesTest {
@@ -67,7 +69,14 @@ class PostgresWritesTest {
     @Test
     void shouldWriteOneRowPerMessageWhenQueueHasOneGroup() throws Exception {
         int rounds = Integer.getInteger("spool.test.writesRounds", 30);
+        boolean profile = Boolean.getBoolean("spool.test.writesProfile");
         PostgresConfig config = TestPostgres.newDatabase("writes");
+        if (profile) {
+            try (Connection c = DriverManager.getConnection(config.jdbcUrl(), config.user(), config.password().orElse(""));
+                    Statement s = c.createStatement()) {
+                s.execute("DO $$BEGIN EXECUTE format('ALTER DATABASE %I SET track_functions = all', current_database()); END$$");
+            }
+        }
         List<NewMessage> batch = new ArrayList<>();
         for (int i = 0; i < BATCH; i++) {
             batch.add(NewMessage.of(new byte[1024]));
@@ -104,6 +113,9 @@ class PostgresWritesTest {
                     + "backend CPU per message (push %.1f, pop %.1f, ack %.1f)%n", rounds, BATCH, wal / messages,
                     cpu / 1e3 / messages, split[0] / 1e3 / messages, split[1] / 1e3 / messages,
                     split[2] / 1e3 / messages);
+            if (profile) {
+                printFunctionTimes(c, messages + 5L * BATCH); // the five warm-up rounds count too
+            }
             long[] fl = floor(c, rounds);
             System.out.printf("the floor's statements (PostgresFloorTest's table, JDBC), same loop: %.1f us of backend CPU "
                     + "per message (push %.1f, pop %.1f, ack %.1f)%n", (fl[0] + fl[1] + fl[2]) / 1e3 / messages,
@@ -112,6 +124,29 @@ class PostgresWritesTest {
             assertThat(deliveries).as("delivery rows while leased").isEqualTo(BATCH);
             assertThat(wal).isPositive();
         }
+    }
+
+    /**
+     * Each function's own time (its statements, not the functions it calls) per message, once the
+     * broker's backends flushed their statistics (an idle backend does within about ten seconds).
+     */
+    private static void printFunctionTimes(Connection c, long messages) throws Exception {
+        String sql = "SELECT funcname, calls, self_time FROM pg_stat_user_functions ORDER BY self_time DESC LIMIT 12";
+        String[] last = {""};
+        org.awaitility.Awaitility.await().atMost(java.time.Duration.ofSeconds(60)).pollDelay(java.time.Duration.ofSeconds(2))
+                .pollInterval(java.time.Duration.ofSeconds(2)).until(() -> {
+                    StringBuilder out = new StringBuilder();
+                    try (Statement s = c.createStatement(); ResultSet rs = s.executeQuery(sql)) {
+                        while (rs.next()) {
+                            out.append(String.format("  %-22s %8d calls %8.1f us per message%n", rs.getString(1),
+                                    rs.getLong(2), rs.getDouble(3) * 1e3 / messages));
+                        }
+                    }
+                    boolean stable = out.length() > 0 && out.toString().equals(last[0]);
+                    last[0] = out.toString();
+                    return stable;
+                });
+        System.out.print("SQL functions' own time, by function:\n" + last[0]);
     }
 
     /**
