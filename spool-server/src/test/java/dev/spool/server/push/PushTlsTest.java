@@ -21,7 +21,7 @@ import org.junit.jupiter.api.Timeout;
 import org.junit.jupiter.api.io.TempDir;
 
 import dev.spool.server.ServerConfig;
-import dev.spool.server.security.TestPki;
+import dev.spool.testkit.TestPki;
 
 /** Push to an {@code https} endpoint whose certificate a test CA issued: trusted with {@code push-ca-file} only. */
 @Timeout(value = 90, unit = TimeUnit.SECONDS)
