@@ -42,7 +42,7 @@ import dev.spool.server.ServerConfig;
 @Timeout(value = 10, unit = TimeUnit.MINUTES)
 class PushHeapTest {
     private static final int ENDPOINTS = 100;
-    private static final long BOUND_MIB = 48;
+    private static final long BOUND_MIB = 60;
 
     @Test
     void shouldKeepTheHeapFlatWhileStreamingOnePayloadToAHundredEndpoints(@TempDir Path dir) throws Exception {
