@@ -6,6 +6,8 @@ import java.util.List;
 import java.util.Locale;
 import java.util.OptionalLong;
 import java.util.concurrent.Callable;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.CompletionStage;
 import java.util.concurrent.ThreadLocalRandom;
 import java.util.concurrent.atomic.AtomicLong;
 import java.util.concurrent.atomic.LongAdder;
@@ -25,6 +27,7 @@ import dev.spool.api.LockRequest;
 import dev.spool.api.LockStateWrite;
 import dev.spool.api.Payload;
 import dev.spool.api.SpoolException;
+import dev.spool.api.TxOp;
 import dev.spool.client.ClientOptions;
 import dev.spool.client.SpoolClient;
 
@@ -67,6 +70,15 @@ final class LockScenario implements Callable<Integer> {
             description = "concurrent clients (default: 8 for cycle, 100 for handoff, 16 for reads)")
     int clients;
 
+    @Option(names = "--in-flight", defaultValue = "1",
+            description = "cycle: cycles each client keeps in flight, each on a lock of its own (default: ${DEFAULT-VALUE})")
+    int inFlight;
+
+    @Option(names = "--form", defaultValue = "three",
+            description = "cycle: three (acquire, state PUT, release) or tx (acquire, then one /v1/tx with the "
+                + "state write and the release) (default: ${DEFAULT-VALUE})")
+    String form;
+
     @Option(names = "--state-bytes", defaultValue = "4096", description = "state document size (default: ${DEFAULT-VALUE})")
     int stateBytes;
 
@@ -87,8 +99,12 @@ final class LockScenario implements Callable<Integer> {
             case "reads" -> 16;
             default -> throw new ParameterException(command.commandLine(), "--mode is cycle, handoff or reads");
         };
-        if (stateBytes < 0 || common.durationS <= 0 || common.warmupS < 0) {
-            throw new ParameterException(command.commandLine(), "--state-bytes, --duration and --warmup must be positive");
+        if (stateBytes < 0 || common.durationS <= 0 || common.warmupS < 0 || inFlight < 1 || inFlight > 1024) {
+            throw new ParameterException(command.commandLine(),
+                    "--state-bytes, --duration and --warmup must be positive, --in-flight 1 to 1024");
+        }
+        if (!"three".equals(form) && !"tx".equals(form)) {
+            throw new ParameterException(command.commandLine(), "--form is three or tx");
         }
         if (System.getProperty("spool.log.level") == null && System.getenv("SPOOL_LOG_LEVEL") == null) {
             System.setProperty("spool.log.level", "WARN");
@@ -98,7 +114,7 @@ final class LockScenario implements Callable<Integer> {
         ThreadLocalRandom.current().nextBytes(state);
         try (Target target = Target.open(common);
              SpoolClient client = SpoolClient.connect(ClientOptions.of(target.url().toString())
-                     .withMaxConnections(n + 8).withEventLoops(Math.min(4, Runtime.getRuntime().availableProcessors())))) {
+                     .withMaxConnections(n * inFlight + 8).withEventLoops(Math.min(4, Runtime.getRuntime().availableProcessors())))) {
             if ("reads".equals(mode)) {
                 LockLease l = SpoolClient.await(client.acquireLock(prefix, new LockRequest("bench", 3_600_000, 0)));
                 SpoolClient.await(client.putLockState(prefix, new LockStateWrite(l.fence(), Payload.of(state),
@@ -120,7 +136,7 @@ final class LockScenario implements Callable<Integer> {
     }
 
     private Histogram measure(PrintWriter err, String target, int n) throws InterruptedException {
-        err.printf(Locale.ROOT, "locks %s: %d clients, %d-byte state, %s%n", mode, n, stateBytes, target);
+        err.printf(Locale.ROOT, "locks %s: %d clients, %d-byte state%s, %s%n", mode, n, stateBytes, cycleShape(), target);
         tick(err, common.warmupS, "  (warm-up)");
         recorder.getIntervalHistogram();
         long before = ops.sum();
@@ -163,28 +179,67 @@ final class LockScenario implements Callable<Integer> {
         while (!stop) {
             try {
                 switch (mode) {
-                    case "cycle" -> cycle(client, own, owner, state);
+                    case "cycle" -> cycles(client, own, owner, state);
                     case "handoff" -> handoff(client, prefix, owner);
                     default -> read(client, prefix);
                 }
             } catch (SpoolException e) {
-                if (!(e.code() == ErrorCode.LOCK_HELD && "handoff".equals(mode))) {
-                    errors.increment();
-                    if (firstError == null) {
-                        firstError = e.code().id() + ": " + e.getMessage();
-                    }
-                }
+                failed(e);
             }
         }
     }
 
-    private void cycle(SpoolClient client, String name, String owner, byte[] state) {
+    private void failed(Throwable t) {
+        if (t instanceof SpoolException e && e.code() == ErrorCode.LOCK_HELD && "handoff".equals(mode)) {
+            return;
+        }
+        errors.increment();
+        if (firstError == null) {
+            firstError = t instanceof SpoolException e ? e.code().id() + ": " + e.getMessage() : t.toString();
+        }
+    }
+
+    private String cycleShape() {
+        return "cycle".equals(mode) ? ", " + inFlight + " in flight per client, form " + form : "";
+    }
+
+    /** Keeps {@code --in-flight} cycles going, each on a lock of its own, until the run stops. */
+    private void cycles(SpoolClient client, String name, String owner, byte[] state) {
+        List<CompletableFuture<Void>> chains = new ArrayList<>();
+        for (int k = 0; k < inFlight; k++) {
+            CompletableFuture<Void> done = new CompletableFuture<>();
+            nextCycle(client, inFlight == 1 ? name : name + "-" + k, owner, state, done);
+            chains.add(done);
+        }
+        CompletableFuture.allOf(chains.toArray(CompletableFuture[]::new)).join();
+    }
+
+    private void nextCycle(SpoolClient client, String name, String owner, byte[] state, CompletableFuture<Void> done) {
+        if (stop) {
+            done.complete(null);
+            return;
+        }
         long t0 = System.nanoTime();
-        LockLease l = SpoolClient.await(client.acquireLock(name, new LockRequest(owner, TTL_MS, 0)));
-        SpoolClient.await(client.putLockState(name, new LockStateWrite(l.fence(), Payload.of(state),
-                "application/octet-stream", OptionalLong.empty())));
-        SpoolClient.await(client.releaseLock(name, l.fence()));
-        record(t0);
+        cycle(client, name, owner, state).whenComplete((v, e) -> {
+            if (e == null) {
+                record(t0);
+            } else {
+                failed(e instanceof java.util.concurrent.CompletionException && e.getCause() != null ? e.getCause() : e);
+            }
+            nextCycle(client, name, owner, state, done);
+        });
+    }
+
+    private CompletionStage<Void> cycle(SpoolClient client, String name, String owner, byte[] state) {
+        return client.acquireLock(name, new LockRequest(owner, TTL_MS, 0)).thenCompose(l -> {
+            LockStateWrite w = new LockStateWrite(l.fence(), Payload.of(state), "application/octet-stream",
+                    OptionalLong.empty());
+            if ("tx".equals(form)) {
+                return client.transact(List.of(new TxOp.LockStatePut(name, w), new TxOp.LockRelease(name, l.fence())))
+                        .thenApply(r -> null);
+            }
+            return client.putLockState(name, w).thenCompose(info -> client.releaseLock(name, l.fence()));
+        });
     }
 
     private void handoff(SpoolClient client, String name, String owner) {
@@ -212,7 +267,7 @@ final class LockScenario implements Callable<Integer> {
 
     private int report(PrintWriter out, String target, int n, Histogram h) {
         double perS = measuredOps / measuredS;
-        out.printf(Locale.ROOT, "scenario   locks %s (%d clients, %d-byte state)%n", mode, n, stateBytes);
+        out.printf(Locale.ROOT, "scenario   locks %s (%d clients, %d-byte state%s)%n", mode, n, stateBytes, cycleShape());
         out.printf(Locale.ROOT, "target     %s%n", target);
         out.printf(Locale.ROOT, "ops        %,d in %.1f s = %,.0f/s%n", measuredOps, measuredS, perS);
         out.printf(Locale.ROOT, "latency    p50 %s  p90 %s  p99 %s  p99.9 %s  max %s ms (%s)%n",
