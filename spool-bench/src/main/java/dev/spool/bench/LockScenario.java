@@ -126,7 +126,9 @@ final class LockScenario implements Callable<Integer> {
                 threads.add(Thread.ofPlatform().daemon().name("bench-lock-" + i)
                         .start(() -> loop(client, id, prefix, state)));
             }
+            cpuStart = CpuSplit.take(target.inProcess());
             Histogram total = measure(err, target.description(), n);
+            cpuEnd = CpuSplit.take(target.inProcess());
             stop = true;
             for (Thread t : threads) {
                 t.join(HANDOFF_WAIT_MS + 10_000);
@@ -149,6 +151,8 @@ final class LockScenario implements Callable<Integer> {
         return total;
     }
 
+    private CpuSplit cpuStart;
+    private CpuSplit cpuEnd;
     private long measuredOps;
     private long measuredErrors;
     private double measuredS;
@@ -190,6 +194,7 @@ final class LockScenario implements Callable<Integer> {
     }
 
     private void failed(Throwable t) {
+        CpuSplit.markLoad();
         if (t instanceof SpoolException e && e.code() == ErrorCode.LOCK_HELD && "handoff".equals(mode)) {
             return;
         }
@@ -231,7 +236,7 @@ final class LockScenario implements Callable<Integer> {
     }
 
     private CompletionStage<Void> cycle(SpoolClient client, String name, String owner, byte[] state) {
-        return client.acquireLock(name, new LockRequest(owner, TTL_MS, 0)).thenCompose(l -> {
+        return marked(client.acquireLock(name, new LockRequest(owner, TTL_MS, 0))).thenCompose(l -> {
             LockStateWrite w = new LockStateWrite(l.fence(), Payload.of(state), "application/octet-stream",
                     OptionalLong.empty());
             if ("tx".equals(form)) {
@@ -243,26 +248,46 @@ final class LockScenario implements Callable<Integer> {
     }
 
     private void handoff(SpoolClient client, String name, String owner) {
-        LockLease l = SpoolClient.await(client.acquireLock(name, new LockRequest(owner, TTL_MS, HANDOFF_WAIT_MS)));
+        LockLease l = SpoolClient.await(marked(client.acquireLock(name, new LockRequest(owner, TTL_MS, HANDOFF_WAIT_MS))));
         long released = releasedAt.get();
         if (released != 0) {
             record(released);
         }
         // the holder is the only writer of releasedAt until its release reaches the server
         releasedAt.set(System.nanoTime());
-        SpoolClient.await(client.releaseLock(name, l.fence()));
+        SpoolClient.await(marked(client.releaseLock(name, l.fence())));
+    }
+
+    /** Marks the client's thread that completes {@code stage} as load generator (for the CPU split). */
+    private static <T> CompletionStage<T> marked(CompletionStage<T> stage) {
+        return stage.whenComplete((v, e) -> CpuSplit.markLoad());
     }
 
     private void read(SpoolClient client, String name) {
         long t0 = System.nanoTime();
-        SpoolClient.await(client.getLockState(name));
+        SpoolClient.await(marked(client.getLockState(name)));
         record(t0);
     }
 
     private void record(long t0) {
+        CpuSplit.markLoad();
         long micros = (System.nanoTime() - t0) / 1000;
         recorder.recordValue(Math.min(Math.max(micros, 0), HIGHEST_MICROS));
         ops.increment();
+    }
+
+    /** CPU per operation by thread group (the server's only when it runs in this process). */
+    private void printCpu(PrintWriter out) {
+        if (measuredOps == 0) {
+            return;
+        }
+        StringBuilder sb = new StringBuilder("cpu/op    ");
+        for (java.util.Map.Entry<String, Double> e : cpuEnd.since(cpuStart).entrySet()) {
+            if (e.getValue() >= 0.0005) {
+                sb.append(String.format(Locale.ROOT, " %s %.1f us;", e.getKey(), 1e6 * e.getValue() / measuredOps));
+            }
+        }
+        out.println(sb);
     }
 
     private int report(PrintWriter out, String target, int n, Histogram h) {
@@ -278,6 +303,7 @@ final class LockScenario implements Callable<Integer> {
                     case "handoff" -> "release sent to next holder's grant";
                     default -> "one state read";
                 });
+        printCpu(out);
         out.printf(Locale.ROOT, "errors     %d%s%n", measuredErrors, firstError == null ? "" : " (first: " + firstError + ")");
         out.printf(Locale.ROOT, "RESULT scenario=locks-%s ops_per_s=%.0f p50_ms=%s p99_ms=%s errors=%d%n", mode, perS,
                 Runner.ms(h.getValueAtPercentile(50)), Runner.ms(h.getValueAtPercentile(99)), measuredErrors);
