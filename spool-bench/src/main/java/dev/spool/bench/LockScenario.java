@@ -86,6 +86,9 @@ final class LockScenario implements Callable<Integer> {
     private final LongAdder ops = new LongAdder();
     private final LongAdder errors = new LongAdder();
     private final AtomicLong releasedAt = new AtomicLong();
+    /** Hand-off: release-reply and grant times waiting for their other half (see {@link #pair}). */
+    private final java.util.concurrent.ConcurrentHashMap<Long, Long> halves = new java.util.concurrent.ConcurrentHashMap<>();
+    private final Recorder replyToReply = new Recorder(HIGHEST_MICROS, 3);
     private volatile boolean stop;
     private volatile String firstError;
 
@@ -141,6 +144,8 @@ final class LockScenario implements Callable<Integer> {
         err.printf(Locale.ROOT, "locks %s: %d clients, %d-byte state%s, %s%n", mode, n, stateBytes, cycleShape(), target);
         tick(err, common.warmupS, "  (warm-up)");
         recorder.getIntervalHistogram();
+        replyToReply.getIntervalHistogram();
+        halves.clear();
         long before = ops.sum();
         long errorsBefore = errors.sum();
         long t0 = System.nanoTime();
@@ -249,13 +254,32 @@ final class LockScenario implements Callable<Integer> {
 
     private void handoff(SpoolClient client, String name, String owner) {
         LockLease l = SpoolClient.await(marked(client.acquireLock(name, new LockRequest(owner, TTL_MS, HANDOFF_WAIT_MS))));
+        long granted = System.nanoTime();
         long released = releasedAt.get();
         if (released != 0) {
             record(released);
         }
+        pair(l.token(), granted);
         // the holder is the only writer of releasedAt until its release reaches the server
         releasedAt.set(System.nanoTime());
         SpoolClient.await(marked(client.releaseLock(name, l.fence())));
+        pair(-(l.token() + 1), System.nanoTime());
+    }
+
+    /**
+     * Pairs the release reply of the holder of token t (key -(t+1)) with the grant of token t+1 (key
+     * t+1), whichever arrives second, into the reply-to-reply histogram; a grant that arrived first
+     * counts as 0.
+     */
+    private void pair(long key, long nanos) {
+        Long other = halves.remove(-key);
+        if (other == null) {
+            halves.put(key, nanos);
+            return;
+        }
+        long grant = key > 0 ? nanos : other;
+        long releaseReply = key > 0 ? other : nanos;
+        replyToReply.recordValue(Math.min(Math.max((grant - releaseReply) / 1000, 0), HIGHEST_MICROS));
     }
 
     /** Marks the client's thread that completes {@code stage} as load generator (for the CPU split). */
@@ -303,6 +327,13 @@ final class LockScenario implements Callable<Integer> {
                     case "handoff" -> "release sent to next holder's grant";
                     default -> "one state read";
                 });
+        if ("handoff".equals(mode)) {
+            Histogram r = replyToReply.getIntervalHistogram();
+            out.printf(Locale.ROOT, "reply gap  p50 %s  p90 %s  p99 %s  p99.9 %s  max %s ms (release reply to next grant"
+                    + " reply, %d pairs; 0 = grant first)%n", Runner.ms(r.getValueAtPercentile(50)),
+                    Runner.ms(r.getValueAtPercentile(90)), Runner.ms(r.getValueAtPercentile(99)),
+                    Runner.ms(r.getValueAtPercentile(99.9)), Runner.ms(r.getMaxValue()), r.getTotalCount());
+        }
         printCpu(out);
         out.printf(Locale.ROOT, "errors     %d%s%n", measuredErrors, firstError == null ? "" : " (first: " + firstError + ")");
         out.printf(Locale.ROOT, "RESULT scenario=locks-%s ops_per_s=%.0f p50_ms=%s p99_ms=%s errors=%d%n", mode, perS,
