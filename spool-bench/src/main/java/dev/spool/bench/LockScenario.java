@@ -224,20 +224,33 @@ final class LockScenario implements Callable<Integer> {
         CompletableFuture.allOf(chains.toArray(CompletableFuture[]::new)).join();
     }
 
+    /**
+     * Runs cycles one after the other on {@code name} until the run stops. A cycle that completes
+     * asynchronously continues from its completion; one that is already complete (a failure on the
+     * spot) continues in this loop, so the chain never recurses deeply.
+     */
     private void nextCycle(SpoolClient client, String name, String owner, byte[] state, CompletableFuture<Void> done) {
-        if (stop) {
-            done.complete(null);
-            return;
-        }
-        long t0 = System.nanoTime();
-        cycle(client, name, owner, state).whenComplete((v, e) -> {
-            if (e == null) {
-                record(t0);
-            } else {
-                failed(e instanceof java.util.concurrent.CompletionException && e.getCause() != null ? e.getCause() : e);
+        while (!stop) {
+            long t0 = System.nanoTime();
+            CompletableFuture<Void> c = cycle(client, name, owner, state).toCompletableFuture();
+            if (!c.isDone()) {
+                c.whenComplete((v, e) -> {
+                    finished(t0, e);
+                    nextCycle(client, name, owner, state, done);
+                });
+                return;
             }
-            nextCycle(client, name, owner, state, done);
-        });
+            finished(t0, c.isCompletedExceptionally() ? c.exceptionNow() : null);
+        }
+        done.complete(null);
+    }
+
+    private void finished(long t0, Throwable e) {
+        if (e == null) {
+            record(t0);
+        } else {
+            failed(e instanceof java.util.concurrent.CompletionException && e.getCause() != null ? e.getCause() : e);
+        }
     }
 
     private CompletionStage<Void> cycle(SpoolClient client, String name, String owner, byte[] state) {

@@ -23,7 +23,7 @@ import dev.spool.api.Payload;
  * <p>The journal: lock {@code b} acquired (token 1, one hour) with the state {@code b-state}, then
  * {@value #CYCLES} cycles on lock {@code a}, each an acquire (token i), a state write
  * ({@code state-NN} padded to 100 bytes, version i) and a release; 4096-byte segments, so four
- * segments. Regenerate with {@code ./mvnw -o -pl spool-embedded -am test -Dtest=LockJournalFixturesTest
+ * segments, with a snapshot the engine takes itself early in segment 3 (the damages are after it). Regenerate with {@code ./mvnw -o -pl spool-embedded -am test -Dtest=LockJournalFixturesTest
  * -Dsurefire.failIfNoSpecifiedTests=false -Dspool.fixtures.regenerate=true} (from the repository root).
  */
 final class LockJournalFixtures {
