@@ -24,7 +24,7 @@ import dev.spool.server.trace.TracingConfig;
  *
  * @param listener where and how the HTTP server listens
  * @param storage where messages live
- * @param autoCreateQueues create a queue on its first push or pop
+ * @param autoCreateQueues create a queue on its first push (pops never create one)
  * @param queueDefaults configuration of queues created without one, and base of partial updates
  * @param limits broker resource bounds
  * @param shutdownTimeoutMs longest a graceful close waits for in-flight requests

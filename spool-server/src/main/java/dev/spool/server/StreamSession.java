@@ -353,10 +353,18 @@ final class StreamSession {
         if (subs.containsKey(id)) {
             throw SpoolException.withField(ErrorCode.CONFLICT, "sub", "subscription '" + id + "' exists");
         }
-        StreamSubscription s = new StreamSubscription(this, id, spec);
-        subs.put(id, s);
-        reply(req, g -> g.writeStringField("sub", id));
-        s.pump();
+        // pops do not create queues: a subscription to a missing queue is refused here, at once
+        Api.on(ctx, api.broker.getQueue(spec.queue()), (info, e) -> {
+            if (e != null || subs.containsKey(id) || closed()) {
+                sendError(req, null, e != null ? e
+                        : SpoolException.withField(ErrorCode.CONFLICT, "sub", "subscription '" + id + "' exists"));
+                return;
+            }
+            StreamSubscription s = new StreamSubscription(this, id, spec);
+            subs.put(id, s);
+            reply(req, g -> g.writeStringField("sub", id));
+            s.pump();
+        });
     }
 
     private void credit(JsonNode frame, Object req) {
