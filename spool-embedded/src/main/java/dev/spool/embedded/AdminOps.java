@@ -236,11 +236,12 @@ final class AdminOps {
         GroupState g = group(queue(c.queue()), c.query().group());
         Entry e = g.entry(c.id());
         if (e == null || e.state == Entry.REMOVED) {
-            java.util.Optional<dev.spool.api.MessageView> last = e == null ? engine.finished.view(g, c.id())
-                    : java.util.Optional.empty();
-            if (last.isPresent()) {
-                engine.wal.reply(c.reply(), last.get());
-                return;
+            java.util.Optional<String> gone = e == null ? engine.finished.reason(g, c.id()) : java.util.Optional.empty();
+            if (gone.isPresent()) {
+                throw SpoolException.withField(ErrorCode.MESSAGE_NOT_FOUND, "id", "message " + dev.spool.api.MessageIds
+                        .format(c.id()) + " " + gone.get() + " and is no longer kept: queue '" + g.queue.name
+                        + "' keeps finished messages for lookup only for its retention_ms ("
+                        + g.queue.config.retentionMs() + ")");
             }
             throw SpoolException.withField(ErrorCode.MESSAGE_NOT_FOUND, "id", "no message " + dev.spool.api.MessageIds
                     .format(c.id()) + " in queue '" + g.queue.name + "' group '" + g.name + "'");

@@ -2,20 +2,16 @@ package dev.spool.embedded;
 
 import java.util.Optional;
 
-import dev.spool.api.MessageState;
-import dev.spool.api.MessageView;
-
 /**
- * The last states of recently finished messages, so that a task view of a message acked without
- * a result, expired or dead-lettered, and already forgotten (no {@code retention_ms}, no result
- * kept), answers {@code acked}, {@code expired} or {@code dead} instead of the not-found of an id
- * that never existed.
+ * What became of recently finished messages, so that the not-found answer to a task view of a
+ * message acked without a result, or expired, and already forgotten (no {@code retention_ms}) says
+ * so, instead of reading like an id that never existed. The answer stays {@code message_not_found}
+ * (nothing about the message is kept: no payload, no view), with the reason in its message.
  *
  * <p>A fixed table of {@value #CAPACITY} slots indexed by a hash of the id, written by the engine
- * thread only: bounded memory (about 1.5 MiB), no allocation per message, no journal record. A
- * newer message overwrites an older one in its slot, and nothing survives a restart, so a message
- * finished long ago (or before a restart) is not found, as before. The view has the state and
- * attempts; the payload and any result are gone.
+ * thread only: bounded memory (about 1 MiB), no allocation per message, no journal record. A newer
+ * message overwrites an older one in its slot, and nothing survives a restart, so a message
+ * finished long ago (or before a restart) gets the plain not-found, as before.
  */
 final class Finished {
     static final int CAPACITY = 1 << 16;
@@ -24,12 +20,15 @@ final class Finished {
     private final long[] ids = new long[CAPACITY];
     private final GroupState[] groups = new GroupState[CAPACITY];
     private final byte[] states = new byte[CAPACITY];
-    private final int[] attempts = new int[CAPACITY];
 
-    /** Remembers an entry that just became terminal (acked, dead or expired; removals are not kept). */
+    /**
+     * Remembers an entry that just became terminal: acked without a result, or expired. Dead
+     * letters and results keep their own view for {@code result_ttl_ms}; removals (purge, redrive,
+     * a deleted group) are not kept.
+     */
     void record(Entry e) {
         byte s = e.state;
-        if (s != Entry.ACKED && s != Entry.DEAD && s != Entry.EXPIRED) {
+        if (s != Entry.ACKED && s != Entry.EXPIRED || s == Entry.ACKED && e.extra != null && e.extra.result != null) {
             return;
         }
         long id = e.id();
@@ -37,22 +36,15 @@ final class Finished {
         ids[i] = id;
         groups[i] = e.group();
         states[i] = s;
-        attempts[i] = e.attempts;
     }
 
-    /** The last view of message {@code id} in group {@code g}, if it finished recently. */
-    Optional<MessageView> view(GroupState g, long id) {
+    /** Why message {@code id} of group {@code g} is gone, if it finished recently. */
+    Optional<String> reason(GroupState g, long id) {
         int i = slot(id);
         if (ids[i] != id || groups[i] != g) {
             return Optional.empty();
         }
-        MessageState state = switch (states[i]) {
-            case Entry.ACKED -> MessageState.ACKED;
-            case Entry.DEAD -> MessageState.DEAD;
-            default -> MessageState.EXPIRED;
-        };
-        return Optional.of(new MessageView(id, g.queue.name, g.name, state, attempts[i], Ids.timeOf(id), 0,
-                Optional.empty(), Optional.empty(), Optional.empty()));
+        return Optional.of(states[i] == Entry.ACKED ? "was acked without a result" : "expired before it was consumed");
     }
 
     private static int slot(long id) {

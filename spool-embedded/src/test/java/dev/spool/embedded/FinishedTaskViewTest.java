@@ -20,8 +20,6 @@ import dev.spool.api.BrokerSettings;
 import dev.spool.api.Delivery;
 import dev.spool.api.ErrorCode;
 import dev.spool.api.MessageQuery;
-import dev.spool.api.MessageState;
-import dev.spool.api.MessageView;
 import dev.spool.api.NewMessage;
 import dev.spool.api.PopRequest;
 import dev.spool.api.QueueConfig;
@@ -29,8 +27,8 @@ import dev.spool.api.Receipts;
 import dev.spool.api.SpoolException;
 
 /**
- * A task acked without a result, or expired, and forgotten at once (retention 0) still answers its
- * last state for a while, instead of the not-found of an id that never existed.
+ * A task acked without a result, or expired, and forgotten at once (retention 0) is not found,
+ * but the answer says what became of it, unlike the not-found of an id that never existed.
  */
 @Timeout(value = 30, unit = TimeUnit.SECONDS)
 class FinishedTaskViewTest {
@@ -42,29 +40,28 @@ class FinishedTaskViewTest {
     }
 
     @Test
-    void shouldAnswerAckedWhenTaskWasAckedWithoutResultAndForgotten() {
+    void shouldSayAckedWhenTaskWasAckedWithoutResultAndForgotten() {
         get(broker.putQueue("t", QueueConfig.DEFAULTS));
         long id = get(broker.push("t", List.of(NewMessage.ofUtf8("job"))))[0];
         Delivery d = get(broker.pop("t", PopRequest.of(1))).get(0);
         get(broker.ack("t", new AckRequest(Broker.DEFAULT_GROUP, Receipts.of(List.of(d)), Optional.empty())));
 
-        MessageView v = get(broker.getMessage("t", id, MessageQuery.NOW));
-
-        assertThat(v.state()).isEqualTo(MessageState.ACKED);
-        assertThat(v.attempts()).isEqualTo(1);
-        assertThat(v.body()).isEmpty();
-        assertThat(v.result()).isEmpty();
+        assertThatThrownBy(() -> get(broker.getMessage("t", id, MessageQuery.NOW)))
+                .isInstanceOfSatisfying(SpoolException.class, e -> assertThat(e.code()).isEqualTo(ErrorCode.MESSAGE_NOT_FOUND))
+                .hasMessageContaining("was acked without a result").hasMessageContaining("retention_ms");
     }
 
     @Test
-    void shouldAnswerExpiredWhenTtlEndedBeforeAnyConsumer() {
+    void shouldSayExpiredWhenTtlEndedBeforeAnyConsumer() {
         get(broker.putQueue("e", QueueConfig.DEFAULTS));
         NewMessage m = new NewMessage(NewMessage.ofUtf8("late").body(), 0, 0, 1, Optional.empty());
         long id = get(broker.push("e", List.of(m)))[0];
 
         await().atMost(Duration.ofSeconds(10)).until(() -> get(broker.getQueue("e")).stats().ready() == 0);
 
-        assertThat(get(broker.getMessage("e", id, MessageQuery.NOW)).state()).isEqualTo(MessageState.EXPIRED);
+        assertThatThrownBy(() -> get(broker.getMessage("e", id, MessageQuery.NOW)))
+                .isInstanceOfSatisfying(SpoolException.class, e -> assertThat(e.code()).isEqualTo(ErrorCode.MESSAGE_NOT_FOUND))
+                .hasMessageContaining("expired before it was consumed");
     }
 
     @Test
@@ -74,7 +71,8 @@ class FinishedTaskViewTest {
 
         assertThatThrownBy(() -> get(broker.getMessage("n", id + 1, MessageQuery.NOW)))
                 .isInstanceOfSatisfying(SpoolException.class,
-                        e -> assertThat(e.code()).isEqualTo(ErrorCode.MESSAGE_NOT_FOUND));
+                        e -> assertThat(e.code()).isEqualTo(ErrorCode.MESSAGE_NOT_FOUND))
+                .hasMessageContaining("no message");
     }
 
     private static <T> T get(CompletionStage<T> s) {
