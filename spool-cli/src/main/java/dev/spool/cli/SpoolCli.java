@@ -31,22 +31,24 @@ public final class SpoolCli implements Runnable {
      * that one, so a client command never loads (nor reflects on) the server's or the bench's
      * classes: picocli builds a command's model from its class when it is added.
      */
-    private static final Map<String, Class<?>> COMMANDS = new LinkedHashMap<>();
+    private static final Map<String, String> COMMANDS = new LinkedHashMap<>();
 
     static {
-        COMMANDS.put("serve", ServeCommand.class);
-        COMMANDS.put("queue", QueueCommand.class);
-        COMMANDS.put("push", PushCommand.class);
-        COMMANDS.put("pop", PopCommand.class);
-        COMMANDS.put("ack", AckCommand.class);
-        COMMANDS.put("tail", TailCommand.class);
-        COMMANDS.put("message", MessageCommand.class);
-        COMMANDS.put("redrive", RedriveCommand.class);
-        COMMANDS.put("group", GroupCommand.class);
-        COMMANDS.put("token", TokenCommand.class);
-        COMMANDS.put("lock", LockCommand.class);
-        COMMANDS.put("journal", JournalCommand.class);
-        COMMANDS.put("bench", dev.spool.bench.BenchCommand.class);
+        // class names, not literals: a literal would load the class (the bench's with its imports)
+        String p = "dev.spool.cli.";
+        COMMANDS.put("serve", p + "ServeCommand");
+        COMMANDS.put("queue", p + "QueueCommand");
+        COMMANDS.put("push", p + "PushCommand");
+        COMMANDS.put("pop", p + "PopCommand");
+        COMMANDS.put("ack", p + "AckCommand");
+        COMMANDS.put("tail", p + "TailCommand");
+        COMMANDS.put("message", p + "MessageCommand");
+        COMMANDS.put("redrive", p + "RedriveCommand");
+        COMMANDS.put("group", p + "GroupCommand");
+        COMMANDS.put("token", p + "TokenCommand");
+        COMMANDS.put("lock", p + "LockCommand");
+        COMMANDS.put("journal", p + "JournalCommand");
+        COMMANDS.put("bench", "dev.spool.bench.BenchCommand");
     }
 
     @CommandLine.Spec
@@ -138,11 +140,11 @@ public final class SpoolCli implements Runnable {
      */
     static CommandLine commandLine(PrintWriter out, PrintWriter err, String command) {
         CommandLine cl = new CommandLine(new SpoolCli());
-        Class<?> only = COMMANDS.get(command);
+        String only = COMMANDS.get(command);
         if (only != null) {
-            cl.addSubcommand(command, only);
+            cl.addSubcommand(command, load(only));
         } else {
-            COMMANDS.forEach(cl::addSubcommand);
+            COMMANDS.forEach((name, type) -> cl.addSubcommand(name, load(type)));
         }
         cl.addSubcommand("help", new CommandLine.HelpCommand());
         cl.setOut(out);
@@ -156,6 +158,14 @@ public final class SpoolCli implements Runnable {
             return ExitCodes.of(t);
         });
         return cl;
+    }
+
+    private static Class<?> load(String type) {
+        try {
+            return Class.forName(type);
+        } catch (ClassNotFoundException e) {
+            throw new IllegalStateException("missing command class " + type, e);
+        }
     }
 
     /** One line saying what went wrong, with the server's error code and field. */
