@@ -357,6 +357,13 @@ public final class SpoolClient implements Broker {
             g.writeStartObject();
             g.writeStringField("group", request.group());
             g.writeNumberField("limit", request.limit());
+            if (!request.ids().isEmpty()) {
+                g.writeArrayFieldStart("ids");
+                for (long id : request.ids()) {
+                    g.writeString(MessageIds.format(id));
+                }
+                g.writeEndArray();
+            }
             g.writeEndObject();
         })).thenApply(n -> n.path("moved").asLong()));
     }

@@ -64,6 +64,8 @@ final class Engine implements Runnable, StateMachine.Listener {
     final MessageOps messages;
     final AdminOps admin;
     final Views views;
+    /** Last states of recently finished messages, for task views of forgotten ones. */
+    final Finished finished = new Finished();
     final LockOps locks;
 
     Engine(StateMachine sm, BrokerSettings settings, LongSupplier clock, int inboxCapacity) {
@@ -450,6 +452,7 @@ final class Engine implements Runnable, StateMachine.Listener {
 
     @Override
     public void terminal(Entry e) {
+        finished.record(e);
         if (taskWaiters.isEmpty()) {
             return;
         }
