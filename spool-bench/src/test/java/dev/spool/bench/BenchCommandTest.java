@@ -32,7 +32,7 @@ import dev.spool.server.SpoolServer;
 class BenchCommandTest {
     private static final Pattern RESULT = Pattern.compile(
             "^RESULT scenario=(\\S+) msgs_per_s=(\\d+) p50_ms=(\\d+\\.\\d+) p99_ms=(\\d+\\.\\d+) lost=(\\d+) "
-                    + "duplicated=(\\d+)((?: [a-z_]+=\\S+)*)$", Pattern.MULTILINE);
+                    + "duplicated=(\\d+)((?: [a-z0-9_]+=\\S+)*)$", Pattern.MULTILINE);
 
     record Outcome(int exit, String out, String err, Map<String, String> result) {
         long num(String key) {
