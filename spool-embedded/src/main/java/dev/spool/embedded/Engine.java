@@ -65,6 +65,7 @@ final class Engine implements Runnable, StateMachine.Listener {
     final AdminOps admin;
     final Views views;
     final LockOps locks;
+    private final PushFlow flow = new PushFlow();
 
     Engine(StateMachine sm, BrokerSettings settings, LongSupplier clock, int inboxCapacity) {
         this.sm = sm;
@@ -158,6 +159,7 @@ final class Engine implements Runnable, StateMachine.Listener {
             } catch (RuntimeException e) {
                 contained("timers and waiting requests", e);
             }
+            flow.release(sm.queues, System.nanoTime(), stopping, this::execute);
             int n = 0;
             Command c;
             while (n < DRAIN_BATCH && (c = inbox.poll()) != null) {
@@ -178,7 +180,7 @@ final class Engine implements Runnable, StateMachine.Listener {
             if (n > 0) {
                 continue;
             }
-            if (stopping) {
+            if (stopping && !flow.holding()) {
                 return;
             }
             idle();
@@ -238,7 +240,11 @@ final class Engine implements Runnable, StateMachine.Listener {
 
     private void dispatch(Command c) {
         switch (c) {
-            case Command.Push p -> messages.push(p);
+            case Command.Push p -> {
+                if (flow.admit(p, sm.queues.get(p.queue()), System.nanoTime())) {
+                    messages.push(p);
+                }
+            }
             case Command.Pop p -> messages.pop(p);
             case Command.Ack a -> messages.ack(a);
             case Command.Nack n -> messages.nack(n);
@@ -292,8 +298,9 @@ final class Engine implements Runnable, StateMachine.Listener {
         parked = true;
         try {
             if (inbox.isEmpty() && !stopping) {
-                long ms = Math.min(wake - t, 1000);
-                LockSupport.parkNanos(this, ms * 1_000_000L);
+                long nanos = Math.min(wake - t, 1000) * 1_000_000L;
+                // held pushes wait on time the engine's clock does not measure (PushFlow)
+                LockSupport.parkNanos(this, flow.holding() ? Math.min(nanos, 500_000L) : nanos);
             }
         } finally {
             parked = false;

@@ -169,6 +169,7 @@ final class MessageOps {
         if (n == 0) {
             return List.of();
         }
+        PushFlow.took(g);
         engine.wal.deliver(g, leaseUntil, buf, n, now);
         List<Delivery> out = new ArrayList<>(n);
         for (int i = 0; i < n; i++) {
