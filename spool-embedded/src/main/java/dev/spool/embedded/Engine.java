@@ -300,7 +300,7 @@ final class Engine implements Runnable, StateMachine.Listener {
             if (inbox.isEmpty() && !stopping) {
                 long nanos = Math.min(wake - t, 1000) * 1_000_000L;
                 // held pushes wait on time the engine's clock does not measure (PushFlow)
-                LockSupport.parkNanos(this, flow.holding() ? Math.min(nanos, 500_000L) : nanos);
+                LockSupport.parkNanos(this, flow.holding() ? Math.min(nanos, 10_000_000L) : nanos);
             }
         } finally {
             parked = false;
