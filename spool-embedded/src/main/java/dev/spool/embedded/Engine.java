@@ -420,12 +420,17 @@ final class Engine implements Runnable, StateMachine.Listener {
     }
 
     void finishPopWaiter(PopWaiter w, List<dev.spool.api.Delivery> result) {
+        finishPopWaiter(w, result, Long.MAX_VALUE);
+    }
+
+    /** Answers a waiting pop with deliveries of messages pushed before {@code pushedBefore}. */
+    void finishPopWaiter(PopWaiter w, List<dev.spool.api.Delivery> result, long pushedBefore) {
         if (w.done) {
             return;
         }
         w.done = true;
         waiterCount--;
-        wal.reply(w.command.reply(), result);
+        wal.replyDelivered(w.command.reply(), result, pushedBefore);
     }
 
     /** Wakes every pop waiting on a group (the group or its queue went away). */
