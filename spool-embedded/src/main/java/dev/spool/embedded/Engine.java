@@ -330,6 +330,7 @@ final class Engine implements Runnable, StateMachine.Listener {
                 }
             }
             locks.failWaiters();
+            flow.failAll(new SpoolException(ErrorCode.UNAVAILABLE, "the broker is closed"));
             exited = true;
             failLeftovers();
             wal.seal();

@@ -114,6 +114,17 @@ final class PushFlow {
         }
     }
 
+    /** Fails every held push (the engine thread is ending without applying them). */
+    void failAll(Throwable error) {
+        for (ArrayDeque<Held> line : held.values()) {
+            for (Held h : line) {
+                h.push().reply().completeExceptionally(error);
+            }
+        }
+        held.clear();
+        heldCount = 0;
+    }
+
     /** Whether a group of {@code q} is consumed and more than {@link #BACKLOG} behind. */
     static boolean congested(QueueState q, long nowNanos) {
         if (behind(q.defaultGroup, nowNanos)) {
