@@ -433,6 +433,21 @@ public final class SpoolClient implements Broker {
         return guard(() -> locks.state(name));
     }
 
+    /**
+     * Reads a lock's state document into a file as it arrives, never holding it whole on the heap
+     * (for documents up to the server's 100 MiB). The file is created or truncated.
+     *
+     * @param name the lock
+     * @param target the file to write
+     * @return the document's description; {@code not_found} when the lock has no state
+     */
+    public CompletionStage<LockStateInfo> getLockState(String name, java.nio.file.Path target) {
+        return guard(() -> {
+            Names.checkLock(name, "lock");
+            return locks.stateTo(name, target);
+        });
+    }
+
     /** {@inheritDoc} A file payload is streamed from disk. */
     @Override
     public CompletionStage<LockStateInfo> putLockState(String name, LockStateWrite write) {
