@@ -117,6 +117,10 @@ class PostgresThroughputTest {
         AtomicLong acked = new AtomicLong();
         ExecutorService pool = Executors.newFixedThreadPool(servers.size() * (producers + consumers));
         List<Future<?>> tasks = new ArrayList<>();
+        // pops never create queues: consumers start with the producers
+        assertThat(http.send(HttpRequest.newBuilder(servers.get(0).uri("/v1/queues/bench"))
+                .header("Content-Type", "application/json").PUT(HttpRequest.BodyPublishers.ofString("{}")).build(),
+                HttpResponse.BodyHandlers.discarding()).statusCode()).isEqualTo(200);
         for (ServerProcess s : servers) {
             HttpRequest push = HttpRequest.newBuilder(s.uri("/v1/queues/bench/messages"))
                     .header("Content-Type", "application/json")

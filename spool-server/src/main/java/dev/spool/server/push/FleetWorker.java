@@ -191,7 +191,7 @@ final class FleetWorker implements PushDelivery.Runner {
         Delivery d = new Delivery(spec.payloadId(), task.attempts(), task.enqueuedAt(), task.leaseExpiresAt(),
                 payload);
         long t0 = System.nanoTime();
-        poster.post(d).onComplete(ar -> settle(task, url, ar.result(), System.nanoTime() - t0));
+        poster.post(d, Optional.empty()).onComplete(ar -> settle(task, url, ar.result(), System.nanoTime() - t0));
     }
 
     private void settle(Delivery task, String url, Outcome o, long nanos) {

@@ -22,6 +22,7 @@ import dev.spool.api.NackRequest;
 import dev.spool.api.PopRequest;
 import dev.spool.api.Receipts;
 import dev.spool.api.SpoolException;
+import dev.spool.server.trace.Tracing;
 
 /**
  * The consumer of one push group on this server: pops with leases while it has room under the
@@ -68,6 +69,8 @@ final class PushWorker implements PushDelivery.Runner {
     private volatile int consecutiveFailures;
     private volatile int lastStatus;
     private volatile String lastError = "";
+    /** Spans of delivery requests; set once before {@link #start()}. */
+    Tracing tracing = Tracing.off();
     /** The group or its queue is gone: this worker stopped by itself. */
     volatile boolean finished;
 
@@ -176,12 +179,24 @@ final class PushWorker implements PushDelivery.Runner {
         pump();
     }
 
-    /** One message, one attempt: the unit a tracing span can wrap. */
+    /** One message, one attempt, in its own span. */
     private void deliver(Delivery d) {
         inFlight++;
         meters.inFlight.incrementAndGet();
         long t0 = System.nanoTime();
-        poster.post(d).onComplete(ar -> settle(d, ar.result(), System.nanoTime() - t0));
+        Tracing.DeliverySpan span = tracing.delivering(queue, group, d);
+        poster.post(d, span.traceparent()).onComplete(ar -> {
+            end(span, ar.result());
+            settle(d, ar.result(), System.nanoTime() - t0);
+        });
+    }
+
+    private static void end(Tracing.DeliverySpan span, Outcome o) {
+        switch (o) {
+            case Outcome.Delivered ok -> span.end(ok.status(), "");
+            case Outcome.Retry retry -> span.end(retry.status(), retry.reason());
+            case Outcome.Dead dead -> span.end(dead.status(), dead.reason());
+        }
     }
 
     private void settle(Delivery d, Outcome o, long nanos) {
