@@ -14,8 +14,11 @@ import io.vertx.core.Vertx;
 import io.vertx.core.buffer.Buffer;
 import io.vertx.core.http.HttpServerRequest;
 import io.vertx.core.http.HttpServerResponse;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
 
 import dev.spool.api.Broker;
+import dev.spool.server.security.Security;
 
 /**
  * The SQS-compatible endpoint: the AWS JSON 1.0 protocol ({@code POST /} with
@@ -31,16 +34,17 @@ public final class SqsEndpoint {
     static final String JSON_TYPE = "application/x-amz-json-1.0";
     static final String TARGET_PREFIX = "AmazonSQS.";
     private static final ObjectMapper JSON = new ObjectMapper();
+    private static final Logger LOG = LoggerFactory.getLogger(SqsEndpoint.class);
 
     private final Vertx vertx;
     private final SqsConfig config;
-    private final SigV4 auth;
+    private final SqsAuth auth;
     private final Actions actions;
 
-    private SqsEndpoint(Vertx vertx, SqsContext cx, SqsConfig config) {
+    private SqsEndpoint(Vertx vertx, SqsContext cx, SqsConfig config, Optional<Security> security) {
         this.vertx = vertx;
         this.config = config;
-        this.auth = new SigV4(config);
+        this.auth = new SqsAuth(config, security);
         this.actions = new Actions(cx);
     }
 
@@ -53,11 +57,16 @@ public final class SqsEndpoint {
      * @param dataDir where an earlier build kept SQS-only queue attributes and tags in a file; its
      *        records are moved into the queues' attributes once (see {@link LegacyMetaFile})
      * @param counters where the messages sent, received, deleted and given back are counted
+     * @param security the server's authentication; when it requires an identity, SQS requests are
+     *        authenticated and authorized as {@link SqsAuth} and {@link SqsAccess} describe
      */
     public static SqsEndpoint create(Vertx vertx, Broker broker, SqsConfig config, Optional<Path> dataDir,
-            SqsCounters counters) {
+            SqsCounters counters, Optional<Security> security) {
         LegacyMetaFile.importInto(dataDir, broker);
-        return new SqsEndpoint(vertx, new SqsContext(vertx, broker, config, counters), config);
+        if (config.allowUnsigned() && security.isPresent() && security.get().enabled()) {
+            LOG.warn("sqs-allow-unsigned has no effect with auth=required: unsigned SQS requests are refused");
+        }
+        return new SqsEndpoint(vertx, new SqsContext(vertx, broker, config, counters), config, security);
     }
 
     /** Whether a request is an SQS one: JSON with an {@code AmazonSQS.} target, or a form post. */
@@ -80,8 +89,8 @@ public final class SqsEndpoint {
         String action = "";
         CompletionStage<ObjectNode> stage;
         try {
-            String sender = auth.verify(req, body.getBytes());
-            call[0] = new Call(baseUrl(req), sender, () -> resp.closed());
+            SqsAuth.Caller caller = auth.authenticate(req, body.getBytes());
+            call[0] = new Call(baseUrl(req), caller.senderId(), () -> resp.closed(), caller.principal());
             Params params;
             if (json) {
                 action = req.getHeader("X-Amz-Target").substring(TARGET_PREFIX.length());
