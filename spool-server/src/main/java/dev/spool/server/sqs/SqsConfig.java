@@ -45,7 +45,8 @@ public record SqsConfig(boolean enabled, String accountId, String region, Map<St
         keyGrants = Map.copyOf(keyGrants);
         for (String id : keyGrants.keySet()) {
             if (!accessKeys.containsKey(id)) {
-                throw SpoolException.invalid("sqs-key-grants", "sqs-key-grants names access key '" + id + "', which is not in sqs-access-keys");
+                throw SpoolException.invalid("sqs-key-grants",
+                        "sqs-key-grants names access key '" + id + "', which is not in sqs-access-keys");
             }
         }
     }
