@@ -66,8 +66,8 @@ public record SqsConfig(boolean enabled, String accountId, String region, Map<St
         try {
             return SecurityConfig.parseGrants(text);
         } catch (SpoolException e) {
-            throw SpoolException.invalid("sqs-key-grants", e.getMessage().replace("cert-grants", "sqs-key-grants")
-                    .replace("identity=", "keyid="));
+            throw SpoolException.invalid("sqs-key-grants", "sqs-key-grants: " + e.getMessage()
+                    .replace("cert-grants is identity=", "it is keyid="));
         }
     }
 

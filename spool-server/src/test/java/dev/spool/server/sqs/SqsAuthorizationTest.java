@@ -29,7 +29,6 @@ import software.amazon.awssdk.services.sqs.model.SqsException;
 
 import dev.spool.server.ServerConfig;
 import dev.spool.server.SpoolServer;
-import dev.spool.server.security.SecurityConfig;
 
 /**
  * SQS access keys as Spool identities on a server with {@code auth: required}: each key holds the
@@ -219,14 +218,5 @@ class SqsAuthorizationTest {
         return AmazonSQSClientBuilder.standard()
                 .withEndpointConfiguration(new AwsClientBuilder.EndpointConfiguration(server.url(), "us-east-1"))
                 .withCredentials(new AWSStaticCredentialsProvider(new BasicAWSCredentials(key, secret))).build();
-    }
-
-    @Test
-    void shouldRefuseSqsKeyGrantsForKeysThatAreNotConfigured() {
-        assertThatThrownBy(() -> SqsConfig.DEFAULTS.withAccessKeys(Map.of("A", "s"))
-                .withKeyGrants(SqsConfig.parseKeyGrants("B=admin:*")))
-                .hasMessageContaining("sqs-key-grants");
-        assertThatThrownBy(() -> SqsConfig.parseKeyGrants("A=fly:*")).hasMessageContaining("sqs-key-grants");
-        assertThat(SecurityConfig.parseGrants("A=admin:*")).containsKey("A");
     }
 }
