@@ -83,7 +83,7 @@ public final class SqsEndpoint {
     public void handle(HttpServerRequest req, Buffer body) {
         Context ctx = vertx.getOrCreateContext();
         boolean json = req.getHeader("X-Amz-Target") != null;
-        String requestId = UUID.randomUUID().toString();
+        String requestId = requestId();
         HttpServerResponse resp = req.response();
         Call[] call = new Call[1];
         String action = "";
@@ -124,7 +124,7 @@ public final class SqsEndpoint {
                     }
                 } else if (json) {
                     resp.setStatusCode(200).putHeader("Content-Type", JSON_TYPE)
-                            .putHeader("x-amzn-RequestId", requestId).end(out.toString());
+                            .putHeader("x-amzn-RequestId", requestId).end(jsonBytes(out));
                 } else {
                     QueryProtocol.reply(resp, act, out, requestId);
                 }
@@ -135,6 +135,15 @@ public final class SqsEndpoint {
                 ctx.runOnContext(v -> reply.run());
             }
         });
+    }
+
+    /** The reply's UTF-8 bytes, written by a streaming generator (no intermediate String). */
+    private static Buffer jsonBytes(ObjectNode out) {
+        try {
+            return Buffer.buffer(JSON.writeValueAsBytes(out));
+        } catch (com.fasterxml.jackson.core.JsonProcessingException e) {
+            throw new IllegalStateException("a reply tree always serializes", e);
+        }
     }
 
     private static JsonNode parseJson(Buffer body) {
@@ -151,6 +160,18 @@ public final class SqsEndpoint {
             throw new SqsError("SerializationException", "SerializationException", 400, true,
                     "The request body is not valid JSON.");
         }
+    }
+
+    /**
+     * A request id in UUID form. It only correlates a reply with logs, so it comes from a
+     * thread-local generator rather than {@link UUID#randomUUID}'s SecureRandom, which is shared
+     * by every event loop and costly at every request.
+     */
+    static String requestId() {
+        java.util.concurrent.ThreadLocalRandom r = java.util.concurrent.ThreadLocalRandom.current();
+        long hi = r.nextLong() & ~0xF000L | 0x4000L;
+        long lo = r.nextLong() & 0x3FFFFFFFFFFFFFFFL | 0x8000000000000000L;
+        return new UUID(hi, lo).toString();
     }
 
     private static void jsonError(HttpServerResponse resp, SqsError e, String requestId) {
