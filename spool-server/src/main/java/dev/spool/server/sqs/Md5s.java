@@ -3,7 +3,6 @@ package dev.spool.server.sqs;
 import java.nio.charset.StandardCharsets;
 import java.security.MessageDigest;
 import java.security.NoSuchAlgorithmException;
-import java.util.HexFormat;
 import java.util.Map;
 import java.util.TreeMap;
 
@@ -19,7 +18,7 @@ import java.util.TreeMap;
 final class Md5s {
     /** One digest per thread: {@link MessageDigest#getInstance} looks the provider up at every call. */
     private static final ThreadLocal<MessageDigest> MD5 = ThreadLocal.withInitial(Md5s::newDigest);
-    private static final HexFormat HEX = HexFormat.of();
+    private static final char[] DIGITS = "0123456789abcdef".toCharArray();
 
     private Md5s() {
     }
@@ -36,7 +35,7 @@ final class Md5s {
     static String ofBody(byte[] utf8, int offset, int length) {
         MessageDigest md = digest();
         md.update(utf8, offset, length);
-        return HEX.formatHex(md.digest());
+        return hex(md.digest());
     }
 
     /** Empty map: no checksum (SQS omits the field). */
@@ -81,7 +80,13 @@ final class Md5s {
         }
     }
 
-    private static String hex(byte[] b) {
-        return HEX.formatHex(b);
+    /** Lower-case hex; by hand because {@link java.util.HexFormat} costs more for these 16 bytes. */
+    static String hex(byte[] b) {
+        char[] out = new char[b.length * 2];
+        for (int i = 0; i < b.length; i++) {
+            out[2 * i] = DIGITS[(b[i] >> 4) & 0xf];
+            out[2 * i + 1] = DIGITS[b[i] & 0xf];
+        }
+        return new String(out);
     }
 }

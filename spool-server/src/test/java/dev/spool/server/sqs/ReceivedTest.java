@@ -48,4 +48,12 @@ class ReceivedTest {
         assertThat(m.get("Body").asText()).isEqualTo(decoded);
         assertThat(m.get("MD5OfBody").asText()).isEqualTo(Md5s.ofBody(decoded));
     }
+
+    @Test
+    void shouldComputeKnownMd5sWhenDigestIsReusedOnOneThread() {
+        assertThat(Md5s.ofBody("")).isEqualTo("d41d8cd98f00b204e9800998ecf8427e");
+        assertThat(Md5s.ofBody("hello")).isEqualTo("5d41402abc4b2a76b9719d911017c592");
+        assertThat(Md5s.ofBody("hello".getBytes(StandardCharsets.UTF_8))).isEqualTo("5d41402abc4b2a76b9719d911017c592");
+        assertThat(Md5s.ofBody("")).isEqualTo("d41d8cd98f00b204e9800998ecf8427e");
+    }
 }
