@@ -41,7 +41,7 @@ final class HttpDriver implements Driver {
         this.run = run;
         LoadSpec s = run.spec;
         // separate pools: waiting long polls must not hold connections pushes need
-        this.producerClient = client(vertx, url, s.producers() * (s.rate() > 0 ? 32 : 1));
+        this.producerClient = client(vertx, url, s.producers() * (s.rate() > 0 ? 32 : s.requestsInFlight()));
         this.consumerClient = client(vertx, url, s.consumers() * s.groups() * (s.ackEach() ? 8 : 1));
         this.base = "/v1/queues/" + run.queue;
         this.rawPayload = s.raw() ? rawPayload(s.messageBytes()) : null;
