@@ -51,6 +51,7 @@ enum ConfigKey {
     SQS_REGION("sqs-region", "us-east-1"),
     SQS_ACCESS_KEYS("sqs-access-keys", ""),
     SQS_ALLOW_UNSIGNED("sqs-allow-unsigned", "false"),
+    SQS_KEY_GRANTS("sqs-key-grants", ""),
     PUSH_ENABLED("push-enabled", "true"),
     PUSH_ALLOW("push-allow", ""),
     PUSH_ALLOW_PUBLIC("push-allow-public", "true"),

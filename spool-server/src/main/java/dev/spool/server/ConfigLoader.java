@@ -150,7 +150,8 @@ final class ConfigLoader {
         SqsConfig sqs = attributed(ConfigKey.SQS_ACCOUNT_ID, () -> new SqsConfig(bool(ConfigKey.SQS_ENABLED),
                 text(ConfigKey.SQS_ACCOUNT_ID), text(ConfigKey.SQS_REGION),
                 attributed(ConfigKey.SQS_ACCESS_KEYS, () -> SqsConfig.parseAccessKeys(text(ConfigKey.SQS_ACCESS_KEYS))),
-                bool(ConfigKey.SQS_ALLOW_UNSIGNED)));
+                bool(ConfigKey.SQS_ALLOW_UNSIGNED),
+                attributed(ConfigKey.SQS_KEY_GRANTS, () -> SqsConfig.parseKeyGrants(text(ConfigKey.SQS_KEY_GRANTS)))));
         PushSettings push = attributed(ConfigKey.PUSH_ALLOW, () -> new PushSettings(bool(ConfigKey.PUSH_ENABLED),
                 PushSettings.parseAllow(text(ConfigKey.PUSH_ALLOW)), bool(ConfigKey.PUSH_ALLOW_PUBLIC),
                 number(ConfigKey.PUSH_SCAN_MS), text(ConfigKey.PUSH_CA_FILE).isBlank() ? java.util.Optional.empty()

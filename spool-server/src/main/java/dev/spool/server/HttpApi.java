@@ -25,6 +25,8 @@ final class HttpApi {
     static Router router(Api api) {
         Router r = Router.router(api.vertx);
         r.route().handler(new Gate(api.state, api.metrics));
+        // SQS requests authenticate with their own signatures, checked by the endpoint itself
+        new SqsRoutes(api).register(r);
         r.route().handler(new AuthHandler(api.security, Bodies::refuse));
         new QueueRoutes(api).register(r);
         new PushRoutes(api).register(r);
@@ -41,7 +43,6 @@ final class HttpApi {
         new StatusRoutes(api).register(r);
         Dashboard.register(r);
         new TokenRoutes(api).register(r);
-        new SqsRoutes(api).register(r);
         r.errorHandler(404, rc -> Bodies.refuse(rc, failure(rc, new SpoolException(ErrorCode.NOT_FOUND,
                 "no route for " + rc.request().method() + " " + safePath(rc)))));
         r.errorHandler(405, rc -> {

@@ -15,6 +15,10 @@ import dev.spool.server.sqs.SqsEndpoint;
  * API's port: {@code POST /} and {@code POST /<account>/<queue>} when the request is an SQS one
  * (an {@code X-Amz-Target: AmazonSQS.*} header or a form body). The body is read under the
  * server's {@code max-request-bytes} like every other JSON body.
+ *
+ * <p>It is registered before the {@code AuthHandler}: SQS SDKs cannot send a bearer token, so the
+ * endpoint authenticates (Signature Version 4 keys mapped to identities, or Spool credentials) and
+ * authorizes its requests itself ({@code docs/security.md}).
  */
 final class SqsRoutes {
     private final Api api;
@@ -30,7 +34,7 @@ final class SqsRoutes {
         Optional<Path> dir = api.config.storage().storage() instanceof ServerConfig.Storage.Memory
                 ? Optional.empty() : Optional.of(api.config.storage().dataDir().resolve("sqs"));
         SqsEndpoint endpoint = SqsEndpoint.create(api.vertx, api.broker, api.config.sqs(), dir,
-                new Counters(api.metrics));
+                new Counters(api.metrics), Optional.of(api.security));
         Handler<RoutingContext> h = rc -> {
             if (!endpoint.accepts(rc.request())) {
                 rc.next();

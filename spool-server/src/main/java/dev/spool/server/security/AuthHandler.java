@@ -29,8 +29,11 @@ import dev.spool.server.security.Permission.Action;
  * /v1/locks/n...             lock on n
  * /v1/tokens...              admin:*
  * /v1/tx, /v1/stream         any identity (each op and frame is checked)
- * anything else              admin:* (the SQS endpoint included: its SigV4 keys are not identities)
+ * anything else              admin:*
  * </pre>
+ * SQS requests ({@code POST /} or {@code POST /<account>/<queue>} with an {@code AmazonSQS.} target
+ * or a form body) never reach this handler: the SQS endpoint, mounted before it, authenticates
+ * them by their signatures and checks each action's permission itself.
  */
 public final class AuthHandler implements Handler<RoutingContext> {
     private final Security security;

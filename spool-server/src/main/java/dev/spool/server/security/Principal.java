@@ -6,7 +6,7 @@ import dev.spool.api.Names;
 
 /**
  * Who a request comes from and what they may do: a token's holder, a client certificate's
- * subject, the bootstrap admin, or everyone when no authentication is configured.
+ * subject, an SQS access key, the bootstrap admin, or everyone when no authentication is configured.
  *
  * <p>A dead-letter queue follows its source queue: a grant on {@code orders} covers
  * {@code orders.dlq} too (the default dead-letter name). A dead-letter queue with another name
@@ -30,7 +30,9 @@ public record Principal(String name, Kind kind, String tokenHash, List<Permissio
         /** A client certificate (mutual TLS). */
         CERTIFICATE,
         /** The bootstrap admin token of the configuration. */
-        BOOTSTRAP
+        BOOTSTRAP,
+        /** An SQS access key whose Signature Version 4 was verified ({@code sqs-key-grants}). */
+        ACCESS_KEY
     }
 
     /** Copies the list. */

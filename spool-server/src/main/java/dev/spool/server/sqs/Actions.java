@@ -20,15 +20,18 @@ final class Actions {
     private final MessageActions messages;
     private final Receive receive;
     private final MoveActions moves;
+    private final Arns arns;
 
     Actions(SqsContext cx) {
         this.queues = new QueueActions(cx);
         this.messages = new MessageActions(cx);
         this.receive = new Receive(cx);
         this.moves = new MoveActions(cx);
+        this.arns = cx.arns;
     }
 
     CompletionStage<ObjectNode> run(String action, Params p, Call call) {
+        SqsAccess.check(action, p, call.principal(), arns);
         return switch (action) {
             case "CreateQueue" -> queues.create(p, call);
             case "GetQueueUrl" -> queues.getUrl(p, call);
@@ -36,7 +39,7 @@ final class Actions {
             case "DeleteQueue" -> queues.delete(p);
             case "PurgeQueue" -> queues.purge(p);
             case "GetQueueAttributes" -> queues.getAttributes(p);
-            case "SetQueueAttributes" -> queues.setAttributes(p);
+            case "SetQueueAttributes" -> queues.setAttributes(p, call);
             case "SendMessage" -> messages.send(p, call);
             case "SendMessageBatch" -> messages.sendBatch(p, call);
             case "ReceiveMessage" -> receive.receive(p, call);
@@ -45,7 +48,7 @@ final class Actions {
             case "ChangeMessageVisibility" -> messages.changeVisibility(p);
             case "ChangeMessageVisibilityBatch" -> messages.changeVisibilityBatch(p);
             case "ListDeadLetterSourceQueues" -> queues.deadLetterSources(p, call);
-            case "StartMessageMoveTask" -> moves.start(p);
+            case "StartMessageMoveTask" -> moves.start(p, call);
             case "ListMessageMoveTasks" -> moves.list(p);
             case "CancelMessageMoveTask" -> moves.cancel(p);
             case "TagQueue" -> queues.tag(p);

@@ -2,6 +2,8 @@ package dev.spool.server.sqs;
 
 import java.util.function.BooleanSupplier;
 
+import dev.spool.server.security.Principal;
+
 /**
  * Who made a request and how it reached the server.
  *
@@ -9,6 +11,7 @@ import java.util.function.BooleanSupplier;
  *        the queue URLs in replies
  * @param senderId the access key id that signed the request, or the account id when unsigned
  * @param gone whether the client closed the connection (a long poll then gives its messages back)
+ * @param principal what the caller may do ({@link SqsAccess})
  */
-record Call(String baseUrl, String senderId, BooleanSupplier gone) {
+record Call(String baseUrl, String senderId, BooleanSupplier gone, Principal principal) {
 }

@@ -1,10 +1,8 @@
 package dev.spool.server.sqs;
 
-import java.nio.ByteBuffer;
 import java.nio.charset.StandardCharsets;
 import java.security.MessageDigest;
 import java.security.NoSuchAlgorithmException;
-import java.util.HexFormat;
 import java.util.Map;
 import java.util.TreeMap;
 
@@ -18,11 +16,26 @@ import java.util.TreeMap;
  * by its bytes (UTF-8 for text, raw for binary). Lower-case hex.
  */
 final class Md5s {
+    /** One digest per thread: {@link MessageDigest#getInstance} looks the provider up at every call. */
+    private static final ThreadLocal<MessageDigest> MD5 = ThreadLocal.withInitial(Md5s::newDigest);
+    private static final char[] DIGITS = "0123456789abcdef".toCharArray();
+
     private Md5s() {
     }
 
     static String ofBody(String body) {
-        return hex(digest().digest(body.getBytes(StandardCharsets.UTF_8)));
+        return ofBody(body.getBytes(StandardCharsets.UTF_8));
+    }
+
+    /** The MD5 of a body already encoded in UTF-8. */
+    static String ofBody(byte[] utf8) {
+        return ofBody(utf8, 0, utf8.length);
+    }
+
+    static String ofBody(byte[] utf8, int offset, int length) {
+        MessageDigest md = digest();
+        md.update(utf8, offset, length);
+        return hex(md.digest());
     }
 
     /** Empty map: no checksum (SQS omits the field). */
@@ -44,11 +57,22 @@ final class Md5s {
     }
 
     private static void lengthPrefixed(MessageDigest md, byte[] bytes) {
-        md.update(ByteBuffer.allocate(4).putInt(bytes.length).array());
+        int n = bytes.length;
+        md.update((byte) (n >>> 24));
+        md.update((byte) (n >>> 16));
+        md.update((byte) (n >>> 8));
+        md.update((byte) n);
         md.update(bytes);
     }
 
+    /** This thread's digest, reset. */
     private static MessageDigest digest() {
+        MessageDigest md = MD5.get();
+        md.reset();
+        return md;
+    }
+
+    private static MessageDigest newDigest() {
         try {
             return MessageDigest.getInstance("MD5");
         } catch (NoSuchAlgorithmException e) {
@@ -56,7 +80,13 @@ final class Md5s {
         }
     }
 
-    private static String hex(byte[] b) {
-        return HexFormat.of().formatHex(b);
+    /** Lower-case hex; by hand because {@link java.util.HexFormat} costs more for these 16 bytes. */
+    static String hex(byte[] b) {
+        char[] out = new char[b.length * 2];
+        for (int i = 0; i < b.length; i++) {
+            out[2 * i] = DIGITS[(b[i] >> 4) & 0xf];
+            out[2 * i + 1] = DIGITS[b[i] & 0xf];
+        }
+        return new String(out);
     }
 }

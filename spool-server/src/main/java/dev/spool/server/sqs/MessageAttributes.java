@@ -7,7 +7,6 @@ import java.util.Iterator;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
-import java.util.regex.Pattern;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
@@ -29,8 +28,6 @@ final class MessageAttributes {
     static final int MAX_ATTRIBUTES = 10;
 
     private static final ObjectMapper JSON = new ObjectMapper();
-    private static final Pattern NAME = Pattern.compile("[A-Za-z0-9_.-]{1,256}");
-    private static final Pattern TYPE = Pattern.compile("(String|Number|Binary)(\\.[A-Za-z0-9_.-]+)?");
 
     private MessageAttributes() {
     }
@@ -57,11 +54,36 @@ final class MessageAttributes {
 
     static String checkName(String name) {
         String lower = name.toLowerCase(java.util.Locale.ROOT);
-        if (!NAME.matcher(name).matches() || lower.startsWith("aws.") || lower.startsWith("amazon.")
+        if (!nameChars(name, 0, 256) || lower.startsWith("aws.") || lower.startsWith("amazon.")
                 || name.startsWith(".") || name.endsWith(".") || name.contains("..")) {
             throw SqsError.invalidParameter("Message (user) attribute name '" + shorten(name) + "' is invalid.");
         }
         return name;
+    }
+
+    /** 1 to {@code max} characters of {@code [A-Za-z0-9_.-]} from {@code from} on (no regex: per attribute). */
+    private static boolean nameChars(String s, int from, int max) {
+        int n = s.length() - from;
+        if (n < 1 || n > max) {
+            return false;
+        }
+        for (int i = from; i < s.length(); i++) {
+            char c = s.charAt(i);
+            if (!(c >= 'a' && c <= 'z' || c >= 'A' && c <= 'Z' || c >= '0' && c <= '9' || c == '_' || c == '.'
+                    || c == '-')) {
+                return false;
+            }
+        }
+        return true;
+    }
+
+    /** {@code (String|Number|Binary)(\.[A-Za-z0-9_.-]+)?}. */
+    static boolean isType(String type) {
+        if (!type.startsWith("String") && !type.startsWith("Number") && !type.startsWith("Binary")) {
+            return false;
+        }
+        int base = 6;
+        return type.length() == base || type.charAt(base) == '.' && nameChars(type, base + 1, Integer.MAX_VALUE);
     }
 
     static MessageAttribute value(String name, JsonNode v) {
@@ -70,7 +92,7 @@ final class MessageAttributes {
             throw SqsError.invalidParameter("The message attribute '" + name + "' must contain non-empty message "
                     + "attribute type.");
         }
-        if (!TYPE.matcher(type).matches() || type.length() > 256) {
+        if (!isType(type) || type.length() > 256) {
             throw SqsError.invalidParameter("The type of message (user) attribute '" + name + "' is invalid. You "
                     + "must use only the following supported type prefixes: Binary, Number, String.");
         }

@@ -43,7 +43,7 @@ final class MoveActions {
         this.cx = cx;
     }
 
-    CompletionStage<ObjectNode> start(Params p) {
+    CompletionStage<ObjectNode> start(Params p, Call call) {
         String source = cx.arns.queueName(p.required("SourceArn"), "SourceArn");
         Optional<String> dest = p.string("DestinationArn").map(a -> cx.arns.queueName(a, "DestinationArn"));
         p.integer("MaxNumberOfMessagesPerSecond", 1, 500);
@@ -52,10 +52,11 @@ final class MoveActions {
         long started = System.currentTimeMillis();
         return cx.view(source).thenCompose(src -> dest.isPresent()
                 ? cx.view(dest.get()).thenCompose(d -> moveTo(src.name(), d.name(), 0))
-                : redriveSources(src.name())).handle((moved, e) -> {
+                : redriveSources(src.name(), call)).handle((moved, e) -> {
                     if (e != null) {
                         SqsError err = SqsContext.translate(e);
-                        if (err.shape.equals("QueueDoesNotExist") || err.shape.equals("InvalidParameterValue")) {
+                        if (err.shape.equals("QueueDoesNotExist") || err.shape.equals("InvalidParameterValue")
+                                || err.status == 403) {
                             throw err;
                         }
                         cx.moves.add(new MoveTasks.Task(handle, source, dest.orElse(""), 0, err.getMessage(),
@@ -69,7 +70,8 @@ final class MoveActions {
                 });
     }
 
-    private CompletionStage<Long> redriveSources(String dlq) {
+    /** Back to every queue whose dead letters go to {@code dlq}; the caller must administer each. */
+    private CompletionStage<Long> redriveSources(String dlq, Call call) {
         return cx.broker.listQueues().thenCompose(all -> {
             List<String> sources = new ArrayList<>();
             for (QueueInfo q : all) {
@@ -79,6 +81,9 @@ final class MoveActions {
             }
             if (sources.isEmpty()) {
                 throw SqsError.invalidParameter("Source queue must be configured as a Dead Letter Queue.");
+            }
+            for (String s : sources) {
+                SqsAccess.need(call.principal(), dev.spool.server.security.Permission.Action.ADMIN, s);
             }
             CompletionStage<Long> total = CompletableFuture.completedFuture(0L);
             for (String s : sources) {

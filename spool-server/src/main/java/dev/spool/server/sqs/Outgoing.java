@@ -6,7 +6,6 @@ import java.security.NoSuchAlgorithmException;
 import java.util.HexFormat;
 import java.util.LinkedHashMap;
 import java.util.Map;
-import java.util.regex.Pattern;
 
 import com.fasterxml.jackson.databind.JsonNode;
 
@@ -23,7 +22,8 @@ import dev.spool.api.Validation;
  * Spool key (FIFO queues only: Spool's keyed FIFO gives SQS's per-group order and one message of
  * a group in flight at a time); the deduplication id (given, or the SHA-256 of the body with
  * {@code ContentBasedDeduplication}) is the Spool {@code dedup_id}; message attributes, the
- * {@code AWSTraceHeader} system attribute, the deduplication id and the sender go into headers.
+ * {@code AWSTraceHeader} system attribute, the deduplication id and the sender (when it is not the
+ * account, the SenderId of unsigned sends) go into headers.
  *
  * @param message the Spool message to push
  * @param md5Body {@code MD5OfMessageBody}
@@ -35,10 +35,9 @@ record Outgoing(NewMessage message, String md5Body, String md5Attributes, String
     static final String TRACE_HEADER = "sqs-aws-trace-header";
     static final String DEDUP_HEADER = "sqs-deduplication-id";
     static final String SENDER_HEADER = "sqs-sender-id";
-    private static final Pattern ID_CHARS = Pattern.compile("[\\x21-\\x7e]{1,128}");
 
     /** Reads one send (the request, or one batch entry) for {@code q}. */
-    static Outgoing of(Params p, QueueView q, Call call) {
+    static Outgoing of(Params p, QueueView q, Call call, String accountId) {
         String body = p.required("MessageBody");
         if (body.isEmpty()) {
             throw SqsError.invalidParameter("The request must contain the parameter MessageBody.");
@@ -49,7 +48,8 @@ record Outgoing(NewMessage message, String md5Body, String md5Attributes, String
         }
         Map<String, MessageAttribute> attrs = MessageAttributes.parse(p.object("MessageAttributes"));
         Map<String, MessageAttribute> system = systemAttributes(p.object("MessageSystemAttributes"));
-        long size = SqsText.utf8Length(body);
+        byte[] utf8 = body.getBytes(StandardCharsets.UTF_8);
+        long size = utf8.length;
         for (Map.Entry<String, MessageAttribute> e : attrs.entrySet()) {
             size += e.getValue().size(e.getKey());
         }
@@ -57,8 +57,12 @@ record Outgoing(NewMessage message, String md5Body, String md5Attributes, String
             throw SqsError.invalidParameter("One or more parameters are invalid. Reason: Message must be shorter than "
                     + q.config().maxMessageBytes() + " bytes.");
         }
-        NewMessage.Builder b = NewMessage.builder(Payload.of(body.getBytes(StandardCharsets.UTF_8)))
-                .contentType(CONTENT_TYPE).header(SENDER_HEADER, call.senderId());
+        NewMessage.Builder b = NewMessage.builder(Payload.of(utf8)).contentType(CONTENT_TYPE);
+        if (!call.senderId().equals(accountId)) {
+            // a message without the header reads back with the account as SenderId: an unsigned
+            // send needs no header (no map, no journal bytes) for the same reply
+            b.header(SENDER_HEADER, call.senderId());
+        }
         if (!attrs.isEmpty()) {
             b.header(MessageAttributes.HEADER, MessageAttributes.encode(attrs));
         }
@@ -78,7 +82,7 @@ record Outgoing(NewMessage message, String md5Body, String md5Attributes, String
                             throw SqsError.invalidParameter("The queue should either have ContentBasedDeduplication "
                                     + "enabled or MessageDeduplicationId provided explicitly");
                         }
-                        return sha256(body);
+                        return sha256(utf8);
                     });
             b.key(group).dedupId(dedup).header(DEDUP_HEADER, dedup);
         } else {
@@ -97,7 +101,7 @@ record Outgoing(NewMessage message, String md5Body, String md5Attributes, String
             // the attributes outgrew what Spool headers hold (16 KiB in all)
             throw SqsError.invalidParameter("Message attributes too large for Spool: " + e.getMessage());
         }
-        return new Outgoing(m, Md5s.ofBody(body), attrs.isEmpty() ? "" : Md5s.ofAttributes(attrs),
+        return new Outgoing(m, Md5s.ofBody(utf8), attrs.isEmpty() ? "" : Md5s.ofAttributes(attrs),
                 system.isEmpty() ? "" : Md5s.ofAttributes(system));
     }
 
@@ -120,11 +124,26 @@ record Outgoing(NewMessage message, String md5Body, String md5Attributes, String
     }
 
     private static String checkId(String v, String name) {
-        if (!ID_CHARS.matcher(v).matches()) {
+        if (!printableAscii(v, 128)) {
             throw SqsError.invalidParameter("Value " + (v.length() > 140 ? v.substring(0, 140) : v) + " for parameter "
                     + name + " is invalid. Reason: 1 to 128 alphanumeric or punctuation characters.");
         }
         return v;
+    }
+
+    /** 1 to {@code max} characters from {@code !} to {@code ~} (no regex: this runs per message). */
+    static boolean printableAscii(String v, int max) {
+        int n = v.length();
+        if (n == 0 || n > max) {
+            return false;
+        }
+        for (int i = 0; i < n; i++) {
+            char c = v.charAt(i);
+            if (c < 0x21 || c > 0x7e) {
+                return false;
+            }
+        }
+        return true;
     }
 
     private static SqsError notForThisQueue(String name) {
@@ -133,9 +152,12 @@ record Outgoing(NewMessage message, String md5Body, String md5Attributes, String
     }
 
     static String sha256(String body) {
+        return sha256(body.getBytes(StandardCharsets.UTF_8));
+    }
+
+    static String sha256(byte[] utf8) {
         try {
-            return HexFormat.of().formatHex(MessageDigest.getInstance("SHA-256")
-                    .digest(body.getBytes(StandardCharsets.UTF_8)));
+            return HexFormat.of().formatHex(MessageDigest.getInstance("SHA-256").digest(utf8));
         } catch (NoSuchAlgorithmException e) {
             throw new IllegalStateException("every JDK has SHA-256", e);
         }

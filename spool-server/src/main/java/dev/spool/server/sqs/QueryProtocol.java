@@ -190,7 +190,7 @@ final class QueryProtocol {
                     members(b, a.getValue(), action);
                     b.append("</Value></MessageAttribute>");
                 });
-                case "Messages" -> list(b, v, "Message", action);
+                case "Messages" -> list(b, Received.tree(v), "Message", action);
                 case "Successful" -> list(b, v, action + "ResultEntry", action);
                 case "Failed" -> list(b, v, "BatchResultErrorEntry", action);
                 case "Results" -> list(b, v, action + "ResultEntry", action);

@@ -50,7 +50,7 @@ final class QueueActions {
             QueueAttributes.Applied a = QueueAttributes.apply(name, attrs,
                     QueueAttributes.sqsDefaults(cx.broker.settings().queueDefaults()),
                     QueueMeta.defaults(now).withTags(tags), cx.arns, true, now);
-            return checkDeadLetterQueue(name, a)
+            return checkDeadLetterQueue(name, a, call)
                     .thenCompose(v -> cx.broker.putQueue(name, a.meta().applyTo(a.config())))
                     .thenApply(created -> urlReply("QueueUrl", call, name));
         }).thenCompose(s -> s);
@@ -70,11 +70,16 @@ final class QueueActions {
                 && Objects.equals(a.redriveAllowPolicy(), b.redriveAllowPolicy());
     }
 
-    /** A new RedrivePolicy must name an existing queue whose RedriveAllowPolicy lets this one use it. */
-    private CompletionStage<Void> checkDeadLetterQueue(String queue, QueueAttributes.Applied a) {
+    /**
+     * A new RedrivePolicy must name an existing queue whose RedriveAllowPolicy lets this one use it;
+     * dead letters would be written there, so the caller must administer it too (checked first, so
+     * the refusal does not tell whether it exists).
+     */
+    private CompletionStage<Void> checkDeadLetterQueue(String queue, QueueAttributes.Applied a, Call call) {
         if (a.deadLetterQueue().isEmpty()) {
             return CompletableFuture.completedFuture(null);
         }
+        SqsAccess.need(call.principal(), dev.spool.server.security.Permission.Action.ADMIN, a.deadLetterQueue().get());
         return cx.view(a.deadLetterQueue().get()).handle((dlq, e) -> {
             if (e != null) {
                 throw SqsError.invalidParameter("Value " + cx.arns.arn(a.deadLetterQueue().get()) + " for parameter "
@@ -104,7 +109,7 @@ final class QueueActions {
         return cx.broker.listQueues().thenApply(all -> {
             List<String> names = new ArrayList<>();
             for (QueueInfo q : all) {
-                if (q.name().startsWith(prefix) && q.name().compareTo(after) > 0) {
+                if (q.name().startsWith(prefix) && q.name().compareTo(after) > 0 && call.principal().sees(q.name())) {
                     names.add(q.name());
                 }
             }
@@ -121,7 +126,7 @@ final class QueueActions {
             for (QueueInfo q : all) {
                 QueueConfig c = q.config();
                 if (c.maxAttempts() > 0 && c.deadLetterQueueFor(q.name()).equals(dlq.name())
-                        && q.name().compareTo(after) > 0) {
+                        && q.name().compareTo(after) > 0 && call.principal().sees(q.name())) {
                     names.add(q.name());
                 }
             }
@@ -175,13 +180,13 @@ final class QueueActions {
         });
     }
 
-    CompletionStage<ObjectNode> setAttributes(Params p) {
+    CompletionStage<ObjectNode> setAttributes(Params p, Call call) {
         Map<String, String> attrs = p.stringMap("Attributes");
         long now = System.currentTimeMillis();
         return cx.queue(p).thenCompose(q -> {
             QueueAttributes.Applied a = QueueAttributes.apply(q.name(), attrs, q.config(), q.meta(), cx.arns, false,
                     now);
-            return checkDeadLetterQueue(q.name(), a)
+            return checkDeadLetterQueue(q.name(), a, call)
                     .thenCompose(v -> cx.broker.putQueue(q.name(), a.meta().applyTo(a.config())))
                     .thenApply(info -> obj());
         });

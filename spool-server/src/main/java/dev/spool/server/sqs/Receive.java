@@ -1,6 +1,5 @@
 package dev.spool.server.sqs;
 
-import java.nio.charset.StandardCharsets;
 import java.util.LinkedHashSet;
 import java.util.List;
 import java.util.Map;
@@ -10,7 +9,6 @@ import java.util.Set;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CompletionStage;
 
-import com.fasterxml.jackson.databind.node.ArrayNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 
 import dev.spool.api.Broker;
@@ -93,26 +91,25 @@ final class Receive {
         if (ds.isEmpty()) {
             return out;
         }
-        ArrayNode messages = out.putArray("Messages");
+        Received messages = new Received(ds.size());
         for (Delivery d : ds) {
             MessageBody b = d.body();
-            String body = new String(b.payload().toBytes(), StandardCharsets.UTF_8);
-            ObjectNode m = messages.addObject();
-            m.put("MessageId", d.idString());
-            m.put("ReceiptHandle", d.receipt());
-            m.put("MD5OfBody", Md5s.ofBody(body));
-            m.put("Body", body);
-            ObjectNode attrs = systemAttributes(q, d, system);
-            if (!attrs.isEmpty()) {
-                m.set("Attributes", attrs);
+            ObjectNode attrs = system.isEmpty() ? null : systemAttributes(q, d, system);
+            ObjectNode selectedJson = null;
+            String md5Attributes = null;
+            // the attributes header is only decoded when some attributes were asked for
+            if (!attrNames.isEmpty()) {
+                Map<String, MessageAttribute> selected = MessageAttributes.select(
+                        MessageAttributes.decode(b.headers()), attrNames);
+                if (!selected.isEmpty()) {
+                    md5Attributes = Md5s.ofAttributes(selected);
+                    selectedJson = MessageAttributes.toJson(selected);
+                }
             }
-            Map<String, MessageAttribute> selected = MessageAttributes.select(MessageAttributes.decode(b.headers()),
-                    attrNames);
-            if (!selected.isEmpty()) {
-                m.put("MD5OfMessageAttributes", Md5s.ofAttributes(selected));
-                m.set("MessageAttributes", MessageAttributes.toJson(selected));
-            }
+            messages.add(d.idString(), d.receipt(), b.payload().toBytes(), attrs == null || attrs.isEmpty() ? null
+                    : attrs, selectedJson, md5Attributes);
         }
+        out.set("Messages", messages.node());
         return out;
     }
 

@@ -66,6 +66,29 @@ final class SigV4 {
         if (config.accessKeys().isEmpty()) {
             return a.accessKey;
         }
+        return check(req, body, a, query);
+    }
+
+    /**
+     * Checks a request that must be signed by one of the configured keys (a server that requires
+     * authentication): no key configured, no signature or any mismatch refuses it.
+     *
+     * @return the access key id that signed
+     * @throws SqsError the SQS authentication error when the request may not pass
+     */
+    String verifySigned(HttpServerRequest req, byte[] body) {
+        String authz = req.getHeader("Authorization");
+        String query = req.query() == null ? "" : req.query();
+        if (query.contains("X-Amz-Signature=")) {
+            throw SqsError.incompleteSignature("Presigned requests are not supported by Spool.");
+        }
+        if (authz == null) {
+            throw SqsError.missingAuthentication();
+        }
+        return check(req, body, parse(authz), query);
+    }
+
+    private String check(HttpServerRequest req, byte[] body, Parsed a, String query) {
         String secret = config.accessKeys().get(a.accessKey);
         if (secret == null) {
             throw SqsError.invalidClientTokenId();

@@ -14,8 +14,11 @@ import io.vertx.core.Vertx;
 import io.vertx.core.buffer.Buffer;
 import io.vertx.core.http.HttpServerRequest;
 import io.vertx.core.http.HttpServerResponse;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
 
 import dev.spool.api.Broker;
+import dev.spool.server.security.Security;
 
 /**
  * The SQS-compatible endpoint: the AWS JSON 1.0 protocol ({@code POST /} with
@@ -31,16 +34,17 @@ public final class SqsEndpoint {
     static final String JSON_TYPE = "application/x-amz-json-1.0";
     static final String TARGET_PREFIX = "AmazonSQS.";
     private static final ObjectMapper JSON = new ObjectMapper();
+    private static final Logger LOG = LoggerFactory.getLogger(SqsEndpoint.class);
 
     private final Vertx vertx;
     private final SqsConfig config;
-    private final SigV4 auth;
+    private final SqsAuth auth;
     private final Actions actions;
 
-    private SqsEndpoint(Vertx vertx, SqsContext cx, SqsConfig config) {
+    private SqsEndpoint(Vertx vertx, SqsContext cx, SqsConfig config, Optional<Security> security) {
         this.vertx = vertx;
         this.config = config;
-        this.auth = new SigV4(config);
+        this.auth = new SqsAuth(config, security);
         this.actions = new Actions(cx);
     }
 
@@ -53,11 +57,16 @@ public final class SqsEndpoint {
      * @param dataDir where an earlier build kept SQS-only queue attributes and tags in a file; its
      *        records are moved into the queues' attributes once (see {@link LegacyMetaFile})
      * @param counters where the messages sent, received, deleted and given back are counted
+     * @param security the server's authentication; when it requires an identity, SQS requests are
+     *        authenticated and authorized as {@link SqsAuth} and {@link SqsAccess} describe
      */
     public static SqsEndpoint create(Vertx vertx, Broker broker, SqsConfig config, Optional<Path> dataDir,
-            SqsCounters counters) {
+            SqsCounters counters, Optional<Security> security) {
         LegacyMetaFile.importInto(dataDir, broker);
-        return new SqsEndpoint(vertx, new SqsContext(vertx, broker, config, counters), config);
+        if (config.allowUnsigned() && security.isPresent() && security.get().enabled()) {
+            LOG.warn("sqs-allow-unsigned has no effect with auth=required: unsigned SQS requests are refused");
+        }
+        return new SqsEndpoint(vertx, new SqsContext(vertx, broker, config, counters), config, security);
     }
 
     /** Whether a request is an SQS one: JSON with an {@code AmazonSQS.} target, or a form post. */
@@ -74,14 +83,14 @@ public final class SqsEndpoint {
     public void handle(HttpServerRequest req, Buffer body) {
         Context ctx = vertx.getOrCreateContext();
         boolean json = req.getHeader("X-Amz-Target") != null;
-        String requestId = UUID.randomUUID().toString();
+        String requestId = requestId();
         HttpServerResponse resp = req.response();
         Call[] call = new Call[1];
         String action = "";
         CompletionStage<ObjectNode> stage;
         try {
-            String sender = auth.verify(req, body.getBytes());
-            call[0] = new Call(baseUrl(req), sender, () -> resp.closed());
+            SqsAuth.Caller caller = auth.authenticate(req, body.getBytes());
+            call[0] = new Call(baseUrl(req), caller.senderId(), () -> resp.closed(), caller.principal());
             Params params;
             if (json) {
                 action = req.getHeader("X-Amz-Target").substring(TARGET_PREFIX.length());
@@ -115,7 +124,7 @@ public final class SqsEndpoint {
                     }
                 } else if (json) {
                     resp.setStatusCode(200).putHeader("Content-Type", JSON_TYPE)
-                            .putHeader("x-amzn-RequestId", requestId).end(out.toString());
+                            .putHeader("x-amzn-RequestId", requestId).end(jsonBytes(out));
                 } else {
                     QueryProtocol.reply(resp, act, out, requestId);
                 }
@@ -126,6 +135,15 @@ public final class SqsEndpoint {
                 ctx.runOnContext(v -> reply.run());
             }
         });
+    }
+
+    /** The reply's UTF-8 bytes, written by a streaming generator (no intermediate String). */
+    private static Buffer jsonBytes(ObjectNode out) {
+        try {
+            return Buffer.buffer(JSON.writeValueAsBytes(out));
+        } catch (com.fasterxml.jackson.core.JsonProcessingException e) {
+            throw new IllegalStateException("a reply tree always serializes", e);
+        }
     }
 
     private static JsonNode parseJson(Buffer body) {
@@ -142,6 +160,18 @@ public final class SqsEndpoint {
             throw new SqsError("SerializationException", "SerializationException", 400, true,
                     "The request body is not valid JSON.");
         }
+    }
+
+    /**
+     * A request id in UUID form. It only correlates a reply with logs, so it comes from a
+     * thread-local generator rather than {@link UUID#randomUUID}'s SecureRandom, which is shared
+     * by every event loop and costly at every request.
+     */
+    static String requestId() {
+        java.util.concurrent.ThreadLocalRandom r = java.util.concurrent.ThreadLocalRandom.current();
+        long hi = r.nextLong() & ~0xF000L | 0x4000L;
+        long lo = r.nextLong() & 0x3FFFFFFFFFFFFFFFL | 0x8000000000000000L;
+        return new UUID(hi, lo).toString();
     }
 
     private static void jsonError(HttpServerResponse resp, SqsError e, String requestId) {

@@ -29,20 +29,18 @@ final class SqsText {
      * #xD | #x20-#xD7FF | #xE000-#xFFFD | #x10000-#x10FFFF}.
      */
     static boolean allowed(String s) {
-        for (int i = 0; i < s.length(); i++) {
-            int cp = s.codePointAt(i);
-            if (Character.isSupplementaryCodePoint(cp)) {
+        int n = s.length();
+        for (int i = 0; i < n; i++) {
+            char c = s.charAt(i);
+            if (c >= 0x20 && c <= 0xD7FF || c == 0x9 || c == 0xA || c == 0xD || c >= 0xE000 && c <= 0xFFFD) {
+                continue;
+            }
+            // a supplementary character is a high surrogate followed by a low one; a lone one is refused
+            if (Character.isHighSurrogate(c) && i + 1 < n && Character.isLowSurrogate(s.charAt(i + 1))) {
                 i++;
                 continue;
             }
-            if (Character.isSurrogate((char) cp)) {
-                return false;
-            }
-            boolean ok = cp == 0x9 || cp == 0xA || cp == 0xD || (cp >= 0x20 && cp <= 0xD7FF)
-                    || (cp >= 0xE000 && cp <= 0xFFFD);
-            if (!ok) {
-                return false;
-            }
+            return false;
         }
         return true;
     }
