@@ -18,6 +18,7 @@ import dev.spool.api.Delivery;
 import dev.spool.api.NewMessage;
 import dev.spool.api.Outcomes;
 import dev.spool.api.PopRequest;
+import dev.spool.api.QueueConfig;
 import dev.spool.api.ReceiptOutcome;
 import dev.spool.api.Receipts;
 
@@ -46,6 +47,7 @@ class EngineSmokeTest {
     @Test
     void shouldWakeAWaitingPopWhenAPushArrives() {
         try (EmbeddedBroker b = EmbeddedBroker.open(EmbeddedConfig.memory(), BrokerSettings.DEFAULTS)) {
+            b.putQueue("w", QueueConfig.DEFAULTS).toCompletableFuture().join();
             var pending = b.pop("w", new PopRequest("default", 1, 0, 10_000)).toCompletableFuture();
             b.push("w", List.of(NewMessage.ofUtf8("x"))).toCompletableFuture().join();
             List<Delivery> ds = pending.orTimeout(5, TimeUnit.SECONDS).join();

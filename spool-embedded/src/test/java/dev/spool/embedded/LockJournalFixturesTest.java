@@ -81,23 +81,31 @@ class LockJournalFixturesTest {
 
         Report report = JournalTool.check(dir);
         assertThat(report.verdict()).isEqualTo(e.verdict());
+        long offset = e.offset();
         if (e.offset() == NONE) {
             assertThat(report.findings()).isEmpty();
-        } else {
+        } else if (checkedIn) {
             assertThat(report.findings()).anySatisfy(f -> {
                 assertThat(f.file()).isEqualTo(lastSeg);
                 assertThat(f.offset()).isEqualTo(e.offset());
             });
+        } else {
+            // a journal made by this build: record sizes move with the format, so the damage is found where
+            // it is, in the last segment; the checked-in copies pin the exact offsets
+            assertThat(report.findings()).anySatisfy(f -> assertThat(f.file()).isEqualTo(lastSeg));
+            offset = report.findings().stream().filter(f -> f.file().equals(lastSeg)).findFirst().orElseThrow()
+                    .offset();
         }
+        long at = offset;
         if (e.refuses()) {
             assertThatThrownBy(() -> open(dir)).isInstanceOfSatisfying(SpoolException.class, x -> {
                 assertThat(x.code()).isEqualTo(ErrorCode.UNAVAILABLE);
                 assertThat(x.getMessage()).contains(Path.of(lastSeg).getFileName() + " is damaged at offset "
-                        + e.offset());
+                        + at);
             });
             String cut = report.suggestedRepair().orElseThrow();
-            assertThat(cut).isEqualTo(lastSeg + ":" + e.offset());
-            Repaired r = (Repaired) JournalTool.repair(dir, lastSeg, e.offset(), false);
+            assertThat(cut).isEqualTo(lastSeg + ":" + at);
+            Repaired r = (Repaired) JournalTool.repair(dir, lastSeg, at, false);
             assertThat(r.after().orElseThrow().verdict()).isIn(Verdict.CLEAN, Verdict.DAMAGED);
         } else {
             assertThat(report.suggestedRepair()).isEmpty();
