@@ -18,6 +18,9 @@ import dev.spool.api.Names;
  * @param permissions what it may do
  */
 public record Principal(String name, Kind kind, String tokenHash, List<Permission> permissions) {
+    /** The prefix of the queue and lock names the server keeps for itself. */
+    public static final String RESERVED = "spool.";
+
     /** Everyone, when the server runs without authentication. */
     public static final Principal OPEN = new Principal("anonymous", Kind.OPEN, "", List.of());
 
@@ -40,10 +43,18 @@ public record Principal(String name, Kind kind, String tokenHash, List<Permissio
         permissions = List.copyOf(permissions);
     }
 
-    /** Whether it may do {@code action} on the queue or lock {@code name}. */
+    /**
+     * Whether it may do {@code action} on the queue or lock {@code name}. Names under {@link #RESERVED}
+     * are the server's own (fleet push tasks and endpoint sets): only an identity with {@code admin:*}
+     * may touch them, whatever its grants on patterns such as {@code *} say, so that a producer cannot
+     * add URLs for the server to call.
+     */
     public boolean allows(Permission.Action action, String name) {
         if (kind == Kind.OPEN) {
             return true;
+        }
+        if (name.startsWith(RESERVED)) {
+            return allowsEverywhere(Permission.Action.ADMIN);
         }
         String source = sourceOf(name);
         for (Permission p : permissions) {
