@@ -131,6 +131,14 @@ public final class Envelope {
     }
 
     /**
+     * The plaintext view of sealed bytes whose plaintext size is known (their header is read only
+     * when the view is read, so the bytes may be written after this call).
+     */
+    public static Payload opened(Keyring ring, Payload sealed, byte[] context, long plainSize) {
+        return new OpenedPayload(ring, sealed, context.clone(), plainSize);
+    }
+
+    /**
      * Reads a sealed payload through once, checking every tag, without keeping it.
      *
      * @throws SpoolException {@link ErrorCode#CORRUPT} when any part does not verify
