@@ -170,6 +170,7 @@ final class Journal {
         space = new Space(this, config);
         wal = new JournalWal(writer, journalDir, config, lastSeg, end, space, atRest);
         space.attach(sm, wal, start.position(), start.cutoff(), Segments.list(journalDir));
+        space.rekeyBefore(KeyMarker.rekeyBefore(journalDir, settings.atRest(), lastSeg));
         engine = new Engine(sm, settings, clock, config.commandQueueCapacity());
         engine.wal = wal;
         writer.start();
