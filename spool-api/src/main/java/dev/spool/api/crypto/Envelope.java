@@ -71,6 +71,18 @@ public final class Envelope {
         return 22L + idLength + plainLength + TAG * chunks(plainLength);
     }
 
+    /**
+     * The plaintext length of a well-formed sealed record of {@code sealedSize} bytes under a key id
+     * of {@code idLength} characters, or -1 when no plaintext length gives that size.
+     */
+    public static long plainSize(int idLength, long sealedSize) {
+        long t = sealedSize - 22 - idLength;
+        long full = t / (CHUNK + TAG);
+        long rem = t % (CHUNK + TAG);
+        long plain = rem == 0 ? full * CHUNK : rem >= TAG ? full * CHUNK + rem - TAG : -1;
+        return t < TAG || plain < 0 || sealedSize(idLength, plain) != sealedSize ? -1 : plain;
+    }
+
     /** Seals {@code plain} with the active key of {@code ring}, bound to {@code context}. */
     public static byte[] seal(Keyring ring, byte[] plain, byte[] context) {
         Header h = Header.fresh(ring.activeId(), plain.length);

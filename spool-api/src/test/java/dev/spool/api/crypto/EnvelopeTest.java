@@ -35,6 +35,7 @@ class EnvelopeTest {
             byte[] plain = random(n);
             byte[] sealed = Envelope.seal(ring, plain, CTX);
             assertThat((long) sealed.length).isEqualTo(Envelope.sealedSize(2, n));
+            assertThat(Envelope.plainSize(2, sealed.length)).isEqualTo(n);
             assertThat(Envelope.keyId(sealed)).isEqualTo("k2");
             assertThat(Envelope.open(ring, sealed, CTX, "r")).isEqualTo(plain);
         }
