@@ -134,7 +134,8 @@ public record SecurityConfig(Optional<Tls> tls, boolean authRequired, Optional<S
     public String toString() {
         return "SecurityConfig[tls=" + tls + ", authRequired=" + authRequired + ", adminToken="
                 + (adminToken.isPresent() ? "***" : "none") + ", certGrants=" + certGrants.keySet() + ", openHealth="
-                + openHealth + ", openMetrics=" + openMetrics + ", insecure=" + insecure + "]";
+                + openHealth + ", openMetrics=" + openMetrics + ", insecure=" + insecure + ", keyring="
+                + atRest.keyring().map(Object::toString).orElse("none") + ", encryptAll=" + atRest.encryptAll() + "]";
     }
 
     /**
