@@ -36,6 +36,7 @@ import dev.spool.api.SpoolException;
             TokenCommand.class,
             LockCommand.class,
             JournalCommand.class,
+            KeysCommand.class,
             dev.spool.bench.BenchCommand.class,
             CommandLine.HelpCommand.class,
         })
