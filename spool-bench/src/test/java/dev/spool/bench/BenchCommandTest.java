@@ -83,6 +83,24 @@ class BenchCommandTest {
     }
 
     @Test
+    void shouldRunThroughputAndLocksWithAuthAndEncryptionAtRest(@org.junit.jupiter.api.io.TempDir java.nio.file.Path dir)
+            throws java.io.IOException {
+        java.nio.file.Path config = dir.resolve("server.conf");
+        java.nio.file.Files.writeString(config, "auth: required\nadmin-token: bench-admin-token-0123456789\n");
+        Outcome o = bench("throughput", "--warmup", "0", "--duration", "1", "--producers", "2", "--consumers", "2",
+                "--encrypt", "--server-config", config.toString(), "--auth-token", "bench-admin-token-0123456789",
+                "--no-progress");
+        assertCleanRun(o, "throughput");
+        assertThat(o.out()).contains("encrypted at rest").doesNotContain("bench-admin-token-0123456789");
+        Outcome locks = bench("locks", "--mode", "cycle", "--clients", "2", "--duration", "1", "--warmup", "0",
+                "--encrypt", "--server-config", config.toString(), "--auth-token", "bench-admin-token-0123456789",
+                "--no-progress");
+        assertThat(locks.exit()).as(locks.out() + locks.err()).isZero();
+        assertThat(locks.out()).as(locks.out())
+                .containsPattern("(?m)^RESULT scenario=locks-cycle ops_per_s=[1-9]\\d* .* errors=0$");
+    }
+
+    @Test
     void shouldRunOnTheDefaultJournalWithFsyncAlways() {
         // a warm-up well past the first progress tick (1 s), so that tick reports the warm-up
         Outcome o = bench("throughput", "--warmup", "2.5", "--duration", "1", "--producers", "2",
