@@ -84,6 +84,7 @@ class FirstHourCliTest {
                 .path("messages").get(0);
         assertThat(Files.readAllBytes(out)).isEqualTo(bytes);
         assertThat(m.path("payload_bytes").asLong()).isEqualTo(bytes.length);
+        assertThat(m.path("payload_file").asText()).isEqualTo(out.toString());
         assertThat(m.has("payload_base64")).isFalse();
         Result twoAtOnce = CliHarness.run("pop", "blobs", "--out", out.toString(), "--max", "2", "--url", url);
         assertThat(twoAtOnce.code()).isEqualTo(ExitCodes.USAGE);

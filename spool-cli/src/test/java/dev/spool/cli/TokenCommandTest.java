@@ -20,6 +20,7 @@ import dev.spool.cli.CliHarness.Result;
 import dev.spool.server.ServerConfig;
 import dev.spool.server.SpoolServer;
 import dev.spool.server.security.SecurityConfig;
+import dev.spool.testkit.TestPki;
 
 /**
  * {@code spool token create|list|revoke} and the credential options ({@code --auth-token},
@@ -33,13 +34,13 @@ class TokenCommandTest {
     @TempDir
     static Path dir;
     private static SpoolServer server;
-    private static SelfSigned serverCert;
-    private static SelfSigned clientCert;
+    private static TestPki.Issued serverCert;
+    private static TestPki.Issued clientCert;
 
     @BeforeAll
     static void start() throws Exception {
-        serverCert = SelfSigned.make(dir, "server", "ip:127.0.0.1");
-        clientCert = SelfSigned.make(dir, "cli-client", null);
+        serverCert = new TestPki(dir).selfSigned("server", "ip:127.0.0.1");
+        clientCert = new TestPki(dir).selfSigned("cli-client", null);
         ServerConfig c = ServerConfig.ephemeralMemory();
         SecurityConfig sec = c.security().withTls(new SecurityConfig.Tls(serverCert.cert(), serverCert.key(),
                 Optional.of(clientCert.cert()), false, 0)).withAuthRequired(true).withAdminToken(ADMIN)

@@ -21,6 +21,7 @@ import dev.spool.api.SpoolException;
 import dev.spool.server.ServerConfig;
 import dev.spool.server.SpoolServer;
 import dev.spool.server.security.SecurityConfig;
+import dev.spool.testkit.TestPki;
 
 /** The Java client over TLS with a bearer token or a client certificate, for requests and the stream. */
 @Timeout(value = 120, unit = TimeUnit.SECONDS)
@@ -29,13 +30,13 @@ class SecureClientTest {
     @TempDir
     static Path dir;
     private static SpoolServer server;
-    private static SelfSigned serverCert;
-    private static SelfSigned clientCert;
+    private static TestPki.Issued serverCert;
+    private static TestPki.Issued clientCert;
 
     @BeforeAll
     static void start() throws Exception {
-        serverCert = SelfSigned.make(dir, "server", "ip:127.0.0.1");
-        clientCert = SelfSigned.make(dir, "app", null);
+        serverCert = new TestPki(dir).selfSigned("server", "ip:127.0.0.1");
+        clientCert = new TestPki(dir).selfSigned("app", null);
         ServerConfig c = ServerConfig.ephemeralMemory();
         SecurityConfig sec = c.security().withTls(new SecurityConfig.Tls(serverCert.cert(), serverCert.key(),
                 Optional.of(clientCert.cert()), false, 0)).withAuthRequired(true).withAdminToken(ADMIN)

@@ -1,5 +1,6 @@
 package dev.spool.server.security;
 
+import dev.spool.testkit.TestPki;
 import java.io.IOException;
 import java.net.URI;
 import java.net.http.HttpClient;

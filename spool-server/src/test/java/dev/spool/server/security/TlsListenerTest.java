@@ -1,5 +1,6 @@
 package dev.spool.server.security;
 
+import dev.spool.testkit.TestPki;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 

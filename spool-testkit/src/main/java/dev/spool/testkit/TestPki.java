@@ -1,4 +1,4 @@
-package dev.spool.server.security;
+package dev.spool.testkit;
 
 import java.io.IOException;
 import java.io.InputStream;
@@ -16,22 +16,25 @@ import java.util.concurrent.TimeUnit;
 /**
  * Certificates for tests, made with the JDK's {@code keytool} (no other tool needed): a CA, and
  * leaf certificates it signs, exported as the PEM files a server and a client are configured with.
- * EC P-256 keys, because they are quick to generate.
+ * EC P-256 keys, because they are quick to generate. Also self-signed certificates, which are their
+ * own trust anchor: the same file is the server's certificate and the client's CA file (or the client's
+ * certificate and the server's client CA).
  */
-final class TestPki {
+public final class TestPki {
     private static final String PASS = "changeit";
     private final Path dir;
 
     /** One issued certificate: its PEM chain (leaf, then CA) and PKCS#8 key. */
-    record Issued(Path cert, Path key) {
+    public record Issued(Path cert, Path key) {
     }
 
-    TestPki(Path dir) {
+    /** Keeps every file under {@code dir}. */
+    public TestPki(Path dir) {
         this.dir = dir;
     }
 
     /** Makes a CA named {@code name}; returns its PEM certificate. */
-    Path ca(String name) throws Exception {
+    public Path ca(String name) throws Exception {
         Path ks = dir.resolve(name + ".p12");
         keytool("-genkeypair", "-alias", "ca", "-keyalg", "EC", "-groupname", "secp256r1", "-dname", "CN=" + name,
                 "-ext", "bc:c", "-validity", "30", "-keystore", ks.toString(), "-storetype", "PKCS12",
@@ -50,7 +53,7 @@ final class TestPki {
      * @param startDate keytool start date, e.g. {@code -10d}, or null for now
      * @param validityDays validity from the start date
      */
-    Issued issue(String ca, String name, String san, String startDate, int validityDays) throws Exception {
+    public Issued issue(String ca, String name, String san, String startDate, int validityDays) throws Exception {
         Path ks = dir.resolve(name + ".p12");
         keytool("-genkeypair", "-alias", name, "-keyalg", "EC", "-groupname", "secp256r1", "-dname", "CN=" + name,
                 "-keystore", ks.toString(), "-storetype", "PKCS12", "-storepass", PASS, "-keypass", PASS);
@@ -70,22 +73,48 @@ final class TestPki {
         Path cert = dir.resolve(name + ".crt.pem");
         Files.writeString(cert, Files.readString(signed) + Files.readString(dir.resolve(ca + ".pem")));
         Path key = dir.resolve(name + ".key.pem");
-        KeyStore store = KeyStore.getInstance("PKCS12");
-        try (InputStream in = Files.newInputStream(ks)) {
-            store.load(in, PASS.toCharArray());
+        writeKey(ks, name, key);
+        return new Issued(cert, key);
+    }
+
+    /**
+     * Makes a self-signed certificate named {@code name} (also its CN), valid for 30 days.
+     *
+     * @param san the subjectAlternativeName extension value, or null
+     */
+    public Issued selfSigned(String name, String san) throws Exception {
+        Path ks = dir.resolve(name + ".p12");
+        List<String> args = new ArrayList<>(List.of("-genkeypair", "-alias", name, "-keyalg", "EC", "-groupname",
+                "secp256r1", "-dname", "CN=" + name, "-validity", "30", "-keystore", ks.toString(), "-storetype",
+                "PKCS12", "-storepass", PASS, "-keypass", PASS));
+        if (san != null) {
+            args.addAll(List.of("-ext", "san=" + san));
         }
-        PrivateKey pk = (PrivateKey) store.getKey(name, PASS.toCharArray());
-        Files.writeString(key, "-----BEGIN PRIVATE KEY-----\n"
-                + Base64.getMimeEncoder(64, "\n".getBytes(StandardCharsets.US_ASCII)).encodeToString(pk.getEncoded())
-                + "\n-----END PRIVATE KEY-----\n");
+        keytool(args.toArray(new String[0]));
+        Path cert = dir.resolve(name + ".pem");
+        keytool("-exportcert", "-rfc", "-alias", name, "-keystore", ks.toString(), "-storepass", PASS, "-file",
+                cert.toString());
+        Path key = dir.resolve(name + ".key");
+        writeKey(ks, name, key);
         return new Issued(cert, key);
     }
 
     /** The leaf certificate of an issued chain, for assertions. */
-    static Certificate leaf(Issued i) throws Exception {
+    public static Certificate leaf(Issued i) throws Exception {
         try (InputStream in = Files.newInputStream(i.cert())) {
             return java.security.cert.CertificateFactory.getInstance("X.509").generateCertificate(in);
         }
+    }
+
+    private static void writeKey(Path ks, String alias, Path key) throws Exception {
+        KeyStore store = KeyStore.getInstance("PKCS12");
+        try (InputStream in = Files.newInputStream(ks)) {
+            store.load(in, PASS.toCharArray());
+        }
+        PrivateKey pk = (PrivateKey) store.getKey(alias, PASS.toCharArray());
+        Files.writeString(key, "-----BEGIN PRIVATE KEY-----\n"
+                + Base64.getMimeEncoder(64, "\n".getBytes(StandardCharsets.US_ASCII)).encodeToString(pk.getEncoded())
+                + "\n-----END PRIVATE KEY-----\n");
     }
 
     private static void keytool(String... args) throws IOException, InterruptedException {
