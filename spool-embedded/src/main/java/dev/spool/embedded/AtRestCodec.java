@@ -12,8 +12,8 @@ import dev.spool.api.crypto.Keyring;
 
 /**
  * Encryption at rest for the journal: decides which entries and task results are sealed (the
- * queue's {@code encrypted} flag or {@code encrypt-all}; lock state documents under
- * {@code encrypt-all}), and seals and opens them with the shared {@link Envelope} bound to their
+ * queue's {@code encrypted} flag or {@code encrypt-all}; every dead letter when there is a
+ * keyring; lock state documents under {@code encrypt-all}), and seals and opens them with the shared {@link Envelope} bound to their
  * identity:
  *
  * <pre>
@@ -46,9 +46,15 @@ final class AtRestCodec {
         return atRest.keyring().isEmpty() ? NONE : new AtRestCodec(atRest, false);
     }
 
-    /** Whether {@code m}'s payload is written sealed. */
+    /**
+     * Whether {@code m}'s payload is written sealed. With a keyring every dead letter is sealed
+     * too, whatever its dead-letter queue's flag: it may come from an encrypted queue.
+     */
     boolean seals(Msg m) {
-        return m.queue == null ? atRest.sealsLocks() : atRest.sealsQueue(m.queue.config);
+        if (m.queue == null) {
+            return atRest.sealsLocks();
+        }
+        return atRest.sealsQueue(m.queue.config) || (atRest.keyring().isPresent() && m.source() != null);
     }
 
     /** Whether task results of {@code q} are written sealed. */

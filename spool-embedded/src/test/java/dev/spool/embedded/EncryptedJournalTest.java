@@ -163,6 +163,23 @@ class EncryptedJournalTest {
     }
 
     @Test
+    void shouldKeepADeadLetterOfAnEncryptedQueueSealed() throws IOException {
+        EmbeddedConfig c = EmbeddedConfig.journal(dir).withPayloadCacheBytes(0);
+        try (EmbeddedBroker b = open(c, settings(OLD, false))) {
+            get(b.putQueue("q", ENCRYPTED.withMaxAttempts(1)));
+            get(b.push("q", List.of(NewMessage.of(marked("DEAD-SECRET", 400)))));
+            List<Delivery> d = get(b.pop("q", new PopRequest("default", 1, 600_000, 0)));
+            get(b.nack("q", new dev.spool.api.NackRequest("default", Receipts.of(d), OptionalLong.empty(),
+                    Optional.of("boom"), true)));
+            String dlq = ENCRYPTED.deadLetterQueueFor("q");
+            List<Delivery> dead = get(b.pop(dlq, new PopRequest("default", 1, 600_000, 5_000)));
+            assertThat(dead.get(0).body().payload().toBytes()).isEqualTo(marked("DEAD-SECRET", 400));
+            assertThat(get(b.getQueue(dlq)).config().encrypted()).isFalse();
+        }
+        assertThat(anyFileHolds("DEAD-SECRET".getBytes(StandardCharsets.US_ASCII))).isFalse();
+    }
+
+    @Test
     void shouldRefuseAnEncryptedQueueWhenTheServerHasNoKeyring() {
         try (EmbeddedBroker b = open(EmbeddedConfig.journal(dir), BrokerSettings.DEFAULTS)) {
             assertThatThrownBy(() -> get(b.putQueue("q", ENCRYPTED))).isInstanceOfSatisfying(CompletionException.class,
