@@ -5,7 +5,7 @@ import dev.spool.api.crypto.AtRest;
 /**
  * What every backend is configured with, whatever its storage.
  *
- * @param autoCreateQueues create a queue with {@code queueDefaults} on its first push or pop
+ * @param autoCreateQueues create a queue with {@code queueDefaults} on its first push (pops never create one)
  * @param queueDefaults configuration of queues created without one, and base of partial updates
  * @param limits resource bounds
  * @param instrumentation receives storage timings (for metrics)

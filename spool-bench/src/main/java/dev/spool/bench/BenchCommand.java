@@ -25,7 +25,7 @@ import picocli.CommandLine.Spec;
             "exits 1 when a message the server acknowledged was never consumed."},
         subcommands = {Scenarios.Throughput.class, Scenarios.ClaimLatency.class, Scenarios.Lockd.class,
             Scenarios.BatchPush.class, Scenarios.Large.class, Scenarios.Fanout.class, LockScenario.class,
-            PushBench.class})
+            PushBench.class, Workloads.W1.class, Workloads.W2.class})
 public final class BenchCommand implements Callable<Integer> {
     @Spec
     CommandSpec spec;

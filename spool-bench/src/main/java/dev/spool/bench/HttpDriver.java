@@ -43,7 +43,8 @@ final class HttpDriver implements Driver {
         this.run = run;
         LoadSpec s = run.spec;
         // separate pools: waiting long polls must not hold connections pushes need
-        this.producerClient = client(vertx, url, s.producers() * (s.rate() > 0 ? 32 : 1), run.options);
+        this.producerClient = client(vertx, url, s.producers() * (s.rate() > 0 ? 32 : s.requestsInFlight()),
+                run.options);
         this.consumerClient = client(vertx, url, s.consumers() * s.groups() * (s.ackEach() ? 8 : 1), run.options);
         this.authorization = run.options.authToken == null || run.options.authToken.isEmpty() ? null
                 : "Bearer " + run.options.authToken;

@@ -17,10 +17,20 @@ package dev.spool.bench;
  * @param rate messages per second in total, open loop (0 = closed loop, as fast as acknowledged)
  * @param raw raw bodies over HTTP (push and pop), one message per request
  * @param primary the latency that goes into the RESULT line
+ * @param window messages a producer may have pushed and not yet confirmed (closed loop): it keeps
+ *        {@code max(1, window / batch)} push requests in flight
  */
 record LoadSpec(String scenario, Transport transport, int producers, int consumers, int groups, int batch,
         int messageBytes, int keys, int popMax, int prefetch, boolean ackEach, double rate, boolean raw,
-        Primary primary) {
+        Primary primary, int window) {
+
+    /** A spec whose producers keep one push request in flight. */
+    LoadSpec(String scenario, Transport transport, int producers, int consumers, int groups, int batch,
+            int messageBytes, int keys, int popMax, int prefetch, boolean ackEach, double rate, boolean raw,
+            Primary primary) {
+        this(scenario, transport, producers, consumers, groups, batch, messageBytes, keys, popMax, prefetch, ackEach,
+                rate, raw, primary, batch);
+    }
 
     /** How load reaches the server. */
     enum Transport {
@@ -68,6 +78,7 @@ record LoadSpec(String scenario, Transport transport, int producers, int consume
         positive("--batch", batch);
         positive("--pop-max", popMax);
         positive("--prefetch", prefetch);
+        positive("--window", window);
         if (messageBytes < 0 || keys < 0 || rate < 0) {
             throw new IllegalArgumentException("--size, --keys and --rate must not be negative");
         }
@@ -77,6 +88,11 @@ record LoadSpec(String scenario, Transport transport, int producers, int consume
         if (transport == Transport.SQS && (batch > SqsDriver.MAX_BATCH || groups != 1 || keys != 0)) {
             throw new IllegalArgumentException("--transport sqs takes batches of at most 10, one group, no keys");
         }
+    }
+
+    /** Push requests each producer keeps in flight in closed loop. */
+    int requestsInFlight() {
+        return Math.max(1, window / batch);
     }
 
     private static void positive(String name, int v) {

@@ -6,6 +6,8 @@ import java.util.List;
 import java.util.Locale;
 import java.util.OptionalLong;
 import java.util.concurrent.Callable;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.CompletionStage;
 import java.util.concurrent.ThreadLocalRandom;
 import java.util.concurrent.atomic.AtomicLong;
 import java.util.concurrent.atomic.LongAdder;
@@ -25,6 +27,7 @@ import dev.spool.api.LockRequest;
 import dev.spool.api.LockStateWrite;
 import dev.spool.api.Payload;
 import dev.spool.api.SpoolException;
+import dev.spool.api.TxOp;
 import dev.spool.client.ClientOptions;
 import dev.spool.client.SpoolClient;
 
@@ -67,6 +70,15 @@ final class LockScenario implements Callable<Integer> {
             description = "concurrent clients (default: 8 for cycle, 100 for handoff, 16 for reads)")
     int clients;
 
+    @Option(names = "--in-flight", defaultValue = "1",
+            description = "cycle: cycles each client keeps in flight, each on a lock of its own (default: ${DEFAULT-VALUE})")
+    int inFlight;
+
+    @Option(names = "--form", defaultValue = "three",
+            description = "cycle: three (acquire, state PUT, release) or tx (acquire, then one /v1/tx with the "
+                + "state write and the release) (default: ${DEFAULT-VALUE})")
+    String form;
+
     @Option(names = "--state-bytes", defaultValue = "4096", description = "state document size (default: ${DEFAULT-VALUE})")
     int stateBytes;
 
@@ -74,6 +86,9 @@ final class LockScenario implements Callable<Integer> {
     private final LongAdder ops = new LongAdder();
     private final LongAdder errors = new LongAdder();
     private final AtomicLong releasedAt = new AtomicLong();
+    /** Hand-off: release-reply and grant times waiting for their other half (see {@link #pair}). */
+    private final java.util.concurrent.ConcurrentHashMap<Long, Long> halves = new java.util.concurrent.ConcurrentHashMap<>();
+    private final Recorder replyToReply = new Recorder(HIGHEST_MICROS, 3);
     private volatile boolean stop;
     private volatile String firstError;
 
@@ -87,8 +102,12 @@ final class LockScenario implements Callable<Integer> {
             case "reads" -> 16;
             default -> throw new ParameterException(command.commandLine(), "--mode is cycle, handoff or reads");
         };
-        if (stateBytes < 0 || common.durationS <= 0 || common.warmupS < 0) {
-            throw new ParameterException(command.commandLine(), "--state-bytes, --duration and --warmup must be positive");
+        if (stateBytes < 0 || common.durationS <= 0 || common.warmupS < 0 || inFlight < 1 || inFlight > 1024) {
+            throw new ParameterException(command.commandLine(),
+                    "--state-bytes, --duration and --warmup must be positive, --in-flight 1 to 1024");
+        }
+        if (!"three".equals(form) && !"tx".equals(form)) {
+            throw new ParameterException(command.commandLine(), "--form is three or tx");
         }
         if (System.getProperty("spool.log.level") == null && System.getenv("SPOOL_LOG_LEVEL") == null) {
             System.setProperty("spool.log.level", "WARN");
@@ -98,7 +117,8 @@ final class LockScenario implements Callable<Integer> {
         ThreadLocalRandom.current().nextBytes(state);
         try (Target target = Target.open(common);
              SpoolClient client = SpoolClient.connect(secured(ClientOptions.of(target.url().toString())
-                     .withMaxConnections(n + 8).withEventLoops(Math.min(4, Runtime.getRuntime().availableProcessors()))))) {
+                     .withMaxConnections(n * inFlight + 8)
+                     .withEventLoops(Math.min(4, Runtime.getRuntime().availableProcessors()))))) {
             if ("reads".equals(mode)) {
                 LockLease l = SpoolClient.await(client.acquireLock(prefix, new LockRequest("bench", 3_600_000, 0)));
                 SpoolClient.await(client.putLockState(prefix, new LockStateWrite(l.fence(), Payload.of(state),
@@ -110,7 +130,9 @@ final class LockScenario implements Callable<Integer> {
                 threads.add(Thread.ofPlatform().daemon().name("bench-lock-" + i)
                         .start(() -> loop(client, id, prefix, state)));
             }
+            cpuStart = CpuSplit.take(target.inProcess());
             Histogram total = measure(err, target.description(), n);
+            cpuEnd = CpuSplit.take(target.inProcess());
             stop = true;
             for (Thread t : threads) {
                 t.join(HANDOFF_WAIT_MS + 10_000);
@@ -120,9 +142,11 @@ final class LockScenario implements Callable<Integer> {
     }
 
     private Histogram measure(PrintWriter err, String target, int n) throws InterruptedException {
-        err.printf(Locale.ROOT, "locks %s: %d clients, %d-byte state, %s%n", mode, n, stateBytes, target);
+        err.printf(Locale.ROOT, "locks %s: %d clients, %d-byte state%s, %s%n", mode, n, stateBytes, cycleShape(), target);
         tick(err, common.warmupS, "  (warm-up)");
         recorder.getIntervalHistogram();
+        replyToReply.getIntervalHistogram();
+        halves.clear();
         long before = ops.sum();
         long errorsBefore = errors.sum();
         long t0 = System.nanoTime();
@@ -133,6 +157,8 @@ final class LockScenario implements Callable<Integer> {
         return total;
     }
 
+    private CpuSplit cpuStart;
+    private CpuSplit cpuEnd;
     private long measuredOps;
     private long measuredErrors;
     private double measuredS;
@@ -172,56 +198,148 @@ final class LockScenario implements Callable<Integer> {
         while (!stop) {
             try {
                 switch (mode) {
-                    case "cycle" -> cycle(client, own, owner, state);
+                    case "cycle" -> cycles(client, own, owner, state);
                     case "handoff" -> handoff(client, prefix, owner);
                     default -> read(client, prefix);
                 }
             } catch (SpoolException e) {
-                if (!(e.code() == ErrorCode.LOCK_HELD && "handoff".equals(mode))) {
-                    errors.increment();
-                    if (firstError == null) {
-                        firstError = e.code().id() + ": " + e.getMessage();
-                    }
-                }
+                failed(e);
             }
         }
     }
 
-    private void cycle(SpoolClient client, String name, String owner, byte[] state) {
-        long t0 = System.nanoTime();
-        LockLease l = SpoolClient.await(client.acquireLock(name, new LockRequest(owner, TTL_MS, 0)));
-        SpoolClient.await(client.putLockState(name, new LockStateWrite(l.fence(), Payload.of(state),
-                "application/octet-stream", OptionalLong.empty())));
-        SpoolClient.await(client.releaseLock(name, l.fence()));
-        record(t0);
+    private void failed(Throwable t) {
+        CpuSplit.markLoad();
+        if (t instanceof SpoolException e && e.code() == ErrorCode.LOCK_HELD && "handoff".equals(mode)) {
+            return;
+        }
+        errors.increment();
+        if (firstError == null) {
+            firstError = t instanceof SpoolException e ? e.code().id() + ": " + e.getMessage() : t.toString();
+        }
+    }
+
+    private String cycleShape() {
+        return "cycle".equals(mode) ? ", " + inFlight + " in flight per client, form " + form : "";
+    }
+
+    /** Keeps {@code --in-flight} cycles going, each on a lock of its own, until the run stops. */
+    private void cycles(SpoolClient client, String name, String owner, byte[] state) {
+        List<CompletableFuture<Void>> chains = new ArrayList<>();
+        for (int k = 0; k < inFlight; k++) {
+            CompletableFuture<Void> done = new CompletableFuture<>();
+            nextCycle(client, inFlight == 1 ? name : name + "-" + k, owner, state, done);
+            chains.add(done);
+        }
+        CompletableFuture.allOf(chains.toArray(CompletableFuture[]::new)).join();
+    }
+
+    /**
+     * Runs cycles one after the other on {@code name} until the run stops. A cycle that completes
+     * asynchronously continues from its completion; one that is already complete (a failure on the
+     * spot) continues in this loop, so the chain never recurses deeply.
+     */
+    private void nextCycle(SpoolClient client, String name, String owner, byte[] state, CompletableFuture<Void> done) {
+        while (!stop) {
+            long t0 = System.nanoTime();
+            CompletableFuture<Void> c = cycle(client, name, owner, state).toCompletableFuture();
+            if (!c.isDone()) {
+                c.whenComplete((v, e) -> {
+                    finished(t0, e);
+                    nextCycle(client, name, owner, state, done);
+                });
+                return;
+            }
+            finished(t0, c.isCompletedExceptionally() ? c.exceptionNow() : null);
+        }
+        done.complete(null);
+    }
+
+    private void finished(long t0, Throwable e) {
+        if (e == null) {
+            record(t0);
+        } else {
+            failed(e instanceof java.util.concurrent.CompletionException && e.getCause() != null ? e.getCause() : e);
+        }
+    }
+
+    private CompletionStage<Void> cycle(SpoolClient client, String name, String owner, byte[] state) {
+        return marked(client.acquireLock(name, new LockRequest(owner, TTL_MS, 0))).thenCompose(l -> {
+            LockStateWrite w = new LockStateWrite(l.fence(), Payload.of(state), "application/octet-stream",
+                    OptionalLong.empty());
+            if ("tx".equals(form)) {
+                return client.transact(List.of(new TxOp.LockStatePut(name, w), new TxOp.LockRelease(name, l.fence())))
+                        .thenApply(r -> null);
+            }
+            return client.putLockState(name, w).thenCompose(info -> client.releaseLock(name, l.fence()));
+        });
     }
 
     private void handoff(SpoolClient client, String name, String owner) {
-        LockLease l = SpoolClient.await(client.acquireLock(name, new LockRequest(owner, TTL_MS, HANDOFF_WAIT_MS)));
+        LockLease l = SpoolClient.await(marked(client.acquireLock(name, new LockRequest(owner, TTL_MS, HANDOFF_WAIT_MS))));
+        long granted = System.nanoTime();
         long released = releasedAt.get();
         if (released != 0) {
             record(released);
         }
+        pair(l.token(), granted);
         // the holder is the only writer of releasedAt until its release reaches the server
         releasedAt.set(System.nanoTime());
-        SpoolClient.await(client.releaseLock(name, l.fence()));
+        SpoolClient.await(marked(client.releaseLock(name, l.fence())));
+        pair(-(l.token() + 1), System.nanoTime());
+    }
+
+    /**
+     * Pairs the release reply of the holder of token t (key -(t+1)) with the grant of token t+1 (key
+     * t+1), whichever arrives second, into the reply-to-reply histogram; a grant that arrived first
+     * counts as 0.
+     */
+    private void pair(long key, long nanos) {
+        Long other = halves.remove(-key);
+        if (other == null) {
+            halves.put(key, nanos);
+            return;
+        }
+        long grant = key > 0 ? nanos : other;
+        long releaseReply = key > 0 ? other : nanos;
+        replyToReply.recordValue(Math.min(Math.max((grant - releaseReply) / 1000, 0), HIGHEST_MICROS));
+    }
+
+    /** Marks the client's thread that completes {@code stage} as load generator (for the CPU split). */
+    private static <T> CompletionStage<T> marked(CompletionStage<T> stage) {
+        return stage.whenComplete((v, e) -> CpuSplit.markLoad());
     }
 
     private void read(SpoolClient client, String name) {
         long t0 = System.nanoTime();
-        SpoolClient.await(client.getLockState(name));
+        SpoolClient.await(marked(client.getLockState(name)));
         record(t0);
     }
 
     private void record(long t0) {
+        CpuSplit.markLoad();
         long micros = (System.nanoTime() - t0) / 1000;
         recorder.recordValue(Math.min(Math.max(micros, 0), HIGHEST_MICROS));
         ops.increment();
     }
 
+    /** CPU per operation by thread group (the server's only when it runs in this process). */
+    private void printCpu(PrintWriter out) {
+        if (measuredOps == 0) {
+            return;
+        }
+        StringBuilder sb = new StringBuilder("cpu/op    ");
+        for (java.util.Map.Entry<String, Double> e : cpuEnd.since(cpuStart).entrySet()) {
+            if (e.getValue() >= 0.0005) {
+                sb.append(String.format(Locale.ROOT, " %s %.1f us;", e.getKey(), 1e6 * e.getValue() / measuredOps));
+            }
+        }
+        out.println(sb);
+    }
+
     private int report(PrintWriter out, String target, int n, Histogram h) {
         double perS = measuredOps / measuredS;
-        out.printf(Locale.ROOT, "scenario   locks %s (%d clients, %d-byte state)%n", mode, n, stateBytes);
+        out.printf(Locale.ROOT, "scenario   locks %s (%d clients, %d-byte state%s)%n", mode, n, stateBytes, cycleShape());
         out.printf(Locale.ROOT, "target     %s%n", target);
         out.printf(Locale.ROOT, "ops        %,d in %.1f s = %,.0f/s%n", measuredOps, measuredS, perS);
         out.printf(Locale.ROOT, "latency    p50 %s  p90 %s  p99 %s  p99.9 %s  max %s ms (%s)%n",
@@ -232,6 +350,14 @@ final class LockScenario implements Callable<Integer> {
                     case "handoff" -> "release sent to next holder's grant";
                     default -> "one state read";
                 });
+        if ("handoff".equals(mode)) {
+            Histogram r = replyToReply.getIntervalHistogram();
+            out.printf(Locale.ROOT, "reply gap  p50 %s  p90 %s  p99 %s  p99.9 %s  max %s ms (release reply to next grant"
+                    + " reply, %d pairs; 0 = grant first)%n", Runner.ms(r.getValueAtPercentile(50)),
+                    Runner.ms(r.getValueAtPercentile(90)), Runner.ms(r.getValueAtPercentile(99)),
+                    Runner.ms(r.getValueAtPercentile(99.9)), Runner.ms(r.getMaxValue()), r.getTotalCount());
+        }
+        printCpu(out);
         out.printf(Locale.ROOT, "errors     %d%s%n", measuredErrors, firstError == null ? "" : " (first: " + firstError + ")");
         out.printf(Locale.ROOT, "RESULT scenario=locks-%s ops_per_s=%.0f p50_ms=%s p99_ms=%s errors=%d%n", mode, perS,
                 Runner.ms(h.getValueAtPercentile(50)), Runner.ms(h.getValueAtPercentile(99)), measuredErrors);

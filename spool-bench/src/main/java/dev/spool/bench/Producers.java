@@ -11,8 +11,9 @@ import dev.spool.bench.Driver.Pusher;
 import dev.spool.bench.Stats.Op;
 
 /**
- * Drives the producers. Closed loop (no {@code --rate}): each producer keeps one batch in flight and
- * pauses while the backlog (acknowledged, not yet consumed) is over {@code --max-backlog}. Open loop
+ * Drives the producers. Closed loop (no {@code --rate}): each producer keeps
+ * {@link LoadSpec#requestsInFlight()} batches in flight (one unless a {@code --window} of unconfirmed
+ * messages larger than a batch is set) and pauses while the backlog (acknowledged, not yet consumed) is over {@code --max-backlog}. Open loop
  * ({@code --rate R}): a 1 ms ticker issues batches so that R messages per second go out whatever the
  * replies do, spread over the producers, with at most {@value #MAX_IN_FLIGHT} requests in flight.
  */
@@ -43,10 +44,11 @@ final class Producers {
             return;
         }
         for (int i = 0; i < pushers.size(); i++) {
-            CompletableFuture<Void> f = new CompletableFuture<>();
-            done.add(f);
-            int id = i;
-            next(id, f);
+            for (int k = 0; k < run.spec.requestsInFlight(); k++) {
+                CompletableFuture<Void> f = new CompletableFuture<>();
+                done.add(f);
+                next(i, f);
+            }
         }
     }
 

@@ -33,14 +33,33 @@ final class Report {
             double loadBefore, double loadAfter) {
     }
 
+    /**
+     * What a run measured, for a rate sweep.
+     *
+     * @param exit the exit code (1 when a message was lost)
+     * @param producedPerS messages acknowledged to the producers per second of the window
+     * @param consumedPerS deliveries per second of the window
+     * @param e2eP50Ms push sent to first delivery, median, in ms
+     * @param e2eP99Ms push sent to first delivery, p99, in ms
+     * @param lost acknowledged messages never consumed
+     * @param duplicated deliveries of a message already consumed
+     */
+    record Outcome(int exit, double producedPerS, double consumedPerS, double e2eP50Ms, double e2eP99Ms, long lost,
+            long duplicated) {
+        /** Consumers kept up: consumed at least 0.99 of produced with e2e p99 at most {@code maxP99Ms}. */
+        boolean sustained(double maxP99Ms) {
+            return exit == 0 && lost == 0 && consumedPerS >= 0.99 * producedPerS && e2eP99Ms <= maxP99Ms;
+        }
+    }
+
     Report(Run run, Target target, Window window) {
         this.run = run;
         this.target = target;
         this.w = window;
     }
 
-    /** Prints the report; returns the exit code (1 when a message was lost). */
-    int print(PrintWriter out, PrintWriter err, Map<String, Double> cpu, double wall, String heap) {
+    /** Prints the report; its outcome carries the exit code (1 when a message was lost). */
+    Outcome print(PrintWriter out, PrintWriter err, Map<String, Double> cpu, double wall, String heap) {
         LoadSpec s = run.spec;
         printHeader(out);
         long pushed = w.pushed();
@@ -87,13 +106,19 @@ final class Report {
             case DELIVERY -> delivery;
             case END_TO_END -> endToEnd;
         };
+        double producedPerS = pushed / w.seconds();
         out.printf(Locale.ROOT, "RESULT scenario=%s msgs_per_s=%.0f p50_ms=%s p99_ms=%s lost=%d duplicated=%d "
-                        + "errors=%d pushed=%d delivered=%d transport=%s latency=%s%n",
+                        + "errors=%d pushed=%d delivered=%d transport=%s latency=%s produced_per_s=%.0f "
+                        + "consumed_per_s=%.0f consumed_ratio=%.3f e2e_p50_ms=%s e2e_p99_ms=%s pop_p99_ms=%s%n",
                 s.scenario(), msgsPerS, Runner.ms(primary.getValueAtPercentile(50)),
                 Runner.ms(primary.getValueAtPercentile(99)), lost, dup, run.stats.errors.sum(), pushed, delivered,
-                s.transport().wire(), s.primary().name().toLowerCase(Locale.ROOT));
+                s.transport().wire(), s.primary().name().toLowerCase(Locale.ROOT), producedPerS, msgsPerS,
+                pushed == 0 ? 0.0 : (double) delivered / pushed, Runner.ms(endToEnd.getValueAtPercentile(50)),
+                Runner.ms(endToEnd.getValueAtPercentile(99)),
+                pop.getTotalCount() == 0 ? "-" : Runner.ms(pop.getValueAtPercentile(99)));
         out.flush();
-        return lost > 0 ? 1 : 0;
+        return new Outcome(lost > 0 ? 1 : 0, producedPerS, msgsPerS, endToEnd.getValueAtPercentile(50) / 1000.0,
+                endToEnd.getValueAtPercentile(99) / 1000.0, lost, dup);
     }
 
     private void printHeader(PrintWriter out) {
@@ -156,6 +181,10 @@ final class Report {
                     server += e.getValue();
                     inProcess = true;
                 }
+            }
+            Double separate = cpu.get(ServerProcess.TOTAL);
+            if (separate != null) {
+                server = separate;
             }
             sb.append(String.format(Locale.ROOT, "%n  per delivered message: %sload generator %.1f us, process %.1f us",
                     inProcess ? String.format(Locale.ROOT, "server %.1f us, ", 1e6 * server / delivered) : "",

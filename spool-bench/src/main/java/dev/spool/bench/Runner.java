@@ -8,7 +8,9 @@ import java.nio.file.Path;
 import java.text.ParseException;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.LinkedHashMap;
 import java.util.Locale;
+import java.util.Map;
 import java.util.Optional;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.Executors;
@@ -46,6 +48,11 @@ final class Runner {
     }
 
     static int run(CommonOptions o, LoadSpec spec, PrintWriter out, PrintWriter err) throws Exception {
+        return measure(o, spec, out, err).exit();
+    }
+
+    /** Runs one scenario as {@link #run} does and returns what it measured. */
+    static Report.Outcome measure(CommonOptions o, LoadSpec spec, PrintWriter out, PrintWriter err) throws Exception {
         validate(o, spec);
         if (System.getProperty("spool.log.level") == null && System.getenv("SPOOL_LOG_LEVEL") == null) {
             // the in-process server's INFO lines would interleave with the report
@@ -121,7 +128,7 @@ final class Runner {
         }
     }
 
-    private static int drive(Target target, Run run, Driver driver, PrintWriter out, PrintWriter err)
+    private static Report.Outcome drive(Target target, Run run, Driver driver, PrintWriter out, PrintWriter err)
             throws Exception {
         LoadSpec spec = run.spec;
         List<ConsumerHandle> consumers = new ArrayList<>();
@@ -148,6 +155,8 @@ final class Runner {
         Recording jfr = startJfr(run.options.jfr);
         double load0 = loadAverage();
         CpuSplit cpu0 = CpuSplit.take(target.inProcess());
+        Optional<ServerProcess> server = target.inProcess() ? Optional.empty() : ServerProcess.find(target.url());
+        Map<String, Double> server0 = server.map(ServerProcess::sample).orElse(Map.of());
         int fromStamp = run.stats.stamp();
         long t0 = System.nanoTime();
         long deliveries0 = run.stats.deliveries.sum();
@@ -168,11 +177,16 @@ final class Runner {
         CompletableFuture.allOf(stops).get(SETUP_TIMEOUT_S, TimeUnit.SECONDS);
         progress.stop();
         CpuSplit cpu1 = CpuSplit.take(target.inProcess());
+        Map<String, Double> cpu = new LinkedHashMap<>(cpu1.since(cpu0));
+        if (server.isPresent()) {
+            err.println("cpu: server at " + target.url() + " is local process " + server.get().pid());
+            cpu.putAll(ServerProcess.since(server0, server.get().sample()));
+        }
         double load1 = loadAverage();
         stopJfr(jfr, run.options.jfr, err);
         Report report = new Report(run, target, new Report.Window((t1 - t0) / 1e9, (t2 - t1) / 1e9, drained, pushed,
                 delivered, fromStamp, load0, load1));
-        return report.print(out, err, cpu1.since(cpu0), cpu1.wallSince(cpu0), heap == null ? null : heap.report());
+        return report.print(out, err, cpu, cpu1.wallSince(cpu0), heap == null ? null : heap.report());
     }
 
     private static Recording startJfr(String file) throws IOException, ParseException {

@@ -37,7 +37,7 @@ final class SqsDriver implements Driver {
     SqsDriver(Vertx vertx, URI url, Run run) {
         this.run = run;
         LoadSpec s = run.spec;
-        this.producerClient = client(vertx, url, s.producers() * (s.rate() > 0 ? 32 : 1));
+        this.producerClient = client(vertx, url, s.producers() * (s.rate() > 0 ? 32 : s.requestsInFlight()));
         this.consumerClient = client(vertx, url, s.consumers());
         this.queueUrl = "http://" + url.getHost() + ":" + url.getPort() + "/000000000000/" + run.queue;
     }

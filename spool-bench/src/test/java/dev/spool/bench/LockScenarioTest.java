@@ -30,4 +30,25 @@ class LockScenarioTest {
         assertThat(Double.parseDouble(m.group(4))).isGreaterThanOrEqualTo(Double.parseDouble(m.group(3)));
         assertThat(o.out()).contains("scenario   locks " + mode);
     }
+
+    @ParameterizedTest
+    @ValueSource(strings = {"three", "tx"})
+    void shouldPipelineCyclesWithoutErrorsWhenInFlightIsAboveOne(String form) {
+        BenchCommandTest.Outcome o = BenchCommandTest.bench("locks", "--mode", "cycle", "--clients", "2", "--in-flight",
+                "4", "--form", form, "--storage", "memory", "--warmup", "0.5", "--duration", "3", "--no-progress");
+        Matcher m = RESULT.matcher(o.out());
+        assertThat(m.find()).as("RESULT line in:%n%s%n%s", o.out(), o.err()).isTrue();
+        assertThat(o.exit()).as(o.out()).isZero();
+        assertThat(Long.parseLong(m.group(5))).as(o.out()).isZero();
+        assertThat(Long.parseLong(m.group(2))).as(o.out()).isPositive();
+        assertThat(o.out()).contains("4 in flight per client, form " + form).contains("cpu/op").contains("server engine");
+    }
+
+    @org.junit.jupiter.api.Test
+    void shouldReportTheGapBetweenReleaseReplyAndNextGrantWhenHandingOff() {
+        BenchCommandTest.Outcome o = BenchCommandTest.bench("locks", "--mode", "handoff", "--clients", "4", "--storage",
+                "memory", "--warmup", "0.5", "--duration", "2", "--no-progress");
+        assertThat(o.exit()).as(o.out()).isZero();
+        assertThat(o.out()).containsPattern("reply gap  p50 \\d+\\.\\d+ .*, (?!0 pairs)\\d+ pairs");
+    }
 }

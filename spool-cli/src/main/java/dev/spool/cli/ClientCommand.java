@@ -62,23 +62,6 @@ abstract class ClientCommand implements Callable<Integer> {
     /** Runs the command and returns its exit code. */
     abstract Integer run(SpoolClient client, Output output) throws Exception;
 
-    /**
-     * Says on stderr that a queue about to be consumed does not exist: with auto-create (the
-     * default) the server creates it and the command waits on it, so a mistyped name would
-     * otherwise just wait in silence.
-     */
-    void warnIfMissing(SpoolClient client, String queue) {
-        try {
-            SpoolClient.await(client.getQueue(queue));
-        } catch (dev.spool.api.SpoolException e) {
-            if (e.code() == dev.spool.api.ErrorCode.QUEUE_NOT_FOUND) {
-                err().println("spool: queue '" + queue + "' does not exist; waiting on it as a new, empty queue "
-                        + "(auto-create). Is the name right? (spool queue list)");
-                err().flush();
-            }
-        }
-    }
-
     PrintWriter out() {
         return spec.commandLine().getOut();
     }

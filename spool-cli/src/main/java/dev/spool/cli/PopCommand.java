@@ -47,9 +47,6 @@ final class PopCommand extends ClientCommand {
 
     @Override
     Integer run(SpoolClient client, Output o) throws java.io.IOException {
-        if (waitMs > 0) {
-            warnIfMissing(client, queue);
-        }
         PopRequest request = new PopRequest(group, max, visibilityMs, waitMs);
         List<Delivery> ds;
         if (out != null) {

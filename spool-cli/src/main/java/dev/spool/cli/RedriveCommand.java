@@ -22,9 +22,18 @@ final class RedriveCommand extends ClientCommand {
             description = "Most messages to move (default ${DEFAULT-VALUE}; at most the server's max-batch).")
     int limit;
 
+    @Option(names = "--id", paramLabel = "ID",
+            description = "Move only this dead letter (repeatable; ids as `spool message list QUEUE --state dead` "
+                    + "shows them). Ids that are not dead letters of the group are skipped.")
+    java.util.List<String> ids = new java.util.ArrayList<>();
+
     @Override
     Integer run(SpoolClient client, Output o) {
-        long moved = SpoolClient.await(client.redrive(queue, new RedriveRequest(group, limit)));
+        java.util.List<Long> selected = new java.util.ArrayList<>(ids.size());
+        for (String id : ids) {
+            selected.add(dev.spool.api.MessageIds.parse(id, "--id"));
+        }
+        long moved = SpoolClient.await(client.redrive(queue, new RedriveRequest(group, limit, selected)));
         if (o.json()) {
             o.print(Output.JSON.createObjectNode().put("moved", moved));
         } else {

@@ -3,7 +3,9 @@ package dev.spool.cli;
 import java.io.PrintWriter;
 import java.util.ArrayList;
 import java.util.Arrays;
+import java.util.LinkedHashMap;
 import java.util.List;
+import java.util.Map;
 
 import picocli.CommandLine;
 import picocli.CommandLine.Command;
@@ -22,25 +24,34 @@ import dev.spool.api.SpoolException;
  */
 @Command(name = "spool", mixinStandardHelpOptions = true, versionProvider = SpoolCli.Version.class,
         description = {"Spool: durable message, task and lock server.",
-            "Client options (--url, --json) may come before or after the command."},
-        subcommands = {
-            ServeCommand.class,
-            QueueCommand.class,
-            PushCommand.class,
-            PopCommand.class,
-            AckCommand.class,
-            TailCommand.class,
-            MessageCommand.class,
-            RedriveCommand.class,
-            GroupCommand.class,
-            TokenCommand.class,
-            LockCommand.class,
-            JournalCommand.class,
-            KeysCommand.class,
-            dev.spool.bench.BenchCommand.class,
-            CommandLine.HelpCommand.class,
-        })
+            "Client options (--url, --json) may come before or after the command."})
 public final class SpoolCli implements Runnable {
+    /**
+     * The subcommands by name, in help order. A command line for one known command registers only
+     * that one, so a client command never loads (nor reflects on) the server's or the bench's
+     * classes: picocli builds a command's model from its class when it is added.
+     */
+    private static final Map<String, String> COMMANDS = new LinkedHashMap<>();
+
+    static {
+        // class names, not literals: a literal would load the class (the bench's with its imports)
+        String p = "dev.spool.cli.";
+        COMMANDS.put("serve", p + "ServeCommand");
+        COMMANDS.put("queue", p + "QueueCommand");
+        COMMANDS.put("push", p + "PushCommand");
+        COMMANDS.put("pop", p + "PopCommand");
+        COMMANDS.put("ack", p + "AckCommand");
+        COMMANDS.put("tail", p + "TailCommand");
+        COMMANDS.put("message", p + "MessageCommand");
+        COMMANDS.put("redrive", p + "RedriveCommand");
+        COMMANDS.put("group", p + "GroupCommand");
+        COMMANDS.put("token", p + "TokenCommand");
+        COMMANDS.put("lock", p + "LockCommand");
+        COMMANDS.put("journal", p + "JournalCommand");
+        COMMANDS.put("keys", p + "KeysCommand");
+        COMMANDS.put("bench", "dev.spool.bench.BenchCommand");
+    }
+
     @CommandLine.Spec
     CommandLine.Model.CommandSpec spec;
 
@@ -85,7 +96,8 @@ public final class SpoolCli implements Runnable {
      * @return the exit code
      */
     public static int execute(String[] args, PrintWriter out, PrintWriter err) {
-        return commandLine(out, err).execute(globalOptionsLast(args));
+        String[] ordered = globalOptionsLast(args);
+        return commandLine(out, err, ordered.length == 0 ? "" : ordered[0]).execute(ordered);
     }
 
     /**
@@ -120,7 +132,22 @@ public final class SpoolCli implements Runnable {
 
     /** The configured command line: output streams, exit codes and error messages. */
     public static CommandLine commandLine(PrintWriter out, PrintWriter err) {
+        return commandLine(out, err, "");
+    }
+
+    /**
+     * The command line for running {@code command}: with only that subcommand when it is a known
+     * one, with all of them otherwise (usage, {@code help}, a mistyped name and its suggestions).
+     */
+    static CommandLine commandLine(PrintWriter out, PrintWriter err, String command) {
         CommandLine cl = new CommandLine(new SpoolCli());
+        String only = COMMANDS.get(command);
+        if (only != null) {
+            cl.addSubcommand(command, load(only));
+        } else {
+            COMMANDS.forEach((name, type) -> cl.addSubcommand(name, load(type)));
+        }
+        cl.addSubcommand("help", new CommandLine.HelpCommand());
         cl.setOut(out);
         cl.setErr(err);
         cl.setCaseInsensitiveEnumValuesAllowed(true);
@@ -132,6 +159,14 @@ public final class SpoolCli implements Runnable {
             return ExitCodes.of(t);
         });
         return cl;
+    }
+
+    private static Class<?> load(String type) {
+        try {
+            return Class.forName(type);
+        } catch (ClassNotFoundException e) {
+            throw new IllegalStateException("missing command class " + type, e);
+        }
     }
 
     /** One line saying what went wrong, with the server's error code and field. */

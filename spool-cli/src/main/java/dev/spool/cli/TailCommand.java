@@ -40,7 +40,6 @@ final class TailCommand extends ClientCommand {
 
     @Override
     Integer run(SpoolClient client, Output o) {
-        warnIfMissing(client, queue);
         long seen = 0;
         while (max == null || seen < max) {
             int n = (int) Math.min(batch, max == null ? batch : max - seen);

@@ -91,10 +91,13 @@ class FirstHourCliTest {
     }
 
     @Test
-    void shouldWarnWhenWaitingOnAQueueThatDoesNotExist() {
-        Result typo = CliHarness.run("pop", "jbos", "--wait-ms", "10", "--url", url);
-        assertThat(typo.code()).isZero();
-        assertThat(typo.err()).contains("queue 'jbos' does not exist", "auto-create");
+    void shouldFailAtOnceWhenConsumingAQueueThatDoesNotExist() {
+        Result typo = CliHarness.run("pop", "jbos", "--wait-ms", "30000", "--url", url);
+        assertThat(typo.code()).isNotZero();
+        assertThat(typo.err()).contains("queue_not_found", "jbos");
+        Result tail = CliHarness.run("tail", "jbos", "--url", url);
+        assertThat(tail.code()).isNotZero();
+        assertThat(tail.err()).contains("queue_not_found");
         assertThat(CliHarness.run("push", "jobs-real", "x", "--url", url).code()).isZero();
         Result real = CliHarness.run("tail", "jobs-real", "--max", "1", "--url", url);
         assertThat(real.err()).doesNotContain("does not exist");

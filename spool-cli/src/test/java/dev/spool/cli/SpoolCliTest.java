@@ -163,7 +163,9 @@ class SpoolCliTest {
         assertThat(dead.path("messages")).hasSize(1);
         assertThat(dead.path("messages").get(0).path("last_error").asText()).contains("boom");
 
-        Result redrive = spool("redrive", "flaky");
+        Result other = spool("redrive", "flaky", "--id", "1a207d5396100000");
+        assertThat(other.out()).as("an id that is no dead letter is skipped").contains("moved 0");
+        Result redrive = spool("redrive", "flaky", "--id", dead.path("messages").get(0).path("id").asText());
         assertThat(redrive.code()).as(redrive.toString()).isZero();
         assertThat(redrive.out()).contains("moved 1");
         assertThat(json(spool("queue", "stats", "flaky", "--json")).path("stats").path("ready").asLong()).isEqualTo(1);

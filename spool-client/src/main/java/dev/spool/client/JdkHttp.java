@@ -33,8 +33,9 @@ final class JdkHttp implements AutoCloseable {
 
     JdkHttp(ClientOptions options) {
         this.options = options;
-        this.http = HttpClient.newBuilder().version(HttpClient.Version.HTTP_1_1)
-                .connectTimeout(Duration.ofMillis(options.connectTimeoutMs())).build();
+        // a plain-HTTP base URL goes through PlainHttp, which needs no client (nor TLS set-up) at all
+        this.http = options.tls() ? HttpClient.newBuilder().version(HttpClient.Version.HTTP_1_1)
+                .connectTimeout(Duration.ofMillis(options.connectTimeoutMs())).build() : null;
     }
 
     /** Whether the system property asks for this transport. */
@@ -45,6 +46,10 @@ final class JdkHttp implements AutoCloseable {
     /** Sends a request; the reply's body is read whole. Failures below HTTP fail with their cause. */
     CompletableFuture<Transport.Reply> send(HttpMethod method, String uri, Buffer body, String contentType,
             Map<String, String> headers, long waitMs) {
+        if (http == null) {
+            return PlainHttp.send(URI.create(options.baseUrl() + uri), method, body, contentType, headers,
+                    options.connectTimeoutMs(), options.requestTimeoutMs() + waitMs);
+        }
         HttpRequest.Builder b = HttpRequest.newBuilder(URI.create(options.baseUrl() + uri))
                 .timeout(Duration.ofMillis(options.requestTimeoutMs() + waitMs))
                 .method(method.name(), body == null ? HttpRequest.BodyPublishers.noBody()
@@ -75,6 +80,8 @@ final class JdkHttp implements AutoCloseable {
 
     @Override
     public void close() {
-        http.close();
+        if (http != null) {
+            http.close();
+        }
     }
 }

@@ -130,6 +130,22 @@ final class LockCalls {
         });
     }
 
+    /** Streams the document into {@code target}; its description comes from the reply's headers. */
+    CompletionStage<LockStateInfo> stateTo(String name, java.nio.file.Path target) {
+        return t.download(path(name) + "/state", target).thenApply(r -> {
+            MultiMap h = r.headers();
+            String ct = h.get("Content-Type");
+            long size;
+            try {
+                size = java.nio.file.Files.size(target);
+            } catch (java.io.IOException e) {
+                throw new java.io.UncheckedIOException(e);
+            }
+            return new LockStateInfo(num(h, "Spool-Lock-Version"), ct == null ? "" : ct, size,
+                    num(h, "Spool-Lock-Updated-At"), num(h, "Spool-Lock-Writer-Token"));
+        });
+    }
+
     CompletionStage<LockStateInfo> putState(String name, LockStateWrite w) {
         LockChecks.write(name, w);
         Map<String, String> h = fenceHeaders(w.fence(), w.ifVersion());

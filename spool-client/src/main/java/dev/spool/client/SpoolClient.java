@@ -357,6 +357,13 @@ public final class SpoolClient implements Broker {
             g.writeStartObject();
             g.writeStringField("group", request.group());
             g.writeNumberField("limit", request.limit());
+            if (!request.ids().isEmpty()) {
+                g.writeArrayFieldStart("ids");
+                for (long id : request.ids()) {
+                    g.writeString(MessageIds.format(id));
+                }
+                g.writeEndArray();
+            }
             g.writeEndObject();
         })).thenApply(n -> n.path("moved").asLong()));
     }
@@ -431,6 +438,21 @@ public final class SpoolClient implements Broker {
     @Override
     public CompletionStage<LockState> getLockState(String name) {
         return guard(() -> locks.state(name));
+    }
+
+    /**
+     * Reads a lock's state document into a file as it arrives, never holding it whole on the heap
+     * (for documents up to the server's 100 MiB). The file is created or truncated.
+     *
+     * @param name the lock
+     * @param target the file to write
+     * @return the document's description; {@code not_found} when the lock has no state
+     */
+    public CompletionStage<LockStateInfo> getLockState(String name, java.nio.file.Path target) {
+        return guard(() -> {
+            Names.checkLock(name, "lock");
+            return locks.stateTo(name, target);
+        });
     }
 
     /** {@inheritDoc} A file payload is streamed from disk. */

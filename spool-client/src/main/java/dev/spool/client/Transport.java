@@ -177,6 +177,32 @@ final class Transport implements AutoCloseable {
     }
 
     /**
+     * Sends a {@code GET} whose successful reply body is written to {@code target} as it arrives,
+     * never whole on the heap; the returned reply has an empty body. An error reply is read whole
+     * (it is a small JSON error) and fails the future.
+     */
+    CompletableFuture<Reply> download(String uri, java.nio.file.Path target) {
+        if (closed) {
+            return CompletableFuture.failedFuture(new SpoolException(ErrorCode.UNAVAILABLE, "the client is closed"));
+        }
+        RequestOptions ro = new RequestOptions().setMethod(HttpMethod.GET).setURI(uri)
+                .setIdleTimeout(options.requestTimeoutMs());
+        authorize(ro);
+        Vertx v = vertx();
+        Future<Reply> f = http().request(ro).compose(req -> req.send().compose(resp -> {
+            if (resp.statusCode() >= 300) {
+                return resp.body().map(b -> new Reply(resp.statusCode(), resp.headers(), b));
+            }
+            resp.pause();
+            return v.fileSystem().open(target.toString(), new io.vertx.core.file.OpenOptions().setWrite(true)
+                    .setCreate(true).setTruncateExisting(true))
+                    .compose(resp::pipeTo)
+                    .map(x -> new Reply(resp.statusCode(), resp.headers(), Buffer.buffer()));
+        }));
+        return complete(f);
+    }
+
+    /**
      * Sends a JSON request that the caller may cancel: cancelling the returned future resets the
      * request (an HTTP/1.1 connection is closed), so that the server stops waiting on its behalf.
      * Used for acquires that wait in line.

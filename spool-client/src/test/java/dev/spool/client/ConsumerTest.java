@@ -178,8 +178,10 @@ class ConsumerTest {
             });
             second = started.get();
 
-            Awaitility.await().atMost(30, TimeUnit.SECONDS).until(c::isSubscribed);
+            // the new (memory) server has no queue until this push creates it: pops never create
+            // queues, so the consumer retries its subscription with its reconnect backoff meanwhile
             SpoolClient.await(client.push("restart", List.of(NewMessage.ofUtf8("after"))));
+            Awaitility.await().atMost(30, TimeUnit.SECONDS).until(c::isSubscribed);
             Awaitility.await().atMost(30, TimeUnit.SECONDS).until(() -> seen.containsKey("after"));
             assertThat(c.stats().reconnects()).isPositive();
         } finally {

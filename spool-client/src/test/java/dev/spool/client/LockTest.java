@@ -4,7 +4,10 @@ import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
 import java.time.Duration;
+import java.util.OptionalLong;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.TimeUnit;
 
@@ -13,9 +16,15 @@ import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.Timeout;
+import org.junit.jupiter.api.io.TempDir;
 
 import dev.spool.api.ErrorCode;
 import dev.spool.api.LockInfo;
+import dev.spool.api.LockLease;
+import dev.spool.api.LockRequest;
+import dev.spool.api.LockStateInfo;
+import dev.spool.api.LockStateWrite;
+import dev.spool.api.Payload;
 import dev.spool.api.SpoolException;
 
 /**
@@ -67,6 +76,30 @@ class LockTest {
         try (Lock again = t.client.lock("keep").acquire(Duration.ZERO)) {
             assertThat(again.token()).isGreaterThan(token);
         }
+    }
+
+    @Test
+    void shouldStreamStateIntoFileWhenReadIntoPath(@TempDir Path dir) throws Exception {
+        byte[] doc = new byte[3 << 20];
+        new java.util.Random(13).nextBytes(doc);
+        Path source = Files.write(dir.resolve("source"), doc);
+        LockLease l = SpoolClient.await(t.client.acquireLock("streamed", new LockRequest("me", 60_000, 0)));
+        LockStateInfo written = SpoolClient.await(t.client.putLockState("streamed", new LockStateWrite(l.fence(),
+                Payload.ofFile(source, doc.length), "application/octet-stream", OptionalLong.empty())));
+        Path target = Files.write(dir.resolve("target"), "older and longer content than nothing".getBytes(
+                StandardCharsets.UTF_8));
+
+        LockStateInfo read = SpoolClient.await(t.client.getLockState("streamed", target));
+
+        assertThat(read).isEqualTo(written);
+        assertThat(Files.size(target)).isEqualTo(doc.length);
+        assertThat(Files.mismatch(source, target)).isEqualTo(-1L);
+        assertThatThrownBy(() -> SpoolClient.await(t.client.getLockState("never-written", dir.resolve("none"))))
+                .isInstanceOfSatisfying(SpoolException.class, e -> assertThat(e.code()).isEqualTo(ErrorCode.NOT_FOUND));
+        assertThatThrownBy(() -> SpoolClient.await(t.client.getLockState("bad name!", target)))
+                .isInstanceOfSatisfying(SpoolException.class, e -> assertThat(e.code())
+                        .isEqualTo(ErrorCode.INVALID_ARGUMENT));
+        SpoolClient.await(t.client.releaseLock("streamed", l.fence()));
     }
 
     @Test

@@ -42,7 +42,7 @@ import dev.spool.server.SpoolServer;
 
 /**
  * The dashboard in a real headless Chromium driven by Selenium: counts change on the page while
- * messages are pushed through the API (without a reload), a dead letter is redriven from the page,
+ * messages are pushed through the API (without a reload), dead letters are redriven from the page (one selected, then all),
  * a purge asks for confirmation, settings errors appear next to their field, and the page fits a
  * phone's width. Screenshots go to {@code target/dashboard-screenshots/}.
  *
@@ -129,12 +129,19 @@ class DashboardBrowserTest {
 
     @Test
     @Order(2)
-    void shouldRedriveDeadLettersFromTheQueuePage() throws Exception {
+    void shouldRedriveSelectedThenAllDeadLettersFromTheQueuePage() throws Exception {
         browser.get(server.url() + "/ui/#/q/payments");
         waitForFigure("dead", "2");
         browser.findElement(By.cssSelector("button.tab[data-state=dead]")).click();
         wait.until(d -> d.findElements(By.cssSelector("tbody[data-test=messages] tr[data-id]")).size() == 2);
         shot("02-queue-dead-letters");
+        browser.findElement(By.cssSelector("tbody[data-test=messages] tr[data-id] input[data-test=pick]")).click();
+        WebElement selected = browser.findElement(By.cssSelector("[data-test=redrive-selected]"));
+        assertThat(selected.getText()).isEqualTo("Redrive 1 selected");
+        selected.click();
+        waitForFigure("ready", "1");
+        waitForFigure("dead", "1");
+        wait.until(d -> d.findElements(By.cssSelector("tbody[data-test=messages] tr[data-id]")).size() == 1);
         browser.findElement(By.cssSelector("[data-test=redrive]")).click();
         waitForFigure("ready", "2");
         waitForFigure("dead", "0");

@@ -54,8 +54,17 @@ final class AdminOps {
         return create(name, engine.settings.queueDefaults());
     }
 
+    /**
+     * The queue a pop reads. Pops never create queues whatever auto-create says: a consumer of a
+     * mistyped name gets {@code queue_not_found} at once instead of waiting on a new empty queue.
+     */
     QueueState queueForConsume(String name) {
-        return queueForProduce(name);
+        QueueState q = sm.queues.get(name);
+        if (q == null) {
+            throw SpoolException.withField(ErrorCode.QUEUE_NOT_FOUND, "queue", "queue '" + name
+                    + "' does not exist (pops do not create queues: push to it or create it with PUT)");
+        }
+        return q;
     }
 
     GroupState group(QueueState q, String name) {
@@ -227,6 +236,13 @@ final class AdminOps {
         GroupState g = group(queue(c.queue()), c.query().group());
         Entry e = g.entry(c.id());
         if (e == null || e.state == Entry.REMOVED) {
+            java.util.Optional<String> gone = e == null ? engine.finished.reason(g, c.id()) : java.util.Optional.empty();
+            if (gone.isPresent()) {
+                throw SpoolException.withField(ErrorCode.MESSAGE_NOT_FOUND, "id", "message " + dev.spool.api.MessageIds
+                        .format(c.id()) + " " + gone.get() + " and is no longer kept: queue '" + g.queue.name
+                        + "' keeps finished messages for lookup only for its retention_ms ("
+                        + g.queue.config.retentionMs() + ")");
+            }
             throw SpoolException.withField(ErrorCode.MESSAGE_NOT_FOUND, "id", "no message " + dev.spool.api.MessageIds
                     .format(c.id()) + " in queue '" + g.queue.name + "' group '" + g.name + "'");
         }
@@ -268,7 +284,7 @@ final class AdminOps {
     void redrive(Command.Redrive c) {
         QueueState q = queue(c.queue());
         GroupState g = group(q, c.request().group());
-        List<Msg> found = deadLetters(g, Long.MIN_VALUE, true);
+        List<Msg> found = selected(deadLetters(g, Long.MIN_VALUE, true), c.request().ids());
         int n = Math.min(found.size(), c.request().limit());
         if (n == 0) {
             engine.wal.reply(c.reply(), 0L);
@@ -298,6 +314,21 @@ final class AdminOps {
         engine.wal.pushEnd();
         engine.wal.txEnd();
         engine.wal.reply(c.reply(), (long) n);
+    }
+
+    /** The dead letters whose source ids are in {@code ids}; all of them when {@code ids} is empty. */
+    private static List<Msg> selected(List<Msg> letters, List<Long> ids) {
+        if (ids.isEmpty()) {
+            return letters;
+        }
+        java.util.Set<Long> wanted = new java.util.HashSet<>(ids);
+        List<Msg> out = new ArrayList<>(Math.min(letters.size(), ids.size()));
+        for (Msg m : letters) {
+            if (wanted.contains(m.source().id())) {
+                out.add(m);
+            }
+        }
+        return out;
     }
 
     private static MessageBody withoutDeadHeaders(MessageBody b) {

@@ -42,6 +42,10 @@ final class Batch {
     long startPos;
     /** Bytes of spliced payloads. */
     long splicedBytes;
+    /** Replies that may complete once written (see {@link #addEarlyReply}): their index and the position they need forced. */
+    int[] earlyIdx = new int[16];
+    long[] earlyNeed = new long[16];
+    int earlies;
 
     void reset() {
         buf.clear();
@@ -51,6 +55,7 @@ final class Batch {
         replies.clear();
         values.clear();
         errors.clear();
+        earlies = 0;
         splicedBytes = 0;
         if (buf.capacity() > (8 << 20)) {
             buf = ByteBuffer.allocate(1 << 16).order(ByteOrder.LITTLE_ENDIAN);
@@ -66,6 +71,21 @@ final class Batch {
         replies.add((CompletableFuture<Object>) f);
         values.add(value);
         errors.add(null);
+    }
+
+    /**
+     * A reply that may complete as soon as this batch is written, before it is forced, provided the
+     * journal is already forced beyond {@code needForced} (a delivery's messages were pushed in
+     * records that are on the disk).
+     */
+    <T> void addEarlyReply(CompletableFuture<T> f, T value, long needForced) {
+        addReply(f, value);
+        if (earlies == earlyIdx.length) {
+            earlyIdx = java.util.Arrays.copyOf(earlyIdx, earlies * 2);
+            earlyNeed = java.util.Arrays.copyOf(earlyNeed, earlies * 2);
+        }
+        earlyIdx[earlies] = replies.size() - 1;
+        earlyNeed[earlies++] = needForced;
     }
 
     @SuppressWarnings("unchecked")
@@ -118,6 +138,9 @@ final class Batch {
         splicedBytes = m.splicedBytes;
         truncate(splices, m.splices);
         truncate(switches, m.switches);
+        while (earlies > 0 && earlyIdx[earlies - 1] >= m.replies) {
+            earlies--;
+        }
         while (replies.size() > m.replies) {
             int last = replies.size() - 1;
             replies.remove(last).completeExceptionally(error);

@@ -80,7 +80,8 @@ public final class EmbeddedBroker implements Broker {
         this.journal = journal;
         this.clock = clock;
         this.files = files;
-        this.locks = new LockCalls(c -> this.engine.submit(c), settings.limits(), config.durable());
+        this.locks = new LockCalls(c -> this.engine.submit(c), settings.limits(), config.durable(),
+                () -> this.engine.locks.published);
         if (journal == null) {
             this.watch = null;
         } else {

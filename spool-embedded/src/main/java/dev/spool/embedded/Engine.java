@@ -64,7 +64,10 @@ final class Engine implements Runnable, StateMachine.Listener {
     final MessageOps messages;
     final AdminOps admin;
     final Views views;
+    /** Last states of recently finished messages, for task views of forgotten ones. */
+    final Finished finished = new Finished();
     final LockOps locks;
+    private final PushFlow flow = new PushFlow();
 
     Engine(StateMachine sm, BrokerSettings settings, LongSupplier clock, int inboxCapacity) {
         this.sm = sm;
@@ -158,6 +161,7 @@ final class Engine implements Runnable, StateMachine.Listener {
             } catch (RuntimeException e) {
                 contained("timers and waiting requests", e);
             }
+            flow.release(sm.queues, System.nanoTime(), stopping, this::execute);
             int n = 0;
             Command c;
             while (n < DRAIN_BATCH && (c = inbox.poll()) != null) {
@@ -178,7 +182,7 @@ final class Engine implements Runnable, StateMachine.Listener {
             if (n > 0) {
                 continue;
             }
-            if (stopping) {
+            if (stopping && !flow.holding()) {
                 return;
             }
             idle();
@@ -238,7 +242,11 @@ final class Engine implements Runnable, StateMachine.Listener {
 
     private void dispatch(Command c) {
         switch (c) {
-            case Command.Push p -> messages.push(p);
+            case Command.Push p -> {
+                if (flow.admit(p, sm.queues.get(p.queue()), System.nanoTime())) {
+                    messages.push(p);
+                }
+            }
             case Command.Pop p -> messages.pop(p);
             case Command.Ack a -> messages.ack(a);
             case Command.Nack n -> messages.nack(n);
@@ -292,8 +300,9 @@ final class Engine implements Runnable, StateMachine.Listener {
         parked = true;
         try {
             if (inbox.isEmpty() && !stopping) {
-                long ms = Math.min(wake - t, 1000);
-                LockSupport.parkNanos(this, ms * 1_000_000L);
+                long nanos = Math.min(wake - t, 1000) * 1_000_000L;
+                // held pushes wait on time the engine's clock does not measure (PushFlow)
+                LockSupport.parkNanos(this, flow.holding() ? Math.min(nanos, 10_000_000L) : nanos);
             }
         } finally {
             parked = false;
@@ -323,6 +332,7 @@ final class Engine implements Runnable, StateMachine.Listener {
                 }
             }
             locks.failWaiters();
+            flow.failAll(new SpoolException(ErrorCode.UNAVAILABLE, "the broker is closed"));
             exited = true;
             failLeftovers();
             wal.seal();
@@ -413,12 +423,17 @@ final class Engine implements Runnable, StateMachine.Listener {
     }
 
     void finishPopWaiter(PopWaiter w, List<dev.spool.api.Delivery> result) {
+        finishPopWaiter(w, result, Long.MAX_VALUE);
+    }
+
+    /** Answers a waiting pop with deliveries of messages pushed before {@code pushedBefore}. */
+    void finishPopWaiter(PopWaiter w, List<dev.spool.api.Delivery> result, long pushedBefore) {
         if (w.done) {
             return;
         }
         w.done = true;
         waiterCount--;
-        wal.reply(w.command.reply(), result);
+        wal.replyDelivered(w.command.reply(), result, pushedBefore);
     }
 
     /** Wakes every pop waiting on a group (the group or its queue went away). */
@@ -450,6 +465,7 @@ final class Engine implements Runnable, StateMachine.Listener {
 
     @Override
     public void terminal(Entry e) {
+        finished.record(e);
         if (taskWaiters.isEmpty()) {
             return;
         }

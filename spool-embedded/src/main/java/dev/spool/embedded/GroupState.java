@@ -32,6 +32,8 @@ final class GroupState {
     /** Dead letters of this group still in the dead-letter queue. */
     long deadCount;
     boolean deleted;
+    /** When a consumer last took messages ({@link System#nanoTime()}; 0 = never): see {@link PushFlow}. */
+    long flowTookNanos;
     /** The push configuration of a push group (opaque to the engine), or null. */
     String push;
 

@@ -550,6 +550,15 @@ final class JournalWal implements Wal {
     }
 
     @Override
+    public <T> void replyDelivered(CompletableFuture<T> f, T value, long pushedBefore) {
+        if (open.isEmpty() || writer.failure() != null) {
+            reply(f, value);
+        } else {
+            open.addEarlyReply(f, value, pushedBefore);
+        }
+    }
+
+    @Override
     public void fail(CompletableFuture<?> f, Throwable error) {
         if (open.isEmpty() && writer.durable() >= sealedEnd) {
             f.completeExceptionally(error);

@@ -222,6 +222,7 @@ final class JournalWriter implements Runnable {
             }
             written = group.get(group.size() - 1).endPos;
             if (policy instanceof FsyncPolicy.Always) {
+                completeEarly(group);
                 long t0 = System.nanoTime();
                 channel.force(false);
                 instrumentation.onSync(System.nanoTime() - t0, bytes, requests);
@@ -375,6 +376,24 @@ final class JournalWriter implements Runnable {
         channel.close();
         channel = Segments.create(files, dir, next);
         segment = next;
+    }
+
+    /**
+     * Completes, before the force, the pop replies of a written group whose delivered messages were
+     * pushed in records already forced: a process crash keeps the written lease records, a power
+     * loss may forget them (the messages are delivered again), and no consumer sees a message whose
+     * push could still be lost. {@link #completeAll} later completes them again, which does nothing.
+     */
+    private void completeEarly(List<Batch> group) {
+        long onDisk = forced;
+        for (Batch b : group) {
+            for (int i = 0; i < b.earlies; i++) {
+                if (b.earlyNeed[i] <= onDisk) {
+                    int r = b.earlyIdx[i];
+                    b.replies.get(r).complete(b.values.get(r));
+                }
+            }
+        }
     }
 
     private void completeAll(Batch b) {

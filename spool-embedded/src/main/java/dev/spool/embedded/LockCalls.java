@@ -4,10 +4,12 @@ import java.io.UncheckedIOException;
 import java.security.SecureRandom;
 import java.util.HexFormat;
 import java.util.List;
+import java.util.Optional;
 import java.util.OptionalLong;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CompletionStage;
 import java.util.function.Consumer;
+import java.util.function.Supplier;
 
 import dev.spool.api.BrokerLimits;
 import dev.spool.api.ErrorCode;
@@ -35,11 +37,13 @@ final class LockCalls {
     private final Consumer<Command> submit;
     private final BrokerLimits limits;
     private final boolean durable;
+    private final Supplier<PublishedStates> published;
 
-    LockCalls(Consumer<Command> submit, BrokerLimits limits, boolean durable) {
+    LockCalls(Consumer<Command> submit, BrokerLimits limits, boolean durable, Supplier<PublishedStates> published) {
         this.submit = submit;
         this.limits = limits;
         this.durable = durable;
+        this.published = published;
     }
 
     private static <T> CompletableFuture<T> fail(RuntimeException e) {
@@ -120,7 +124,15 @@ final class LockCalls {
         } catch (SpoolException e) {
             return fail(e);
         }
+        PublishedStates states = published.get();
+        Optional<LockState> known = states.read(name);
+        if (known != null) {
+            return known.isPresent() ? CompletableFuture.completedFuture(known.get())
+                    : fail(new SpoolException(ErrorCode.NOT_FOUND, "lock " + name + " has no state"));
+        }
         CompletableFuture<LockState> f = new CompletableFuture<>();
+        // what the engine answered is durable (its reply waited for that): it warms the published map
+        f.thenAccept(s -> states.written(name, s.info(), s.payload()));
         return send(f, new Command.GetLockState(name, f));
     }
 

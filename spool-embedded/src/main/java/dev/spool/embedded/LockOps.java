@@ -6,6 +6,7 @@ import java.util.Map;
 import java.util.Optional;
 import java.util.OptionalLong;
 import java.util.PriorityQueue;
+import java.util.concurrent.CompletableFuture;
 
 import dev.spool.api.ErrorCode;
 import dev.spool.api.LockFence;
@@ -26,6 +27,8 @@ import dev.spool.api.SpoolException;
  */
 final class LockOps {
     private final Engine engine;
+    /** The durable documents that public reads take without the engine thread. */
+    final PublishedStates published = new PublishedStates(PublishedStates.DEFAULT_BUDGET_BYTES);
     private final PriorityQueue<LockWaiter> deadlines =
             new PriorityQueue<>((a, b) -> Long.compare(a.deadline, b.deadline));
 
@@ -239,6 +242,8 @@ final class LockOps {
         Msg old = table().deleteState(l, version);
         engine.wal.lockStateDelete(l, version, engine.now);
         engine.wal.deleted(old);
+        String name = l.name;
+        publishWhenDurable(() -> published.deleted(name, version));
         engine.wal.reply(c.reply(), null);
     }
 
@@ -258,6 +263,20 @@ final class LockOps {
         if (old != null) {
             engine.wal.deleted(old);
         }
+        String name = l.name;
+        LockStateInfo info = stateInfo(l);
+        publishWhenDurable(() -> published.written(name, info, w.payload()));
+    }
+
+    /**
+     * Runs {@code publish} once what was appended so far is durable and before any reply appended
+     * after it completes (replies complete in order), so an acknowledged write is already visible
+     * to reads that skip the engine. Dropped with the command if the command is abandoned.
+     */
+    private void publishWhenDurable(Runnable publish) {
+        CompletableFuture<Void> durable = new CompletableFuture<>();
+        durable.thenRun(publish);
+        engine.wal.reply(durable, null);
     }
 
     // ---- transactions ----

@@ -40,6 +40,8 @@ final class MessageOps {
     private Entry[] scratch = new Entry[256];
     private long[] ids = new long[256];
     private long[] times = new long[256];
+    /** After {@link #take}: one past the journal location of the last-pushed message it delivered. */
+    private long takenBefore;
 
     MessageOps(Engine engine) {
         this.engine = engine;
@@ -138,7 +140,7 @@ final class MessageOps {
             engine.parkPop(c, g, c.request().waitMs());
             return;
         }
-        engine.wal.reply(c.reply(), out);
+        engine.wal.replyDelivered(c.reply(), out, out.isEmpty() ? Long.MAX_VALUE : takenBefore);
     }
 
     private static long visibility(QueueState q, long requested) {
@@ -154,6 +156,7 @@ final class MessageOps {
         }
         Entry[] buf = scratch;
         int n = 0;
+        long before = 0;
         while (n < max) {
             Entry e = g.pollReady();
             if (e == null) {
@@ -164,11 +167,15 @@ final class MessageOps {
                 continue;
             }
             sm.deliver(e, leaseUntil, now);
+            // a message without a journal location (memory mode) needs nothing forced
+            before = Math.max(before, e.msg().location < 0 ? 0 : e.msg().location + 1);
             buf[n++] = e;
         }
         if (n == 0) {
             return List.of();
         }
+        PushFlow.took(g);
+        takenBefore = before;
         engine.wal.deliver(g, leaseUntil, buf, n, now);
         List<Delivery> out = new ArrayList<>(n);
         for (int i = 0; i < n; i++) {
@@ -192,7 +199,7 @@ final class MessageOps {
                 g.waiters.addFirst(w);
                 return;
             }
-            engine.finishPopWaiter(w, out);
+            engine.finishPopWaiter(w, out, takenBefore);
         }
     }
 

@@ -37,6 +37,15 @@ interface Wal {
     }
 
     /** Starts a push record; {@code targetGid} is -1 for every group. */
+    /**
+     * Replies to a pop with its deliveries: like {@link #reply}, except that under {@code fsync=always}
+     * the reply may complete once the lease records are written, before they are forced, when every
+     * delivered message was pushed before position {@code pushedBefore} and the journal is forced past it.
+     */
+    default <T> void replyDelivered(CompletableFuture<T> f, T value, long pushedBefore) {
+        reply(f, value);
+    }
+
     default void pushBegin(QueueState q, int targetGid, long now) {
     }
 

@@ -85,97 +85,103 @@ class PostgresFloorTest {
         int producers = Integer.getInteger("spool.it.producers", 2);
         int consumers = Integer.getInteger("spool.it.consumers", 2);
         try (Pg pg = Pg.start(true)) {
-            String url = pg.newDatabase("floor");
-            String db = url.substring(url.lastIndexOf('/') + 1);
-            try (Connection c = pg.connect(db); Statement s = c.createStatement()) {
-                s.execute(SCHEMA);
-            }
-            byte[][] payloads = new byte[BATCH][];
-            for (int i = 0; i < BATCH; i++) {
-                payloads[i] = new byte[PAYLOAD];
-                ThreadLocalRandom.current().nextBytes(payloads[i]);
-            }
-            Semaphore budget = new Semaphore(BACKLOG);
-            AtomicBoolean running = new AtomicBoolean(true);
-            AtomicLong pushed = new AtomicLong();
-            AtomicLong acked = new AtomicLong();
-            ExecutorService pool = Executors.newFixedThreadPool(producers + consumers);
-            List<Future<?>> tasks = new ArrayList<>();
-            for (int i = 0; i < producers; i++) {
-                tasks.add(pool.submit(() -> {
-                    try (Connection c = connect(pg, db); PreparedStatement ps = c.prepareStatement(PUSH)) {
-                        Array arr = c.createArrayOf("bytea", payloads);
-                        while (running.get()) {
-                            if (!budget.tryAcquire(BATCH, 100, TimeUnit.MILLISECONDS)) {
-                                continue;
-                            }
-                            ps.setArray(1, arr);
-                            assertThat(ps.executeUpdate()).isEqualTo(BATCH);
-                            pushed.addAndGet(BATCH);
+            LoopFigures f = measure(pg, producers, consumers, warmup, seconds);
+            System.out.printf("postgres floor (leanest queue, no Spool, JDBC): %d producers + %d consumers, batch %d x %d B, "
+                    + "fsync on: %.0f msg/s acked, %.0f msg/s pushed (%.1f s window after %d s warm-up)%n", producers,
+                    consumers, BATCH, PAYLOAD, f.rate(), f.pushed() / f.seconds(), f.seconds(), warmup);
+            System.out.printf("  CPU used in the window: PostgreSQL %.1f s, client %.1f s = %.2f cores busy; "
+                    + "PostgreSQL %.0f us per acked message%n", f.pgCpu(), f.clientCpu(), f.totalCpu() / f.seconds(),
+                    f.perMessageUs(f.pgCpu()));
+            assertThat(f.acked()).isPositive();
+        }
+    }
+
+    /** Runs the floor's loop on a new database of {@code pg}: warm-up, then one measured window. */
+    static LoopFigures measure(Pg pg, int producers, int consumers, int warmup, int seconds) throws Exception {
+        String url = pg.newDatabase("floor");
+        String db = url.substring(url.lastIndexOf('/') + 1);
+        try (Connection c = pg.connect(db); Statement s = c.createStatement()) {
+            s.execute(SCHEMA);
+        }
+        byte[][] payloads = new byte[BATCH][];
+        for (int i = 0; i < BATCH; i++) {
+            payloads[i] = new byte[PAYLOAD];
+            ThreadLocalRandom.current().nextBytes(payloads[i]);
+        }
+        Semaphore budget = new Semaphore(BACKLOG);
+        AtomicBoolean running = new AtomicBoolean(true);
+        AtomicLong pushed = new AtomicLong();
+        AtomicLong acked = new AtomicLong();
+        ExecutorService pool = Executors.newFixedThreadPool(producers + consumers);
+        List<Future<?>> tasks = new ArrayList<>();
+        for (int i = 0; i < producers; i++) {
+            tasks.add(pool.submit(() -> {
+                try (Connection c = connect(pg, db); PreparedStatement ps = c.prepareStatement(PUSH)) {
+                    Array arr = c.createArrayOf("bytea", payloads);
+                    while (running.get()) {
+                        if (!budget.tryAcquire(BATCH, 100, TimeUnit.MILLISECONDS)) {
+                            continue;
                         }
+                        ps.setArray(1, arr);
+                        assertThat(ps.executeUpdate()).isEqualTo(BATCH);
+                        pushed.addAndGet(BATCH);
                     }
-                    return null;
-                }));
-            }
-            for (int i = 0; i < consumers; i++) {
-                tasks.add(pool.submit(() -> {
-                    try (Connection c = connect(pg, db); PreparedStatement pop = c.prepareStatement(POP);
-                            PreparedStatement ack = c.prepareStatement(ACK)) {
-                        while (running.get()) {
-                            List<Long> ids = new ArrayList<>(BATCH);
-                            List<Integer> fences = new ArrayList<>(BATCH);
-                            long bytes = 0;
-                            try (ResultSet rs = pop.executeQuery()) {
-                                while (rs.next()) {
-                                    ids.add(rs.getLong(1));
-                                    fences.add(rs.getInt(2));
-                                    bytes += rs.getBytes(3).length;
-                                }
-                            }
-                            if (ids.isEmpty()) {
-                                continue; // an empty pop costs a round trip, as a long poll would not
-                            }
-                            assertThat(bytes).isEqualTo((long) ids.size() * PAYLOAD);
-                            Array idArr = c.createArrayOf("int8", ids.toArray());
-                            ack.setArray(1, idArr);
-                            ack.setArray(2, c.createArrayOf("int4", fences.toArray()));
-                            ack.setArray(3, idArr);
-                            assertThat(ack.executeUpdate()).isEqualTo(ids.size());
-                            acked.addAndGet(ids.size());
-                            budget.release(ids.size());
-                        }
-                    }
-                    return null;
-                }));
-            }
-            try {
-                TimeUnit.SECONDS.sleep(warmup); // the measurement's schedule: warm-up, then a fixed window
-                long a0 = acked.get();
-                long p0 = pushed.get();
-                double pg0 = Cpu.tree(pg.pid());
-                double self0 = Cpu.self();
-                long t0 = System.nanoTime();
-                TimeUnit.SECONDS.sleep(seconds);
-                long a1 = acked.get();
-                long p1 = pushed.get();
-                double pgCpu = Cpu.tree(pg.pid()) - pg0;
-                double selfCpu = Cpu.self() - self0;
-                double secs = (System.nanoTime() - t0) / 1e9;
-                running.set(false);
-                for (Future<?> t : tasks) {
-                    t.get(60, TimeUnit.SECONDS);
                 }
-                System.out.printf("postgres floor (leanest queue, no Spool, JDBC): %d producers + %d consumers, batch %d x %d B, "
-                        + "fsync on: %.0f msg/s acked, %.0f msg/s pushed (%.1f s window after %d s warm-up)%n", producers,
-                        consumers, BATCH, PAYLOAD, (a1 - a0) / secs, (p1 - p0) / secs, secs, warmup);
-                System.out.printf("  CPU used in the window: PostgreSQL %.1f s, client %.1f s = %.2f cores busy; "
-                        + "PostgreSQL %.0f us per acked message%n", pgCpu, selfCpu, (pgCpu + selfCpu) / secs,
-                        pgCpu * 1e6 / (a1 - a0));
-                assertThat(a1 - a0).isPositive();
-            } finally {
-                running.set(false);
-                pool.shutdownNow();
+                return null;
+            }));
+        }
+        for (int i = 0; i < consumers; i++) {
+            tasks.add(pool.submit(() -> {
+                try (Connection c = connect(pg, db); PreparedStatement pop = c.prepareStatement(POP);
+                        PreparedStatement ack = c.prepareStatement(ACK)) {
+                    while (running.get()) {
+                        List<Long> ids = new ArrayList<>(BATCH);
+                        List<Integer> fences = new ArrayList<>(BATCH);
+                        long bytes = 0;
+                        try (ResultSet rs = pop.executeQuery()) {
+                            while (rs.next()) {
+                                ids.add(rs.getLong(1));
+                                fences.add(rs.getInt(2));
+                                bytes += rs.getBytes(3).length;
+                            }
+                        }
+                        if (ids.isEmpty()) {
+                            continue; // an empty pop costs a round trip, as a long poll would not
+                        }
+                        assertThat(bytes).isEqualTo((long) ids.size() * PAYLOAD);
+                        Array idArr = c.createArrayOf("int8", ids.toArray());
+                        ack.setArray(1, idArr);
+                        ack.setArray(2, c.createArrayOf("int4", fences.toArray()));
+                        ack.setArray(3, idArr);
+                        assertThat(ack.executeUpdate()).isEqualTo(ids.size());
+                        acked.addAndGet(ids.size());
+                        budget.release(ids.size());
+                    }
+                }
+                return null;
+            }));
+        }
+        try {
+            TimeUnit.SECONDS.sleep(warmup); // the measurement's schedule: warm-up, then a fixed window
+            long a0 = acked.get();
+            long p0 = pushed.get();
+            double pg0 = Cpu.tree(pg.pid());
+            double self0 = Cpu.self();
+            long t0 = System.nanoTime();
+            TimeUnit.SECONDS.sleep(seconds);
+            long a1 = acked.get();
+            long p1 = pushed.get();
+            double pgCpu = Cpu.tree(pg.pid()) - pg0;
+            double selfCpu = Cpu.self() - self0;
+            double secs = (System.nanoTime() - t0) / 1e9;
+            running.set(false);
+            for (Future<?> t : tasks) {
+                t.get(60, TimeUnit.SECONDS);
             }
+            return new LoopFigures(a1 - a0, p1 - p0, secs, pgCpu, 0, selfCpu);
+        } finally {
+            running.set(false);
+            pool.shutdownNow();
         }
     }
 }

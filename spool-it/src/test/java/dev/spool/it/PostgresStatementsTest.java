@@ -199,9 +199,10 @@ class PostgresStatementsTest {
                     + " ORDER BY d.priority DESC, d.msg_id LIMIT 100 FOR UPDATE SKIP LOCKED), "
                     + "u AS (UPDATE spool_deliveries d SET state = 3, attempts = d.attempts + 1, avail_at = " + now
                     + " + 30000 FROM c WHERE d.grp_id = " + g + " AND d.msg_id = c.msg_id "
-                    + "RETURNING d.msg_id, d.attempts, d.enqueued_at, d.avail_at, d.priority) "
-                    + "SELECT u.msg_id, u.attempts, m.payload FROM u JOIN spool_messages m ON m.queue_id = " + q
-                    + " AND m.id = u.msg_id ORDER BY u.priority DESC, u.msg_id");
+                    + "RETURNING d.msg_id, d.attempts, d.enqueued_at, d.avail_at, d.priority, d.content_type, d.payload) "
+                    + "SELECT u.msg_id, u.attempts, CASE WHEN u.content_type IS NULL THEN m.payload ELSE u.payload END "
+                    + "FROM u LEFT JOIN LATERAL (SELECT m.payload FROM spool_messages m WHERE u.content_type IS NULL "
+                    + "AND m.queue_id = " + q + " AND m.id = u.msg_id OFFSET 0) m ON true ORDER BY u.priority DESC, u.msg_id");
             plans.put("settle check: leases and delays due (spool_settle)", "SELECT 1 FROM spool_deliveries WHERE grp_id = "
                     + g + " AND state IN (1, 3) AND avail_at <= " + now + " LIMIT 1");
             plans.put("settle check: TTL due (spool_settle)", "SELECT 1 FROM spool_deliveries WHERE grp_id = " + g
@@ -211,8 +212,8 @@ class PostgresStatementsTest {
                     + "ON d.msg_id = r.id AND d.attempts = r.f WHERE d.grp_id = " + g + " AND d.msg_id = ANY ('{" + ids
                     + "}'::bigint[]) AND d.state::int = 3 AND d.avail_at - " + now + " > 0 ORDER BY d.msg_id FOR UPDATE OF d");
             plans.put("ack: delete the deliveries (spool_ack)", "DELETE FROM spool_deliveries d WHERE d.grp_id = " + g
-                    + " AND d.msg_id = ANY ('{" + ids + "}'::bigint[]) RETURNING d.msg_id, d.attempts, d.key");
-            plans.put("ack: drop bodies no group holds (spool_drop_unheld)", "DELETE FROM spool_messages m USING (SELECT DISTINCT u.id "
+                    + " AND d.msg_id = ANY ('{" + ids + "}'::bigint[]) RETURNING d.msg_id, d.attempts, d.key, d.content_type IS NULL");
+            plans.put("ack: drop shared bodies no group holds (spool_drop_unheld; lean rows skip it)", "DELETE FROM spool_messages m USING (SELECT DISTINCT u.id "
                     + "FROM unnest('{" + ids + "}'::bigint[]) AS u(id)) r WHERE m.queue_id = " + q + " AND m.id = r.id "
                     + "AND NOT EXISTS (SELECT 1 FROM spool_deliveries x WHERE x.grp_id = ANY (ARRAY(SELECT g.id FROM "
                     + "spool_groups g WHERE g.queue_id = " + q + ")) AND x.msg_id = m.id)");

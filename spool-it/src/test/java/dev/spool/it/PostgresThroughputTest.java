@@ -53,22 +53,31 @@ class PostgresThroughputTest {
         int consumers = Integer.getInteger("spool.it.consumers", 2);
         int poolSize = Integer.getInteger("spool.it.poolSize", 8);
         boolean fsync = !"off".equals(System.getProperty("spool.it.fsync", "on"));
-        try (Pg pg = Pg.start(fsync, pgSettings())) {
+        try (Pg pg = Pg.start(fsync, pgSettings(System.getProperty("spool.it.pg", "")))) {
             String url = pg.newDatabase("bench") + "?pool_size=" + poolSize;
             try (ServerProcess a = ServerProcess.launch("bench-a", url);
                     ServerProcess b = ServerProcess.launch("bench-b", url)) {
                 a.awaitReady(Duration.ofSeconds(60));
                 b.awaitReady(Duration.ofSeconds(60));
                 new Api(a, Duration.ofSeconds(10)).putQueue("bench", Map.of("visibility_timeout_ms", 60_000));
-                run(pg.pid(), List.of(a, b), producers, consumers, warmupSeconds, seconds, fsync, poolSize);
+                LoopFigures f = run(pg.pid(), List.of(a, b), producers, consumers, warmupSeconds, seconds);
+                System.out.printf("postgres end-to-end: 2 servers, %d producer + %d consumer threads per server, "
+                        + "batch %d x %d B, pool_size %d, fsync %s: %.0f msg/s acked, %.0f msg/s pushed "
+                        + "(%.1f s window after %d s warm-up)%n", producers, consumers, BATCH, PAYLOAD, poolSize,
+                        fsync ? "on" : "off", f.rate(), f.pushed() / f.seconds(), f.seconds(), warmupSeconds);
+                System.out.printf("  CPU used in the window: %.1f s (PostgreSQL %.1f, servers %.1f, client %.1f) = %.2f cores "
+                        + "busy; %.0f msg acked per CPU-second of the whole loop (%.0f per CPU-second of servers + "
+                        + "PostgreSQL)%n", f.totalCpu(), f.pgCpu(), f.serverCpu(), f.clientCpu(),
+                        f.totalCpu() / f.seconds(), f.acked() / f.totalCpu(), f.acked() / (f.pgCpu() + f.serverCpu()));
+                assertThat(f.acked()).isPositive();
             }
         }
     }
 
     /** Extra postgresql.conf settings, {@code -Dspool.it.pg="name=value,name=value"}. */
-    private static Map<String, String> pgSettings() {
+    static Map<String, String> pgSettings(String spec) {
         Map<String, String> settings = new java.util.LinkedHashMap<>();
-        for (String kv : System.getProperty("spool.it.pg", "").split(",")) {
+        for (String kv : spec.split(",")) {
             int eq = kv.indexOf('=');
             if (eq > 0) {
                 settings.put(kv.substring(0, eq).strip(), kv.substring(eq + 1).strip());
@@ -87,8 +96,12 @@ class PostgresThroughputTest {
         return parts[0] + parts[1] + parts[2];
     }
 
-    private static void run(long pgPid, List<ServerProcess> servers, int producers, int consumers, int warmup, int seconds,
-            boolean fsync, int poolSize) throws Exception {
+    /**
+     * Drives the loop through the servers ({@code producers} and {@code consumers} threads per server):
+     * warm-up, then one measured window.
+     */
+    static LoopFigures run(long pgPid, List<ServerProcess> servers, int producers, int consumers, int warmup, int seconds)
+            throws Exception {
         ObjectNode body = Api.JSON.createObjectNode();
         ArrayNode messages = body.putArray("messages");
         String payload = "x".repeat(PAYLOAD - 2); // a JSON string of 1 KiB with its quotes
@@ -104,6 +117,10 @@ class PostgresThroughputTest {
         AtomicLong acked = new AtomicLong();
         ExecutorService pool = Executors.newFixedThreadPool(servers.size() * (producers + consumers));
         List<Future<?>> tasks = new ArrayList<>();
+        // pops never create queues: consumers start with the producers
+        assertThat(http.send(HttpRequest.newBuilder(servers.get(0).uri("/v1/queues/bench"))
+                .header("Content-Type", "application/json").PUT(HttpRequest.BodyPublishers.ofString("{}")).build(),
+                HttpResponse.BodyHandlers.discarding()).statusCode()).isEqualTo(200);
         for (ServerProcess s : servers) {
             HttpRequest push = HttpRequest.newBuilder(s.uri("/v1/queues/bench/messages"))
                     .header("Content-Type", "application/json")
@@ -155,26 +172,17 @@ class PostgresThroughputTest {
             long a0 = acked.get();
             long p0 = pushed.get();
             long t0 = System.nanoTime();
-            double cpu0 = cpu(pgPid, servers, c0);
+            cpu(pgPid, servers, c0);
             TimeUnit.SECONDS.sleep(seconds);
             long a1 = acked.get();
             long p1 = pushed.get();
-            double cpu1 = cpu(pgPid, servers, c1);
+            cpu(pgPid, servers, c1);
             double secs = (System.nanoTime() - t0) / 1e9;
             running.set(false);
             for (Future<?> t : tasks) {
                 t.get(60, TimeUnit.SECONDS);
             }
-            System.out.printf("postgres end-to-end: 2 servers, %d producer + %d consumer threads per server, "
-                    + "batch %d x %d B, pool_size %d, fsync %s: %.0f msg/s acked, %.0f msg/s pushed "
-                    + "(%.1f s window after %d s warm-up)%n", producers, consumers, BATCH, PAYLOAD, poolSize,
-                    fsync ? "on" : "off", (a1 - a0) / secs, (p1 - p0) / secs, secs, warmup);
-            double used = cpu1 - cpu0;
-            System.out.printf("  CPU used in the window: %.1f s (PostgreSQL %.1f, servers %.1f, client %.1f) = %.2f cores "
-                    + "busy; %.0f msg acked per CPU-second of the whole loop (%.0f per CPU-second of servers + "
-                    + "PostgreSQL)%n", used, c1[0] - c0[0], c1[1] - c0[1], c1[2] - c0[2], used / secs,
-                    (a1 - a0) / used, (a1 - a0) / (used - (c1[2] - c0[2])));
-            assertThat(a1 - a0).isPositive();
+            return new LoopFigures(a1 - a0, p1 - p0, secs, c1[0] - c0[0], c1[1] - c0[1], c1[2] - c0[2]);
         } finally {
             running.set(false);
             pool.shutdownNow();

@@ -208,7 +208,7 @@ public final class PostgresBroker implements Broker {
         } catch (SpoolException e) {
             return CompletableFuture.failedFuture(e);
         }
-        boolean create = settings.autoCreateQueues();
+        boolean create = false; // pops never create queues (docs/configuration.md, auto-create)
         if (request.waitMs() == 0) {
             return ordering.run(queue, create, () -> attempt(queue, request, create, false))
                     .thenApply(WaitingPop.Attempt::messages);
@@ -325,7 +325,8 @@ public final class PostgresBroker implements Broker {
         return run(queue, () -> {
             Names.checkQueue(queue, "queue");
             request.validate(settings.limits());
-        }, c -> ViewOps.redrive(c, queue, request.group(), request.limit())).thenApply(n -> {
+        }, c -> ViewOps.redrive(c, queue, request.group(), request.limit(),
+                request.ids())).thenApply(n -> {
             waiters.wakePops(queue);
             return n;
         });

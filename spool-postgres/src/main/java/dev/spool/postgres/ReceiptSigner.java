@@ -7,15 +7,18 @@ import java.sql.SQLException;
 import java.util.Map;
 import java.util.concurrent.ConcurrentHashMap;
 
+import dev.spool.api.SipHash;
+
 /**
  * Signs receipts so that nobody but a server of this database can make one, and checks them before
- * any SQL matches a receipt with a lease. A receipt's tag is SipHash-2-4, keyed with the 128-bit
- * secret of table {@code spool_receipt_key} (drawn once by migration V12, read at start, the same
- * for every server on the database), over the group's row id, the message id and the delivery's
- * attempt number. Group ids come from a sequence and are never reused, so a receipt of a deleted
- * group names nothing in a recreated group of the same name; the SQL functions of ack, nack and
- * extend take the group id the tags were checked against and answer {@code not_found} when the
- * group of that name is another one by now (deleted and recreated on another server).
+ * any SQL matches a receipt with a lease. A receipt's tag is SipHash-2-4 ({@link SipHash} of
+ * spool-api, shared with the embedded engine), keyed with the 128-bit secret of table
+ * {@code spool_receipt_key} (drawn once by migration V12, read at start, the same for every server
+ * on the database), over the group's row id, the message id and the delivery's attempt number.
+ * Group ids come from a sequence and are never reused, so a receipt of a deleted group names
+ * nothing in a recreated group of the same name; the SQL functions of ack, nack and extend take the
+ * group id the tags were checked against and answer {@code not_found} when the group of that name
+ * is another one by now (deleted and recreated on another server).
  *
  * <p>The group ids of this server's recent pops are cached by queue and group name; a receipt whose
  * tag fails against a cached id is checked once more against the database's current id, so a group
@@ -25,8 +28,7 @@ final class ReceiptSigner {
     /** Cached group ids at most; past it the cache starts over (an id is one lookup away). */
     private static final int MAX_CACHED = 10_000;
 
-    private final long k0;
-    private final long k1;
+    private final SipHash sip;
     private final Map<String, Long> groups = new ConcurrentHashMap<>();
 
     /** A key of 16 bytes, read as two little-endian 64-bit words. */
@@ -34,8 +36,7 @@ final class ReceiptSigner {
         if (key.length != 16) {
             throw new IllegalArgumentException("a receipt key is 16 bytes");
         }
-        this.k0 = le(key, 0);
-        this.k1 = le(key, 8);
+        this.sip = new SipHash(key);
     }
 
     /** The database's receipt key (migration V12). */
@@ -50,7 +51,7 @@ final class ReceiptSigner {
 
     /** The tag of a delivery; never 0, which in a receipt means "no tag". */
     long tag(long grp, long id, int attempts) {
-        long t = hash3(grp, id, attempts & 0xFFFF_FFFFL);
+        long t = sip.hash3(grp, id, attempts & 0xFFFF_FFFFL);
         return t == 0 ? 1 : t;
     }
 
@@ -137,43 +138,5 @@ final class ReceiptSigner {
      * @param count how many are
      */
     record Checked(long grp, boolean[] good, int count) {
-    }
-
-    /**
-     * SipHash-2-4 of the 24 bytes that are {@code a, b, c} in little-endian order, on locals so that
-     * checking a batch allocates nothing per receipt.
-     */
-    long hash3(long a, long b, long c) {
-        long v0 = k0 ^ 0x736f6d6570736575L;
-        long v1 = k1 ^ 0x646f72616e646f6dL;
-        long v2 = k0 ^ 0x6c7967656e657261L;
-        long v3 = k1 ^ 0x7465646279746573L;
-        for (int w = 0; w < 4; w++) {
-            long m = w == 0 ? a : w == 1 ? b : w == 2 ? c : 24L << 56;
-            v3 ^= m;
-            for (int r = 0; r < 2; r++) {
-                v0 += v1; v1 = Long.rotateLeft(v1, 13) ^ v0; v0 = Long.rotateLeft(v0, 32);
-                v2 += v3; v3 = Long.rotateLeft(v3, 16) ^ v2;
-                v0 += v3; v3 = Long.rotateLeft(v3, 21) ^ v0;
-                v2 += v1; v1 = Long.rotateLeft(v1, 17) ^ v2; v2 = Long.rotateLeft(v2, 32);
-            }
-            v0 ^= m;
-        }
-        v2 ^= 0xFF;
-        for (int r = 0; r < 4; r++) {
-            v0 += v1; v1 = Long.rotateLeft(v1, 13) ^ v0; v0 = Long.rotateLeft(v0, 32);
-            v2 += v3; v3 = Long.rotateLeft(v3, 16) ^ v2;
-            v0 += v3; v3 = Long.rotateLeft(v3, 21) ^ v0;
-            v2 += v1; v1 = Long.rotateLeft(v1, 17) ^ v2; v2 = Long.rotateLeft(v2, 32);
-        }
-        return v0 ^ v1 ^ v2 ^ v3;
-    }
-
-    private static long le(byte[] b, int at) {
-        long v = 0;
-        for (int i = 7; i >= 0; i--) {
-            v = (v << 8) | (b[at + i] & 0xFF);
-        }
-        return v;
     }
 }

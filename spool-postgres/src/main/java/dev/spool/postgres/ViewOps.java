@@ -85,11 +85,15 @@ final class ViewOps {
         }
     }
 
-    static long redrive(Connection c, String queue, String group, int limit) throws SQLException {
-        try (PreparedStatement ps = c.prepareStatement(Sql.get("redrive"))) {
+    static long redrive(Connection c, String queue, String group, int limit, java.util.List<Long> ids)
+            throws SQLException {
+        try (PreparedStatement ps = c.prepareStatement(Sql.get(ids.isEmpty() ? "redrive" : "redrive_ids"))) {
             ps.setString(1, queue);
             ps.setString(2, group);
             ps.setInt(3, limit);
+            if (!ids.isEmpty()) {
+                ps.setArray(4, c.createArrayOf("bigint", ids.toArray()));
+            }
             try (ResultSet rs = ps.executeQuery()) {
                 rs.next();
                 return rs.getLong(1);

@@ -19,6 +19,7 @@ import dev.spool.server.edge.BodyBudget;
 import dev.spool.server.push.PushDelivery;
 import dev.spool.server.security.Security;
 import dev.spool.server.security.TokenStore;
+import dev.spool.server.trace.Tracing;
 
 /**
  * What every resource handler shares: the broker, the configuration, metrics and server state,
@@ -42,6 +43,8 @@ final class Api {
     final BodyBudget bodyBudget;
     /** Push delivery of this server. */
     final PushDelivery push;
+    /** Spans for push, pop, settle and push delivery; {@link Tracing#off()} unless an OTLP endpoint is set. */
+    final Tracing tracing;
     /** Authentication and permissions; open when the configuration requires no authentication. */
     final Security security;
     /** Re-reads the TLS files now (SIGHUP); a no-op without TLS. Set once the listener is up. */
@@ -56,7 +59,8 @@ final class Api {
         this.state = state;
         this.spoolDir = spoolDir;
         this.bodyBudget = new BodyBudget(config.edge().maxBodyBytesInFlight());
-        this.push = new PushDelivery(vertx, broker, config.push(), metrics.registry());
+        this.tracing = Tracing.create(config.tracing());
+        this.push = new PushDelivery(vertx, broker, config.push(), metrics.registry(), tracing);
         this.security = new Security(config.security(), new TokenStore(broker));
     }
 

@@ -62,6 +62,12 @@ enum ConfigKey {
     MAX_STREAM_REQUESTS("max-stream-requests", "1000"),
     METRICS_MAX_QUEUES("metrics-max-queues", "100"),
     MAX_GROUPS("max-groups", "10000"),
+    // ---- tracing (docs/operations.md) ----
+    OTLP_ENDPOINT("otlp-endpoint", ""),
+    OTLP_PROTOCOL("otlp-protocol", "http/protobuf"),
+    OTLP_HEADERS("otlp-headers", ""),
+    OTLP_SERVICE_NAME("otlp-service-name", "spool"),
+    OTLP_SAMPLING_RATIO("otlp-sampling-ratio", "1.0"),
     // ---- security (docs/security.md) ----
     TLS_CERT("tls-cert", ""),
     TLS_KEY("tls-key", ""),

@@ -20,6 +20,7 @@ import dev.spool.embedded.FsyncPolicy;
 import dev.spool.server.push.PushSettings;
 import dev.spool.server.security.SecurityConfig;
 import dev.spool.server.sqs.SqsConfig;
+import dev.spool.server.trace.TracingConfig;
 
 /**
  * Reads a {@link ServerConfig} from defaults, a config file, environment variables and flags, in
@@ -161,9 +162,17 @@ final class ConfigLoader {
                 integer(ConfigKey.MAX_STREAM_REQUESTS), integer(ConfigKey.METRICS_MAX_QUEUES),
                 integer(ConfigKey.MAX_GROUPS)));
         SecurityConfig security = attributed(ConfigKey.AUTH, this::security);
+        TracingConfig tracing = attributed(ConfigKey.OTLP_ENDPOINT, this::tracing);
         return attributed(ConfigKey.SHUTDOWN_TIMEOUT_MS, () -> new ServerConfig(listener, storage,
                 bool(ConfigKey.AUTO_CREATE), defaults, limits, number(ConfigKey.SHUTDOWN_TIMEOUT_MS), edge, sqs,
-                push, security));
+                push, security, tracing));
+    }
+
+    private TracingConfig tracing() {
+        TracingConfig.parseProtocol(text(ConfigKey.OTLP_PROTOCOL));
+        return new TracingConfig(TracingConfig.parseEndpoint(text(ConfigKey.OTLP_ENDPOINT)),
+                TracingConfig.parseHeaders(text(ConfigKey.OTLP_HEADERS)), text(ConfigKey.OTLP_SERVICE_NAME),
+                decimal(ConfigKey.OTLP_SAMPLING_RATIO));
     }
 
     private SecurityConfig security() {

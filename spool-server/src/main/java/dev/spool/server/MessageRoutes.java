@@ -16,6 +16,7 @@ import dev.spool.api.MessageQuery;
 import dev.spool.api.MessageState;
 import dev.spool.api.MessageView;
 import dev.spool.api.RedriveRequest;
+import dev.spool.api.SpoolException;
 
 /**
  * Looking at messages without leasing them: the task view of one message (which may wait for a
@@ -111,6 +112,7 @@ final class MessageRoutes {
         in.beginDocument("redrive");
         String group = Broker.DEFAULT_GROUP;
         int limit = api.limits.maxBatch();
+        java.util.List<Long> ids = java.util.List.of();
         String f;
         while ((f = in.nextField()) != null) {
             if (in.isNull()) {
@@ -119,12 +121,26 @@ final class MessageRoutes {
             switch (f) {
                 case "group" -> group = in.readString(f);
                 case "limit" -> limit = in.readInt(f, 1, api.limits.maxBatch());
+                case "ids" -> ids = readIds(in, f);
                 default -> throw JsonIn.unknown("", f);
             }
         }
         in.endDocument();
-        RedriveRequest r = new RedriveRequest(group, limit);
+        RedriveRequest r = new RedriveRequest(group, limit, ids);
         r.validate(api.limits);
         return r;
+    }
+
+    /** Reads {@code ids}: message ids as strings, 1 to max-batch of them. */
+    private java.util.List<Long> readIds(JsonIn in, String f) throws IOException {
+        java.util.List<String> texts = in.readStringList(f, api.limits.maxBatch());
+        if (texts.isEmpty()) {
+            throw SpoolException.invalid(f, "ids must name at least one message (leave it out to redrive all)");
+        }
+        java.util.List<Long> out = new java.util.ArrayList<>(texts.size());
+        for (int i = 0; i < texts.size(); i++) {
+            out.add(dev.spool.api.MessageIds.parse(texts.get(i), f + "[" + i + "]"));
+        }
+        return out;
     }
 }

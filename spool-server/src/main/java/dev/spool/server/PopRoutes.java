@@ -17,6 +17,7 @@ import dev.spool.api.NackRequest;
 import dev.spool.api.PopRequest;
 import dev.spool.api.Receipts;
 import dev.spool.api.SpoolException;
+import dev.spool.server.trace.Tracing;
 
 /**
  * {@code POST /v1/queues/{q}/pop}: leases messages, waiting up to {@code wait_ms} for the first.
@@ -60,9 +61,13 @@ final class PopRoutes {
         if (waits) {
             api.state.waiting(true);
         }
+        long t0 = api.tracing.now();
         Api.on(ctx, api.broker.pop(q, req), (ds, e) -> {
             if (waits) {
                 api.state.waiting(false);
+            }
+            if (api.tracing.enabled()) {
+                api.tracing.popped(Tracing.Transport.HTTP, q, req.group(), ds, t0, e);
             }
             if (e != null) {
                 Errors.send(rc.response(), e);

@@ -2,6 +2,7 @@ package dev.spool.server;
 
 import java.io.IOException;
 import java.util.List;
+import java.util.concurrent.CompletionStage;
 
 import com.fasterxml.jackson.core.JsonGenerator;
 import io.vertx.core.http.HttpMethod;
@@ -13,6 +14,7 @@ import dev.spool.api.ErrorCode;
 import dev.spool.api.MessageIds;
 import dev.spool.api.NewMessage;
 import dev.spool.api.SpoolException;
+import dev.spool.server.trace.Tracing;
 
 /**
  * {@code POST /v1/queues/{q}/messages}: a JSON batch {@code {"messages":[...]}} when the body is
@@ -59,7 +61,12 @@ final class PushRoutes {
                 Bodies.refuse(rc, e);
                 return;
             }
-            api.reply(rc, api.broker.push(q, messages), ids -> {
+            long t0 = api.tracing.now();
+            CompletionStage<long[]> pushed = api.broker.push(q, messages);
+            if (api.tracing.enabled()) {
+                pushed.whenComplete((ids, e) -> api.tracing.pushed(Tracing.Transport.HTTP, q, messages, ids, t0, e));
+            }
+            api.reply(rc, pushed, ids -> {
                 api.metrics.queue(q).pushed.increment(ids.length);
                 Api.json(rc.response(), 200, Json.render(g -> writeIds(g, ids)));
             });

@@ -13,6 +13,7 @@ import dev.spool.api.MessageBody;
 import dev.spool.api.NewMessage;
 import dev.spool.api.Payload;
 import dev.spool.api.SpoolException;
+import dev.spool.server.trace.Tracing;
 
 /**
  * A raw push: the request body is one message's payload, its metadata in {@code Spool-*} headers.
@@ -69,7 +70,11 @@ final class RawPush {
 
     private void push(RoutingContext rc, String queue, NewMessage template, Payload payload, Optional<Path> file) {
         NewMessage m = withPayload(template, payload);
+        long t0 = api.tracing.now();
         CompletionStage<long[]> pushed = api.broker.push(queue, List.of(m));
+        if (api.tracing.enabled()) {
+            pushed.whenComplete((ids, e) -> api.tracing.pushed(Tracing.Transport.HTTP, queue, List.of(m), ids, t0, e));
+        }
         pushed.whenComplete((ids, e) -> file.ifPresent(f -> RawUpload.delete(api, f)));
         api.reply(rc, pushed, ids -> {
             api.metrics.queue(queue).pushed.increment(ids.length);

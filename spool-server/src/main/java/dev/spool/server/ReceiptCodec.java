@@ -33,6 +33,14 @@ final class ReceiptCodec {
 
     /** A parsed request of any kind. */
     record Parsed(Kind kind, AckRequest ack, NackRequest nack, ExtendRequest extend) {
+        String group() {
+            return switch (kind) {
+                case ACK -> ack.group();
+                case NACK -> nack.group();
+                case EXTEND -> extend.group();
+            };
+        }
+
         Receipts receipts() {
             return switch (kind) {
                 case ACK -> ack.receipts();

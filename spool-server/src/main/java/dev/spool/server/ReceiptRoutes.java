@@ -7,6 +7,7 @@ import io.vertx.ext.web.Router;
 import io.vertx.ext.web.RoutingContext;
 
 import dev.spool.api.Outcomes;
+import dev.spool.server.trace.Tracing;
 
 /**
  * {@code POST /v1/queues/{q}/ack}, {@code /nack} and {@code /extend}: settle or prolong leases,
@@ -43,6 +44,13 @@ final class ReceiptRoutes {
                 case NACK -> api.broker.nack(q, p.nack());
                 case EXTEND -> api.broker.extend(q, p.extend());
             };
+            if (api.tracing.enabled()) {
+                long t0 = api.tracing.now();
+                String parent = rc.request().getHeader(TraceContext.TRACEPARENT);
+                stage.whenComplete((out, e) -> api.tracing.settled(Tracing.Transport.HTTP,
+                        kind.name().toLowerCase(java.util.Locale.ROOT), q, p.group(), p.receipts(),
+                        java.util.Optional.ofNullable(parent), t0, e));
+            }
             api.reply(rc, stage, out -> {
                 count(q, kind, out);
                 Api.json(rc.response(), 200, Json.render(g -> {

@@ -11,6 +11,7 @@ import dev.spool.embedded.FsyncPolicy;
 import dev.spool.server.push.PushSettings;
 import dev.spool.server.security.SecurityConfig;
 import dev.spool.server.sqs.SqsConfig;
+import dev.spool.server.trace.TracingConfig;
 
 /**
  * Everything a {@link SpoolServer} runs with: the listener, the storage and the broker's defaults
@@ -23,7 +24,7 @@ import dev.spool.server.sqs.SqsConfig;
  *
  * @param listener where and how the HTTP server listens
  * @param storage where messages live
- * @param autoCreateQueues create a queue on its first push or pop
+ * @param autoCreateQueues create a queue on its first push (pops never create one)
  * @param queueDefaults configuration of queues created without one, and base of partial updates
  * @param limits broker resource bounds
  * @param shutdownTimeoutMs longest a graceful close waits for in-flight requests
@@ -31,15 +32,16 @@ import dev.spool.server.sqs.SqsConfig;
  * @param sqs the SQS-compatible endpoint
  * @param push push delivery ({@code docs/push.md})
  * @param security TLS, authentication and permissions ({@code docs/security.md})
+ * @param tracing OpenTelemetry span export ({@code docs/operations.md}); off by default
  */
 public record ServerConfig(Listener listener, StorageConfig storage, boolean autoCreateQueues,
         QueueConfig queueDefaults, BrokerLimits limits, long shutdownTimeoutMs, Edge edge, SqsConfig sqs,
-        PushSettings push, SecurityConfig security) {
+        PushSettings push, SecurityConfig security, TracingConfig tracing) {
 
     /** Checks for nulls and ranges. */
     public ServerConfig {
         if (listener == null || storage == null || queueDefaults == null || limits == null || edge == null || sqs == null
-                || push == null || security == null) {
+                || push == null || security == null || tracing == null) {
             throw new IllegalArgumentException("server config fields must not be null");
         }
         queueDefaults.validate();
@@ -76,60 +78,66 @@ public record ServerConfig(Listener listener, StorageConfig storage, boolean aut
     /** A copy with another listener. */
     public ServerConfig withListener(Listener v) {
         return new ServerConfig(v, storage, autoCreateQueues, queueDefaults, limits, shutdownTimeoutMs, edge, sqs,
-                push, security);
+                push, security, tracing);
     }
 
     /** A copy with other storage settings. */
     public ServerConfig withStorage(StorageConfig v) {
         return new ServerConfig(listener, v, autoCreateQueues, queueDefaults, limits, shutdownTimeoutMs, edge, sqs,
-                push, security);
+                push, security, tracing);
     }
 
     /** A copy with auto-create on or off. */
     public ServerConfig withAutoCreateQueues(boolean v) {
         return new ServerConfig(listener, storage, v, queueDefaults, limits, shutdownTimeoutMs, edge, sqs,
-                push, security);
+                push, security, tracing);
     }
 
     /** A copy with other queue defaults. */
     public ServerConfig withQueueDefaults(QueueConfig v) {
         return new ServerConfig(listener, storage, autoCreateQueues, v, limits, shutdownTimeoutMs, edge, sqs,
-                push, security);
+                push, security, tracing);
     }
 
     /** A copy with other limits. */
     public ServerConfig withLimits(BrokerLimits v) {
         return new ServerConfig(listener, storage, autoCreateQueues, queueDefaults, v, shutdownTimeoutMs, edge, sqs,
-                push, security);
+                push, security, tracing);
     }
 
     /** A copy with another shutdown timeout. */
     public ServerConfig withShutdownTimeoutMs(long v) {
-        return new ServerConfig(listener, storage, autoCreateQueues, queueDefaults, limits, v, edge, sqs, push, security);
+        return new ServerConfig(listener, storage, autoCreateQueues, queueDefaults, limits, v, edge, sqs, push, security, tracing);
     }
 
     /** A copy with other SQS endpoint settings. */
     public ServerConfig withSqs(SqsConfig v) {
         return new ServerConfig(listener, storage, autoCreateQueues, queueDefaults, limits, shutdownTimeoutMs, edge, v,
-                push, security);
+                push, security, tracing);
     }
 
     /** A copy with other push delivery settings. */
     public ServerConfig withPush(PushSettings v) {
         return new ServerConfig(listener, storage, autoCreateQueues, queueDefaults, limits, shutdownTimeoutMs, edge, sqs,
-                v, security);
+                v, security, tracing);
     }
 
     /** A copy with other security settings. */
     public ServerConfig withSecurity(SecurityConfig v) {
         return new ServerConfig(listener, storage, autoCreateQueues, queueDefaults, limits, shutdownTimeoutMs, edge, sqs,
-                push, v);
+                push, v, tracing);
+    }
+
+    /** A copy with other tracing settings. */
+    public ServerConfig withTracing(TracingConfig v) {
+        return new ServerConfig(listener, storage, autoCreateQueues, queueDefaults, limits, shutdownTimeoutMs, edge, sqs,
+                push, security, v);
     }
 
     /** A copy with other edge bounds. */
     public ServerConfig withEdge(Edge v) {
         return new ServerConfig(listener, storage, autoCreateQueues, queueDefaults, limits, shutdownTimeoutMs, v, sqs,
-                push, security);
+                push, security, tracing);
     }
 
     /**

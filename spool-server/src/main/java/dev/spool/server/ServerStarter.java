@@ -64,12 +64,14 @@ final class ServerStarter {
         Metrics metrics = new Metrics(config.edge().metricsMaxQueues());
         CompletableFuture<Started> result = new CompletableFuture<>();
         Broker[] opened = new Broker[1];
+        Api[] made = new Api[1];
         vertx.<Api>executeBlocking(() -> {
             Broker broker = given.orElseGet(() -> BrokerFactory.open(config, BrokerFactory.settings(config, metrics)));
             opened[0] = given.isPresent() ? null : broker;
             Optional<Path> uploads = prepareUploads(config);
             ServerState state = new ServerState(config.listener().maxConnections(), metrics);
-            return new Api(vertx, broker, config, metrics, state, uploads);
+            made[0] = new Api(vertx, broker, config, metrics, state, uploads);
+            return made[0];
         }, false).compose(api -> {
             Future<Void> tokens = api.security.enabled()
                     ? Future.fromCompletionStage(api.security.tokens().start(vertx)) : Future.succeededFuture();
@@ -92,6 +94,9 @@ final class ServerStarter {
                         closeQuietly(opened[0]);
                     }
                     metrics.close();
+                    if (made[0] != null) {
+                        made[0].tracing.close(); // the span exporter's thread, when tracing is on
+                    }
                     vertx.close();
                     result.completeExceptionally(e instanceof SpoolException ? e
                             : SpoolException.unavailable("server did not start: " + e.getMessage(), e));

@@ -45,7 +45,10 @@ final class ServerStopper {
                     api.state.streams().forEach(StreamSession::shutdown);
                     return vertx.close().toCompletionStage();
                 })
-                .whenComplete((v, e) -> api.metrics.close())
+                .whenComplete((v, e) -> {
+                    api.metrics.close();
+                    api.tracing.close();
+                })
                 .thenRun(() -> LOG.atInfo().log("spool server stopped"));
     }
 

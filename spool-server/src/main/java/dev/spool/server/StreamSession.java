@@ -27,6 +27,7 @@ import dev.spool.server.edge.ConnectionEdge;
 import dev.spool.server.security.Permission;
 import dev.spool.server.security.Principal;
 import dev.spool.server.security.Security;
+import dev.spool.server.trace.Tracing;
 
 /**
  * One {@code /v1/stream} WebSocket: JSON frames with an {@code op} and an optional client-chosen
@@ -293,7 +294,12 @@ final class StreamSession {
             }
             return out;
         });
-        track(req, api.broker.push(queue, messages), ids -> {
+        long t0 = api.tracing.now();
+        CompletionStage<long[]> pushed = api.broker.push(queue, messages);
+        if (api.tracing.enabled()) {
+            pushed.whenComplete((ids, e) -> api.tracing.pushed(Tracing.Transport.STREAM, queue, messages, ids, t0, e));
+        }
+        track(req, pushed, ids -> {
             api.metrics.queue(queue).pushed.increment(ids.length);
             return g -> PushRoutes.writeIdArray(g, ids);
         });
@@ -319,6 +325,12 @@ final class StreamSession {
             case NACK -> api.broker.nack(queue, p.nack());
             case EXTEND -> api.broker.extend(queue, p.extend());
         };
+        if (api.tracing.enabled()) {
+            long t0 = api.tracing.now();
+            stage.whenComplete((out, e) -> api.tracing.settled(Tracing.Transport.STREAM,
+                    kind.name().toLowerCase(java.util.Locale.ROOT), queue, p.group(), p.receipts(),
+                    java.util.Optional.empty(), t0, e));
+        }
         track(req, stage, out -> {
             if (kind == ReceiptCodec.Kind.ACK) {
                 api.metrics.queue(queue).acked.increment(out.okCount());
@@ -341,10 +353,18 @@ final class StreamSession {
         if (subs.containsKey(id)) {
             throw SpoolException.withField(ErrorCode.CONFLICT, "sub", "subscription '" + id + "' exists");
         }
-        StreamSubscription s = new StreamSubscription(this, id, spec);
-        subs.put(id, s);
-        reply(req, g -> g.writeStringField("sub", id));
-        s.pump();
+        // pops do not create queues: a subscription to a missing queue is refused here, at once
+        Api.on(ctx, api.broker.getQueue(spec.queue()), (info, e) -> {
+            if (e != null || subs.containsKey(id) || closed()) {
+                sendError(req, null, e != null ? e
+                        : SpoolException.withField(ErrorCode.CONFLICT, "sub", "subscription '" + id + "' exists"));
+                return;
+            }
+            StreamSubscription s = new StreamSubscription(this, id, spec);
+            subs.put(id, s);
+            reply(req, g -> g.writeStringField("sub", id));
+            s.pump();
+        });
     }
 
     private void credit(JsonNode frame, Object req) {

@@ -10,6 +10,7 @@ import dev.spool.api.Names;
 import dev.spool.api.PopRequest;
 import dev.spool.api.SpoolException;
 import dev.spool.api.Validation;
+import dev.spool.server.trace.Tracing;
 
 /**
  * A subscription of a {@link StreamSession}: leases messages of one queue group and sends them as
@@ -87,6 +88,9 @@ final class StreamSubscription {
         }
         credit -= ds.size();
         api.metrics.queue(spec.queue()).popped.increment(ds.size());
+        if (api.tracing.enabled()) {
+            api.tracing.popped(Tracing.Transport.STREAM, spec.queue(), spec.group(), ds, api.tracing.now(), null);
+        }
         Json.Writer frame = g -> {
             g.writeStartObject();
             g.writeStringField("op", "messages");

@@ -38,6 +38,19 @@ class FirstHourApiTest {
     }
 
     @Test
+    void shouldAnswerQueueNotFoundAtOnceToPopAndSubscribeOfMistypedQueue() throws Exception {
+        ApiClient.Resp pop = api.post("/v1/queues/no-such-queue/pop", "{\"wait_ms\":30000}");
+        assertThat(pop.status()).as(pop.toString()).isEqualTo(404);
+        assertThat(pop.json().path("error").path("code").asText()).isEqualTo("queue_not_found");
+        try (StreamApiTest.Socket s = new StreamApiTest.Socket(api.base)) {
+            s.send("{\"op\":\"subscribe\",\"req\":1,\"queue\":\"no-such-queue\",\"credit\":1}");
+            assertThat(s.next().path("error").path("code").asText()).isEqualTo("queue_not_found");
+        }
+        assertThat(api.get("/v1/queues/no-such-queue").status()).as("nothing was created").isEqualTo(404);
+        assertThat(api.pushJson("no-such-queue", "1")).as("pushes still create").isNotEmpty();
+    }
+
+    @Test
     void shouldRefuseMistypedSpoolHeaderOnRawPush() {
         ApiClient.Resp r = api.send("POST", "/v1/queues/typo/messages", "x".getBytes(StandardCharsets.UTF_8),
                 "Content-Type", "text/plain", "Spool-Delay", "5000");

@@ -58,12 +58,14 @@ class ProcessShutdownTest {
             HttpResponse<String> raw = send(first, "POST", "/v1/queues/jobs/messages", "text/plain", "raw-3");
             assertThat(raw.statusCode()).isEqualTo(200);
             ids.add(ApiClient.JSON.readTree(raw.body()).path("ids").get(0).asText());
+            assertThat(send(first, "PUT", "/v1/queues/idle", "application/json", "{}").statusCode()).isEqualTo(200);
             waiting = http.sendAsync(request(first, "/v1/queues/idle/pop").header("Content-Type", "application/json")
                     .POST(HttpRequest.BodyPublishers.ofString("{\"wait_ms\":60000}")).build(),
                     HttpResponse.BodyHandlers.ofString());
-            // the pop is parked in the server once the idle queue exists (auto-created by the pop)
-            Awaitility.await().atMost(30, TimeUnit.SECONDS).until(() ->
-                    send(first, "GET", "/v1/queues/idle", null, null).statusCode() == 200);
+            // the pop is parked once its connection is open next to ours (pops do not create queues,
+            // so the queue's existence no longer tells)
+            Awaitility.await().atMost(30, TimeUnit.SECONDS).until(() -> ApiClient.JSON.readTree(
+                    send(first, "GET", "/v1/status", null, null).body()).path("connections").asInt() >= 2);
         } finally {
             first.process.destroy();
         }

@@ -86,6 +86,7 @@ class PushPopApiTest {
 
     @Test
     void shouldReturnEmptyWhenWaitEnds() {
+        api.put("/v1/queues/empty-wait", "{}");
         ApiClient.Resp r = api.post("/v1/queues/empty-wait/pop", "{\"wait_ms\":50}");
         assertThat(r.status()).isEqualTo(200);
         assertThat(r.json().path("messages")).isEmpty();

@@ -62,6 +62,7 @@ class ShutdownTest {
     @Test
     void shouldCloseStreamsWith1001AndAnswerReadyz503AndHealthz200WhenClosing() throws Exception {
         ApiClient api = ApiClient.start();
+        api.put("/v1/queues/sq", "{}");
         try (StreamApiTest.Socket ws = new StreamApiTest.Socket(api.base);
                 Socket held = new Socket("127.0.0.1", api.server.port())) {
             ws.send("{\"op\":\"subscribe\",\"req\":1,\"queue\":\"sq\",\"credit\":5}");

@@ -138,6 +138,7 @@ class StreamApiTest {
 
     @Test
     void shouldGrantCreditCarriedByAnAck() throws Exception {
+        api.put("/v1/queues/ws-ackcredit", "{}");
         try (Socket s = new Socket(api.base)) {
             s.send("{\"op\":\"subscribe\",\"req\":1,\"sub\":\"c\",\"queue\":\"ws-ackcredit\",\"credit\":1}");
             s.next();
@@ -155,6 +156,7 @@ class StreamApiTest {
 
     @Test
     void shouldWakeSubscriptionWhenMessageIsPushed() throws Exception {
+        api.put("/v1/queues/ws-wake", "{}");
         try (Socket s = new Socket(api.base)) {
             s.send("{\"op\":\"subscribe\",\"req\":1,\"queue\":\"ws-wake\",\"credit\":10}");
             String sub = s.next().path("sub").asText();

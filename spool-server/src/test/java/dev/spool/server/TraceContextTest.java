@@ -67,6 +67,7 @@ class TraceContextTest {
 
     @Test
     void shouldContinueTraceOnStreamDelivery() throws Exception {
+        api.put("/v1/queues/tr-stream", "{}");
         try (StreamApiTest.Socket s = new StreamApiTest.Socket(api.base)) {
             s.send("{\"op\":\"subscribe\",\"req\":1,\"queue\":\"tr-stream\",\"credit\":10}");
             assertThat(s.next().path("op").asText()).isEqualTo("ok");

@@ -226,6 +226,35 @@ abstract class DeadLetterContract extends ContractSupport {
     }
 
     @Test
+    void shouldRedriveOnlySelectedDeadLettersWhenIdsAreGiven() {
+        String q = createQueue(oneAttempt());
+        kill(q, "a", "x");
+        long b = kill(q, "b", "x");
+        long c = kill(q, "c", "x");
+
+        assertThat(get(broker().redrive(q, RedriveRequest.selected(Broker.DEFAULT_GROUP, List.of(c, b))))).isEqualTo(2);
+
+        assertThat(stats(q).dead()).isEqualTo(1);
+        assertThat(texts(get(broker().pop(q, PopRequest.of(10))))).containsExactlyInAnyOrder("b", "c");
+        assertThat(get(broker().redrive(q, new RedriveRequest(Broker.DEFAULT_GROUP, 10)))).as("a is left").isEqualTo(1);
+    }
+
+    @Test
+    void shouldSkipSelectedIdsThatAreNotDeadLettersOfTheGroup() {
+        String q = createQueue(oneAttempt());
+        long dead = kill(q, "a", "x");
+        long live = push(q, "live");
+
+        long moved = get(broker().redrive(q, RedriveRequest.selected(Broker.DEFAULT_GROUP,
+                List.of(live, dead, dead + 1_000_000_000L))));
+
+        assertThat(moved).isEqualTo(1);
+        assertThat(stats(q).dead()).isZero();
+        assertThat(stats(q).ready()).isEqualTo(2);
+        assertThat(get(broker().redrive(q, RedriveRequest.selected(Broker.DEFAULT_GROUP, List.of(dead))))).isZero();
+    }
+
+    @Test
     void shouldNotRedriveDeadLetterLeasedInDeadLetterQueue() {
         String q = createQueue(oneAttempt());
         kill(q, "a", "x");

@@ -139,6 +139,7 @@ abstract class LimitsContract extends ContractSupport {
     void shouldReturnEmptyToWaitingPopWhenClosed() {
         Broker b = open(settings());
         String q = queueName();
+        get(b.putQueue(q, settings().queueDefaults()));
         CompletableFuture<List<Delivery>> waiting = b.pop(q, new PopRequest(Broker.DEFAULT_GROUP, 1, 0, u(50)))
                 .toCompletableFuture();
         get(b.getQueue(q));

@@ -148,6 +148,36 @@ abstract class LockStateContract extends ContractSupport {
     }
 
     @Test
+    void shouldSeeEveryAcknowledgedWriteWhenReadRightAfterIt() {
+        String lock = lockName();
+        LockLease l = acquire(lock, "writer");
+        CompletableFuture<Void> chain = CompletableFuture.completedFuture(null);
+        List<String> seen = java.util.Collections.synchronizedList(new ArrayList<>());
+        for (int i = 1; i <= 50; i++) {
+            String text = "v" + i;
+            // the read is sent from the write's completion, on whatever thread acknowledged it
+            chain = chain.thenCompose(x -> broker().putLockState(lock, write(l, text, "text/plain",
+                    OptionalLong.empty())).toCompletableFuture()).thenCompose(info -> broker().getLockState(lock)
+                    .thenAccept(read -> seen.add(info.version() + "=" + text + " read " + read.info().version()
+                            + "=" + read.payload().asUtf8())).toCompletableFuture());
+        }
+        get(chain);
+        for (int i = 1; i <= 50; i++) {
+            assertThat(seen.get(i - 1)).isEqualTo(i + "=v" + i + " read " + i + "=v" + i);
+        }
+        long last = get(broker().getLockState(lock)).info().version();
+
+        get(broker().deleteLockState(lock, l.fence(), OptionalLong.empty()));
+        failure(ErrorCode.NOT_FOUND, () -> broker().getLockState(lock));
+        get(broker().transact(List.of(new TxOp.LockStatePut(lock, write(l, "in a tx", "text/plain",
+                OptionalLong.empty())))));
+
+        LockState afterTx = get(broker().getLockState(lock));
+        assertThat(afterTx.info().version()).isGreaterThan(last);
+        assertThat(afterTx.payload().asUtf8()).isEqualTo("in a tx");
+    }
+
+    @Test
     void shouldKeepStateWhenReleasedAndAcquiredAgain() {
         String lock = lockName();
         LockLease first = acquire(lock, "first");

@@ -230,13 +230,16 @@ abstract class QueueContract extends ContractSupport {
         assertThat(info.stats().ready()).isEqualTo(1);
     }
 
+    // Auto-create applies to pushes only: a consumer of a mistyped name must hear so at once, not
+    // wait forever on a new empty queue.
     @Test
-    void shouldCreateQueueOnFirstPopWhenAutoCreateIsOn() {
+    void shouldFailPopWithQueueNotFoundAndCreateNothingWhenAutoCreateIsOn() {
         String q = queueName();
 
-        assertThat(get(broker().pop(q, PopRequest.of(1)))).isEmpty();
+        failure(ErrorCode.QUEUE_NOT_FOUND, () -> broker().pop(q, PopRequest.of(1)));
+        failure(ErrorCode.QUEUE_NOT_FOUND, () -> broker().pop(q, new PopRequest(Broker.DEFAULT_GROUP, 1, 0, 60_000)));
 
-        assertThat(get(broker().getQueue(q)).stats()).isEqualTo(QueueStats.EMPTY);
+        failure(ErrorCode.QUEUE_NOT_FOUND, () -> broker().getQueue(q));
     }
 
     @Test

@@ -1,5 +1,6 @@
 -- Acknowledges receipts (ids with their fences) of a group: deletes the rows (no retention, no
--- result; with their bodies when the queue has one group) or marks them acked, promotes the keys'
+-- result; a lean row, V24, takes its body with it; a shared body goes when no group holds it) or
+-- marks them acked, promotes the keys'
 -- next messages, and answers 0 ok / 1 stale / 2 not_found per receipt.
 --
 -- Plans: receipts are paired with leases by spool_lock_receipts (hash join, linear in the
@@ -20,7 +21,7 @@ DECLARE
     ok bigint[];
     okf int[];
     keys text[];
-    single boolean;
+    held bigint[];
     live bigint[];
 BEGIN
     IF g <> p_grp THEN
@@ -29,17 +30,14 @@ BEGIN
     END IF;
     live := spool_lock_receipts(g, p_ids, p_fences, now);
     IF p_result IS NULL AND q.retention_ms = 0 THEN
-        single := NOT EXISTS (SELECT 1 FROM spool_groups WHERE queue_id = q.id AND id <> g);
         WITH del AS (
             DELETE FROM spool_deliveries d WHERE d.grp_id = g AND d.msg_id = ANY (spool_ids(live))
-            RETURNING d.msg_id, d.attempts, d.key),
-        -- the only group of the queue: nobody else holds these bodies
-        body AS (
-            DELETE FROM spool_messages m WHERE single AND m.queue_id = q.id AND m.id = ANY (spool_ids(live)))
-        SELECT array_agg(msg_id), array_agg(attempts), array_agg(key) FILTER (WHERE key IS NOT NULL)
-        INTO ok, okf, keys FROM del;
-        IF NOT single THEN
-            PERFORM spool_drop_unheld(q.id, ok);
+            RETURNING d.msg_id, d.attempts, d.key, d.content_type IS NULL AS is_shared)
+        SELECT array_agg(msg_id), array_agg(attempts), array_agg(key) FILTER (WHERE key IS NOT NULL),
+               array_agg(msg_id) FILTER (WHERE is_shared)
+        INTO ok, okf, keys, held FROM del;
+        IF held IS NOT NULL THEN
+            PERFORM spool_drop_unheld(q.id, held);
         END IF;
     ELSE
         WITH upd AS (

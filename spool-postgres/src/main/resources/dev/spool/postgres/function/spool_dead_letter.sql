@@ -1,5 +1,7 @@
 -- Messages that died in (q, group): their rows are already DEAD; push a copy of each to the
--- dead-letter queue with the spool-* headers, and let their keys move on.
+-- dead-letter queue with the spool-* headers, and let their keys move on. The body is the lean
+-- row's own (V24) or the shared one; the copy in the dead-letter queue is always of the shared form
+-- (its spool_messages row carries the dead_* columns that browse, stats and redrive read).
 CREATE OR REPLACE FUNCTION spool_dead_letter(q spool_queues, p_grp bigint, p_ids bigint[], p_reasons text[], p_keys text[], p_now bigint)
  RETURNS void
  LANGUAGE plpgsql
@@ -18,15 +20,22 @@ BEGIN
         INSERT INTO spool_messages (queue_id, id, enqueued_at, not_before, expires_at, priority, key, content_type,
                                     headers, traceparent, size, payload, dead_src_queue, dead_src_grp, dead_src_id,
                                     dead_reason, dead_attempts, dead_enqueued_at)
-        SELECT dq.id, nextval('spool_message_ids'), p_now, p_now, p_now + dq.ttl_ms, m.priority, m.key,
-               m.content_type,
-               m.headers || ARRAY['spool-dead-reason', r.reason, 'spool-source-queue', q.name,
-                                  'spool-source-group', gname, 'spool-source-id', spool_hex(m.id)],
-               m.traceparent, m.size, m.payload, q.id, p_grp, m.id, r.reason, d.attempts, m.enqueued_at
+        SELECT dq.id, nextval('spool_message_ids'), p_now, p_now, p_now + dq.ttl_ms, d.priority, d.key,
+               coalesce(d.content_type, m.content_type),
+               CASE WHEN d.content_type IS NULL THEN m.headers ELSE d.headers END
+                   || ARRAY['spool-dead-reason', r.reason, 'spool-source-queue', q.name,
+                            'spool-source-group', gname, 'spool-source-id', spool_hex(r.id)],
+               CASE WHEN d.content_type IS NULL THEN m.traceparent ELSE d.traceparent END,
+               CASE WHEN d.content_type IS NULL THEN m.size ELSE d.size END,
+               CASE WHEN d.content_type IS NULL THEN m.payload ELSE d.payload END,
+               q.id, p_grp, r.id, r.reason, d.attempts, d.enqueued_at
         FROM (SELECT * FROM unnest(p_ids, p_reasons) AS u(id, reason) ORDER BY 1) r
-        JOIN spool_messages m ON m.queue_id = q.id AND m.id = r.id
-        LEFT JOIN spool_deliveries d ON d.grp_id = p_grp AND d.msg_id = r.id
-        ORDER BY m.id
+        JOIN spool_deliveries d ON d.grp_id = p_grp AND d.msg_id = r.id
+        LEFT JOIN LATERAL (
+            SELECT m.content_type, m.headers, m.traceparent, m.size, m.payload FROM spool_messages m
+            WHERE d.content_type IS NULL AND m.queue_id = q.id AND m.id = r.id OFFSET 0) m ON true
+        WHERE d.content_type IS NOT NULL OR m.content_type IS NOT NULL
+        ORDER BY r.id
         RETURNING id)
     SELECT array_agg(id) INTO new_ids FROM ins;
     INSERT INTO spool_chunks (msg_id, seq, data)

@@ -5,7 +5,9 @@
 -- (V5). The final sort has no alternative and stays (its disable_cost is why JIT must be off).
 -- Every row carries the group's id, which the receipt tags sign (ReceiptSigner), and the time of the
 -- message's first delivery to the group (first_at, V17); a function's result columns cannot be
--- changed in place, hence the drop.
+-- changed in place, hence the drop. A lean row (V24: content_type set) carries its body, which the
+-- update returns; a row of the shared form reads it from spool_messages (a lateral probe that runs
+-- only for such rows: OFFSET 0 keeps its condition on the outer row a one-time filter).
 DROP FUNCTION IF EXISTS spool_pop(text, text, boolean, integer, bigint);
 CREATE OR REPLACE FUNCTION spool_pop(p_queue text, p_group text, p_create boolean, p_max integer, p_vis bigint)
  RETURNS TABLE(msg_id bigint, attempts integer, enqueued_at bigint, lease_end bigint, priority smallint, key text, content_type text, headers text[], traceparent text, size bigint, payload bytea, grp_id bigint, first_at bigint)
@@ -36,9 +38,17 @@ BEGIN
         UPDATE spool_deliveries d SET state = 3, attempts = d.attempts + 1, avail_at = now + vis,
                first_at = COALESCE(d.first_at, now)
         FROM c WHERE d.grp_id = g AND d.msg_id = c.msg_id
-        RETURNING d.msg_id, d.attempts, d.enqueued_at, d.avail_at, d.priority, d.first_at)
-    SELECT u.msg_id, u.attempts, u.enqueued_at, u.avail_at, u.priority, m.key, m.content_type, m.headers,
-           m.traceparent, m.size, m.payload, g, u.first_at
-    FROM u JOIN spool_messages m ON m.queue_id = q.id AND m.id = u.msg_id
+        RETURNING d.msg_id, d.attempts, d.enqueued_at, d.avail_at, d.priority, d.first_at, d.key, d.content_type,
+                  d.headers, d.traceparent, d.size, d.payload)
+    SELECT u.msg_id, u.attempts, u.enqueued_at, u.avail_at, u.priority, u.key,
+           coalesce(u.content_type, m.content_type),
+           CASE WHEN u.content_type IS NULL THEN m.headers ELSE u.headers END,
+           CASE WHEN u.content_type IS NULL THEN m.traceparent ELSE u.traceparent END,
+           CASE WHEN u.content_type IS NULL THEN m.size ELSE u.size END,
+           CASE WHEN u.content_type IS NULL THEN m.payload ELSE u.payload END, g, u.first_at
+    FROM u LEFT JOIN LATERAL (
+        SELECT m.content_type, m.headers, m.traceparent, m.size, m.payload FROM spool_messages m
+        WHERE u.content_type IS NULL AND m.queue_id = q.id AND m.id = u.msg_id OFFSET 0) m ON true
+    WHERE u.content_type IS NOT NULL OR m.content_type IS NOT NULL
     ORDER BY u.priority DESC, u.msg_id;
 END $function$;

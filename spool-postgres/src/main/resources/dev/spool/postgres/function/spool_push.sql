@@ -2,6 +2,9 @@
 -- the id is the first message's). Payloads stored in chunks come with a NULL payload and their size;
 -- the caller inserts the chunks in the same transaction.
 --
+-- A queue with one group (V24) writes one delivery row per message that carries the body too;
+-- a queue with more groups writes the body once in spool_messages and a delivery row per group.
+--
 -- Plans: custom plans for the actual arrays; no sequential scans, so a key probe stays on
 -- spool_deliveries_key whatever the statistics say (V5, V8).
 CREATE OR REPLACE FUNCTION spool_push(p_queue text, p_create boolean, p_payload bytea[], p_size bigint[], p_ctype text[], p_hdrs text[], p_hfrom integer[], p_hto integer[], p_key text[], p_prio integer[], p_trace text[], p_delay bigint[], p_nbf bigint[], p_ttl bigint[], p_dedup text[], OUT ids bigint[], OUT stored boolean[])
@@ -16,7 +19,7 @@ DECLARE
     n int := cardinality(p_size);
     big int;
     first_id bigint;
-    new_ids bigint[];
+    gids bigint[];
 BEGIN
     q := spool_queue_get(p_queue, p_create);
     PERFORM 1 FROM spool_queues WHERE id = q.id FOR KEY SHARE;
@@ -47,30 +50,51 @@ BEGIN
             END IF;
         END LOOP;
     END IF;
-    -- bodies and their delivery rows in one statement: the keys are locked above, so the delivery
-    -- rows are built from the inserted rows instead of reading the bodies back (spool_fanout)
-    WITH ins AS (
-        INSERT INTO spool_messages (queue_id, id, enqueued_at, not_before, expires_at, priority, key, content_type,
-                                    headers, traceparent, size, payload)
-        SELECT q.id, ids[u.o], now, greatest(now + u.delay, u.nbf),
-               now + CASE WHEN u.ttl > 0 THEN u.ttl ELSE q.ttl_ms END,
-               u.prio, u.key, u.ctype, coalesce(p_hdrs[p_hfrom[u.o]:p_hto[u.o]], '{}'), u.trace, u.size, u.payload
-        FROM unnest(p_payload, p_size, p_ctype, p_key, p_prio, p_trace, p_delay, p_nbf, p_ttl)
-             WITH ORDINALITY AS u(payload, size, ctype, key, prio, trace, delay, nbf, ttl, o)
-        WHERE stored[u.o]
-        RETURNING id, key, priority, enqueued_at, expires_at, not_before),
-    dlv AS (
-        INSERT INTO spool_deliveries (grp_id, msg_id, state, priority, key, enqueued_at, expires_at, avail_at)
-        SELECT x.gid, x.id,
+    -- after the queue row's lock: a group added meanwhile (spool_put_group locks it FOR UPDATE) is seen
+    gids := ARRAY(SELECT g.id FROM spool_groups g WHERE g.queue_id = q.id);
+    IF cardinality(gids) = 1 THEN
+        -- lean: one row per message, body and delivery state together
+        INSERT INTO spool_deliveries (grp_id, msg_id, state, priority, key, enqueued_at, expires_at, avail_at,
+                                      not_before, content_type, headers, traceparent, size, payload)
+        SELECT gids[1], ids[x.o],
                CASE WHEN x.key IS NOT NULL AND (x.rn > 1 OR EXISTS (
-                        SELECT 1 FROM spool_deliveries d WHERE d.grp_id = x.gid AND d.key = x.key AND d.state < 4)) THEN 2
-                    WHEN x.not_before > now THEN 1
+                        SELECT 1 FROM spool_deliveries d WHERE d.grp_id = gids[1] AND d.key = x.key AND d.state < 4)) THEN 2
+                    WHEN x.nb > now THEN 1
                     ELSE 0 END,
-               x.priority, x.key, x.enqueued_at, x.expires_at, x.not_before
-        FROM (SELECT g.id AS gid, i.id, i.key, i.priority, i.enqueued_at, i.expires_at, i.not_before,
-                     row_number() OVER (PARTITION BY g.id, i.key ORDER BY i.id) AS rn
-              FROM ins i JOIN spool_groups g ON g.queue_id = q.id) x)
-    SELECT count(*) INTO n FROM ins;
+               x.prio, x.key, now, now + CASE WHEN x.ttl > 0 THEN x.ttl ELSE q.ttl_ms END, x.nb, x.nb,
+               x.ctype, coalesce(p_hdrs[p_hfrom[x.o]:p_hto[x.o]], '{}'), x.trace, x.size, x.payload
+        FROM (SELECT u.*, greatest(now + u.delay, u.nbf) AS nb,
+                     row_number() OVER (PARTITION BY u.key ORDER BY u.o) AS rn
+              FROM unnest(p_payload, p_size, p_ctype, p_key, p_prio, p_trace, p_delay, p_nbf, p_ttl)
+                   WITH ORDINALITY AS u(payload, size, ctype, key, prio, trace, delay, nbf, ttl, o)
+              WHERE stored[u.o]) x;
+        GET DIAGNOSTICS n = ROW_COUNT;
+    ELSE
+        -- bodies and their delivery rows in one statement: the keys are locked above, so the delivery
+        -- rows are built from the inserted rows instead of reading the bodies back (spool_fanout)
+        WITH ins AS (
+            INSERT INTO spool_messages (queue_id, id, enqueued_at, not_before, expires_at, priority, key, content_type,
+                                        headers, traceparent, size, payload)
+            SELECT q.id, ids[u.o], now, greatest(now + u.delay, u.nbf),
+                   now + CASE WHEN u.ttl > 0 THEN u.ttl ELSE q.ttl_ms END,
+                   u.prio, u.key, u.ctype, coalesce(p_hdrs[p_hfrom[u.o]:p_hto[u.o]], '{}'), u.trace, u.size, u.payload
+            FROM unnest(p_payload, p_size, p_ctype, p_key, p_prio, p_trace, p_delay, p_nbf, p_ttl)
+                 WITH ORDINALITY AS u(payload, size, ctype, key, prio, trace, delay, nbf, ttl, o)
+            WHERE stored[u.o]
+            RETURNING id, key, priority, enqueued_at, expires_at, not_before),
+        dlv AS (
+            INSERT INTO spool_deliveries (grp_id, msg_id, state, priority, key, enqueued_at, expires_at, avail_at)
+            SELECT x.gid, x.id,
+                   CASE WHEN x.key IS NOT NULL AND (x.rn > 1 OR EXISTS (
+                            SELECT 1 FROM spool_deliveries d WHERE d.grp_id = x.gid AND d.key = x.key AND d.state < 4)) THEN 2
+                        WHEN x.not_before > now THEN 1
+                        ELSE 0 END,
+                   x.priority, x.key, x.enqueued_at, x.expires_at, x.not_before
+            FROM (SELECT g.gid, i.id, i.key, i.priority, i.enqueued_at, i.expires_at, i.not_before,
+                         row_number() OVER (PARTITION BY g.gid, i.key ORDER BY i.id) AS rn
+                  FROM ins i CROSS JOIN unnest(gids) AS g(gid)) x)
+        SELECT count(*) INTO n FROM ins;
+    END IF;
     IF n > 0 THEN
         PERFORM pg_notify('spool', 'r' || q.name);
     END IF;

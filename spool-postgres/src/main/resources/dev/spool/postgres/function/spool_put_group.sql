@@ -23,6 +23,8 @@ BEGIN
     IF n >= p_max_groups THEN
         RAISE EXCEPTION 'at most % groups per queue', p_max_groups USING ERRCODE = 'SPR01';
     END IF;
+    -- the queue had one group: its lean rows (V24) keep their bodies to themselves; share them first
+    PERFORM spool_share_bodies(q.id);
     INSERT INTO spool_groups (queue_id, name, start_kind, start_ms, created_at)
     VALUES (q.id, p_group, p_kind, CASE WHEN p_kind = 1 THEN now ELSE p_ms END, now)
     RETURNING * INTO g;

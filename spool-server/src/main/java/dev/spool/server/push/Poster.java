@@ -7,6 +7,7 @@ import java.time.ZonedDateTime;
 import java.time.format.DateTimeFormatter;
 import java.time.format.DateTimeParseException;
 import java.util.Map;
+import java.util.Optional;
 import java.util.OptionalLong;
 
 import io.vertx.core.Context;
@@ -57,7 +58,7 @@ final class Poster {
     }
 
     /** Attempts one delivery; never fails (every failure is an {@link Outcome}). */
-    Future<Outcome> post(Delivery d) {
+    Future<Outcome> post(Delivery d, Optional<String> traceparent) {
         Promise<Outcome> done = Promise.promise();
         String host = config.url().getHost();
         MessageBody body = d.body();
@@ -76,12 +77,12 @@ final class Poster {
                 done.tryComplete(new Outcome.Retry(0, why, OptionalLong.empty()));
                 return;
             }
-            send(d, ar.result(), done);
+            send(d, traceparent, ar.result(), done);
         });
         return done.future();
     }
 
-    private void send(Delivery d, Prepared p, Promise<Outcome> done) {
+    private void send(Delivery d, Optional<String> traceparent, Prepared p, Promise<Outcome> done) {
         MessageBody body = d.body();
         RequestOptions opts = new RequestOptions().setMethod(HttpMethod.POST).setHost(config.url().getHost())
                 .setPort(config.port()).setURI(config.pathAndQuery())
@@ -96,7 +97,7 @@ final class Poster {
         opts.putHeader("Spool-Message-Id", d.idString()).putHeader("Spool-Attempt", Integer.toString(d.attempts()))
                 .putHeader("Spool-Queue", queue);
         body.key().ifPresent(k -> opts.putHeader("Spool-Key", k));
-        body.traceparent().ifPresent(t -> opts.putHeader("traceparent", t));
+        traceparent.or(body::traceparent).ifPresent(t -> opts.putHeader("traceparent", t));
         if (p.signature() != null) {
             opts.putHeader("webhook-id", d.idString()).putHeader("webhook-timestamp", Long.toString(p.timestamp()))
                     .putHeader("webhook-signature", p.signature());

@@ -20,6 +20,7 @@ import dev.spool.api.Broker;
 import dev.spool.api.GroupInfo;
 import dev.spool.api.QueueInfo;
 import dev.spool.api.SpoolException;
+import dev.spool.server.trace.Tracing;
 
 /**
  * Push delivery on one server: finds the push groups the broker stores (at start, every
@@ -38,6 +39,7 @@ public final class PushDelivery {
     private final PushSettings settings;
     private final PushTargets targets;
     private final MeterRegistry registry;
+    private final Tracing tracing;
     private final Map<String, PushWorker> workers = new HashMap<>();
     private final Map<String, PushMeters> meters = new HashMap<>();
     private final Map<String, String> refused = new HashMap<>();
@@ -50,6 +52,12 @@ public final class PushDelivery {
      * @throws SpoolException {@code invalid_argument} if the allow list does not parse
      */
     public PushDelivery(Vertx vertx, Broker broker, PushSettings settings, MeterRegistry registry) {
+        this(vertx, broker, settings, registry, Tracing.off());
+    }
+
+    /** Push delivery that records a span per delivery request in {@code tracing}. */
+    public PushDelivery(Vertx vertx, Broker broker, PushSettings settings, MeterRegistry registry, Tracing tracing) {
+        this.tracing = tracing;
         this.vertx = vertx;
         this.broker = broker;
         this.settings = settings;
@@ -154,6 +162,7 @@ public final class PushDelivery {
         refused.remove(k);
         PushMeters m = meters.computeIfAbsent(k, x -> new PushMeters(registry, queue, g.name()));
         PushWorker w = new PushWorker(vertx.getOrCreateContext(), broker, queue, g.name(), stored, config, targets, m);
+        w.tracing = tracing;
         workers.put(k, w);
         w.start();
     }

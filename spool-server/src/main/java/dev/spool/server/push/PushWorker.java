@@ -21,6 +21,7 @@ import dev.spool.api.NackRequest;
 import dev.spool.api.PopRequest;
 import dev.spool.api.Receipts;
 import dev.spool.api.SpoolException;
+import dev.spool.server.trace.Tracing;
 
 /**
  * The consumer of one push group on this server: pops with leases while it has room under the
@@ -65,6 +66,8 @@ final class PushWorker {
     private volatile int consecutiveFailures;
     private volatile int lastStatus;
     private volatile String lastError = "";
+    /** Spans of delivery requests; set once before {@link #start()}. */
+    Tracing tracing = Tracing.off();
     /** The group or its queue is gone: this worker stopped by itself. */
     volatile boolean finished;
 
@@ -161,9 +164,21 @@ final class PushWorker {
             inFlight++;
             meters.inFlight.incrementAndGet();
             long t0 = System.nanoTime();
-            poster.post(d).onComplete(ar -> settle(d, ar.result(), System.nanoTime() - t0));
+            Tracing.DeliverySpan span = tracing.delivering(queue, group, d);
+            poster.post(d, span.traceparent()).onComplete(ar -> {
+                end(span, ar.result());
+                settle(d, ar.result(), System.nanoTime() - t0);
+            });
         }
         pump();
+    }
+
+    private static void end(Tracing.DeliverySpan span, Outcome o) {
+        switch (o) {
+            case Outcome.Delivered ok -> span.end(ok.status(), "");
+            case Outcome.Retry retry -> span.end(retry.status(), retry.reason());
+            case Outcome.Dead dead -> span.end(dead.status(), dead.reason());
+        }
     }
 
     private void settle(Delivery d, Outcome o, long nanos) {

@@ -69,7 +69,7 @@ export const api = {
   putQueue: (name, config) => call('PUT', q(name), config),
   deleteQueue: (name) => call('DELETE', q(name)),
   purge: (name) => call('POST', q(name) + '/purge', {}),
-  redrive: (name, group) => call('POST', q(name) + '/redrive', { group }),
+  redrive: (name, group, ids) => call('POST', q(name) + '/redrive', ids ? { group, ids } : { group }),
   browse: (name, params) => call('GET', q(name) + '/messages?' + new URLSearchParams(params)),
   task: (name, id, group) => call('GET', q(name) + '/messages/' + encodeURIComponent(id)
     + '?' + new URLSearchParams({ group })),

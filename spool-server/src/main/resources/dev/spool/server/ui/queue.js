@@ -35,6 +35,10 @@ export class QueuePage {
       this.reload();
     } });
     this.rows = h('tbody', { 'data-test': 'messages' });
+    // dead letters ticked on the "Dead" tab, for "Redrive selected"
+    this.selected = new Set();
+    this.redriveSelectedButton = h('button', { class: 'btn', 'data-test': 'redrive-selected', hidden: true,
+      onclick: () => this.redriveSelected() }, 'Redrive selected');
     this.more = h('button', { class: 'btn', hidden: true, onclick: () => this.loadMore() }, 'Load more');
     this.groupRows = h('tbody', { 'data-test': 'groups' });
     root.append(
@@ -58,6 +62,7 @@ export class QueuePage {
   actions() {
     return h('div', { class: 'actions' },
       h('button', { class: 'btn', 'data-test': 'redrive', onclick: () => this.redrive() }, 'Redrive dead letters'),
+      this.redriveSelectedButton,
       h('button', { class: 'btn danger', 'data-test': 'purge', onclick: () => this.purge() }, 'Purge…'),
       h('button', { class: 'btn danger', 'data-test': 'delete-queue', onclick: () => this.deleteQueue() }, 'Delete…'));
   }
@@ -138,6 +143,8 @@ export class QueuePage {
 
   async reload() {
     this.after = null;
+    this.selected.clear();
+    this.renderSelection();
     const page = await this.browse(null);
     if (page) {
       this.rows.replaceChildren(...page.messages.map((m) => this.messageRow(m)));
@@ -175,8 +182,18 @@ export class QueuePage {
 
   messageRow(m) {
     const p = payloadPreview(m, false);
+    const pick = this.view.state !== 'dead' ? null : h('input', { type: 'checkbox', class: 'pick', 'data-test': 'pick',
+      'aria-label': 'Select ' + m.id, onclick: (ev) => {
+        ev.stopPropagation();
+        if (ev.currentTarget.checked) {
+          this.selected.add(m.id);
+        } else {
+          this.selected.delete(m.id);
+        }
+        this.renderSelection();
+      } });
     return h('tr', { class: 'clickable', 'data-id': m.id, onclick: () => this.showTask(m.id) },
-      h('td', { class: 'mono', 'data-label': 'ID' }, m.id),
+      h('td', { class: 'mono', 'data-label': 'ID' }, pick, m.id),
       h('td', { 'data-label': 'Enqueued' }, fmtTime(m.enqueued_at)),
       h('td', { class: 'num', 'data-label': 'Attempts' }, fmtCount(m.attempts)),
       h('td', { class: 'num', 'data-label': 'Priority' }, fmtCount(m.priority)),
@@ -217,6 +234,24 @@ export class QueuePage {
       const r = await api.redrive(this.name, this.view.group);
       toast(`Moved ${r.moved} dead letter${r.moved === 1 ? '' : 's'} back to ${this.name}.`);
       this.state.refresh();
+    } catch (e) {
+      toast('Redrive failed: ' + e.message, true);
+    }
+  }
+
+  renderSelection() {
+    const n = this.selected.size;
+    this.redriveSelectedButton.hidden = n === 0;
+    this.redriveSelectedButton.textContent = `Redrive ${n} selected`;
+  }
+
+  async redriveSelected() {
+    const ids = [...this.selected];
+    try {
+      const r = await api.redrive(this.name, this.view.group, ids);
+      toast(`Moved ${r.moved} of ${ids.length} selected dead letter${ids.length === 1 ? '' : 's'} back to ${this.name}.`);
+      this.state.refresh();
+      await this.reload();
     } catch (e) {
       toast('Redrive failed: ' + e.message, true);
     }

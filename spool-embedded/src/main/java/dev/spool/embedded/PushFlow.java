@@ -1,0 +1,145 @@
+package dev.spool.embedded;
+
+import java.util.ArrayDeque;
+import java.util.Iterator;
+import java.util.LinkedHashMap;
+import java.util.Map;
+import java.util.function.Consumer;
+
+import dev.spool.api.SpoolException;
+
+/**
+ * Flow control of pushes: producers are held back while the consumers of a queue are busy and
+ * behind, so that they cannot bury them. The design decision it isolates: a push to a queue that
+ * one of its groups has more than {@link #BACKLOG} ready messages <i>and</i> an active consumer
+ * (it holds leases, or took a message in the last {@link #ACTIVE_NANOS}) is held on the engine thread — not
+ * refused — and applied once that group's ready backlog is back under the bound, its consumers
+ * stopped taking messages, or it has waited {@link #MAX_HOLD_NANOS}. The producer sees a slower
+ * acceptance, as RabbitMQ's credit flow gives: a producer with N unconfirmed messages pushes no
+ * faster than the consumers take.
+ *
+ * <p>Why it is needed: every reply waits for the group commit of its batch, so per commit a
+ * producer with a window of 1,000 messages gets up to 1,000 confirmed while a consumer popping 100
+ * gets 100, and its ack needs another commit; unthrottled producers then grow the backlog without
+ * bound and every pop waits behind the fsync of megabytes of pushed payload. Holding the pushes
+ * keeps the commits small and the share of consumers in them fair.
+ *
+ * <p>A queue without active consumers (a buffer being filled, a consumer that stopped) is never
+ * held. Held pushes of a queue stay in arrival order, and a push to a queue that already has held
+ * pushes waits behind them. At most {@link #MAX_HELD} pushes are held in all; past that a push that
+ * would be held is refused with {@code 429 too_many_requests} (nothing applied; clients retry).
+ * Timing uses {@link System#nanoTime()}, not the engine's clock: it schedules work and never
+ * changes what is recorded. Engine thread only.
+ */
+final class PushFlow {
+    /** Ready messages in one group above which pushes to its queue wait while it is consumed. */
+    static final long BACKLOG = 10_000;
+    /** A group whose consumers took a message this recently, or hold leases, counts as consumed. */
+    static final long ACTIVE_NANOS = 1_000_000_000L;
+    /** The longest a push is held. */
+    static final long MAX_HOLD_NANOS = 5_000_000_000L;
+    /** Pushes held at most, over all queues. */
+    static final int MAX_HELD = 65_536;
+
+    private record Held(Command.Push push, long since) {
+    }
+
+    private final Map<String, ArrayDeque<Held>> held = new LinkedHashMap<>();
+    private int heldCount;
+    /** The push being released: {@link #admit} lets it through. */
+    private Command.Push releasing;
+
+    /**
+     * Whether {@code c} may be applied now; if not, it is held (or refused when too many are).
+     *
+     * @param q the queue it pushes to, or null when it does not exist yet
+     */
+    boolean admit(Command.Push c, QueueState q, long nowNanos) {
+        if (c == releasing) {
+            return true;
+        }
+        ArrayDeque<Held> line = held.get(c.queue());
+        if (line == null && (q == null || !congested(q, nowNanos))) {
+            return true;
+        }
+        if (heldCount >= MAX_HELD) {
+            throw SpoolException.tooMany("too many pushes are waiting for consumers to catch up", 100);
+        }
+        if (line == null) {
+            line = new ArrayDeque<>();
+            held.put(c.queue(), line);
+        }
+        line.add(new Held(c, nowNanos));
+        heldCount++;
+        return false;
+    }
+
+    /** A consumer of {@code g} took messages. */
+    static void took(GroupState g) {
+        g.flowTookNanos = System.nanoTime();
+    }
+
+    boolean holding() {
+        return heldCount > 0;
+    }
+
+    /**
+     * Applies, through {@code run}, every held push that may go now; all of them when {@code all}
+     * (the engine is stopping).
+     */
+    void release(Map<String, QueueState> queues, long nowNanos, boolean all, Consumer<Command> run) {
+        if (heldCount == 0) {
+            return;
+        }
+        Iterator<Map.Entry<String, ArrayDeque<Held>>> it = held.entrySet().iterator();
+        while (it.hasNext()) {
+            Map.Entry<String, ArrayDeque<Held>> e = it.next();
+            ArrayDeque<Held> line = e.getValue();
+            QueueState q = queues.get(e.getKey());
+            Held h;
+            while ((h = line.peek()) != null && (all || q == null || q.deleted
+                    || nowNanos - h.since() >= MAX_HOLD_NANOS || !congested(q, nowNanos))) {
+                line.poll();
+                heldCount--;
+                releasing = h.push();
+                try {
+                    run.accept(h.push());
+                } finally {
+                    releasing = null;
+                }
+            }
+            if (line.isEmpty()) {
+                it.remove();
+            }
+        }
+    }
+
+    /** Fails every held push (the engine thread is ending without applying them). */
+    void failAll(Throwable error) {
+        for (ArrayDeque<Held> line : held.values()) {
+            for (Held h : line) {
+                h.push().reply().completeExceptionally(error);
+            }
+        }
+        held.clear();
+        heldCount = 0;
+    }
+
+    /** Whether a group of {@code q} is consumed and more than {@link #BACKLOG} behind. */
+    static boolean congested(QueueState q, long nowNanos) {
+        if (behind(q.defaultGroup, nowNanos)) {
+            return true;
+        }
+        for (GroupState g : q.groups.values()) {
+            if (behind(g, nowNanos)) {
+                return true;
+            }
+        }
+        return false;
+    }
+
+    private static boolean behind(GroupState g, long nowNanos) {
+        return g.readyCount > BACKLOG && g.flowTookNanos != 0
+                && (g.inFlightCount > 0 || nowNanos - g.flowTookNanos <= ACTIVE_NANOS);
+    }
+}

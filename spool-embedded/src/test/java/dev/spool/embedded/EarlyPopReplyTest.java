@@ -1,0 +1,110 @@
+package dev.spool.embedded;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import java.io.IOException;
+import java.nio.channels.FileChannel;
+import java.nio.file.OpenOption;
+import java.nio.file.Path;
+import java.util.List;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.CountDownLatch;
+import java.util.concurrent.TimeUnit;
+
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.Timeout;
+import org.junit.jupiter.api.io.TempDir;
+
+import dev.spool.api.AckRequest;
+import dev.spool.api.BrokerSettings;
+import dev.spool.api.Delivery;
+import dev.spool.api.NewMessage;
+import dev.spool.api.Outcomes;
+import dev.spool.api.PopRequest;
+import dev.spool.api.ReceiptOutcome;
+import dev.spool.api.Receipts;
+import dev.spool.testkit.ForwardingFileChannel;
+
+/**
+ * Under {@code fsync=always} a pop of messages whose pushes are already forced is answered once its
+ * lease records are written, without waiting for their fsync; a pop of a message whose push is not
+ * forced yet, and every ack, still waits for the force. The segment's fsync is held at a gate.
+ */
+@Timeout(value = 60, unit = TimeUnit.SECONDS)
+class EarlyPopReplyTest {
+    @TempDir
+    Path dir;
+
+    /** Segment forces wait at {@link #gate}. */
+    private static final class GatedFiles extends ForwardingFiles {
+        volatile CountDownLatch gate = new CountDownLatch(0);
+
+        GatedFiles() {
+            super(JournalFiles.REAL);
+        }
+
+        @Override
+        public FileChannel open(Path file, OpenOption... options) throws IOException {
+            FileChannel real = super.open(file, options);
+            if (!file.getFileName().toString().endsWith(".seg")) {
+                return real;
+            }
+            return new ForwardingFileChannel(real) {
+                @Override
+                public void force(boolean metaData) throws IOException {
+                    try {
+                        if (!gate.await(30, TimeUnit.SECONDS)) {
+                            throw new IOException("gate never opened");
+                        }
+                    } catch (InterruptedException e) {
+                        Thread.currentThread().interrupt();
+                        throw new IOException(e);
+                    }
+                    super.force(metaData);
+                }
+            };
+        }
+    }
+
+    private static <T> T get(java.util.concurrent.CompletionStage<T> s) {
+        return s.toCompletableFuture().orTimeout(20, TimeUnit.SECONDS).join();
+    }
+
+    private EmbeddedBroker open(GatedFiles files) {
+        return EmbeddedBroker.open(EmbeddedConfig.journal(dir), BrokerSettings.DEFAULTS, System::currentTimeMillis,
+                files);
+    }
+
+    @Test
+    void shouldAnswerAPopOfAForcedMessageWhileItsLeaseIsNotForcedYet() {
+        GatedFiles files = new GatedFiles();
+        try (EmbeddedBroker b = open(files)) {
+            get(b.push("q", List.of(NewMessage.ofUtf8("a"))));
+            files.gate = new CountDownLatch(1);
+            // the force of the pop's lease record is held at the gate; the reply is not
+            List<Delivery> ds = get(b.pop("q", PopRequest.of(1)));
+            assertThat(ds).extracting(d -> d.body().payload().asUtf8()).containsExactly("a");
+            CompletableFuture<Outcomes> ack = b.ack("q", AckRequest.of(Receipts.of(ds))).toCompletableFuture();
+            assertThat(ack).as("an ack waits for its force").isNotDone();
+            files.gate.countDown();
+            assertThat(get(ack).get(0)).isEqualTo(ReceiptOutcome.OK);
+        }
+    }
+
+    @Test
+    void shouldHoldAPopUntilTheForceWhenThePushOfItsMessageIsNotForced() {
+        GatedFiles files = new GatedFiles();
+        try (EmbeddedBroker b = open(files)) {
+            get(b.push("q", List.of(NewMessage.ofUtf8("warm"))));
+            get(b.ack("q", AckRequest.of(Receipts.of(get(b.pop("q", PopRequest.of(1)))))));
+            files.gate = new CountDownLatch(1);
+            CompletableFuture<long[]> push = b.push("q", List.of(NewMessage.ofUtf8("b"))).toCompletableFuture();
+            CompletableFuture<List<Delivery>> pop = b.pop("q", new PopRequest("default", 1, 0, 10_000)).toCompletableFuture();
+            assertThat(push).isNotDone();
+            assertThat(pop).as("its message could still be lost").isNotDone();
+            files.gate.countDown();
+            get(push);
+            assertThat(get(pop)).extracting(d -> d.body().payload().asUtf8()).containsExactly("b");
+        }
+    }
+}
