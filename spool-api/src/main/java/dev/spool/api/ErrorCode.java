@@ -51,7 +51,13 @@ public enum ErrorCode {
     /** The server's disk is full: writes are refused until space returns; reads go on. */
     INSUFFICIENT_STORAGE("insufficient_storage", 21, 507),
     /** A lock's lease id or token is not the current holder's (released, expired, superseded). */
-    STALE_LEASE("stale_lease", 22, 409);
+    STALE_LEASE("stale_lease", 22, 409),
+    /**
+     * Stored data failed its integrity check (an encrypted record whose authentication tag does not
+     * verify, or whose key is not in the keyring): the request fails, nothing unverified is returned,
+     * and everything else is still served.
+     */
+    CORRUPT("corrupt", 23, 500);
 
     private final String id;
     private final int number;

@@ -83,10 +83,6 @@ public record QueueConfig(long visibilityTimeoutMs, int maxAttempts, Optional<St
         Validation.range("dedup_window_ms", dedupWindowMs, 0, Validation.MAX_DEDUP_WINDOW_MS);
         Validation.range("result_ttl_ms", resultTtlMs, 0, Validation.MAX_RETENTION_MS);
         checkAttributes(attributes);
-        if (encrypted) {
-            throw SpoolException.withField(ErrorCode.NOT_IMPLEMENTED, "encrypted",
-                    "encryption at rest is not available in this version");
-        }
         return this;
     }
 

@@ -50,6 +50,24 @@ final class CommonOptions {
     boolean noProgress;
 
     /** For tests of the audit: consumers forget every Nth delivery (they still ack it). */
+    @Option(names = "--cacert", paramLabel = "FILE",
+            description = "PEM CA bundle that verifies an https:// server (--url, or an in-process server whose"
+                    + " --server-config turns TLS on)")
+    String cacert;
+
+    @Option(names = "--auth-token", paramLabel = "TOKEN", defaultValue = "${env:SPOOL_TOKEN}",
+            description = "bearer token sent with every request (default: $SPOOL_TOKEN); never printed")
+    String authToken;
+
+    @Option(names = "--server-config", paramLabel = "FILE",
+            description = "config file of the in-process server(s): TLS, auth, encryption keys (docs/configuration.md)")
+    String serverConfig;
+
+    @Option(names = "--encrypt",
+            description = "in-process server(s) encrypt every payload, result and lock state at rest (encrypt-all)"
+                    + " with a fresh keyring in the temporary directory")
+    boolean encrypt;
+
     @Option(names = "--test-drop-every", hidden = true, defaultValue = "0")
     int dropEvery;
 }

@@ -36,13 +36,18 @@ final class HttpDriver implements Driver {
     private final HttpClient consumerClient;
     private final String base;
     private final Buffer rawPayload;
+    /** The Authorization header value, or null without a token. */
+    private final String authorization;
 
     HttpDriver(Vertx vertx, URI url, Run run) {
         this.run = run;
         LoadSpec s = run.spec;
         // separate pools: waiting long polls must not hold connections pushes need
-        this.producerClient = client(vertx, url, s.producers() * (s.rate() > 0 ? 32 : s.requestsInFlight()));
-        this.consumerClient = client(vertx, url, s.consumers() * s.groups() * (s.ackEach() ? 8 : 1));
+        this.producerClient = client(vertx, url, s.producers() * (s.rate() > 0 ? 32 : s.requestsInFlight()),
+                run.options);
+        this.consumerClient = client(vertx, url, s.consumers() * s.groups() * (s.ackEach() ? 8 : 1), run.options);
+        this.authorization = run.options.authToken == null || run.options.authToken.isEmpty() ? null
+                : "Bearer " + run.options.authToken;
         this.base = "/v1/queues/" + run.queue;
         this.rawPayload = s.raw() ? rawPayload(s.messageBytes()) : null;
     }
@@ -57,10 +62,21 @@ final class HttpDriver implements Driver {
         return Buffer.buffer(Unpooled.unreleasableBuffer(direct));
     }
 
-    private static HttpClient client(Vertx vertx, URI url, int connections) {
-        return vertx.createHttpClient(new HttpClientOptions().setDefaultHost(url.getHost())
-                .setDefaultPort(url.getPort()).setKeepAlive(true).setIdleTimeout(0).setMaxInitialLineLength(16_384),
-                new PoolOptions().setHttp1MaxSize(connections).setMaxWaitQueueSize(-1));
+    static HttpClient client(Vertx vertx, URI url, int connections, CommonOptions o) {
+        HttpClientOptions opts = new HttpClientOptions().setDefaultHost(url.getHost())
+                .setDefaultPort(url.getPort()).setKeepAlive(true).setIdleTimeout(0).setMaxInitialLineLength(16_384);
+        if ("https".equals(url.getScheme())) {
+            opts.setSsl(true);
+            if (o.cacert != null) {
+                opts.setTrustOptions(new io.vertx.core.net.PemTrustOptions().addCertPath(o.cacert));
+            }
+        }
+        return vertx.createHttpClient(opts, new PoolOptions().setHttp1MaxSize(connections).setMaxWaitQueueSize(-1));
+    }
+
+    /** Adds the bearer token, if any. */
+    private RequestOptions auth(RequestOptions o) {
+        return authorization == null ? o : o.putHeader("Authorization", authorization);
     }
 
     /** Sends a request; completes with the body of a 200 reply, exceptionally otherwise. */
@@ -68,9 +84,9 @@ final class HttpDriver implements Driver {
         return call(consumerClient, method, uri, contentType, body);
     }
 
-    private static Future<Buffer> call(HttpClient client, HttpMethod method, String uri, String contentType,
+    private Future<Buffer> call(HttpClient client, HttpMethod method, String uri, String contentType,
             Buffer body) {
-        RequestOptions o = new RequestOptions().setMethod(method).setURI(uri);
+        RequestOptions o = auth(new RequestOptions().setMethod(method).setURI(uri));
         if (contentType != null) {
             o.putHeader("Content-Type", contentType);
         }
@@ -96,7 +112,7 @@ final class HttpDriver implements Driver {
     }
 
     private CompletableFuture<Void> pushRaw(Batch b) {
-        RequestOptions o = new RequestOptions().setMethod(HttpMethod.POST).setURI(base + "/messages")
+        RequestOptions o = auth(new RequestOptions().setMethod(HttpMethod.POST).setURI(base + "/messages"))
                 .putHeader("Content-Type", "application/octet-stream")
                 .putHeader("Spool-Header-Bench", Ids.text(b.producer(), b.firstSeq()));
         return producerClient.request(o).compose(req -> req.send(rawPayload)).compose(resp -> resp.body().map(body -> {
@@ -174,7 +190,7 @@ final class HttpDriver implements Driver {
         }
 
         private Future<List<String>> popRaw(long t0) {
-            RequestOptions o = new RequestOptions().setMethod(HttpMethod.POST).setURI(base + "/pop")
+            RequestOptions o = auth(new RequestOptions().setMethod(HttpMethod.POST).setURI(base + "/pop"))
                     .putHeader("Content-Type", JSON).putHeader("Accept", "application/octet-stream");
             return consumerClient.request(o).compose(req -> req.send(popBody)).compose(this::readRaw).map(r -> {
                 if (r.isEmpty()) {

@@ -116,8 +116,9 @@ final class LockScenario implements Callable<Integer> {
         byte[] state = new byte[stateBytes];
         ThreadLocalRandom.current().nextBytes(state);
         try (Target target = Target.open(common);
-             SpoolClient client = SpoolClient.connect(ClientOptions.of(target.url().toString())
-                     .withMaxConnections(n * inFlight + 8).withEventLoops(Math.min(4, Runtime.getRuntime().availableProcessors())))) {
+             SpoolClient client = SpoolClient.connect(secured(ClientOptions.of(target.url().toString())
+                     .withMaxConnections(n * inFlight + 8)
+                     .withEventLoops(Math.min(4, Runtime.getRuntime().availableProcessors()))))) {
             if ("reads".equals(mode)) {
                 LockLease l = SpoolClient.await(client.acquireLock(prefix, new LockRequest("bench", 3_600_000, 0)));
                 SpoolClient.await(client.putLockState(prefix, new LockStateWrite(l.fence(), Payload.of(state),
@@ -180,6 +181,15 @@ final class LockScenario implements Callable<Integer> {
             last = now;
         }
         return total;
+    }
+
+    /** The client options with the run's token and CA file, when given. */
+    private ClientOptions secured(ClientOptions o) {
+        ClientOptions out = o;
+        if (common.authToken != null && !common.authToken.isEmpty()) {
+            out = out.withToken(common.authToken);
+        }
+        return common.cacert == null ? out : out.withCaFile(java.nio.file.Path.of(common.cacert));
     }
 
     private void loop(SpoolClient client, int id, String prefix, byte[] state) {

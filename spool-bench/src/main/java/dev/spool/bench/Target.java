@@ -15,6 +15,7 @@ import java.util.concurrent.TimeUnit;
 import java.util.stream.Stream;
 
 import dev.spool.api.Broker;
+import dev.spool.api.crypto.Keyring;
 import dev.spool.server.ServerConfig;
 import dev.spool.server.SpoolServer;
 
@@ -57,6 +58,17 @@ final class Target implements AutoCloseable {
                 flags.put("storage", o.storage);
                 flags.put("data-dir", dir.toString());
                 flags.put("fsync", o.fsync);
+                if (o.serverConfig != null) {
+                    flags.put("config", o.serverConfig);
+                }
+                if (o.encrypt) {
+                    Path keys = dir.resolve("encryption.keys");
+                    Files.writeString(keys, Keyring.newKeyLine("bench") + "\n");
+                    Files.setPosixFilePermissions(keys, java.nio.file.attribute.PosixFilePermissions.fromString(
+                            "rw-------"));
+                    flags.put("encryption-keys-file", keys.toString());
+                    flags.put("encrypt-all", "true");
+                }
                 ServerConfig config = ServerConfig.load(flags, Map.of());
                 servers.add(SpoolServer.start(config).toCompletableFuture().get(120, TimeUnit.SECONDS));
             }
@@ -68,6 +80,7 @@ final class Target implements AutoCloseable {
         String desc = shared ? "2 in-process servers over one postgresql database (producers on one, consumers on"
                 + " the other)"
                 : "in-process server, storage=" + o.storage + ("journal".equals(o.storage) ? " fsync=" + o.fsync : "");
+        desc += (o.encrypt ? ", encrypted at rest" : "") + (o.serverConfig != null ? ", config " + o.serverConfig : "");
         List<URI> urls = servers.stream().map(s -> URI.create(s.url())).toList();
         return new Target(urls, List.copyOf(servers), List.copyOf(dirs), desc);
     }
@@ -93,10 +106,11 @@ final class Target implements AutoCloseable {
         } catch (IllegalArgumentException e) {
             throw new IllegalArgumentException("--url must look like http://host:port, got " + url, e);
         }
-        if (!"http".equals(u.getScheme()) || u.getHost() == null || (u.getPath() != null && !u.getPath().isEmpty())) {
+        boolean tls = "https".equals(u.getScheme());
+        if (!("http".equals(u.getScheme()) || tls) || u.getHost() == null || (u.getPath() != null && !u.getPath().isEmpty())) {
             throw new IllegalArgumentException("--url must look like http://host:port, got " + url);
         }
-        return u.getPort() == -1 ? URI.create("http://" + u.getHost() + ":80") : u;
+        return u.getPort() == -1 ? URI.create(u.getScheme() + "://" + u.getHost() + (tls ? ":443" : ":80")) : u;
     }
 
     /** Where producers (and set-up calls) go. */

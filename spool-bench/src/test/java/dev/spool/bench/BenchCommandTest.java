@@ -83,6 +83,34 @@ class BenchCommandTest {
     }
 
     @Test
+    void shouldRunThroughputAndLocksWithTlsAuthAndEncryptionAtRest(@org.junit.jupiter.api.io.TempDir java.nio.file.Path dir)
+            throws Exception {
+        dev.spool.testkit.TestPki pki = new dev.spool.testkit.TestPki(dir);
+        java.nio.file.Path ca = pki.ca("ca");
+        dev.spool.testkit.TestPki.Issued server = pki.issue("ca", "bench", "ip:127.0.0.1,dns:localhost", null, 2);
+        java.nio.file.Path config = dir.resolve("server.conf");
+        java.nio.file.Files.writeString(config, "auth: required\nadmin-token: bench-admin-token-0123456789\n"
+                + "tls-cert: " + server.cert() + "\ntls-key: " + server.key() + "\n");
+        String[] secure = {"--encrypt", "--server-config", config.toString(), "--auth-token",
+            "bench-admin-token-0123456789", "--cacert", ca.toString(), "--no-progress"};
+        Outcome o = bench(concat(new String[] {"throughput", "--warmup", "0", "--duration", "1", "--producers", "2",
+            "--consumers", "2"}, secure));
+        assertCleanRun(o, "throughput");
+        assertThat(o.out()).contains("encrypted at rest").doesNotContain("bench-admin-token-0123456789");
+        Outcome locks = bench(concat(new String[] {"locks", "--mode", "cycle", "--clients", "2", "--duration", "1",
+            "--warmup", "0"}, secure));
+        assertThat(locks.exit()).as(locks.out() + locks.err()).isZero();
+        assertThat(locks.out()).as(locks.out())
+                .containsPattern("(?m)^RESULT scenario=locks-cycle ops_per_s=[1-9]\\d* .* errors=0$");
+    }
+
+    private static String[] concat(String[] a, String[] b) {
+        String[] out = java.util.Arrays.copyOf(a, a.length + b.length);
+        System.arraycopy(b, 0, out, a.length, b.length);
+        return out;
+    }
+
+    @Test
     void shouldRunOnTheDefaultJournalWithFsyncAlways() {
         // a warm-up well past the first progress tick (1 s), so that tick reports the warm-up
         Outcome o = bench("throughput", "--warmup", "2.5", "--duration", "1", "--producers", "2",

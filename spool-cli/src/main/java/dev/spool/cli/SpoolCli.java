@@ -49,6 +49,7 @@ public final class SpoolCli implements Runnable {
         COMMANDS.put("fleet", p + "FleetCommand");
         COMMANDS.put("lock", p + "LockCommand");
         COMMANDS.put("journal", p + "JournalCommand");
+        COMMANDS.put("keys", p + "KeysCommand");
         COMMANDS.put("bench", "dev.spool.bench.BenchCommand");
     }
 

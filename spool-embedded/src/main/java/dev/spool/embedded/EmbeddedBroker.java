@@ -204,7 +204,7 @@ public final class EmbeddedBroker implements Broker {
     public CompletionStage<QueueInfo> putQueue(String queue, QueueConfig cfg) {
         try {
             Names.checkQueue(queue, "queue");
-            cfg.validate();
+            settings.atRest().check(cfg.validate());
         } catch (SpoolException e) {
             return fail(e);
         }

@@ -26,7 +26,9 @@ import dev.spool.api.SpoolException;
  * 20  int64  ready at (epoch ms)
  * 28  int64  expires at (epoch ms)
  * 36  int8   priority
- * 37  int8   flags: 1 key, 2 dedup id, 4 traceparent, 8 dead-letter source
+ * 37  int8   flags: 1 key, 2 dedup id, 4 traceparent, 8 dead-letter source, 16 sealed (segment
+ *            format 3 on: the payload bytes are an {@link dev.spool.api.crypto.Envelope}, the
+ *            payload length is the sealed length, and the payload CRC32C covers the sealed bytes)
  * 38  int8   content type: 0 application/octet-stream, 1 application/json, 2 text/plain,
  *            3 text/plain; charset=utf-8, 255 a string follows
  * 39  [string key] [string dedup id, int64 dedup until] [string traceparent]
@@ -53,6 +55,7 @@ final class EntryCodec {
     static final int FLAG_DEDUP = 2;
     static final int FLAG_TRACE = 4;
     static final int FLAG_SOURCE = 8;
+    static final int FLAG_SEALED = 16;
     /** Payloads up to this size are read onto the heap; larger ones are streamed from the segment. */
     static final int INLINE_READ_MAX = 64 * 1024;
     private static final String[] CONTENT_TYPES = {MessageBody.OCTET_STREAM, MessageBody.JSON, "text/plain",
@@ -66,15 +69,17 @@ final class EntryCodec {
 
     /** What replay and reads need of an entry; {@code body} only when asked for. */
     record Meta(long id, long readyAt, long expiresAt, byte priority, String key, String dedupId, long dedupUntil,
-            DeadSource source, int entryLength, MessageBody body) {
+            DeadSource source, int entryLength, MessageBody body, boolean sealed) {
     }
 
     /**
      * Appends an entry. A streamed payload is spliced rather than copied.
      *
+     * @param sealed the payload's sealed form to store instead of the body's payload, or null
      * @return the entry's length
      */
-    static int encode(Batch b, Msg m, MessageBody body, long readyAt, String dedupId, long dedupUntil) {
+    static int encode(Batch b, Msg m, MessageBody body, long readyAt, String dedupId, long dedupUntil,
+            Payload sealed) {
         int start = b.position();
         b.putInt(0);
         b.putInt(0);
@@ -84,7 +89,8 @@ final class EntryCodec {
         b.putLong(m.expiresAt);
         b.putByte(m.priority);
         int flags = (m.key != null ? FLAG_KEY : 0) | (dedupId != null ? FLAG_DEDUP : 0)
-                | (body.traceparent().isPresent() ? FLAG_TRACE : 0) | (m.source() != null ? FLAG_SOURCE : 0);
+                | (body.traceparent().isPresent() ? FLAG_TRACE : 0) | (m.source() != null ? FLAG_SOURCE : 0)
+                | (sealed != null ? FLAG_SEALED : 0);
         b.putByte(flags);
         int ct = contentTypeCode(body.contentType());
         b.putByte(ct);
@@ -112,7 +118,7 @@ final class EntryCodec {
             b.putString(h.getKey());
             b.putString(h.getValue());
         }
-        Payload p = body.payload();
+        Payload p = sealed != null ? sealed : body.payload();
         b.putLong(p.size());
         long length = b.position() - start + p.size();
         CRC32C crc = CRC.get();
@@ -243,16 +249,18 @@ final class EntryCodec {
             throw new IllegalStateException("entry at " + start + " is " + length + " bytes but decoded "
                     + (in.position() - start));
         }
-        return new Meta(id, readyAt, expiresAt, priority, key, dedupId, dedupUntil, source, length, body);
+        return new Meta(id, readyAt, expiresAt, priority, key, dedupId, dedupUntil, source, length, body,
+                (flags & FLAG_SEALED) != 0);
     }
 
     /**
-     * Reads the body of the entry at {@code offset} of a segment file, checking both CRCs.
+     * Reads the entry at {@code offset} of a segment file with its body, checking both CRCs. A
+     * sealed entry's body holds the sealed bytes ({@link Meta#sealed}): the caller opens them.
      *
      * @throws SpoolException {@link ErrorCode#INTERNAL} naming the file and offset when a CRC does
      *         not match (the journal is damaged there)
      */
-    static MessageBody read(FileChannel ch, Path file, long offset, int entryLength) throws IOException {
+    static Meta read(FileChannel ch, Path file, long offset, int entryLength) throws IOException {
         int want = Math.min(entryLength, 2 * INLINE_READ_MAX);
         ByteBuffer buf = ByteBuffer.allocate(want).order(ByteOrder.LITTLE_ENDIAN);
         readFully(ch, buf, offset);
@@ -260,12 +268,13 @@ final class EntryCodec {
         int fieldsCrc = buf.getInt(4);
         int payloadCrc = buf.getInt(8);
         OffsetIn in = new OffsetIn(buf, offset);
-        MessageBody body;
+        Meta meta;
         try {
-            body = decode(in, file, true).body();
+            meta = decode(in, file, true);
         } catch (RuntimeException e) {
             throw corrupt(file, offset, "its fields do not decode (" + e.getMessage() + ")");
         }
+        MessageBody body = meta.body();
         long size = body.payload().size();
         long payloadAt = entryLength - size;
         if (payloadAt < FIXED || payloadAt > buf.limit()) {
@@ -291,7 +300,7 @@ final class EntryCodec {
         if ((int) crc.getValue() != payloadCrc) {
             throw corrupt(file, offset, "its payload of " + size + " bytes fails its CRC32C");
         }
-        return body;
+        return meta;
     }
 
     private static SpoolException corrupt(Path file, long offset, String what) {

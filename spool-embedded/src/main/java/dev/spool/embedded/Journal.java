@@ -56,6 +56,7 @@ final class Journal {
     private JournalWal wal;
     private Space space;
     private Engine engine;
+    private AtRestCodec atRest = AtRestCodec.NONE;
     /** Whether the last open loaded a snapshot (else it replayed the journal from segment 1). */
     private boolean recoveredFromSnapshot;
 
@@ -106,6 +107,7 @@ final class Journal {
 
     private void recover(EmbeddedConfig config, BrokerSettings settings, LongSupplier clock) throws IOException {
         long t0 = System.nanoTime();
+        atRest = AtRestCodec.of(settings.atRest());
         removeUnfinishedSnapshots();
         List<Long> segs = Segments.list(journalDir);
         Start start = chooseStart(segs, clock);
@@ -166,8 +168,9 @@ final class Journal {
         writer = new JournalWriter(journalDir, config.fsync(), settings.instrumentation(), current, lastSeg, endPos,
                 files);
         space = new Space(this, config);
-        wal = new JournalWal(writer, journalDir, config, lastSeg, end, space);
+        wal = new JournalWal(writer, journalDir, config, lastSeg, end, space, atRest);
         space.attach(sm, wal, start.position(), start.cutoff(), Segments.list(journalDir));
+        space.rekeyBefore(KeyMarker.rekeyBefore(journalDir, settings.atRest(), lastSeg));
         engine = new Engine(sm, settings, clock, config.commandQueueCapacity());
         engine.wal = wal;
         writer.start();
@@ -222,7 +225,7 @@ final class Journal {
             SnapshotCodec.Loaded loaded;
             try {
                 byte[] bytes = Files.readAllBytes(p);
-                loaded = SnapshotCodec.decode(ByteBuffer.wrap(bytes).order(ByteOrder.LITTLE_ENDIAN));
+                loaded = SnapshotCodec.decode(ByteBuffer.wrap(bytes).order(ByteOrder.LITTLE_ENDIAN), atRest);
             } catch (IOException | RuntimeException e) {
                 LOG.error("snapshot {} is unreadable ({}); trying an older one", p, e.toString());
                 continue;
@@ -247,6 +250,7 @@ final class Journal {
                     + " and the journal no longer starts at segment 1 (" + gap + ")");
         }
         StateMachine sm = new StateMachine(clock.getAsLong());
+        sm.atRest = atRest;
         long start = JournalPos.of(first, Segments.HEADER);
         return new Start(sm, new Replayer(sm), start, start, false);
     }

@@ -146,7 +146,8 @@ final class JournalInspector {
             SnapshotCodec.Loaded loaded;
             try {
                 byte[] b = Files.readAllBytes(p);
-                loaded = SnapshotCodec.decode(ByteBuffer.wrap(b).order(ByteOrder.LITTLE_ENDIAN));
+                loaded = SnapshotCodec.decode(ByteBuffer.wrap(b).order(ByteOrder.LITTLE_ENDIAN),
+                        AtRestCodec.INSPECT);
             } catch (IOException | RuntimeException e) {
                 if (report) {
                     add(p, 0, Severity.DAMAGE, -1, (Journal.verifies(p) ? "the snapshot cannot be decoded (" + e + ")"
@@ -166,6 +167,7 @@ final class JournalInspector {
         long missing = missingSegment(segs, 1);
         if (missing < 0) {
             StateMachine sm = new StateMachine(System.currentTimeMillis());
+            sm.atRest = AtRestCodec.INSPECT;
             long first = segs.isEmpty() ? 1 : segs.get(0);
             String why = snaps.isEmpty() ? "no snapshot" : "no usable snapshot";
             return Optional.of(new Start(sm, new Replayer(sm), JournalPos.of(first, Segments.HEADER),

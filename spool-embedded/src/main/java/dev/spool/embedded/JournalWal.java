@@ -30,6 +30,7 @@ final class JournalWal implements Wal {
     private final long segmentBytes;
     private final PayloadCache cache;
     final Space space;
+    private final AtRestCodec atRest;
 
     private Batch open;
     private long segment;
@@ -62,7 +63,9 @@ final class JournalWal implements Wal {
     /** Set when a command was abandoned: no more writes until a restart. */
     private Throwable broken;
 
-    JournalWal(JournalWriter writer, Path dir, EmbeddedConfig config, long segment, long offset, Space space) {
+    JournalWal(JournalWriter writer, Path dir, EmbeddedConfig config, long segment, long offset, Space space,
+            AtRestCodec atRest) {
+        this.atRest = atRest;
         this.writer = writer;
         this.dir = dir;
         this.segmentBytes = config.segmentBytes();
@@ -294,19 +297,22 @@ final class JournalWal implements Wal {
     private void appendEntry(Msg m, MessageBody body, long readyAt, String dedupId, long dedupUntil,
             boolean cacheIt) {
         long loc = position();
-        int length = EntryCodec.encode(open, m, body, readyAt, dedupId, dedupUntil);
+        Payload p = body.payload();
+        Payload sealed = atRest.seals(m) ? atRest.seal(m, p) : null;
+        int length = EntryCodec.encode(open, m, body, readyAt, dedupId, dedupUntil, sealed);
         m.location = loc;
         m.storedBytes = length;
         space.add(JournalPos.segment(loc), length);
-        Payload p = body.payload();
         if (p instanceof Payload.Inline) {
             if (cacheIt) {
                 cache.add(m);
             }
         } else {
-            long payloadAt = JournalPos.offset(loc) + length - p.size();
-            m.body = new MessageBody(new Payload.FileRegion(Segments.path(dir, JournalPos.segment(loc)), payloadAt,
-                    p.size()), body.contentType(), body.headers(), body.key(), body.priority(), body.traceparent());
+            long stored = sealed != null ? sealed.size() : p.size();
+            long payloadAt = JournalPos.offset(loc) + length - stored;
+            Payload region = new Payload.FileRegion(Segments.path(dir, JournalPos.segment(loc)), payloadAt, stored);
+            m.body = new MessageBody(sealed != null ? atRest.openedView(m, region, p.size()) : region,
+                    body.contentType(), body.headers(), body.key(), body.priority(), body.traceparent());
         }
     }
 
@@ -343,9 +349,14 @@ final class JournalWal implements Wal {
         if (result == null) {
             open.putByte(0);
         } else {
-            open.putByte(1);
+            // form 2: the result is sealed (RecordType javadoc)
+            boolean seal = atRest.sealsResults(g.queue) && count > 0;
+            open.putByte(seal ? 2 : 1);
             open.putString(result.contentType());
             byte[] bytes = result.payload().toBytes();
+            if (seal) {
+                bytes = atRest.sealResult(g.queue.qid, ids[0], bytes);
+            }
             open.putInt(bytes.length);
             open.putBytes(bytes);
         }
@@ -613,7 +624,15 @@ final class JournalWal implements Wal {
                 ch = FileChannel.open(Segments.path(dir, seg), StandardOpenOption.READ);
                 readers.put(seg, ch);
             }
-            return EntryCodec.read(ch, Segments.path(dir, seg), JournalPos.offset(m.location), m.storedBytes);
+            Path file = Segments.path(dir, seg);
+            long offset = JournalPos.offset(m.location);
+            EntryCodec.Meta meta = EntryCodec.read(ch, file, offset, m.storedBytes);
+            if (meta.id() != m.id) {
+                throw new SpoolException(dev.spool.api.ErrorCode.CORRUPT, "journal corruption: the entry at offset "
+                        + offset + " of segment " + file + " is not message " + dev.spool.api.MessageIds.format(m.id));
+            }
+            return meta.sealed() ? atRest.open(m, meta.body(), "the entry at offset " + offset + " of segment " + file)
+                    : meta.body();
         } catch (SpoolException e) {
             throw e;
         } catch (IOException | RuntimeException e) {

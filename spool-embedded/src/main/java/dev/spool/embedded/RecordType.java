@@ -14,8 +14,9 @@ package dev.spool.embedded;
  * GROUP_DELETE  int32 qid, int32 gid
  * PUSH          int32 qid, int32 target gid (-1 all), int32 count, count x entry (EntryCodec)
  * DELIVER       int32 qid, int32 gid, int64 lease until, int32 count, count x int64 id
- * ACK           int32 qid, int32 gid, int32 count, count x int64 id, int8 has result
- *               [str content type, int32 length, bytes]
+ * ACK           int32 qid, int32 gid, int32 count, count x int64 id, int8 result form (0 none, 1 clear,
+ *               2 sealed: segment format 3 on) [str content type, int32 length, bytes]; a sealed result's
+ *               bytes are an Envelope bound to the queue and the first id (AtRestCodec)
  * NACK          int32 qid, int32 gid, str reason, int32 count, count x (int64 id, int64 ready at)
  * EXTEND        int32 qid, int32 gid, int64 lease until, int32 count, count x int64 id
  * KILL          int32 qid, int32 gid, int64 id, str reason

@@ -211,9 +211,14 @@ final class Replayer implements StateMachine.Listener {
                     ids[i] = in.getLong();
                 }
                 TaskResult result = null;
-                if (in.get() != 0) {
+                int form = in.get();
+                if (form != 0) {
                     String ct = in.getString();
-                    result = new TaskResult(Payload.of(in.getBytes(in.getInt())), ct);
+                    byte[] bytes = in.getBytes(in.getInt());
+                    if (form == 2 && g != null) {
+                        bytes = sm.atRest.openResult(g.queue.qid, ids[0], bytes);
+                    }
+                    result = new TaskResult(Payload.of(bytes), ct);
                 }
                 for (long id : ids) {
                     Entry e = live(g, id);

@@ -22,8 +22,14 @@ import java.util.zip.CRC32C;
  */
 final class Segments {
     static final int HEADER = 32;
-    /** 2: message entries carry their own CRC32Cs ({@link EntryCodec}). */
-    static final int VERSION = 2;
+    /**
+     * 2: message entries carry their own CRC32Cs ({@link EntryCodec}); 3: an entry may be sealed
+     * (encryption at rest, {@link EntryCodec#FLAG_SEALED}) and an ACK's result may be sealed
+     * ({@link RecordType}). New segments are written as 3; 2 is still read (it holds neither).
+     */
+    static final int VERSION = 3;
+    /** The oldest version still read. */
+    static final int OLDEST_READ = 2;
     private static final byte[] MAGIC = "SPOOLSEG".getBytes(java.nio.charset.StandardCharsets.US_ASCII);
     private static final String SUFFIX = ".seg";
 
@@ -52,8 +58,12 @@ final class Segments {
     }
 
     static ByteBuffer header(long number) {
+        return header(number, VERSION);
+    }
+
+    private static ByteBuffer header(long number, int version) {
         ByteBuffer b = ByteBuffer.allocate(HEADER).order(ByteOrder.LITTLE_ENDIAN);
-        b.put(MAGIC).putInt(VERSION).putInt(0).putLong(number);
+        b.put(MAGIC).putInt(version).putInt(0).putLong(number);
         CRC32C crc = new CRC32C();
         crc.update(b.array(), 0, 24);
         b.putInt((int) crc.getValue()).putInt(0);
@@ -68,7 +78,13 @@ final class Segments {
         }
         ByteBuffer b = ByteBuffer.allocate(HEADER).order(ByteOrder.LITTLE_ENDIAN);
         EntryCodec.readFully(ch, b, 0);
-        return b.flip().equals(header(number));
+        b.flip();
+        for (int v = OLDEST_READ; v <= VERSION; v++) {
+            if (b.equals(header(number, v))) {
+                return true;
+            }
+        }
+        return false;
     }
 
     /** Creates a segment with its header, durable together with its directory entry. */

@@ -35,7 +35,9 @@ import dev.spool.api.TaskResult;
  *          [str last error, int64 keep until, int32 result]
  * int32 dedup ids, oldest first, per id: int32 qid, str dedup id, int64 message id, int64 until
  *   result: -1 none; r = the number of results defined so far: a new result follows
- *          (str content type, int32 n, n bytes) and becomes result r; r smaller: result r again
+ *          (str content type, [version 7 on: int8 form, 0 clear, 1 sealed], int32 n, n bytes) and
+ *          becomes result r; r smaller: result r again. A sealed result is an Envelope bound to its
+ *          queue id and the id of the message whose entry defines it (AtRestCodec)
  * int32 queues with attributes, per queue: int32 qid, attributes (Codec): absent in snapshots of
  *   earlier builds, which had no attributes (so version 4 did not change;
  *   versions 5 and 6 always have it)
@@ -52,7 +54,8 @@ import dev.spool.api.TaskResult;
  * result stores one {@link TaskResult} on N entries), and decoded into one object they all share
  * again: a snapshot's size and the heap it loads into do not grow with N.
  *
- * A version 4 snapshot (written before locks existed) loads as one with no locks; a version 4 or 5
+ * Version 7 adds the result form byte (encryption at rest); versions 4 to 6 still load. A version
+ * 4 snapshot (written before locks existed) loads as one with no locks; a version 4 or 5
  * snapshot (written before push groups existed) as one whose groups have no push configuration.
  *
  * Ready queues, key queues, counts and timers are not stored: they are rebuilt from the entries
@@ -60,7 +63,9 @@ import dev.spool.api.TaskResult;
  */
 final class SnapshotCodec {
     private static final byte[] MAGIC = "SPOOLSNP".getBytes(StandardCharsets.US_ASCII);
-    private static final int VERSION = 6;
+    private static final int VERSION = 7;
+    /** The first version whose results carry a form byte (sealed or clear). */
+    private static final int VERSION_SEALED = 7;
     /** The first version with push configurations (each group's). */
     private static final int VERSION_PUSH = 6;
     /** The first version with the lock section. */
@@ -83,7 +88,7 @@ final class SnapshotCodec {
         b.putInt(sm.queues.size());
         Map<TaskResult, Integer> results = new IdentityHashMap<>();
         for (QueueState q : sm.queues.values()) {
-            encodeQueue(b, q, results);
+            encodeQueue(b, q, results, sm.atRest);
         }
         int countPos = b.position();
         b.putInt(0);
@@ -165,7 +170,7 @@ final class SnapshotCodec {
         }
     }
 
-    private static void encodeQueue(Batch b, QueueState q, Map<TaskResult, Integer> results) {
+    private static void encodeQueue(Batch b, QueueState q, Map<TaskResult, Integer> results, AtRestCodec atRest) {
         b.putInt(q.qid);
         b.putString(q.name);
         b.putLong(q.createdAt);
@@ -183,10 +188,11 @@ final class SnapshotCodec {
         }
         b.putInt(q.msgs.size());
         List<GroupState> named = new ArrayList<>(q.groups.values());
-        q.msgs.forEachValue(m -> encodeMsg(b, m, named, results));
+        q.msgs.forEachValue(m -> encodeMsg(b, m, named, results, atRest));
     }
 
-    private static void encodeMsg(Batch b, Msg m, List<GroupState> named, Map<TaskResult, Integer> results) {
+    private static void encodeMsg(Batch b, Msg m, List<GroupState> named, Map<TaskResult, Integer> results,
+            AtRestCodec atRest) {
         b.putLong(m.id);
         b.putByte(m.priority);
         b.putString(m.key);
@@ -205,7 +211,7 @@ final class SnapshotCodec {
             b.putString(s.reason());
             b.putInt(s.attempts());
         }
-        encodeEntry(b, m, results);
+        encodeEntry(b, m, results, atRest);
         int countPos = b.position();
         b.putInt(0);
         int n = 0;
@@ -213,14 +219,14 @@ final class SnapshotCodec {
             GroupEntry e = g.entries.get(m.id);
             if (e != null) {
                 b.putInt(g.gid);
-                encodeEntry(b, e, results);
+                encodeEntry(b, e, results, atRest);
                 n++;
             }
         }
         b.buf.putInt(countPos, n);
     }
 
-    private static void encodeEntry(Batch b, Entry e, Map<TaskResult, Integer> results) {
+    private static void encodeEntry(Batch b, Entry e, Map<TaskResult, Integer> results, AtRestCodec atRest) {
         b.putByte(e.state);
         b.putInt(e.attempts);
         b.putLong(e.deadline);
@@ -242,6 +248,12 @@ final class SnapshotCodec {
             results.put(x.result, results.size());
             b.putString(x.result.contentType());
             byte[] r = x.result.payload().toBytes();
+            Msg m = e.msg();
+            boolean seal = atRest.sealsResults(m.queue);
+            b.putByte(seal ? 1 : 0);
+            if (seal) {
+                r = atRest.sealResult(m.queue.qid, m.id, r);
+            }
             b.putInt(r.length);
             b.putBytes(r);
         }
@@ -253,6 +265,11 @@ final class SnapshotCodec {
 
     /** Decodes a snapshot; fails if the CRC or the format does not match. */
     static Loaded decode(ByteBuffer buf) {
+        return decode(buf, AtRestCodec.NONE);
+    }
+
+    /** Decodes a snapshot, opening sealed task results with {@code atRest}. */
+    static Loaded decode(ByteBuffer buf, AtRestCodec atRest) {
         int n = buf.limit();
         CRC32C crc = new CRC32C();
         crc.update(buf.array(), 0, n - 4);
@@ -263,12 +280,13 @@ final class SnapshotCodec {
         RecordIn in = new RecordIn.OfBuffer(buf);
         byte[] magic = in.getBytes(MAGIC.length);
         int version = java.util.Arrays.equals(magic, MAGIC) ? in.getInt() : -1;
-        if (version != VERSION && version != VERSION_LOCKS && version != VERSION_NO_LOCKS) {
+        if (version != VERSION && version != VERSION_PUSH && version != VERSION_LOCKS && version != VERSION_NO_LOCKS) {
             throw new IllegalStateException("not a version " + VERSION_NO_LOCKS + " to " + VERSION + " snapshot");
         }
         long position = in.getLong();
         long time = in.getLong();
         StateMachine sm = new StateMachine(time);
+        sm.atRest = atRest;
         sm.listener = new Replayer(sm);
         sm.ids.resumeAfter(in.getLong());
         sm.lastQid = in.getInt();
@@ -350,14 +368,14 @@ final class SnapshotCodec {
             if (in.get() != 0) {
                 m.source(new DeadSource(in.getString(), in.getString(), in.getLong(), in.getString(), in.getInt()));
             }
-            decodeEntry(in, m, results, sm);
+            decodeEntry(in, m, results, sm, version);
             q.msgs.put(m.id, m);
             entries.get(q.defaultGroup).add(m);
             int named = in.getInt();
             for (int k = 0; k < named; k++) {
                 GroupState g = byGid.get(in.getInt());
                 GroupEntry e = new GroupEntry(m, g);
-                decodeEntry(in, e, results, sm);
+                decodeEntry(in, e, results, sm, version);
                 g.entries.put(m.id, e);
                 entries.computeIfAbsent(g, x -> new ArrayList<>()).add(e);
             }
@@ -372,7 +390,7 @@ final class SnapshotCodec {
         });
     }
 
-    private static void decodeEntry(RecordIn in, Entry e, List<TaskResult> results, StateMachine sm) {
+    private static void decodeEntry(RecordIn in, Entry e, List<TaskResult> results, StateMachine sm, int version) {
         e.state = in.get();
         e.attempts = in.getInt();
         e.deadline = in.getLong();
@@ -383,7 +401,13 @@ final class SnapshotCodec {
             int r = in.getInt();
             if (r == results.size()) {
                 String ct = in.getString();
-                results.add(new TaskResult(Payload.of(in.getBytes(in.getInt())), ct));
+                boolean sealed = version >= VERSION_SEALED && in.get() != 0;
+                byte[] bytes = in.getBytes(in.getInt());
+                if (sealed) {
+                    Msg m = e.msg();
+                    bytes = sm.atRest.openResult(m.queue.qid, m.id, bytes);
+                }
+                results.add(new TaskResult(Payload.of(bytes), ct));
             } else if (r > results.size() || r < -1) {
                 throw new IllegalStateException("snapshot entry names result " + r + " of " + results.size());
             }

@@ -52,6 +52,8 @@ final class Space {
     /** The outcome of the running snapshot, handed over by the snapshot thread: {position, ok}. */
     private volatile long[] finished;
     private long lastNow;
+    /** Segments below this one may hold records sealed under an older key (KeyMarker); 0: none. */
+    private long rekeyBefore;
 
     Space(Journal journal, EmbeddedConfig config) {
         this.journal = journal;
@@ -71,6 +73,11 @@ final class Space {
                 add(JournalPos.segment(l.doc.location), l.doc.storedBytes);
             }
         }
+    }
+
+    /** After a key rotation: compacts every live segment below {@code segment}, re-encrypting what it moves. */
+    void rekeyBefore(long segment) {
+        this.rekeyBefore = segment;
     }
 
     void add(long segment, long bytes) {
@@ -204,7 +211,7 @@ final class Space {
                 deleting.add(seg);
                 pendingDeletes.add(new long[] {seg, now + deleteGraceMs, emptiedBy});
                 wal.requestForce(emptiedBy);
-            } else if (liveBytes < fileSize(seg) / 2) {
+            } else if (liveBytes < fileSize(seg) / 2 || seg < rekeyBefore) {
                 compact.add(seg);
             }
         }
@@ -258,6 +265,11 @@ final class Space {
                 segments.remove(p[0]);
                 deleting.remove(p[0]);
             }
+        }
+        if (rekeyBefore > 0 && (segments.isEmpty() || segments.first() >= rekeyBefore)) {
+            LOG.info("every segment written before the active encryption key is gone: older keys are no longer "
+                    + "used by this journal");
+            rekeyBefore = 0;
         }
     }
 

@@ -58,6 +58,8 @@ final class StateMachine {
     final LockTable locks = new LockTable();
     int lastQid;
     Listener listener;
+    /** Seals and opens task results in records and snapshots (encryption at rest). */
+    AtRestCodec atRest = AtRestCodec.NONE;
     private final TimerWheel.Handler onTimer = this::onTimer;
     private final LockTable.Expiry onLockExpiry = (l, now) -> listener.lockExpired(l, now);
 

@@ -85,9 +85,9 @@ final class Codec {
      */
     static MessageBody body(Db db, long msgId, ResultSet rs) throws SQLException {
         Payload p = payload(db, msgId, rs.getBytes("payload"), rs.getLong("size"));
-        return new MessageBody(p, rs.getString("content_type"), headers(rs.getArray("headers")),
+        return db.atRest.open(new MessageBody(p, rs.getString("content_type"), headers(rs.getArray("headers")),
                 Optional.ofNullable(rs.getString("key")), rs.getInt("priority"),
-                Optional.ofNullable(rs.getString("traceparent")));
+                Optional.ofNullable(rs.getString("traceparent"))), msgId);
     }
 
     static long[] longs(Array a) throws SQLException {

@@ -54,6 +54,8 @@ final class Db implements AutoCloseable {
     private volatile boolean closed;
     private volatile long downUntil;
     private volatile String downReason = "";
+    /** Encryption at rest of the rows this pool reads and writes; set once at open. */
+    volatile AtRestRows atRest = AtRestRows.NONE;
 
     Db(PostgresConfig config, String settingsGuc) {
         this.config = config;

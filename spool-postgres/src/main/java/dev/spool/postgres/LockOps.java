@@ -172,7 +172,8 @@ final class LockOps {
                 : Optional.empty();
         long version = rs.getLong("st_version");
         Optional<LockStateInfo> state = version > 0
-                ? Optional.of(new LockStateInfo(version, rs.getString("st_type"), rs.getLong("st_size"),
+                ? Optional.of(new LockStateInfo(version, AtRestRows.contentType(rs.getString("st_type")),
+                        AtRestRows.plainSize(rs.getString("st_type"), rs.getLong("st_size")),
                         rs.getLong("st_updated_at"), rs.getLong("st_token")))
                 : Optional.empty();
         return new LockInfo(rs.getString("name"), holder, rs.getLong("last_token"), rs.getInt("waiters"), state);
@@ -186,16 +187,27 @@ final class LockOps {
                 if (!rs.next()) {
                     return Optional.empty();
                 }
-                LockStateInfo info = new LockStateInfo(rs.getLong(1), rs.getString(2), rs.getLong(3), rs.getLong(4),
-                        rs.getLong(5));
+                String type = rs.getString(2);
+                long stored = rs.getLong(3);
+                LockStateInfo info = new LockStateInfo(rs.getLong(1), AtRestRows.contentType(type),
+                        AtRestRows.plainSize(type, stored), rs.getLong(4), rs.getLong(5));
                 byte[] inline = rs.getBytes(6);
                 long doc = rs.getLong(7);
                 Payload p = inline != null ? Payload.of(inline)
-                        : info.size() == 0 ? Payload.EMPTY
-                        : new ChunkedPayload(db, "read_lock_chunk", doc, info.size());
-                return Optional.of(new LockState(info, p));
+                        : stored == 0 ? Payload.EMPTY
+                        : new ChunkedPayload(db, "read_lock_chunk", doc, stored);
+                return Optional.of(new LockState(info, db.atRest.openState(name, type, p)));
             }
         }
+    }
+
+    /** The write as stored: its payload sealed and its type marked when encryption is on. */
+    static LockStateWrite sealed(Db db, String name, LockStateWrite w) {
+        if (!db.atRest.on()) {
+            return w;
+        }
+        return new LockStateWrite(w.fence(), db.atRest.sealState(name, w.payload()),
+                db.atRest.stateType(w.contentType()), w.ifVersion());
     }
 
     /** Whether writing this document needs a transaction (its bytes go in chunks). */

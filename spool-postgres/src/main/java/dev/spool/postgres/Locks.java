@@ -137,8 +137,10 @@ final class Locks implements AutoCloseable {
     CompletableFuture<LockStateInfo> putState(String name, LockStateWrite w) {
         return checked(() -> {
             LockChecks.write(name, w);
-            Db.Work<LockStateInfo> work = c -> LockOps.putState(c, name, w);
-            return LockOps.needsTx(w) ? db.tx(work) : db.call(work);
+            LockStateWrite sealed = LockOps.sealed(db, name, w);
+            Db.Work<LockStateInfo> work = c -> LockOps.putState(c, name, sealed);
+            return (LockOps.needsTx(sealed) ? db.tx(work) : db.call(work)).thenApply(i -> new LockStateInfo(
+                    i.version(), w.contentType(), w.payload().size(), i.updatedAt(), i.token()));
         });
     }
 

@@ -46,8 +46,19 @@ final class MessageOps {
             throws SQLException, IOException {
         PGConnection pg = c.unwrap(PGConnection.class);
         int n = messages.size();
-        byte[][] payloads = new byte[n][];
         long[] sizes = new long[n];
+        for (int i = 0; i < n; i++) {
+            sizes[i] = messages.get(i).body().payload().size();
+        }
+        if (db.atRest.on()) {
+            // sizes and the inline or chunked choice stay the plaintext's (needsTx decided on them)
+            List<NewMessage> sealed = new ArrayList<>(n);
+            for (NewMessage m : messages) {
+                sealed.add(db.atRest.seal(m));
+            }
+            messages = sealed;
+        }
+        byte[][] payloads = new byte[n][];
         String[] ctypes = new String[n];
         String[] keys = new String[n];
         int[] prios = new int[n];
@@ -62,7 +73,6 @@ final class MessageOps {
         for (int i = 0; i < n; i++) {
             NewMessage m = messages.get(i);
             Payload p = m.body().payload();
-            sizes[i] = p.size();
             payloads[i] = sizes[i] <= Codec.INLINE_MAX ? p.toBytes() : null;
             ctypes[i] = m.body().contentType();
             keys[i] = m.body().key().orElse(null);

@@ -84,6 +84,7 @@ public final class PostgresBroker implements Broker {
      */
     public static PostgresBroker open(PostgresConfig config, BrokerSettings settings) {
         Db db = new Db(config, Codec.settingsGuc(settings));
+        db.atRest = new AtRestRows(settings.atRest());
         ReceiptSigner signer;
         try (Connection c = db.open()) {
             Migrations.apply(c);
@@ -140,7 +141,11 @@ public final class PostgresBroker implements Broker {
     public CompletionStage<QueueInfo> putQueue(String queue, QueueConfig config) {
         return run(queue, () -> {
             Names.checkQueue(queue, "queue");
-            config.validate();
+            settings.atRest().check(config.validate());
+            if (config.encrypted() && !settings.atRest().encryptAll()) {
+                throw SpoolException.withField(ErrorCode.INVALID_ARGUMENT, "encrypted", "PostgreSQL storage encrypts "
+                        + "every queue or none: set encrypt-all (every server sharing the database needs it)");
+            }
         }, c -> {
             QueueOps.put(c, queue, config);
             return QueueOps.get(c, queue);
@@ -240,7 +245,8 @@ public final class PostgresBroker implements Broker {
             return CompletableFuture.failedFuture(e);
         }
         CompletableFuture<Outcomes> f = ordering.run(queue, false, () -> request.result().isPresent()
-                ? db.call(c -> MessageOps.ack(c, signer, queue, request.group(), request.receipts(), request.result()))
+                ? db.call(c -> MessageOps.ack(c, signer, queue, request.group(), request.receipts(),
+                        request.result().map(r -> db.atRest.sealResult(queue, r))))
                 : fusion.ack(queue, request.group(), request.receipts()));
         return f.thenApply(o -> {
             waiters.wakeTasks(queue);

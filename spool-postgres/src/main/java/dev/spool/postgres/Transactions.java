@@ -61,14 +61,14 @@ final class Transactions {
                 switch (op) {
                     case TxOp.Push p -> pushed.add(MessageOps.push(db, c, p.queue(), create, p.messages()));
                     case TxOp.Ack a -> o = MessageOps.ack(c, signer, a.queue(), a.request().group(),
-                            a.request().receipts(), a.request().result());
+                            a.request().receipts(), a.request().result().map(r -> db.atRest.sealResult(a.queue(), r)));
                     case TxOp.Nack n -> o = MessageOps.nack(c, signer, n.queue(), n.request().group(),
                             n.request().receipts(), n.request().delayMs(), n.request().reason(),
                             n.request().deadLetter());
                     case TxOp.Extend e -> o = MessageOps.extend(c, signer, e.queue(), e.request().group(),
                             e.request().receipts(), e.request().visibilityMs());
                     case TxOp.LockStatePut p -> {
-                        LockOps.putState(c, p.lock(), p.write());
+                        LockOps.putState(c, p.lock(), LockOps.sealed(db, p.lock(), p.write()));
                         pushed.add(new long[0]);
                     }
                     case TxOp.LockRelease r -> {

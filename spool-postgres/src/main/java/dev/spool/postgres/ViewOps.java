@@ -51,7 +51,7 @@ final class ViewOps {
                 long avail = code == 1 || code == 3 ? rs.getLong("avail_at") : 0;
                 byte[] result = rs.getBytes("result");
                 Optional<TaskResult> r = result == null ? Optional.empty()
-                        : Optional.of(new TaskResult(Payload.of(result), rs.getString("result_type")));
+                        : Optional.of(db.atRest.openResult(queue, result, rs.getString("result_type")));
                 Optional<MessageBody> body = rs.getBoolean("has_body") ? Optional.of(Codec.body(db, id, rs))
                         : Optional.empty();
                 MessageView v = new MessageView(id, queue, group, st, rs.getInt("attempts"), rs.getLong("enqueued_at"),

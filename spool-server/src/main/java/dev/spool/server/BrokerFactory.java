@@ -30,7 +30,8 @@ final class BrokerFactory {
     }
 
     static BrokerSettings settings(ServerConfig c, Metrics metrics) {
-        return new BrokerSettings(c.autoCreateQueues(), c.queueDefaults(), c.limits(), metrics);
+        return new BrokerSettings(c.autoCreateQueues(), c.queueDefaults(), c.limits(), metrics,
+                c.security().atRest());
     }
 
     static Broker open(ServerConfig c, BrokerSettings settings) {

@@ -81,7 +81,10 @@ enum ConfigKey {
     CERT_GRANTS("cert-grants", ""),
     OPEN_HEALTH("open-health", "true"),
     OPEN_METRICS("open-metrics", "false"),
-    INSECURE("insecure", "false");
+    INSECURE("insecure", "false"),
+    ENCRYPTION_KEYS_FILE("encryption-keys-file", ""),
+    ENCRYPTION_KEYS("encryption-keys", ""),
+    ENCRYPT_ALL("encrypt-all", "false");
 
     /** The flag (and environment variable {@code SPOOL_CONFIG}) naming the config file. */
     static final String CONFIG_FLAG = "config";

@@ -14,6 +14,8 @@ import dev.spool.api.BrokerLimits;
 import dev.spool.api.QueueConfig;
 import dev.spool.api.RetryBackoff;
 import dev.spool.api.SpoolException;
+import dev.spool.api.crypto.AtRest;
+import dev.spool.api.crypto.Keyring;
 import dev.spool.embedded.FsyncPolicy;
 import dev.spool.server.push.PushSettings;
 import dev.spool.server.security.SecurityConfig;
@@ -205,7 +207,33 @@ final class ConfigLoader {
         return attributed(ConfigKey.CERT_GRANTS, () -> new SecurityConfig(tls, auth,
                 admin.isEmpty() ? Optional.empty() : Optional.of(admin),
                 SecurityConfig.parseGrants(text(ConfigKey.CERT_GRANTS)), bool(ConfigKey.OPEN_HEALTH),
-                bool(ConfigKey.OPEN_METRICS), bool(ConfigKey.INSECURE)));
+                bool(ConfigKey.OPEN_METRICS), bool(ConfigKey.INSECURE), atRest()));
+    }
+
+    /** The keyring from {@code encryption-keys-file} or {@code encryption-keys}; errors never quote a key. */
+    private AtRest atRest() {
+        String file = text(ConfigKey.ENCRYPTION_KEYS_FILE);
+        String inline = text(ConfigKey.ENCRYPTION_KEYS);
+        if (!file.isEmpty() && !inline.isEmpty()) {
+            // the value is key material: the error must not quote it
+            throw SpoolException.invalid(ConfigKey.ENCRYPTION_KEYS.key(), ConfigKey.ENCRYPTION_KEYS.key() + " ("
+                    + sources.get(ConfigKey.ENCRYPTION_KEYS) + "): encryption-keys-file and encryption-keys exclude "
+                    + "each other");
+        }
+        boolean all = bool(ConfigKey.ENCRYPT_ALL);
+        Optional<Keyring> ring;
+        try {
+            ring = !file.isEmpty() ? Optional.of(Keyring.load(Path.of(file)))
+                    : !inline.isEmpty() ? Optional.of(Keyring.parse(inline, ConfigKey.ENCRYPTION_KEYS.env()))
+                    : Optional.empty();
+        } catch (IllegalArgumentException e) {
+            ConfigKey k = file.isEmpty() ? ConfigKey.ENCRYPTION_KEYS : ConfigKey.ENCRYPTION_KEYS_FILE;
+            throw SpoolException.invalid(k.key(), k.key() + " (" + sources.get(k) + "): " + e.getMessage());
+        }
+        if (all && ring.isEmpty()) {
+            throw bad(ConfigKey.ENCRYPT_ALL, "encrypt-all needs encryption-keys-file or encryption-keys");
+        }
+        return new AtRest(ring, all);
     }
 
     private int positive(ConfigKey k, int min) {

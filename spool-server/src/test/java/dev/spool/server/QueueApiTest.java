@@ -77,10 +77,12 @@ class QueueApiTest {
     }
 
     @Test
-    void shouldAnswerNotImplementedWhenEncryptionIsAsked() {
+    void shouldRefuseAnEncryptedQueueWhenTheServerHasNoKeyring() {
         ApiClient.Resp r = api.put("/v1/queues/q-enc", "{\"encrypted\":true}");
-        assertThat(r.status()).isEqualTo(501);
-        assertThat(r.errorCode()).isEqualTo("not_implemented");
+        assertThat(r.status()).isEqualTo(400);
+        assertThat(r.errorCode()).isEqualTo("invalid_argument");
         assertThat(r.errorField()).isEqualTo("encrypted");
+        assertThat(r.toString()).contains("keyring");
+        assertThat(api.get("/v1/queues/q-enc").status()).isEqualTo(404);
     }
 }

@@ -8,6 +8,7 @@ import java.util.Map;
 import java.util.Optional;
 
 import dev.spool.api.SpoolException;
+import dev.spool.api.crypto.AtRest;
 
 /**
  * The security settings of a server (DESIGN §4, {@code docs/security.md}). The defaults (no TLS, no
@@ -22,17 +23,20 @@ import dev.spool.api.SpoolException;
  * @param openHealth whether {@code /healthz} and {@code /readyz} answer without credentials
  * @param openMetrics whether {@code /metrics} answers without credentials (else it needs {@code admin:*})
  * @param insecure allows binding a non-loopback address without TLS and authentication
+ * @param atRest encryption at rest: the keyring (never shown by {@link #toString()}: only key ids) and
+ *        {@code encrypt-all}
  */
 public record SecurityConfig(Optional<Tls> tls, boolean authRequired, Optional<String> adminToken,
-        Map<String, List<Permission>> certGrants, boolean openHealth, boolean openMetrics, boolean insecure) {
+        Map<String, List<Permission>> certGrants, boolean openHealth, boolean openMetrics, boolean insecure,
+        AtRest atRest) {
 
     /** No TLS, no authentication: the server is open and binds loopback only. */
     public static final SecurityConfig NONE = new SecurityConfig(Optional.empty(), false, Optional.empty(), Map.of(),
-            true, true, false);
+            true, true, false, AtRest.NONE);
 
     /** Checks and copies. */
     public SecurityConfig {
-        if (tls == null || adminToken == null || certGrants == null) {
+        if (tls == null || adminToken == null || certGrants == null || atRest == null) {
             throw new IllegalArgumentException("security config fields must not be null");
         }
         adminToken.ifPresent(t -> {
@@ -46,6 +50,17 @@ public record SecurityConfig(Optional<Tls> tls, boolean authRequired, Optional<S
         }
     }
 
+    /** Settings without encryption at rest. */
+    public SecurityConfig(Optional<Tls> tls, boolean authRequired, Optional<String> adminToken,
+            Map<String, List<Permission>> certGrants, boolean openHealth, boolean openMetrics, boolean insecure) {
+        this(tls, authRequired, adminToken, certGrants, openHealth, openMetrics, insecure, AtRest.NONE);
+    }
+
+    /** A copy with other encryption-at-rest settings. */
+    public SecurityConfig withAtRest(AtRest v) {
+        return new SecurityConfig(tls, authRequired, adminToken, certGrants, openHealth, openMetrics, insecure, v);
+    }
+
     /** Whether the listener is protected: TLS and required authentication. */
     public boolean secured() {
         return tls.isPresent() && authRequired;
@@ -54,32 +69,33 @@ public record SecurityConfig(Optional<Tls> tls, boolean authRequired, Optional<S
     /** A copy with TLS. */
     public SecurityConfig withTls(Tls v) {
         return new SecurityConfig(Optional.of(v), authRequired, adminToken, certGrants, openHealth, openMetrics,
-                insecure);
+                insecure, atRest);
     }
 
     /** A copy with authentication required or not. */
     public SecurityConfig withAuthRequired(boolean v) {
-        return new SecurityConfig(tls, v, adminToken, certGrants, openHealth, openMetrics, insecure);
+        return new SecurityConfig(tls, v, adminToken, certGrants, openHealth, openMetrics, insecure, atRest);
     }
 
     /** A copy with a bootstrap admin token. */
     public SecurityConfig withAdminToken(String v) {
-        return new SecurityConfig(tls, authRequired, Optional.of(v), certGrants, openHealth, openMetrics, insecure);
+        return new SecurityConfig(tls, authRequired, Optional.of(v), certGrants, openHealth, openMetrics, insecure,
+                atRest);
     }
 
     /** A copy with permissions for client-certificate identities. */
     public SecurityConfig withCertGrants(Map<String, List<Permission>> v) {
-        return new SecurityConfig(tls, authRequired, adminToken, v, openHealth, openMetrics, insecure);
+        return new SecurityConfig(tls, authRequired, adminToken, v, openHealth, openMetrics, insecure, atRest);
     }
 
     /** A copy with health and metrics open or closed. */
     public SecurityConfig withOpen(boolean health, boolean metrics) {
-        return new SecurityConfig(tls, authRequired, adminToken, certGrants, health, metrics, insecure);
+        return new SecurityConfig(tls, authRequired, adminToken, certGrants, health, metrics, insecure, atRest);
     }
 
     /** A copy with {@code insecure} set. */
     public SecurityConfig withInsecure(boolean v) {
-        return new SecurityConfig(tls, authRequired, adminToken, certGrants, openHealth, openMetrics, v);
+        return new SecurityConfig(tls, authRequired, adminToken, certGrants, openHealth, openMetrics, v, atRest);
     }
 
     /**
@@ -118,7 +134,8 @@ public record SecurityConfig(Optional<Tls> tls, boolean authRequired, Optional<S
     public String toString() {
         return "SecurityConfig[tls=" + tls + ", authRequired=" + authRequired + ", adminToken="
                 + (adminToken.isPresent() ? "***" : "none") + ", certGrants=" + certGrants.keySet() + ", openHealth="
-                + openHealth + ", openMetrics=" + openMetrics + ", insecure=" + insecure + "]";
+                + openHealth + ", openMetrics=" + openMetrics + ", insecure=" + insecure + ", keyring="
+                + atRest.keyring().map(Object::toString).orElse("none") + ", encryptAll=" + atRest.encryptAll() + "]";
     }
 
     /**

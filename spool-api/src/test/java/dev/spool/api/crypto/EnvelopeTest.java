@@ -1,0 +1,147 @@
+package dev.spool.api.crypto;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
+
+import java.io.IOException;
+import java.io.InputStream;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.nio.file.attribute.PosixFilePermissions;
+import java.util.Arrays;
+import java.util.Random;
+
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+import dev.spool.api.ErrorCode;
+import dev.spool.api.Payload;
+import dev.spool.api.SpoolException;
+
+class EnvelopeTest {
+    private static final byte[] CTX = "q:orders/m:42".getBytes(StandardCharsets.UTF_8);
+    private final Keyring ring = Keyring.parse(Keyring.newKeyLine("k1") + "\n" + Keyring.newKeyLine("k2"), "test");
+
+    private static byte[] random(int n) {
+        byte[] b = new byte[n];
+        new Random(n).nextBytes(b);
+        return b;
+    }
+
+    @Test
+    void shouldRoundTripEveryChunkCountWhenOpenedWithTheSameContext() {
+        for (int n : new int[] {0, 1, Envelope.CHUNK - 1, Envelope.CHUNK, Envelope.CHUNK + 1, 3 * Envelope.CHUNK + 7}) {
+            byte[] plain = random(n);
+            byte[] sealed = Envelope.seal(ring, plain, CTX);
+            assertThat((long) sealed.length).isEqualTo(Envelope.sealedSize(2, n));
+            assertThat(Envelope.plainSize(2, sealed.length)).isEqualTo(n);
+            assertThat(Envelope.keyId(sealed)).isEqualTo("k2");
+            assertThat(Envelope.open(ring, sealed, CTX, "r")).isEqualTo(plain);
+        }
+    }
+
+    @Test
+    void shouldNeverShowThePlaintextWhenSealed() {
+        byte[] plain = "attack at dawn, attack at dawn, attack at dawn".getBytes(StandardCharsets.UTF_8);
+        byte[] sealed = Envelope.seal(ring, plain, CTX);
+        assertThat(new String(sealed, StandardCharsets.ISO_8859_1)).doesNotContain("attack");
+        assertThat(Envelope.seal(ring, plain, CTX)).isNotEqualTo(sealed);
+    }
+
+    @Test
+    void shouldRefuseEveryFlippedByteWhenOpened() {
+        byte[] sealed = Envelope.seal(ring, random(2 * Envelope.CHUNK + 5), CTX);
+        for (int i = 0; i < sealed.length; i += 997) {
+            byte[] bad = sealed.clone();
+            bad[i] ^= 0x40;
+            assertCorrupt(bad, CTX);
+        }
+    }
+
+    @Test
+    void shouldRefuseARecordCopiedUnderAnotherIdentityWhenOpened() {
+        byte[] sealed = Envelope.seal(ring, random(100), CTX);
+        assertCorrupt(sealed, "q:orders/m:43".getBytes(StandardCharsets.UTF_8));
+    }
+
+    @Test
+    void shouldRefuseReorderedDroppedOrTruncatedChunksWhenOpened() {
+        int n = 3 * Envelope.CHUNK;
+        byte[] sealed = Envelope.seal(ring, random(n), CTX);
+        int header = 24;
+        int c = Envelope.CHUNK + Envelope.TAG;
+        byte[] swapped = sealed.clone();
+        System.arraycopy(sealed, header, swapped, header + c, c);
+        System.arraycopy(sealed, header + c, swapped, header, c);
+        assertCorrupt(swapped, CTX);
+        // cut after two whole chunks, with the length field rewritten to match
+        byte[] cut = Arrays.copyOf(sealed, header + 2 * c);
+        java.nio.ByteBuffer.wrap(cut).order(java.nio.ByteOrder.LITTLE_ENDIAN).putLong(16, 2L * Envelope.CHUNK);
+        assertCorrupt(cut, CTX);
+        assertCorrupt(Arrays.copyOf(sealed, sealed.length - 1), CTX);
+    }
+
+    @Test
+    void shouldReadOldRecordsAfterRotationAndFailWithoutTheirKey() {
+        Keyring old = Keyring.parse(Keyring.newKeyLine("a"), "t");
+        byte[] sealed = Envelope.seal(old, random(10), CTX);
+        Keyring rotated = Keyring.parse(lineOf(old, "a") + "\n" + Keyring.newKeyLine("b"), "t");
+        assertThat(rotated.activeId()).isEqualTo("b");
+        assertThat(Envelope.open(rotated, sealed, CTX, "r")).isEqualTo(random(10));
+        Keyring without = Keyring.parse(Keyring.newKeyLine("b"), "t");
+        assertThatThrownBy(() -> Envelope.open(without, sealed, CTX, "r")).isInstanceOf(SpoolException.class)
+                .hasMessageContaining("key a is not in the keyring");
+    }
+
+    private static String lineOf(Keyring k, String id) {
+        return id + ":" + java.util.Base64.getEncoder().encodeToString(k.key(id).orElseThrow().getEncoded());
+    }
+
+    @Test
+    void shouldStreamAndVerifyALargePayloadWhenSealedLazily(@TempDir Path dir) throws IOException {
+        Path file = dir.resolve("p");
+        Files.write(file, random(5 * Envelope.CHUNK + 3));
+        Payload sealed = Envelope.seal(ring, Payload.ofFile(file, Files.size(file)), CTX);
+        assertThat(sealed).isInstanceOf(Payload.Streamed.class);
+        byte[] once = sealed.toBytes();
+        assertThat(sealed.toBytes()).isEqualTo(once);
+        Path stored = dir.resolve("s");
+        Files.write(stored, once);
+        Payload region = Payload.ofFile(stored, once.length);
+        Envelope.verify(ring, region, CTX, "r");
+        Payload opened = Envelope.open(ring, region, CTX, "r");
+        assertThat(opened.size()).isEqualTo(Files.size(file));
+        assertThat(opened.toBytes()).isEqualTo(Files.readAllBytes(file));
+        once[once.length / 2] ^= 1;
+        Files.write(stored, once);
+        assertThatThrownBy(() -> Envelope.verify(ring, region, CTX, "the record"))
+                .isInstanceOfSatisfying(SpoolException.class, e -> assertThat(e.code()).isEqualTo(ErrorCode.CORRUPT));
+        try (InputStream in = Envelope.open(ring, region, CTX, "r").openStream()) {
+            assertThatThrownBy(in::readAllBytes).isInstanceOf(Envelope.Tampered.class);
+        }
+    }
+
+    @Test
+    void shouldRefuseBadKeyringsWithoutEchoingKeyMaterial(@TempDir Path dir) throws IOException {
+        String secret = "c2VjcmV0c2VjcmV0c2VjcmV0";
+        assertThatThrownBy(() -> Keyring.parse("k1:" + secret, "f")).hasMessageContaining("f entry 1")
+                .hasMessageNotContaining(secret);
+        assertThatThrownBy(() -> Keyring.parse("bad id:" + secret, "f")).hasMessageNotContaining(secret);
+        assertThatThrownBy(() -> Keyring.parse("# nothing\n", "f")).hasMessageContaining("holds no key");
+        String line = Keyring.newKeyLine("k1");
+        assertThatThrownBy(() -> Keyring.parse(line + "\n" + line, "f")).hasMessageContaining("repeats");
+        assertThat(ring.toString()).isEqualTo("Keyring[ids=[k1, k2], active=k2]");
+        Path file = dir.resolve("keys");
+        Files.writeString(file, line + "\n");
+        Files.setPosixFilePermissions(file, PosixFilePermissions.fromString("rw-r--r--"));
+        assertThatThrownBy(() -> Keyring.load(file)).hasMessageContaining("chmod 600");
+        Files.setPosixFilePermissions(file, PosixFilePermissions.fromString("rw-------"));
+        assertThat(Keyring.load(file).activeId()).isEqualTo("k1");
+    }
+
+    private void assertCorrupt(byte[] sealed, byte[] ctx) {
+        assertThatThrownBy(() -> Envelope.open(ring, sealed, ctx, "the record"))
+                .isInstanceOfSatisfying(SpoolException.class, e -> assertThat(e.code()).isEqualTo(ErrorCode.CORRUPT));
+    }
+}
