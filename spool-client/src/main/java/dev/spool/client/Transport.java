@@ -1,6 +1,7 @@
 package dev.spool.client;
 
 import java.net.ConnectException;
+import java.util.List;
 import java.util.Map;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.TimeUnit;
@@ -39,6 +40,8 @@ final class Transport implements AutoCloseable {
     private volatile HttpClient http;
     private volatile WebSocketClient ws;
     private volatile boolean closed;
+    /** Replies not yet complete: {@link #close()} fails them at once instead of waiting for the server. */
+    private final java.util.Set<CompletableFuture<Reply>> pending = java.util.concurrent.ConcurrentHashMap.newKeySet();
 
     Transport(ClientOptions options) {
         this.options = options;
@@ -261,6 +264,11 @@ final class Transport implements AutoCloseable {
 
     private CompletableFuture<Reply> complete(Future<Reply> f) {
         CompletableFuture<Reply> out = new CompletableFuture<>();
+        pending.add(out);
+        out.whenComplete((r, e) -> pending.remove(out));
+        if (closed) {
+            out.completeExceptionally(new SpoolException(ErrorCode.UNAVAILABLE, "the client is closed"));
+        }
         f.onComplete(ar -> {
             if (ar.failed()) {
                 out.completeExceptionally(transportError(ar.cause()));
@@ -317,6 +325,10 @@ final class Transport implements AutoCloseable {
             return;
         }
         closed = true;
+        // a long poll (a waiting pop or task view) would otherwise hold close() until the server answers
+        for (CompletableFuture<Reply> p : List.copyOf(pending)) {
+            p.completeExceptionally(new SpoolException(ErrorCode.UNAVAILABLE, "the client is closed"));
+        }
         if (jdk != null) {
             jdk.close();
         }
