@@ -65,7 +65,13 @@ abstract class WaitContract extends ContractSupport {
 
         get(broker().deleteQueue(q));
 
-        assertThat(get(waiting)).isEmpty();
+        // a remote or database backend may see the delete before the pop reaches it; pops do not
+        // create queues, so that pop is refused: either way the caller is answered at once
+        try {
+            assertThat(get(waiting)).isEmpty();
+        } catch (dev.spool.api.SpoolException e) {
+            assertThat(e.code()).isEqualTo(dev.spool.api.ErrorCode.QUEUE_NOT_FOUND);
+        }
         assertThat(elapsedMs(start)).isLessThan(u(25));
     }
 
