@@ -190,6 +190,13 @@ final class Journal {
         if (!last) {
             throw new JournalCorruptException(path, bad, reader.problem() + ", and later segments exist");
         }
+        if (zerosFrom(ch, bad)) {
+            // zeros the writer wrote ahead of its records (JournalWriter): nothing was ever there
+            LOG.debug("cutting {} zero bytes written ahead at the end of {}", ch.size() - bad, path.getFileName());
+            ch.truncate(bad);
+            ch.force(true);
+            return;
+        }
         long next = SegmentReader.findValidAfter(ch, bad);
         if (next >= 0) {
             throw new JournalCorruptException(path, bad, reader.problem() + ", but a valid record follows at offset "
@@ -200,6 +207,24 @@ final class Journal {
                 + "are kept in {}", path.getFileName(), bad, reader.problem(), ch.size() - bad, kept);
         ch.truncate(bad);
         ch.force(true);
+    }
+
+    /** Whether every byte of the file from {@code from} on is zero. */
+    static boolean zerosFrom(FileChannel ch, long from) throws IOException {
+        ByteBuffer b = ByteBuffer.allocate(1 << 16);
+        long p = from;
+        long size = ch.size();
+        while (p < size) {
+            b.clear().limit((int) Math.min(b.capacity(), size - p));
+            EntryCodec.readFully(ch, b, p);
+            for (int i = 0; i < b.limit(); i++) {
+                if (b.get(i) != 0) {
+                    return false;
+                }
+            }
+            p += b.limit();
+        }
+        return true;
     }
 
     private Path keepTail(FileChannel ch, Path path, long from) throws IOException {

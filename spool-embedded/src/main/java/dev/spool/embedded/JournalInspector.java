@@ -270,6 +270,11 @@ final class JournalInspector {
                 fatal(seg, bad, reader.problem() + ", and later segments exist");
                 return false;
             }
+            if (Journal.zerosFrom(ch, bad)) {
+                add(path, bad, Severity.NOTE, -1, (ch.size() - bad) + " zero bytes written ahead of the records "
+                        + "(the server was not closed cleanly); recovery cuts them");
+                return false;
+            }
             long next = SegmentReader.findValidAfter(ch, bad);
             if (next >= 0) {
                 SegmentScan scan = scans.get(seg);

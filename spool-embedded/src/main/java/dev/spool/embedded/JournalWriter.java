@@ -33,6 +33,14 @@ import dev.spool.api.SpoolException;
  * only from the forced position, so a power loss can cost the unforced end of the journal but
  * never older data.
  *
+ * <p>Zeros ahead: a small commit that would grow the file first writes {@value #ZERO_AHEAD} bytes of
+ * zeros past its end, so that the fsyncs of the next small commits overwrite blocks the file
+ * already has and need no file-size update in the file system's own journal (on ext4 an appending
+ * fdatasync measured about three times the cost of an overwriting one). The zeros past the last
+ * record are cut off when a segment is rolled or closed, and recovery cuts an all-zero tail
+ * silently ({@link Journal}); a commit larger than {@value #ZERO_AHEAD_MAX_COMMIT} bytes appends as
+ * before, its fsync's metadata update being small beside its data.
+ *
  * <p>A failed write or fsync leaves the segment in an unknown state: the writer stops for good,
  * fails the replies of what it could not make durable, and the journal refuses further work
  * until the process restarts and recovery truncates the tail.
@@ -40,6 +48,11 @@ import dev.spool.api.SpoolException;
 final class JournalWriter implements Runnable {
     private static final Logger LOG = LoggerFactory.getLogger(JournalWriter.class);
     private static final int MAX_QUEUED = 256;
+    /** Bytes of zeros written past the end of the file before a small commit that would grow it. */
+    static final int ZERO_AHEAD = 1 << 20;
+    /** Commits larger than this append without writing zeros ahead. */
+    static final int ZERO_AHEAD_MAX_COMMIT = 256 << 10;
+    private static final ByteBuffer ZEROS = ByteBuffer.allocateDirect(64 << 10);
 
     private final Path dir;
     private final FsyncPolicy policy;
@@ -52,6 +65,8 @@ final class JournalWriter implements Runnable {
     private final JournalFiles files;
     private FileChannel channel;
     private long segment;
+    /** The current segment's size: from the write position up to here it holds zeros written ahead. */
+    private long fileEnd;
     /** Position up to which replies may complete: written (interval, never) or forced (always). */
     private volatile long durable;
     /** Position up to which every byte was written to the file (writer thread only). */
@@ -78,6 +93,15 @@ final class JournalWriter implements Runnable {
         this.forced = durablePos;
         this.forceWanted = durablePos;
         this.files = files;
+        this.fileEnd = sizeOf(current);
+    }
+
+    private static long sizeOf(FileChannel ch) {
+        try {
+            return ch.size();
+        } catch (IOException e) {
+            return Long.MAX_VALUE;
+        }
     }
 
     void start() {
@@ -164,7 +188,7 @@ final class JournalWriter implements Runnable {
         try {
             if (channel != null && channel.isOpen()) {
                 if (failure == null) {
-                    channel.force(false);
+                    channel.force(cutZerosAhead());
                 }
                 channel.close();
             }
@@ -215,6 +239,7 @@ final class JournalWriter implements Runnable {
         long bytes = 0;
         int requests = 0;
         try {
+            zeroAhead(group);
             for (Batch b : group) {
                 write(b);
                 bytes += b.buf.position() + b.splicedBytes;
@@ -372,10 +397,59 @@ final class JournalWriter implements Runnable {
     }
 
     private void roll(long next) throws IOException {
-        channel.force(false);
+        channel.force(cutZerosAhead());
         channel.close();
         channel = Segments.create(files, dir, next);
         segment = next;
+        fileEnd = channel.size();
+    }
+
+    /**
+     * Before a small commit that would grow the file: writes {@value #ZERO_AHEAD} bytes of zeros
+     * past its end (see the class javadoc). Positional writes: the records still go where they would.
+     */
+    private void zeroAhead(List<Batch> group) throws IOException {
+        long bytes = 0;
+        for (Batch b : group) {
+            if (!b.switches.isEmpty()) {
+                return;
+            }
+            bytes += b.buf.position() + b.splicedBytes;
+        }
+        long at = channel.position();
+        if (bytes > ZERO_AHEAD_MAX_COMMIT || at + bytes <= fileEnd) {
+            return;
+        }
+        long p = Math.max(at, fileEnd);
+        long target = at + bytes + ZERO_AHEAD;
+        try {
+            while (p < target) {
+                ByteBuffer z = ZEROS.duplicate();
+                z.limit((int) Math.min(z.capacity(), target - p));
+                p += channel.write(z, p);
+            }
+            fileEnd = p;
+        } catch (IOException e) {
+            if (!noSpace(e)) {
+                throw e;
+            }
+            // a nearly full disk: the records may still fit where the zeros did not
+            fileEnd = channel.size();
+        }
+    }
+
+    /**
+     * Cuts the zeros written ahead past the last record (before a roll or a close); true when it cut
+     * (the new size then needs a force with metadata).
+     */
+    private boolean cutZerosAhead() throws IOException {
+        long at = channel.position();
+        if (fileEnd <= at) {
+            return false;
+        }
+        channel.truncate(at);
+        fileEnd = at;
+        return true;
     }
 
     /**
