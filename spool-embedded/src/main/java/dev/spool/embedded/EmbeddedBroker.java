@@ -149,7 +149,7 @@ public final class EmbeddedBroker implements Broker {
             JournalFiles files) {
         if (!config.durable()) {
             StateMachine sm = new StateMachine(clock.getAsLong());
-            Engine engine = new Engine(sm, settings, clock, config.commandQueueCapacity());
+            Engine engine = new Engine(sm, settings, clock, config.commandQueueCapacity(), config.flow());
             bound(sm, config, clock.getAsLong());
             engine.start("spool-engine");
             return new EmbeddedBroker(engine, settings, config, null, clock, files);

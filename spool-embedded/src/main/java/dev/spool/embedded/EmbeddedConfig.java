@@ -16,9 +16,10 @@ import java.util.Optional;
  *        forgotten before their window ends
  * @param maxResultBytes most bytes of task results kept over all queues; past it the oldest results
  *        are forgotten before their {@code result_ttl_ms} ends
+ * @param flow limits of the flow control of pushes ({@link FlowControl})
  */
 public record EmbeddedConfig(Optional<Path> dataDir, FsyncPolicy fsync, long segmentBytes, long payloadCacheBytes,
-        int commandQueueCapacity, long snapshotEveryBytes, long maxDedupIds, long maxResultBytes) {
+        int commandQueueCapacity, long snapshotEveryBytes, long maxDedupIds, long maxResultBytes, FlowControl flow) {
 
     /** Default segment size: 64 MiB. */
     public static final long DEFAULT_SEGMENT_BYTES = 64L << 20;
@@ -35,8 +36,8 @@ public record EmbeddedConfig(Optional<Path> dataDir, FsyncPolicy fsync, long seg
 
     /** Checks ranges. */
     public EmbeddedConfig {
-        if (dataDir == null || fsync == null) {
-            throw new IllegalArgumentException("dataDir and fsync must not be null");
+        if (dataDir == null || fsync == null || flow == null) {
+            throw new IllegalArgumentException("dataDir, fsync and flow must not be null");
         }
         if (segmentBytes < 4096 || payloadCacheBytes < 0 || commandQueueCapacity < 16 || snapshotEveryBytes < 4096
                 || maxDedupIds < 0 || maxResultBytes < 0) {
@@ -48,14 +49,14 @@ public record EmbeddedConfig(Optional<Path> dataDir, FsyncPolicy fsync, long seg
     public static EmbeddedConfig memory() {
         return new EmbeddedConfig(Optional.empty(), FsyncPolicy.NEVER, DEFAULT_SEGMENT_BYTES,
                 DEFAULT_PAYLOAD_CACHE_BYTES, DEFAULT_COMMAND_QUEUE, DEFAULT_SNAPSHOT_EVERY_BYTES, DEFAULT_MAX_DEDUP_IDS,
-                DEFAULT_MAX_RESULT_BYTES);
+                DEFAULT_MAX_RESULT_BYTES, FlowControl.DEFAULTS);
     }
 
     /** Journal mode in {@code dir} with {@code fsync=always}. */
     public static EmbeddedConfig journal(Path dir) {
         return new EmbeddedConfig(Optional.of(dir), FsyncPolicy.ALWAYS, DEFAULT_SEGMENT_BYTES,
                 DEFAULT_PAYLOAD_CACHE_BYTES, DEFAULT_COMMAND_QUEUE, DEFAULT_SNAPSHOT_EVERY_BYTES, DEFAULT_MAX_DEDUP_IDS,
-                DEFAULT_MAX_RESULT_BYTES);
+                DEFAULT_MAX_RESULT_BYTES, FlowControl.DEFAULTS);
     }
 
     /** Whether a journal is kept. */
@@ -66,42 +67,48 @@ public record EmbeddedConfig(Optional<Path> dataDir, FsyncPolicy fsync, long seg
     /** A copy with another fsync policy. */
     public EmbeddedConfig withFsync(FsyncPolicy v) {
         return new EmbeddedConfig(dataDir, v, segmentBytes, payloadCacheBytes, commandQueueCapacity,
-                snapshotEveryBytes, maxDedupIds, maxResultBytes);
+                snapshotEveryBytes, maxDedupIds, maxResultBytes, flow);
     }
 
     /** A copy with another segment size. */
     public EmbeddedConfig withSegmentBytes(long v) {
         return new EmbeddedConfig(dataDir, fsync, v, payloadCacheBytes, commandQueueCapacity, snapshotEveryBytes,
-                maxDedupIds, maxResultBytes);
+                maxDedupIds, maxResultBytes, flow);
     }
 
     /** A copy with another payload cache budget. */
     public EmbeddedConfig withPayloadCacheBytes(long v) {
         return new EmbeddedConfig(dataDir, fsync, segmentBytes, v, commandQueueCapacity, snapshotEveryBytes,
-                maxDedupIds, maxResultBytes);
+                maxDedupIds, maxResultBytes, flow);
     }
 
     /** A copy with another command queue bound. */
     public EmbeddedConfig withCommandQueueCapacity(int v) {
         return new EmbeddedConfig(dataDir, fsync, segmentBytes, payloadCacheBytes, v, snapshotEveryBytes,
-                maxDedupIds, maxResultBytes);
+                maxDedupIds, maxResultBytes, flow);
     }
 
     /** A copy with another snapshot distance. */
     public EmbeddedConfig withSnapshotEveryBytes(long v) {
         return new EmbeddedConfig(dataDir, fsync, segmentBytes, payloadCacheBytes, commandQueueCapacity, v,
-                maxDedupIds, maxResultBytes);
+                maxDedupIds, maxResultBytes, flow);
     }
 
     /** A copy with another bound of remembered dedup ids. */
     public EmbeddedConfig withMaxDedupIds(long v) {
         return new EmbeddedConfig(dataDir, fsync, segmentBytes, payloadCacheBytes, commandQueueCapacity,
-                snapshotEveryBytes, v, maxResultBytes);
+                snapshotEveryBytes, v, maxResultBytes, flow);
     }
 
     /** A copy with another bound of task result bytes. */
     public EmbeddedConfig withMaxResultBytes(long v) {
         return new EmbeddedConfig(dataDir, fsync, segmentBytes, payloadCacheBytes, commandQueueCapacity,
-                snapshotEveryBytes, maxDedupIds, v);
+                snapshotEveryBytes, maxDedupIds, v, flow);
+    }
+
+    /** A copy with other flow-control limits. */
+    public EmbeddedConfig withFlow(FlowControl v) {
+        return new EmbeddedConfig(dataDir, fsync, segmentBytes, payloadCacheBytes, commandQueueCapacity,
+                snapshotEveryBytes, maxDedupIds, maxResultBytes, v);
     }
 }

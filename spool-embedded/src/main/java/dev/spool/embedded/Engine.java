@@ -67,10 +67,11 @@ final class Engine implements Runnable, StateMachine.Listener {
     /** Last states of recently finished messages, for task views of forgotten ones. */
     final Finished finished = new Finished();
     final LockOps locks;
-    private final PushFlow flow = new PushFlow();
+    private final PushFlow flow;
 
-    Engine(StateMachine sm, BrokerSettings settings, LongSupplier clock, int inboxCapacity) {
+    Engine(StateMachine sm, BrokerSettings settings, LongSupplier clock, int inboxCapacity, FlowControl flow) {
         this.sm = sm;
+        this.flow = new PushFlow(flow);
         this.settings = settings;
         this.clock = clock;
         this.inboxCapacity = inboxCapacity;

@@ -34,6 +34,11 @@ final class GroupState {
     boolean deleted;
     /** When a consumer last took messages ({@link System#nanoTime()}; 0 = never): see {@link PushFlow}. */
     long flowTookNanos;
+    /** {@link PushFlow}'s take-rate window: its start (nanoTime; 0 = none yet) and messages taken in it. */
+    long flowWindowStart;
+    long flowWindowTaken;
+    /** The smoothed rate at which consumers took messages, per second (0 = not measured yet). */
+    double flowRate;
     /** The push configuration of a push group (opaque to the engine), or null. */
     String push;
 

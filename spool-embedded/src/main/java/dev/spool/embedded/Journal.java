@@ -170,7 +170,7 @@ final class Journal {
         wal = new JournalWal(writer, journalDir, config, lastSeg, end, space, atRest);
         space.attach(sm, wal, start.position(), start.cutoff(), Segments.list(journalDir));
         space.rekeyBefore(KeyMarker.rekeyBefore(journalDir, settings.atRest(), lastSeg));
-        engine = new Engine(sm, settings, clock, config.commandQueueCapacity());
+        engine = new Engine(sm, settings, clock, config.commandQueueCapacity(), config.flow());
         engine.wal = wal;
         writer.start();
         space.reclaim(JournalPos.segment(start.cutoff()), clock.getAsLong());

@@ -10,36 +10,39 @@ import dev.spool.api.SpoolException;
 
 /**
  * Flow control of pushes: producers are held back while the consumers of a queue are busy and
- * behind, so that they cannot bury them. The design decision it isolates: a push to a queue that
- * one of its groups has more than {@link #BACKLOG} ready messages <i>and</i> an active consumer
- * (it holds leases, or took a message in the last {@link #ACTIVE_NANOS}) is held on the engine thread — not
- * refused — and applied once that group's ready backlog is back under the bound, its consumers
- * stopped taking messages, or it has waited {@link #MAX_HOLD_NANOS}. The producer sees a slower
- * acceptance, as RabbitMQ's credit flow gives: a producer with N unconfirmed messages pushes no
- * faster than the consumers take.
+ * behind, so that they cannot bury them. The design decision it isolates: a push to a queue one of
+ * whose groups has more ready messages than its bound ({@link FlowControl}: a number of
+ * milliseconds of that group's current take rate, capped by a number of messages) <i>and</i> an
+ * active consumer (it holds leases, or took a message in the last {@link #ACTIVE_NANOS}) is held on
+ * the engine thread — not refused — and applied once that group's ready backlog is back under the
+ * bound, its consumers stopped taking messages, or it has waited {@link FlowControl#maxHoldMs()}.
+ * The producer sees a slower acceptance, as RabbitMQ's credit flow gives: a producer with N
+ * unconfirmed messages pushes no faster than the consumers take.
  *
  * <p>Why it is needed: every reply waits for the group commit of its batch, so per commit a
  * producer with a window of 1,000 messages gets up to 1,000 confirmed while a consumer popping 100
  * gets 100, and its ack needs another commit; unthrottled producers then grow the backlog without
  * bound and every pop waits behind the fsync of megabytes of pushed payload. Holding the pushes
- * keeps the commits small and the share of consumers in them fair.
+ * keeps the commits small and the share of consumers in them fair. Bounding the backlog in time
+ * rather than in messages bounds the end-to-end latency: a message waits at most about
+ * {@link FlowControl#backlogMs()} in the ready backlog, plus the time its push was held.
  *
- * <p>A queue without active consumers (a buffer being filled, a consumer that stopped) is never
- * held. Held pushes of a queue stay in arrival order, and a push to a queue that already has held
- * pushes waits behind them. At most {@link #MAX_HELD} pushes are held in all; past that a push that
- * would be held is refused with {@code 429 too_many_requests} (nothing applied; clients retry).
- * Timing uses {@link System#nanoTime()}, not the engine's clock: it schedules work and never
- * changes what is recorded. Engine thread only.
+ * <p>The take rate of a group is measured over windows of {@link #RATE_WINDOW_NANOS} and smoothed
+ * (each window counts half). A queue without active consumers (a buffer being filled, a consumer
+ * that stopped) is never held. Held pushes of a queue stay in arrival order, and a push to a queue
+ * that already has held pushes waits behind them. At most {@link FlowControl#maxHeld()} pushes are
+ * held in all; past that a push that would be held is refused with {@code 429 too_many_requests}
+ * (nothing applied; clients retry). Timing uses {@link System#nanoTime()}, not the engine's clock:
+ * it schedules work and never changes what is recorded. Engine thread only.
  */
 final class PushFlow {
-    /** Ready messages in one group above which pushes to its queue wait while it is consumed. */
-    static final long BACKLOG = 10_000;
     /** A group whose consumers took a message this recently, or hold leases, counts as consumed. */
     static final long ACTIVE_NANOS = 1_000_000_000L;
-    /** The longest a push is held. */
-    static final long MAX_HOLD_NANOS = 5_000_000_000L;
-    /** Pushes held at most, over all queues. */
-    static final int MAX_HELD = 65_536;
+    /** The window over which a group's take rate is measured. */
+    static final long RATE_WINDOW_NANOS = 10_000_000L;
+
+    private final FlowControl limits;
+    private final long maxHoldNanos;
 
     private record Held(Command.Push push, long since) {
     }
@@ -48,6 +51,11 @@ final class PushFlow {
     private int heldCount;
     /** The push being released: {@link #admit} lets it through. */
     private Command.Push releasing;
+
+    PushFlow(FlowControl limits) {
+        this.limits = limits;
+        this.maxHoldNanos = limits.maxHoldMs() * 1_000_000L;
+    }
 
     /**
      * Whether {@code c} may be applied now; if not, it is held (or refused when too many are).
@@ -62,7 +70,7 @@ final class PushFlow {
         if (line == null && (q == null || !congested(q, nowNanos))) {
             return true;
         }
-        if (heldCount >= MAX_HELD) {
+        if (heldCount >= limits.maxHeld()) {
             throw SpoolException.tooMany("too many pushes are waiting for consumers to catch up", 100);
         }
         if (line == null) {
@@ -74,9 +82,25 @@ final class PushFlow {
         return false;
     }
 
-    /** A consumer of {@code g} took messages. */
-    static void took(GroupState g) {
-        g.flowTookNanos = System.nanoTime();
+    /** A consumer of {@code g} took {@code n} messages. */
+    static void took(GroupState g, int n) {
+        took(g, n, System.nanoTime());
+    }
+
+    /** A consumer of {@code g} took {@code n} messages at {@code nowNanos}: updates its take rate. */
+    static void took(GroupState g, int n, long nowNanos) {
+        g.flowTookNanos = nowNanos;
+        if (g.flowWindowStart == 0) {
+            g.flowWindowStart = nowNanos;
+        }
+        g.flowWindowTaken += n;
+        long elapsed = nowNanos - g.flowWindowStart;
+        if (elapsed >= RATE_WINDOW_NANOS) {
+            double rate = g.flowWindowTaken * 1e9 / elapsed;
+            g.flowRate = g.flowRate == 0 ? rate : (g.flowRate + rate) / 2;
+            g.flowWindowStart = nowNanos;
+            g.flowWindowTaken = 0;
+        }
     }
 
     boolean holding() {
@@ -98,7 +122,7 @@ final class PushFlow {
             QueueState q = queues.get(e.getKey());
             Held h;
             while ((h = line.peek()) != null && (all || q == null || q.deleted
-                    || nowNanos - h.since() >= MAX_HOLD_NANOS || !congested(q, nowNanos))) {
+                    || nowNanos - h.since() >= maxHoldNanos || !congested(q, nowNanos))) {
                 line.poll();
                 heldCount--;
                 releasing = h.push();
@@ -125,8 +149,8 @@ final class PushFlow {
         heldCount = 0;
     }
 
-    /** Whether a group of {@code q} is consumed and more than {@link #BACKLOG} behind. */
-    static boolean congested(QueueState q, long nowNanos) {
+    /** Whether a group of {@code q} is consumed and more than its bound behind. */
+    boolean congested(QueueState q, long nowNanos) {
         if (behind(q.defaultGroup, nowNanos)) {
             return true;
         }
@@ -138,8 +162,13 @@ final class PushFlow {
         return false;
     }
 
-    private static boolean behind(GroupState g, long nowNanos) {
-        return g.readyCount > BACKLOG && g.flowTookNanos != 0
+    /** The ready messages {@code g} may have before pushes to its queue are held. */
+    long bound(GroupState g) {
+        return limits.bound(g.flowRate);
+    }
+
+    private boolean behind(GroupState g, long nowNanos) {
+        return g.readyCount > limits.bound(g.flowRate) && g.flowTookNanos != 0
                 && (g.inFlightCount > 0 || nowNanos - g.flowTookNanos <= ACTIVE_NANOS);
     }
 }

@@ -1,6 +1,7 @@
 package dev.spool.embedded;
 
 import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 import java.util.ArrayList;
 import java.util.List;
@@ -12,17 +13,26 @@ import org.junit.jupiter.api.Timeout;
 
 import dev.spool.api.BrokerSettings;
 import dev.spool.api.Delivery;
+import dev.spool.api.ErrorCode;
 import dev.spool.api.NewMessage;
 import dev.spool.api.PopRequest;
+import dev.spool.api.SpoolException;
 
 /**
  * Flow control of pushes ({@link PushFlow}) from the outside: a queue filled with nobody consuming
- * takes every push at once; once consumers are taking messages and more than
- * {@link PushFlow#BACKLOG} are ready, a push waits until they catch up, or until they stop.
+ * takes every push at once; once consumers are taking messages and more are ready than the bound
+ * ({@link FlowControl}), a push waits until they catch up, or until they stop.
  */
 @Timeout(value = 60, unit = TimeUnit.SECONDS)
 class PushFlowTest {
-    private static final int OVER = (int) PushFlow.BACKLOG + 1_000;
+    /** The message bound alone (no time bound), so that the tests below do not depend on timing. */
+    private static final FlowControl BY_COUNT = new FlowControl(0, 10_000, 5_000, 65_536);
+    private static final long BACKLOG = BY_COUNT.backlogMessages();
+    private static final int OVER = (int) BACKLOG + 1_000;
+
+    private static EmbeddedBroker open(FlowControl flow) {
+        return EmbeddedBroker.open(EmbeddedConfig.memory().withFlow(flow), BrokerSettings.DEFAULTS);
+    }
 
     private static void fill(EmbeddedBroker b, int n) {
         List<NewMessage> batch = new ArrayList<>();
@@ -52,7 +62,7 @@ class PushFlowTest {
 
     @Test
     void shouldHoldAPushWhileConsumersAreBehindAndApplyItOnceTheyCatchUp() {
-        try (EmbeddedBroker b = EmbeddedBroker.open(EmbeddedConfig.memory(), BrokerSettings.DEFAULTS)) {
+        try (EmbeddedBroker b = open(BY_COUNT)) {
             fill(b, OVER);
             // a consumer takes messages; the push right behind it finds the group consumed and behind
             CompletableFuture<List<Delivery>> first = pop(b, 10);
@@ -61,7 +71,7 @@ class PushFlowTest {
             pop(b, 10).join(); // applied after the push was looked at
             assertThat(held).isNotDone();
             assertThat(ready(b)).isEqualTo(OVER - 20);
-            while (ready(b) > PushFlow.BACKLOG) {
+            while (ready(b) > BACKLOG) {
                 pop(b, 100).join();
             }
             long[] ids = held.orTimeout(10, TimeUnit.SECONDS).join();
@@ -77,7 +87,7 @@ class PushFlowTest {
 
     @Test
     void shouldApplyHeldPushesInOrderWhenConsumersStop() {
-        try (EmbeddedBroker b = EmbeddedBroker.open(EmbeddedConfig.memory(), BrokerSettings.DEFAULTS)) {
+        try (EmbeddedBroker b = open(BY_COUNT)) {
             fill(b, OVER);
             CompletableFuture<List<Delivery>> first = pop(b, 10);
             CompletableFuture<long[]> a = b.push("q", List.of(NewMessage.ofUtf8("a"))).toCompletableFuture();
@@ -89,5 +99,51 @@ class PushFlowTest {
             assertThat(idC).isGreaterThan(idA);
             assertThat(ready(b)).isEqualTo(OVER - 10 + 2);
         }
+    }
+
+    @Test
+    void shouldHoldAPushBelowTheMessageBoundWhenTheBacklogIsLongerThanTheTimeBound() {
+        try (EmbeddedBroker b = EmbeddedBroker.open(EmbeddedConfig.memory(), BrokerSettings.DEFAULTS)) {
+            fill(b, 5_000);
+            // two pops of 10 measure a slow consumer: 5,000 ready is far more than 20 ms of its work
+            CompletableFuture<List<Delivery>> first = pop(b, 10);
+            CompletableFuture<long[]> held = b.push("q", List.of(NewMessage.ofUtf8("late"))).toCompletableFuture();
+            first.join();
+            pop(b, 10).join();
+            assertThat(held).isNotDone();
+            assertThat(5_000L).isLessThan(FlowControl.DEFAULTS.backlogMessages());
+            while (ready(b) > FlowControl.MIN_BACKLOG) {
+                pop(b, 100).join();
+            }
+            assertThat(held.orTimeout(10, TimeUnit.SECONDS).join()).hasSize(1);
+        }
+    }
+
+    @Test
+    void shouldRefuseAPushThatWouldBeHeldWhenMaxHeldIsReached() {
+        try (EmbeddedBroker b = open(new FlowControl(0, 10_000, 5_000, 0))) {
+            fill(b, OVER);
+            CompletableFuture<List<Delivery>> first = pop(b, 10);
+            CompletableFuture<long[]> refused = b.push("q", List.of(NewMessage.ofUtf8("x"))).toCompletableFuture();
+            first.join();
+            assertThatThrownBy(() -> refused.orTimeout(10, TimeUnit.SECONDS).join())
+                    .cause().isInstanceOfSatisfying(SpoolException.class,
+                            e -> assertThat(e.code()).isEqualTo(ErrorCode.TOO_MANY_REQUESTS));
+        }
+    }
+
+    @Test
+    void shouldMeasureTheTakeRateAndBoundTheBacklogByItInTime() {
+        GroupState g = new QueueState(1, "q", dev.spool.api.QueueConfig.DEFAULTS, 0).defaultGroup;
+        PushFlow flow = new PushFlow(FlowControl.DEFAULTS);
+        assertThat(flow.bound(g)).as("not measured yet: the floor").isEqualTo(FlowControl.MIN_BACKLOG);
+        PushFlow.took(g, 1_000, 1_000_000_000L);
+        PushFlow.took(g, 1_000, 1_010_000_000L);
+        // 2,000 messages in 10 ms: 200,000 a second, of which 20 ms is 4,000
+        assertThat(flow.bound(g)).isEqualTo(4_000);
+        PushFlow.took(g, 10_000, 1_020_000_000L);
+        // (200,000 + 1,000,000) / 2 = 600,000 a second: 20 ms of it is above the message bound
+        assertThat(flow.bound(g)).isEqualTo(10_000);
+        assertThat(new PushFlow(BY_COUNT).bound(g)).isEqualTo(10_000);
     }
 }

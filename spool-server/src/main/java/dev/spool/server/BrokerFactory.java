@@ -46,6 +46,6 @@ final class BrokerFactory {
 
     private static EmbeddedConfig tuned(EmbeddedConfig e, ServerConfig.StorageConfig s) {
         return e.withSegmentBytes(s.segmentBytes()).withPayloadCacheBytes(s.payloadCacheBytes())
-                .withMaxDedupIds(s.maxDedupIds()).withMaxResultBytes(s.maxResultBytes());
+                .withMaxDedupIds(s.maxDedupIds()).withMaxResultBytes(s.maxResultBytes()).withFlow(s.flow());
     }
 }

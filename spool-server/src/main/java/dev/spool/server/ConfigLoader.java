@@ -16,6 +16,7 @@ import dev.spool.api.RetryBackoff;
 import dev.spool.api.SpoolException;
 import dev.spool.api.crypto.AtRest;
 import dev.spool.api.crypto.Keyring;
+import dev.spool.embedded.FlowControl;
 import dev.spool.embedded.FsyncPolicy;
 import dev.spool.server.push.PushSettings;
 import dev.spool.server.security.SecurityConfig;
@@ -137,7 +138,7 @@ final class ConfigLoader {
                 ServerConfig.Storage.parse(text(ConfigKey.STORAGE)), Path.of(text(ConfigKey.DATA_DIR)),
                 FsyncPolicy.parse(text(ConfigKey.FSYNC)), number(ConfigKey.SEGMENT_BYTES),
                 number(ConfigKey.PAYLOAD_CACHE_BYTES), number(ConfigKey.SPOOL_THRESHOLD_BYTES),
-                number(ConfigKey.MAX_DEDUP_IDS), number(ConfigKey.MAX_RESULT_BYTES)));
+                number(ConfigKey.MAX_DEDUP_IDS), number(ConfigKey.MAX_RESULT_BYTES), flow()));
         BrokerLimits limits = new BrokerLimits(positive(ConfigKey.MAX_QUEUES, 1),
                 positive(ConfigKey.MAX_GROUPS_PER_QUEUE, 1), positive(ConfigKey.MAX_BATCH, 1),
                 positive(ConfigKey.MAX_POP, 1), positive(ConfigKey.MAX_WAIT_MS, 0),
@@ -234,6 +235,22 @@ final class ConfigLoader {
             throw bad(ConfigKey.ENCRYPT_ALL, "encrypt-all needs encryption-keys-file or encryption-keys");
         }
         return new AtRest(ring, all);
+    }
+
+    /** The flow control of pushes from the {@code flow-*} keys (docs/configuration.md). */
+    private FlowControl flow() {
+        long ms = atLeast(ConfigKey.FLOW_BACKLOG_MS, 0);
+        long messages = atLeast(ConfigKey.FLOW_BACKLOG_MESSAGES, 1);
+        long hold = atLeast(ConfigKey.FLOW_MAX_HOLD_MS, 0);
+        return new FlowControl(ms, messages, hold, positive(ConfigKey.FLOW_MAX_HELD, 0));
+    }
+
+    private long atLeast(ConfigKey k, long min) {
+        long v = number(k);
+        if (v < min) {
+            throw bad(k, "must be at least " + min);
+        }
+        return v;
     }
 
     private int positive(ConfigKey k, int min) {

@@ -7,6 +7,7 @@ import dev.spool.api.BrokerLimits;
 import dev.spool.api.QueueConfig;
 import dev.spool.api.SpoolException;
 import dev.spool.embedded.EmbeddedConfig;
+import dev.spool.embedded.FlowControl;
 import dev.spool.embedded.FsyncPolicy;
 import dev.spool.server.push.PushSettings;
 import dev.spool.server.security.SecurityConfig;
@@ -260,12 +261,14 @@ public record ServerConfig(Listener listener, StorageConfig storage, boolean aut
      *        file under {@code dataDir} instead of the heap (journal and PostgreSQL storage)
      * @param maxDedupIds most dedup ids the embedded engine remembers over all queues
      * @param maxResultBytes most bytes of task results the embedded engine keeps over all queues
+     * @param flow the embedded engine's flow control of pushes ({@code flow-*} keys)
      */
     public record StorageConfig(Storage storage, Path dataDir, FsyncPolicy fsync, long segmentBytes,
-            long payloadCacheBytes, long spoolThresholdBytes, long maxDedupIds, long maxResultBytes) {
+            long payloadCacheBytes, long spoolThresholdBytes, long maxDedupIds, long maxResultBytes,
+            FlowControl flow) {
         /** Checks ranges. */
         public StorageConfig {
-            if (storage == null || dataDir == null || fsync == null) {
+            if (storage == null || dataDir == null || fsync == null || flow == null) {
                 throw new IllegalArgumentException("storage config fields must not be null");
             }
             range("segment-bytes", segmentBytes, 4096, 1L << 40);
@@ -273,6 +276,13 @@ public record ServerConfig(Listener listener, StorageConfig storage, boolean aut
             range("spool-threshold-bytes", spoolThresholdBytes, 0, 1L << 30);
             range("max-dedup-ids", maxDedupIds, 0, 1L << 40);
             range("max-result-bytes", maxResultBytes, 0, 1L << 40);
+        }
+
+        /** With the embedded engine's default flow control. */
+        public StorageConfig(Storage storage, Path dataDir, FsyncPolicy fsync, long segmentBytes,
+                long payloadCacheBytes, long spoolThresholdBytes, long maxDedupIds, long maxResultBytes) {
+            this(storage, dataDir, fsync, segmentBytes, payloadCacheBytes, spoolThresholdBytes, maxDedupIds,
+                    maxResultBytes, FlowControl.DEFAULTS);
         }
 
         /** With the embedded engine's default bounds of dedup ids and results. */
@@ -285,19 +295,19 @@ public record ServerConfig(Listener listener, StorageConfig storage, boolean aut
         /** A copy with another backend. */
         public StorageConfig withStorage(Storage v) {
             return new StorageConfig(v, dataDir, fsync, segmentBytes, payloadCacheBytes, spoolThresholdBytes,
-                    maxDedupIds, maxResultBytes);
+                    maxDedupIds, maxResultBytes, flow);
         }
 
         /** A copy with another data directory. */
         public StorageConfig withDataDir(Path v) {
             return new StorageConfig(storage, v, fsync, segmentBytes, payloadCacheBytes, spoolThresholdBytes,
-                    maxDedupIds, maxResultBytes);
+                    maxDedupIds, maxResultBytes, flow);
         }
 
         /** A copy with another fsync policy. */
         public StorageConfig withFsync(FsyncPolicy v) {
             return new StorageConfig(storage, dataDir, v, segmentBytes, payloadCacheBytes, spoolThresholdBytes,
-                    maxDedupIds, maxResultBytes);
+                    maxDedupIds, maxResultBytes, flow);
         }
     }
 
