@@ -5,12 +5,13 @@ package dev.spool.embedded;
  * fall behind before pushes to it are held, how long one is held at most, and how many are held.
  *
  * <p>A push to a queue is held while one of its groups is consumed and has more ready messages
- * than its bound: {@code min(backlogMessages, max(}{@value #MIN_BACKLOG}{@code , rate × backlogMs))},
- * where {@code rate} is the rate at which that group's consumers took messages lately; with
- * {@code backlogMs} 0 the bound is {@code backlogMessages} alone. The time form bounds how long a
- * message waits in the ready backlog (end-to-end latency) whatever the consumers' speed; the
- * message form caps the backlog when they are fast; the floor keeps a small backlog from ever
- * holding a push.
+ * than its bound: {@code min(backlogMessages, max(pop, rate × backlogMs))}, where {@code rate}
+ * is the rate at which that group's consumers took messages lately and {@code pop} the largest
+ * {@code max} of their recent pops; with {@code backlogMs} 0 the bound is {@code backlogMessages}
+ * alone. The time form bounds how long a message waits in the ready backlog (end-to-end latency)
+ * whatever the consumers' speed; the message form caps the backlog when they are fast; the floor
+ * lets a consumer that pops batches always find a full one (a slow batch consumer would otherwise
+ * get ever smaller batches, lowering its rate and so its bound).
  *
  * @param backlogMs longest backlog, in milliseconds of the consumers' current rate (0: no time bound)
  * @param backlogMessages most ready messages in a consumed group before pushes are held
@@ -19,8 +20,6 @@ package dev.spool.embedded;
  *        refused with {@code 429}
  */
 public record FlowControl(long backlogMs, long backlogMessages, long maxHoldMs, int maxHeld) {
-    /** Ready messages a group may always have without holding pushes. */
-    public static final long MIN_BACKLOG = 1_000;
     /** The defaults: 20 ms of consumption, at most 10,000 messages, held 5 s at most, 65,536 held. */
     public static final FlowControl DEFAULTS = new FlowControl(20, 10_000, 5_000, 65_536);
 
@@ -31,12 +30,15 @@ public record FlowControl(long backlogMs, long backlogMessages, long maxHoldMs, 
         }
     }
 
-    /** The bound for a group whose consumers take {@code perSecond} messages a second. */
-    long bound(double perSecond) {
+    /**
+     * The bound for a group whose consumers take {@code perSecond} messages a second in pops of up
+     * to {@code pop} messages.
+     */
+    long bound(double perSecond, long pop) {
         if (backlogMs == 0) {
             return backlogMessages;
         }
         long byTime = (long) (perSecond * backlogMs / 1000.0);
-        return Math.min(backlogMessages, Math.max(MIN_BACKLOG, byTime));
+        return Math.min(backlogMessages, Math.max(Math.max(1, pop), byTime));
     }
 }

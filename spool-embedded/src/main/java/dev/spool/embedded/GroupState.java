@@ -39,6 +39,9 @@ final class GroupState {
     long flowWindowTaken;
     /** The smoothed rate at which consumers took messages, per second (0 = not measured yet). */
     double flowRate;
+    /** The largest {@code max} of a pop that took messages, in the current rate window and the one before. */
+    long flowPopMax;
+    long flowPopMaxBefore;
     /** The push configuration of a push group (opaque to the engine), or null. */
     String push;
 

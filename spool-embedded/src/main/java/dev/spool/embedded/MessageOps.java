@@ -174,7 +174,7 @@ final class MessageOps {
         if (n == 0) {
             return List.of();
         }
-        PushFlow.took(g, n);
+        PushFlow.took(g, n, max);
         takenBefore = before;
         engine.wal.deliver(g, leaseUntil, buf, n, now);
         List<Delivery> out = new ArrayList<>(n);

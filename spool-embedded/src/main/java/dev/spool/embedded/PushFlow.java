@@ -82,14 +82,18 @@ final class PushFlow {
         return false;
     }
 
-    /** A consumer of {@code g} took {@code n} messages. */
-    static void took(GroupState g, int n) {
-        took(g, n, System.nanoTime());
+    /** A consumer of {@code g} took {@code n} messages in a pop of up to {@code max}. */
+    static void took(GroupState g, int n, int max) {
+        took(g, n, max, System.nanoTime());
     }
 
-    /** A consumer of {@code g} took {@code n} messages at {@code nowNanos}: updates its take rate. */
-    static void took(GroupState g, int n, long nowNanos) {
+    /**
+     * A consumer of {@code g} took {@code n} messages in a pop of up to {@code max} at
+     * {@code nowNanos}: updates its take rate and its largest recent pop (this window's and the last).
+     */
+    static void took(GroupState g, int n, int max, long nowNanos) {
         g.flowTookNanos = nowNanos;
+        g.flowPopMax = Math.max(g.flowPopMax, max);
         if (g.flowWindowStart == 0) {
             g.flowWindowStart = nowNanos;
         }
@@ -100,6 +104,8 @@ final class PushFlow {
             g.flowRate = g.flowRate == 0 ? rate : (g.flowRate + rate) / 2;
             g.flowWindowStart = nowNanos;
             g.flowWindowTaken = 0;
+            g.flowPopMaxBefore = g.flowPopMax;
+            g.flowPopMax = 0;
         }
     }
 
@@ -164,11 +170,11 @@ final class PushFlow {
 
     /** The ready messages {@code g} may have before pushes to its queue are held. */
     long bound(GroupState g) {
-        return limits.bound(g.flowRate);
+        return limits.bound(g.flowRate, Math.max(g.flowPopMax, g.flowPopMaxBefore));
     }
 
     private boolean behind(GroupState g, long nowNanos) {
-        return g.readyCount > limits.bound(g.flowRate) && g.flowTookNanos != 0
+        return g.readyCount > bound(g) && g.flowTookNanos != 0
                 && (g.inFlightCount > 0 || nowNanos - g.flowTookNanos <= ACTIVE_NANOS);
     }
 }
