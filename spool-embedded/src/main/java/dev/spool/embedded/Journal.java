@@ -164,7 +164,7 @@ final class Journal {
             end = Segments.HEADER;
         }
         long endPos = JournalPos.of(lastSeg, end);
-        writer = new JournalWriter(journalDir, config.fsync(), settings.instrumentation(), current, lastSeg, endPos,
+        writer = new JournalWriter(journalDir, config, settings.instrumentation(), current, lastSeg, endPos,
                 files);
         space = new Space(this, config);
         wal = new JournalWal(writer, journalDir, config, lastSeg, end, space, atRest);

@@ -34,12 +34,13 @@ import dev.spool.api.SpoolException;
  * never older data.
  *
  * <p>Zeros ahead: a small commit that would grow the file first writes {@value #ZERO_AHEAD} bytes of
- * zeros past its end, so that the fsyncs of the next small commits overwrite blocks the file
- * already has and need no file-size update in the file system's own journal (on ext4 an appending
- * fdatasync measured about three times the cost of an overwriting one). The zeros past the last
- * record are cut off when a segment is rolled or closed, and recovery cuts an all-zero tail
- * silently ({@link Journal}); a commit larger than {@value #ZERO_AHEAD_MAX_COMMIT} bytes appends as
- * before, its fsync's metadata update being small beside its data.
+ * zeros past its end (never past the segment size), so that the fsyncs of the next small commits
+ * overwrite blocks the file already has and need no file-size update in the file system's own
+ * journal (on ext4 an appending fdatasync measured about three times the cost of an overwriting
+ * one). The zeros past the last record are cut off when a segment is rolled or closed, and recovery
+ * cuts an all-zero tail silently ({@link Journal}); a commit larger than
+ * {@value #ZERO_AHEAD_MAX_COMMIT} bytes appends as before, its fsync's metadata update being small
+ * beside its data.
  *
  * <p>A failed write or fsync leaves the segment in an unknown state: the writer stops for good,
  * fails the replies of what it could not make durable, and the journal refuses further work
@@ -56,6 +57,8 @@ final class JournalWriter implements Runnable {
 
     private final Path dir;
     private final FsyncPolicy policy;
+    /** Zeros ahead stop at this size: a segment's file is not made larger than it by them. */
+    private final long segmentBytes;
     private final Instrumentation instrumentation;
     private final ArrayBlockingQueue<Batch> queue = new ArrayBlockingQueue<>(MAX_QUEUED);
     private final ConcurrentLinkedQueue<Batch> free = new ConcurrentLinkedQueue<>();
@@ -81,10 +84,11 @@ final class JournalWriter implements Runnable {
     private long lastForce = System.nanoTime();
     private boolean dirty;
 
-    JournalWriter(Path dir, FsyncPolicy policy, Instrumentation instrumentation, FileChannel current,
+    JournalWriter(Path dir, EmbeddedConfig config, Instrumentation instrumentation, FileChannel current,
             long segment, long durablePos, JournalFiles files) {
         this.dir = dir;
-        this.policy = policy;
+        this.policy = config.fsync();
+        this.segmentBytes = config.segmentBytes();
         this.instrumentation = instrumentation;
         this.channel = current;
         this.segment = segment;
@@ -406,7 +410,8 @@ final class JournalWriter implements Runnable {
 
     /**
      * Before a small commit that would grow the file: writes {@value #ZERO_AHEAD} bytes of zeros
-     * past its end (see the class javadoc). Positional writes: the records still go where they would.
+     * past its end (see the class javadoc), not past the segment size. Positional writes: the
+     * records still go where they would.
      */
     private void zeroAhead(List<Batch> group) throws IOException {
         long bytes = 0;
@@ -421,7 +426,7 @@ final class JournalWriter implements Runnable {
             return;
         }
         long p = Math.max(at, fileEnd);
-        long target = at + bytes + ZERO_AHEAD;
+        long target = Math.min(at + bytes + ZERO_AHEAD, Math.max(at + bytes, segmentBytes));
         try {
             while (p < target) {
                 ByteBuffer z = ZEROS.duplicate();

@@ -67,6 +67,12 @@ class ZeroAheadTest {
             copy(data, crashed);
         }
         assertThat(Files.size(segment(crashed))).isGreaterThanOrEqualTo(JournalWriter.ZERO_AHEAD);
+        JournalTool.Report check = JournalTool.check(crashed);
+        assertThat(check.verdict()).isEqualTo(JournalTool.Verdict.RECOVERS);
+        assertThat(check.findings()).singleElement().satisfies(f -> {
+            assertThat(f.severity()).isEqualTo(JournalTool.Severity.NOTE);
+            assertThat(f.what()).contains("zero bytes written ahead");
+        });
         try (EmbeddedBroker b = EmbeddedBroker.open(EmbeddedConfig.journal(crashed), BrokerSettings.DEFAULTS)) {
             List<Delivery> all = get(b.pop("q", PopRequest.of(100)));
             assertThat(all).extracting(d -> d.body().payload().asUtf8())
