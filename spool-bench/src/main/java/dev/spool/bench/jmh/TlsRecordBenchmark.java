@@ -138,8 +138,8 @@ public class TlsRecordBenchmark {
         Process p = new ProcessBuilder(Path.of(System.getProperty("java.home"), "bin", "keytool").toString(),
                 "-genkeypair", "-alias", "server", "-keyalg", "EC", "-groupname", "secp256r1", "-dname",
                 "CN=localhost", "-validity", "2", "-keystore", ks.toString(), "-storetype", "PKCS12", "-storepass",
-                "changeit", "-keypass", "changeit").redirectErrorStream(true).redirectOutput(ProcessBuilder.Redirect.DISCARD)
-                .start();
+                "changeit", "-keypass", "changeit").redirectErrorStream(true)
+                .redirectOutput(ProcessBuilder.Redirect.DISCARD).start();
         if (p.waitFor() != 0) {
             throw new IOException("keytool failed");
         }
