@@ -93,13 +93,7 @@ final class RawForms {
     }
 
     static CompletionStage<Optional<Delivery>> pop(Transport t, String uri, PopRequest r) {
-        Buffer body = JsonCodec.write(g -> {
-            g.writeStartObject();
-            g.writeNumberField("visibility_ms", r.visibilityMs());
-            g.writeNumberField("wait_ms", r.waitMs());
-            g.writeStringField("group", r.group());
-            g.writeEndObject();
-        });
+        Buffer body = RequestCodec.body(g -> RequestCodec.pop(g, r, false));
         return t.send(HttpMethod.POST, uri, body, "application/json", Map.of("Accept", "application/octet-stream"),
                 r.waitMs()).thenApply(reply -> reply.status() == 204 ? Optional.empty() : Optional.of(delivery(reply)));
     }

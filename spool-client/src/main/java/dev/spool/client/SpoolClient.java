@@ -197,27 +197,13 @@ public final class SpoolClient implements Broker {
 
     /** Creates an access token; the reply holds its secret, shown this once. */
     public CompletionStage<TokenInfo.Created> createToken(String name, List<String> permissions) {
-        Buffer body = JsonCodec.write(g -> {
-            g.writeStartObject();
-            g.writeStringField("name", name);
-            g.writeArrayFieldStart("permissions");
-            for (String p : permissions) {
-                g.writeString(p);
-            }
-            g.writeEndArray();
-            g.writeEndObject();
-        });
-        return guard(() -> json(HttpMethod.POST, "/v1/tokens", body)
-                .thenApply(n -> new TokenInfo.Created(tokenInfo(n), n.path("secret").asText())));
+        Buffer body = TokenCodec.createBody(name, permissions);
+        return guard(() -> json(HttpMethod.POST, "/v1/tokens", body).thenApply(TokenCodec::created));
     }
 
     /** Every access token not revoked (ids, names, permissions; never secrets). */
     public CompletionStage<List<TokenInfo>> tokens() {
-        return guard(() -> json(HttpMethod.GET, "/v1/tokens", null).thenApply(n -> {
-            List<TokenInfo> out = new java.util.ArrayList<>();
-            n.path("tokens").forEach(t -> out.add(tokenInfo(t)));
-            return out;
-        }));
+        return guard(() -> json(HttpMethod.GET, "/v1/tokens", null).thenApply(TokenCodec::list));
     }
 
     /**
@@ -225,21 +211,13 @@ public final class SpoolClient implements Broker {
      * document: {@code state}, {@code percent}, {@code counts}, {@code config}.
      */
     public CompletionStage<JsonNode> fleet(String id) {
-        return guard(() -> json(HttpMethod.GET, "/v1/fleets/" + java.net.URLEncoder.encode(id,
-                java.nio.charset.StandardCharsets.UTF_8), null));
+        return guard(() -> json(HttpMethod.GET, "/v1/fleets/" + enc(id), null));
     }
 
     /** Revokes an access token by id: every server refuses it within a second. */
     @Override
     public CompletionStage<Void> revokeToken(String id) {
-        return guard(() -> json(HttpMethod.DELETE, "/v1/tokens/" + java.net.URLEncoder.encode(id,
-                java.nio.charset.StandardCharsets.UTF_8), null).thenApply(n -> null));
-    }
-
-    private static TokenInfo tokenInfo(com.fasterxml.jackson.databind.JsonNode n) {
-        List<String> perms = new java.util.ArrayList<>();
-        n.path("permissions").forEach(p -> perms.add(p.asText()));
-        return new TokenInfo(n.path("id").asText(), n.path("name").asText(), perms, n.path("created_at").asLong());
+        return guard(() -> json(HttpMethod.DELETE, "/v1/tokens/" + enc(id), null).thenApply(n -> null));
     }
 
     // ---- messages ----
@@ -269,14 +247,7 @@ public final class SpoolClient implements Broker {
     }
 
     private CompletionStage<List<Delivery>> popNow(String queue, PopRequest request) {
-        Buffer body = JsonCodec.write(g -> {
-            g.writeStartObject();
-            g.writeNumberField("max", request.max());
-            g.writeNumberField("visibility_ms", request.visibilityMs());
-            g.writeNumberField("wait_ms", request.waitMs());
-            g.writeStringField("group", request.group());
-            g.writeEndObject();
-        });
+        Buffer body = RequestCodec.body(g -> RequestCodec.pop(g, request, true));
         return transport.send(HttpMethod.POST, queuePath(queue) + "/pop", body, JSON, Map.of(), request.waitMs())
                 .thenApply(r -> DeliveryReader.document(JsonCodec.MAPPER.getFactory(), r.body().getBytes()));
     }
@@ -291,45 +262,17 @@ public final class SpoolClient implements Broker {
 
     @Override
     public CompletionStage<Outcomes> ack(String queue, AckRequest request) {
-        return guard(() -> receiptOp(queue, "ack", JsonCodec.write(g -> {
-            g.writeStartObject();
-            JsonCodec.writeReceipts(g, request.receipts());
-            g.writeStringField("group", request.group());
-            if (request.result().isPresent()) {
-                JsonCodec.writeResult(g, request.result().get());
-            }
-            g.writeEndObject();
-        })));
+        return guard(() -> receiptOp(queue, "ack", RequestCodec.body(g -> RequestCodec.ack(g, request))));
     }
 
     @Override
     public CompletionStage<Outcomes> nack(String queue, NackRequest request) {
-        return guard(() -> receiptOp(queue, "nack", JsonCodec.write(g -> {
-            g.writeStartObject();
-            JsonCodec.writeReceipts(g, request.receipts());
-            g.writeStringField("group", request.group());
-            if (request.delayMs().isPresent()) {
-                g.writeNumberField("delay_ms", request.delayMs().getAsLong());
-            }
-            if (request.reason().isPresent()) {
-                g.writeStringField("reason", request.reason().get());
-            }
-            if (request.deadLetter()) {
-                g.writeBooleanField("dead_letter", true);
-            }
-            g.writeEndObject();
-        })));
+        return guard(() -> receiptOp(queue, "nack", RequestCodec.body(g -> RequestCodec.nack(g, request))));
     }
 
     @Override
     public CompletionStage<Outcomes> extend(String queue, ExtendRequest request) {
-        return guard(() -> receiptOp(queue, "extend", JsonCodec.write(g -> {
-            g.writeStartObject();
-            JsonCodec.writeReceipts(g, request.receipts());
-            g.writeStringField("group", request.group());
-            g.writeNumberField("visibility_ms", request.visibilityMs());
-            g.writeEndObject();
-        })));
+        return guard(() -> receiptOp(queue, "extend", RequestCodec.body(g -> RequestCodec.extend(g, request))));
     }
 
     private CompletionStage<Outcomes> receiptOp(String queue, String op, Buffer body) {

@@ -60,33 +60,17 @@ final class TxCodec {
                 case TxOp.Ack a -> {
                     g.writeStringField("op", "ack");
                     g.writeStringField("queue", a.queue());
-                    JsonCodec.writeReceipts(g, a.request().receipts());
-                    g.writeStringField("group", a.request().group());
-                    if (a.request().result().isPresent()) {
-                        JsonCodec.writeResult(g, a.request().result().get());
-                    }
+                    RequestCodec.ack(g, a.request());
                 }
                 case TxOp.Nack n -> {
                     g.writeStringField("op", "nack");
                     g.writeStringField("queue", n.queue());
-                    JsonCodec.writeReceipts(g, n.request().receipts());
-                    g.writeStringField("group", n.request().group());
-                    if (n.request().delayMs().isPresent()) {
-                        g.writeNumberField("delay_ms", n.request().delayMs().getAsLong());
-                    }
-                    if (n.request().reason().isPresent()) {
-                        g.writeStringField("reason", n.request().reason().get());
-                    }
-                    if (n.request().deadLetter()) {
-                        g.writeBooleanField("dead_letter", true);
-                    }
+                    RequestCodec.nack(g, n.request());
                 }
                 case TxOp.Extend x -> {
                     g.writeStringField("op", "extend");
                     g.writeStringField("queue", x.queue());
-                    JsonCodec.writeReceipts(g, x.request().receipts());
-                    g.writeStringField("group", x.request().group());
-                    g.writeNumberField("visibility_ms", x.request().visibilityMs());
+                    RequestCodec.extend(g, x.request());
                 }
                 case TxOp.LockStatePut l -> {
                     g.writeStringField("op", "lock_state");

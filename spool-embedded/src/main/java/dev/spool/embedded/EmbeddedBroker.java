@@ -2,7 +2,6 @@ package dev.spool.embedded;
 
 import java.io.IOException;
 import java.io.UncheckedIOException;
-import java.util.ArrayList;
 import java.util.List;
 import java.util.OptionalLong;
 import java.util.concurrent.CompletableFuture;
@@ -32,14 +31,12 @@ import dev.spool.api.LockRequest;
 import dev.spool.api.LockState;
 import dev.spool.api.LockStateInfo;
 import dev.spool.api.LockStateWrite;
-import dev.spool.api.MessageBody;
 import dev.spool.api.MessageQuery;
 import dev.spool.api.MessageView;
 import dev.spool.api.NackRequest;
 import dev.spool.api.Names;
 import dev.spool.api.NewMessage;
 import dev.spool.api.Outcomes;
-import dev.spool.api.Payload;
 import dev.spool.api.PopRequest;
 import dev.spool.api.QueueConfig;
 import dev.spool.api.QueueInfo;
@@ -242,36 +239,12 @@ public final class EmbeddedBroker implements Broker {
         try {
             Names.checkQueue(queue, "queue");
             Validation.messages(messages, settings.limits(), "messages");
-            ms = config.durable() ? messages : inlined(messages);
+            ms = config.durable() ? messages : Inlining.messages(messages);
         } catch (SpoolException e) {
             return fail(e);
         }
         CompletableFuture<long[]> f = new CompletableFuture<>();
         return send(f, new Command.Push(queue, ms, f));
-    }
-
-    /** Memory mode keeps payloads on the heap: read streamed ones now, on the caller's thread. */
-    private static List<NewMessage> inlined(List<NewMessage> messages) {
-        List<NewMessage> out = null;
-        for (int i = 0; i < messages.size(); i++) {
-            NewMessage m = messages.get(i);
-            if (m.body().payload() instanceof Payload.Streamed s) {
-                if (out == null) {
-                    out = new ArrayList<>(messages);
-                }
-                byte[] bytes;
-                try {
-                    bytes = s.toBytes();
-                } catch (UncheckedIOException | IllegalStateException e) {
-                    throw SpoolException.withField(ErrorCode.BAD_REQUEST, "messages[" + i + "].payload",
-                            "the payload could not be read: " + e.getMessage());
-                }
-                MessageBody b = m.body();
-                out.set(i, new NewMessage(new MessageBody(Payload.of(bytes), b.contentType(), b.headers(), b.key(),
-                        b.priority(), b.traceparent()), m.delayMs(), m.notBeforeMs(), m.ttlMs(), m.dedupId()));
-            }
-        }
-        return out == null ? messages : out;
     }
 
     @Override
@@ -291,20 +264,12 @@ public final class EmbeddedBroker implements Broker {
         try {
             Names.checkQueue(queue, "queue");
             request.validate(settings.limits());
-            request.result().ifPresent(r -> checkResult(r.payload()));
+            request.result().ifPresent(r -> Inlining.checkResult(r.payload()));
         } catch (SpoolException e) {
             return fail(e);
         }
         CompletableFuture<Outcomes> f = new CompletableFuture<>();
         return send(f, new Command.Ack(queue, request, f));
-    }
-
-    /** Results are kept on the heap: bounded to 1 MiB and read in now. */
-    static void checkResult(Payload p) {
-        if (p.size() > Journal.MAX_RESULT_BYTES) {
-            throw SpoolException.withField(ErrorCode.PAYLOAD_TOO_LARGE, "result",
-                    "a result is at most " + Journal.MAX_RESULT_BYTES + " bytes");
-        }
     }
 
     @Override
@@ -515,9 +480,5 @@ public final class EmbeddedBroker implements Broker {
         if (journal != null) {
             journal.closeFiles();
         }
-    }
-
-    static List<NewMessage> inlinedMessages(List<NewMessage> messages) {
-        return inlined(messages);
     }
 }

@@ -17,4 +17,19 @@ final class KeyQueue {
         tail.keyNext = e;
         tail = e;
     }
+
+    /** Unlinks {@code e}, which is not the head (it finished out of order, e.g. removed by id). */
+    void unlinkFromMiddle(Entry e) {
+        Entry prev = head;
+        while (prev != null && prev.keyNext != e) {
+            prev = prev.keyNext;
+        }
+        if (prev != null) {
+            prev.keyNext = e.keyNext;
+            if (tail == e) {
+                tail = prev;
+            }
+        }
+        e.keyNext = null;
+    }
 }

@@ -418,7 +418,7 @@ final class StateMachine {
             return;
         }
         if (kq.head != e) {
-            unlinkFromMiddle(kq, e);
+            kq.unlinkFromMiddle(e);
             return;
         }
         Entry h = e.keyNext;
@@ -437,20 +437,6 @@ final class StateMachine {
         }
         g.delayedCount--;
         becomeEligible(h, h.deadline, now, false);
-    }
-
-    private static void unlinkFromMiddle(KeyQueue kq, Entry e) {
-        Entry prev = kq.head;
-        while (prev != null && prev.keyNext != e) {
-            prev = prev.keyNext;
-        }
-        if (prev != null) {
-            prev.keyNext = e.keyNext;
-            if (kq.tail == e) {
-                kq.tail = prev;
-            }
-        }
-        e.keyNext = null;
     }
 
     // ---- time ----

@@ -44,7 +44,7 @@ final class Transactions {
                     case TxOp.Push p -> dev.spool.api.Validation.messages(p.messages(), limits, "messages");
                     case TxOp.Ack a -> {
                         a.request().validate(limits);
-                        a.request().result().ifPresent(r -> EmbeddedBroker.checkResult(r.payload()));
+                        a.request().result().ifPresent(r -> Inlining.checkResult(r.payload()));
                     }
                     case TxOp.Nack n -> n.request().validate(limits);
                     case TxOp.Extend x -> x.request().validate(limits);
@@ -62,7 +62,7 @@ final class Transactions {
         List<TxOp> out = new ArrayList<>(ops.size());
         for (TxOp op : ops) {
             out.add(switch (op) {
-                case TxOp.Push p -> new TxOp.Push(p.queue(), EmbeddedBroker.inlinedMessages(p.messages()));
+                case TxOp.Push p -> new TxOp.Push(p.queue(), Inlining.messages(p.messages()));
                 case TxOp.LockStatePut p -> new TxOp.LockStatePut(p.lock(), LockCalls.inlined(p.write()));
                 default -> op;
             });

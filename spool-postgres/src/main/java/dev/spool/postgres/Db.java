@@ -303,4 +303,25 @@ final class Db implements AutoCloseable {
             }
         }
     }
+
+    /** The message of the first {@link dev.spool.api.SpoolException} in {@code e}'s causes, or of its root. */
+    static String rootMessage(Throwable e) {
+        Throwable t = e;
+        while (t.getCause() != null && !(t instanceof dev.spool.api.SpoolException)) {
+            t = t.getCause();
+        }
+        return t.getMessage();
+    }
+
+    /** Pings the database: healthy with the schema version, or not with the reason. */
+    java.util.concurrent.CompletionStage<dev.spool.api.Health> health(boolean listening) {
+        return call(c -> {
+            try (java.sql.PreparedStatement ps = c.prepareStatement(Sql.get("ping"));
+                    java.sql.ResultSet rs = ps.executeQuery()) {
+                rs.next();
+                return new dev.spool.api.Health(true, "postgresql reachable, schema v" + Migrations.currentVersion(c)
+                        + (listening ? ", listening" : ", LISTEN reconnecting"));
+            }
+        }).exceptionally(e -> new dev.spool.api.Health(false, "database unreachable: " + rootMessage(e)));
+    }
 }

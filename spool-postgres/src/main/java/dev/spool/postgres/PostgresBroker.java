@@ -1,13 +1,12 @@
 package dev.spool.postgres;
 
 import java.sql.Connection;
-import java.sql.PreparedStatement;
-import java.sql.ResultSet;
 import java.sql.SQLException;
 import java.util.List;
 import java.util.OptionalLong;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CompletionStage;
+import java.util.function.Supplier;
 
 import dev.spool.api.AccessToken;
 import dev.spool.api.AckRequest;
@@ -279,31 +278,29 @@ public final class PostgresBroker implements Broker {
 
     @Override
     public CompletionStage<MessageView> getMessage(String queue, long id, MessageQuery query) {
-        if (query.waitMs() == 0 || closed) {
-            try {
-                checkOpen();
-                Names.checkQueue(queue, "queue");
-                query.validate(settings.limits());
-            } catch (SpoolException e) {
-                return CompletableFuture.failedFuture(e);
-            }
-            // a barrier: an ack issued after this call must not overtake it
-            return ordering.barrier(queue, () -> db.call(c -> ViewOps.get(db, c, queue, query.group(), id)))
-                    .thenApply(ViewOps.Snapshot::view);
-        }
+        boolean now = query.waitMs() == 0 || closed;
         try {
+            if (now) {
+                checkOpen();
+            }
             Names.checkQueue(queue, "queue");
             query.validate(settings.limits());
         } catch (SpoolException e) {
             return CompletableFuture.failedFuture(e);
         }
+        Supplier<CompletableFuture<ViewOps.Snapshot>> read = () -> db.call(c -> ViewOps.get(db, c, queue,
+                query.group(), id));
+        if (now) {
+            // a barrier: an ack issued after this call must not overtake it
+            return ordering.barrier(queue, read).thenApply(ViewOps.Snapshot::view);
+        }
         boolean[] first = {true};
         return new WaitingTask(waiters, queue, query.waitMs(), () -> {
             if (first[0]) {
                 first[0] = false;
-                return ordering.barrier(queue, () -> db.call(c -> ViewOps.get(db, c, queue, query.group(), id)));
+                return ordering.barrier(queue, read);
             }
-            return db.call(c -> ViewOps.get(db, c, queue, query.group(), id));
+            return read.get();
         }).start();
     }
 
@@ -473,21 +470,7 @@ public final class PostgresBroker implements Broker {
         if (closed) {
             return CompletableFuture.completedFuture(new Health(false, "closed"));
         }
-        return db.call(c -> {
-            try (PreparedStatement ps = c.prepareStatement(Sql.get("ping")); ResultSet rs = ps.executeQuery()) {
-                rs.next();
-                return new Health(true, "postgresql reachable, schema v" + Migrations.currentVersion(c)
-                        + (listener.isConnected() ? ", listening" : ", LISTEN reconnecting"));
-            }
-        }).exceptionally(e -> new Health(false, "database unreachable: " + rootMessage(e)));
-    }
-
-    private static String rootMessage(Throwable e) {
-        Throwable t = e;
-        while (t.getCause() != null && !(t instanceof SpoolException)) {
-            t = t.getCause();
-        }
-        return t.getMessage();
+        return db.health(listener.isConnected());
     }
 
     /** Fusion lanes that exist now (for tests: idle lanes must not accumulate). */

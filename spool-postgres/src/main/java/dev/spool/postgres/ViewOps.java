@@ -11,7 +11,6 @@ import java.util.Optional;
 import dev.spool.api.MessageBody;
 import dev.spool.api.MessageState;
 import dev.spool.api.MessageView;
-import dev.spool.api.Payload;
 import dev.spool.api.TaskResult;
 
 /** Reads without leasing: the task view, browse, and redrive of dead letters. */

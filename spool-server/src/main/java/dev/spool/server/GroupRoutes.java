@@ -8,7 +8,6 @@ import io.vertx.core.http.HttpMethod;
 import io.vertx.ext.web.Router;
 import io.vertx.ext.web.RoutingContext;
 
-import dev.spool.api.ErrorCode;
 import dev.spool.api.GroupInfo;
 import dev.spool.api.GroupSpec;
 import dev.spool.api.SpoolException;

@@ -16,7 +16,6 @@ import dev.spool.api.LockChecks;
 import dev.spool.api.LockFence;
 import dev.spool.api.LockStateInfo;
 import dev.spool.api.LockStateWrite;
-import dev.spool.api.Payload;
 import dev.spool.api.SpoolException;
 import dev.spool.api.Validation;
 
