@@ -115,7 +115,9 @@ class SecuredBenchTest {
 
     @Test
     void shouldSendTokenWhenLocksRun() {
-        Outcome o = BenchCommandTest.bench(secured(brief("locks", "--mode", "cycle", "--clients", "2")));
+        // 3 s, not 1: under a heavily loaded machine 1 s made no cycle (as in BenchCommandTest)
+        Outcome o = BenchCommandTest.bench(secured("locks", "--mode", "cycle", "--clients", "2", "--warmup", "0",
+                "--duration", "3"));
 
         assertThat(o.exit()).as(o.out() + o.err()).isZero();
         assertThat(o.out()).containsPattern("(?m)^RESULT scenario=locks-cycle ops_per_s=[1-9]\\d* .* errors=0$")
