@@ -90,6 +90,7 @@ final class TxRoutes {
                 case TxOp.Extend x -> {
                     // an extend moves no message
                 }
+                case TxOp.LockAcquire l -> api.metrics.locks().acquired.increment();
                 case TxOp.LockStatePut l -> api.metrics.locks().stateWrites.increment();
                 case TxOp.LockRelease l -> api.metrics.locks().released.increment();
             }
@@ -125,7 +126,7 @@ final class TxRoutes {
         outer.expectObject("ops[" + i + "]");
         JsonNode node = outer.readTree(MAPPER);
         String op = text(node, "op", prefix);
-        if ("lock_state".equals(op) || "release".equals(op)) {
+        if ("lock_state".equals(op) || "release".equals(op) || "acquire".equals(op)) {
             try {
                 return LockTxCodec.read(node, op, prefix);
             } catch (SpoolException e) {
@@ -142,7 +143,7 @@ final class TxRoutes {
                 case "nack" -> new TxOp.Nack(queue, receipts(in, ReceiptCodec.Kind.NACK, prefix, limits).nack());
                 case "extend" -> new TxOp.Extend(queue,
                         receipts(in, ReceiptCodec.Kind.EXTEND, prefix, limits).extend());
-                default -> throw SpoolException.invalid(prefix + "op", "op is push, ack, nack, extend, lock_state or release");
+                default -> throw SpoolException.invalid(prefix + "op", "op is push, ack, nack, extend, acquire, lock_state or release");
             };
         } catch (SpoolException e) {
             throw at(e, i);
@@ -220,11 +221,18 @@ final class TxRoutes {
                 case TxOp.Ack a -> "ack";
                 case TxOp.Nack n -> "nack";
                 case TxOp.Extend x -> "extend";
+                case TxOp.LockAcquire l -> "acquire";
                 case TxOp.LockStatePut l -> "lock_state";
                 case TxOp.LockRelease l -> "release";
             });
             if (op instanceof TxOp.Push && i < res.pushedIds().size()) {
                 PushRoutes.writeIdArray(g, res.pushedIds().get(i));
+            }
+            if (op instanceof TxOp.LockAcquire) {
+                var lease = res.lease(i);
+                if (lease.isPresent()) {
+                    LockCodec.writeLeaseFields(g, lease.get());
+                }
             }
             g.writeEndObject();
         }
