@@ -75,8 +75,9 @@ final class LockScenario implements Callable<Integer> {
     int inFlight;
 
     @Option(names = "--form", defaultValue = "three",
-            description = "cycle: three (acquire, state PUT, release) or tx (acquire, then one /v1/tx with the "
-                + "state write and the release) (default: ${DEFAULT-VALUE})")
+            description = "cycle: three (acquire, state PUT, release), tx (acquire, then one /v1/tx with the "
+                + "state write and the release) or one (one /v1/tx: acquire, state write, release) "
+                + "(default: ${DEFAULT-VALUE})")
     String form;
 
     @Option(names = "--state-bytes", defaultValue = "4096", description = "state document size (default: ${DEFAULT-VALUE})")
@@ -106,8 +107,8 @@ final class LockScenario implements Callable<Integer> {
             throw new ParameterException(command.commandLine(),
                     "--state-bytes, --duration and --warmup must be positive, --in-flight 1 to 1024");
         }
-        if (!"three".equals(form) && !"tx".equals(form)) {
-            throw new ParameterException(command.commandLine(), "--form is three or tx");
+        if (!"three".equals(form) && !"tx".equals(form) && !"one".equals(form)) {
+            throw new ParameterException(command.commandLine(), "--form is three, tx or one");
         }
         if (System.getProperty("spool.log.level") == null && System.getenv("SPOOL_LOG_LEVEL") == null) {
             System.setProperty("spool.log.level", "WARN");
@@ -264,6 +265,10 @@ final class LockScenario implements Callable<Integer> {
     }
 
     private CompletionStage<Void> cycle(SpoolClient client, String name, String owner, byte[] state) {
+        if ("one".equals(form)) {
+            return client.lock(name).owner(owner).ttl(java.time.Duration.ofMillis(TTL_MS))
+                    .acquireWriteReleaseAsync(Payload.of(state), "application/octet-stream").thenApply(l -> null);
+        }
         return marked(client.acquireLock(name, new LockRequest(owner, TTL_MS, 0))).thenCompose(l -> {
             LockStateWrite w = new LockStateWrite(l.fence(), Payload.of(state), "application/octet-stream",
                     OptionalLong.empty());

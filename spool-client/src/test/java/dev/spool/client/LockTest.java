@@ -140,4 +140,28 @@ class LockTest {
         holder.close();
         assertThat(info("cancel").holder()).isEmpty();
     }
+
+    @Test
+    void shouldAcquireWriteAndReleaseInOneCallWhenTheLockIsFree() {
+        long before;
+        try (Lock l = t.client.lock("once").acquire(Duration.ZERO)) {
+            before = l.token();
+        }
+
+        LockLease cycle = t.client.lock("once").owner("one-call").ttl(Duration.ofSeconds(5))
+                .acquireWriteRelease(Payload.ofUtf8("written once"), "text/plain");
+
+        assertThat(cycle.token()).isGreaterThan(before);
+        assertThat(cycle.owner()).isEqualTo("one-call");
+        assertThat(info("once").holder()).isEmpty();
+        var state = SpoolClient.await(t.client.getLockState("once"));
+        assertThat(state.payload().asUtf8()).isEqualTo("written once");
+        assertThat(state.info().token()).isEqualTo(cycle.token());
+        try (Lock holder = t.client.lock("once").acquire(Duration.ZERO)) {
+            assertThatThrownBy(() -> t.client.lock("once").acquireWriteRelease(Payload.ofUtf8("refused"), "text/plain"))
+                    .isInstanceOfSatisfying(SpoolException.class, e -> assertThat(e.code()).isEqualTo(ErrorCode.LOCK_HELD));
+            assertThat(holder.token()).isGreaterThan(cycle.token());
+        }
+        assertThat(SpoolClient.await(t.client.getLockState("once")).payload().asUtf8()).isEqualTo("written once");
+    }
 }
