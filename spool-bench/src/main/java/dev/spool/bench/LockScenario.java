@@ -117,9 +117,8 @@ final class LockScenario implements Callable<Integer> {
         byte[] state = new byte[stateBytes];
         ThreadLocalRandom.current().nextBytes(state);
         try (Target target = Target.open(common);
-             SpoolClient client = SpoolClient.connect(secured(ClientOptions.of(target.url().toString())
-                     .withMaxConnections(n * inFlight + 8)
-                     .withEventLoops(Math.min(4, Runtime.getRuntime().availableProcessors()))))) {
+             SpoolClient client = connect(target.url(), n);
+             SpoolClient second = target.consumerUrl().equals(target.url()) ? null : connect(target.consumerUrl(), n)) {
             if ("reads".equals(mode)) {
                 LockLease l = SpoolClient.await(client.acquireLock(prefix, new LockRequest("bench", 3_600_000, 0)));
                 SpoolClient.await(client.putLockState(prefix, new LockStateWrite(l.fence(), Payload.of(state),
@@ -128,8 +127,11 @@ final class LockScenario implements Callable<Integer> {
             List<Thread> threads = new ArrayList<>();
             for (int i = 0; i < n; i++) {
                 int id = i;
+                // two servers (PostgreSQL, or two --url): every other client on the second one, so that
+                // hand-offs cross servers and both servers carry the load
+                SpoolClient c = second != null && i % 2 == 1 ? second : client;
                 threads.add(Thread.ofPlatform().daemon().name("bench-lock-" + i)
-                        .start(() -> loop(client, id, prefix, state)));
+                        .start(() -> loop(c, id, prefix, state)));
             }
             cpuStart = CpuSplit.take(target.inProcess());
             Histogram total = measure(err, target.description(), n);
@@ -182,6 +184,11 @@ final class LockScenario implements Callable<Integer> {
             last = now;
         }
         return total;
+    }
+
+    private SpoolClient connect(java.net.URI url, int n) {
+        return SpoolClient.connect(secured(ClientOptions.of(url.toString()).withMaxConnections(n * inFlight + 8)
+                .withEventLoops(Math.min(4, Runtime.getRuntime().availableProcessors()))));
     }
 
     /** The client options with the run's token and CA file, when given. */
