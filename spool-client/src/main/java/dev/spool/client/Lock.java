@@ -238,8 +238,17 @@ public final class Lock implements AutoCloseable {
         }
 
         private static String defaultOwner() {
-            String o = ManagementFactory.getRuntimeMXBean().getName();
-            return o.length() > 256 ? o.substring(0, 256) : o;
+            return DefaultOwner.VALUE;
+        }
+
+        /** {@code <pid>@<host>}, looked up once: a builder per lock call must not ask the JVM each time. */
+        private static final class DefaultOwner {
+            static final String VALUE = compute();
+
+            private static String compute() {
+                String o = ManagementFactory.getRuntimeMXBean().getName();
+                return o.length() > 256 ? o.substring(0, 256) : o;
+            }
         }
     }
 }

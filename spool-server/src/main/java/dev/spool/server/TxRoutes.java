@@ -56,14 +56,14 @@ final class TxRoutes {
             api.reply(rc, api.broker.transact(list).exceptionally(e -> {
                 throw attributed(Errors.toSpool(e));
             }), res -> {
-                count(list);
+                count(api, list);
                 Api.json(rc.response(), 200, Json.render(g -> writeResult(g, list, res)));
             });
         });
     }
 
     /** Refuses the whole transaction if any op is not allowed; the error names the first such op. */
-    private static void authorize(Principal p, List<TxOp> ops) {
+    static void authorize(Principal p, List<TxOp> ops) {
         for (int i = 0; i < ops.size(); i++) {
             TxOp op = ops.get(i);
             try {
@@ -81,7 +81,7 @@ final class TxRoutes {
     }
 
     /** Counts a committed transaction's messages in the queue counters, as the single-op endpoints do. */
-    private void count(List<TxOp> ops) {
+    static void count(Api api, List<TxOp> ops) {
         for (TxOp op : ops) {
             switch (op) {
                 case TxOp.Push p -> api.metrics.queue(p.queue()).pushed.increment(p.messages().size());
@@ -94,6 +94,15 @@ final class TxRoutes {
                 case TxOp.LockStatePut l -> api.metrics.locks().stateWrites.increment();
                 case TxOp.LockRelease l -> api.metrics.locks().released.increment();
             }
+        }
+    }
+
+    /** Reads {@code {"ops":[...]}} from a tree (the stream's {@code tx} frame). */
+    static List<TxOp> readOps(JsonNode body, BrokerLimits limits) {
+        try (var parser = body.traverse(MAPPER)) {
+            return readOps(new JsonIn(parser), limits);
+        } catch (IOException e) {
+            throw Errors.toSpool(e);
         }
     }
 
@@ -198,7 +207,7 @@ final class TxRoutes {
     }
 
     /** A broker failure of op i, with its field named as {@code ops[i].<field>}. */
-    private static SpoolException attributed(SpoolException e) {
+    static SpoolException attributed(SpoolException e) {
         if (e.opIndex().isEmpty()) {
             return e;
         }
@@ -212,6 +221,13 @@ final class TxRoutes {
     private static void writeResult(com.fasterxml.jackson.core.JsonGenerator g, List<TxOp> ops, TxResult res)
             throws IOException {
         g.writeStartObject();
+        writeResults(g, ops, res);
+        g.writeEndObject();
+    }
+
+    /** Writes the {@code results} field: one object per op (the stream's {@code tx} reply has it too). */
+    static void writeResults(com.fasterxml.jackson.core.JsonGenerator g, List<TxOp> ops, TxResult res)
+            throws IOException {
         g.writeArrayFieldStart("results");
         for (int i = 0; i < ops.size(); i++) {
             TxOp op = ops.get(i);
@@ -237,6 +253,5 @@ final class TxRoutes {
             g.writeEndObject();
         }
         g.writeEndArray();
-        g.writeEndObject();
     }
 }
