@@ -134,13 +134,17 @@ final class LockScenario implements Callable<Integer> {
                         .start(() -> loop(c, id, prefix, state)));
             }
             cpuStart = CpuSplit.take(target.inProcess());
-            Histogram total = measure(err, target.description(), n);
+            // the two-server description speaks of producers and consumers; lock clients alternate instead
+            String where = second == null ? target.description()
+                    : target.description().replace(" (producers on one, consumers on the other)", "")
+                            .replace(" (producers, consumers)", "") + ", lock clients alternating between the two";
+            Histogram total = measure(err, where, n);
             cpuEnd = CpuSplit.take(target.inProcess());
             stop = true;
             for (Thread t : threads) {
                 t.join(HANDOFF_WAIT_MS + 10_000);
             }
-            return report(out, target.description(), n, total);
+            return report(out, where, n, total);
         }
     }
 
