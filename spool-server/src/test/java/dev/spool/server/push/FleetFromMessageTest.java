@@ -64,8 +64,10 @@ class FleetFromMessageTest {
             body.withArray("endpoints").add(endpoint.url("/d/" + i));
         }
         body.put("payload_base64", java.util.Base64.getEncoder().encodeToString(payload));
-        assertThat(Http.send("POST", spool.url("/v1/fleets"), body.toString()).status())
-                .as("the same payload inline is larger than max-request-bytes").isEqualTo(413);
+        // sending it would get 413 and a closed connection mid-body (a broken pipe for the JDK client
+        // under load), so the premise is checked on the size: the inline form cannot carry this payload
+        assertThat((long) body.toString().length()).as("the same payload inline is larger than max-request-bytes")
+                .isGreaterThan(MAX_REQUEST);
         body.remove("payload_base64");
         body.putObject("payload_from").put("queue", "firmware").put("id", messageId);
         body.put("concurrency", 3).put("timeout_ms", 30_000);
