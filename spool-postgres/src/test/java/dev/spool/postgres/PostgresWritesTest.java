@@ -51,11 +51,11 @@ class PostgresWritesTest {
         }
     }
 
-    /** CPU nanoseconds of the client backends of this database (0 for a process that is gone). */
+    /** CPU nanoseconds of the client backends of this database but {@code c}'s own (0 for a process that is gone). */
     private static long backendsCpu(Connection c) throws SQLException {
         long ns = 0;
         try (Statement s = c.createStatement(); ResultSet rs = s.executeQuery(
-                "SELECT pid FROM pg_stat_activity WHERE datname = current_database() AND backend_type = 'client backend'")) {
+                "SELECT pid FROM pg_stat_activity WHERE datname = current_database() AND backend_type = 'client backend' AND pid <> pg_backend_pid()")) {
             while (rs.next()) {
                 try {
                     ns += Long.parseLong(Files.readString(Path.of("/proc", rs.getString(1), "schedstat")).split(" ")[0]);
@@ -117,7 +117,11 @@ class PostgresWritesTest {
             if (profile) {
                 printFunctionTimes(c, messages + 5L * BATCH); // the five warm-up rounds count too
             }
-            long[] fl = floor(c, rounds);
+            long[] fl;
+            try (Connection w = DriverManager.getConnection(config.jdbcUrl(), config.user(),
+                    config.password().orElse(""))) {
+                fl = floor(c, w, rounds);
+            }
             System.out.printf("the floor's statements (PostgresFloorTest's table, JDBC), same loop: %.1f us of backend CPU "
                     + "per message (push %.1f, pop %.1f, ack %.1f)%n", (fl[0] + fl[1] + fl[2]) / 1e3 / messages,
                     fl[0] / 1e3 / messages, fl[1] / 1e3 / messages, fl[2] / 1e3 / messages);
@@ -156,10 +160,11 @@ class PostgresWritesTest {
 
     /**
      * The same loop with the statements of spool-it's {@code PostgresFloorTest} (one table, its key and
-     * a partial index of ready rows; no Spool function): CPU nanoseconds of push, pop and ack.
+     * a partial index of ready rows; no Spool function): CPU nanoseconds of push, pop and ack, run on
+     * {@code w} and measured through {@code c}.
      */
-    private static long[] floor(Connection c, int rounds) throws SQLException {
-        try (Statement s = c.createStatement()) {
+    private static long[] floor(Connection c, Connection w, int rounds) throws SQLException {
+        try (Statement s = w.createStatement()) {
             s.execute("CREATE TABLE floor_q (id bigint GENERATED ALWAYS AS IDENTITY PRIMARY KEY, "
                     + "leased boolean NOT NULL DEFAULT false, vt bigint NOT NULL, attempts int NOT NULL DEFAULT 0, "
                     + "payload bytea NOT NULL)");
@@ -168,15 +173,15 @@ class PostgresWritesTest {
         }
         byte[][] payloads = new byte[BATCH][1024];
         long[] split = new long[3];
-        try (var push = c.prepareStatement("INSERT INTO floor_q (vt, payload) SELECT 0, p FROM unnest(?::bytea[]) AS u(p)");
-                var pop = c.prepareStatement("WITH c AS (SELECT id FROM floor_q WHERE NOT leased ORDER BY id LIMIT 100 "
+        try (var push = w.prepareStatement("INSERT INTO floor_q (vt, payload) SELECT 0, p FROM unnest(?::bytea[]) AS u(p)");
+                var pop = w.prepareStatement("WITH c AS (SELECT id FROM floor_q WHERE NOT leased ORDER BY id LIMIT 100 "
                         + "FOR UPDATE SKIP LOCKED) UPDATE floor_q q SET leased = true, attempts = q.attempts + 1, "
                         + "vt = 30000 FROM c WHERE q.id = c.id RETURNING q.id, q.attempts, q.payload");
-                var ack = c.prepareStatement("DELETE FROM floor_q q USING unnest(?::bigint[], ?::int[]) AS r(id, f) "
+                var ack = w.prepareStatement("DELETE FROM floor_q q USING unnest(?::bigint[], ?::int[]) AS r(id, f) "
                         + "WHERE q.id = ANY (?::bigint[]) AND q.id = r.id AND q.attempts = r.f AND q.leased")) {
             for (int r = 0; r < rounds + 5; r++) {
                 long t0 = backendsCpu(c);
-                push.setArray(1, c.createArrayOf("bytea", payloads));
+                push.setArray(1, w.createArrayOf("bytea", payloads));
                 push.executeUpdate();
                 long t1 = backendsCpu(c);
                 List<Long> ids = new ArrayList<>();
@@ -189,9 +194,9 @@ class PostgresWritesTest {
                     }
                 }
                 long t2 = backendsCpu(c);
-                var idArr = c.createArrayOf("int8", ids.toArray());
+                var idArr = w.createArrayOf("int8", ids.toArray());
                 ack.setArray(1, idArr);
-                ack.setArray(2, c.createArrayOf("int4", fences.toArray()));
+                ack.setArray(2, w.createArrayOf("int4", fences.toArray()));
                 ack.setArray(3, idArr);
                 assertThat(ack.executeUpdate()).isEqualTo(BATCH);
                 if (r >= 5) {

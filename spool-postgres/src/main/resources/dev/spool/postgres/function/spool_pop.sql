@@ -1,8 +1,10 @@
 -- Pop: leases up to p_max ready messages of a group in priority, then push order.
 --
--- Plans: custom plans, no bitmap scans and no sorts: the one plan left for choosing is a walk of
--- spool_deliveries_ready in delivery order that stops after p_max rows, whatever the statistics say
--- (V5). The final sort has no alternative and stays (its disable_cost is why JIT must be off).
+-- Plans: no sequential or bitmap scans, no sorts, no hash or merge joins: the one plan left is a
+-- walk of spool_deliveries_ready in delivery order that stops after p_max rows, each row leased by
+-- primary key, whatever the statistics say (V5). The final sort has no alternative and stays (its
+-- disable_cost is why JIT must be off). With one plan left, each statement's is the generic one,
+-- made once per session (force_custom_plan planned every statement on every call, V5-V24).
 -- Every row carries the group's id, which the receipt tags sign (ReceiptSigner), and the time of the
 -- message's first delivery to the group (first_at, V17); a function's result columns cannot be
 -- changed in place, hence the drop. A lean row (V24: content_type set) carries its body, which the
@@ -12,9 +14,12 @@ DROP FUNCTION IF EXISTS spool_pop(text, text, boolean, integer, bigint);
 CREATE OR REPLACE FUNCTION spool_pop(p_queue text, p_group text, p_create boolean, p_max integer, p_vis bigint)
  RETURNS TABLE(msg_id bigint, attempts integer, enqueued_at bigint, lease_end bigint, priority smallint, key text, content_type text, headers text[], traceparent text, size bigint, payload bytea, grp_id bigint, first_at bigint)
  LANGUAGE plpgsql
- SET plan_cache_mode TO 'force_custom_plan'
+ SET plan_cache_mode TO 'force_generic_plan'
+ SET enable_seqscan TO 'off'
  SET enable_bitmapscan TO 'off'
  SET enable_sort TO 'off'
+ SET enable_hashjoin TO 'off'
+ SET enable_mergejoin TO 'off'
 AS $function$
 #variable_conflict use_column
 DECLARE
