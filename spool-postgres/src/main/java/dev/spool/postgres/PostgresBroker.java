@@ -83,10 +83,11 @@ public final class PostgresBroker implements Broker {
      */
     public static PostgresBroker open(PostgresConfig config, BrokerSettings settings) {
         Db db = new Db(config, Codec.settingsGuc(settings));
-        db.atRest = new AtRestRows(settings.atRest());
+        db.atRest = new AtRestRows(settings.atRest(), settings.queueDefaults().encrypted());
         ReceiptSigner signer;
         try (Connection c = db.open()) {
             Migrations.apply(c);
+            db.atRest.loadEncrypted(c);
             signer = ReceiptSigner.load(c);
         } catch (SQLException e) {
             db.close();
@@ -141,12 +142,9 @@ public final class PostgresBroker implements Broker {
         return run(queue, () -> {
             Names.checkQueue(queue, "queue");
             settings.atRest().check(config.validate());
-            if (config.encrypted() && !settings.atRest().encryptAll()) {
-                throw SpoolException.withField(ErrorCode.INVALID_ARGUMENT, "encrypted", "PostgreSQL storage encrypts "
-                        + "every queue or none: set encrypt-all (every server sharing the database needs it)");
-            }
         }, c -> {
             QueueOps.put(c, queue, config);
+            db.atRest.known(queue, config.encrypted());
             return QueueOps.get(c, queue);
         });
     }
@@ -165,6 +163,7 @@ public final class PostgresBroker implements Broker {
     public CompletionStage<Void> deleteQueue(String queue) {
         return run(queue, () -> Names.checkQueue(queue, "queue"), c -> QueueOps.simple(c, "delete_queue", queue, null))
                 .thenApply(v -> {
+                    db.atRest.known(queue, false);
                     ordering.forget(queue);
                     signer.forget(queue, null);
                     waiters.queueDeleted(queue);
