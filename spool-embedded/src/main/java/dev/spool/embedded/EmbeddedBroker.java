@@ -45,6 +45,7 @@ import dev.spool.api.SpoolException;
 import dev.spool.api.TxOp;
 import dev.spool.api.TxResult;
 import dev.spool.api.Validation;
+import dev.spool.api.crypto.Keyring;
 
 /**
  * The embedded engine as a {@link Broker}: one engine thread owning all state, and in journal mode
@@ -425,6 +426,35 @@ public final class EmbeddedBroker implements Broker {
     public CompletionStage<Health> health() {
         CompletableFuture<Health> f = new CompletableFuture<>();
         return send(f, new Command.CheckHealth(f));
+    }
+
+    @Override
+    public CompletionStage<java.util.Set<String>> keysInUse(java.util.Set<String> ids) {
+        Keyring ring = settings.atRest().keyring().orElseThrow();
+        CompletableFuture<java.util.Set<String>> out = new CompletableFuture<>();
+        onEngine(() -> out.complete(KeyReload.inUse(journal, ring, ids))).exceptionally(e -> {
+            out.completeExceptionally(e);
+            return null;
+        });
+        return out;
+    }
+
+    @Override
+    public CompletionStage<Void> keyringReplaced(Keyring ring, Keyring next) {
+        CompletableFuture<Void> out = new CompletableFuture<>();
+        onEngine(() -> {
+            try {
+                KeyReload.replace(journal, ring, next);
+                out.complete(null);
+            } catch (IOException e) {
+                out.completeExceptionally(SpoolException.unavailable("cannot record the new active encryption key: "
+                        + e.getMessage(), e));
+            }
+        }).exceptionally(e -> {
+            out.completeExceptionally(e);
+            return null;
+        });
+        return out;
     }
 
     /** Runs {@code task} on the engine thread (tests, maintenance). */

@@ -205,8 +205,43 @@ final class AtRestRows {
         return Envelope.opened(ring(), stored, ctx, size);
     }
 
+    /**
+     * Re-seals an inline message payload under {@code ring}'s active key, bound to the same record
+     * id; {@code headers} (the row's flat name/value array) gets the new marker in place.
+     */
+    byte[] resealMessage(Keyring ring, String[] headers, byte[] sealed) {
+        for (int i = 0; i + 1 < headers.length; i += 2) {
+            if (MARK.equals(headers[i])) {
+                String mark = headers[i + 1];
+                int slash = mark.indexOf('/');
+                String what = "a payload sealed under key " + (slash < 1 ? "?" : mark.substring(0, slash));
+                if (slash < 1) {
+                    throw new SpoolException(ErrorCode.CORRUPT, what + " failed its integrity check: its seal "
+                            + "marker is damaged");
+                }
+                String record = mark.substring(slash + 1);
+                byte[] ctx = context("spool/pg/message/", record);
+                byte[] plain = Envelope.open(ring(), sealed, ctx, what);
+                headers[i + 1] = ring.activeId() + "/" + record;
+                return Envelope.seal(ring, plain, ctx);
+            }
+        }
+        throw new SpoolException(ErrorCode.CORRUPT, "a sealed payload lost its seal marker");
+    }
+
+    /** A task result sealed under {@code ring}'s active key (re-sealing). */
+    TaskResult sealResultWith(Keyring ring, String queue, TaskResult plain) {
+        byte[] sealed = Envelope.seal(ring, plain.payload().toBytes(), context("spool/pg/result/", queue));
+        return new TaskResult(Payload.of(sealed), TYPE_MARK + ring.activeId() + ":" + plain.contentType());
+    }
+
+    /** A lock state document's bytes sealed under {@code ring}'s active key (re-sealing). */
+    byte[] sealStateWith(Keyring ring, String lock, byte[] plain) {
+        return Envelope.seal(ring, plain, context("spool/pg/lock-state/", lock));
+    }
+
     /** The keyring as it is now: one seal uses one active key even if the ring is reloaded meanwhile. */
-    private Keyring ring() {
+    Keyring ring() {
         return atRest.keyring().map(Keyring::snapshot).orElseThrow(() -> new SpoolException(ErrorCode.CORRUPT, "the database holds "
                 + "encrypted rows but this server has no encryption keyring (encryption-keys-file or "
                 + "SPOOL_ENCRYPTION_KEYS)"));

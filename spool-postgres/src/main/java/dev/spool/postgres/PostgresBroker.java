@@ -62,6 +62,7 @@ public final class PostgresBroker implements Broker {
     private final Locks locks;
     private final Ordering ordering = new Ordering();
     private final Maintenance maintenance;
+    private final Resealer resealer;
     private volatile boolean closed;
 
     private PostgresBroker(PostgresConfig config, BrokerSettings settings, Db db, ReceiptSigner signer) {
@@ -73,6 +74,7 @@ public final class PostgresBroker implements Broker {
         this.listener = new Listener(db, waiters, locks.lines());
         this.fusion = new Fusion(db, signer);
         this.maintenance = new Maintenance(db, waiters);
+        this.resealer = new Resealer(db, waiters, settings.atRest());
     }
 
     /**
@@ -147,6 +149,12 @@ public final class PostgresBroker implements Broker {
             db.atRest.known(queue, config.encrypted());
             return QueueOps.get(c, queue);
         });
+    }
+
+    /** Rows of every server sharing the database count: the scan reads the tables. */
+    @Override
+    public CompletionStage<java.util.Set<String>> keysInUse(java.util.Set<String> ids) {
+        return resealer.inUse(ids);
     }
 
     @Override
@@ -489,6 +497,7 @@ public final class PostgresBroker implements Broker {
         }
         closed = true;
         maintenance.close();
+        resealer.close();
         locks.close();
         waiters.close();
         listener.close();

@@ -187,6 +187,23 @@ public final class Keyring {
         return Optional.ofNullable(state.keys().get(id));
     }
 
+    /**
+     * The ids of this keyring that {@code next} drops or holds with other key bytes: records sealed
+     * under them would no longer open with {@code next}.
+     */
+    public Set<String> lostIn(Keyring next) {
+        Map<String, SecretKey> mine = state.keys();
+        Map<String, SecretKey> theirs = next.state.keys();
+        Set<String> out = new java.util.LinkedHashSet<>();
+        for (Map.Entry<String, SecretKey> e : mine.entrySet()) {
+            SecretKey k = theirs.get(e.getKey());
+            if (k == null || !java.security.MessageDigest.isEqual(k.getEncoded(), e.getValue().getEncoded())) {
+                out.add(e.getKey());
+            }
+        }
+        return out;
+    }
+
     /** Whether the keyring holds a key named {@code id}. */
     public boolean has(String id) {
         return state.keys().containsKey(id);
