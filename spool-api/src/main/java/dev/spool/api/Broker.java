@@ -207,8 +207,9 @@ public interface Broker extends AutoCloseable {
         return keysInUse(current.get().lostIn(next)).thenCompose(used -> {
             if (!used.isEmpty()) {
                 return CompletableFuture.failedFuture(new SpoolException(ErrorCode.CONFLICT, "the new keyring drops "
-                        + "key(s) " + used + " that stored records may still use (dropped, or their bytes changed); keeping the old keyring (keep the "
-                        + "key until no record uses it: docs/security.md, Key rotation)"));
+                        + "key(s) " + used + " that stored records may still use (dropped, or their bytes changed); "
+                        + "keeping the old keyring (keep the key until no record uses it: docs/security.md, "
+                        + "Key rotation)"));
             }
             return keyringReplaced(current.get(), next);
         });

@@ -179,7 +179,8 @@ class KeyReloadJournalTest {
             get(b.putLockState("lock-z", write(z, "state-of-z" + big)));
             Msg da = doc(b, "lock-a");
             Msg dz = doc(b, "lock-z");
-            assertThat(da.id).isEqualTo(dz.id); // same version: a binding to the version alone would not tell them apart
+            // the same version: a binding to the version alone would not tell them apart
+            assertThat(da.id).isEqualTo(dz.id);
             assertThat(da.storedBytes).isEqualTo(dz.storedBytes);
 
             // the whole entry of lock-a (its own CRCs included) over the entry of lock-z

@@ -242,7 +242,8 @@ final class AtRestRows {
 
     /** The keyring as it is now: one seal uses one active key even if the ring is reloaded meanwhile. */
     Keyring ring() {
-        return atRest.keyring().map(Keyring::snapshot).orElseThrow(() -> new SpoolException(ErrorCode.CORRUPT, "the database holds "
+        return atRest.keyring().map(Keyring::snapshot).orElseThrow(() -> new SpoolException(ErrorCode.CORRUPT,
+                "the database holds "
                 + "encrypted rows but this server has no encryption keyring (encryption-keys-file or "
                 + "SPOOL_ENCRYPTION_KEYS)"));
     }

@@ -4,6 +4,7 @@ import java.sql.Connection;
 import java.sql.SQLException;
 import java.util.List;
 import java.util.OptionalLong;
+import java.util.Set;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CompletionStage;
 import java.util.function.Supplier;
@@ -62,7 +63,6 @@ public final class PostgresBroker implements Broker {
     private final Locks locks;
     private final Ordering ordering = new Ordering();
     private final Maintenance maintenance;
-    private final Resealer resealer;
     private volatile boolean closed;
 
     private PostgresBroker(PostgresConfig config, BrokerSettings settings, Db db, ReceiptSigner signer) {
@@ -73,8 +73,7 @@ public final class PostgresBroker implements Broker {
         this.locks = new Locks(db, waiters, settings.limits());
         this.listener = new Listener(db, waiters, locks.lines());
         this.fusion = new Fusion(db, signer);
-        this.maintenance = new Maintenance(db, waiters);
-        this.resealer = new Resealer(db, waiters, settings.atRest());
+        this.maintenance = new Maintenance(db, waiters, new Resealer(db, waiters, settings.atRest()));
     }
 
     /**
@@ -151,10 +150,9 @@ public final class PostgresBroker implements Broker {
         });
     }
 
-    /** Rows of every server sharing the database count: the scan reads the tables. */
     @Override
-    public CompletionStage<java.util.Set<String>> keysInUse(java.util.Set<String> ids) {
-        return resealer.inUse(ids);
+    public CompletionStage<Set<String>> keysInUse(Set<String> ids) {
+        return maintenance.resealer().inUse(ids);
     }
 
     @Override
@@ -497,7 +495,6 @@ public final class PostgresBroker implements Broker {
         }
         closed = true;
         maintenance.close();
-        resealer.close();
         locks.close();
         waiters.close();
         listener.close();

@@ -100,7 +100,8 @@ final class Reseal {
             }
         }
         List<Object[]> results = select(c, "SELECT d.grp_id, d.msg_id, q.name, d.result, d.result_type "
-                + "FROM spool_deliveries d JOIN spool_groups g ON g.id = d.grp_id JOIN spool_queues q ON q.id = g.queue_id "
+                + "FROM spool_deliveries d JOIN spool_groups g ON g.id = d.grp_id "
+                + "JOIN spool_queues q ON q.id = g.queue_id "
                 + "WHERE d.result IS NOT NULL AND " + TYPE_KEY.formatted("d.result_type") + " <> ? LIMIT ?", active,
                 max - found);
         found += results.size();

@@ -133,12 +133,13 @@ class PostgresQueueEncryptionTest {
             long[] ids = get(b.push("secret", List.of(NewMessage.ofUtf8("first"), NewMessage.ofUtf8("second"))));
             get(b.push("plain", List.of(NewMessage.ofUtf8("clear"))));
             try (Connection c = b.db().open(); Statement s = c.createStatement()) {
-                assertThat(s.executeUpdate("UPDATE spool_deliveries SET payload = set_byte(payload, length(payload) - 1,"
-                        + " get_byte(payload, length(payload) - 1) # 1) WHERE payload IS NOT NULL AND msg_id = "
-                        + ids[0])).isEqualTo(1);
+                assertThat(s.executeUpdate("UPDATE spool_deliveries SET payload = "
+                        + "set_byte(payload, length(payload) - 1, get_byte(payload, length(payload) - 1) # 1) "
+                        + "WHERE payload IS NOT NULL AND msg_id = " + ids[0])).isEqualTo(1);
             }
             assertThatThrownBy(() -> get(b.pop("secret", one()))).isInstanceOf(ExecutionException.class).cause()
-                    .isInstanceOfSatisfying(SpoolException.class, e -> assertThat(e.code()).isEqualTo(ErrorCode.CORRUPT));
+                    .isInstanceOfSatisfying(SpoolException.class,
+                            e -> assertThat(e.code()).isEqualTo(ErrorCode.CORRUPT));
             assertThat(get(b.pop("secret", one())).get(0).body().payload().asUtf8()).isEqualTo("second");
             assertThat(get(b.pop("plain", one())).get(0).body().payload().asUtf8()).isEqualTo("clear");
         }

@@ -109,7 +109,8 @@ public final class SpoolServer implements AutoCloseable {
      * @return completes when the broker uses the new keyring, or fails saying why not
      */
     public CompletionStage<Void> reloadKeys() {
-        return api.keyring.map(KeyringWatch::reload).orElse(java.util.concurrent.CompletableFuture.completedFuture(null));
+        return api.keyring.map(KeyringWatch::reload)
+                .orElse(java.util.concurrent.CompletableFuture.completedFuture(null));
     }
 
     /** The configuration the server runs with. */

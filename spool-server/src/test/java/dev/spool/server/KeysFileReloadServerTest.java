@@ -60,7 +60,8 @@ class KeysFileReloadServerTest {
 
     @Test
     void shouldUseANewKeyAndRefuseToDropAnOldOneInUseWhenTheKeysFileChangesOnPostgres() throws Exception {
-        try (EmbeddedPostgres pg = EmbeddedPostgres.builder().setDataDirectory(Files.createTempDirectory("spool-keys-pg"))
+        try (EmbeddedPostgres pg = EmbeddedPostgres.builder()
+                .setDataDirectory(Files.createTempDirectory("spool-keys-pg"))
                 .setServerConfig("fsync", "off").setServerConfig("synchronous_commit", "off").start()) {
             try (Connection c = pg.getPostgresDatabase().getConnection(); Statement s = c.createStatement()) {
                 s.execute("CREATE DATABASE keys");
