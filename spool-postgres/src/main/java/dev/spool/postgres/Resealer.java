@@ -60,9 +60,18 @@ final class Resealer implements AutoCloseable {
         });
     }
 
-    /** Which of {@code ids} rows still use. */
+    /**
+     * Which of {@code ids} rows still use, and the active key if it is among them: a write racing
+     * the check could still seal under it, so it is dropped only after another key took over.
+     */
     CompletionStage<Set<String>> inUse(Set<String> ids) {
-        return db.call(c -> Reseal.inUse(c, ids));
+        return db.call(c -> {
+            Set<String> used = Reseal.inUse(c, ids);
+            if (ring != null && ids.contains(ring.activeId())) {
+                used.add(ring.activeId());
+            }
+            return used;
+        });
     }
 
     @Override

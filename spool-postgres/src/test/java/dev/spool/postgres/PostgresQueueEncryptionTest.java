@@ -29,6 +29,7 @@ import dev.spool.api.QueueConfig;
 import dev.spool.api.Receipts;
 import dev.spool.api.SpoolException;
 import dev.spool.api.TaskResult;
+import dev.spool.api.TxOp;
 import dev.spool.api.crypto.AtRest;
 import dev.spool.api.crypto.Keyring;
 
@@ -91,6 +92,7 @@ class PostgresQueueEncryptionTest {
                 PostgresBroker pusher = PostgresBroker.open(config, keyOnly());
                 PostgresBroker chunker = PostgresBroker.open(config, keyOnly());
                 PostgresBroker worker = PostgresBroker.open(config, keyOnly());
+                PostgresBroker transactor = PostgresBroker.open(config, keyOnly());
                 PostgresBroker noKey = PostgresBroker.open(config, BrokerSettings.DEFAULTS)) {
             // the other servers were opened before the queues existed: they learn from the database
             get(a.putQueue("secret", QueueConfig.DEFAULTS.withEncrypted(true)));
@@ -101,6 +103,9 @@ class PostgresQueueEncryptionTest {
             long id = get(pusher.push("secret", List.of(NewMessage.of(marked("SMALL-SECRET", 300)))))[0];
             get(chunker.push("secret", List.of(NewMessage.of(large)))); // chunked: one transaction, run again
             get(pusher.push("plain", List.of(NewMessage.of(marked("PLAIN-TEXT", 300)))));
+            // in a transaction the refusal aborts it: it runs again whole, sealed
+            get(transactor.transact(List.of(new TxOp.Push("plain", List.of(NewMessage.ofUtf8("tx-clear"))),
+                    new TxOp.Push("secret", List.of(NewMessage.of(marked("TX-SECRET", 300)))))));
             assertThatThrownBy(() -> get(noKey.push("secret", List.of(NewMessage.ofUtf8("nope")))))
                     .cause().isInstanceOfSatisfying(SpoolException.class, e -> {
                         assertThat(e.code()).isEqualTo(ErrorCode.INVALID_ARGUMENT);
@@ -114,14 +119,18 @@ class PostgresQueueEncryptionTest {
 
             assertThat(anyPayloadHolds(a, "SMALL-SECRET")).isFalse();
             assertThat(anyPayloadHolds(a, "LARGE-SECRET")).isFalse();
+            assertThat(anyPayloadHolds(a, "TX-SECRET")).isFalse();
             assertThat(anyRowHolds(a, "SELECT result FROM spool_deliveries", "RESULT-SECRET")).isFalse();
             assertThat(anyPayloadHolds(a, "PLAIN-TEXT")).as("an unencrypted queue stays clear").isTrue();
 
             assertThat(get(a.getMessage("secret", id, MessageQuery.NOW)).result().orElseThrow().payload().asUtf8())
                     .isEqualTo("RESULT-SECRET");
             assertThat(get(a.pop("secret", one())).get(0).body().payload().toBytes()).isEqualTo(large);
+            assertThat(get(a.pop("secret", one())).get(0).body().payload().toBytes())
+                    .isEqualTo(marked("TX-SECRET", 300));
             assertThat(get(a.pop("plain", one())).get(0).body().payload().toBytes())
                     .isEqualTo(marked("PLAIN-TEXT", 300));
+            assertThat(get(a.pop("plain", one())).get(0).body().payload().asUtf8()).isEqualTo("tx-clear");
         }
     }
 
