@@ -199,4 +199,28 @@ final class JournalFixtures {
             throw new UncheckedIOException(e);
         }
     }
+
+    /** Deletes {@code dir} and everything in it, if it exists (regenerating the checked-in fixtures). */
+    static void deleteTree(Path dir) throws IOException {
+        if (!Files.exists(dir)) {
+            return;
+        }
+        try (Stream<Path> s = Files.walk(dir)) {
+            for (Path p : s.sorted(java.util.Comparator.reverseOrder()).toList()) {
+                Files.delete(p);
+            }
+        }
+    }
+
+    /** The checked-in fixture {@code src/test/resources/journal-fixtures/<name>}. */
+    static Path resource(String name) throws java.net.URISyntaxException {
+        java.net.URL url = JournalFixtures.class.getResource("/journal-fixtures/" + name);
+        org.assertj.core.api.Assertions.assertThat(url).as("checked-in fixture " + name).isNotNull();
+        return Path.of(url.toURI());
+    }
+
+    /** Opens a fixture at the fixtures' clock, so that no message has reached its TTL since they were written. */
+    static EmbeddedBroker open(Path dir) {
+        return EmbeddedBroker.open(config(dir), dev.spool.api.BrokerSettings.DEFAULTS, () -> CLOCK);
+    }
 }
