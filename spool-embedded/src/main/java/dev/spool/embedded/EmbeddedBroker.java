@@ -4,6 +4,7 @@ import java.io.IOException;
 import java.io.UncheckedIOException;
 import java.util.List;
 import java.util.OptionalLong;
+import java.util.Set;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CompletionStage;
 import java.util.concurrent.TimeUnit;
@@ -429,9 +430,9 @@ public final class EmbeddedBroker implements Broker {
     }
 
     @Override
-    public CompletionStage<java.util.Set<String>> keysInUse(java.util.Set<String> ids) {
+    public CompletionStage<Set<String>> keysInUse(Set<String> ids) {
         Keyring ring = settings.atRest().keyring().orElseThrow();
-        CompletableFuture<java.util.Set<String>> out = new CompletableFuture<>();
+        CompletableFuture<Set<String>> out = new CompletableFuture<>();
         onEngine(() -> out.complete(KeyReload.inUse(journal, ring, ids))).exceptionally(e -> {
             out.completeExceptionally(e);
             return null;
