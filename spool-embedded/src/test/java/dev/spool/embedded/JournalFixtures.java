@@ -200,18 +200,6 @@ final class JournalFixtures {
         }
     }
 
-    /** Deletes {@code dir} and everything in it, if it exists (regenerating the checked-in fixtures). */
-    static void deleteTree(Path dir) throws IOException {
-        if (!Files.exists(dir)) {
-            return;
-        }
-        try (Stream<Path> s = Files.walk(dir)) {
-            for (Path p : s.sorted(java.util.Comparator.reverseOrder()).toList()) {
-                Files.delete(p);
-            }
-        }
-    }
-
     /** The checked-in fixture {@code src/test/resources/journal-fixtures/<name>}. */
     static Path resource(String name) throws java.net.URISyntaxException {
         java.net.URL url = JournalFixtures.class.getResource("/journal-fixtures/" + name);

@@ -159,7 +159,7 @@ class JournalFixturesTest {
         Path root = Path.of("src/test/resources/journal-fixtures");
         for (Damage d : Damage.values()) {
             Path dir = root.resolve(d.dirName());
-            JournalFixtures.deleteTree(dir);
+            dev.spool.testkit.TestDirs.delete(dir);
             JournalFixtures.make(dir, d);
         }
         assertThat(root.resolve("clean/journal")).isDirectory();

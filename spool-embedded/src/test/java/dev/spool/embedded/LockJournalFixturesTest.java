@@ -136,7 +136,7 @@ class LockJournalFixturesTest {
         Path root = Path.of("src/test/resources/journal-fixtures");
         for (Damage d : Damage.values()) {
             Path dir = root.resolve(d.dirName());
-            JournalFixtures.deleteTree(dir);
+            dev.spool.testkit.TestDirs.delete(dir);
             LockJournalFixtures.make(dir, d);
         }
         assertThat(root.resolve("locks-clean/journal")).isDirectory();

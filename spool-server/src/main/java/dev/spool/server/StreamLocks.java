@@ -16,7 +16,8 @@ import dev.spool.api.SpoolException;
  * The lock frames of a {@code /v1/stream} socket: {@code acquire}, {@code keepalive} and
  * {@code release}, with the fields of their HTTP bodies plus {@code lock}, so that a client holding
  * many locks needs no request per call. Replies are {@code ok} frames with the lease fields, or
- * {@code error} frames ({@code lock_held}, {@code stale_lease}, ...).
+ * {@code error} frames ({@code lock_held}, {@code stale_lease}, ...). A {@code tx} frame carries a
+ * whole transaction, so a lock cycle (acquire, state write, release) is one frame.
  *
  * <p>Runs on the session's context. Acquires still waiting when the socket closes are cancelled
  * (their waiters leave the line); a lease granted after the socket closed is released at once.
@@ -73,6 +74,37 @@ final class StreamLocks {
         });
     }
 
+    /**
+     * {@code {"op":"tx","req":..,"ops":[...]}}: a transaction as {@code POST /v1/tx} takes it (so a
+     * lock cycle, {@code acquire} + {@code lock_state} + {@code release}, is one frame); the reply
+     * carries {@code results} as the HTTP reply does. Each op is authorized like the HTTP one.
+     */
+    void tx(JsonNode frame, Object req, dev.spool.server.security.Principal principal) {
+        for (java.util.Iterator<String> it = frame.fieldNames(); it.hasNext();) {
+            String f = it.next();
+            if (!"op".equals(f) && !"req".equals(f) && !"ops".equals(f)) {
+                throw SpoolException.invalid(f, "unknown field");
+            }
+        }
+        com.fasterxml.jackson.databind.node.ObjectNode body = com.fasterxml.jackson.databind.node.JsonNodeFactory
+                .instance.objectNode();
+        if (frame.has("ops")) {
+            body.set("ops", frame.get("ops"));
+        }
+        Api api = session.api;
+        List<dev.spool.api.TxOp> ops = TxRoutes.readOps(body, api.limits);
+        if (principal != null) {
+            TxRoutes.authorize(principal, ops);
+        }
+        var stage = api.broker.transact(ops).toCompletableFuture().exceptionally(e -> {
+            throw TxRoutes.attributed(Errors.toSpool(e));
+        });
+        session.track(req, stage, res -> {
+            TxRoutes.count(api, ops);
+            return g -> TxRoutes.writeResults(g, ops, res);
+        });
+    }
+
     /** The socket closed: acquires still in line leave it. */
     void close() {
         for (CompletableFuture<LockLease> f : List.copyOf(waiting)) {
@@ -81,7 +113,7 @@ final class StreamLocks {
         waiting.clear();
     }
 
-    private static String lockOf(JsonNode frame) {
+    static String lockOf(JsonNode frame) {
         JsonNode n = frame.get("lock");
         if (n == null || !n.isTextual()) {
             throw SpoolException.invalid("lock", "lock is required");

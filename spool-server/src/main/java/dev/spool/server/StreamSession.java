@@ -210,7 +210,7 @@ final class StreamSession {
         if (op == null || !op.isTextual()) {
             throw SpoolException.invalid("op", "op is required");
         }
-        authorize(op.textValue(), frame);
+        Principal now = authorize(op.textValue(), frame);
         switch (op.textValue()) {
             case "push" -> push(frame, req);
             case "subscribe" -> subscribe(frame, req);
@@ -222,18 +222,20 @@ final class StreamSession {
             case "acquire" -> locks.acquire(frame, req);
             case "keepalive" -> locks.keepalive(frame, req);
             case "release" -> locks.release(frame, req);
-            default -> throw SpoolException.invalid("op",
-                    "op is push, subscribe, credit, unsubscribe, ack, nack, extend, acquire, keepalive or release");
+            case "tx" -> locks.tx(frame, req, now);
+            default -> throw SpoolException.invalid("op", "op is push, subscribe, credit, unsubscribe, ack, nack, "
+                    + "extend, acquire, keepalive, release or tx");
         }
     }
 
     /**
      * Checks a frame against the opener's permissions as they are now: a revoked token closes the
-     * stream (1008), a frame on a queue it may not use is refused like any failed frame.
+     * stream (1008), a frame on a queue or lock it may not use is refused like any failed frame.
+     * Returns the identity as it is now (null when the server is open), for a {@code tx} frame's ops.
      */
-    private void authorize(String op, JsonNode frame) {
+    private Principal authorize(String op, JsonNode frame) {
         if (principal.kind() == Principal.Kind.OPEN) {
-            return;
+            return null;
         }
         Principal now;
         try {
@@ -246,10 +248,14 @@ final class StreamSession {
             case "push" -> Security.require(now, Permission.Action.PRODUCE, "queue", queueOf(frame));
             case "subscribe", "ack", "nack", "extend" ->
                     Security.require(now, Permission.Action.CONSUME, "queue", queueOf(frame));
+            case "acquire", "keepalive", "release" ->
+                    Security.require(now, Permission.Action.LOCK, "lock", StreamLocks.lockOf(frame));
             default -> {
-                // credit and unsubscribe act on a subscription whose queue was checked when it was made
+                // credit and unsubscribe act on a subscription whose queue was checked when it was made;
+                // a tx frame's ops are checked one by one once read
             }
         }
+        return now;
     }
 
     /** Reads the frame's fields with a streaming reader; {@code op}, {@code req} are skipped. */
