@@ -97,7 +97,7 @@ final class Transactions {
             } catch (SpoolException e) {
                 throw e.atOp(i);
             } catch (SQLException e) {
-                if (PgErrors.isConnectionLoss(e) || PgErrors.isRetryable(e)) {
+                if (PgErrors.isConnectionLoss(e) || PgErrors.isRetryable(e) || PgErrors.encryptedQueue(e) != null) {
                     throw e;
                 }
                 throw PgErrors.map(e).atOp(i);

@@ -85,7 +85,9 @@ enum ConfigKey {
     INSECURE("insecure", "false"),
     ENCRYPTION_KEYS_FILE("encryption-keys-file", ""),
     ENCRYPTION_KEYS("encryption-keys", ""),
-    ENCRYPT_ALL("encrypt-all", "false");
+    ENCRYPT_ALL("encrypt-all", "false"),
+    ENCRYPTION_KEYS_RELOAD_MS("encryption-keys-reload-ms", "5000"),
+    ENCRYPTION_RESEAL_BATCH("encryption-reseal-batch", "500");
 
     /** The flag (and environment variable {@code SPOOL_CONFIG}) naming the config file. */
     static final String CONFIG_FLAG = "config";

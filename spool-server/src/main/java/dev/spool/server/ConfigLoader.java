@@ -233,7 +233,15 @@ final class ConfigLoader {
         if (all && ring.isEmpty()) {
             throw bad(ConfigKey.ENCRYPT_ALL, "encrypt-all needs encryption-keys-file or encryption-keys");
         }
-        return new AtRest(ring, all);
+        long reloadMs = integer(ConfigKey.ENCRYPTION_KEYS_RELOAD_MS);
+        if (reloadMs < 0) {
+            throw bad(ConfigKey.ENCRYPTION_KEYS_RELOAD_MS, "must be 0 (on SIGHUP only) or more");
+        }
+        int batch = integer(ConfigKey.ENCRYPTION_RESEAL_BATCH);
+        if (batch < 0) {
+            throw bad(ConfigKey.ENCRYPTION_RESEAL_BATCH, "must be 0 (off) or more");
+        }
+        return new AtRest(ring, all, batch, file.isEmpty() ? Optional.empty() : Optional.of(Path.of(file)), reloadMs);
     }
 
     private int positive(ConfigKey k, int min) {

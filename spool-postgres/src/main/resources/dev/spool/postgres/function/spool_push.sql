@@ -1,6 +1,7 @@
 -- Push: all or nothing. Returns each message's id and whether it was stored (false: a dedup hit,
 -- the id is the first message's). Payloads stored in chunks come with a NULL payload and their size;
--- the caller inserts the chunks in the same transaction.
+-- the caller inserts the chunks in the same transaction. p_sealed: the payloads are sealed (an
+-- encrypted queue, V27, refuses clear ones with SPE01 so that the caller seals them and runs it again).
 --
 -- A queue with one group (V24) writes one delivery row per message that carries the body too;
 -- a queue with more groups writes the body once in spool_messages and a delivery row per group.
@@ -11,7 +12,7 @@
 -- statement afresh on every call (force_custom_plan, V5-V24) was a fifth of PostgreSQL's CPU per
 -- message. The keys are locked only when some message has one, and a lean push without keys
 -- skips the window over the rows (it sorts them, payloads and all) and the key probe.
-CREATE OR REPLACE FUNCTION spool_push(p_queue text, p_create boolean, p_payload bytea[], p_size bigint[], p_ctype text[], p_hdrs text[], p_hfrom integer[], p_hto integer[], p_key text[], p_prio integer[], p_trace text[], p_delay bigint[], p_nbf bigint[], p_ttl bigint[], p_dedup text[], OUT ids bigint[], OUT stored boolean[])
+CREATE OR REPLACE FUNCTION spool_push(p_queue text, p_create boolean, p_payload bytea[], p_size bigint[], p_ctype text[], p_hdrs text[], p_hfrom integer[], p_hto integer[], p_key text[], p_prio integer[], p_trace text[], p_delay bigint[], p_nbf bigint[], p_ttl bigint[], p_dedup text[], p_sealed boolean, OUT ids bigint[], OUT stored boolean[])
  RETURNS record
  LANGUAGE plpgsql
  SET plan_cache_mode TO 'force_generic_plan'
@@ -31,6 +32,9 @@ BEGIN
     PERFORM 1 FROM spool_queues WHERE id = q.id FOR KEY SHARE;
     IF NOT FOUND THEN
         RAISE EXCEPTION 'queue % does not exist', p_queue USING ERRCODE = 'SPQ01';
+    END IF;
+    IF q.encrypted AND NOT p_sealed THEN
+        RAISE EXCEPTION 'queue % is encrypted', p_queue USING ERRCODE = 'SPE01', DETAIL = p_queue;
     END IF;
     SELECT min(o) INTO big FROM unnest(p_size) WITH ORDINALITY AS u(s, o) WHERE s > q.max_bytes;
     IF big IS NOT NULL THEN
