@@ -404,11 +404,7 @@ public final class PostgresBroker implements Broker {
 
     @Override
     public CompletionStage<AccessToken> putToken(AccessToken token) {
-        return run(() -> {
-            if (token == null) {
-                throw SpoolException.invalid("token", "a token is needed");
-            }
-        }, c -> TokenOps.put(c, token));
+        return run(() -> TokenOps.checkPut(token), c -> TokenOps.put(c, token));
     }
 
     @Override
@@ -418,11 +414,7 @@ public final class PostgresBroker implements Broker {
 
     @Override
     public CompletionStage<Void> revokeToken(String id) {
-        return run(() -> {
-            if (id == null || id.isEmpty() || id.length() > 64) {
-                throw SpoolException.invalid("id", "id is 1 to 64 characters");
-            }
-        }, c -> TokenOps.revoke(c, id));
+        return run(() -> TokenOps.checkId(id), c -> TokenOps.revoke(c, id));
     }
 
     @Override
