@@ -25,9 +25,17 @@ import dev.spool.api.SpoolException;
  */
 final class JsonIn {
     private final JsonParser p;
+    /** The whole input the parser reads, when it is one byte array: raw values are sliced from it. */
+    private final byte[] source;
 
     JsonIn(JsonParser parser) {
+        this(parser, null);
+    }
+
+    /** A reader over {@code parser}, which must read exactly {@code source} from its first byte. */
+    JsonIn(JsonParser parser, byte[] source) {
         this.p = parser;
+        this.source = source;
     }
 
     /** Advances to the next token; end of input inside a document is a malformed request. */
@@ -207,8 +215,22 @@ final class JsonIn {
         return out;
     }
 
-    /** The current value (any JSON) re-serialized compactly as UTF-8. */
+    /**
+     * The current value (any JSON) as UTF-8: sliced from the input as the client wrote it when the
+     * input is one byte array (the parser still checks it is well-formed), else re-serialized
+     * compactly.
+     */
     byte[] readRawValue() throws IOException {
+        if (source != null) {
+            long start = p.currentTokenLocation().getByteOffset();
+            p.skipChildren();
+            p.finishToken(); // a string is read lazily: its end is known only once it is read
+            long end = p.currentLocation().getByteOffset();
+            if (start >= 0 && end > start && end <= source.length) {
+                return java.util.Arrays.copyOfRange(source, (int) start, (int) end);
+            }
+            throw new IllegalStateException("raw value outside its input: " + start + ".." + end);
+        }
         ByteArrayOutputStream out = new ByteArrayOutputStream(64);
         try (JsonGenerator g = Json.factory().createGenerator(out)) {
             g.copyCurrentStructure(p);

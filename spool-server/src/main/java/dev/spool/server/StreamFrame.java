@@ -15,11 +15,12 @@ import dev.spool.server.security.Security;
 /**
  * One client frame of a {@code /v1/stream} socket, read without building a tree.
  *
- * <p>A first streaming pass over the frame's bytes (or text) picks out the fields that route it
+ * <p>A first streaming pass over the frame's UTF-8 bytes picks out the fields that route it
  * ({@code op}, {@code req}, {@code queue}, {@code sub}, {@code lock}, whether {@code credit} is
  * there) and skips everything else without materializing it. The op's own reader then parses the
- * frame a second time, straight into the values the broker takes ({@link #read}); payloads are
- * never held as a JSON tree. Fields may come in any order, which is why the routing fields are
+ * frame a second time, straight into the values the broker takes ({@link #read}); JSON payloads
+ * are sliced out of the frame's bytes as they came ({@link JsonIn#readRawValue}), never held as a
+ * tree nor generated again. Fields may come in any order, which is why the routing fields are
  * found first. The same rules as before hold: a frame is one JSON object, {@code req} is a whole
  * number or a string of at most 64 characters, a repeated field counts by its last value.
  */
@@ -27,7 +28,6 @@ final class StreamFrame {
     private static final int MAX_REQ_CHARS = 64;
 
     private final byte[] bytes;
-    private final String text;
     private String op;
     private Object req;
     private boolean badReq;
@@ -36,27 +36,19 @@ final class StreamFrame {
     private String lock;
     private boolean hasCredit;
 
-    private StreamFrame(byte[] bytes, String text) {
+    private StreamFrame(byte[] bytes) {
         this.bytes = bytes;
-        this.text = text;
     }
 
-    /** A frame from a binary WebSocket message holding UTF-8 JSON. */
+    /** A frame from a WebSocket message (text or binary) holding UTF-8 JSON. */
     static StreamFrame of(byte[] utf8) {
-        StreamFrame f = new StreamFrame(utf8, null);
-        f.scan();
-        return f;
-    }
-
-    /** A frame from a text WebSocket message. */
-    static StreamFrame of(String text) {
-        StreamFrame f = new StreamFrame(null, text);
+        StreamFrame f = new StreamFrame(utf8);
         f.scan();
         return f;
     }
 
     private JsonParser parser() throws IOException {
-        return bytes != null ? Json.factory().createParser(bytes) : Json.factory().createParser(text);
+        return Json.factory().createParser(bytes);
     }
 
     private void scan() {
@@ -149,18 +141,12 @@ final class StreamFrame {
     /** Reads the frame's fields with a streaming reader; the reader skips the routing fields itself. */
     <T> T read(FrameReader<T> reader) {
         try (JsonParser p = parser()) {
-            JsonIn in = new JsonIn(p);
+            JsonIn in = new JsonIn(p, bytes);
             in.beginDocument("frame");
             return reader.read(in);
         } catch (IOException e) {
             throw Errors.toSpool(e);
         }
-    }
-
-    /** Where a frame comes from: parsed inside the session's error handling, so bad JSON gets an error frame. */
-    @FunctionalInterface
-    interface Source {
-        StreamFrame frame();
     }
 
     /** Reads a frame. */

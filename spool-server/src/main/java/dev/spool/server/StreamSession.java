@@ -74,8 +74,20 @@ final class StreamSession {
                 ws.close((short) 1013, "server busy: request bodies in flight over the budget");
             }
         });
-        ws.textMessageHandler(text -> onMessage(() -> StreamFrame.of(text)));
-        ws.binaryMessageHandler(b -> onMessage(() -> StreamFrame.of(b.getBytes())));
+        // messages are joined here, not by Vert.x, so that frames are parsed from their bytes
+        StreamMessages messages = new StreamMessages(api.maxRequestBytes());
+        ws.frameHandler(f -> {
+            byte[] m;
+            try {
+                m = messages.accept(f);
+            } catch (IllegalStateException e) {
+                onFailure(e);
+                return;
+            }
+            if (m != null) {
+                onMessage(m);
+            }
+        });
         ws.drainHandler(v -> {
             flowControl();
             pumpAll();
@@ -161,13 +173,13 @@ final class StreamSession {
         }
     }
 
-    private void onMessage(StreamFrame.Source source) {
+    private void onMessage(byte[] utf8) {
         if (closed) {
             return;
         }
         Object req = null;
         try {
-            StreamFrame frame = source.frame();
+            StreamFrame frame = StreamFrame.of(utf8);
             req = frame.req();
             String op = frame.op();
             frame.authorize(api, principal, () -> ws.close((short) 1008, "token revoked"));

@@ -53,6 +53,25 @@ class StreamFrameTest {
     }
 
     @Test
+    void shouldStoreJsonPayloadsAsWrittenWhenAFragmentedFramePushesThem() throws Exception {
+        String payload = "{ \"a\" : [1, 2.50 ],\n \"s\":\"caf\u00e9 \\u00e9 \\\" }\" }";
+        String frame = "{\"op\":\"push\",\"req\":1,\"queue\":\"wsf-raw\",\"messages\":[{\"payload\":" + payload
+                + "},{\"payload\":  \"x\\ny\"  }]}";
+        try (Socket s = new Socket(api.base)) {
+            int cut = frame.indexOf("caf") + 2;
+            s.ws.sendText(frame.substring(0, cut), false).get(10, TimeUnit.SECONDS);
+            s.send(frame.substring(cut));
+            JsonNode reply = s.next();
+            assertThat(reply.path("ids")).as(reply.toString()).hasSize(2);
+        }
+        String popped = api.post("/v1/queues/wsf-raw/pop", "{\"max\":2}").text();
+        assertThat(popped).contains("\"payload\":" + payload).contains("\"payload\":\"x\\ny\"");
+        JsonNode m = ApiClient.JSON.readTree(popped).path("messages").get(0).path("payload");
+        assertThat(m.path("s").asText()).isEqualTo("caf\u00e9 \u00e9 \" }");
+        assertThat(m.path("a").get(1).decimalValue()).isEqualByComparingTo("2.5");
+    }
+
+    @Test
     void shouldRefuseFrameWhenItIsNotOneObjectOrItsReqIsTooLong() throws Exception {
         try (Socket s = new Socket(api.base)) {
             s.send("[1,2]");
