@@ -27,15 +27,25 @@ final class JsonIn {
     private final JsonParser p;
     /** The whole input the parser reads, when it is one byte array: raw values are sliced from it. */
     private final byte[] source;
+    /** Where the parser's input starts in {@link #source} (the parser counts byte offsets from it). */
+    private final int base;
+    private final int limit;
 
     JsonIn(JsonParser parser) {
-        this(parser, null);
+        this(parser, null, 0, 0);
     }
 
     /** A reader over {@code parser}, which must read exactly {@code source} from its first byte. */
     JsonIn(JsonParser parser, byte[] source) {
+        this(parser, source, 0, source.length);
+    }
+
+    /** A reader over {@code parser}, which must read {@code length} bytes of {@code source} from {@code offset}. */
+    JsonIn(JsonParser parser, byte[] source, int offset, int length) {
         this.p = parser;
         this.source = source;
+        this.base = offset;
+        this.limit = length;
     }
 
     /** Advances to the next token; end of input inside a document is a malformed request. */
@@ -226,8 +236,8 @@ final class JsonIn {
             p.skipChildren();
             p.finishToken(); // a string is read lazily: its end is known only once it is read
             long end = p.currentLocation().getByteOffset();
-            if (start >= 0 && end > start && end <= source.length) {
-                return java.util.Arrays.copyOfRange(source, (int) start, (int) end);
+            if (start >= 0 && end > start && end <= limit) {
+                return java.util.Arrays.copyOfRange(source, base + (int) start, base + (int) end);
             }
             throw new IllegalStateException("raw value outside its input: " + start + ".." + end);
         }

@@ -16,7 +16,7 @@ import dev.spool.api.SpoolException;
 
 /**
  * {@link JsonIn#readRawValue} over one byte array slices each value out of the input as written,
- * whatever follows it, and still refuses malformed values.
+ * whatever follows it and wherever the input starts in its array, and still refuses malformed values.
  */
 class JsonInRawValueTest {
 
@@ -31,6 +31,15 @@ class JsonInRawValueTest {
         }
         String array = "{\"v\":[" + value + "," + value + " ]}";
         assertThat(values(array, true)).as(array).containsExactly(value, value);
+        byte[] inside = ("xx{\"w\":0,\"v\":" + value + "}yy").getBytes(StandardCharsets.UTF_8);
+        try (JsonParser p = Json.factory().createParser(inside, 2, inside.length - 4)) {
+            JsonIn in = new JsonIn(p, inside, 2, inside.length - 4);
+            in.beginDocument("test");
+            assertThat(in.nextField()).isEqualTo("w");
+            in.skip();
+            assertThat(in.nextField()).isEqualTo("v");
+            assertThat(new String(in.readRawValue(), StandardCharsets.UTF_8)).isEqualTo(value);
+        }
     }
 
     @ParameterizedTest
