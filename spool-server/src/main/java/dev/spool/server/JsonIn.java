@@ -231,12 +231,13 @@ final class JsonIn {
      * compactly.
      */
     byte[] readRawValue() throws IOException {
-        if (source != null) {
-            long start = p.currentTokenLocation().getByteOffset();
+        // a parser that decodes UTF-16 or UTF-32 counts no byte offsets (-1): that input is generated again
+        long start = source != null ? p.currentTokenLocation().getByteOffset() : -1;
+        if (start >= 0) {
             p.skipChildren();
             p.finishToken(); // a string is read lazily: its end is known only once it is read
             long end = p.currentLocation().getByteOffset();
-            if (start >= 0 && end > start && end <= limit) {
+            if (end > start && end <= limit) {
                 return java.util.Arrays.copyOfRange(source, base + (int) start, base + (int) end);
             }
             throw new IllegalStateException("raw value outside its input: " + start + ".." + end);
