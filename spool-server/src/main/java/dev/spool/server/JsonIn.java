@@ -234,9 +234,10 @@ final class JsonIn {
         // a parser that decodes UTF-16 or UTF-32 counts no byte offsets (-1): that input is generated again
         long start = source != null ? p.currentTokenLocation().getByteOffset() : -1;
         if (start >= 0) {
-            p.skipChildren();
-            p.finishToken(); // a string is read lazily: its end is known only once it is read
-            long end = p.currentLocation().getByteOffset();
+            // a string is left unread (the parser checks it when it skips it): its end is found
+            // here, without decoding it; other values are skipped, which checks them
+            long end = p.currentToken() == JsonToken.VALUE_STRING ? stringEnd(start)
+                    : skipToEnd();
             if (end > start && end <= limit) {
                 return java.util.Arrays.copyOfRange(source, base + (int) start, base + (int) end);
             }
@@ -247,6 +248,24 @@ final class JsonIn {
             g.copyCurrentStructure(p);
         }
         return out.toByteArray();
+    }
+
+    private long skipToEnd() throws IOException {
+        p.skipChildren();
+        return p.currentLocation().getByteOffset();
+    }
+
+    /** The offset just past the closing quote of the string whose opening quote is at {@code start}. */
+    private long stringEnd(long start) {
+        for (int i = base + (int) start + 1, end = base + limit; i < end; i++) {
+            byte b = source[i];
+            if (b == '\\') {
+                i++;
+            } else if (b == '"') {
+                return i + 1L - base;
+            }
+        }
+        throw new SpoolException(ErrorCode.BAD_REQUEST, "malformed JSON: unterminated string");
     }
 
     /** The current value as a tree (for the rare request whose field order matters). */
