@@ -12,6 +12,7 @@ import io.vertx.core.Vertx;
 import io.vertx.core.http.WebSocket;
 import io.vertx.core.http.WebSocketClient;
 import io.vertx.core.http.WebSocketClientOptions;
+import io.vertx.core.http.WebSocketConnectOptions;
 
 import dev.spool.bench.Stats.Op;
 
@@ -27,12 +28,15 @@ final class StreamDriver implements Driver {
 
     private final Run run;
     private final WebSocketClient client;
+    /** The Authorization header value, or null without a token. */
+    private final String authorization;
 
     StreamDriver(Vertx vertx, URI url, Run run) {
         this.run = run;
-        this.client = vertx.createWebSocketClient(new WebSocketClientOptions().setDefaultHost(url.getHost())
-                .setDefaultPort(url.getPort()).setMaxFrameSize(MAX_FRAME).setMaxMessageSize(MAX_FRAME)
-                .setMaxConnections(100_000).setIdleTimeout(0));
+        this.authorization = BenchTls.authorization(run.options);
+        this.client = vertx.createWebSocketClient(BenchTls.client(new WebSocketClientOptions()
+                .setDefaultHost(url.getHost()).setDefaultPort(url.getPort()).setMaxFrameSize(MAX_FRAME)
+                .setMaxMessageSize(MAX_FRAME).setMaxConnections(100_000).setIdleTimeout(0), url, run.options));
     }
 
     @Override
@@ -50,7 +54,8 @@ final class StreamDriver implements Driver {
     }
 
     private CompletableFuture<Conn> connect() {
-        return client.connect("/v1/stream").map(Conn::new).toCompletionStage().toCompletableFuture();
+        return client.connect(BenchTls.auth(new WebSocketConnectOptions().setURI("/v1/stream"), authorization))
+                .map(Conn::new).toCompletionStage().toCompletableFuture();
     }
 
     @Override

@@ -7,46 +7,25 @@ import java.nio.file.Path;
 import java.util.concurrent.TimeUnit;
 
 import com.fasterxml.jackson.databind.JsonNode;
-import com.fasterxml.jackson.databind.ObjectMapper;
-import org.junit.jupiter.api.AfterAll;
-import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.Timeout;
+import org.junit.jupiter.api.extension.RegisterExtension;
 import org.junit.jupiter.api.io.TempDir;
 
 import dev.spool.cli.CliHarness.Result;
-import dev.spool.server.ServerConfig;
-import dev.spool.server.SpoolServer;
 
 /** {@code spool lock ...} in-process against a real server: outputs, JSON documents and exit codes. */
 @Timeout(value = 60, unit = TimeUnit.SECONDS)
 class LockCommandTest {
-    private static final ObjectMapper JSON = new ObjectMapper();
-    private static SpoolServer server;
-    private static String url;
-
-    @BeforeAll
-    static void start() throws Exception {
-        server = SpoolServer.start(ServerConfig.ephemeralMemory()).toCompletableFuture().get(30, TimeUnit.SECONDS);
-        url = server.url();
-    }
-
-    @AfterAll
-    static void stop() {
-        server.close();
-    }
+    @RegisterExtension
+    static final CliServer CLI = new CliServer();
 
     private static Result spool(String... args) {
-        String[] withUrl = new String[args.length + 2];
-        System.arraycopy(args, 0, withUrl, 0, args.length);
-        withUrl[args.length] = "--url";
-        withUrl[args.length + 1] = url;
-        return CliHarness.run(withUrl);
+        return CLI.run(args);
     }
 
     private static JsonNode json(Result r) throws Exception {
-        assertThat(r.code()).as(r.toString()).isZero();
-        return JSON.readTree(r.out());
+        return CliServer.json(r);
     }
 
     @Test

@@ -354,7 +354,7 @@ public final class EmbeddedBroker implements Broker {
         } catch (SpoolException e) {
             return fail(e);
         }
-        return send(f, new Command.Transact(prepared, f));
+        return send(f, new Command.Transact(prepared, Transactions.leaseIds(prepared), f));
     }
 
     @Override

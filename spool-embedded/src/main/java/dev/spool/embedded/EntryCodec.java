@@ -267,7 +267,7 @@ final class EntryCodec {
         buf.flip();
         int fieldsCrc = buf.getInt(4);
         int payloadCrc = buf.getInt(8);
-        OffsetIn in = new OffsetIn(buf, offset);
+        RecordIn.OfBuffer in = RecordIn.OfBuffer.endingEarly(buf, offset);
         Meta meta;
         try {
             meta = decode(in, file, true);
@@ -306,64 +306,6 @@ final class EntryCodec {
     private static SpoolException corrupt(Path file, long offset, String what) {
         return new SpoolException(ErrorCode.INTERNAL, "journal corruption: the message entry at offset " + offset
                 + " of segment " + file + " cannot be read: " + what);
-    }
-
-    /** A buffer holding bytes that start at {@code base} of a file; may end before the payload. */
-    private static final class OffsetIn implements RecordIn {
-        private final RecordIn.OfBuffer in;
-        private final ByteBuffer buf;
-        private final long base;
-
-        OffsetIn(ByteBuffer buf, long base) {
-            this.in = new RecordIn.OfBuffer(buf);
-            this.buf = buf;
-            this.base = base;
-        }
-
-        @Override
-        public byte get() {
-            return in.get();
-        }
-
-        @Override
-        public int getInt() {
-            return in.getInt();
-        }
-
-        @Override
-        public long getLong() {
-            return in.getLong();
-        }
-
-        @Override
-        public double getDouble() {
-            return in.getDouble();
-        }
-
-        @Override
-        public String getString() {
-            return in.getString();
-        }
-
-        @Override
-        public byte[] getBytes(int n) {
-            return in.getBytes(n);
-        }
-
-        /** Bytes skipped past the end of the buffer (a payload that was not read). */
-        private long beyond;
-
-        @Override
-        public void skip(long n) {
-            long target = buf.position() + beyond + n;
-            buf.position((int) Math.min(buf.limit(), target));
-            beyond = target - buf.position();
-        }
-
-        @Override
-        public long position() {
-            return base + buf.position() + beyond;
-        }
     }
 
     static void readFully(FileChannel ch, ByteBuffer buf, long offset) throws IOException {

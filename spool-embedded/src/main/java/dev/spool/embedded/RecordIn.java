@@ -30,6 +30,9 @@ interface RecordIn {
     final class OfBuffer implements RecordIn {
         private final ByteBuffer in;
         private final long base;
+        private final boolean mayEndEarly;
+        /** Bytes skipped past the end of the buffer (a payload that was not read). */
+        private long beyond;
 
         OfBuffer(ByteBuffer in) {
             this(in, 0);
@@ -37,8 +40,21 @@ interface RecordIn {
 
         /** Reads {@code in}, whose byte 0 is at {@code base} of a file. */
         OfBuffer(ByteBuffer in, long base) {
+            this(in, base, false);
+        }
+
+        private OfBuffer(ByteBuffer in, long base, boolean mayEndEarly) {
             this.in = in;
             this.base = base;
+            this.mayEndEarly = mayEndEarly;
+        }
+
+        /**
+         * Reads the head of an entry whose payload may lie past the buffer's end: skipping past the
+         * end is allowed (the payload is not read) and positions count the bytes skipped.
+         */
+        static OfBuffer endingEarly(ByteBuffer in, long base) {
+            return new OfBuffer(in, base, true);
         }
 
         @Override
@@ -84,12 +100,18 @@ interface RecordIn {
 
         @Override
         public void skip(long n) {
-            in.position((int) (in.position() + n));
+            if (!mayEndEarly) {
+                in.position((int) (in.position() + n));
+                return;
+            }
+            long target = in.position() + beyond + n;
+            in.position((int) Math.min(in.limit(), target));
+            beyond = target - in.position();
         }
 
         @Override
         public long position() {
-            return base + in.position();
+            return base + in.position() + beyond;
         }
     }
 }

@@ -199,4 +199,16 @@ final class JournalFixtures {
             throw new UncheckedIOException(e);
         }
     }
+
+    /** The checked-in fixture {@code src/test/resources/journal-fixtures/<name>}. */
+    static Path resource(String name) throws java.net.URISyntaxException {
+        java.net.URL url = JournalFixtures.class.getResource("/journal-fixtures/" + name);
+        org.assertj.core.api.Assertions.assertThat(url).as("checked-in fixture " + name).isNotNull();
+        return Path.of(url.toURI());
+    }
+
+    /** Opens a fixture at the fixtures' clock, so that no message has reached its TTL since they were written. */
+    static EmbeddedBroker open(Path dir) {
+        return EmbeddedBroker.open(config(dir), dev.spool.api.BrokerSettings.DEFAULTS, () -> CLOCK);
+    }
 }

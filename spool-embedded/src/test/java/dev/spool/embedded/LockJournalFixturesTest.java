@@ -5,8 +5,6 @@ import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 import java.io.IOException;
 import java.net.URISyntaxException;
-import java.net.URL;
-import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.Map;
 import java.util.concurrent.TimeUnit;
@@ -20,7 +18,6 @@ import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.Arguments;
 import org.junit.jupiter.params.provider.MethodSource;
 
-import dev.spool.api.BrokerSettings;
 import dev.spool.api.ErrorCode;
 import dev.spool.api.LockInfo;
 import dev.spool.api.LockLease;
@@ -139,25 +136,17 @@ class LockJournalFixturesTest {
         Path root = Path.of("src/test/resources/journal-fixtures");
         for (Damage d : Damage.values()) {
             Path dir = root.resolve(d.dirName());
-            if (Files.exists(dir)) {
-                try (Stream<Path> s = Files.walk(dir)) {
-                    for (Path p : s.sorted(java.util.Comparator.reverseOrder()).toList()) {
-                        Files.delete(p);
-                    }
-                }
-            }
+            dev.spool.testkit.TestDirs.delete(dir);
             LockJournalFixtures.make(dir, d);
         }
         assertThat(root.resolve("locks-clean/journal")).isDirectory();
     }
 
     private static Path resource(Damage d) throws URISyntaxException {
-        URL url = LockJournalFixturesTest.class.getResource("/journal-fixtures/" + d.dirName());
-        assertThat(url).as("checked-in fixture " + d.dirName()).isNotNull();
-        return Path.of(url.toURI());
+        return JournalFixtures.resource(d.dirName());
     }
 
     private static EmbeddedBroker open(Path dir) {
-        return EmbeddedBroker.open(JournalFixtures.config(dir), BrokerSettings.DEFAULTS, () -> JournalFixtures.CLOCK);
+        return JournalFixtures.open(dir);
     }
 }

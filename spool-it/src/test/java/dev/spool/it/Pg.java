@@ -146,5 +146,6 @@ final class Pg implements AutoCloseable {
         if (debian != null) {
             debian.close();
         }
+        dev.spool.testkit.TestDirs.delete(dataDir);
     }
 }

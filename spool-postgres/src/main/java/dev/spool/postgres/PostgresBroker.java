@@ -386,7 +386,7 @@ public final class PostgresBroker implements Broker {
             }
         }
         return ordering.runAll(queues,
-                () -> db.tx(c -> Transactions.apply(db, c, signer, ops, settings.autoCreateQueues())))
+                () -> db.tx(c -> Transactions.apply(db, c, signer, ops, settings.autoCreateQueues(), locks)))
                 .thenApply(r -> {
                     for (String q : queues) {
                         waiters.wakePops(q);

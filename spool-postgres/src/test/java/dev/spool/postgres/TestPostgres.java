@@ -108,8 +108,9 @@ final class TestPostgres {
         try {
             if (server != null) {
                 server.close();
+                dev.spool.testkit.TestDirs.delete(dataDir);
             }
-        } catch (IOException e) {
+        } catch (IOException | UncheckedIOException e) {
             // the JVM is exiting; nothing to report to
         }
     }

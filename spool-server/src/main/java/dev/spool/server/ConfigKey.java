@@ -76,6 +76,7 @@ enum ConfigKey {
     TLS_CLIENT_CA("tls-client-ca", ""),
     TLS_CLIENT_CERT_REQUIRED("tls-client-cert-required", "true"),
     TLS_RELOAD_MS("tls-reload-ms", "5000"),
+    TLS_ENGINE("tls-engine", "auto"),
     AUTH("auth", "none"),
     ADMIN_TOKEN("admin-token", ""),
     CERT_GRANTS("cert-grants", ""),

@@ -188,7 +188,7 @@ final class ConfigLoader {
         if (!cert.isEmpty()) {
             tlsOf = Optional.of(new SecurityConfig.Tls(Path.of(cert), Path.of(key),
                     ca.isEmpty() ? Optional.empty() : Optional.of(Path.of(ca)), bool(ConfigKey.TLS_CLIENT_CERT_REQUIRED),
-                    number(ConfigKey.TLS_RELOAD_MS)));
+                    number(ConfigKey.TLS_RELOAD_MS), tlsEngine()));
         } else if (!ca.isEmpty()) {
             throw bad(ConfigKey.TLS_CLIENT_CA, "tls-client-ca needs tls-cert and tls-key");
         }
@@ -265,6 +265,14 @@ final class ConfigLoader {
     /** Maps a QueueConfig wire field (e.g. {@code retry_backoff.max_ms}) to its config key. */
     private static String toKey(String field) {
         return field.replace("retry_backoff.", "retry-").replace('_', '-');
+    }
+
+    private SecurityConfig.TlsEngine tlsEngine() {
+        try {
+            return SecurityConfig.TlsEngine.parse(text(ConfigKey.TLS_ENGINE));
+        } catch (SpoolException e) {
+            throw bad(ConfigKey.TLS_ENGINE, "must be auto, jdk or openssl");
+        }
     }
 
     private String text(ConfigKey k) {

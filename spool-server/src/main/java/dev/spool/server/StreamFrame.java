@@ -4,6 +4,8 @@ import java.io.IOException;
 
 import com.fasterxml.jackson.core.JsonParser;
 import com.fasterxml.jackson.core.JsonToken;
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
 
 import dev.spool.api.ErrorCode;
 import dev.spool.api.Names;
@@ -26,6 +28,7 @@ import dev.spool.server.security.Security;
  */
 final class StreamFrame {
     private static final int MAX_REQ_CHARS = 64;
+    private static final ObjectMapper TREES = new ObjectMapper(Json.factory());
 
     private final byte[] bytes;
     private String op;
@@ -158,11 +161,12 @@ final class StreamFrame {
     /**
      * Checks a frame against the opener's permissions as they are now: on a revoked token
      * {@code onRevoked} runs (the session closes with 1008) and the refusal is thrown; a frame on a
-     * queue it may not use is refused like any failed frame.
+     * queue or lock it may not use is refused like any failed frame. Returns the identity as it is
+     * now (null when the server is open), for a {@code tx} frame's ops.
      */
-    void authorize(Api api, Principal principal, Runnable onRevoked) {
+    Principal authorize(Api api, Principal principal, Runnable onRevoked) {
         if (principal.kind() == Principal.Kind.OPEN) {
-            return;
+            return null;
         }
         Principal now;
         try {
@@ -175,9 +179,21 @@ final class StreamFrame {
             case "push" -> Security.require(now, Permission.Action.PRODUCE, "queue", queue());
             case "subscribe", "ack", "nack", "extend" ->
                     Security.require(now, Permission.Action.CONSUME, "queue", queue());
+            case "acquire", "keepalive", "release" -> Security.require(now, Permission.Action.LOCK, "lock", lock());
             default -> {
-                // credit and unsubscribe act on a subscription whose queue was checked when it was made
+                // credit and unsubscribe act on a subscription whose queue was checked when it was made;
+                // a tx frame's ops are checked one by one once read
             }
+        }
+        return now;
+    }
+
+    /** The frame as a tree, for the {@code tx} op, whose ops are read by the HTTP transaction code. */
+    JsonNode tree() {
+        try {
+            return TREES.readTree(bytes);
+        } catch (IOException e) {
+            throw Errors.toSpool(e);
         }
     }
 }

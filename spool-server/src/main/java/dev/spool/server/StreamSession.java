@@ -182,8 +182,8 @@ final class StreamSession {
             StreamFrame frame = StreamFrame.of(utf8);
             req = frame.req();
             String op = frame.op();
-            frame.authorize(api, principal, () -> ws.close((short) 1008, "token revoked"));
-            dispatch(op, frame, req);
+            Principal now = frame.authorize(api, principal, () -> ws.close((short) 1008, "token revoked"));
+            dispatch(op, frame, req, now);
         } catch (RuntimeException e) {
             sendError(req, null, e);
         } finally {
@@ -191,7 +191,7 @@ final class StreamSession {
         }
     }
 
-    private void dispatch(String op, StreamFrame frame, Object req) {
+    private void dispatch(String op, StreamFrame frame, Object req, Principal now) {
         switch (op) {
             case "push" -> push(frame, req);
             case "subscribe" -> subscribe(frame, req);
@@ -203,8 +203,9 @@ final class StreamSession {
             case "acquire" -> locks.acquire(frame, req);
             case "keepalive" -> locks.keepalive(frame, req);
             case "release" -> locks.release(frame, req);
-            default -> throw SpoolException.invalid("op",
-                    "op is push, subscribe, credit, unsubscribe, ack, nack, extend, acquire, keepalive or release");
+            case "tx" -> locks.tx(frame, req, now);
+            default -> throw SpoolException.invalid("op", "op is push, subscribe, credit, unsubscribe, ack, nack, "
+                    + "extend, acquire, keepalive, release or tx");
         }
     }
 

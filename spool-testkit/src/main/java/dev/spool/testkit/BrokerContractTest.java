@@ -346,6 +346,15 @@ public abstract class BrokerContractTest {
         }
     }
 
+    /** The one-request lock cycle: acquire, state write and release in one transaction. */
+    @Nested
+    @Tag("contract-locktx")
+    class LockTx extends LockTxContract {
+        LockTx() {
+            super(BrokerContractTest.this);
+        }
+    }
+
     /** Limits, health, settings and close. */
     @Nested
     @Tag("contract-limits")
