@@ -19,7 +19,9 @@ import dev.spool.bench.Stats.Op;
 /**
  * Load over the {@code /v1/stream} WebSocket: one socket per producer sending push frames (one in
  * flight), one socket per consumer holding a subscription with credit {@code prefetch}, acking
- * each delivered frame (or each message) and granting the same credit back in the ack frame.
+ * each delivered frame (or each message) and granting the same credit back in the ack frame. Acks
+ * of each delivered frame carry a {@code req} and wait for their reply; one ack per message (lockd's
+ * shape) carries none, so the server answers only receipts it could not apply.
  */
 final class StreamDriver implements Driver {
     private static final int MAX_FRAME = 64 * 1024 * 1024;
@@ -91,6 +93,11 @@ final class StreamDriver implements Driver {
             return f;
         }
 
+        /** Sends a whole frame that asks for no reply. */
+        void send(String frame) {
+            ws.writeTextMessage(frame).onFailure(e -> run.stats.error("stream send", e));
+        }
+
         private void onFrame(String text) {
             CpuSplit.markLoad();
             Frames.Frame frame = Frames.parse(text);
@@ -108,6 +115,8 @@ final class StreamDriver implements Driver {
                 } else {
                     f.completeExceptionally(new IllegalStateException("stream error " + frame.error));
                 }
+            } else if ("error".equals(frame.op) && frame.sub == null && frame.notOk > 0) {
+                HttpDriver.countAckResults(run, frame); // acks without req: only unapplied receipts come back
             } else if ("error".equals(frame.op) && frame.sub != null && subscriber != null) {
                 run.stats.error("subscription ended: " + frame.error, null);
                 subscriber.resubscribe(this);
@@ -169,12 +178,15 @@ final class StreamDriver implements Driver {
         }
 
         private void ack(Conn c, List<String> receipts) {
+            if (run.spec.ackEach()) {
+                // one ack per message (lockd's shape) asks for no reply: the server answers only
+                // the receipts it could not apply, with an error frame counted by onFrame
+                c.send(ackFrame(receipts) + "}");
+                return;
+            }
             long t0 = System.nanoTime();
             acksInFlight.incrementAndGet();
-            String frame = "{\"op\":\"ack\",\"queue\":\"" + run.queue + "\",\"group\":\"" + groupName
-                    + "\",\"receipts\":" + receiptArray(receipts) + (stopped ? "" : ",\"sub\":\"c\",\"credit\":"
-                    + receipts.size());
-            c.request(frame).whenComplete((reply, e) -> {
+            c.request(ackFrame(receipts)).whenComplete((reply, e) -> {
                 if (e != null) {
                     run.stats.error("stream ack", e);
                 } else {
@@ -184,6 +196,13 @@ final class StreamDriver implements Driver {
                 acksInFlight.decrementAndGet();
                 maybeDone();
             });
+        }
+
+        /** An ack frame without its closing brace, granting the credit back unless stopped. */
+        private String ackFrame(List<String> receipts) {
+            return "{\"op\":\"ack\",\"queue\":\"" + run.queue + "\",\"group\":\"" + groupName
+                    + "\",\"receipts\":" + receiptArray(receipts) + (stopped ? "" : ",\"sub\":\"c\",\"credit\":"
+                    + receipts.size());
         }
 
         private static String receiptArray(List<String> receipts) {

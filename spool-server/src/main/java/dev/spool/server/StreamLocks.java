@@ -9,7 +9,6 @@ import com.fasterxml.jackson.databind.JsonNode;
 
 import dev.spool.api.LockLease;
 import dev.spool.api.LockRequest;
-import dev.spool.api.Names;
 import dev.spool.api.SpoolException;
 
 /**
@@ -34,9 +33,9 @@ final class StreamLocks {
         this.session = session;
     }
 
-    void acquire(JsonNode frame, Object req) {
-        String name = lockOf(frame);
-        LockRequest r = session.read(frame, in -> LockCodec.readAcquireFields(in, FRAME_FIELDS));
+    void acquire(StreamFrame frame, Object req) {
+        String name = frame.lock();
+        LockRequest r = frame.read(in -> LockCodec.readAcquireFields(in, FRAME_FIELDS));
         Api api = session.api;
         CompletableFuture<LockLease> stage = api.broker.acquireLock(name, r).toCompletableFuture();
         if (!stage.isDone()) {
@@ -58,16 +57,16 @@ final class StreamLocks {
         });
     }
 
-    void keepalive(JsonNode frame, Object req) {
-        String name = lockOf(frame);
-        LockCodec.FenceBody b = session.read(frame, in -> LockCodec.readFenceFields(in, true, FRAME_FIELDS));
+    void keepalive(StreamFrame frame, Object req) {
+        String name = frame.lock();
+        LockCodec.FenceBody b = frame.read(in -> LockCodec.readFenceFields(in, true, FRAME_FIELDS));
         session.track(req, session.api.broker.keepaliveLock(name, b.fence(), b.ttlMs()),
                 lease -> g -> LockCodec.writeLeaseFields(g, lease));
     }
 
-    void release(JsonNode frame, Object req) {
-        String name = lockOf(frame);
-        LockCodec.FenceBody b = session.read(frame, in -> LockCodec.readFenceFields(in, false, FRAME_FIELDS));
+    void release(StreamFrame frame, Object req) {
+        String name = frame.lock();
+        LockCodec.FenceBody b = frame.read(in -> LockCodec.readFenceFields(in, false, FRAME_FIELDS));
         session.track(req, session.api.broker.releaseLock(name, b.fence()), v -> {
             session.api.metrics.locks().released.increment();
             return g -> { };
@@ -79,7 +78,8 @@ final class StreamLocks {
      * lock cycle, {@code acquire} + {@code lock_state} + {@code release}, is one frame); the reply
      * carries {@code results} as the HTTP reply does. Each op is authorized like the HTTP one.
      */
-    void tx(JsonNode frame, Object req, dev.spool.server.security.Principal principal) {
+    void tx(StreamFrame streamFrame, Object req, dev.spool.server.security.Principal principal) {
+        JsonNode frame = streamFrame.tree();
         for (java.util.Iterator<String> it = frame.fieldNames(); it.hasNext();) {
             String f = it.next();
             if (!"op".equals(f) && !"req".equals(f) && !"ops".equals(f)) {
@@ -111,13 +111,5 @@ final class StreamLocks {
             f.cancel(false);
         }
         waiting.clear();
-    }
-
-    static String lockOf(JsonNode frame) {
-        JsonNode n = frame.get("lock");
-        if (n == null || !n.isTextual()) {
-            throw SpoolException.invalid("lock", "lock is required");
-        }
-        return Names.checkLock(n.textValue(), "lock");
     }
 }
