@@ -1,9 +1,13 @@
 package dev.spool.api;
 
 import java.util.List;
+import java.util.Optional;
 import java.util.OptionalLong;
+import java.util.Set;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CompletionStage;
+
+import dev.spool.api.crypto.Keyring;
 
 /**
  * The storage-independent service behind Spool: queues with leases, keyed FIFO, delays, retries,
@@ -181,6 +185,52 @@ public interface Broker extends AutoCloseable {
 
     private static SpoolException tokensUnavailable() {
         return new SpoolException(ErrorCode.NOT_IMPLEMENTED, "access tokens are not stored by this backend");
+    }
+
+    /**
+     * Replaces the encryption keyring this broker seals and opens with by {@code next} (a keys file
+     * reloaded while running): new writes use {@code next}'s active key, reads find every key
+     * {@code next} holds. Refused, leaving the old keyring in place, when {@code next} drops a key
+     * that stored records may still use ({@link ErrorCode#CONFLICT}, naming the key ids only), or
+     * when the broker was started without a keyring ({@link ErrorCode#INVALID_ARGUMENT}).
+     *
+     * @param next the keyring read from the changed file or variable
+     * @return completes once new writes use {@code next}
+     */
+    default CompletionStage<Void> replaceKeyring(Keyring next) {
+        Optional<Keyring> current = settings().atRest().keyring();
+        if (current.isEmpty()) {
+            return CompletableFuture.failedFuture(SpoolException.withField(ErrorCode.INVALID_ARGUMENT,
+                    "encryption-keys-file", "this server was started without an encryption keyring: restart it to "
+                            + "turn encryption at rest on"));
+        }
+        return keysInUse(current.get().lostIn(next)).thenCompose(used -> {
+            if (!used.isEmpty()) {
+                return CompletableFuture.failedFuture(new SpoolException(ErrorCode.CONFLICT, "the new keyring drops "
+                        + "key(s) " + used + " that stored records may still use (dropped, or their bytes changed); "
+                        + "keeping the old keyring (keep the key until no record uses it: docs/security.md, "
+                        + "Key rotation)"));
+            }
+            return keyringReplaced(current.get(), next);
+        });
+    }
+
+    /**
+     * Which of {@code ids} stored records may still be sealed under ({@link #replaceKeyring} refuses
+     * to drop those). A backend that stores nothing at rest returns none.
+     */
+    default CompletionStage<Set<String>> keysInUse(Set<String> ids) {
+        return CompletableFuture.completedFuture(Set.of());
+    }
+
+    /**
+     * Swaps {@code next}'s keys into the live {@code ring} (after {@link #keysInUse} allowed it); a
+     * backend that must note a change of active key (a journal) does it here too.
+     */
+    default CompletionStage<Void> keyringReplaced(Keyring ring,
+            Keyring next) {
+        ring.replaceWith(next);
+        return CompletableFuture.completedFuture(null);
     }
 
     /** Whether the backend can serve requests. */

@@ -1,6 +1,7 @@
 package dev.spool.api;
 
 import java.util.OptionalLong;
+import java.util.Set;
 
 /**
  * Input checks and bounds of the lock operations, shared by every backend so that a bad value
@@ -50,6 +51,10 @@ public final class LockChecks {
     /** Checks a state write's form: name, fence, content type, size and expected version. */
     public static void write(String name, LockStateWrite write) {
         fence(name, write.fence());
+        document(write);
+    }
+
+    private static void document(LockStateWrite write) {
         Validation.text("content_type", write.contentType(), 1, Validation.MAX_CONTENT_TYPE_LENGTH);
         if (write.payload().size() > MAX_STATE_BYTES) {
             throw SpoolException.withField(ErrorCode.PAYLOAD_TOO_LARGE, "state",
@@ -65,6 +70,50 @@ public final class LockChecks {
         }
         if (ifVersion.isPresent()) {
             Validation.range("if_version", ifVersion.getAsLong(), 0, Long.MAX_VALUE);
+        }
+    }
+
+    /**
+     * Checks a lock op of a transaction, in op order: its form; that an acquire does not wait and
+     * is the first of its lock in the transaction; and that {@link LockFence#TX_ACQUIRED} is used
+     * only after an acquire of the same lock. Whether the fence is current is the backend's check.
+     *
+     * @param acquired the locks that earlier ops of the transaction acquire; an acquire adds to it
+     */
+    public static void txOp(TxOp.OnLock op, Set<String> acquired, BrokerLimits limits) {
+        switch (op) {
+            case TxOp.LockAcquire a -> {
+                acquire(a.lock(), a.request(), limits);
+                if (a.request().waitMs() != 0) {
+                    throw SpoolException.invalid("wait_ms", "an acquire in a transaction does not wait: wait_ms is 0");
+                }
+                if (!acquired.add(a.lock())) {
+                    throw SpoolException.invalid("lock", "the transaction already acquires lock " + a.lock());
+                }
+            }
+            case TxOp.LockStatePut p -> {
+                if (p.write().fence().txAcquired()) {
+                    acquiredBefore(p.lock(), acquired);
+                    document(p.write());
+                } else {
+                    write(p.lock(), p.write());
+                }
+            }
+            case TxOp.LockRelease r -> {
+                if (r.fence().txAcquired()) {
+                    acquiredBefore(r.lock(), acquired);
+                } else {
+                    fence(r.lock(), r.fence());
+                }
+            }
+        }
+    }
+
+    private static void acquiredBefore(String lock, Set<String> acquired) {
+        Names.checkLock(lock, "lock");
+        if (!acquired.contains(lock)) {
+            throw SpoolException.invalid("lease_id", "lease_id and token are required unless an earlier op of "
+                    + "the transaction acquires lock " + lock);
         }
     }
 

@@ -9,10 +9,22 @@ package dev.spool.api;
  * @param token the fencing token from {@link LockLease#token()}
  */
 public record LockFence(String leaseId, long token) {
+    /**
+     * In a transaction, the lease that an earlier {@link TxOp.LockAcquire} of the same lock takes
+     * (its id and token are not known before the transaction runs). Recognised by identity
+     * ({@link #txAcquired()}); anywhere else it is refused like any malformed fence.
+     */
+    public static final LockFence TX_ACQUIRED = new LockFence("", 0);
+
     /** Checks for null. */
     public LockFence {
         if (leaseId == null) {
             throw new IllegalArgumentException("lease_id must not be null");
         }
+    }
+
+    /** Whether this is {@link #TX_ACQUIRED} (by identity: a fence read from input never is). */
+    public boolean txAcquired() {
+        return this == TX_ACQUIRED;
     }
 }

@@ -14,10 +14,28 @@ public sealed interface TxOp {
         String queue();
     }
 
-    /** An operation on a lock: a state write or a release, each proven by the holder's fence. */
-    sealed interface OnLock extends TxOp permits LockStatePut, LockRelease {
+    /**
+     * An operation on a lock: an acquire, or a state write or a release, each proven by the holder's
+     * fence. A state write or release that follows an acquire of the same lock in the same
+     * transaction may carry {@link LockFence#TX_ACQUIRED} instead of a fence: it then acts with the
+     * lease that acquire takes, so acquire, write and release are one request and one commit.
+     */
+    sealed interface OnLock extends TxOp permits LockAcquire, LockStatePut, LockRelease {
         /** The lock the operation acts on. */
         String lock();
+    }
+
+    /**
+     * Acquire a free lock (same rules as {@link Broker#acquireLock}, without waiting: the request's
+     * {@code waitMs} must be 0). Fails the transaction with {@link ErrorCode#LOCK_HELD} when the lock
+     * is held or has waiters. The granted lease is in {@link TxResult#lease(int)}; later ops of the
+     * transaction refer to it with {@link LockFence#TX_ACQUIRED}. If the transaction also releases
+     * the lock, the lease ends at commit, and its token is still the one the state write carries.
+     *
+     * @param lock the lock
+     * @param request owner and ttl; {@code waitMs} 0
+     */
+    record LockAcquire(String lock, LockRequest request) implements OnLock {
     }
 
     /**

@@ -46,8 +46,7 @@ final class HttpDriver implements Driver {
         this.producerClient = client(vertx, url, s.producers() * (s.rate() > 0 ? 32 : s.requestsInFlight()),
                 run.options);
         this.consumerClient = client(vertx, url, s.consumers() * s.groups() * (s.ackEach() ? 8 : 1), run.options);
-        this.authorization = run.options.authToken == null || run.options.authToken.isEmpty() ? null
-                : "Bearer " + run.options.authToken;
+        this.authorization = BenchTls.authorization(run.options);
         this.base = "/v1/queues/" + run.queue;
         this.rawPayload = s.raw() ? rawPayload(s.messageBytes()) : null;
     }
@@ -63,20 +62,15 @@ final class HttpDriver implements Driver {
     }
 
     static HttpClient client(Vertx vertx, URI url, int connections, CommonOptions o) {
-        HttpClientOptions opts = new HttpClientOptions().setDefaultHost(url.getHost())
-                .setDefaultPort(url.getPort()).setKeepAlive(true).setIdleTimeout(0).setMaxInitialLineLength(16_384);
-        if ("https".equals(url.getScheme())) {
-            opts.setSsl(true);
-            if (o.cacert != null) {
-                opts.setTrustOptions(new io.vertx.core.net.PemTrustOptions().addCertPath(o.cacert));
-            }
-        }
+        HttpClientOptions opts = BenchTls.client(new HttpClientOptions().setDefaultHost(url.getHost())
+                .setDefaultPort(url.getPort()).setKeepAlive(true).setIdleTimeout(0).setMaxInitialLineLength(16_384),
+                url, o);
         return vertx.createHttpClient(opts, new PoolOptions().setHttp1MaxSize(connections).setMaxWaitQueueSize(-1));
     }
 
     /** Adds the bearer token, if any. */
     private RequestOptions auth(RequestOptions o) {
-        return authorization == null ? o : o.putHeader("Authorization", authorization);
+        return BenchTls.auth(o, authorization);
     }
 
     /** Sends a request; completes with the body of a 200 reply, exceptionally otherwise. */

@@ -41,7 +41,9 @@ record LoadSpec(String scenario, Transport transport, int producers, int consume
         /** The Broker API of the in-process server, no HTTP. */
         INPROCESS,
         /** The SQS-compatible endpoint (AWS JSON 1.0 protocol) over HTTP/1.1 keep-alive. */
-        SQS;
+        SQS,
+        /** The Java client: {@code Producer} (pooled HTTP) and the stream {@code Consumer}. */
+        JAVA;
 
         static Transport parse(String s) {
             return switch (s) {
@@ -49,8 +51,9 @@ record LoadSpec(String scenario, Transport transport, int producers, int consume
                 case "stream" -> STREAM;
                 case "inprocess" -> INPROCESS;
                 case "sqs" -> SQS;
-                default -> throw new IllegalArgumentException("--transport is http, stream, inprocess or sqs, got "
-                        + s);
+                case "java" -> JAVA;
+                default -> throw new IllegalArgumentException(
+                        "--transport is http, stream, java, inprocess or sqs, got " + s);
             };
         }
 

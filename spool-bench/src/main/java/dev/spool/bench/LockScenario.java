@@ -75,8 +75,9 @@ final class LockScenario implements Callable<Integer> {
     int inFlight;
 
     @Option(names = "--form", defaultValue = "three",
-            description = "cycle: three (acquire, state PUT, release) or tx (acquire, then one /v1/tx with the "
-                + "state write and the release) (default: ${DEFAULT-VALUE})")
+            description = "cycle: three (acquire, state PUT, release), tx (acquire, then one /v1/tx with the "
+                + "state write and the release) or one (one /v1/tx: acquire, state write, release) "
+                + "(default: ${DEFAULT-VALUE})")
     String form;
 
     @Option(names = "--state-bytes", defaultValue = "4096", description = "state document size (default: ${DEFAULT-VALUE})")
@@ -106,8 +107,8 @@ final class LockScenario implements Callable<Integer> {
             throw new ParameterException(command.commandLine(),
                     "--state-bytes, --duration and --warmup must be positive, --in-flight 1 to 1024");
         }
-        if (!"three".equals(form) && !"tx".equals(form)) {
-            throw new ParameterException(command.commandLine(), "--form is three or tx");
+        if (!"three".equals(form) && !"tx".equals(form) && !"one".equals(form)) {
+            throw new ParameterException(command.commandLine(), "--form is three, tx or one");
         }
         if (System.getProperty("spool.log.level") == null && System.getenv("SPOOL_LOG_LEVEL") == null) {
             System.setProperty("spool.log.level", "WARN");
@@ -116,9 +117,8 @@ final class LockScenario implements Callable<Integer> {
         byte[] state = new byte[stateBytes];
         ThreadLocalRandom.current().nextBytes(state);
         try (Target target = Target.open(common);
-             SpoolClient client = SpoolClient.connect(secured(ClientOptions.of(target.url().toString())
-                     .withMaxConnections(n * inFlight + 8)
-                     .withEventLoops(Math.min(4, Runtime.getRuntime().availableProcessors()))))) {
+             SpoolClient client = connect(target.url(), n);
+             SpoolClient second = target.consumerUrl().equals(target.url()) ? null : connect(target.consumerUrl(), n)) {
             if ("reads".equals(mode)) {
                 LockLease l = SpoolClient.await(client.acquireLock(prefix, new LockRequest("bench", 3_600_000, 0)));
                 SpoolClient.await(client.putLockState(prefix, new LockStateWrite(l.fence(), Payload.of(state),
@@ -127,17 +127,24 @@ final class LockScenario implements Callable<Integer> {
             List<Thread> threads = new ArrayList<>();
             for (int i = 0; i < n; i++) {
                 int id = i;
+                // two servers (PostgreSQL, or two --url): every other client on the second one, so that
+                // hand-offs cross servers and both servers carry the load
+                SpoolClient c = second != null && i % 2 == 1 ? second : client;
                 threads.add(Thread.ofPlatform().daemon().name("bench-lock-" + i)
-                        .start(() -> loop(client, id, prefix, state)));
+                        .start(() -> loop(c, id, prefix, state)));
             }
             cpuStart = CpuSplit.take(target.inProcess());
-            Histogram total = measure(err, target.description(), n);
+            // the two-server description speaks of producers and consumers; lock clients alternate instead
+            String where = second == null ? target.description()
+                    : target.description().replace(" (producers on one, consumers on the other)", "")
+                            .replace(" (producers, consumers)", "") + ", lock clients alternating between the two";
+            Histogram total = measure(err, where, n);
             cpuEnd = CpuSplit.take(target.inProcess());
             stop = true;
             for (Thread t : threads) {
                 t.join(HANDOFF_WAIT_MS + 10_000);
             }
-            return report(out, target.description(), n, total);
+            return report(out, where, n, total);
         }
     }
 
@@ -181,6 +188,11 @@ final class LockScenario implements Callable<Integer> {
             last = now;
         }
         return total;
+    }
+
+    private SpoolClient connect(java.net.URI url, int n) {
+        return SpoolClient.connect(secured(ClientOptions.of(url.toString()).withMaxConnections(n * inFlight + 8)
+                .withEventLoops(Math.min(4, Runtime.getRuntime().availableProcessors()))));
     }
 
     /** The client options with the run's token and CA file, when given. */
@@ -264,6 +276,10 @@ final class LockScenario implements Callable<Integer> {
     }
 
     private CompletionStage<Void> cycle(SpoolClient client, String name, String owner, byte[] state) {
+        if ("one".equals(form)) {
+            return client.lock(name).owner(owner).ttl(java.time.Duration.ofMillis(TTL_MS))
+                    .acquireWriteReleaseAsync(Payload.of(state), "application/octet-stream").thenApply(l -> null);
+        }
         return marked(client.acquireLock(name, new LockRequest(owner, TTL_MS, 0))).thenCompose(l -> {
             LockStateWrite w = new LockStateWrite(l.fence(), Payload.of(state), "application/octet-stream",
                     OptionalLong.empty());

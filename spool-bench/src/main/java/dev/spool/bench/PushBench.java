@@ -14,6 +14,7 @@ import java.util.HashSet;
 import java.util.List;
 import java.util.Locale;
 import java.util.Map;
+import java.util.Optional;
 import java.util.Set;
 import java.util.concurrent.Callable;
 import java.util.concurrent.ConcurrentHashMap;
@@ -72,6 +73,11 @@ final class PushBench implements Callable<Integer> {
     int batch;
     @Option(names = "--url", description = "a running server (started with --push-allow 127.0.0.1) instead of one in process")
     String url;
+    @Option(names = "--cacert", paramLabel = "FILE", description = "PEM CA bundle that verifies an https:// --url")
+    String cacert;
+    @Option(names = "--auth-token", paramLabel = "TOKEN", defaultValue = "${env:SPOOL_TOKEN}",
+            description = "bearer token sent with every request (default: $SPOOL_TOKEN); never printed")
+    String authToken;
     @Option(names = "--timeout-s", defaultValue = "300", description = "give up after (default: ${DEFAULT-VALUE})")
     int timeoutS;
 
@@ -99,7 +105,12 @@ final class PushBench implements Callable<Integer> {
                 spool = SpoolServer.start(c).toCompletableFuture().get(60, TimeUnit.SECONDS);
                 base = spool.url();
             }
-            HttpClient http = HttpClient.newBuilder().version(HttpClient.Version.HTTP_1_1).build();
+            HttpClient.Builder hb = HttpClient.newBuilder().version(HttpClient.Version.HTTP_1_1);
+            if (cacert != null) {
+                hb.sslContext(dev.spool.api.TlsFiles.clientContext(Optional.of(Path.of(cacert)), Optional.empty(),
+                        Optional.empty()));
+            }
+            HttpClient http = hb.build();
             String queue = "bench-push-" + Long.toHexString(System.nanoTime());
             send(http, "PUT", base + "/v1/queues/" + queue, "{\"max_message_bytes\": " + Math.max(1, size) + "}");
             for (int i = 0; i < endpoints; i++) {
@@ -220,10 +231,13 @@ final class PushBench implements Callable<Integer> {
         return out;
     }
 
-    private static String send(HttpClient http, String method, String url, String json) throws Exception {
-        HttpResponse<String> r = http.send(HttpRequest.newBuilder(URI.create(url)).timeout(Duration.ofSeconds(120))
-                .header("Content-Type", "application/json").method(method, HttpRequest.BodyPublishers.ofString(json))
-                .build(), HttpResponse.BodyHandlers.ofString());
+    private String send(HttpClient http, String method, String url, String json) throws Exception {
+        HttpRequest.Builder b = HttpRequest.newBuilder(URI.create(url)).timeout(Duration.ofSeconds(120))
+                .header("Content-Type", "application/json").method(method, HttpRequest.BodyPublishers.ofString(json));
+        if (authToken != null && !authToken.isEmpty()) {
+            b.header("Authorization", "Bearer " + authToken);
+        }
+        HttpResponse<String> r = http.send(b.build(), HttpResponse.BodyHandlers.ofString());
         if (r.statusCode() != 200) {
             throw new IllegalStateException(method + " " + url + " answered " + r.statusCode() + ": " + r.body());
         }

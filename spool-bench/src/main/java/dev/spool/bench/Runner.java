@@ -87,6 +87,7 @@ final class Runner {
             case STREAM -> new StreamDriver(vertx, url, run);
             case INPROCESS -> new InProcessDriver(broker.orElseThrow(), run);
             case SQS -> new SqsDriver(vertx, url, run);
+            case JAVA -> new JavaClientDriver(url, run);
         };
     }
 

@@ -33,23 +33,27 @@ final class SqsDriver implements Driver {
     private final HttpClient producerClient;
     private final HttpClient consumerClient;
     private final String queueUrl;
+    /** The Authorization header value (a Spool bearer token, which the SQS endpoint accepts), or null. */
+    private final String authorization;
 
     SqsDriver(Vertx vertx, URI url, Run run) {
         this.run = run;
         LoadSpec s = run.spec;
-        this.producerClient = client(vertx, url, s.producers() * (s.rate() > 0 ? 32 : s.requestsInFlight()));
-        this.consumerClient = client(vertx, url, s.consumers());
-        this.queueUrl = "http://" + url.getHost() + ":" + url.getPort() + "/000000000000/" + run.queue;
+        this.authorization = BenchTls.authorization(run.options);
+        this.producerClient = client(vertx, url, s.producers() * (s.rate() > 0 ? 32 : s.requestsInFlight()),
+                run.options);
+        this.consumerClient = client(vertx, url, s.consumers(), run.options);
+        this.queueUrl = url.getScheme() + "://" + url.getHost() + ":" + url.getPort() + "/000000000000/" + run.queue;
     }
 
-    private static HttpClient client(Vertx vertx, URI url, int connections) {
-        return vertx.createHttpClient(new HttpClientOptions().setDefaultHost(url.getHost())
-                .setDefaultPort(url.getPort()).setKeepAlive(true).setIdleTimeout(0),
+    private static HttpClient client(Vertx vertx, URI url, int connections, CommonOptions o) {
+        return vertx.createHttpClient(BenchTls.client(new HttpClientOptions().setDefaultHost(url.getHost())
+                .setDefaultPort(url.getPort()).setKeepAlive(true).setIdleTimeout(0), url, o),
                 new PoolOptions().setHttp1MaxSize(connections).setMaxWaitQueueSize(-1));
     }
 
-    private static Future<JsonObject> call(HttpClient client, String action, JsonObject body) {
-        RequestOptions o = new RequestOptions().setMethod(HttpMethod.POST).setURI("/")
+    private Future<JsonObject> call(HttpClient client, String action, JsonObject body) {
+        RequestOptions o = BenchTls.auth(new RequestOptions(), authorization).setMethod(HttpMethod.POST).setURI("/")
                 .putHeader("Content-Type", JSON).putHeader("X-Amz-Target", "AmazonSQS." + action);
         return client.request(o).compose(req -> req.send(Buffer.buffer(body.encode())))
                 .compose(resp -> resp.body().map(b -> {

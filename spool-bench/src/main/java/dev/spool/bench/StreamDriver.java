@@ -12,25 +12,31 @@ import io.vertx.core.Vertx;
 import io.vertx.core.http.WebSocket;
 import io.vertx.core.http.WebSocketClient;
 import io.vertx.core.http.WebSocketClientOptions;
+import io.vertx.core.http.WebSocketConnectOptions;
 
 import dev.spool.bench.Stats.Op;
 
 /**
  * Load over the {@code /v1/stream} WebSocket: one socket per producer sending push frames (one in
  * flight), one socket per consumer holding a subscription with credit {@code prefetch}, acking
- * each delivered frame (or each message) and granting the same credit back in the ack frame.
+ * each delivered frame (or each message) and granting the same credit back in the ack frame. Acks
+ * of each delivered frame carry a {@code req} and wait for their reply; one ack per message (lockd's
+ * shape) carries none, so the server answers only receipts it could not apply.
  */
 final class StreamDriver implements Driver {
     private static final int MAX_FRAME = 64 * 1024 * 1024;
 
     private final Run run;
     private final WebSocketClient client;
+    /** The Authorization header value, or null without a token. */
+    private final String authorization;
 
     StreamDriver(Vertx vertx, URI url, Run run) {
         this.run = run;
-        this.client = vertx.createWebSocketClient(new WebSocketClientOptions().setDefaultHost(url.getHost())
-                .setDefaultPort(url.getPort()).setMaxFrameSize(MAX_FRAME).setMaxMessageSize(MAX_FRAME)
-                .setMaxConnections(100_000).setIdleTimeout(0));
+        this.authorization = BenchTls.authorization(run.options);
+        this.client = vertx.createWebSocketClient(BenchTls.client(new WebSocketClientOptions()
+                .setDefaultHost(url.getHost()).setDefaultPort(url.getPort()).setMaxFrameSize(MAX_FRAME)
+                .setMaxMessageSize(MAX_FRAME).setMaxConnections(100_000).setIdleTimeout(0), url, run.options));
     }
 
     @Override
@@ -48,7 +54,8 @@ final class StreamDriver implements Driver {
     }
 
     private CompletableFuture<Conn> connect() {
-        return client.connect("/v1/stream").map(Conn::new).toCompletionStage().toCompletableFuture();
+        return client.connect(BenchTls.auth(new WebSocketConnectOptions().setURI("/v1/stream"), authorization))
+                .map(Conn::new).toCompletionStage().toCompletableFuture();
     }
 
     @Override
@@ -86,6 +93,11 @@ final class StreamDriver implements Driver {
             return f;
         }
 
+        /** Sends a whole frame that asks for no reply. */
+        void send(String frame) {
+            ws.writeTextMessage(frame).onFailure(e -> run.stats.error("stream send", e));
+        }
+
         private void onFrame(String text) {
             CpuSplit.markLoad();
             Frames.Frame frame = Frames.parse(text);
@@ -103,6 +115,8 @@ final class StreamDriver implements Driver {
                 } else {
                     f.completeExceptionally(new IllegalStateException("stream error " + frame.error));
                 }
+            } else if ("error".equals(frame.op) && frame.sub == null && frame.notOk > 0) {
+                HttpDriver.countAckResults(run, frame); // acks without req: only unapplied receipts come back
             } else if ("error".equals(frame.op) && frame.sub != null && subscriber != null) {
                 run.stats.error("subscription ended: " + frame.error, null);
                 subscriber.resubscribe(this);
@@ -164,12 +178,15 @@ final class StreamDriver implements Driver {
         }
 
         private void ack(Conn c, List<String> receipts) {
+            if (run.spec.ackEach()) {
+                // one ack per message (lockd's shape) asks for no reply: the server answers only
+                // the receipts it could not apply, with an error frame counted by onFrame
+                c.send(ackFrame(receipts) + "}");
+                return;
+            }
             long t0 = System.nanoTime();
             acksInFlight.incrementAndGet();
-            String frame = "{\"op\":\"ack\",\"queue\":\"" + run.queue + "\",\"group\":\"" + groupName
-                    + "\",\"receipts\":" + receiptArray(receipts) + (stopped ? "" : ",\"sub\":\"c\",\"credit\":"
-                    + receipts.size());
-            c.request(frame).whenComplete((reply, e) -> {
+            c.request(ackFrame(receipts)).whenComplete((reply, e) -> {
                 if (e != null) {
                     run.stats.error("stream ack", e);
                 } else {
@@ -179,6 +196,13 @@ final class StreamDriver implements Driver {
                 acksInFlight.decrementAndGet();
                 maybeDone();
             });
+        }
+
+        /** An ack frame without its closing brace, granting the credit back unless stopped. */
+        private String ackFrame(List<String> receipts) {
+            return "{\"op\":\"ack\",\"queue\":\"" + run.queue + "\",\"group\":\"" + groupName
+                    + "\",\"receipts\":" + receiptArray(receipts) + (stopped ? "" : ",\"sub\":\"c\",\"credit\":"
+                    + receipts.size());
         }
 
         private static String receiptArray(List<String> receipts) {

@@ -118,11 +118,12 @@ final class Workloads {
     @Command(name = "w1", sortOptions = false,
             description = {"W1: producers with up to --window unconfirmed messages, consumers with prefetch 1,000.",
                 "1 KiB durable messages, explicit acks. stream: push frames of --batch, a subscription with",
-                "--prefetch credit, one ack frame per delivered frame; http: push --batch, pop --pop-max, ack.",
+                "--prefetch credit, one ack frame per delivered frame; http: push --batch, pop --pop-max, ack;",
+                "java: the Java client's Producer (batches of --batch) and stream Consumer (credit --prefetch).",
                 "msgs_per_s counts deliveries; p50/p99 are from sending the push to the first delivery."})
     static final class W1 extends Workload {
         @Option(names = "--transport", defaultValue = "stream",
-                description = "stream, http or inprocess (default: ${DEFAULT-VALUE})")
+                description = "stream, java, http or inprocess (default: ${DEFAULT-VALUE})")
         String transport;
         @Option(names = "--producers", defaultValue = "4", description = "producers (default: ${DEFAULT-VALUE})")
         int producers;
@@ -159,7 +160,7 @@ final class Workloads {
                 "time (prefetch 1 / pop max 1) and acks it. p50/p99 are from sending the push to the delivery."})
     static final class W2 extends Workload {
         @Option(names = "--transport", defaultValue = "stream",
-                description = "stream, http or inprocess (default: ${DEFAULT-VALUE})")
+                description = "stream, java, http or inprocess (default: ${DEFAULT-VALUE})")
         String transport;
         @Option(names = "--size", defaultValue = "1024", description = "payload bytes (default: ${DEFAULT-VALUE})")
         int size;

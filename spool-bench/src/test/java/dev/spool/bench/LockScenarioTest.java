@@ -32,7 +32,7 @@ class LockScenarioTest {
     }
 
     @ParameterizedTest
-    @ValueSource(strings = {"three", "tx"})
+    @ValueSource(strings = {"three", "tx", "one"})
     void shouldPipelineCyclesWithoutErrorsWhenInFlightIsAboveOne(String form) {
         BenchCommandTest.Outcome o = BenchCommandTest.bench("locks", "--mode", "cycle", "--clients", "2", "--in-flight",
                 "4", "--form", form, "--storage", "memory", "--warmup", "0.5", "--duration", "3", "--no-progress");

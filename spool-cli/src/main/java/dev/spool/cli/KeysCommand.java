@@ -26,7 +26,7 @@ import dev.spool.api.crypto.Keyring;
  * {@code spool keys rotate|list --keys-file FILE}: the keyring of encryption at rest, on the file a
  * server reads ({@code encryption-keys-file}). No server is needed and no key is ever printed: only
  * ids. {@code rotate} appends a fresh 256-bit key (which makes it the active one) by writing a new
- * file readable by its owner only and renaming it into place; servers use it after a restart.
+ * file readable by its owner only and renaming it into place; running servers reload it when it changes.
  */
 @Command(name = "keys", mixinStandardHelpOptions = true,
         description = "Manage the encryption-at-rest keyring file (no server needed; keys are never printed).",
@@ -83,7 +83,8 @@ final class KeysCommand implements Runnable {
             String text = old.isEmpty() || old.endsWith("\n") ? old + line + "\n" : old + "\n" + line + "\n";
             write(file, text);
             PrintWriter out = spec.commandLine().getOut();
-            out.println("added key " + id + " to " + file + "; it is the active key once the servers restart");
+            out.println("added key " + id + " to " + file + "; it is the active key once the servers reload the file"
+                    + " (within encryption-keys-reload-ms, on SIGHUP or at a restart)");
             out.flush();
             return ExitCodes.OK;
         }

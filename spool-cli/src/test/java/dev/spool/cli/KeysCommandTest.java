@@ -26,7 +26,7 @@ class KeysCommandTest {
         assertThat(PosixFilePermissions.toString(Files.getPosixFilePermissions(f))).isEqualTo("rw-------");
         Result second = CliHarness.run("keys", "rotate", "--keys-file", f.toString(), "--id", "k2");
         assertThat(second.code()).as(second.toString()).isZero();
-        assertThat(second.out()).contains("k2").contains("restart");
+        assertThat(second.out()).contains("k2").contains("reload");
 
         Keyring ring = Keyring.load(f);
         assertThat(ring.ids()).containsExactly("k1", "k2");

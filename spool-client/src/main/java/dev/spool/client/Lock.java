@@ -3,6 +3,7 @@ package dev.spool.client;
 import java.lang.management.ManagementFactory;
 import java.time.Duration;
 import java.time.Instant;
+import java.util.List;
 import java.util.Optional;
 import java.util.OptionalLong;
 import java.util.concurrent.CompletableFuture;
@@ -17,6 +18,7 @@ import dev.spool.api.LockStateInfo;
 import dev.spool.api.LockStateWrite;
 import dev.spool.api.Payload;
 import dev.spool.api.SpoolException;
+import dev.spool.api.TxOp;
 
 /**
  * A held lock: its fencing token, its state document, and a lease kept alive in the background
@@ -214,9 +216,39 @@ public final class Lock implements AutoCloseable {
             return out;
         }
 
+        /**
+         * Acquires the lock, replaces its state document and releases it, in one request
+         * ({@code POST /v1/tx} with an {@code acquire} op), all or nothing. Does not wait in line.
+         *
+         * @return the lease the cycle took and ended; its token is the document's writer token
+         * @throws SpoolException {@code lock_held} when the lock is held or others wait for it
+         */
+        public LockLease acquireWriteRelease(Payload state, String contentType) {
+            return SpoolClient.await(acquireWriteReleaseAsync(state, contentType));
+        }
+
+        /** {@link #acquireWriteRelease} without blocking. */
+        public CompletableFuture<LockLease> acquireWriteReleaseAsync(Payload state, String contentType) {
+            List<TxOp> ops = List.of(new TxOp.LockAcquire(name, new LockRequest(owner, ttl.toMillis(), 0)),
+                    new TxOp.LockStatePut(name, new LockStateWrite(LockFence.TX_ACQUIRED, state, contentType,
+                            OptionalLong.empty())),
+                    new TxOp.LockRelease(name, LockFence.TX_ACQUIRED));
+            return client.transact(ops).toCompletableFuture().thenApply(r -> r.lease(0).orElseThrow(
+                    () -> new SpoolException(ErrorCode.INTERNAL, "the server's reply holds no lease")));
+        }
+
         private static String defaultOwner() {
-            String o = ManagementFactory.getRuntimeMXBean().getName();
-            return o.length() > 256 ? o.substring(0, 256) : o;
+            return DefaultOwner.VALUE;
+        }
+
+        /** {@code <pid>@<host>}, looked up once: a builder per lock call must not ask the JVM each time. */
+        private static final class DefaultOwner {
+            static final String VALUE = compute();
+
+            private static String compute() {
+                String o = ManagementFactory.getRuntimeMXBean().getName();
+                return o.length() > 256 ? o.substring(0, 256) : o;
+            }
         }
     }
 }

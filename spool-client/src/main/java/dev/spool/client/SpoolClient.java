@@ -422,7 +422,7 @@ public final class SpoolClient implements Broker {
 
     @Override
     public CompletionStage<TxResult> transact(List<TxOp> ops) {
-        return guard(() -> json(HttpMethod.POST, "/v1/tx", TxCodec.body(ops))
+        return guard(() -> json(HttpMethod.POST, "/v1/tx", TxCodec.body(ops, settings.limits()))
                 .thenApply(n -> TxCodec.read(n, ops.size())));
     }
 

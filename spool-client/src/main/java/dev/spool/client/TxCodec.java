@@ -3,14 +3,20 @@ package dev.spool.client;
 import java.io.IOException;
 import java.util.ArrayList;
 import java.util.Base64;
+import java.util.HashMap;
+import java.util.HashSet;
 import java.util.List;
+import java.util.Map;
+import java.util.Set;
 
 import com.fasterxml.jackson.core.JsonGenerator;
 import com.fasterxml.jackson.databind.JsonNode;
 import io.vertx.core.buffer.Buffer;
 
+import dev.spool.api.BrokerLimits;
 import dev.spool.api.LockChecks;
 import dev.spool.api.LockFence;
+import dev.spool.api.LockLease;
 import dev.spool.api.SpoolException;
 import dev.spool.api.TxOp;
 import dev.spool.api.TxResult;
@@ -24,12 +30,12 @@ final class TxCodec {
      * The request body; lock ops are checked first (as the broker checks them), so that a bad one
      * fails with its field and op index before anything is sent.
      */
-    static Buffer body(List<TxOp> ops) {
+    static Buffer body(List<TxOp> ops, BrokerLimits limits) {
+        Set<String> acquired = new HashSet<>();
         for (int i = 0; i < ops.size(); i++) {
             try {
                 switch (ops.get(i)) {
-                    case TxOp.LockStatePut l -> LockChecks.write(l.lock(), l.write());
-                    case TxOp.LockRelease l -> LockChecks.fence(l.lock(), l.fence());
+                    case TxOp.OnLock l -> LockChecks.txOp(l, acquired, limits);
                     case TxOp.OnQueue q -> {
                         // queue ops are checked by the server
                     }
@@ -41,7 +47,11 @@ final class TxCodec {
         return JsonCodec.write(g -> write(g, ops));
     }
 
+    /** Writes a fence; {@link LockFence#TX_ACQUIRED} is written as no fence at all. */
     private static void writeFence(JsonGenerator g, LockFence f) throws IOException {
+        if (f.txAcquired()) {
+            return;
+        }
         g.writeStringField("lease_id", f.leaseId());
         g.writeNumberField("token", f.token());
     }
@@ -72,6 +82,12 @@ final class TxCodec {
                     g.writeStringField("queue", x.queue());
                     RequestCodec.extend(g, x.request());
                 }
+                case TxOp.LockAcquire l -> {
+                    g.writeStringField("op", "acquire");
+                    g.writeStringField("lock", l.lock());
+                    g.writeStringField("owner", l.request().owner());
+                    g.writeNumberField("ttl_ms", l.request().ttlMs());
+                }
                 case TxOp.LockStatePut l -> {
                     g.writeStringField("op", "lock_state");
                     g.writeStringField("lock", l.lock());
@@ -97,11 +113,15 @@ final class TxCodec {
 
     static TxResult read(JsonNode reply, int ops) {
         List<long[]> out = new ArrayList<>(ops);
+        Map<Integer, LockLease> leases = new HashMap<>();
         JsonNode results = reply.path("results");
         for (int i = 0; i < ops; i++) {
             JsonNode r = results.path(i);
             out.add(r.has("ids") ? JsonCodec.ids(r) : new long[0]);
+            if (r.has("lease_id")) {
+                leases.put(i, LockCalls.lease(r));
+            }
         }
-        return new TxResult(out);
+        return new TxResult(out, leases);
     }
 }

@@ -68,6 +68,12 @@ class RemoteBrokerContractTest extends BrokerContractTest {
         return false;
     }
 
+    /** The server's keyring comes from its configuration (EncryptionAtRestServerTest covers it over HTTP). */
+    @Override
+    protected boolean takesKeyringFromSettings() {
+        return false;
+    }
+
     @Override
     protected boolean knowsFirstDelivery() {
         return false; // the HTTP pop reply does not carry it (the SQS endpoint computes it server-side)

@@ -18,7 +18,9 @@ import dev.spool.api.crypto.Keyring;
  *
  * <pre>
  * message payload      "spool/message/" qid "/" message id
- * lock state document  "spool/lock-state/" version
+ * lock state document  "spool/lock-state/" lock name "/" version (segment format 4 on: the entry
+ *                      carries the lock name as its key); "spool/lock-state/" version for an entry
+ *                      without it (written before format 4), which stays readable
  * task result          "spool/result/" qid "/" first message id of its ack (journal) or of the
  *                      entry that defines it (snapshot)
  * </pre>
@@ -76,9 +78,9 @@ final class AtRestCodec {
      * Opens a sealed body read from a segment: an inline payload is decrypted and verified, a
      * streamed one is read through once to verify every chunk before its plaintext view is returned.
      */
-    MessageBody open(Msg m, MessageBody sealed, String where) {
+    MessageBody open(Msg m, boolean named, MessageBody sealed, String where) {
         Payload p = sealed.payload();
-        byte[] ctx = context(m);
+        byte[] ctx = context(m, named);
         if (p instanceof Payload.Streamed) {
             Envelope.verify(ring(), p, ctx, where);
         }
@@ -105,9 +107,21 @@ final class AtRestCodec {
                 + "records but this server has no encryption keyring (encryption-keys-file or SPOOL_ENCRYPTION_KEYS)"));
     }
 
+    /** The identity a new entry of {@code m} is sealed under. */
     private static byte[] context(Msg m) {
-        String s = m.queue == null ? "spool/lock-state/" + m.id : "spool/message/" + m.queue.qid + "/" + m.id;
-        return s.getBytes(StandardCharsets.US_ASCII);
+        return context(m, m.key != null);
+    }
+
+    /**
+     * The identity {@code m} is bound to. A lock state document is bound to its lock's name (held
+     * in memory as the document's key, from the record that names the lock, never from the entry)
+     * when its entry says it was sealed so ({@code named}: the entry carries a key).
+     */
+    private static byte[] context(Msg m, boolean named) {
+        String s = m.queue != null ? "spool/message/" + m.queue.qid + "/" + m.id
+                : named && m.key != null ? "spool/lock-state/" + m.key + "/" + m.id
+                : "spool/lock-state/" + m.id;
+        return s.getBytes(StandardCharsets.UTF_8);
     }
 
     private static byte[] resultContext(int qid, long id) {

@@ -91,7 +91,8 @@ sealed interface Command {
     record DeleteGroup(String queue, String group, CompletableFuture<Void> reply) implements Command {
     }
 
-    record Transact(List<TxOp> ops, CompletableFuture<TxResult> reply) implements Command {
+    /** {@code leaseIds[i]}: the lease id op i grants when it is an acquire (drawn off the engine thread), else null. */
+    record Transact(List<TxOp> ops, String[] leaseIds, CompletableFuture<TxResult> reply) implements Command {
     }
 
     record PutToken(dev.spool.api.AccessToken token, CompletableFuture<dev.spool.api.AccessToken> reply)

@@ -4,6 +4,7 @@ import java.io.IOException;
 import java.io.UncheckedIOException;
 import java.util.List;
 import java.util.OptionalLong;
+import java.util.Set;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CompletionStage;
 import java.util.concurrent.TimeUnit;
@@ -45,6 +46,7 @@ import dev.spool.api.SpoolException;
 import dev.spool.api.TxOp;
 import dev.spool.api.TxResult;
 import dev.spool.api.Validation;
+import dev.spool.api.crypto.Keyring;
 
 /**
  * The embedded engine as a {@link Broker}: one engine thread owning all state, and in journal mode
@@ -354,7 +356,7 @@ public final class EmbeddedBroker implements Broker {
         } catch (SpoolException e) {
             return fail(e);
         }
-        return send(f, new Command.Transact(prepared, f));
+        return send(f, new Command.Transact(prepared, Transactions.leaseIds(prepared), f));
     }
 
     @Override
@@ -425,6 +427,35 @@ public final class EmbeddedBroker implements Broker {
     public CompletionStage<Health> health() {
         CompletableFuture<Health> f = new CompletableFuture<>();
         return send(f, new Command.CheckHealth(f));
+    }
+
+    @Override
+    public CompletionStage<Set<String>> keysInUse(Set<String> ids) {
+        Keyring ring = settings.atRest().keyring().orElseThrow();
+        CompletableFuture<Set<String>> out = new CompletableFuture<>();
+        onEngine(() -> out.complete(KeyReload.inUse(journal, ring, ids))).exceptionally(e -> {
+            out.completeExceptionally(e);
+            return null;
+        });
+        return out;
+    }
+
+    @Override
+    public CompletionStage<Void> keyringReplaced(Keyring ring, Keyring next) {
+        CompletableFuture<Void> out = new CompletableFuture<>();
+        onEngine(() -> {
+            try {
+                KeyReload.replace(journal, ring, next);
+                out.complete(null);
+            } catch (IOException e) {
+                out.completeExceptionally(SpoolException.unavailable("cannot record the new active encryption key: "
+                        + e.getMessage(), e));
+            }
+        }).exceptionally(e -> {
+            out.completeExceptionally(e);
+            return null;
+        });
+        return out;
     }
 
     /** Runs {@code task} on the engine thread (tests, maintenance). */

@@ -368,8 +368,9 @@ final class JournalWal extends JournalFraming implements Wal {
                 throw new SpoolException(dev.spool.api.ErrorCode.CORRUPT, "journal corruption: the entry at offset "
                         + offset + " of segment " + file + " is not message " + dev.spool.api.MessageIds.format(m.id));
             }
-            return meta.sealed() ? atRest.open(m, meta.body(), "the entry at offset " + offset + " of segment " + file)
-                    : meta.body();
+            // a lock state document whose entry carries its lock's name (format 4) is bound to that name
+            return meta.sealed() ? atRest.open(m, meta.key() != null, meta.body(), "the entry at offset " + offset
+                    + " of segment " + file) : meta.body();
         } catch (SpoolException e) {
             throw e;
         } catch (IOException | RuntimeException e) {

@@ -33,7 +33,14 @@ final class KeyMarker {
         if (atRest.keyring().isEmpty()) {
             return 0;
         }
-        String active = atRest.keyring().get().activeId();
+        return rekeyBefore(journalDir, atRest.keyring().get().activeId(), currentSegment);
+    }
+
+    /**
+     * As above for active key {@code active}; also what a keyring reloaded while running calls when
+     * its active key changed (the current segment then holds records under the previous key).
+     */
+    static long rekeyBefore(Path journalDir, String active, long currentSegment) throws IOException {
         Path file = journalDir.resolve(NAME);
         if (Files.exists(file)) {
             String[] line = Files.readString(file, StandardCharsets.US_ASCII).strip().split(" ");

@@ -281,39 +281,71 @@ final class LockOps {
 
     // ---- transactions ----
 
-    /** What a transaction's check phase has already claimed of each lock. */
+    /** What a transaction's check phase has already claimed of each lock, by name. */
     static final class TxView {
-        private final Map<LockEntry, long[]> versions = new java.util.IdentityHashMap<>();
-        private final java.util.Set<LockEntry> released = java.util.Collections.newSetFromMap(
-                new java.util.IdentityHashMap<>());
+        private final Map<String, long[]> versions = new java.util.HashMap<>();
+        private final java.util.Set<String> released = new java.util.HashSet<>();
         final List<LockEntry> toServe = new ArrayList<>();
     }
 
-    /** Checks a lock op against the state and the ops before it in the same transaction. */
+    /**
+     * Checks a lock op against the state and the ops before it in the same transaction. An acquire
+     * needs the lock free with nobody waiting (a transaction does not wait, nor jump the line); an
+     * op with {@link LockFence#TX_ACQUIRED} acts with that acquire's lease (validation made sure one
+     * comes before it).
+     */
     void check(TxView v, dev.spool.api.TxOp.OnLock op) {
         switch (op) {
-            case dev.spool.api.TxOp.LockStatePut p -> {
-                LockEntry l = fenced(p.lock(), p.write().fence());
-                if (v.released.contains(l)) {
-                    throw stale(p.lock(), p.write().fence());
+            case dev.spool.api.TxOp.LockAcquire a -> {
+                LockEntry l = table().get(a.lock());
+                if (l != null && (l.held() || !l.waiters.isEmpty())) {
+                    throw held(l);
                 }
-                long[] ver = v.versions.computeIfAbsent(l, k -> new long[] {k.version(), k.lastVersion});
-                checkVersion(l, ver[0], p.write().ifVersion());
+            }
+            case dev.spool.api.TxOp.LockStatePut p -> {
+                LockEntry l = fencedInTx(v, p.lock(), p.write().fence());
+                long[] ver = v.versions.computeIfAbsent(p.lock(), k -> l == null ? new long[] {0, 0}
+                        : new long[] {l.version(), l.lastVersion});
+                if (p.write().ifVersion().isPresent() && p.write().ifVersion().getAsLong() != ver[0]) {
+                    throw SpoolException.withField(ErrorCode.VERSION_MISMATCH, "if_version", "lock " + p.lock()
+                            + " state is at version " + ver[0] + ", not " + p.write().ifVersion().getAsLong());
+                }
                 ver[1]++;
                 ver[0] = ver[1];
             }
             case dev.spool.api.TxOp.LockRelease r -> {
-                LockEntry l = fenced(r.lock(), r.fence());
-                if (!v.released.add(l)) {
+                fencedInTx(v, r.lock(), r.fence());
+                if (!v.released.add(r.lock())) {
                     throw stale(r.lock(), r.fence());
                 }
             }
         }
     }
 
+    /** The lock a fenced tx op acts on (null when an earlier op acquires a lock not yet in the table). */
+    private LockEntry fencedInTx(TxView v, String name, LockFence fence) {
+        if (v.released.contains(name)) {
+            throw stale(name, fence);
+        }
+        if (fence.txAcquired()) {
+            return table().get(name);
+        }
+        return fenced(name, fence);
+    }
+
+    /** Applies a checked acquire inside the open journal transaction: the lock is free (checked). */
+    LockLease grantInTx(dev.spool.api.TxOp.LockAcquire a, String leaseId) {
+        LockEntry l = table().getOrCreate(a.lock());
+        long now = engine.now;
+        table().grant(l, leaseId, l.lastToken + 1, a.request().owner(), now, now + a.request().ttlMs());
+        engine.wal.lockAcquire(l, now);
+        return lease(l);
+    }
+
     /** Applies a checked lock op inside the open journal transaction. */
     void apply(TxView v, dev.spool.api.TxOp.OnLock op) {
         switch (op) {
+            case dev.spool.api.TxOp.LockAcquire a -> throw new IllegalStateException("acquires are granted by grantInTx");
             case dev.spool.api.TxOp.LockStatePut p -> applyPut(table().get(p.lock()), p.write());
             case dev.spool.api.TxOp.LockRelease r -> {
                 LockEntry l = table().get(r.lock());

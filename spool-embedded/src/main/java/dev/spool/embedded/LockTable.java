@@ -76,7 +76,8 @@ final class LockTable {
      */
     Msg putState(LockEntry l, long version, MessageBody body, String contentType, long size, long token, long now) {
         Msg old = l.doc;
-        Msg doc = new Msg(version, null, (byte) 0, null, Long.MAX_VALUE);
+        // the lock's name as the document's key: its entry carries it, and a sealed one is bound to it
+        Msg doc = new Msg(version, null, (byte) 0, l.name, Long.MAX_VALUE);
         doc.body = body;
         l.doc = doc;
         l.docContentType = contentType;

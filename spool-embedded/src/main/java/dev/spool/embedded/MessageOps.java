@@ -365,7 +365,7 @@ final class MessageOps {
 
     void transact(Command.Transact c) {
         checkTags(c.ops());
-        engine.wal.reply(c.reply(), new Transactions(engine).run(c.ops()));
+        engine.wal.reply(c.reply(), new Transactions(engine).run(c.ops(), c.leaseIds()));
     }
 
     /**

@@ -25,9 +25,11 @@ final class Segments {
     /**
      * 2: message entries carry their own CRC32Cs ({@link EntryCodec}); 3: an entry may be sealed
      * (encryption at rest, {@link EntryCodec#FLAG_SEALED}) and an ACK's result may be sealed
-     * ({@link RecordType}). New segments are written as 3; 2 is still read (it holds neither).
+     * ({@link RecordType}); 4: a lock state document's entry carries its lock's name as its key, and
+     * a sealed one is bound to that name ({@link AtRestCodec}). New segments are written as 4; 2 and
+     * 3 are still read (a document without the name is bound to its version only).
      */
-    static final int VERSION = 3;
+    static final int VERSION = 4;
     /** The oldest version still read. */
     static final int OLDEST_READ = 2;
     private static final byte[] MAGIC = "SPOOLSEG".getBytes(java.nio.charset.StandardCharsets.US_ASCII);

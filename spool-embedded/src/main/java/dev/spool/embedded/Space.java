@@ -80,6 +80,11 @@ final class Space {
         this.rekeyBefore = segment;
     }
 
+    /** Whether segments written before the active key came in still exist (they may use older keys). */
+    boolean olderKeysLive() {
+        return rekeyBefore > 0;
+    }
+
     void add(long segment, long bytes) {
         long[] v = live.get(segment);
         if (v == null) {

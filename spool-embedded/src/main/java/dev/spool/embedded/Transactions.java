@@ -34,6 +34,7 @@ final class Transactions {
             throw SpoolException.invalid("ops", "a transaction needs at least one operation");
         }
         dev.spool.api.Validation.range("ops", ops.size(), 1, limits.maxTxOps());
+        java.util.Set<String> acquired = new java.util.HashSet<>();
         for (int i = 0; i < ops.size(); i++) {
             TxOp op = ops.get(i);
             try {
@@ -48,8 +49,7 @@ final class Transactions {
                     }
                     case TxOp.Nack n -> n.request().validate(limits);
                     case TxOp.Extend x -> x.request().validate(limits);
-                    case TxOp.LockStatePut p -> dev.spool.api.LockChecks.write(p.lock(), p.write());
-                    case TxOp.LockRelease r -> dev.spool.api.LockChecks.fence(r.lock(), r.fence());
+                    case TxOp.OnLock l -> dev.spool.api.LockChecks.txOp(l, acquired, limits);
                 }
             } catch (SpoolException e) {
                 throw e.atOp(i);
@@ -88,7 +88,18 @@ final class Transactions {
         return out == null ? ops : out;
     }
 
-    TxResult run(List<TxOp> ops) {
+    /** A fresh lease id for each acquire op (null for the others). */
+    static String[] leaseIds(List<TxOp> ops) {
+        String[] ids = new String[ops.size()];
+        for (int i = 0; i < ids.length; i++) {
+            if (ops.get(i) instanceof TxOp.LockAcquire) {
+                ids[i] = LockCalls.newLeaseId();
+            }
+        }
+        return ids;
+    }
+
+    TxResult run(List<TxOp> ops, String[] leaseIds) {
         for (int i = 0; i < ops.size(); i++) {
             try {
                 check(ops.get(i));
@@ -97,13 +108,20 @@ final class Transactions {
             }
         }
         List<long[]> pushed = new ArrayList<>(ops.size());
+        java.util.Map<Integer, dev.spool.api.LockLease> leases = new java.util.HashMap<>();
         engine.wal.txBegin(engine.now);
-        for (TxOp op : ops) {
-            pushed.add(apply(op));
+        for (int i = 0; i < ops.size(); i++) {
+            TxOp op = ops.get(i);
+            if (op instanceof TxOp.LockAcquire a) {
+                leases.put(i, engine.locks.grantInTx(a, leaseIds[i]));
+                pushed.add(new long[0]);
+            } else {
+                pushed.add(apply(op));
+            }
         }
         engine.wal.txEnd();
         engine.locks.afterCommit(lockView);
-        return new TxResult(pushed);
+        return new TxResult(pushed, leases);
     }
 
     private void check(TxOp op) {

@@ -2,11 +2,18 @@ package dev.spool.postgres;
 
 import java.nio.charset.StandardCharsets;
 import java.security.SecureRandom;
+import java.sql.Connection;
+import java.sql.ResultSet;
+import java.sql.SQLException;
+import java.sql.Statement;
 import java.util.HexFormat;
 import java.util.LinkedHashMap;
 import java.util.Map;
+import java.util.Set;
+import java.util.concurrent.ConcurrentHashMap;
 
 import dev.spool.api.ErrorCode;
+import dev.spool.api.LockStateWrite;
 import dev.spool.api.MessageBody;
 import dev.spool.api.NewMessage;
 import dev.spool.api.Payload;
@@ -20,8 +27,10 @@ import dev.spool.api.crypto.Keyring;
  * Encryption at rest in PostgreSQL, done in Java so that the SQL functions move sealed bytes
  * without knowing: payloads ({@code spool_messages.payload} and {@code spool_chunks}), task results
  * ({@code spool_deliveries.result}) and lock state documents ({@code spool_locks.st_data} and
- * {@code spool_lock_chunks}) hold the shared {@link Envelope}. On PostgreSQL encryption is
- * server-wide ({@code encrypt-all}): every server sharing the database needs the same keyring.
+ * {@code spool_lock_chunks}) hold the shared {@link Envelope}. Payloads and results are sealed for
+ * queues created with {@code "encrypted": true} (V27) or for every queue under {@code encrypt-all};
+ * lock state documents under {@code encrypt-all}. Every server sharing the database needs the same
+ * keyring.
  *
  * <p>How a row says it is sealed, and what its envelope is bound to (the additional data):
  *
@@ -40,34 +49,74 @@ import dev.spool.api.crypto.Keyring;
  * the read runs on), so a tampered chunk ends the stream with an error instead of returning bytes.
  */
 final class AtRestRows {
-    static final AtRestRows NONE = new AtRestRows(AtRest.NONE);
+    static final AtRestRows NONE = new AtRestRows(AtRest.NONE, false);
     static final String MARK = ":spool-sealed";
     static final String TYPE_MARK = ":sealed:";
     private static final SecureRandom RANDOM = new SecureRandom();
 
     private final AtRest atRest;
+    private final boolean defaultsEncrypted;
+    /** Queues known to be encrypted (V27 {@code spool_queues.encrypted}); at most the queue limit. */
+    private final Set<String> encrypted = ConcurrentHashMap.newKeySet();
 
-    AtRestRows(AtRest atRest) {
+    AtRestRows(AtRest atRest, boolean defaultsEncrypted) {
         this.atRest = atRest;
+        this.defaultsEncrypted = defaultsEncrypted;
     }
 
-    /** Whether new rows are sealed. */
-    boolean on() {
+    /** Whether new lock state documents are sealed ({@code encrypt-all}). */
+    boolean sealsLocks() {
         return atRest.encryptAll();
+    }
+
+    /**
+     * Whether payloads and results of {@code queue} are written sealed: under {@code encrypt-all},
+     * when auto-created queues are encrypted, or when the queue is known to be encrypted. A queue
+     * made encrypted by another server is learnt when the database refuses a clear write
+     * ({@link PgErrors#ENCRYPTED}, then {@link #learn}).
+     */
+    boolean sealsQueue(String queue) {
+        return atRest.keyring().isPresent() && (atRest.encryptAll() || defaultsEncrypted || encrypted.contains(queue));
+    }
+
+    /** Notes that {@code queue} is encrypted; false when this server has no keyring to seal with. */
+    boolean learn(String queue) {
+        if (atRest.keyring().isEmpty()) {
+            return false;
+        }
+        encrypted.add(queue);
+        return true;
+    }
+
+    /** Notes a queue's configuration as this server wrote or read it. */
+    void known(String queue, boolean isEncrypted) {
+        if (isEncrypted) {
+            encrypted.add(queue);
+        } else {
+            encrypted.remove(queue);
+        }
+    }
+
+    /** Loads the names of the encrypted queues (at start, so that the first writes need no retry). */
+    void loadEncrypted(Connection c) throws SQLException {
+        try (Statement s = c.createStatement();
+                ResultSet rs = s.executeQuery("SELECT name FROM spool_queues WHERE encrypted")) {
+            while (rs.next()) {
+                encrypted.add(rs.getString(1));
+            }
+        }
     }
 
     /** The message with its payload sealed and the marker header added (as is when off). */
     NewMessage seal(NewMessage m) {
-        if (!on()) {
-            return m;
-        }
+        Keyring ring = ring();
         byte[] id = new byte[16];
         RANDOM.nextBytes(id);
         String record = HexFormat.of().formatHex(id);
         MessageBody b = m.body();
-        Payload sealed = Envelope.seal(ring(), b.payload(), context("spool/pg/message/", record));
+        Payload sealed = Envelope.seal(ring, b.payload(), context("spool/pg/message/", record));
         Map<String, String> headers = new LinkedHashMap<>(b.headers());
-        headers.put(MARK, ring().activeId() + "/" + record);
+        headers.put(MARK, ring.activeId() + "/" + record);
         return new NewMessage(new MessageBody(sealed, b.contentType(), headers, b.key(), b.priority(),
                 b.traceparent()), m.delayMs(), m.notBeforeMs(), m.ttlMs(), m.dedupId());
     }
@@ -102,11 +151,12 @@ final class AtRestRows {
 
     /** The bytes and type column of a task result to store. */
     TaskResult sealResult(String queue, TaskResult r) {
-        if (!on()) {
+        if (!sealsQueue(queue)) {
             return r;
         }
-        byte[] sealed = Envelope.seal(ring(), r.payload().toBytes(), context("spool/pg/result/", queue));
-        return new TaskResult(Payload.of(sealed), TYPE_MARK + ring().activeId() + ":" + r.contentType());
+        Keyring ring = ring();
+        byte[] sealed = Envelope.seal(ring, r.payload().toBytes(), context("spool/pg/result/", queue));
+        return new TaskResult(Payload.of(sealed), TYPE_MARK + ring.activeId() + ":" + r.contentType());
     }
 
     /** A task result read from a row: opened when its type column says it is sealed. */
@@ -119,14 +169,11 @@ final class AtRestRows {
                 "the task result")), ct);
     }
 
-    /** A lock state payload to store, sealed when on. */
-    Payload sealState(String lock, Payload p) {
-        return on() ? Envelope.seal(ring(), p, context("spool/pg/lock-state/", lock)) : p;
-    }
-
-    /** The type column for a lock state document's content type. */
-    String stateType(String contentType) {
-        return on() ? TYPE_MARK + ring().activeId() + ":" + contentType : contentType;
+    /** A lock state write as stored: its payload sealed and its type column naming the key. */
+    LockStateWrite sealState(String lock, LockStateWrite w) {
+        Keyring ring = ring();
+        return new LockStateWrite(w.fence(), Envelope.seal(ring, w.payload(), context("spool/pg/lock-state/", lock)),
+                TYPE_MARK + ring.activeId() + ":" + w.contentType(), w.ifVersion());
     }
 
     /** The content type of a stored type column. */
@@ -158,8 +205,45 @@ final class AtRestRows {
         return Envelope.opened(ring(), stored, ctx, size);
     }
 
-    private Keyring ring() {
-        return atRest.keyring().orElseThrow(() -> new SpoolException(ErrorCode.CORRUPT, "the database holds "
+    /**
+     * Re-seals an inline message payload under {@code ring}'s active key, bound to the same record
+     * id; {@code headers} (the row's flat name/value array) gets the new marker in place.
+     */
+    byte[] resealMessage(Keyring ring, String[] headers, byte[] sealed) {
+        for (int i = 0; i + 1 < headers.length; i += 2) {
+            if (MARK.equals(headers[i])) {
+                String mark = headers[i + 1];
+                int slash = mark.indexOf('/');
+                String what = "a payload sealed under key " + (slash < 1 ? "?" : mark.substring(0, slash));
+                if (slash < 1) {
+                    throw new SpoolException(ErrorCode.CORRUPT, what + " failed its integrity check: its seal "
+                            + "marker is damaged");
+                }
+                String record = mark.substring(slash + 1);
+                byte[] ctx = context("spool/pg/message/", record);
+                byte[] plain = Envelope.open(ring(), sealed, ctx, what);
+                headers[i + 1] = ring.activeId() + "/" + record;
+                return Envelope.seal(ring, plain, ctx);
+            }
+        }
+        throw new SpoolException(ErrorCode.CORRUPT, "a sealed payload lost its seal marker");
+    }
+
+    /** A task result sealed under {@code ring}'s active key (re-sealing). */
+    TaskResult sealResultWith(Keyring ring, String queue, TaskResult plain) {
+        byte[] sealed = Envelope.seal(ring, plain.payload().toBytes(), context("spool/pg/result/", queue));
+        return new TaskResult(Payload.of(sealed), TYPE_MARK + ring.activeId() + ":" + plain.contentType());
+    }
+
+    /** A lock state document's bytes sealed under {@code ring}'s active key (re-sealing). */
+    byte[] sealStateWith(Keyring ring, String lock, byte[] plain) {
+        return Envelope.seal(ring, plain, context("spool/pg/lock-state/", lock));
+    }
+
+    /** The keyring as it is now: one seal uses one active key even if the ring is reloaded meanwhile. */
+    Keyring ring() {
+        return atRest.keyring().map(Keyring::snapshot).orElseThrow(() -> new SpoolException(ErrorCode.CORRUPT,
+                "the database holds "
                 + "encrypted rows but this server has no encryption keyring (encryption-keys-file or "
                 + "SPOOL_ENCRYPTION_KEYS)"));
     }

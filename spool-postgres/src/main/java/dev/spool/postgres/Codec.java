@@ -35,7 +35,8 @@ final class Codec {
                 Integer.toString(d.maxAttempts()), d.deadLetterQueue().orElse(""), Long.toString(b.initialMs()),
                 Long.toString(b.maxMs()), Double.toString(b.multiplier()), Boolean.toString(b.jitter()),
                 Long.toString(d.retentionMs()), Long.toString(d.messageTtlMs()), Long.toString(d.maxMessageBytes()),
-                Long.toString(d.dedupWindowMs()), Long.toString(d.resultTtlMs()));
+                Long.toString(d.dedupWindowMs()), Long.toString(d.resultTtlMs()),
+                Boolean.toString(d.encrypted()));
     }
 
     /** A queue configuration from a row of {@code get_queue} starting at column 2. */
@@ -44,7 +45,7 @@ final class Codec {
                 rs.getBoolean("bo_jitter"));
         return new QueueConfig(rs.getLong("vis_ms"), rs.getInt("max_attempts"), Optional.ofNullable(rs.getString("dlq")),
                 b, rs.getLong("retention_ms"), rs.getLong("ttl_ms"), rs.getLong("max_bytes"), rs.getLong("dedup_ms"),
-                rs.getLong("result_ttl_ms"), false, headers(rs.getArray("attributes")));
+                rs.getLong("result_ttl_ms"), rs.getBoolean("encrypted"), headers(rs.getArray("attributes")));
     }
 
     /** Appends the headers to a flat name/value list. */

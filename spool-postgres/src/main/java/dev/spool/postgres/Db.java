@@ -216,6 +216,11 @@ final class Db implements AutoCloseable {
                 if (PgErrors.isRetryable(e) && attempt < RETRIES) {
                     continue;
                 }
+                String sealFor = PgErrors.encryptedQueue(e);
+                if (sealFor != null && attempt < RETRIES && atRest.learn(sealFor)) {
+                    // the queue is encrypted (made so by another server): run the work again, sealed
+                    continue;
+                }
                 task.future().completeExceptionally(PgErrors.map(e));
                 return conn;
             } catch (SpoolException e) {

@@ -203,11 +203,10 @@ final class LockOps {
 
     /** The write as stored: its payload sealed and its type marked when encryption is on. */
     static LockStateWrite sealed(Db db, String name, LockStateWrite w) {
-        if (!db.atRest.on()) {
+        if (!db.atRest.sealsLocks()) {
             return w;
         }
-        return new LockStateWrite(w.fence(), db.atRest.sealState(name, w.payload()),
-                db.atRest.stateType(w.contentType()), w.ifVersion());
+        return db.atRest.sealState(name, w);
     }
 
     /** Whether writing this document needs a transaction (its bytes go in chunks). */

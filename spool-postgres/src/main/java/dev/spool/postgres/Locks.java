@@ -90,6 +90,16 @@ final class Locks implements AutoCloseable {
         return lines.await(name, r, leaseId);
     }
 
+    /** An acquire op of a transaction, on its connection: granted at once or {@code lock_held}. */
+    LockLease acquireInTx(java.sql.Connection c, String name, LockRequest r) throws java.sql.SQLException {
+        String leaseId = newId();
+        LockOps.Attempt a = LockOps.acquire(c, name, r.owner(), r.ttlMs(), leaseId, 0, server);
+        if (a.status() != LockOps.GRANTED) {
+            throw LockLines.held(name, a);
+        }
+        return new LockLease(name, leaseId, a.token(), r.owner(), a.expiresAt());
+    }
+
     CompletableFuture<LockLease> keepalive(String name, LockFence fence, long ttlMs) {
         return checked(() -> {
             LockChecks.fence(name, fence);

@@ -10,18 +10,21 @@ import java.util.concurrent.atomic.AtomicLong;
  * their bodies, expired dedup ids (and once a minute bodies orphaned by a race) through
  * {@code spool_gc}; and lock waiters that are dead (their wait over, or their server not seen for
  * 10 s) on locks nobody touched since (the next attempt on a lock drops its own dead waiters).
+ * It also owns the {@link Resealer}, which every server runs (rows re-sealed are compared and set).
  */
 final class Maintenance implements AutoCloseable {
     static final long PERIOD_MS = 2000;
 
     private final Db db;
     private final Waiters waiters;
+    private final Resealer resealer;
     private final AtomicLong runs = new AtomicLong();
     private volatile boolean closed;
 
-    Maintenance(Db db, Waiters waiters) {
+    Maintenance(Db db, Waiters waiters, Resealer resealer) {
         this.db = db;
         this.waiters = waiters;
+        this.resealer = resealer;
         waiters.schedule(this::run, PERIOD_MS);
     }
 
@@ -56,8 +59,14 @@ final class Maintenance implements AutoCloseable {
         });
     }
 
+    /** The re-encryption after a key rotation, which runs on its own timer. */
+    Resealer resealer() {
+        return resealer;
+    }
+
     @Override
     public void close() {
         closed = true;
+        resealer.close();
     }
 }

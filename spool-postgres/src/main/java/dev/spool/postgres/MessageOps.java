@@ -50,7 +50,8 @@ final class MessageOps {
         for (int i = 0; i < n; i++) {
             sizes[i] = messages.get(i).body().payload().size();
         }
-        if (db.atRest.on()) {
+        boolean seal = db.atRest.sealsQueue(queue);
+        if (seal) {
             // sizes and the inline or chunked choice stay the plaintext's (needsTx decided on them)
             List<NewMessage> sealed = new ArrayList<>(n);
             for (NewMessage m : messages) {
@@ -104,6 +105,7 @@ final class MessageOps {
             ps.setArray(13, pg.createArrayOf("int8", notBefore));
             ps.setArray(14, pg.createArrayOf("int8", ttls));
             ps.setArray(15, pg.createArrayOf("text", dedup));
+            ps.setBoolean(16, seal);
             try (ResultSet rs = ps.executeQuery()) {
                 rs.next();
                 ids = Codec.longs(rs.getArray(1));

@@ -32,6 +32,21 @@ final class PgErrors {
         return false;
     }
 
+    /**
+     * SQLSTATE of a clear payload or result sent for an encrypted queue (V27): the work runs again
+     * sealed once {@link AtRestRows#learn} knows the queue (DETAIL names it).
+     */
+    static final String ENCRYPTED = "SPE01";
+
+    /** The queue an {@link #ENCRYPTED} failure names, or null when {@code e} is not one. */
+    static String encryptedQueue(SQLException e) {
+        if (!ENCRYPTED.equals(e.getSQLState())) {
+            return null;
+        }
+        return e instanceof PSQLException p && p.getServerErrorMessage() != null
+                ? p.getServerErrorMessage().getDetail() : null;
+    }
+
     /** Whether the transaction lost a race (deadlock, serialization) and may simply run again. */
     static boolean isRetryable(SQLException e) {
         return "40P01".equals(e.getSQLState()) || "40001".equals(e.getSQLState());
@@ -65,6 +80,8 @@ final class PgErrors {
             case "SPL01" -> new SpoolException(ErrorCode.STALE_LEASE, message);
             case "SPL02" -> SpoolException.withField(ErrorCode.VERSION_MISMATCH, "if_version", message);
             case "SPL03" -> new SpoolException(ErrorCode.NOT_FOUND, message);
+            case ENCRYPTED -> SpoolException.withField(ErrorCode.INVALID_ARGUMENT, "encrypted", message + ", and this "
+                    + "server has no encryption keyring (encryption-keys-file or SPOOL_ENCRYPTION_KEYS) to seal with");
             default -> SpoolException.internal("database error " + state + ": " + message, e);
         };
     }

@@ -4,6 +4,7 @@ import java.sql.Connection;
 import java.sql.SQLException;
 import java.util.List;
 import java.util.OptionalLong;
+import java.util.Set;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CompletionStage;
 import java.util.function.Supplier;
@@ -72,7 +73,7 @@ public final class PostgresBroker implements Broker {
         this.locks = new Locks(db, waiters, settings.limits());
         this.listener = new Listener(db, waiters, locks.lines());
         this.fusion = new Fusion(db, signer);
-        this.maintenance = new Maintenance(db, waiters);
+        this.maintenance = new Maintenance(db, waiters, new Resealer(db, waiters, settings.atRest()));
     }
 
     /**
@@ -83,10 +84,11 @@ public final class PostgresBroker implements Broker {
      */
     public static PostgresBroker open(PostgresConfig config, BrokerSettings settings) {
         Db db = new Db(config, Codec.settingsGuc(settings));
-        db.atRest = new AtRestRows(settings.atRest());
+        db.atRest = new AtRestRows(settings.atRest(), settings.queueDefaults().encrypted());
         ReceiptSigner signer;
         try (Connection c = db.open()) {
             Migrations.apply(c);
+            db.atRest.loadEncrypted(c);
             signer = ReceiptSigner.load(c);
         } catch (SQLException e) {
             db.close();
@@ -141,14 +143,16 @@ public final class PostgresBroker implements Broker {
         return run(queue, () -> {
             Names.checkQueue(queue, "queue");
             settings.atRest().check(config.validate());
-            if (config.encrypted() && !settings.atRest().encryptAll()) {
-                throw SpoolException.withField(ErrorCode.INVALID_ARGUMENT, "encrypted", "PostgreSQL storage encrypts "
-                        + "every queue or none: set encrypt-all (every server sharing the database needs it)");
-            }
         }, c -> {
             QueueOps.put(c, queue, config);
+            db.atRest.known(queue, config.encrypted());
             return QueueOps.get(c, queue);
         });
+    }
+
+    @Override
+    public CompletionStage<Set<String>> keysInUse(Set<String> ids) {
+        return maintenance.resealer().inUse(ids);
     }
 
     @Override
@@ -165,6 +169,7 @@ public final class PostgresBroker implements Broker {
     public CompletionStage<Void> deleteQueue(String queue) {
         return run(queue, () -> Names.checkQueue(queue, "queue"), c -> QueueOps.simple(c, "delete_queue", queue, null))
                 .thenApply(v -> {
+                    db.atRest.known(queue, false);
                     ordering.forget(queue);
                     signer.forget(queue, null);
                     waiters.queueDeleted(queue);
@@ -386,7 +391,7 @@ public final class PostgresBroker implements Broker {
             }
         }
         return ordering.runAll(queues,
-                () -> db.tx(c -> Transactions.apply(db, c, signer, ops, settings.autoCreateQueues())))
+                () -> db.tx(c -> Transactions.apply(db, c, signer, ops, settings.autoCreateQueues(), locks)))
                 .thenApply(r -> {
                     for (String q : queues) {
                         waiters.wakePops(q);
@@ -399,11 +404,7 @@ public final class PostgresBroker implements Broker {
 
     @Override
     public CompletionStage<AccessToken> putToken(AccessToken token) {
-        return run(() -> {
-            if (token == null) {
-                throw SpoolException.invalid("token", "a token is needed");
-            }
-        }, c -> TokenOps.put(c, token));
+        return run(() -> TokenOps.checkPut(token), c -> TokenOps.put(c, token));
     }
 
     @Override
@@ -413,11 +414,7 @@ public final class PostgresBroker implements Broker {
 
     @Override
     public CompletionStage<Void> revokeToken(String id) {
-        return run(() -> {
-            if (id == null || id.isEmpty() || id.length() > 64) {
-                throw SpoolException.invalid("id", "id is 1 to 64 characters");
-            }
-        }, c -> TokenOps.revoke(c, id));
+        return run(() -> TokenOps.checkId(id), c -> TokenOps.revoke(c, id));
     }
 
     @Override

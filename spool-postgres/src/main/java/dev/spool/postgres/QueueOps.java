@@ -41,6 +41,7 @@ final class QueueOps {
             List<String> flat = new ArrayList<>(2 * cfg.attributes().size());
             Codec.flatten(cfg.attributes(), flat);
             ps.setArray(14, c.createArrayOf("text", flat.toArray()));
+            ps.setBoolean(15, cfg.encrypted());
             ps.execute();
         }
     }

@@ -66,4 +66,16 @@ final class TokenOps {
         }
         return null;
     }
+
+    static void checkPut(dev.spool.api.AccessToken token) {
+        if (token == null) {
+            throw dev.spool.api.SpoolException.invalid("token", "a token is needed");
+        }
+    }
+
+    static void checkId(String id) {
+        if (id == null || id.isEmpty() || id.length() > 64) {
+            throw dev.spool.api.SpoolException.invalid("id", "id is 1 to 64 characters");
+        }
+    }
 }

@@ -14,7 +14,7 @@ SELECT spool_now()
 
 -- name: push
 SELECT ids, stored FROM spool_push(?, ?, ?::bytea[], ?::bigint[], ?::text[], ?::text[], ?::int[], ?::int[], ?::text[],
-                                   ?::int[], ?::text[], ?::bigint[], ?::bigint[], ?::bigint[], ?::text[])
+                                   ?::int[], ?::text[], ?::bigint[], ?::bigint[], ?::bigint[], ?::text[], ?)
 
 -- name: insert_chunk
 INSERT INTO spool_chunks (msg_id, seq, data) VALUES (?, ?, ?)
@@ -65,16 +65,16 @@ SELECT spool_redrive(?, ?, ?)
 SELECT spool_redrive_ids(?, ?, ?, ?)
 
 -- name: put_queue
-SELECT spool_put_queue(?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
+SELECT spool_put_queue(?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
 
 -- name: get_queue
 SELECT name, vis_ms, max_attempts, dlq, bo_initial_ms, bo_max_ms, bo_mult, bo_jitter, retention_ms, ttl_ms,
-       max_bytes, dedup_ms, result_ttl_ms, attributes, created_at
+       max_bytes, dedup_ms, result_ttl_ms, attributes, encrypted, created_at
 FROM spool_queues WHERE name = ?
 
 -- name: list_queues
 SELECT name, vis_ms, max_attempts, dlq, bo_initial_ms, bo_max_ms, bo_mult, bo_jitter, retention_ms, ttl_ms,
-       max_bytes, dedup_ms, result_ttl_ms, attributes, created_at
+       max_bytes, dedup_ms, result_ttl_ms, attributes, encrypted, created_at
 FROM spool_queues ORDER BY name
 
 -- name: stats

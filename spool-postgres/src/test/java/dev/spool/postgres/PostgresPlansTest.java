@@ -279,6 +279,6 @@ class PostgresPlansTest {
                 + ", array_fill('application/octet-stream'::text, " + fill + ", '{}'::text[], array_fill(1, " + fill + ", array_fill(0, " + fill
                 + ", " + keys + ", array_fill(0, " + fill + ", array_fill(NULL::text, " + fill
                 + ", array_fill(0::bigint, " + fill + ", array_fill(0::bigint, " + fill + ", array_fill(0::bigint, " + fill
-                + ", array_fill(NULL::text, " + fill;
+                + ", array_fill(NULL::text, " + fill + ", false";
     }
 }

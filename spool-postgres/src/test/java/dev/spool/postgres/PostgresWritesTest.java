@@ -7,6 +7,7 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.sql.Connection;
 import java.sql.DriverManager;
+import java.sql.PreparedStatement;
 import java.sql.ResultSet;
 import java.sql.SQLException;
 import java.sql.Statement;
@@ -31,7 +32,10 @@ import dev.spool.api.Receipts;
  * batches of 100, one statement at a time, counted three ways that load distorts little: the rows
  * it leaves in each table while leased (exact), the WAL bytes written (the distance the WAL insert
  * position moved), and the CPU time of the database's backends (from {@code /proc/<pid>/schedstat},
- * in nanoseconds). {@code -Dspool.test.writesRounds} batches are measured (default 30). With
+ * in nanoseconds, the measuring connection's own excluded). Each round is followed by one of
+ * spool-it's {@code PostgresFloorTest} statements on a table of their own, so that both see the same
+ * load, and the test prints Spool's CPU per message over the floor's. {@code -Dspool.test.writesRounds}
+ * batches are measured (default 30). With
  * {@code -Dspool.test.writesProfile=true} the database tracks function times ({@code track_functions =
  * all}, which slows every call) and the test prints each SQL function's own time per message: elapsed
  * time, so on a loaded machine it includes waiting for a CPU; compare the functions with each other.
@@ -51,11 +55,11 @@ class PostgresWritesTest {
         }
     }
 
-    /** CPU nanoseconds of the client backends of this database (0 for a process that is gone). */
+    /** CPU nanoseconds of the client backends of this database but {@code c}'s own (0 for a process that is gone). */
     private static long backendsCpu(Connection c) throws SQLException {
         long ns = 0;
         try (Statement s = c.createStatement(); ResultSet rs = s.executeQuery(
-                "SELECT pid FROM pg_stat_activity WHERE datname = current_database() AND backend_type = 'client backend'")) {
+                "SELECT pid FROM pg_stat_activity WHERE datname = current_database() AND backend_type = 'client backend' AND pid <> pg_backend_pid()")) {
             while (rs.next()) {
                 try {
                     ns += Long.parseLong(Files.readString(Path.of("/proc", rs.getString(1), "schedstat")).split(" ")[0]);
@@ -93,34 +97,48 @@ class PostgresWritesTest {
             for (int r = 0; r < 4; r++) {
                 ack(b, pushAndPop(b, batch));
             }
-            long wal0 = scalar(c, "SELECT pg_current_wal_insert_lsn() - '0/0'::pg_lsn");
+            long wal = 0;
             long[] split = new long[3];
-            for (int r = 0; r < rounds; r++) {
-                long t0 = backendsCpu(c);
-                get(b.push("q", batch));
-                long t1 = backendsCpu(c);
-                List<Delivery> got = get(b.pop("q", new PopRequest("default", BATCH, 0, 0)));
-                long t2 = backendsCpu(c);
-                ack(b, got);
-                split[0] += t1 - t0;
-                split[1] += t2 - t1;
-                split[2] += backendsCpu(c) - t2;
+            long[] fl = new long[3];
+            // the floor's rounds alternate with Spool's, so that both see the same load
+            try (Connection w = DriverManager.getConnection(config.jdbcUrl(), config.user(),
+                    config.password().orElse("")); Floor floor = new Floor(w)) {
+                for (int r = 0; r < 5; r++) {
+                    floor.round(c);
+                }
+                for (int r = 0; r < rounds; r++) {
+                    long wal0 = scalar(c, "SELECT pg_current_wal_insert_lsn() - '0/0'::pg_lsn");
+                    long t0 = backendsCpu(c);
+                    get(b.push("q", batch));
+                    long t1 = backendsCpu(c);
+                    List<Delivery> got = get(b.pop("q", new PopRequest("default", BATCH, 0, 0)));
+                    long t2 = backendsCpu(c);
+                    ack(b, got);
+                    split[0] += t1 - t0;
+                    split[1] += t2 - t1;
+                    split[2] += backendsCpu(c) - t2;
+                    wal += scalar(c, "SELECT pg_current_wal_insert_lsn() - '0/0'::pg_lsn") - wal0;
+                    long[] f = floor.round(c);
+                    for (int k = 0; k < 3; k++) {
+                        fl[k] += f[k];
+                    }
+                }
             }
             long cpu = split[0] + split[1] + split[2];
-            long wal = scalar(c, "SELECT pg_current_wal_insert_lsn() - '0/0'::pg_lsn") - wal0;
+            long floorCpu = fl[0] + fl[1] + fl[2];
             long messages = (long) BATCH * rounds;
 
             System.out.printf("push + pop + ack, one group, %d batches of %d x 1 KiB: %d WAL bytes and %.1f us of "
                     + "backend CPU per message (push %.1f, pop %.1f, ack %.1f)%n", rounds, BATCH, wal / messages,
                     cpu / 1e3 / messages, split[0] / 1e3 / messages, split[1] / 1e3 / messages,
                     split[2] / 1e3 / messages);
+            System.out.printf("the floor's statements (PostgresFloorTest's table, JDBC), rounds alternating with Spool's: "
+                    + "%.1f us of backend CPU per message (push %.1f, pop %.1f, ack %.1f); Spool / floor %.2f%n",
+                    floorCpu / 1e3 / messages, fl[0] / 1e3 / messages, fl[1] / 1e3 / messages, fl[2] / 1e3 / messages,
+                    (double) cpu / floorCpu);
             if (profile) {
                 printFunctionTimes(c, messages + 5L * BATCH); // the five warm-up rounds count too
             }
-            long[] fl = floor(c, rounds);
-            System.out.printf("the floor's statements (PostgresFloorTest's table, JDBC), same loop: %.1f us of backend CPU "
-                    + "per message (push %.1f, pop %.1f, ack %.1f)%n", (fl[0] + fl[1] + fl[2]) / 1e3 / messages,
-                    fl[0] / 1e3 / messages, fl[1] / 1e3 / messages, fl[2] / 1e3 / messages);
             assertThat(bodies).as("body rows while leased").isZero();
             assertThat(deliveries).as("delivery rows while leased").isEqualTo(BATCH);
             assertThat(wal).isPositive();
@@ -155,53 +173,63 @@ class PostgresWritesTest {
     }
 
     /**
-     * The same loop with the statements of spool-it's {@code PostgresFloorTest} (one table, its key and
-     * a partial index of ready rows; no Spool function): CPU nanoseconds of push, pop and ack.
+     * The statements of spool-it's {@code PostgresFloorTest} (one table, its key and a partial index of
+     * ready rows; no Spool function), run on {@code w}: each {@link #round} pushes, pops and acks one
+     * batch and returns the CPU nanoseconds of each, measured through {@code c}.
      */
-    private static long[] floor(Connection c, int rounds) throws SQLException {
-        try (Statement s = c.createStatement()) {
-            s.execute("CREATE TABLE floor_q (id bigint GENERATED ALWAYS AS IDENTITY PRIMARY KEY, "
-                    + "leased boolean NOT NULL DEFAULT false, vt bigint NOT NULL, attempts int NOT NULL DEFAULT 0, "
-                    + "payload bytea NOT NULL)");
-            s.execute("CREATE INDEX floor_q_ready ON floor_q (id) WHERE NOT leased");
-            s.execute("SET enable_seqscan = off");
+    private static final class Floor implements AutoCloseable {
+        private final Connection w;
+        private final PreparedStatement push;
+        private final PreparedStatement pop;
+        private final PreparedStatement ack;
+        private final byte[][] payloads = new byte[BATCH][1024];
+
+        Floor(Connection w) throws SQLException {
+            this.w = w;
+            try (Statement s = w.createStatement()) {
+                s.execute("CREATE TABLE floor_q (id bigint GENERATED ALWAYS AS IDENTITY PRIMARY KEY, "
+                        + "leased boolean NOT NULL DEFAULT false, vt bigint NOT NULL, attempts int NOT NULL DEFAULT 0, "
+                        + "payload bytea NOT NULL)");
+                s.execute("CREATE INDEX floor_q_ready ON floor_q (id) WHERE NOT leased");
+                s.execute("SET enable_seqscan = off");
+            }
+            push = w.prepareStatement("INSERT INTO floor_q (vt, payload) SELECT 0, p FROM unnest(?::bytea[]) AS u(p)");
+            pop = w.prepareStatement("WITH c AS (SELECT id FROM floor_q WHERE NOT leased ORDER BY id LIMIT 100 "
+                    + "FOR UPDATE SKIP LOCKED) UPDATE floor_q q SET leased = true, attempts = q.attempts + 1, "
+                    + "vt = 30000 FROM c WHERE q.id = c.id RETURNING q.id, q.attempts, q.payload");
+            ack = w.prepareStatement("DELETE FROM floor_q q USING unnest(?::bigint[], ?::int[]) AS r(id, f) "
+                    + "WHERE q.id = ANY (?::bigint[]) AND q.id = r.id AND q.attempts = r.f AND q.leased");
         }
-        byte[][] payloads = new byte[BATCH][1024];
-        long[] split = new long[3];
-        try (var push = c.prepareStatement("INSERT INTO floor_q (vt, payload) SELECT 0, p FROM unnest(?::bytea[]) AS u(p)");
-                var pop = c.prepareStatement("WITH c AS (SELECT id FROM floor_q WHERE NOT leased ORDER BY id LIMIT 100 "
-                        + "FOR UPDATE SKIP LOCKED) UPDATE floor_q q SET leased = true, attempts = q.attempts + 1, "
-                        + "vt = 30000 FROM c WHERE q.id = c.id RETURNING q.id, q.attempts, q.payload");
-                var ack = c.prepareStatement("DELETE FROM floor_q q USING unnest(?::bigint[], ?::int[]) AS r(id, f) "
-                        + "WHERE q.id = ANY (?::bigint[]) AND q.id = r.id AND q.attempts = r.f AND q.leased")) {
-            for (int r = 0; r < rounds + 5; r++) {
-                long t0 = backendsCpu(c);
-                push.setArray(1, c.createArrayOf("bytea", payloads));
-                push.executeUpdate();
-                long t1 = backendsCpu(c);
-                List<Long> ids = new ArrayList<>();
-                List<Integer> fences = new ArrayList<>();
-                try (ResultSet rs = pop.executeQuery()) {
-                    while (rs.next()) {
-                        ids.add(rs.getLong(1));
-                        fences.add(rs.getInt(2));
-                        rs.getBytes(3);
-                    }
-                }
-                long t2 = backendsCpu(c);
-                var idArr = c.createArrayOf("int8", ids.toArray());
-                ack.setArray(1, idArr);
-                ack.setArray(2, c.createArrayOf("int4", fences.toArray()));
-                ack.setArray(3, idArr);
-                assertThat(ack.executeUpdate()).isEqualTo(BATCH);
-                if (r >= 5) {
-                    split[0] += t1 - t0;
-                    split[1] += t2 - t1;
-                    split[2] += backendsCpu(c) - t2;
+
+        long[] round(Connection c) throws SQLException {
+            long t0 = backendsCpu(c);
+            push.setArray(1, w.createArrayOf("bytea", payloads));
+            push.executeUpdate();
+            long t1 = backendsCpu(c);
+            List<Long> ids = new ArrayList<>();
+            List<Integer> fences = new ArrayList<>();
+            try (ResultSet rs = pop.executeQuery()) {
+                while (rs.next()) {
+                    ids.add(rs.getLong(1));
+                    fences.add(rs.getInt(2));
+                    rs.getBytes(3);
                 }
             }
+            long t2 = backendsCpu(c);
+            var idArr = w.createArrayOf("int8", ids.toArray());
+            ack.setArray(1, idArr);
+            ack.setArray(2, w.createArrayOf("int4", fences.toArray()));
+            ack.setArray(3, idArr);
+            assertThat(ack.executeUpdate()).isEqualTo(BATCH);
+            return new long[] {t1 - t0, t2 - t1, backendsCpu(c) - t2};
         }
-        return split;
+
+        @Override
+        public void close() throws SQLException {
+            push.close();
+            pop.close();
+            ack.close();
+        }
     }
 
     private static List<Delivery> pushAndPop(PostgresBroker b, List<NewMessage> batch) throws Exception {

@@ -49,6 +49,8 @@ final class Api {
     final Security security;
     /** Re-reads the TLS files now (SIGHUP); a no-op without TLS. Set once the listener is up. */
     volatile java.util.function.Supplier<io.vertx.core.Future<Void>> tlsReload = io.vertx.core.Future::succeededFuture;
+    /** Re-reads the encryption keys file (SIGHUP); empty without one. Set once the listener is up. */
+    volatile Optional<KeyringWatch> keyring = Optional.empty();
 
     Api(Vertx vertx, Broker broker, ServerConfig config, Metrics metrics, ServerState state, Optional<Path> spoolDir) {
         this.vertx = vertx;

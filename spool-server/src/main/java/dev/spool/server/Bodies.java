@@ -143,8 +143,12 @@ final class Bodies {
      * read): {@code bad_request}, never a 503.
      */
     static void parse(Buffer body, JsonStep step) {
-        try (var parser = Json.parser(body.length() == 0 ? Buffer.buffer("{}") : body)) {
-            step.accept(new JsonIn(parser));
+        Buffer json = body.length() == 0 ? Buffer.buffer("{}") : body;
+        var buf = json.getByteBuf();
+        try (var parser = Json.parser(json)) {
+            // payloads are sliced from the body as written, not parsed and generated again
+            step.accept(buf.hasArray() ? new JsonIn(parser, buf.array(), buf.arrayOffset() + buf.readerIndex(),
+                    buf.readableBytes()) : new JsonIn(parser));
         } catch (IOException e) {
             SpoolException s = Errors.toSpool(e);
             throw s.code() == ErrorCode.UNAVAILABLE

@@ -80,6 +80,7 @@ enum ConfigKey {
     TLS_CLIENT_CA("tls-client-ca", ""),
     TLS_CLIENT_CERT_REQUIRED("tls-client-cert-required", "true"),
     TLS_RELOAD_MS("tls-reload-ms", "5000"),
+    TLS_ENGINE("tls-engine", "auto"),
     AUTH("auth", "none"),
     ADMIN_TOKEN("admin-token", ""),
     CERT_GRANTS("cert-grants", ""),
@@ -88,7 +89,9 @@ enum ConfigKey {
     INSECURE("insecure", "false"),
     ENCRYPTION_KEYS_FILE("encryption-keys-file", ""),
     ENCRYPTION_KEYS("encryption-keys", ""),
-    ENCRYPT_ALL("encrypt-all", "false");
+    ENCRYPT_ALL("encrypt-all", "false"),
+    ENCRYPTION_KEYS_RELOAD_MS("encryption-keys-reload-ms", "5000"),
+    ENCRYPTION_RESEAL_BATCH("encryption-reseal-batch", "500");
 
     /** The flag (and environment variable {@code SPOOL_CONFIG}) naming the config file. */
     static final String CONFIG_FLAG = "config";

@@ -189,7 +189,7 @@ final class ConfigLoader {
         if (!cert.isEmpty()) {
             tlsOf = Optional.of(new SecurityConfig.Tls(Path.of(cert), Path.of(key),
                     ca.isEmpty() ? Optional.empty() : Optional.of(Path.of(ca)), bool(ConfigKey.TLS_CLIENT_CERT_REQUIRED),
-                    number(ConfigKey.TLS_RELOAD_MS)));
+                    number(ConfigKey.TLS_RELOAD_MS), tlsEngine()));
         } else if (!ca.isEmpty()) {
             throw bad(ConfigKey.TLS_CLIENT_CA, "tls-client-ca needs tls-cert and tls-key");
         }
@@ -234,7 +234,15 @@ final class ConfigLoader {
         if (all && ring.isEmpty()) {
             throw bad(ConfigKey.ENCRYPT_ALL, "encrypt-all needs encryption-keys-file or encryption-keys");
         }
-        return new AtRest(ring, all);
+        long reloadMs = integer(ConfigKey.ENCRYPTION_KEYS_RELOAD_MS);
+        if (reloadMs < 0) {
+            throw bad(ConfigKey.ENCRYPTION_KEYS_RELOAD_MS, "must be 0 (on SIGHUP only) or more");
+        }
+        int batch = integer(ConfigKey.ENCRYPTION_RESEAL_BATCH);
+        if (batch < 0) {
+            throw bad(ConfigKey.ENCRYPTION_RESEAL_BATCH, "must be 0 (off) or more");
+        }
+        return new AtRest(ring, all, batch, file.isEmpty() ? Optional.empty() : Optional.of(Path.of(file)), reloadMs);
     }
 
     /** The flow control of pushes from the {@code flow-*} keys (docs/configuration.md). */
@@ -282,6 +290,14 @@ final class ConfigLoader {
     /** Maps a QueueConfig wire field (e.g. {@code retry_backoff.max_ms}) to its config key. */
     private static String toKey(String field) {
         return field.replace("retry_backoff.", "retry-").replace('_', '-');
+    }
+
+    private SecurityConfig.TlsEngine tlsEngine() {
+        try {
+            return SecurityConfig.TlsEngine.parse(text(ConfigKey.TLS_ENGINE));
+        } catch (SpoolException e) {
+            throw bad(ConfigKey.TLS_ENGINE, "must be auto, jdk or openssl");
+        }
     }
 
     private String text(ConfigKey k) {

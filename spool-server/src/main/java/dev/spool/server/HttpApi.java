@@ -28,17 +28,22 @@ final class HttpApi {
         // SQS requests authenticate with their own signatures, checked by the endpoint itself
         new SqsRoutes(api).register(r);
         r.route().handler(new AuthHandler(api.security, Bodies::refuse));
-        new QueueRoutes(api).register(r);
+        // Vert.x tries routes in registration order and a route with a path parameter is a regular
+        // expression matched against the path: the hot routes come first, so that a lock call, a
+        // public state read or a transaction does not pay for ~35 queue, group and fleet patterns
+        // tried before it (16 % of a state read's event-loop CPU). No two families share a path, so
+        // the order changes which route answers nothing: 404 and 405 (with Allow) stay the same.
+        new TxRoutes(api).register(r);
+        new LockRoutes(api).register(r);
         new PushRoutes(api).register(r);
         new PopRoutes(api).register(r);
         new ReceiptRoutes(api).register(r);
+        new QueueRoutes(api).register(r);
         new MessageRoutes(api).register(r);
         new GroupRoutes(api).register(r);
         new PushGroupRoutes(api).register(r);
         new FleetRoutes(api).register(r);
-        new TxRoutes(api).register(r);
         new StreamRoutes(api).register(r);
-        new LockRoutes(api).register(r);
         new OpsRoutes(api).register(r);
         new StatusRoutes(api).register(r);
         Dashboard.register(r);

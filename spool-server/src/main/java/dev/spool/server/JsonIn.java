@@ -25,9 +25,27 @@ import dev.spool.api.SpoolException;
  */
 final class JsonIn {
     private final JsonParser p;
+    /** The whole input the parser reads, when it is one byte array: raw values are sliced from it. */
+    private final byte[] source;
+    /** Where the parser's input starts in {@link #source} (the parser counts byte offsets from it). */
+    private final int base;
+    private final int limit;
 
     JsonIn(JsonParser parser) {
+        this(parser, null, 0, 0);
+    }
+
+    /** A reader over {@code parser}, which must read exactly {@code source} from its first byte. */
+    JsonIn(JsonParser parser, byte[] source) {
+        this(parser, source, 0, source.length);
+    }
+
+    /** A reader over {@code parser}, which must read {@code length} bytes of {@code source} from {@code offset}. */
+    JsonIn(JsonParser parser, byte[] source, int offset, int length) {
         this.p = parser;
+        this.source = source;
+        this.base = offset;
+        this.limit = length;
     }
 
     /** Advances to the next token; end of input inside a document is a malformed request. */
@@ -207,13 +225,47 @@ final class JsonIn {
         return out;
     }
 
-    /** The current value (any JSON) re-serialized compactly as UTF-8. */
+    /**
+     * The current value (any JSON) as UTF-8: sliced from the input as the client wrote it when the
+     * input is one byte array (the parser still checks it is well-formed), else re-serialized
+     * compactly.
+     */
     byte[] readRawValue() throws IOException {
+        // a parser that decodes UTF-16 or UTF-32 counts no byte offsets (-1): that input is generated again
+        long start = source != null ? p.currentTokenLocation().getByteOffset() : -1;
+        if (start >= 0) {
+            // a string is left unread (the parser checks it when it skips it): its end is found
+            // here, without decoding it; other values are skipped, which checks them
+            long end = p.currentToken() == JsonToken.VALUE_STRING ? stringEnd(start)
+                    : skipToEnd();
+            if (end > start && end <= limit) {
+                return java.util.Arrays.copyOfRange(source, base + (int) start, base + (int) end);
+            }
+            throw new IllegalStateException("raw value outside its input: " + start + ".." + end);
+        }
         ByteArrayOutputStream out = new ByteArrayOutputStream(64);
         try (JsonGenerator g = Json.factory().createGenerator(out)) {
             g.copyCurrentStructure(p);
         }
         return out.toByteArray();
+    }
+
+    private long skipToEnd() throws IOException {
+        p.skipChildren();
+        return p.currentLocation().getByteOffset();
+    }
+
+    /** The offset just past the closing quote of the string whose opening quote is at {@code start}. */
+    private long stringEnd(long start) {
+        for (int i = base + (int) start + 1, end = base + limit; i < end; i++) {
+            byte b = source[i];
+            if (b == '\\') {
+                i++;
+            } else if (b == '"') {
+                return i + 1L - base;
+            }
+        }
+        throw new SpoolException(ErrorCode.BAD_REQUEST, "malformed JSON: unterminated string");
     }
 
     /** The current value as a tree (for the rare request whose field order matters). */

@@ -39,12 +39,13 @@ final class LockRoutes {
     }
 
     void register(Router r) {
-        r.route(HttpMethod.GET, "/v1/locks").handler(this::list);
-        r.route(HttpMethod.POST, "/v1/locks/:name/acquire").handler(this::acquire);
-        r.route(HttpMethod.POST, "/v1/locks/:name/keepalive").handler(this::keepalive);
-        r.route(HttpMethod.POST, "/v1/locks/:name/release").handler(this::release);
-        r.route(HttpMethod.GET, "/v1/locks/:name").handler(this::get);
+        // most frequent first (public state reads, then a cycle's calls): each route tried is a regex match
         new LockStateRoutes(api).register(r);
+        r.route(HttpMethod.POST, "/v1/locks/:name/acquire").handler(this::acquire);
+        r.route(HttpMethod.POST, "/v1/locks/:name/release").handler(this::release);
+        r.route(HttpMethod.POST, "/v1/locks/:name/keepalive").handler(this::keepalive);
+        r.route(HttpMethod.GET, "/v1/locks/:name").handler(this::get);
+        r.route(HttpMethod.GET, "/v1/locks").handler(this::list);
     }
 
     private void acquire(RoutingContext rc) {

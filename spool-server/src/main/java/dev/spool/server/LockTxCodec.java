@@ -17,8 +17,11 @@ import dev.spool.api.TxOp;
 
 /**
  * The lock ops of {@code POST /v1/tx}:
+ * {@code {"op":"acquire","lock":n,"owner","ttl_ms","wait_ms"?}},
  * {@code {"op":"lock_state","lock":n,"lease_id","token","if_version"?,"payload"|"payload_base64","content_type"?}}
- * and {@code {"op":"release","lock":n,"lease_id","token"}}. As with messages, {@code payload} is any
+ * and {@code {"op":"release","lock":n,"lease_id","token"}}. A {@code lock_state} or {@code release}
+ * without {@code lease_id} and {@code token} acts with the lease of an earlier {@code acquire} of the
+ * same lock in the transaction ({@link LockFence#TX_ACQUIRED}). As with messages, {@code payload} is any
  * JSON value stored as {@code application/json}, {@code payload_base64} bytes of any content type
  * ({@code application/octet-stream} unless {@code content_type} says otherwise).
  */
@@ -30,6 +33,9 @@ final class LockTxCodec {
     static TxOp read(JsonNode node, String op, String prefix) {
         String lock = TxRoutes.text(node, "lock", prefix);
         Names.checkLock(lock, prefix + "lock");
+        if ("acquire".equals(op)) {
+            return readAcquire(node, lock, prefix);
+        }
         boolean state = "lock_state".equals(op);
         String leaseId = null;
         long token = -1;
@@ -56,7 +62,9 @@ final class LockTxCodec {
                 default -> throw SpoolException.invalid(field, "unknown field");
             }
         }
-        LockFence fence = LockCodec.fence(leaseId, token, prefix + "lease_id", prefix + "token");
+        // neither lease_id nor token: the lease an earlier acquire op of this transaction takes
+        LockFence fence = leaseId == null && token < 0 ? LockFence.TX_ACQUIRED
+                : LockCodec.fence(leaseId, token, prefix + "lease_id", prefix + "token");
         if (!state) {
             return new TxOp.LockRelease(lock, fence);
         }
@@ -79,6 +87,36 @@ final class LockTxCodec {
         }
         return new TxOp.LockStatePut(lock, new LockStateWrite(fence, Payload.of(json != null ? json : base64), ct,
                 ifVersion));
+    }
+
+    /** {@code {"op":"acquire","lock","owner","ttl_ms","wait_ms"?}}: owner and ttl_ms required, wait_ms only 0. */
+    private static TxOp readAcquire(JsonNode node, String lock, String prefix) {
+        String owner = null;
+        long ttl = -1;
+        long wait = 0;
+        for (Iterator<Map.Entry<String, JsonNode>> it = node.fields(); it.hasNext();) {
+            Map.Entry<String, JsonNode> e = it.next();
+            String f = e.getKey();
+            JsonNode v = e.getValue();
+            String field = prefix + f;
+            if (v.isNull()) {
+                continue;
+            }
+            switch (f) {
+                case "op", "lock" -> { }
+                case "owner" -> owner = string(v, field);
+                case "ttl_ms" -> ttl = number(v, field, 1);
+                case "wait_ms" -> wait = number(v, field, 0);
+                default -> throw SpoolException.invalid(field, "unknown field for an acquire");
+            }
+        }
+        if (owner == null) {
+            throw SpoolException.invalid(prefix + "owner", "owner is required");
+        }
+        if (ttl < 0) {
+            throw SpoolException.invalid(prefix + "ttl_ms", "ttl_ms is required");
+        }
+        return new TxOp.LockAcquire(lock, new dev.spool.api.LockRequest(owner, ttl, wait));
     }
 
     private static JsonNode only(boolean state, String field, JsonNode v) {

@@ -70,15 +70,26 @@ public final class Main {
         System.exit(run(config));
     }
 
-    /** With TLS, {@code SIGHUP} re-reads the certificate, key and client CA files (docs/security.md). */
+    /**
+     * {@code SIGHUP} re-reads the TLS certificate, key and client CA files and the encryption keys
+     * file, those that are configured (docs/security.md).
+     */
     private static void reloadTlsOnSighup(SpoolServer server) {
-        if (server.config().security().tls().isEmpty()) {
+        boolean tls = server.config().security().tls().isPresent();
+        boolean keys = server.config().security().atRest().keysFile().isPresent();
+        if (!tls && !keys) {
             return;
         }
         try {
             sun.misc.Signal.handle(new sun.misc.Signal("HUP"), sig -> {
-                LOG.info("SIGHUP: reloading the TLS files");
-                server.reloadTls();
+                LOG.info("SIGHUP: reloading the {}", tls && keys ? "TLS files and the encryption keys file"
+                        : tls ? "TLS files" : "encryption keys file");
+                if (tls) {
+                    server.reloadTls();
+                }
+                if (keys) {
+                    server.reloadKeys();
+                }
             });
         } catch (IllegalArgumentException e) {
             LOG.atInfo().addKeyValue("reason", e.getMessage()).log("no SIGHUP here; TLS files reload on change only");

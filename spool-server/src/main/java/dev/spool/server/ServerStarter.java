@@ -82,6 +82,7 @@ final class ServerStarter {
         })
                 .onSuccess(s -> {
                     s.api().push.start();
+                    s.api().keyring = KeyringWatch.start(vertx, s.api().broker, config.security().atRest());
                     LOG.atInfo().addKeyValue("host", config.listener().host()).addKeyValue("port", s.port())
                             .addKeyValue("tls", config.security().tls().isPresent())
                             .addKeyValue("auth", config.security().authRequired() ? "required" : "none")

@@ -101,6 +101,18 @@ public final class SpoolServer implements AutoCloseable {
         return api.tlsReload.get().toCompletionStage();
     }
 
+    /**
+     * Re-reads the encryption keys file now (what {@code SIGHUP} does, besides the TLS files): new
+     * writes use its active key. Refused (the old keyring stays) when it drops a key that stored
+     * records still use. Completes at once without a keys file.
+     *
+     * @return completes when the broker uses the new keyring, or fails saying why not
+     */
+    public CompletionStage<Void> reloadKeys() {
+        return api.keyring.map(KeyringWatch::reload)
+                .orElse(java.util.concurrent.CompletableFuture.completedFuture(null));
+    }
+
     /** The configuration the server runs with. */
     public ServerConfig config() {
         return api.config;

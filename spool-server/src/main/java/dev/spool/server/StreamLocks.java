@@ -9,14 +9,14 @@ import com.fasterxml.jackson.databind.JsonNode;
 
 import dev.spool.api.LockLease;
 import dev.spool.api.LockRequest;
-import dev.spool.api.Names;
 import dev.spool.api.SpoolException;
 
 /**
  * The lock frames of a {@code /v1/stream} socket: {@code acquire}, {@code keepalive} and
  * {@code release}, with the fields of their HTTP bodies plus {@code lock}, so that a client holding
  * many locks needs no request per call. Replies are {@code ok} frames with the lease fields, or
- * {@code error} frames ({@code lock_held}, {@code stale_lease}, ...).
+ * {@code error} frames ({@code lock_held}, {@code stale_lease}, ...). A {@code tx} frame carries a
+ * whole transaction, so a lock cycle (acquire, state write, release) is one frame.
  *
  * <p>Runs on the session's context. Acquires still waiting when the socket closes are cancelled
  * (their waiters leave the line); a lease granted after the socket closed is released at once.
@@ -33,9 +33,9 @@ final class StreamLocks {
         this.session = session;
     }
 
-    void acquire(JsonNode frame, Object req) {
-        String name = lockOf(frame);
-        LockRequest r = session.read(frame, in -> LockCodec.readAcquireFields(in, FRAME_FIELDS));
+    void acquire(StreamFrame frame, Object req) {
+        String name = frame.lock();
+        LockRequest r = frame.read(in -> LockCodec.readAcquireFields(in, FRAME_FIELDS));
         Api api = session.api;
         CompletableFuture<LockLease> stage = api.broker.acquireLock(name, r).toCompletableFuture();
         if (!stage.isDone()) {
@@ -57,19 +57,51 @@ final class StreamLocks {
         });
     }
 
-    void keepalive(JsonNode frame, Object req) {
-        String name = lockOf(frame);
-        LockCodec.FenceBody b = session.read(frame, in -> LockCodec.readFenceFields(in, true, FRAME_FIELDS));
+    void keepalive(StreamFrame frame, Object req) {
+        String name = frame.lock();
+        LockCodec.FenceBody b = frame.read(in -> LockCodec.readFenceFields(in, true, FRAME_FIELDS));
         session.track(req, session.api.broker.keepaliveLock(name, b.fence(), b.ttlMs()),
                 lease -> g -> LockCodec.writeLeaseFields(g, lease));
     }
 
-    void release(JsonNode frame, Object req) {
-        String name = lockOf(frame);
-        LockCodec.FenceBody b = session.read(frame, in -> LockCodec.readFenceFields(in, false, FRAME_FIELDS));
+    void release(StreamFrame frame, Object req) {
+        String name = frame.lock();
+        LockCodec.FenceBody b = frame.read(in -> LockCodec.readFenceFields(in, false, FRAME_FIELDS));
         session.track(req, session.api.broker.releaseLock(name, b.fence()), v -> {
             session.api.metrics.locks().released.increment();
             return g -> { };
+        });
+    }
+
+    /**
+     * {@code {"op":"tx","req":..,"ops":[...]}}: a transaction as {@code POST /v1/tx} takes it (so a
+     * lock cycle, {@code acquire} + {@code lock_state} + {@code release}, is one frame); the reply
+     * carries {@code results} as the HTTP reply does. Each op is authorized like the HTTP one.
+     */
+    void tx(StreamFrame streamFrame, Object req, dev.spool.server.security.Principal principal) {
+        JsonNode frame = streamFrame.tree();
+        for (java.util.Iterator<String> it = frame.fieldNames(); it.hasNext();) {
+            String f = it.next();
+            if (!"op".equals(f) && !"req".equals(f) && !"ops".equals(f)) {
+                throw SpoolException.invalid(f, "unknown field");
+            }
+        }
+        com.fasterxml.jackson.databind.node.ObjectNode body = com.fasterxml.jackson.databind.node.JsonNodeFactory
+                .instance.objectNode();
+        if (frame.has("ops")) {
+            body.set("ops", frame.get("ops"));
+        }
+        Api api = session.api;
+        List<dev.spool.api.TxOp> ops = TxRoutes.readOps(body, api.limits);
+        if (principal != null) {
+            TxRoutes.authorize(principal, ops);
+        }
+        var stage = api.broker.transact(ops).toCompletableFuture().exceptionally(e -> {
+            throw TxRoutes.attributed(Errors.toSpool(e));
+        });
+        session.track(req, stage, res -> {
+            TxRoutes.count(api, ops);
+            return g -> TxRoutes.writeResults(g, ops, res);
         });
     }
 
@@ -79,13 +111,5 @@ final class StreamLocks {
             f.cancel(false);
         }
         waiting.clear();
-    }
-
-    private static String lockOf(JsonNode frame) {
-        JsonNode n = frame.get("lock");
-        if (n == null || !n.isTextual()) {
-            throw SpoolException.invalid("lock", "lock is required");
-        }
-        return Names.checkLock(n.textValue(), "lock");
     }
 }

@@ -7,8 +7,6 @@ import java.util.Map;
 import java.util.concurrent.CompletionStage;
 
 import com.fasterxml.jackson.core.JsonGenerator;
-import com.fasterxml.jackson.databind.JsonNode;
-import com.fasterxml.jackson.databind.ObjectMapper;
 import io.netty.handler.codec.CorruptedFrameException;
 import io.netty.handler.codec.DecoderException;
 import io.netty.handler.codec.TooLongFrameException;
@@ -17,16 +15,17 @@ import io.vertx.core.Context;
 import io.vertx.core.buffer.Buffer;
 import io.vertx.core.http.HttpConnection;
 import io.vertx.core.http.ServerWebSocket;
+import io.vertx.core.http.WebSocketFrameType;
+import io.vertx.core.http.impl.ws.WebSocketFrameImpl;
 
 import dev.spool.api.ErrorCode;
-import dev.spool.api.Names;
 import dev.spool.api.NewMessage;
 import dev.spool.api.Outcomes;
+import dev.spool.api.ReceiptOutcome;
+import dev.spool.api.Receipts;
 import dev.spool.api.SpoolException;
 import dev.spool.server.edge.ConnectionEdge;
-import dev.spool.server.security.Permission;
 import dev.spool.server.security.Principal;
-import dev.spool.server.security.Security;
 import dev.spool.server.trace.Tracing;
 
 /**
@@ -39,7 +38,6 @@ import dev.spool.server.trace.Tracing;
  */
 final class StreamSession {
     static final int MAX_SUBSCRIPTIONS = 64;
-    private static final ObjectMapper MAPPER = new ObjectMapper(Json.factory());
 
     final Api api;
     final ServerWebSocket ws;
@@ -76,8 +74,20 @@ final class StreamSession {
                 ws.close((short) 1013, "server busy: request bodies in flight over the budget");
             }
         });
-        ws.textMessageHandler(this::onMessage);
-        ws.binaryMessageHandler(b -> onMessage(b.toString(java.nio.charset.StandardCharsets.UTF_8)));
+        // messages are joined here, not by Vert.x, so that frames are parsed from their bytes
+        StreamMessages messages = new StreamMessages(api.maxRequestBytes());
+        ws.frameHandler(f -> {
+            byte[] m;
+            try {
+                m = messages.accept(f);
+            } catch (IllegalStateException e) {
+                onFailure(e);
+                return;
+            }
+            if (m != null) {
+                onMessage(m);
+            }
+        });
         ws.drainHandler(v -> {
             flowControl();
             pumpAll();
@@ -163,15 +173,17 @@ final class StreamSession {
         }
     }
 
-    private void onMessage(String text) {
+    private void onMessage(byte[] utf8) {
         if (closed) {
             return;
         }
         Object req = null;
         try {
-            JsonNode frame = parse(text);
-            req = reqId(frame.get("req"));
-            dispatch(frame, req);
+            StreamFrame frame = StreamFrame.of(utf8);
+            req = frame.req();
+            String op = frame.op();
+            Principal now = frame.authorize(api, principal, () -> ws.close((short) 1008, "token revoked"));
+            dispatch(op, frame, req, now);
         } catch (RuntimeException e) {
             sendError(req, null, e);
         } finally {
@@ -179,39 +191,8 @@ final class StreamSession {
         }
     }
 
-    private static JsonNode parse(String text) {
-        try {
-            JsonNode n = MAPPER.readTree(text);
-            if (n == null || !n.isObject()) {
-                throw new SpoolException(ErrorCode.BAD_REQUEST, "a frame is one JSON object");
-            }
-            return n;
-        } catch (IOException e) {
-            throw Errors.toSpool(e);
-        }
-    }
-
-    /** The {@code req} id: a whole number or a string of at most 64 characters, echoed as given. */
-    private static Object reqId(JsonNode n) {
-        if (n == null || n.isNull()) {
-            return null;
-        }
-        if (n.isIntegralNumber() && n.canConvertToLong()) {
-            return n.longValue();
-        }
-        if (n.isTextual() && n.textValue().length() <= 64) {
-            return n.textValue();
-        }
-        throw SpoolException.invalid("req", "req is a whole number or a string of at most 64 characters");
-    }
-
-    private void dispatch(JsonNode frame, Object req) {
-        JsonNode op = frame.get("op");
-        if (op == null || !op.isTextual()) {
-            throw SpoolException.invalid("op", "op is required");
-        }
-        authorize(op.textValue(), frame);
-        switch (op.textValue()) {
+    private void dispatch(String op, StreamFrame frame, Object req, Principal now) {
+        switch (op) {
             case "push" -> push(frame, req);
             case "subscribe" -> subscribe(frame, req);
             case "credit" -> credit(frame, req);
@@ -222,64 +203,15 @@ final class StreamSession {
             case "acquire" -> locks.acquire(frame, req);
             case "keepalive" -> locks.keepalive(frame, req);
             case "release" -> locks.release(frame, req);
-            default -> throw SpoolException.invalid("op",
-                    "op is push, subscribe, credit, unsubscribe, ack, nack, extend, acquire, keepalive or release");
+            case "tx" -> locks.tx(frame, req, now);
+            default -> throw SpoolException.invalid("op", "op is push, subscribe, credit, unsubscribe, ack, nack, "
+                    + "extend, acquire, keepalive, release or tx");
         }
     }
 
-    /**
-     * Checks a frame against the opener's permissions as they are now: a revoked token closes the
-     * stream (1008), a frame on a queue it may not use is refused like any failed frame.
-     */
-    private void authorize(String op, JsonNode frame) {
-        if (principal.kind() == Principal.Kind.OPEN) {
-            return;
-        }
-        Principal now;
-        try {
-            now = api.security.current(principal);
-        } catch (SpoolException e) {
-            ws.close((short) 1008, "token revoked");
-            throw e;
-        }
-        switch (op) {
-            case "push" -> Security.require(now, Permission.Action.PRODUCE, "queue", queueOf(frame));
-            case "subscribe", "ack", "nack", "extend" ->
-                    Security.require(now, Permission.Action.CONSUME, "queue", queueOf(frame));
-            default -> {
-                // credit and unsubscribe act on a subscription whose queue was checked when it was made
-            }
-        }
-    }
-
-    /** Reads the frame's fields with a streaming reader; {@code op}, {@code req} are skipped. */
-    <T> T read(JsonNode frame, FrameReader<T> reader) {
-        try (var parser = frame.traverse(MAPPER)) {
-            JsonIn in = new JsonIn(parser);
-            in.beginDocument("frame");
-            return reader.read(in);
-        } catch (IOException e) {
-            throw Errors.toSpool(e);
-        }
-    }
-
-    /** Reads a frame. */
-    @FunctionalInterface
-    interface FrameReader<T> {
-        T read(JsonIn in) throws IOException;
-    }
-
-    static String queueOf(JsonNode frame) {
-        JsonNode q = frame.get("queue");
-        if (q == null || !q.isTextual()) {
-            throw SpoolException.invalid("queue", "queue is required");
-        }
-        return Names.checkQueue(q.textValue(), "queue");
-    }
-
-    private void push(JsonNode frame, Object req) {
-        String queue = queueOf(frame);
-        List<NewMessage> messages = read(frame, in -> {
+    private void push(StreamFrame frame, Object req) {
+        String queue = frame.queue();
+        List<NewMessage> messages = frame.read(in -> {
             List<NewMessage> out = null;
             String f;
             while ((f = in.nextField()) != null) {
@@ -305,11 +237,11 @@ final class StreamSession {
         });
     }
 
-    private void settle(JsonNode frame, Object req, ReceiptCodec.Kind kind) {
-        String queue = queueOf(frame);
-        StreamSubscription grantTo = frame.has("credit") ? creditTarget(frame) : null;
+    private void settle(StreamFrame frame, Object req, ReceiptCodec.Kind kind) {
+        String queue = frame.queue();
+        StreamSubscription grantTo = frame.hasCredit() ? creditTarget(frame) : null;
         long[] grant = {0};
-        ReceiptCodec.Parsed p = read(frame, in -> ReceiptCodec.readFields(in, kind, api.limits, "", f -> {
+        ReceiptCodec.Parsed p = frame.read(in -> ReceiptCodec.readFields(in, kind, api.limits, "", f -> {
             switch (f) {
                 case "op", "req", "queue", "sub" -> in.skip();
                 case "credit" -> grant[0] = in.readLong(f, 1, StreamSubscription.MAX_CREDIT);
@@ -337,18 +269,53 @@ final class StreamSession {
             } else if (kind == ReceiptCodec.Kind.NACK) {
                 api.metrics.queue(queue).nacked.increment(out.okCount());
             }
+            if (req == null && out.okCount() < out.size()) {
+                sendFailedReceipts(p.receipts(), out);
+            }
             return g -> ReceiptCodec.writeResults(g, p.receipts(), out);
         });
     }
 
-    private void subscribe(JsonNode frame, Object req) {
+    /**
+     * The error frame of an ack, nack or extend without {@code req} that did not apply to every
+     * receipt: its sender asked for no reply, so the failures are its only news. The code is
+     * {@code stale_receipt} when one was stale, {@code not_found} otherwise; {@code results} lists
+     * only the receipts not applied.
+     */
+    private void sendFailedReceipts(Receipts rs, Outcomes out) {
+        boolean stale = false;
+        for (int i = 0; i < out.size(); i++) {
+            stale |= out.get(i) == ReceiptOutcome.STALE;
+        }
+        SpoolException e = new SpoolException(stale ? ErrorCode.STALE_RECEIPT : ErrorCode.NOT_FOUND,
+                (out.size() - out.okCount()) + " of " + out.size() + " receipts were not applied");
+        send(Json.render(g -> {
+            g.writeStartObject();
+            g.writeStringField("op", "error");
+            g.writeFieldName("error");
+            Errors.writeInner(g, e);
+            g.writeArrayFieldStart("results");
+            for (int i = 0; i < out.size(); i++) {
+                if (out.get(i) != ReceiptOutcome.OK) {
+                    g.writeStartObject();
+                    g.writeStringField("receipt", rs.format(i));
+                    g.writeStringField("status", out.get(i).wire());
+                    g.writeEndObject();
+                }
+            }
+            g.writeEndArray();
+            g.writeEndObject();
+        }));
+    }
+
+    private void subscribe(StreamFrame frame, Object req) {
         if (subs.size() >= MAX_SUBSCRIPTIONS) {
             throw SpoolException.tooMany("at most " + MAX_SUBSCRIPTIONS + " subscriptions per stream", 1000);
         }
         if (api.limits.maxWaitMs() == 0) {
             throw new SpoolException(ErrorCode.NOT_IMPLEMENTED, "subscriptions need max-wait-ms > 0 on the server");
         }
-        StreamSubscription.Spec spec = read(frame, in -> StreamSubscription.Spec.read(in, api.limits));
+        StreamSubscription.Spec spec = frame.read(in -> StreamSubscription.Spec.read(in, api.limits));
         String id = spec.sub() != null ? spec.sub() : "s" + (++nextSub);
         if (subs.containsKey(id)) {
             throw SpoolException.withField(ErrorCode.CONFLICT, "sub", "subscription '" + id + "' exists");
@@ -367,9 +334,9 @@ final class StreamSession {
         });
     }
 
-    private void credit(JsonNode frame, Object req) {
+    private void credit(StreamFrame frame, Object req) {
         StreamSubscription s = sub(frame);
-        long grant = read(frame, in -> {
+        long grant = frame.read(in -> {
             long n = -1;
             String f;
             while ((f = in.nextField()) != null) {
@@ -391,7 +358,7 @@ final class StreamSession {
         s.pump();
     }
 
-    private void unsubscribe(JsonNode frame, Object req) {
+    private void unsubscribe(StreamFrame frame, Object req) {
         StreamSubscription s = sub(frame);
         s.stop();
         forget(s);
@@ -404,22 +371,22 @@ final class StreamSession {
      * applied all the same and the credit, which nothing can use any more, is dropped. A name this
      * socket never subscribed is {@code not_found}, as everywhere.
      */
-    private StreamSubscription creditTarget(JsonNode frame) {
-        JsonNode n = frame.get("sub");
-        if (n != null && n.isTextual() && !subs.containsKey(n.textValue()) && endedSubs.contains(n.textValue())) {
+    private StreamSubscription creditTarget(StreamFrame frame) {
+        String n = frame.sub();
+        if (n != null && !subs.containsKey(n) && endedSubs.contains(n)) {
             return null;
         }
         return sub(frame);
     }
 
-    private StreamSubscription sub(JsonNode frame) {
-        JsonNode n = frame.get("sub");
-        if (n == null || !n.isTextual()) {
+    private StreamSubscription sub(StreamFrame frame) {
+        String n = frame.sub();
+        if (n == null) {
             throw SpoolException.invalid("sub", "sub is required");
         }
-        StreamSubscription s = subs.get(n.textValue());
+        StreamSubscription s = subs.get(n);
         if (s == null) {
-            throw SpoolException.withField(ErrorCode.NOT_FOUND, "sub", "no subscription '" + n.textValue() + "'");
+            throw SpoolException.withField(ErrorCode.NOT_FOUND, "sub", "no subscription '" + n + "'");
         }
         return s;
     }
@@ -492,9 +459,14 @@ final class StreamSession {
         }
     }
 
+    /**
+     * Writes one rendered JSON document as a single final text frame, straight from its bytes (no
+     * decoding to a {@code String} and encoding back). The server's frame size limit is
+     * {@code max-request-bytes}, as with {@code writeTextMessage}, which would not split it either.
+     */
     void send(Buffer frame) {
         if (!ws.isClosed()) {
-            ws.writeTextMessage(frame.toString(java.nio.charset.StandardCharsets.UTF_8));
+            ws.writeFrame(new WebSocketFrameImpl(WebSocketFrameType.TEXT, frame.getByteBuf(), true));
         }
         flowControl();
     }

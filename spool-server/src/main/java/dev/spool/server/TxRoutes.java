@@ -56,14 +56,14 @@ final class TxRoutes {
             api.reply(rc, api.broker.transact(list).exceptionally(e -> {
                 throw attributed(Errors.toSpool(e));
             }), res -> {
-                count(list);
+                count(api, list);
                 Api.json(rc.response(), 200, Json.render(g -> writeResult(g, list, res)));
             });
         });
     }
 
     /** Refuses the whole transaction if any op is not allowed; the error names the first such op. */
-    private static void authorize(Principal p, List<TxOp> ops) {
+    static void authorize(Principal p, List<TxOp> ops) {
         for (int i = 0; i < ops.size(); i++) {
             TxOp op = ops.get(i);
             try {
@@ -81,7 +81,7 @@ final class TxRoutes {
     }
 
     /** Counts a committed transaction's messages in the queue counters, as the single-op endpoints do. */
-    private void count(List<TxOp> ops) {
+    static void count(Api api, List<TxOp> ops) {
         for (TxOp op : ops) {
             switch (op) {
                 case TxOp.Push p -> api.metrics.queue(p.queue()).pushed.increment(p.messages().size());
@@ -90,9 +90,19 @@ final class TxRoutes {
                 case TxOp.Extend x -> {
                     // an extend moves no message
                 }
+                case TxOp.LockAcquire l -> api.metrics.locks().acquired.increment();
                 case TxOp.LockStatePut l -> api.metrics.locks().stateWrites.increment();
                 case TxOp.LockRelease l -> api.metrics.locks().released.increment();
             }
+        }
+    }
+
+    /** Reads {@code {"ops":[...]}} from a tree (the stream's {@code tx} frame). */
+    static List<TxOp> readOps(JsonNode body, BrokerLimits limits) {
+        try (var parser = body.traverse(MAPPER)) {
+            return readOps(new JsonIn(parser), limits);
+        } catch (IOException e) {
+            throw Errors.toSpool(e);
         }
     }
 
@@ -125,7 +135,7 @@ final class TxRoutes {
         outer.expectObject("ops[" + i + "]");
         JsonNode node = outer.readTree(MAPPER);
         String op = text(node, "op", prefix);
-        if ("lock_state".equals(op) || "release".equals(op)) {
+        if ("lock_state".equals(op) || "release".equals(op) || "acquire".equals(op)) {
             try {
                 return LockTxCodec.read(node, op, prefix);
             } catch (SpoolException e) {
@@ -142,7 +152,7 @@ final class TxRoutes {
                 case "nack" -> new TxOp.Nack(queue, receipts(in, ReceiptCodec.Kind.NACK, prefix, limits).nack());
                 case "extend" -> new TxOp.Extend(queue,
                         receipts(in, ReceiptCodec.Kind.EXTEND, prefix, limits).extend());
-                default -> throw SpoolException.invalid(prefix + "op", "op is push, ack, nack, extend, lock_state or release");
+                default -> throw SpoolException.invalid(prefix + "op", "op is push, ack, nack, extend, acquire, lock_state or release");
             };
         } catch (SpoolException e) {
             throw at(e, i);
@@ -197,7 +207,7 @@ final class TxRoutes {
     }
 
     /** A broker failure of op i, with its field named as {@code ops[i].<field>}. */
-    private static SpoolException attributed(SpoolException e) {
+    static SpoolException attributed(SpoolException e) {
         if (e.opIndex().isEmpty()) {
             return e;
         }
@@ -211,6 +221,13 @@ final class TxRoutes {
     private static void writeResult(com.fasterxml.jackson.core.JsonGenerator g, List<TxOp> ops, TxResult res)
             throws IOException {
         g.writeStartObject();
+        writeResults(g, ops, res);
+        g.writeEndObject();
+    }
+
+    /** Writes the {@code results} field: one object per op (the stream's {@code tx} reply has it too). */
+    static void writeResults(com.fasterxml.jackson.core.JsonGenerator g, List<TxOp> ops, TxResult res)
+            throws IOException {
         g.writeArrayFieldStart("results");
         for (int i = 0; i < ops.size(); i++) {
             TxOp op = ops.get(i);
@@ -220,15 +237,21 @@ final class TxRoutes {
                 case TxOp.Ack a -> "ack";
                 case TxOp.Nack n -> "nack";
                 case TxOp.Extend x -> "extend";
+                case TxOp.LockAcquire l -> "acquire";
                 case TxOp.LockStatePut l -> "lock_state";
                 case TxOp.LockRelease l -> "release";
             });
             if (op instanceof TxOp.Push && i < res.pushedIds().size()) {
                 PushRoutes.writeIdArray(g, res.pushedIds().get(i));
             }
+            if (op instanceof TxOp.LockAcquire) {
+                var lease = res.lease(i);
+                if (lease.isPresent()) {
+                    LockCodec.writeLeaseFields(g, lease.get());
+                }
+            }
             g.writeEndObject();
         }
         g.writeEndArray();
-        g.writeEndObject();
     }
 }

@@ -240,6 +240,38 @@ class LockApiTest {
     }
 
     @Test
+    void shouldAcquireWriteAndReleaseInOneTransactionRequest() {
+        String cycle = "{\"ops\":[{\"op\":\"acquire\",\"lock\":\"onereq\",\"owner\":\"w1\",\"ttl_ms\":60000},"
+                + "{\"op\":\"lock_state\",\"lock\":\"onereq\",\"payload\":{\"step\":3}},"
+                + "{\"op\":\"release\",\"lock\":\"onereq\"}]}";
+
+        ApiClient.Resp ok = api.post("/v1/tx", cycle);
+
+        assertThat(ok.status()).as(ok.toString()).isEqualTo(200);
+        JsonNode results = ok.json().path("results");
+        assertThat(results.findValuesAsText("op")).containsExactly("acquire", "lock_state", "release");
+        JsonNode lease = results.get(0);
+        assertThat(lease.path("name").asText()).isEqualTo("onereq");
+        assertThat(lease.path("owner").asText()).isEqualTo("w1");
+        assertThat(lease.path("lease_id").asText()).isNotEmpty();
+        assertThat(lease.path("expires_at").asLong()).isPositive();
+        long token = lease.path("token").asLong();
+        assertThat(token).isPositive();
+        ApiClient.Resp state = api.get("/v1/locks/onereq/state");
+        assertThat(state.text()).isEqualTo("{\"step\":3}");
+        assertThat(state.header("Spool-Lock-Writer-Token")).isEqualTo(Long.toString(token));
+        assertThat(api.get("/v1/locks/onereq").json().path("holder").isNull()).isTrue();
+
+        JsonNode held = acquire(api, "onereq", "holder", 60_000, 0);
+        ApiClient.Resp refused = api.post("/v1/tx", cycle);
+        assertThat(refused.status()).isEqualTo(409);
+        assertThat(refused.json().path("error").path("code").asText()).isEqualTo("lock_held");
+        assertThat(refused.json().path("error").path("op_index").asInt()).isZero();
+        assertThat(held.path("token").asLong()).isGreaterThan(token);
+        assertThat(api.get("/v1/locks/onereq/state").text()).isEqualTo("{\"step\":3}");
+    }
+
+    @Test
     void shouldStreamLargeStateThroughASpoolFileWhenJournal(@TempDir Path dir) throws Exception {
         ServerConfig d = ServerConfig.ephemeralMemory();
         ServerConfig.StorageConfig st = d.storage().withStorage(ServerConfig.Storage.JOURNAL).withDataDir(dir);

@@ -50,6 +50,41 @@ class LockStreamTest {
     }
 
     @Test
+    void shouldRunALockCycleInOneTxFrame() throws Exception {
+        try (ApiClient api = ApiClient.start(); StreamApiTest.Socket ws = new StreamApiTest.Socket(api.base)) {
+            String cycle = "{\"op\":\"tx\",\"req\":\"c1\",\"ops\":[{\"op\":\"acquire\",\"lock\":\"s3\","
+                    + "\"owner\":\"ws\",\"ttl_ms\":10000},{\"op\":\"lock_state\",\"lock\":\"s3\",\"payload\":[1,2]},"
+                    + "{\"op\":\"release\",\"lock\":\"s3\"}]}";
+
+            ws.send(cycle);
+            JsonNode ok = ws.next();
+
+            assertThat(ok.path("op").asText()).as(ok.toString()).isEqualTo("ok");
+            assertThat(ok.path("req").asText()).isEqualTo("c1");
+            assertThat(ok.path("results").findValuesAsText("op")).containsExactly("acquire", "lock_state", "release");
+            long token = ok.path("results").get(0).path("token").asLong();
+            assertThat(token).isPositive();
+            assertThat(api.get("/v1/locks/s3/state").text()).isEqualTo("[1,2]");
+            assertThat(api.get("/v1/locks/s3").json().path("holder").isNull()).isTrue();
+
+            JsonNode held = LockApiTest.acquire(api, "s3", "holder", 60_000, 0);
+            ws.send(cycle);
+            JsonNode refused = ws.next();
+            assertThat(refused.path("error").path("code").asText()).isEqualTo("lock_held");
+            assertThat(refused.path("error").path("field").asText()).isEqualTo("ops[0]");
+            assertThat(held.path("token").asLong()).isGreaterThan(token);
+            ws.send("{\"op\":\"tx\",\"req\":2,\"ops\":[{\"op\":\"release\",\"lock\":\"s3\"}]}");
+            assertThat(ws.next().path("error").path("field").asText()).isEqualTo("ops[0].lease_id");
+            ws.send("{\"op\":\"tx\",\"req\":3,\"ops\":[],\"extra\":1}");
+            assertThat(ws.next().path("error").path("code").asText()).isEqualTo("invalid_argument");
+            ws.send("{\"op\":\"tx\",\"req\":4}");
+            assertThat(ws.next().path("error").path("field").asText()).isEqualTo("ops");
+            assertThat(api.get("/v1/locks/s3").json().path("holder").path("token").asLong())
+                    .isEqualTo(held.path("token").asLong());
+        }
+    }
+
+    @Test
     void shouldWithdrawWaitingAcquireWhenSocketCloses() throws Exception {
         try (ApiClient api = ApiClient.start()) {
             JsonNode a = LockApiTest.acquire(api, "s2", "holder", 60_000, 0);

@@ -34,7 +34,9 @@ final class MalformedLockInput {
 
     /** The victim lock's view and state, for the before/after snapshot. */
     static String snapshot(ApiClient c) {
-        return c.get("/v1/locks/" + LOCK).text() + "\n" + c.get("/v1/locks/" + LOCK + "/state").text();
+        // free-lock is never acquired: a bad transaction with an acquire op must leave it unknown (404)
+        return c.get("/v1/locks/" + LOCK).text() + "\n" + c.get("/v1/locks/" + LOCK + "/state").text() + "\n"
+                + c.get("/v1/locks/free-lock").status();
     }
 
     private static String leaseId() {
@@ -202,6 +204,27 @@ final class MalformedLockInput {
             rel + fence + ",\"payload\":1}]}",
             rel + fence + ",\"extra\":1}]}",
             ls + fence + "}]}",
+            ls + "\"payload\":1}]}",
+            rel + "\"lease_id\":null,\"token\":null}]}",
+            "{\"ops\":[{\"op\":\"acquire\",\"lock\":\"" + LOCK + "\",\"owner\":\"o\",\"ttl_ms\":1000}]}",
+            "{\"ops\":[{\"op\":\"acquire\",\"lock\":\"" + LOCK + "\",\"owner\":\"o\",\"ttl_ms\":1000},"
+                + "{\"op\":\"lock_state\",\"lock\":\"" + LOCK + "\",\"payload\":1}]}",
+            "{\"ops\":[{\"op\":\"acquire\",\"lock\":\"free-lock\",\"ttl_ms\":1000}]}",
+            "{\"ops\":[{\"op\":\"acquire\",\"lock\":\"free-lock\",\"owner\":\"o\"}]}",
+            "{\"ops\":[{\"op\":\"acquire\",\"lock\":\"free-lock\",\"owner\":1,\"ttl_ms\":1000}]}",
+            "{\"ops\":[{\"op\":\"acquire\",\"lock\":\"free-lock\",\"owner\":\"o\",\"ttl_ms\":\"1000\"}]}",
+            "{\"ops\":[{\"op\":\"acquire\",\"lock\":\"free-lock\",\"owner\":\"o\",\"ttl_ms\":0}]}",
+            "{\"ops\":[{\"op\":\"acquire\",\"lock\":\"free-lock\",\"owner\":\"o\",\"ttl_ms\":1e40}]}",
+            "{\"ops\":[{\"op\":\"acquire\",\"lock\":\"free-lock\",\"owner\":\"o\",\"ttl_ms\":1000,\"wait_ms\":5}]}",
+            "{\"ops\":[{\"op\":\"acquire\",\"lock\":\"free-lock\",\"owner\":\"o\",\"ttl_ms\":1000,\"lease_id\":\"x\"}]}",
+            "{\"ops\":[{\"op\":\"acquire\",\"lock\":\"free-lock\",\"owner\":\"\",\"ttl_ms\":1000}]}",
+            "{\"ops\":[{\"op\":\"acquire\",\"lock\":\"free-lock\",\"owner\":\"o\",\"ttl_ms\":1000},"
+                + "{\"op\":\"acquire\",\"lock\":\"free-lock\",\"owner\":\"o\",\"ttl_ms\":1000}]}",
+            "{\"ops\":[{\"op\":\"acquire\",\"lock\":\"free-lock\",\"owner\":\"o\",\"ttl_ms\":1000},"
+                + "{\"op\":\"lock_state\",\"lock\":\"free-lock\",\"payload\":1,\"if_version\":9}]}",
+            "{\"ops\":[{\"op\":\"acquire\",\"lock\":\"free-lock\",\"owner\":\"o\",\"ttl_ms\":1000},"
+                + "{\"op\":\"push\",\"queue\":\"victim\",\"messages\":[{\"payload\":1}]},"
+                + "{\"op\":\"release\",\"lock\":\"" + LOCK + "\"}]}",
             ls + fence + ",\"payload\":1,\"payload_base64\":\"AA==\"}]}",
             ls + fence + ",\"payload_base64\":\"!!\"}]}",
             ls + fence + ",\"payload\":1,\"content_type\":\"text/plain\"}]}",

@@ -139,7 +139,7 @@ class MessageApiTest {
         assertThat(ok.json().path("results").get(0).path("ids")).hasSize(1);
         assertThat(ok.json().path("results").get(1).path("op").asText()).isEqualTo("ack");
         assertThat(api.pop("tx-out", 1).get(0).path("payload").asInt()).isEqualTo(2);
-        ApiClient.Resp lock = api.post("/v1/tx", "{\"ops\":[{\"op\":\"lock_state\",\"lock\":\"l\"}]}");
+        ApiClient.Resp lock = api.post("/v1/tx", "{\"ops\":[{\"op\":\"lock_state\",\"lock\":\"l\",\"payload\":1}]}");
         assertThat(lock.status()).isEqualTo(400);
         assertThat(lock.json().path("error").path("op_index").asInt()).isZero();
         assertThat(lock.json().path("error").path("field").asText()).isEqualTo("ops[0].lease_id");

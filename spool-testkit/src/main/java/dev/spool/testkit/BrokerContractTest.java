@@ -110,6 +110,17 @@ public abstract class BrokerContractTest {
     }
 
     /**
+     * Whether a broker opened with a keyring in its settings ({@link BrokerSettings#atRest()})
+     * encrypts with it and takes a replaced one ({@link Broker#replaceKeyring}); a client reaching a
+     * server over HTTP does not (the server's own configuration holds its keys).
+     *
+     * @return true unless overridden
+     */
+    protected boolean takesKeyringFromSettings() {
+        return true;
+    }
+
+    /**
      * Whether the backend implements locks ({@link Broker#acquireLock} and the rest). The lock cases
      * are skipped for a backend returning false; a backend returns false only while its lock
      * implementation is being built.
@@ -310,6 +321,15 @@ public abstract class BrokerContractTest {
         }
     }
 
+    /** Encryption at rest: encrypted queues, lock state, a keyring replaced while running. */
+    @Nested
+    @Tag("contract-encryption")
+    class Encryption extends EncryptionContract {
+        Encryption() {
+            super(BrokerContractTest.this);
+        }
+    }
+
     /** Transactions across queues. */
     @Nested
     @Tag("contract-transactions")
@@ -342,6 +362,15 @@ public abstract class BrokerContractTest {
     @Tag("contract-lockstate")
     class LockStates extends LockStateContract {
         LockStates() {
+            super(BrokerContractTest.this);
+        }
+    }
+
+    /** The one-request lock cycle: acquire, state write and release in one transaction. */
+    @Nested
+    @Tag("contract-locktx")
+    class LockTx extends LockTxContract {
+        LockTx() {
             super(BrokerContractTest.this);
         }
     }

@@ -74,6 +74,12 @@ abstract class ContractSupport {
                 "the backend does not report first deliveries");
     }
 
+    /** Skips the running test unless brokers take their encryption keyring from their settings. */
+    final void assumeEncryption() {
+        org.junit.jupiter.api.Assumptions.assumeTrue(suite.takesKeyringFromSettings(),
+                "the broker's keyring is not given through its settings");
+    }
+
     /** Skips the running test unless the backend signs its receipts. */
     final void assumeSignedReceipts() {
         org.junit.jupiter.api.Assumptions.assumeTrue(suite.signsReceipts(), "the backend does not sign receipts");

@@ -88,7 +88,8 @@ public final class Envelope {
     public static byte[] seal(Keyring ring, byte[] plain, byte[] context) {
         // in one pass into an array of the exact size: no chunk buffers (a 1 KiB message would
         // otherwise allocate and zero two 64 KiB buffers) and one cached cipher per thread
-        Header h = Header.fresh(ring.activeId(), plain.length);
+        Keyring.State st = ring.state();
+        Header h = Header.fresh(st.activeId(), plain.length);
         long chunks = chunks(plain.length);
         byte[] out = new byte[Math.toIntExact(sealedSize(h.bytes.length - 22, plain.length))];
         System.arraycopy(h.bytes, 0, out, 0, h.bytes.length);
@@ -98,7 +99,7 @@ public final class Envelope {
             for (long i = 0; i < chunks; i++) {
                 int from = (int) (i * CHUNK);
                 int n = Math.min(CHUNK, plain.length - from);
-                pos += crypt(c, Cipher.ENCRYPT_MODE, ring.active(), h, context, i, i == chunks - 1, plain, from, n,
+                pos += crypt(c, Cipher.ENCRYPT_MODE, st.active(), h, context, i, i == chunks - 1, plain, from, n,
                         out, pos);
             }
         } catch (GeneralSecurityException e) {
@@ -168,7 +169,8 @@ public final class Envelope {
         if (plain instanceof Payload.Inline in) {
             return Payload.of(seal(ring, in.bytes(), context));
         }
-        return new SealedPayload(ring.active(), Header.fresh(ring.activeId(), plain.size()), plain, context.clone());
+        Keyring.State st = ring.state();
+        return new SealedPayload(st.active(), Header.fresh(st.activeId(), plain.size()), plain, context.clone());
     }
 
     /**

@@ -26,6 +26,11 @@ import javax.crypto.spec.SecretKeySpec;
  * ignored; in the environment variable {@code ;} also separates keys. Ids are 1 to 32 characters of
  * {@code [A-Za-z0-9._-]}. The <b>last</b> key is the active one, so rotation appends a line.
  *
+ * <p>A keyring a server runs with is <i>live</i>: {@link #replaceWith} swaps in a reloaded ring
+ * (a changed keys file or {@code SIGHUP}) for every holder at once. Each read of the ring sees one
+ * consistent set of keys; a caller that needs the same active key across several calls (sealing,
+ * then writing the key id beside the bytes) takes a {@link #snapshot}, which never changes.
+ *
  * <p>Key bytes never leave this class except to the cipher: {@link #toString} names ids only, and
  * every error names the source and line number, never the line.
  */
@@ -35,12 +40,46 @@ public final class Keyring {
     private static final Pattern ID = Pattern.compile("[A-Za-z0-9._-]{1,32}");
     private static final SecureRandom RANDOM = new SecureRandom();
 
-    private final Map<String, SecretKey> keys;
-    private final String activeId;
+    private volatile State state;
+    private final boolean pinned;
+
+    /** One consistent set of keys and the active one. */
+    record State(Map<String, SecretKey> keys, String activeId) {
+        SecretKey active() {
+            return keys.get(activeId);
+        }
+    }
+
+    private Keyring(State state, boolean pinned) {
+        this.state = state;
+        this.pinned = pinned;
+    }
 
     private Keyring(Map<String, SecretKey> keys, String activeId) {
-        this.keys = Collections.unmodifiableMap(keys);
-        this.activeId = activeId;
+        this(new State(Collections.unmodifiableMap(keys), activeId), false);
+    }
+
+    /** The keys as they are now (package-private: the cipher reads them once per record). */
+    State state() {
+        return state;
+    }
+
+    /** A keyring fixed to the keys this one holds now: later {@link #replaceWith} calls do not change it. */
+    public Keyring snapshot() {
+        return pinned ? this : new Keyring(state, true);
+    }
+
+    /**
+     * Makes this keyring hold {@code next}'s keys, for every holder of it: new seals use
+     * {@code next}'s active key, opens find the keys {@code next} holds.
+     *
+     * @throws IllegalStateException on a {@link #snapshot}
+     */
+    public void replaceWith(Keyring next) {
+        if (pinned) {
+            throw new IllegalStateException("a keyring snapshot does not change");
+        }
+        state = next.state;
     }
 
     /**
@@ -140,32 +179,45 @@ public final class Keyring {
 
     /** The id of the key new writes use. */
     public String activeId() {
-        return activeId;
-    }
-
-    /** The active key. */
-    SecretKey active() {
-        return keys.get(activeId);
+        return state.activeId();
     }
 
     /** The key named {@code id}, if the keyring holds it. */
     Optional<SecretKey> key(String id) {
-        return Optional.ofNullable(keys.get(id));
+        return Optional.ofNullable(state.keys().get(id));
+    }
+
+    /**
+     * The ids of this keyring that {@code next} drops or holds with other key bytes: records sealed
+     * under them would no longer open with {@code next}.
+     */
+    public Set<String> lostIn(Keyring next) {
+        Map<String, SecretKey> mine = state.keys();
+        Map<String, SecretKey> theirs = next.state.keys();
+        Set<String> out = new java.util.LinkedHashSet<>();
+        for (Map.Entry<String, SecretKey> e : mine.entrySet()) {
+            SecretKey k = theirs.get(e.getKey());
+            if (k == null || !java.security.MessageDigest.isEqual(k.getEncoded(), e.getValue().getEncoded())) {
+                out.add(e.getKey());
+            }
+        }
+        return out;
     }
 
     /** Whether the keyring holds a key named {@code id}. */
     public boolean has(String id) {
-        return keys.containsKey(id);
+        return state.keys().containsKey(id);
     }
 
     /** Every key id, oldest first (the last is the active one). */
     public Set<String> ids() {
-        return keys.keySet();
+        return state.keys().keySet();
     }
 
     /** Names the key ids and the active one; never key material. */
     @Override
     public String toString() {
-        return "Keyring[ids=" + keys.keySet() + ", active=" + activeId + "]";
+        State s = state;
+        return "Keyring[ids=" + s.keys().keySet() + ", active=" + s.activeId() + "]";
     }
 }

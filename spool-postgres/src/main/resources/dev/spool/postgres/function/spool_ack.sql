@@ -4,13 +4,15 @@
 -- next messages, and answers 0 ok / 1 stale / 2 not_found per receipt.
 --
 -- Plans: receipts are paired with leases by spool_lock_receipts (hash join, linear in the
--- batch), then written by primary key; no sequential or bitmap scans (V7-V9).
+-- batch), then written by primary key; no sequential or bitmap scans (V7-V9), so each statement's
+-- generic plan, made once per session, is the one a custom plan would be.
 -- p_grp is the group id the receipts' tags were checked against (ReceiptSigner); when the group of
--- that name is another one now, every receipt is not_found and nothing changes.
+-- that name is another one now, every receipt is not_found and nothing changes. A clear result for an
+-- encrypted queue (V27) is refused with SPE01: the caller seals it and runs the statement again.
 CREATE OR REPLACE FUNCTION spool_ack(p_queue text, p_group text, p_grp bigint, p_ids bigint[], p_fences integer[], p_result bytea, p_rtype text)
  RETURNS smallint[]
  LANGUAGE plpgsql
- SET plan_cache_mode TO 'force_custom_plan'
+ SET plan_cache_mode TO 'force_generic_plan'
  SET enable_seqscan TO 'off'
  SET enable_bitmapscan TO 'off'
 AS $function$
@@ -27,6 +29,9 @@ BEGIN
     IF g <> p_grp THEN
         -- the tags were signed for another incarnation of the group: deleted and recreated since
         RETURN array_fill(2::smallint, ARRAY[cardinality(p_ids)]);
+    END IF;
+    IF p_result IS NOT NULL AND q.encrypted AND coalesce(p_rtype, '') NOT LIKE ':sealed:%' THEN
+        RAISE EXCEPTION 'queue % is encrypted', p_queue USING ERRCODE = 'SPE01', DETAIL = p_queue;
     END IF;
     live := spool_lock_receipts(g, p_ids, p_fences, now);
     IF p_result IS NULL AND q.retention_ms = 0 THEN

@@ -1,17 +1,23 @@
 -- Push: all or nothing. Returns each message's id and whether it was stored (false: a dedup hit,
 -- the id is the first message's). Payloads stored in chunks come with a NULL payload and their size;
--- the caller inserts the chunks in the same transaction.
+-- the caller inserts the chunks in the same transaction. p_sealed: the payloads are sealed (an
+-- encrypted queue, V27, refuses clear ones with SPE01 so that the caller seals them and runs it again).
 --
 -- A queue with one group (V24) writes one delivery row per message that carries the body too;
 -- a queue with more groups writes the body once in spool_messages and a delivery row per group.
 --
--- Plans: custom plans for the actual arrays; no sequential scans, so a key probe stays on
--- spool_deliveries_key whatever the statistics say (V5, V8).
-CREATE OR REPLACE FUNCTION spool_push(p_queue text, p_create boolean, p_payload bytea[], p_size bigint[], p_ctype text[], p_hdrs text[], p_hfrom integer[], p_hto integer[], p_key text[], p_prio integer[], p_trace text[], p_delay bigint[], p_nbf bigint[], p_ttl bigint[], p_dedup text[], OUT ids bigint[], OUT stored boolean[])
+-- Plans: no sequential or bitmap scans, so a key probe stays on spool_deliveries_key whatever the
+-- statistics say (V5, V8). Each statement's plan is the generic one, made once per session: with
+-- those scans off there is no other plan to choose for the actual arrays, and planning every
+-- statement afresh on every call (force_custom_plan, V5-V24) was a fifth of PostgreSQL's CPU per
+-- message. The keys are locked only when some message has one, and a lean push without keys
+-- skips the window over the rows (it sorts them, payloads and all) and the key probe.
+CREATE OR REPLACE FUNCTION spool_push(p_queue text, p_create boolean, p_payload bytea[], p_size bigint[], p_ctype text[], p_hdrs text[], p_hfrom integer[], p_hto integer[], p_key text[], p_prio integer[], p_trace text[], p_delay bigint[], p_nbf bigint[], p_ttl bigint[], p_dedup text[], p_sealed boolean, OUT ids bigint[], OUT stored boolean[])
  RETURNS record
  LANGUAGE plpgsql
- SET plan_cache_mode TO 'force_custom_plan'
+ SET plan_cache_mode TO 'force_generic_plan'
  SET enable_seqscan TO 'off'
+ SET enable_bitmapscan TO 'off'
 AS $function$
 DECLARE
     q spool_queues;
@@ -20,11 +26,15 @@ DECLARE
     big int;
     first_id bigint;
     gids bigint[];
+    keyed boolean := coalesce(array_remove(p_key, NULL) <> '{}', false);
 BEGIN
     q := spool_queue_get(p_queue, p_create);
     PERFORM 1 FROM spool_queues WHERE id = q.id FOR KEY SHARE;
     IF NOT FOUND THEN
         RAISE EXCEPTION 'queue % does not exist', p_queue USING ERRCODE = 'SPQ01';
+    END IF;
+    IF q.encrypted AND NOT p_sealed THEN
+        RAISE EXCEPTION 'queue % is encrypted', p_queue USING ERRCODE = 'SPE01', DETAIL = p_queue;
     END IF;
     SELECT min(o) INTO big FROM unnest(p_size) WITH ORDINALITY AS u(s, o) WHERE s > q.max_bytes;
     IF big IS NOT NULL THEN
@@ -32,7 +42,9 @@ BEGIN
             USING ERRCODE = 'SPT01', DETAIL = 'messages[' || (big - 1) || '].payload';
     END IF;
     -- keys first, then ids: the ids of one key follow commit order
-    PERFORM spool_lock_keys(q.id, p_key);
+    IF keyed THEN
+        PERFORM spool_lock_keys(q.id, p_key);
+    END IF;
     ids := ARRAY(SELECT nextval('spool_message_ids') FROM generate_series(1, n));
     stored := array_fill(true, ARRAY[n]);
     IF q.dedup_ms > 0 AND EXISTS (SELECT 1 FROM unnest(p_dedup) d WHERE d IS NOT NULL) THEN
@@ -52,8 +64,20 @@ BEGIN
     END IF;
     -- after the queue row's lock: a group added meanwhile (spool_put_group locks it FOR UPDATE) is seen
     gids := ARRAY(SELECT g.id FROM spool_groups g WHERE g.queue_id = q.id);
-    IF cardinality(gids) = 1 THEN
-        -- lean: one row per message, body and delivery state together
+    IF cardinality(gids) = 1 AND NOT keyed THEN
+        -- lean, no keys: no message waits behind another
+        INSERT INTO spool_deliveries (grp_id, msg_id, state, priority, key, enqueued_at, expires_at, avail_at,
+                                      not_before, content_type, headers, traceparent, size, payload)
+        SELECT gids[1], ids[u.o], CASE WHEN greatest(now + u.delay, u.nbf) > now THEN 1 ELSE 0 END,
+               u.prio, NULL, now, now + CASE WHEN u.ttl > 0 THEN u.ttl ELSE q.ttl_ms END,
+               greatest(now + u.delay, u.nbf), greatest(now + u.delay, u.nbf),
+               u.ctype, coalesce(p_hdrs[p_hfrom[u.o]:p_hto[u.o]], '{}'), u.trace, u.size, u.payload
+        FROM unnest(p_payload, p_size, p_ctype, p_prio, p_trace, p_delay, p_nbf, p_ttl)
+             WITH ORDINALITY AS u(payload, size, ctype, prio, trace, delay, nbf, ttl, o)
+        WHERE stored[u.o];
+        GET DIAGNOSTICS n = ROW_COUNT;
+    ELSIF cardinality(gids) = 1 THEN
+        -- lean, with keys: one row per message, body and delivery state together
         INSERT INTO spool_deliveries (grp_id, msg_id, state, priority, key, enqueued_at, expires_at, avail_at,
                                       not_before, content_type, headers, traceparent, size, payload)
         SELECT gids[1], ids[x.o],

@@ -20,11 +20,12 @@ BEGIN
         RAISE EXCEPTION 'at most % queues', spool_setting(1) USING ERRCODE = 'SPR01';
     END IF;
     INSERT INTO spool_queues (name, vis_ms, max_attempts, dlq, bo_initial_ms, bo_max_ms, bo_mult, bo_jitter,
-                              retention_ms, ttl_ms, max_bytes, dedup_ms, result_ttl_ms, created_at)
+                              retention_ms, ttl_ms, max_bytes, dedup_ms, result_ttl_ms, encrypted, created_at)
     VALUES (p_name, spool_setting(3)::bigint, spool_setting(4)::int, nullif(spool_setting(5), ''),
             spool_setting(6)::bigint, spool_setting(7)::bigint, spool_setting(8)::float8, spool_setting(9)::boolean,
             spool_setting(10)::bigint, spool_setting(11)::bigint, spool_setting(12)::bigint,
-            spool_setting(13)::bigint, spool_setting(14)::bigint, spool_now())
+            spool_setting(13)::bigint, spool_setting(14)::bigint,
+            coalesce(spool_setting(15), 'false')::boolean, spool_now())
     ON CONFLICT (name) DO NOTHING
     RETURNING * INTO q;
     IF NOT FOUND THEN

@@ -14,6 +14,7 @@ import io.vertx.core.json.JsonArray;
 import io.vertx.core.json.JsonObject;
 
 import dev.spool.api.MessageBody;
+import dev.spool.api.MessageIds;
 import dev.spool.api.Names;
 import dev.spool.api.RetryBackoff;
 import dev.spool.api.SpoolException;
@@ -24,8 +25,9 @@ import dev.spool.api.SpoolException;
  *
  * @param endpoints the endpoint URLs, when given in the request
  * @param endpointSet the name of a stored endpoint set, when given instead
- * @param payload the bytes every endpoint receives
- * @param contentType their content type
+ * @param payload the bytes every endpoint receives (empty when {@code from} names them)
+ * @param from the message whose payload every endpoint receives, instead of {@code payload}
+ * @param contentType their content type (empty with {@code from}: the message's)
  * @param headers extra request headers
  * @param concurrency most requests in flight for the fleet, per server
  * @param timeoutMs longest one attempt may take
@@ -33,13 +35,24 @@ import dev.spool.api.SpoolException;
  * @param secrets Standard Webhooks secrets
  * @param backoff the wait before each endpoint's next attempt after a failure
  */
-record FleetRequest(List<URI> endpoints, Optional<String> endpointSet, byte[] payload, String contentType,
+record FleetRequest(List<URI> endpoints, Optional<String> endpointSet, byte[] payload, Optional<From> from,
+        Optional<String> contentType,
         Map<String, String> headers, int concurrency, long timeoutMs, int maxAttempts, List<String> secrets,
         RetryBackoff backoff) {
 
+    /**
+     * An existing message whose payload a fleet sends (streamed from storage, so it may be larger
+     * than a JSON request may carry).
+     *
+     * @param queue its queue
+     * @param id its id
+     */
+    record From(String queue, long id) {
+    }
+
     /** Most endpoints of one fleet or endpoint set. */
     static final int MAX_ENDPOINTS = 10_000;
-    private static final Set<String> FIELDS = Set.of("endpoints", "endpoint_set", "payload", "payload_base64",
+    private static final Set<String> FIELDS = Set.of("endpoints", "endpoint_set", "payload", "payload_base64", "payload_from",
             "content_type", "headers", "concurrency", "timeout_ms", "max_attempts", "secrets", "retry_initial_ms",
             "retry_max_ms");
 
@@ -73,17 +86,19 @@ record FleetRequest(List<URI> endpoints, Optional<String> endpointSet, byte[] pa
             }
             setName = Optional.of(s);
         }
-        byte[] payload;
-        String contentType;
+        byte[] payload = new byte[0];
+        Optional<From> from = Optional.empty();
+        String contentType = null;
         Object p = o.getValue("payload");
         Object b64 = o.getValue("payload_base64");
-        if ((p == null) == (b64 == null)) {
-            throw SpoolException.invalid("payload", "give either payload (any JSON) or payload_base64");
+        Object ref = o.getValue("payload_from");
+        if ((p == null ? 0 : 1) + (b64 == null ? 0 : 1) + (ref == null ? 0 : 1) != 1) {
+            throw SpoolException.invalid("payload", "give one of payload (any JSON), payload_base64 or payload_from");
         }
         if (p != null) {
             payload = io.vertx.core.json.Json.encode(p).getBytes(StandardCharsets.UTF_8);
             contentType = MessageBody.JSON;
-        } else {
+        } else if (b64 != null) {
             if (!(b64 instanceof String s)) {
                 throw SpoolException.invalid("payload_base64", "payload_base64 is a base64 string");
             }
@@ -93,6 +108,8 @@ record FleetRequest(List<URI> endpoints, Optional<String> endpointSet, byte[] pa
                 throw SpoolException.invalid("payload_base64", "payload_base64 is not valid base64");
             }
             contentType = MessageBody.OCTET_STREAM;
+        } else {
+            from = Optional.of(from(ref));
         }
         Object ct = o.getValue("content_type");
         if (ct != null) {
@@ -101,11 +118,24 @@ record FleetRequest(List<URI> endpoints, Optional<String> endpointSet, byte[] pa
             }
             contentType = s;
         }
-        return new FleetRequest(endpoints, setName, payload, contentType, PushConfig.headers(o.getValue("headers")),
+        return new FleetRequest(endpoints, setName, payload, from, Optional.ofNullable(contentType),
+                PushConfig.headers(o.getValue("headers")),
                 (int) PushConfig.number(o, "concurrency", 50, 1, PushConfig.MAX_CONCURRENCY),
                 PushConfig.number(o, "timeout_ms", 10_000, 100, PushConfig.MAX_TIMEOUT_MS),
                 (int) PushConfig.number(o, "max_attempts", 10, 1, 1_000),
                 PushConfig.secrets(o.getValue("secrets")), backoff(o));
+    }
+
+    private static From from(Object v) {
+        if (!(v instanceof JsonObject f) || !(f.getValue("queue") instanceof String q) || !Names.isValid(q)
+                || !(f.getValue("id") instanceof String id) || f.size() != 2) {
+            throw SpoolException.invalid("payload_from", "payload_from is {\"queue\": name, \"id\": message id}");
+        }
+        try {
+            return new From(q, MessageIds.parse(id, "payload_from.id"));
+        } catch (SpoolException e) {
+            throw SpoolException.invalid("payload_from.id", "payload_from.id is a message id");
+        }
     }
 
     private static RetryBackoff backoff(JsonObject o) {
@@ -135,7 +165,7 @@ record FleetRequest(List<URI> endpoints, Optional<String> endpointSet, byte[] pa
 
     /** The same request with its endpoints taken from a stored set. */
     FleetRequest withEndpoints(List<URI> v) {
-        return new FleetRequest(v, endpointSet, payload, contentType, headers, concurrency, timeoutMs, maxAttempts,
-                secrets, backoff);
+        return new FleetRequest(v, endpointSet, payload, from, contentType, headers, concurrency, timeoutMs,
+                maxAttempts, secrets, backoff);
     }
 }

@@ -93,10 +93,29 @@ public final class Fleets {
         }
         CompletionStage<FleetRequest> resolved = req.endpointSet().isEmpty() ? CompletableFuture.completedFuture(req)
                 : sets.urls(req.endpointSet().get()).thenApply(req::withEndpoints);
-        return resolved.thenCompose(this::store);
+        return resolved.thenCompose(r -> payload(r).thenCompose(message -> store(r, message)));
     }
 
-    private CompletionStage<JsonObject> store(FleetRequest r) {
+    /**
+     * The payload message of a fleet: the request's bytes, or the payload of the message it names
+     * (a {@link Payload.Streamed} from storage, copied to the fleet's payload queue without being
+     * read onto the heap).
+     */
+    private CompletionStage<MessageBody> payload(FleetRequest r) {
+        if (r.from().isEmpty()) {
+            return CompletableFuture.completedFuture(new MessageBody(Payload.of(r.payload()),
+                    r.contentType().orElse(MessageBody.OCTET_STREAM), Map.of(), Optional.empty(), 0, Optional.empty()));
+        }
+        FleetRequest.From f = r.from().get();
+        return broker.getMessage(f.queue(), f.id(), MessageQuery.NOW).thenApply(v -> {
+            MessageBody b = v.body().orElseThrow(() -> SpoolException.invalid("payload_from",
+                    "message " + MessageIds.format(f.id()) + " of queue " + f.queue() + " has no payload any more"));
+            return new MessageBody(b.payload(), r.contentType().orElse(b.contentType()), Map.of(), Optional.empty(), 0,
+                    Optional.empty());
+        });
+    }
+
+    private CompletionStage<JsonObject> store(FleetRequest r, MessageBody body) {
         byte[] idBytes = new byte[8];
         random.nextBytes(idBytes);
         String id = HexFormat.of().formatHex(idBytes);
@@ -106,9 +125,8 @@ public final class Fleets {
         QueueConfig tasks = QueueConfig.DEFAULTS.withMaxAttempts(r.maxAttempts()).withRetryBackoff(r.backoff()).withMessageTtlMs(forever)
                 .withRetentionMs(forever).withResultTtlMs(forever);
         QueueConfig payloads = QueueConfig.DEFAULTS.withMessageTtlMs(forever)
-                .withMaxMessageBytes(Math.max(QueueConfig.DEFAULTS.maxMessageBytes(), r.payload().length));
-        NewMessage payload = new NewMessage(new MessageBody(Payload.of(r.payload()), r.contentType(), Map.of(),
-                Optional.empty(), 0, Optional.empty()), 0, 0, 0, Optional.empty());
+                .withMaxMessageBytes(Math.max(QueueConfig.DEFAULTS.maxMessageBytes(), body.payload().size()));
+        NewMessage payload = new NewMessage(body, 0, 0, 0, Optional.empty());
         long[] taskIds = new long[r.endpoints().size()];
         long[] payloadId = new long[1];
         return broker.putQueue(tq, tasks).thenCompose(q -> broker.putQueue(pq, payloads))

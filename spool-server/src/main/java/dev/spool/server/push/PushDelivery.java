@@ -197,7 +197,7 @@ public final class PushDelivery {
         if (Fleets.isFleetQueue(queue)) {
             FleetSpec spec = FleetSpec.parse(stored);
             PushMeters m = meters.computeIfAbsent(k, x -> new PushMeters(registry, queue, g.name()));
-            Runner w = new FleetWorker(vertx.getOrCreateContext(), broker, stored, spec, targets, m,
+            Runner w = new FleetWorker(newContext(), broker, stored, spec, targets, m,
                     settings.clientOptions());
             workers.put(k, w);
             w.start();
@@ -215,11 +215,19 @@ public final class PushDelivery {
         }
         refused.remove(k);
         PushMeters m = meters.computeIfAbsent(k, x -> new PushMeters(registry, queue, g.name()));
-        PushWorker w = new PushWorker(vertx.getOrCreateContext(), broker, queue, g.name(), stored, config, targets, m,
+        PushWorker w = new PushWorker(newContext(), broker, queue, g.name(), stored, config, targets, m,
                 settings.clientOptions());
         w.tracing = tracing;
         workers.put(k, w);
         w.start();
+    }
+
+    /**
+     * A context on the next event loop, so that workers spread over the event loops (a scan runs
+     * on one event loop, where {@code getOrCreateContext} would put every worker).
+     */
+    private io.vertx.core.Context newContext() {
+        return ((io.vertx.core.impl.VertxInternal) vertx).createEventLoopContext();
     }
 
     private static String key(String queue, String group) {

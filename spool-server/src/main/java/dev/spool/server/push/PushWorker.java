@@ -129,7 +129,9 @@ final class PushWorker implements PushDelivery.Runner {
             return;
         }
         int n = Math.min(MAX_POP, config.concurrency() - inFlight);
-        if (n <= 0) {
+        // pop in batches: with requests in flight, wait until half the slots are free, so that one
+        // pop (one broker call) leases many messages instead of one per finished request
+        if (n <= 0 || inFlight > 0 && n < Math.min(MAX_POP, (config.concurrency() + 1) / 2)) {
             return;
         }
         if (config.rateLimit() > 0) {

@@ -66,8 +66,9 @@ public record Permission(Action action, String pattern) {
 
     /** Whether this permission covers {@code name} (any action). */
     public boolean covers(String name) {
-        if (pattern.endsWith("*")) {
-            return name.startsWith(pattern.substring(0, pattern.length() - 1));
+        int last = pattern.length() - 1;
+        if (pattern.charAt(last) == '*') {
+            return name.regionMatches(0, pattern, 0, last); // no substring: this runs on every request
         }
         return pattern.equals(name);
     }

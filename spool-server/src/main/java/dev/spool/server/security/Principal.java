@@ -23,6 +23,7 @@ public record Principal(String name, Kind kind, String tokenHash, List<Permissio
 
     /** Everyone, when the server runs without authentication. */
     public static final Principal OPEN = new Principal("anonymous", Kind.OPEN, "", List.of());
+    private static final String DEAD_LETTER_SUFFIX = Names.defaultDeadLetterQueue("");
 
     /** How an identity was established. */
     public enum Kind {
@@ -90,7 +91,7 @@ public record Principal(String name, Kind kind, String tokenHash, List<Permissio
 
     /** The source queue of a default-named dead-letter queue ({@code x.dlq} → {@code x}), or null. */
     private static String sourceOf(String name) {
-        String suffix = Names.defaultDeadLetterQueue("");
+        String suffix = DEAD_LETTER_SUFFIX;
         return name.endsWith(suffix) && name.length() > suffix.length()
                 ? name.substring(0, name.length() - suffix.length()) : null;
     }

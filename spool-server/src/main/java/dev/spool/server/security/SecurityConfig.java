@@ -138,6 +138,30 @@ public record SecurityConfig(Optional<Tls> tls, boolean authRequired, Optional<S
                 + atRest.keyring().map(Object::toString).orElse("none") + ", encryptAll=" + atRest.encryptAll() + "]";
     }
 
+    /** Which TLS implementation the listener uses ({@code tls-engine}). */
+    public enum TlsEngine {
+        /** BoringSSL through netty-tcnative when its native library loads on this platform, else the JDK's. */
+        AUTO,
+        /** The JDK's JSSE. */
+        JDK,
+        /** BoringSSL through netty-tcnative; the server refuses to start when it cannot load. */
+        OPENSSL;
+
+        /**
+         * Parses {@code auto}, {@code jdk} or {@code openssl}.
+         *
+         * @throws SpoolException {@code invalid_argument} naming {@code tls-engine}
+         */
+        public static TlsEngine parse(String text) {
+            return switch (text == null ? "" : text.strip().toLowerCase(java.util.Locale.ROOT)) {
+                case "auto" -> AUTO;
+                case "jdk" -> JDK;
+                case "openssl" -> OPENSSL;
+                default -> throw SpoolException.invalid("tls-engine", "tls-engine must be auto, jdk or openssl");
+            };
+        }
+    }
+
     /**
      * TLS on the listener.
      *
@@ -148,8 +172,10 @@ public record SecurityConfig(Optional<Tls> tls, boolean authRequired, Optional<S
      *        refused (true) or may authenticate with a token instead (false)
      * @param reloadMs how often the files' modification times are checked; a change reloads them
      *        for new connections without a restart; 0 never
+     * @param engine the TLS implementation
      */
-    public record Tls(Path cert, Path key, Optional<Path> clientCa, boolean clientCertRequired, long reloadMs) {
+    public record Tls(Path cert, Path key, Optional<Path> clientCa, boolean clientCertRequired, long reloadMs,
+            TlsEngine engine) {
         /** Checks. */
         public Tls {
             if (cert == null || key == null || clientCa == null) {
@@ -158,6 +184,19 @@ public record SecurityConfig(Optional<Tls> tls, boolean authRequired, Optional<S
             if (reloadMs < 0 || reloadMs > 24L * 3600 * 1000) {
                 throw SpoolException.invalid("tls-reload-ms", "tls-reload-ms must be between 0 and 86400000");
             }
+            if (engine == null) {
+                throw SpoolException.invalid("tls-engine", "tls-engine must be auto, jdk or openssl");
+            }
+        }
+
+        /** With the engine chosen automatically ({@link TlsEngine#AUTO}). */
+        public Tls(Path cert, Path key, Optional<Path> clientCa, boolean clientCertRequired, long reloadMs) {
+            this(cert, key, clientCa, clientCertRequired, reloadMs, TlsEngine.AUTO);
+        }
+
+        /** A copy with another engine. */
+        public Tls withEngine(TlsEngine v) {
+            return new Tls(cert, key, clientCa, clientCertRequired, reloadMs, v);
         }
     }
 }

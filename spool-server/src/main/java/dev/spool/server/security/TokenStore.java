@@ -40,6 +40,8 @@ public final class TokenStore {
 
     private final Broker broker;
     private volatile Map<String, AccessToken> byHash = Map.of();
+    /** Bumped whenever a reload loads a different set; verifications cached under an older one are void. */
+    private volatile long generation;
     private volatile boolean failing;
     private long timer = -1;
 
@@ -91,9 +93,25 @@ public final class TokenStore {
             for (AccessToken t : list) {
                 m.put(t.secretHash(), t);
             }
-            byHash = m;
+            install(m);
             return null;
         });
+    }
+
+    /** The map first, then the number: whoever sees the new number also sees the new map. */
+    private synchronized void install(Map<String, AccessToken> m) {
+        if (!m.equals(byHash)) {
+            byHash = m;
+            generation++;
+        }
+    }
+
+    /**
+     * A number that changes whenever the loaded set of tokens changes (a token created or revoked,
+     * here or on another server): what was verified under another number must be verified again.
+     */
+    public long generation() {
+        return generation;
     }
 
     /** The token whose secret has this hash, if it exists and is not revoked. */

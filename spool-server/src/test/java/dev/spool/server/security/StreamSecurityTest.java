@@ -94,6 +94,31 @@ class StreamSecurityTest {
     }
 
     @Test
+    void shouldRefuseLockFramesOnLocksTheTokenMayNotUse() throws Exception {
+        String[] t = s.token("locker", "lock:jobs.*", "produce:orders.*");
+        Sock sock = new Sock(s.plain, t[1]);
+
+        JsonNode mine = sock.send("{\"op\":\"acquire\",\"req\":1,\"lock\":\"jobs.a\",\"owner\":\"o\",\"ttl_ms\":60000}");
+        JsonNode other = sock.send("{\"op\":\"acquire\",\"req\":2,\"lock\":\"secret.a\",\"owner\":\"o\","
+                + "\"ttl_ms\":60000}");
+        JsonNode release = sock.send("{\"op\":\"release\",\"req\":3,\"lock\":\"secret.a\",\"lease_id\":\"x\","
+                + "\"token\":1}");
+        JsonNode tx = sock.send("{\"op\":\"tx\",\"req\":4,\"ops\":[{\"op\":\"push\",\"queue\":\"orders.a\","
+                + "\"messages\":[{\"payload\":1}]},{\"op\":\"acquire\",\"lock\":\"secret.b\",\"owner\":\"o\","
+                + "\"ttl_ms\":60000}]}");
+        JsonNode txOk = sock.send("{\"op\":\"tx\",\"req\":5,\"ops\":[{\"op\":\"acquire\",\"lock\":\"jobs.b\","
+                + "\"owner\":\"o\",\"ttl_ms\":60000},{\"op\":\"release\",\"lock\":\"jobs.b\"}]}");
+
+        assertThat(mine.path("op").asText()).as(mine.toString()).isEqualTo("ok");
+        assertThat(other.path("error").path("code").asText()).isEqualTo("forbidden");
+        assertThat(release.path("error").path("code").asText()).isEqualTo("forbidden");
+        assertThat(tx.path("error").path("code").asText()).isEqualTo("forbidden");
+        assertThat(tx.path("error").path("op_index").asInt()).isEqualTo(1);
+        assertThat(txOk.path("op").asText()).as(txOk.toString()).isEqualTo("ok");
+        sock.ws.sendClose(WebSocket.NORMAL_CLOSURE, "");
+    }
+
+    @Test
     void shouldRefuseUpgradeWithoutCredentials() {
         assertThatThrownBy(() -> new Sock(s.plain, null)).isInstanceOf(ExecutionException.class)
                 .cause().isInstanceOf(WebSocketHandshakeException.class)

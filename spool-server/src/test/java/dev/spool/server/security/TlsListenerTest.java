@@ -38,7 +38,8 @@ import dev.spool.server.SpoolServer;
  * TLS on the listener with real certificates made by {@link TestPki}: the handshake succeeds only
  * with the right CA, a live certificate for the right host and TLS 1.2+ AEAD suites; mutual TLS
  * refuses a missing, expired or foreign client certificate; the certificate reloads while
- * connections are open.
+ * connections are open. Runs with {@code tls-engine: auto} (BoringSSL where it loads, as on
+ * linux-x86_64); {@link TlsListenerJdkTest} runs the same cases on the JDK's engine.
  */
 @Timeout(value = 120, unit = TimeUnit.SECONDS)
 class TlsListenerTest {
@@ -52,9 +53,15 @@ class TlsListenerTest {
                 reloadMs);
     }
 
-    private static SpoolServer start(SecurityConfig.Tls tls) throws Exception {
+    /** The engine every server of this class uses. */
+    SecurityConfig.TlsEngine engine() {
+        return SecurityConfig.TlsEngine.AUTO;
+    }
+
+    private SpoolServer start(SecurityConfig.Tls tls) throws Exception {
         ServerConfig cfg = ServerConfig.ephemeralMemory();
-        return SpoolServer.start(cfg.withSecurity(cfg.security().withTls(tls))).toCompletableFuture()
+        return SpoolServer.start(cfg.withSecurity(cfg.security().withTls(tls.withEngine(engine()))))
+                .toCompletableFuture()
                 .get(30, TimeUnit.SECONDS);
     }
 

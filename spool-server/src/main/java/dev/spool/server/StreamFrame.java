@@ -1,0 +1,199 @@
+package dev.spool.server;
+
+import java.io.IOException;
+
+import com.fasterxml.jackson.core.JsonParser;
+import com.fasterxml.jackson.core.JsonToken;
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
+
+import dev.spool.api.ErrorCode;
+import dev.spool.api.Names;
+import dev.spool.api.SpoolException;
+import dev.spool.server.security.Permission;
+import dev.spool.server.security.Principal;
+import dev.spool.server.security.Security;
+
+/**
+ * One client frame of a {@code /v1/stream} socket, read without building a tree.
+ *
+ * <p>A first streaming pass over the frame's UTF-8 bytes picks out the fields that route it
+ * ({@code op}, {@code req}, {@code queue}, {@code sub}, {@code lock}, whether {@code credit} is
+ * there) and skips everything else without materializing it. The op's own reader then parses the
+ * frame a second time, straight into the values the broker takes ({@link #read}); JSON payloads
+ * are sliced out of the frame's bytes as they came ({@link JsonIn#readRawValue}), never held as a
+ * tree nor generated again. Fields may come in any order, which is why the routing fields are
+ * found first. The same rules as before hold: a frame is one JSON object, {@code req} is a whole
+ * number or a string of at most 64 characters, a repeated field counts by its last value.
+ */
+final class StreamFrame {
+    private static final int MAX_REQ_CHARS = 64;
+    private static final ObjectMapper TREES = new ObjectMapper(Json.factory());
+
+    private final byte[] bytes;
+    private String op;
+    private Object req;
+    private boolean badReq;
+    private String queue;
+    private String sub;
+    private String lock;
+    private boolean hasCredit;
+
+    private StreamFrame(byte[] bytes) {
+        this.bytes = bytes;
+    }
+
+    /** A frame from a WebSocket message (text or binary) holding UTF-8 JSON. */
+    static StreamFrame of(byte[] utf8) {
+        StreamFrame f = new StreamFrame(utf8);
+        f.scan();
+        return f;
+    }
+
+    private JsonParser parser() throws IOException {
+        return Json.factory().createParser(bytes);
+    }
+
+    private void scan() {
+        try (JsonParser p = parser()) {
+            if (p.nextToken() != JsonToken.START_OBJECT) {
+                throw new SpoolException(ErrorCode.BAD_REQUEST, "a frame is one JSON object");
+            }
+            JsonToken t;
+            while ((t = p.nextToken()) == JsonToken.FIELD_NAME) {
+                String name = p.currentName();
+                JsonToken v = p.nextToken();
+                switch (name) {
+                    case "op" -> op = v == JsonToken.VALUE_STRING ? p.getText() : null;
+                    case "req" -> readReq(p, v);
+                    case "queue" -> queue = v == JsonToken.VALUE_STRING ? p.getText() : null;
+                    case "sub" -> sub = v == JsonToken.VALUE_STRING ? p.getText() : null;
+                    case "lock" -> lock = v == JsonToken.VALUE_STRING ? p.getText() : null;
+                    case "credit" -> {
+                        hasCredit = true;
+                        p.skipChildren();
+                    }
+                    default -> p.skipChildren();
+                }
+            }
+            if (t != JsonToken.END_OBJECT) {
+                throw new SpoolException(ErrorCode.BAD_REQUEST, "a frame is one JSON object");
+            }
+        } catch (IOException e) {
+            throw Errors.toSpool(e);
+        }
+    }
+
+    private void readReq(JsonParser p, JsonToken v) throws IOException {
+        req = null;
+        badReq = false;
+        if (v == JsonToken.VALUE_NULL) {
+            return;
+        }
+        if (v == JsonToken.VALUE_NUMBER_INT && p.getNumberType() != JsonParser.NumberType.BIG_INTEGER) {
+            req = p.getLongValue();
+        } else if (v == JsonToken.VALUE_STRING && p.getTextLength() <= MAX_REQ_CHARS) {
+            req = p.getText();
+        } else {
+            badReq = true;
+            p.skipChildren();
+        }
+    }
+
+    /** The {@code req} id to echo, or null; a malformed one is refused (and the error has no req). */
+    Object req() {
+        if (badReq) {
+            throw SpoolException.invalid("req", "req is a whole number or a string of at most 64 characters");
+        }
+        return req;
+    }
+
+    /** The op; refused when absent or not a string. */
+    String op() {
+        if (op == null) {
+            throw SpoolException.invalid("op", "op is required");
+        }
+        return op;
+    }
+
+    /** The checked queue name; refused when absent or not a string. */
+    String queue() {
+        if (queue == null) {
+            throw SpoolException.invalid("queue", "queue is required");
+        }
+        return Names.checkQueue(queue, "queue");
+    }
+
+    /** The {@code sub} string, unchecked; null when absent or not a string. */
+    String sub() {
+        return sub;
+    }
+
+    /** The checked lock name; refused when absent or not a string. */
+    String lock() {
+        if (lock == null) {
+            throw SpoolException.invalid("lock", "lock is required");
+        }
+        return Names.checkLock(lock, "lock");
+    }
+
+    boolean hasCredit() {
+        return hasCredit;
+    }
+
+    /** Reads the frame's fields with a streaming reader; the reader skips the routing fields itself. */
+    <T> T read(FrameReader<T> reader) {
+        try (JsonParser p = parser()) {
+            JsonIn in = new JsonIn(p, bytes);
+            in.beginDocument("frame");
+            return reader.read(in);
+        } catch (IOException e) {
+            throw Errors.toSpool(e);
+        }
+    }
+
+    /** Reads a frame. */
+    @FunctionalInterface
+    interface FrameReader<T> {
+        T read(JsonIn in) throws IOException;
+    }
+
+    /**
+     * Checks a frame against the opener's permissions as they are now: on a revoked token
+     * {@code onRevoked} runs (the session closes with 1008) and the refusal is thrown; a frame on a
+     * queue or lock it may not use is refused like any failed frame. Returns the identity as it is
+     * now (null when the server is open), for a {@code tx} frame's ops.
+     */
+    Principal authorize(Api api, Principal principal, Runnable onRevoked) {
+        if (principal.kind() == Principal.Kind.OPEN) {
+            return null;
+        }
+        Principal now;
+        try {
+            now = api.security.current(principal);
+        } catch (SpoolException e) {
+            onRevoked.run();
+            throw e;
+        }
+        switch (op()) {
+            case "push" -> Security.require(now, Permission.Action.PRODUCE, "queue", queue());
+            case "subscribe", "ack", "nack", "extend" ->
+                    Security.require(now, Permission.Action.CONSUME, "queue", queue());
+            case "acquire", "keepalive", "release" -> Security.require(now, Permission.Action.LOCK, "lock", lock());
+            default -> {
+                // credit and unsubscribe act on a subscription whose queue was checked when it was made;
+                // a tx frame's ops are checked one by one once read
+            }
+        }
+        return now;
+    }
+
+    /** The frame as a tree, for the {@code tx} op, whose ops are read by the HTTP transaction code. */
+    JsonNode tree() {
+        try {
+            return TREES.readTree(bytes);
+        } catch (IOException e) {
+            throw Errors.toSpool(e);
+        }
+    }
+}
