@@ -431,31 +431,12 @@ public final class EmbeddedBroker implements Broker {
 
     @Override
     public CompletionStage<Set<String>> keysInUse(Set<String> ids) {
-        Keyring ring = settings.atRest().keyring().orElseThrow();
-        CompletableFuture<Set<String>> out = new CompletableFuture<>();
-        onEngine(() -> out.complete(KeyReload.inUse(journal, ring, ids))).exceptionally(e -> {
-            out.completeExceptionally(e);
-            return null;
-        });
-        return out;
+        return KeyReload.inUse(this, settings.atRest().keyring().orElseThrow(), ids);
     }
 
     @Override
     public CompletionStage<Void> keyringReplaced(Keyring ring, Keyring next) {
-        CompletableFuture<Void> out = new CompletableFuture<>();
-        onEngine(() -> {
-            try {
-                KeyReload.replace(journal, ring, next);
-                out.complete(null);
-            } catch (IOException e) {
-                out.completeExceptionally(SpoolException.unavailable("cannot record the new active encryption key: "
-                        + e.getMessage(), e));
-            }
-        }).exceptionally(e -> {
-            out.completeExceptionally(e);
-            return null;
-        });
-        return out;
+        return KeyReload.replace(this, ring, next);
     }
 
     /** Runs {@code task} on the engine thread (tests, maintenance). */

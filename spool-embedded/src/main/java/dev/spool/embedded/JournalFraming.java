@@ -128,7 +128,7 @@ abstract sealed class JournalFraming permits JournalWal {
     private void checkWriter() {
         Throwable f = writer.failure();
         if (f != null) {
-            throw JournalWriter.failed(f);
+            throw WriteFailures.failed(f);
         }
         if (broken != null) {
             throw new SpoolException(dev.spool.api.ErrorCode.UNAVAILABLE, "the engine stopped writing after an "

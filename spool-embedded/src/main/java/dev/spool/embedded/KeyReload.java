@@ -48,4 +48,32 @@ final class KeyReload {
         ring.replaceWith(next);
         LOG.info("encryption keyring reloaded: keys {}, active {}", next.ids(), next.activeId());
     }
+
+    /** {@link #inUse(Journal, Keyring, Set)} on the broker's engine thread. */
+    static java.util.concurrent.CompletionStage<Set<String>> inUse(EmbeddedBroker b, Keyring ring, Set<String> ids) {
+        java.util.concurrent.CompletableFuture<Set<String>> out = new java.util.concurrent.CompletableFuture<>();
+        b.onEngine(() -> out.complete(inUse(b.journal(), ring, ids))).exceptionally(e -> {
+            out.completeExceptionally(e);
+            return null;
+        });
+        return out;
+    }
+
+    /** {@link #replace(Journal, Keyring, Keyring)} on the broker's engine thread. */
+    static java.util.concurrent.CompletionStage<Void> replace(EmbeddedBroker b, Keyring ring, Keyring next) {
+        java.util.concurrent.CompletableFuture<Void> out = new java.util.concurrent.CompletableFuture<>();
+        b.onEngine(() -> {
+            try {
+                replace(b.journal(), ring, next);
+                out.complete(null);
+            } catch (IOException e) {
+                out.completeExceptionally(dev.spool.api.SpoolException.unavailable(
+                        "cannot record the new active encryption key: " + e.getMessage(), e));
+            }
+        }).exceptionally(e -> {
+            out.completeExceptionally(e);
+            return null;
+        });
+        return out;
+    }
 }
