@@ -20,8 +20,11 @@ package dev.spool.embedded;
  *        refused with {@code 429}
  */
 public record FlowControl(long backlogMs, long backlogMessages, long maxHoldMs, int maxHeld) {
-    /** The defaults: 20 ms of consumption, at most 10,000 messages, held 5 s at most, 65,536 held. */
-    public static final FlowControl DEFAULTS = new FlowControl(20, 10_000, 5_000, 65_536);
+    /**
+     * The defaults: no time bound (a queue buffers a producer's burst for slow workers), at most
+     * 10,000 messages, held 5 s at most, 65,536 held.
+     */
+    public static final FlowControl DEFAULTS = new FlowControl(0, 10_000, 5_000, 65_536);
 
     /** Checks ranges. */
     public FlowControl {

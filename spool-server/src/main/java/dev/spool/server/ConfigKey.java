@@ -25,7 +25,7 @@ enum ConfigKey {
     SPOOL_THRESHOLD_BYTES("spool-threshold-bytes", "262144"),
     MAX_DEDUP_IDS("max-dedup-ids", "1000000"),
     MAX_RESULT_BYTES("max-result-bytes", "67108864"),
-    FLOW_BACKLOG_MS("flow-backlog-ms", "20"),
+    FLOW_BACKLOG_MS("flow-backlog-ms", "0"),
     FLOW_BACKLOG_MESSAGES("flow-backlog-messages", "10000"),
     FLOW_MAX_HOLD_MS("flow-max-hold-ms", "5000"),
     FLOW_MAX_HELD("flow-max-held", "65536"),
