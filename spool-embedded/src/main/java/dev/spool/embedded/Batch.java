@@ -206,4 +206,16 @@ final class Batch {
     int position() {
         return buf.position();
     }
+
+    /** The bytes {@code group} appends to the current segment, or -1 when one of them rolls to a new one. */
+    static long appendedBytes(java.util.List<Batch> group) {
+        long bytes = 0;
+        for (Batch b : group) {
+            if (!b.switches.isEmpty()) {
+                return -1;
+            }
+            bytes += b.buf.position() + b.splicedBytes;
+        }
+        return bytes;
+    }
 }

@@ -324,7 +324,7 @@ final class Engine implements Runnable, StateMachine.Listener {
     private void shutdown() {
         try {
             for (PopWaiter w : new ArrayList<>(popDeadlines)) {
-                finishPopWaiter(w, List.of());
+                finishPopWaiter(w, List.of(), Long.MAX_VALUE);
             }
             for (TaskWaiter w : new ArrayList<>(taskDeadlines)) {
                 if (!w.done) {
@@ -402,7 +402,7 @@ final class Engine implements Runnable, StateMachine.Listener {
         while ((p = popDeadlines.peek()) != null && (p.done || p.deadline <= now)) {
             popDeadlines.poll();
             if (!p.done) {
-                finishPopWaiter(p, List.of());
+                finishPopWaiter(p, List.of(), Long.MAX_VALUE);
             }
         }
         TaskWaiter t;
@@ -423,10 +423,6 @@ final class Engine implements Runnable, StateMachine.Listener {
         }
     }
 
-    void finishPopWaiter(PopWaiter w, List<dev.spool.api.Delivery> result) {
-        finishPopWaiter(w, result, Long.MAX_VALUE);
-    }
-
     /** Answers a waiting pop with deliveries of messages pushed before {@code pushedBefore}. */
     void finishPopWaiter(PopWaiter w, List<dev.spool.api.Delivery> result, long pushedBefore) {
         if (w.done) {
@@ -441,7 +437,7 @@ final class Engine implements Runnable, StateMachine.Listener {
     void releaseWaiters(GroupState g) {
         PopWaiter w;
         while ((w = g.waiters.poll()) != null) {
-            finishPopWaiter(w, List.of());
+            finishPopWaiter(w, List.of(), Long.MAX_VALUE);
         }
     }
 

@@ -414,15 +414,9 @@ final class JournalWriter implements Runnable {
      * records still go where they would.
      */
     private void zeroAhead(List<Batch> group) throws IOException {
-        long bytes = 0;
-        for (Batch b : group) {
-            if (!b.switches.isEmpty()) {
-                return;
-            }
-            bytes += b.buf.position() + b.splicedBytes;
-        }
+        long bytes = Batch.appendedBytes(group);
         long at = channel.position();
-        if (bytes > ZERO_AHEAD_MAX_COMMIT || at + bytes <= fileEnd) {
+        if (bytes < 0 || bytes > ZERO_AHEAD_MAX_COMMIT || at + bytes <= fileEnd) {
             return;
         }
         long p = Math.max(at, fileEnd);
