@@ -219,7 +219,7 @@ class BenchCommandTest {
         int usage = CommandLine.ExitCode.USAGE;
         Outcome pigeon = bench("throughput", "--warmup", "0", "--transport", "pigeon", "--storage", "memory");
         assertThat(pigeon.exit()).isEqualTo(usage);
-        assertThat(pigeon.err()).contains("--transport is http, stream, inprocess or sqs");
+        assertThat(pigeon.err()).contains("--transport is http, stream, java, inprocess or sqs");
         assertThat(bench("throughput", "--transport", "inprocess", "--url", "http://127.0.0.1:1").exit())
                 .isEqualTo(usage);
         assertThat(bench("throughput", "--url", "ftp://x").exit()).isEqualTo(usage);
