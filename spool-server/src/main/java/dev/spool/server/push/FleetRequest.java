@@ -16,7 +16,6 @@ import io.vertx.core.json.JsonObject;
 import dev.spool.api.MessageBody;
 import dev.spool.api.MessageIds;
 import dev.spool.api.Names;
-import dev.spool.api.RetryBackoff;
 import dev.spool.api.SpoolException;
 
 /**
@@ -33,12 +32,12 @@ import dev.spool.api.SpoolException;
  * @param timeoutMs longest one attempt may take
  * @param maxAttempts attempts per endpoint before it counts as failed
  * @param secrets Standard Webhooks secrets
- * @param backoff the wait before each endpoint's next attempt after a failure
+ * @param backoff the wait before each endpoint's next attempt after a failure (without {@code Retry-After})
  */
 record FleetRequest(List<URI> endpoints, Optional<String> endpointSet, byte[] payload, Optional<From> from,
         Optional<String> contentType,
         Map<String, String> headers, int concurrency, long timeoutMs, int maxAttempts, List<String> secrets,
-        RetryBackoff backoff) {
+        Backoff backoff) {
 
     /**
      * An existing message whose payload a fleet sends (streamed from storage, so it may be larger
@@ -138,13 +137,20 @@ record FleetRequest(List<URI> endpoints, Optional<String> endpointSet, byte[] pa
         }
     }
 
-    private static RetryBackoff backoff(JsonObject o) {
-        long initial = PushConfig.number(o, "retry_initial_ms", 1_000, 1, 3_600_000);
-        long max = PushConfig.number(o, "retry_max_ms", Math.max(initial, 300_000), 1, 86_400_000);
+    /** Shortest {@code retry_initial_ms} and {@code retry_max_ms}: a smaller wait would hammer a failing endpoint. */
+    static final long MIN_RETRY_MS = 10;
+    /** Default {@code retry_initial_ms}. */
+    static final long RETRY_INITIAL_MS = 1_000;
+    /** Default {@code retry_max_ms} (or {@code retry_initial_ms} when that is larger). */
+    static final long RETRY_MAX_MS = 300_000;
+
+    private static Backoff backoff(JsonObject o) {
+        long initial = PushConfig.number(o, "retry_initial_ms", RETRY_INITIAL_MS, MIN_RETRY_MS, 3_600_000);
+        long max = PushConfig.number(o, "retry_max_ms", Math.max(initial, RETRY_MAX_MS), MIN_RETRY_MS, 86_400_000);
         if (max < initial) {
             throw SpoolException.invalid("retry_max_ms", "retry_max_ms must not be below retry_initial_ms");
         }
-        return new RetryBackoff(initial, max, 2.0, true);
+        return new Backoff(initial, max);
     }
 
     /** A list of 1 to {@value #MAX_ENDPOINTS} endpoint URLs, each checked as a push group's url. */

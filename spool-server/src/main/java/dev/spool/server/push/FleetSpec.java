@@ -27,9 +27,10 @@ import dev.spool.api.SpoolException;
  * @param secrets Standard Webhooks secrets; never returned by GET
  * @param createdAt epoch ms
  * @param canceled whether the fleet was canceled
+ * @param backoff each endpoint's wait after a failed attempt (without {@code Retry-After})
  */
 record FleetSpec(String id, int total, long payloadId, long indexId, int concurrency, long timeoutMs, int maxAttempts,
-        Map<String, String> headers, List<String> secrets, long createdAt, boolean canceled) {
+        Map<String, String> headers, List<String> secrets, long createdAt, boolean canceled, Backoff backoff) {
 
     /** Copies the collections. */
     FleetSpec {
@@ -47,7 +48,7 @@ record FleetSpec(String id, int total, long payloadId, long indexId, int concurr
 
     FleetSpec cancel() {
         return new FleetSpec(id, total, payloadId, indexId, concurrency, timeoutMs, maxAttempts, headers, secrets,
-                createdAt, true);
+                createdAt, true, backoff);
     }
 
     /** The stored form, secrets included. */
@@ -56,13 +57,15 @@ record FleetSpec(String id, int total, long payloadId, long indexId, int concurr
                 .put("index_id", MessageIds.format(indexId)).put("concurrency", concurrency)
                 .put("timeout_ms", timeoutMs).put("max_attempts", maxAttempts)
                 .put("headers", new JsonObject(new LinkedHashMap<>(headers))).put("secrets", new JsonArray(secrets))
-                .put("created_at", createdAt).put("canceled", canceled).encode();
+                .put("created_at", createdAt).put("canceled", canceled).put("retry_initial_ms", backoff.initialMs())
+                .put("retry_max_ms", backoff.maxMs()).encode();
     }
 
     /** The settings as GET shows them: no secrets, only how many. */
     JsonObject toPublic() {
         return new JsonObject().put("concurrency", concurrency).put("timeout_ms", timeoutMs)
-                .put("max_attempts", maxAttempts).put("headers", new JsonObject(new LinkedHashMap<>(headers)))
+                .put("max_attempts", maxAttempts).put("retry_initial_ms", backoff.initialMs())
+                .put("retry_max_ms", backoff.maxMs()).put("headers", new JsonObject(new LinkedHashMap<>(headers)))
                 .put("secret_count", secrets.size()).put("message_id", MessageIds.format(payloadId));
     }
 
@@ -78,8 +81,11 @@ record FleetSpec(String id, int total, long payloadId, long indexId, int concurr
                     MessageIds.parse(o.getString("payload_id"), "payload_id"),
                     MessageIds.parse(o.getString("index_id"), "index_id"), o.getInteger("concurrency"),
                     o.getLong("timeout_ms"), o.getInteger("max_attempts"), PushConfig.headers(o.getValue("headers")),
-                    PushConfig.secrets(o.getValue("secrets")), o.getLong("created_at"), o.getBoolean("canceled"));
-        } catch (DecodeException | ClassCastException | NullPointerException e) {
+                    PushConfig.secrets(o.getValue("secrets")), o.getLong("created_at"), o.getBoolean("canceled"),
+                    // fleets stored before the backoff was part of the spec get the defaults
+                    new Backoff(o.getLong("retry_initial_ms", FleetRequest.RETRY_INITIAL_MS),
+                            o.getLong("retry_max_ms", FleetRequest.RETRY_MAX_MS)));
+        } catch (DecodeException | ClassCastException | NullPointerException | IllegalArgumentException e) {
             throw SpoolException.invalid("push", "not a fleet description");
         }
     }

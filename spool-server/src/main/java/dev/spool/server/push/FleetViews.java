@@ -5,6 +5,7 @@ import java.nio.charset.StandardCharsets;
 import io.vertx.core.json.DecodeException;
 import io.vertx.core.json.JsonObject;
 
+import dev.spool.api.MessageState;
 import dev.spool.api.MessageView;
 import dev.spool.api.QueueStats;
 import dev.spool.api.TaskResult;
@@ -33,7 +34,11 @@ final class FleetViews {
                 .put("percent", percent).put("counts", counts).put("config", spec.toPublic());
     }
 
-    /** One endpoint's state from its task's view. */
+    /**
+     * One endpoint's state from its task's view. {@code next_attempt_at} (epoch ms) is set while the
+     * endpoint waits out its backoff (the task is delayed), else null: a ready endpoint is tried as
+     * soon as the fleet has a free slot.
+     */
     static JsonObject endpoint(int index, MessageView v, boolean canceled) {
         String state = switch (v.state()) {
             case ACKED -> "delivered";
@@ -43,7 +48,8 @@ final class FleetViews {
         };
         JsonObject o = new JsonObject().put("index", index).put("url", v.body().map(b -> new String(
                 b.payload().toBytes(), StandardCharsets.UTF_8)).orElse(null)).put("state", state)
-                .put("attempts", v.attempts());
+                .put("attempts", v.attempts())
+                .put("next_attempt_at", v.state() == MessageState.DELAYED && !canceled ? v.availableAt() : null);
         JsonObject result = v.result().map(FleetViews::result).orElse(null);
         if (result != null) {
             o.put("last_status", result.getInteger("status")).put("latency_ms", result.getDouble("latency_ms"));

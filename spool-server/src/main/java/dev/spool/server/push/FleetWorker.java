@@ -34,9 +34,13 @@ import dev.spool.api.TaskResult;
  * Delivers one fleet on this server: pops endpoint tasks from the fleet's group while it has room
  * under the fleet's concurrency cap, POSTs the fleet's payload (streamed from storage) to each
  * task's URL with a {@link Poster}, and acks (storing status and latency as the task's result),
- * nacks (the task queue's backoff, or {@code Retry-After}) or dead-letters the task by the answer.
- * Each endpoint retries on its own backoff, so a failing endpoint does not hold up the others.
- * Everything runs on one Vert.x context.
+ * nacks or dead-letters the task by the answer.
+ *
+ * <p>Circuit breaking per endpoint: a failed attempt is nacked with the wait of the fleet's
+ * {@link Backoff} for that endpoint's attempt count (or the endpoint's {@code Retry-After}), so the
+ * task waits in the broker as a delayed message. Only requests in flight count against the fleet's
+ * concurrency, so an endpoint that keeps failing never holds a slot while it waits and never holds
+ * up the others. Everything runs on one Vert.x context.
  */
 final class FleetWorker implements PushDelivery.Runner {
     private static final Logger LOG = LoggerFactory.getLogger(FleetWorker.class);
@@ -210,7 +214,10 @@ final class FleetWorker implements PushDelivery.Runner {
                     meters.record(nanos);
                 }
                 meters.retries.increment();
-                yield broker.nack(q, new NackRequest(Fleets.GROUP, r, retry.delayMs(), Optional.of(cut(retry.reason()))));
+                // the wait is spent in the broker as a delayed task, not in a slot of this worker
+                long delay = retry.delayMs().orElse(spec.backoff().delay(task.attempts()));
+                yield broker.nack(q, new NackRequest(Fleets.GROUP, r, OptionalLong.of(delay),
+                        Optional.of(cut(retry.reason()))));
             }
             case Outcome.Dead dead -> {
                 meters.record(nanos);

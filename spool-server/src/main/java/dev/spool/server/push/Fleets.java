@@ -30,6 +30,7 @@ import dev.spool.api.Payload;
 import dev.spool.api.QueueConfig;
 import dev.spool.api.QueueInfo;
 import dev.spool.api.QueueStats;
+import dev.spool.api.RetryBackoff;
 import dev.spool.api.SpoolException;
 import dev.spool.api.StartPosition;
 import dev.spool.api.Validation;
@@ -122,7 +123,8 @@ public final class Fleets {
         String tq = PREFIX + id;
         String pq = tq + ".payload";
         long forever = Validation.MAX_RETENTION_MS;
-        QueueConfig tasks = QueueConfig.DEFAULTS.withMaxAttempts(r.maxAttempts()).withRetryBackoff(r.backoff()).withMessageTtlMs(forever)
+        QueueConfig tasks = QueueConfig.DEFAULTS.withMaxAttempts(r.maxAttempts()).withRetryBackoff(
+                new RetryBackoff(r.backoff().initialMs(), r.backoff().maxMs(), 2.0, true)).withMessageTtlMs(forever)
                 .withRetentionMs(forever).withResultTtlMs(forever);
         QueueConfig payloads = QueueConfig.DEFAULTS.withMessageTtlMs(forever)
                 .withMaxMessageBytes(Math.max(QueueConfig.DEFAULTS.maxMessageBytes(), body.payload().size()));
@@ -139,7 +141,7 @@ public final class Fleets {
                 .thenCompose(ix -> {
                     FleetSpec spec = new FleetSpec(id, taskIds.length, payloadId[0], ix[0], r.concurrency(),
                             r.timeoutMs(), r.maxAttempts(), r.headers(), r.secrets(), System.currentTimeMillis(),
-                            false);
+                            false, r.backoff());
                     synchronized (indexes) {
                         indexes.put(id, taskIds);
                     }

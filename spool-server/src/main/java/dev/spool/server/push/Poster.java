@@ -229,7 +229,9 @@ final class Poster {
         }
         String reason = "http " + status + (bodyHead.isEmpty() ? "" : ": " + bodyHead.strip());
         if (status == 408 || status == 429 || status >= 500) {
-            return new Outcome.Retry(status, reason, retryAfter(retryAfter));
+            // Retry-After means "come back then" only with 429 and 503 (RFC 9110, 10.2.3)
+            boolean honoured = status == 429 || status == 503;
+            return new Outcome.Retry(status, reason, honoured ? retryAfter(retryAfter) : OptionalLong.empty());
         }
         return new Outcome.Dead(status, reason);
     }

@@ -32,13 +32,15 @@ import dev.spool.server.trace.Tracing;
  *
  * <p>Ordering per key comes from the broker: it never leases a message of a key while an earlier
  * one of that key is in flight, so a key's messages reach the endpoint one after another. The
- * circuit breaker pauses the group after {@value #TRIP_AFTER} consecutive failed attempts, for 1 s
- * doubling with each further failure up to 60 s; one success closes it.
+ * circuit breaker pauses the group after {@value #TRIP_AFTER} consecutive failed attempts, for the
+ * wait of {@link #BREAKER} (1 s doubling with each further failure up to 60 s, equal jitter); one
+ * success closes it.
  */
 final class PushWorker implements PushDelivery.Runner {
     private static final Logger LOG = LoggerFactory.getLogger(PushWorker.class);
     static final int TRIP_AFTER = 5;
-    private static final long MAX_PAUSE_MS = 60_000;
+    /** The breaker's pause after its n-th consecutive failure beyond {@link #TRIP_AFTER} - 1. */
+    static final Backoff BREAKER = new Backoff(1_000, 60_000);
     private static final int MAX_POP = 100;
     private static final long WAIT_MS = 1_000;
     /** Lease beyond the request timeout: signing and resolving happen before the request starts. */
@@ -264,7 +266,7 @@ final class PushWorker implements PushDelivery.Runner {
         lastError = reason;
         int n = ++consecutiveFailures;
         if (n >= TRIP_AFTER) {
-            long pause = Math.min(MAX_PAUSE_MS, 1_000L << Math.min(16, n - TRIP_AFTER));
+            long pause = BREAKER.delay(n - TRIP_AFTER + 1);
             pausedUntil = System.currentTimeMillis() + pause;
         }
     }
