@@ -3,6 +3,7 @@ package dev.spool.server.push;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.awaitility.Awaitility.await;
 
+import java.nio.file.Path;
 import java.time.Duration;
 import java.util.List;
 import java.util.Map;
@@ -18,6 +19,9 @@ import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.Timeout;
+import org.junit.jupiter.api.io.TempDir;
+
+import dev.spool.server.ServerConfig;
 
 /**
  * Circuit breaking per fleet endpoint: a failing endpoint waits out its {@link Backoff} (or its
@@ -36,7 +40,9 @@ class FleetBreakerTest {
 
     @AfterEach
     void stop() {
-        spool.close();
+        if (spool != null) {
+            spool.close();
+        }
         if (failing != null) {
             failing.close();
         }
@@ -212,5 +218,67 @@ class FleetBreakerTest {
         List<Endpoint.Request> rs = to(healthy, "/flap");
         assertThat(rs).extracting(r -> r.header("Spool-Attempt")).containsExactly("1", "2", "3", "4");
         assertThat(rs).extracting(r -> r.header("webhook-id")).containsOnly(rs.get(0).header("webhook-id"));
+    }
+
+    @Test
+    void shouldRefuseABadBackoffWith400AndShowTheFleetsBackoff() throws Exception {
+        healthy = new Endpoint(r -> Endpoint.Reply.status(200));
+        String url = healthy.url("/d/0");
+        List<String> bad = List.of("\"retry_initial_ms\": 0", "\"retry_initial_ms\": 9", "\"retry_max_ms\": 5",
+                "\"retry_initial_ms\": 5000, \"retry_max_ms\": 4000", "\"retry_initial_ms\": \"1s\"",
+                "\"retry_max_ms\": 86400001", "\"retry_initial_ms\": 1.5");
+        for (String b : bad) {
+            Http.Reply r = Http.send("POST", spool.url("/v1/fleets"),
+                    "{\"endpoints\": [\"" + url + "\"], \"payload\": 1, " + b + "}");
+            assertThat(r.status()).as(b).isEqualTo(400);
+            assertThat(r.json().get("error").get("code").asText()).as(b).isEqualTo("invalid_argument");
+            assertThat(r.json().get("error").get("field").asText()).as(b).startsWith("retry_");
+        }
+        ObjectNode body = Http.JSON.createObjectNode();
+        body.putArray("endpoints").add(url);
+        body.put("payload", 1);
+        JsonNode defaults = get(create(body)).get("config");
+        assertThat(defaults.get("retry_initial_ms").asLong()).isEqualTo(1_000);
+        assertThat(defaults.get("retry_max_ms").asLong()).isEqualTo(300_000);
+        body.put("retry_initial_ms", 400_000);
+        JsonNode raised = get(create(body)).get("config");
+        assertThat(raised.get("retry_max_ms").asLong()).as("max follows a larger initial").isEqualTo(400_000);
+    }
+
+    @Test
+    void shouldKeepTheFleetsBackoffAcrossARestart(@TempDir Path dir) throws Exception {
+        ServerConfig c = PushFixture.config().withShutdownTimeoutMs(5_000);
+        ServerConfig journal = c.withStorage(c.storage().withStorage(ServerConfig.Storage.JOURNAL).withDataDir(dir));
+        spool.close();
+        spool = null;
+        failing = new Endpoint(r -> Endpoint.Reply.status(503));
+        ObjectNode body = Http.JSON.createObjectNode();
+        body.putArray("endpoints").add(failing.url("/d/0"));
+        body.put("payload", "x").put("max_attempts", 100).put("retry_initial_ms", 50).put("retry_max_ms", 700);
+        spool = PushFixture.start(journal);
+        String id = create(body);
+        await().atMost(Duration.ofSeconds(20)).until(() -> failing.requests.size() >= 2);
+        spool.close();
+        spool = null;
+        failing.answer(r -> Endpoint.Reply.status(200));
+
+        spool = PushFixture.start(journal);
+
+        JsonNode config = get(id).get("config");
+        assertThat(config.get("retry_initial_ms").asLong()).isEqualTo(50);
+        assertThat(config.get("retry_max_ms").asLong()).isEqualTo(700);
+        await().atMost(Duration.ofSeconds(30)).until(() -> get(id).get("state").asText().equals("done"));
+        assertThat(get(id).get("counts").get("delivered").asInt()).isEqualTo(1);
+    }
+
+    @Test
+    void shouldReadTheBackoffBackFromTheStoredSpecAndDefaultItForOlderFleets() {
+        FleetSpec spec = new FleetSpec("0123456789abcdef", 3, 11, 12, 4, 1_000, 5, Map.of(), List.of(), 99, false,
+                new Backoff(70, 900));
+        assertThat(FleetSpec.parse(spec.toStored())).isEqualTo(spec);
+        io.vertx.core.json.JsonObject older = new io.vertx.core.json.JsonObject(spec.toStored());
+        older.remove("retry_initial_ms");
+        older.remove("retry_max_ms");
+        assertThat(FleetSpec.parse(older.encode()).backoff()).isEqualTo(new Backoff(1_000, 300_000));
     }
 }
