@@ -39,7 +39,7 @@ import dev.spool.server.push.PushSettings;
 /**
  * {@code spool bench push}: push delivery to local HTTP endpoints (Vert.x servers on 127.0.0.1 in
  * this process, one push group each), from a server started in process or, with {@code --url}, a
- * separate {@code ./spool serve --push-allow 127.0.0.1}. Messages are pushed in JSON batches by
+ * separate {@code ./spool serve -s push-allow=127.0.0.1}. Messages are pushed in JSON batches by
  * several producer threads so that the producer is not the limit; every message is delivered to
  * every endpoint. The report gives deliveries per second, the time from the start of the push
  * request to the end of each delivery's body at the endpoint (percentiles), the total time, the heap,
@@ -71,7 +71,7 @@ final class PushBench implements Callable<Integer> {
     @Option(names = "--batch", defaultValue = "100",
             description = "messages per push request, fewer when they exceed 8 MiB (default: ${DEFAULT-VALUE})")
     int batch;
-    @Option(names = "--url", description = "a running server (started with --push-allow 127.0.0.1) instead of one in process")
+    @Option(names = "--url", description = "a running server (started with -s push-allow=127.0.0.1) instead of one in process")
     String url;
     @Option(names = "--cacert", paramLabel = "FILE", description = "PEM CA bundle that verifies an https:// --url")
     String cacert;
