@@ -71,7 +71,8 @@ final class PushBench implements Callable<Integer> {
     @Option(names = "--batch", defaultValue = "100",
             description = "messages per push request, fewer when they exceed 8 MiB (default: ${DEFAULT-VALUE})")
     int batch;
-    @Option(names = "--url", description = "a running server (started with -s push-allow=127.0.0.1) instead of one in process")
+    @Option(names = "--url",
+            description = "a running server (started with -s push-allow=127.0.0.1) instead of one in process")
     String url;
     @Option(names = "--cacert", paramLabel = "FILE", description = "PEM CA bundle that verifies an https:// --url")
     String cacert;

@@ -13,7 +13,8 @@ sealed interface Outcome {
      *
      * @param status the HTTP status, or 0 when there was no response
      * @param reason kept as the message's last error
-     * @param delayMs from {@code Retry-After} (429 and 503 only), else empty (a fleet's {@link Backoff}, a push group's queue backoff)
+     * @param delayMs from {@code Retry-After} (429 and 503 only), else empty (then a fleet's
+     *     {@link Backoff}, a push group's queue backoff)
      */
     record Retry(int status, String reason, OptionalLong delayMs) implements Outcome {
     }

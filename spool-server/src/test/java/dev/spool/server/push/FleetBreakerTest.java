@@ -64,7 +64,8 @@ class FleetBreakerTest {
     }
 
     private JsonNode endpoint(String id, int index) {
-        Http.Reply r = Http.send("GET", spool.url("/v1/fleets/" + id + "/endpoints?offset=" + index + "&limit=1"), null);
+        Http.Reply r = Http.send("GET", spool.url("/v1/fleets/" + id + "/endpoints?offset=" + index + "&limit=1"),
+                null);
         assertThat(r.status()).isEqualTo(200);
         return r.json().get("endpoints").get(0);
     }
@@ -133,7 +134,8 @@ class FleetBreakerTest {
         List<Endpoint.Request> rs = to(failing, "/broken");
         // after failure k the wait is at least half of 250 ms * 2^(k-1)
         for (int k = 1; k <= 4; k++) {
-            assertThat(gapMs(rs, k - 1)).as("wait after failure %d", k).isGreaterThanOrEqualTo((250L << (k - 1)) / 2 - 5);
+            assertThat(gapMs(rs, k - 1)).as("wait after failure %d", k)
+                    .isGreaterThanOrEqualTo((250L << (k - 1)) / 2 - 5);
         }
         await().atMost(Duration.ofSeconds(30)).until(() -> endpoint(id, 0).get("attempts").asInt() > attempts);
     }

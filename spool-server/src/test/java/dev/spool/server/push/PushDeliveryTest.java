@@ -197,6 +197,9 @@ class PushDeliveryTest {
         assertThat(Poster.classify(502, null, "")).isInstanceOf(Outcome.Retry.class);
         assertThat(Poster.classify(301, null, "")).isInstanceOf(Outcome.Dead.class);
         assertThat(Poster.classify(400, null, " bad ")).isEqualTo(new Outcome.Dead(400, "http 400: bad"));
+        assertThat(((Outcome.Retry) Poster.classify(429, "3", "")).delayMs()).hasValue(3_000);
+        assertThat(((Outcome.Retry) Poster.classify(503, "3", "")).delayMs()).hasValue(3_000);
+        assertThat(((Outcome.Retry) Poster.classify(500, "3", "")).delayMs()).as("only 429 and 503").isEmpty();
         assertThat(Poster.retryAfter("7").getAsLong()).isEqualTo(7_000);
         assertThat(Poster.retryAfter("99999999999").getAsLong()).isEqualTo(Poster.MAX_RETRY_AFTER_MS);
         assertThat(Poster.retryAfter("soon")).isEmpty();
