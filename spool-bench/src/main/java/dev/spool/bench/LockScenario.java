@@ -134,12 +134,18 @@ final class LockScenario implements Callable<Integer> {
                         .start(() -> loop(c, id, prefix, state)));
             }
             cpuStart = CpuSplit.take(target.inProcess());
+            // a local server in its own process is measured from /proc, as the load scenarios do
+            java.util.Optional<ServerProcess> server = target.inProcess() ? java.util.Optional.empty()
+                    : ServerProcess.find(target.url());
+            java.util.Map<String, Double> server0 = server.map(ServerProcess::sample).orElse(java.util.Map.of());
             // the two-server description speaks of producers and consumers; lock clients alternate instead
             String where = second == null ? target.description()
                     : target.description().replace(" (producers on one, consumers on the other)", "")
                             .replace(" (producers, consumers)", "") + ", lock clients alternating between the two";
             Histogram total = measure(err, where, n);
             cpuEnd = CpuSplit.take(target.inProcess());
+            serverCpu = server.map(p -> ServerProcess.since(server0, p.sample())).orElse(java.util.Map.of());
+            server.ifPresent(p -> err.println("cpu: server at " + target.url() + " is local process " + p.pid()));
             stop = true;
             for (Thread t : threads) {
                 t.join(HANDOFF_WAIT_MS + 10_000);
@@ -166,6 +172,8 @@ final class LockScenario implements Callable<Integer> {
 
     private CpuSplit cpuStart;
     private CpuSplit cpuEnd;
+    /** CPU seconds of a local server process over the measured window, by thread group; empty if none. */
+    private java.util.Map<String, Double> serverCpu = java.util.Map.of();
     private long measuredOps;
     private long measuredErrors;
     private double measuredS;
@@ -339,13 +347,18 @@ final class LockScenario implements Callable<Integer> {
         ops.increment();
     }
 
-    /** CPU per operation by thread group (the server's only when it runs in this process). */
+    /**
+     * CPU per operation by thread group: the server's when it runs in this process, or in another
+     * process on this machine ({@code --url} on loopback, from {@code /proc}).
+     */
     private void printCpu(PrintWriter out) {
         if (measuredOps == 0) {
             return;
         }
         StringBuilder sb = new StringBuilder("cpu/op    ");
-        for (java.util.Map.Entry<String, Double> e : cpuEnd.since(cpuStart).entrySet()) {
+        java.util.Map<String, Double> cpu = new java.util.LinkedHashMap<>(cpuEnd.since(cpuStart));
+        cpu.putAll(serverCpu);
+        for (java.util.Map.Entry<String, Double> e : cpu.entrySet()) {
             if (e.getValue() >= 0.0005) {
                 sb.append(String.format(Locale.ROOT, " %s %.1f us;", e.getKey(), 1e6 * e.getValue() / measuredOps));
             }

@@ -204,6 +204,17 @@ class BenchCommandTest {
     }
 
     @Test
+    void shouldReportTheServerProcessCpuOfLocksAtUrl() throws Exception {
+        try (SpoolServer server = SpoolServer.start(ServerConfig.ephemeralMemory()).toCompletableFuture()
+                .get(60, TimeUnit.SECONDS)) {
+            Outcome o = bench("locks", "--mode", "cycle", "--clients", "2", "--warmup", "0", "--duration", "1",
+                    "--url", server.url(), "--no-progress");
+            assertThat(o.exit()).as(o.out() + o.err()).isZero();
+            assertThat(o.out()).as(o.out()).containsPattern("(?m)^cpu/op .* server process total [0-9.]+ us;");
+        }
+    }
+
+    @Test
     void shouldRecordAJfrProfileOfTheMeasuredWindow(@TempDir Path dir) throws Exception {
         Path jfr = dir.resolve("run.jfr");
         Outcome o = bench("throughput", "--warmup", "0", "--storage", "memory", "--duration", "1", "--jfr",

@@ -301,10 +301,45 @@ final class Transport implements AutoCloseable {
             return se;
         }
         String where = options.baseUrl().toString();
+        javax.net.ssl.SSLException tls = tlsFailure(t);
+        if (tls != null) {
+            return SpoolException.unavailable("TLS with " + where + " failed: " + tlsReason(tls)
+                    + " (check --cacert, --cert and --cert-key)", t);
+        }
         String msg = t instanceof ConnectException
                 ? "cannot connect to " + where + ": " + t.getMessage()
                 : "request to " + where + " failed: " + t;
         return SpoolException.unavailable(msg, t);
+    }
+
+    /** The TLS failure in {@code t}'s causes, or null. */
+    private static javax.net.ssl.SSLException tlsFailure(Throwable t) {
+        for (Throwable c = t; c != null; c = c.getCause()) {
+            if (c instanceof javax.net.ssl.SSLException s) {
+                return s;
+            }
+        }
+        return null;
+    }
+
+    /**
+     * What went wrong in a TLS failure, in one line: the JDK's message names internal classes
+     * ({@code sun.security...SunCertPathBuilderException}) and may span several causes.
+     */
+    private static String tlsReason(javax.net.ssl.SSLException e) {
+        Throwable root = e;
+        for (Throwable c = e; c != null; c = c.getCause()) {
+            if (c instanceof java.security.cert.CertPathBuilderException
+                    || String.valueOf(c.getMessage()).startsWith("PKIX path")) {
+                return "the server's certificate is not signed by a trusted CA";
+            }
+            if (c.getMessage() != null) {
+                root = c;
+            }
+        }
+        String m = root.getMessage() == null ? root.getClass().getSimpleName() : root.getMessage();
+        int eol = m.indexOf('\n');
+        return eol < 0 ? m : m.substring(0, eol);
     }
 
     /** Whether a failure means the server could not be reached at all (nothing was sent). */

@@ -1,0 +1,159 @@
+#!/usr/bin/env bash
+# The cost of issue 15's security set (TLS + bearer token + encryption at rest) with the server in
+# its own process: for each shape, `./spool serve` plain and `./spool bench <shape> --url ...` as a
+# separate process, then the same with a server that has TLS, `auth: required` and `encrypt-all`
+# (a throwaway CA, certificate, keyring and token made in a temporary directory, deleted at the end).
+# Prints msg/s of both runs, the change in per cent, and the server's CPU per message (which
+# `spool bench` reads from the server process's /proc entries, so Linux and loopback only).
+#
+#   bench/security-overhead.sh                      # all three shapes, 20 s measured after 10 s warm-up
+#   ONLY=lockd DURATION=3 WARMUP=1 bench/security-overhead.sh
+#
+# Knobs (environment): ONLY (throughput-http, throughput-stream or lockd), DURATION (measured seconds,
+# default 20), WARMUP (default 10), PORT (default 7171). Needs openssl and curl. Each run starts a fresh
+# server with a fresh journal (fsync=always, the default) in the temporary directory.
+set -euo pipefail
+here=$(cd "$(dirname "$(readlink -f "$0")")/.." && pwd)
+spool="$here/spool"
+DURATION=${DURATION:-20}
+WARMUP=${WARMUP:-10}
+PORT=${PORT:-7171}
+ONLY=${ONLY:-}
+
+declare -A shapes=(
+    [throughput-http]="throughput --transport http --producers 4 --consumers 4 --batch 100 --size 1024"
+    [throughput-stream]="throughput --transport stream --producers 4 --consumers 4 --batch 100 --size 1024"
+    [lockd]="lockd"
+)
+order=(throughput-http throughput-stream lockd)
+if [ -n "$ONLY" ]; then
+    if [ -z "${shapes[$ONLY]+x}" ]; then
+        echo "security-overhead: ONLY must be one of: ${order[*]}" >&2
+        exit 2
+    fi
+    order=("$ONLY")
+fi
+for tool in openssl curl; do
+    command -v "$tool" >/dev/null || { echo "security-overhead: $tool is required" >&2; exit 2; }
+done
+
+tmp=$(mktemp -d "${TMPDIR:-/tmp}/spool-secbench.XXXXXX")
+server_pid=""
+stop_server() {
+    if [ -n "$server_pid" ]; then
+        kill "$server_pid" 2>/dev/null || true
+        wait "$server_pid" 2>/dev/null || true
+        server_pid=""
+    fi
+}
+trap 'stop_server; rm -rf "$tmp"' EXIT
+
+# builds the jar first if it is stale, so that the build does not count against a server's start
+"$spool" --version >/dev/null
+
+# a CA and a server certificate for 127.0.0.1 (EC P-256, as in docs/security.md), a keyring, a bootstrap secret
+openssl req -x509 -newkey ec -pkeyopt ec_paramgen_curve:P-256 -nodes -days 2 -subj "/CN=bench CA" \
+    -keyout "$tmp/ca.key" -out "$tmp/ca.pem" 2>/dev/null
+openssl req -newkey ec -pkeyopt ec_paramgen_curve:P-256 -nodes -subj "/CN=bench-server" \
+    -keyout "$tmp/server.key" -out "$tmp/server.csr" 2>/dev/null
+openssl x509 -req -in "$tmp/server.csr" -CA "$tmp/ca.pem" -CAkey "$tmp/ca.key" -CAcreateserial -days 2 \
+    -extfile <(printf "subjectAltName=IP:127.0.0.1") -out "$tmp/server.crt" 2>/dev/null
+cat "$tmp/server.crt" "$tmp/ca.pem" > "$tmp/server.pem"
+"$spool" keys rotate --keys-file "$tmp/encryption.keys" >/dev/null
+admin=$(openssl rand -hex 32)
+
+# starts a server ($1 = plain or secure) on $PORT with a fresh data directory; waits until it answers
+start_server() {
+    local mode=$1 data="$tmp/data-$1-$RANDOM"
+    local args=(serve --port "$PORT" --data-dir "$data")
+    if [ "$mode" = secure ]; then
+        args+=(--set tls-cert="$tmp/server.pem" --set tls-key="$tmp/server.key" --set auth=required
+            --set encryption-keys-file="$tmp/encryption.keys" --set encrypt-all=true)
+        SPOOL_ADMIN_TOKEN=$admin "$spool" "${args[@]}" >"$tmp/server-$mode.log" 2>&1 &
+    else
+        env -u SPOOL_ADMIN_TOKEN "$spool" "${args[@]}" >"$tmp/server-$mode.log" 2>&1 &
+    fi
+    server_pid=$!
+    local url
+    url=$(server_url "$mode")
+    for _ in $(seq 1 300); do
+        if curl -fsS --cacert "$tmp/ca.pem" "$url/healthz" >/dev/null 2>&1; then
+            return 0
+        fi
+        if ! kill -0 "$server_pid" 2>/dev/null; then
+            break
+        fi
+        sleep 0.1
+    done
+    echo "security-overhead: the $mode server did not start; its log:" >&2
+    tail -20 "$tmp/server-$mode.log" >&2
+    exit 1
+}
+
+server_url() {
+    if [ "$1" = secure ]; then echo "https://127.0.0.1:$PORT"; else echo "http://127.0.0.1:$PORT"; fi
+}
+
+# a token that may do what the bench does, made with the bootstrap secret (the bench then runs with
+# a real token, not the bootstrap one, so the token table and its cache are on the path)
+make_token() {
+    SPOOL_TOKEN=$admin "$spool" token create --name bench --perm 'admin:*' --perm 'produce:*' \
+        --perm 'consume:*' --url "$(server_url secure)" --cacert "$tmp/ca.pem" \
+        | sed -n 's/^secret (shown once; store it now): //p'
+}
+
+# runs one bench ($1 = shape, $2 = mode) and leaves its report in $tmp/<shape>-<mode>.out
+run_bench() {
+    local shape=$1 mode=$2 token=""
+    start_server "$mode"
+    local extra=()
+    if [ "$mode" = secure ]; then
+        token=$(make_token)
+        if [ -z "$token" ]; then
+            echo "security-overhead: could not create a token" >&2
+            exit 1
+        fi
+        extra=(--cacert "$tmp/ca.pem")
+    fi
+    # shellcheck disable=SC2086 # the shape's options are words
+    if ! SPOOL_TOKEN=$token "$spool" bench ${shapes[$shape]} --url "$(server_url "$mode")" --no-progress \
+            --duration "$DURATION" --warmup "$WARMUP" ${extra[@]+"${extra[@]}"} \
+            >"$tmp/$shape-$mode.out" 2>"$tmp/$shape-$mode.err"; then
+        echo "security-overhead: spool bench $shape ($mode) failed:" >&2
+        tail -20 "$tmp/$shape-$mode.out" "$tmp/$shape-$mode.err" >&2
+        exit 1
+    fi
+    stop_server
+}
+
+# msg/s and server CPU µs per message from a bench report
+msgs_per_s() { sed -n 's/^RESULT .*msgs_per_s=\([0-9.]*\).*/\1/p' "$1"; }
+server_us() { sed -n 's/.*per delivered message: server \([0-9.]*\) us.*/\1/p' "$1"; }
+
+rows=()
+for shape in "${order[@]}"; do
+    echo "security-overhead: $shape plain..." >&2
+    run_bench "$shape" plain
+    echo "security-overhead: $shape with TLS + token + encryption..." >&2
+    run_bench "$shape" secure
+    p=$(msgs_per_s "$tmp/$shape-plain.out")
+    s=$(msgs_per_s "$tmp/$shape-secure.out")
+    pc=$(server_us "$tmp/$shape-plain.out")
+    sc=$(server_us "$tmp/$shape-secure.out")
+    if [ -z "$p" ] || [ -z "$s" ]; then
+        echo "security-overhead: no RESULT line for $shape; reports:" >&2
+        cat "$tmp/$shape-plain.out" "$tmp/$shape-secure.out" >&2
+        exit 1
+    fi
+    if [ -z "$pc" ] || [ -z "$sc" ]; then
+        echo "security-overhead: $shape: the bench report has no server CPU (server not found in /proc?)" >&2
+    fi
+    change=$(awk -v p="$p" -v s="$s" 'BEGIN { if (p > 0) printf "%+.1f %%", 100 * (s - p) / p; else print "n/a" }')
+    rows+=("$(printf '| %s | %s | %s | %s | %s / %s µs |' "$shape" "$p" "$s" "$change" "${pc:-?}" "${sc:-?}")")
+done
+
+echo
+echo "duration ${DURATION} s after ${WARMUP} s warm-up; server in its own process on 127.0.0.1:$PORT"
+echo "| shape | plain msg/s | TLS + token + encryption msg/s | change | server CPU per message plain / secure |"
+echo "|---|---|---|---|---|"
+printf '%s\n' "${rows[@]}"
