@@ -103,7 +103,35 @@ final class StreamLocks {
             return null;
         });
         CompletionStage<LockState> stage = session.api.broker.getLockState(name).thenCompose(this::inline);
-        session.track(req, stage, state -> g -> writeState(g, name, state));
+        StateFrames cache = session.api.stateFrames;
+        session.track(req, stage, state -> g -> {
+            byte[] fields = stateFields(cache, name, state);
+            g.writeRaw(new RawJson(fields, 0, fields.length));
+        });
+    }
+
+    /**
+     * The reply's fields after {@code op} and {@code req}, as UTF-8 JSON starting with a comma:
+     * from {@code cache} when encoded from this very document before, else encoded and kept.
+     */
+    static byte[] stateFields(StateFrames cache, String name, LockState state) {
+        byte[] source = state.payload().toBytes();
+        byte[] fields = cache.get(name, state.info(), source);
+        if (fields != null) {
+            return fields;
+        }
+        io.vertx.core.buffer.Buffer object = Json.render(g -> {
+            g.writeStartObject();
+            writeState(g, name, state);
+            g.writeEndObject();
+        });
+        int n = object.length();
+        // "{...}" becomes ",..." so that it follows the fields the reply already wrote
+        fields = new byte[n - 1];
+        fields[0] = ',';
+        object.getBytes(1, n - 1, fields, 1);
+        cache.put(name, state.info(), source, fields);
+        return fields;
     }
 
     /** A document small enough for a frame, its bytes on the heap (a streamed one is read off the event loop). */
