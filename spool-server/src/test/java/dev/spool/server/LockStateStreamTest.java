@@ -5,13 +5,24 @@ import static org.assertj.core.api.Assertions.assertThat;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Path;
 import java.util.Base64;
+import java.lang.reflect.InvocationTargetException;
+import java.lang.reflect.Proxy;
 import java.util.Random;
+import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.TimeUnit;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.Timeout;
 import org.junit.jupiter.api.io.TempDir;
+
+import dev.spool.api.Broker;
+import dev.spool.api.BrokerSettings;
+import dev.spool.api.LockState;
+import dev.spool.api.LockStateInfo;
+import dev.spool.api.Payload;
+import dev.spool.embedded.EmbeddedBroker;
+import dev.spool.embedded.EmbeddedConfig;
 
 /**
  * The {@code read_state} frame of {@code /v1/stream}: a lock's state document and its description
@@ -56,6 +67,40 @@ class LockStateStreamTest {
             assertThat(ok.path("payload").path("step").asInt()).isEqualTo(2);
             assertThat(ok.path("payload").path("tags").get(1).asText()).isEqualTo("b");
             assertThat(ok.has("payload_base64")).isFalse();
+        }
+    }
+
+    /**
+     * A backend that hands back a document as a file region (PostgreSQL's large objects, the
+     * journal's large entries): the frame reads it off the event loop and sends the same bytes.
+     */
+    @Test
+    void shouldReadStateThatTheBackendStreams(@TempDir Path dir) throws Exception {
+        byte[] doc = new byte[10_000];
+        new Random(5).nextBytes(doc);
+        Path file = java.nio.file.Files.write(dir.resolve("doc"), doc);
+        LockState streamed = new LockState(new LockStateInfo(4, "application/x-blob", doc.length, 1000, 2),
+                Payload.ofFile(file, doc.length));
+        EmbeddedBroker engine = EmbeddedBroker.open(EmbeddedConfig.memory(), BrokerSettings.DEFAULTS);
+        Broker broker = (Broker) Proxy.newProxyInstance(Broker.class.getClassLoader(), new Class<?>[] {Broker.class},
+                (proxy, m, args) -> {
+                    if (m.getName().equals("getLockState") && "file".equals(args[0])) {
+                        return CompletableFuture.completedFuture(streamed);
+                    }
+                    try {
+                        return m.invoke(engine, args);
+                    } catch (InvocationTargetException e) {
+                        throw e.getCause();
+                    }
+                });
+        try (engine; ApiClient api = ApiClient.start(ServerConfig.ephemeralMemory(), broker);
+             StreamApiTest.Socket ws = new StreamApiTest.Socket(api.base)) {
+            JsonNode first = read(ws, "file");
+
+            assertThat(streamed.payload()).isInstanceOf(Payload.Streamed.class);
+            assertThat(first.path("op").asText()).as(first.toString()).isEqualTo("ok");
+            assertThat(first.path("version").asLong()).isEqualTo(4);
+            assertThat(Base64.getDecoder().decode(first.path("payload_base64").asText())).isEqualTo(doc);
         }
     }
 
