@@ -16,7 +16,8 @@ import io.vertx.core.buffer.Buffer;
 /**
  * A streaming reader of the replies and frames the load generator consumes: pop replies
  * ({@code messages}), ack replies ({@code results}) and {@code /v1/stream} frames ({@code op},
- * {@code req}, {@code sub}, {@code messages}, {@code results}, {@code error}). It keeps only what the
+ * {@code req}, {@code sub}, {@code messages}, {@code results}, {@code error}, a lock lease's
+ * {@code lease_id} and {@code token}). It keeps only what the
  * audit needs — each delivery's bench identity (read from the payload's characters without making a
  * string of it) and receipt, the count of ok outcomes — and skips everything else, which costs the
  * load generator far less CPU than building a JSON tree per reply.
@@ -33,6 +34,9 @@ final class Frames {
         long req = -1;
         String sub;
         String error;
+        /** A lock lease reply's {@code lease_id} and {@code token} (top level only). */
+        String leaseId;
+        long token = -1;
         final List<String> receipts = new ArrayList<>();
         long[] ids = new long[8];
         int ok;
@@ -93,6 +97,8 @@ final class Frames {
                 case "messages" -> readMessages(p, f);
                 case "results" -> readResults(p, f);
                 case "error" -> f.error = readError(p);
+                case "lease_id" -> f.leaseId = p.getText();
+                case "token" -> f.token = t == JsonToken.VALUE_NUMBER_INT ? p.getLongValue() : -1;
                 default -> p.skipChildren();
             }
         }

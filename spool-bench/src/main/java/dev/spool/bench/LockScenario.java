@@ -11,6 +11,7 @@ import java.util.concurrent.CompletionStage;
 import java.util.concurrent.ThreadLocalRandom;
 import java.util.concurrent.atomic.AtomicLong;
 import java.util.concurrent.atomic.LongAdder;
+import java.util.function.IntFunction;
 
 import org.HdrHistogram.Histogram;
 import org.HdrHistogram.Recorder;
@@ -32,7 +33,9 @@ import dev.spool.client.ClientOptions;
 import dev.spool.client.SpoolClient;
 
 /**
- * {@code spool bench locks}: the lock scenarios of issue 13, through the Java client over HTTP.
+ * {@code spool bench locks}: the lock scenarios of issue 13, through the Java client over HTTP, or
+ * with {@code --form stream} as frames on {@code /v1/stream} sockets ({@link LockStream}, one per
+ * client).
  *
  * <ul>
  *   <li>{@code cycle}: each client, on its own lock, acquires, writes a {@code --state-bytes}
@@ -48,7 +51,8 @@ import dev.spool.client.SpoolClient;
 @Command(name = "locks", sortOptions = false,
         description = {"Lock scenarios: cycle (acquire + state write + release, one lock per client),",
             "handoff (all clients on one lock; latency from release to the next holder's grant),",
-            "reads (public state reads). Prints ops/s and latency percentiles."})
+            "reads (public state reads). Prints ops/s and latency percentiles.",
+            "--form stream runs any mode as frames on one /v1/stream socket per client."})
 final class LockScenario implements Callable<Integer> {
     private static final long HIGHEST_MICROS = 3_600_000_000L;
     private static final long TTL_MS = 10_000;
@@ -71,13 +75,15 @@ final class LockScenario implements Callable<Integer> {
     int clients;
 
     @Option(names = "--in-flight", defaultValue = "1",
-            description = "cycle: cycles each client keeps in flight, each on a lock of its own (default: ${DEFAULT-VALUE})")
+            description = "cycle (and reads with --form stream): operations each client keeps in flight, each cycle on a "
+                + "lock of its own (default: ${DEFAULT-VALUE})")
     int inFlight;
 
     @Option(names = "--form", defaultValue = "three",
             description = "cycle: three (acquire, state PUT, release), tx (acquire, then one /v1/tx with the "
-                + "state write and the release) or one (one /v1/tx: acquire, state write, release) "
-                + "(default: ${DEFAULT-VALUE})")
+                + "state write and the release) or one (one /v1/tx: acquire, state write, release); stream, for "
+                + "every mode: frames on /v1/stream (cycle: one tx frame; reads: read_state frames; handoff: "
+                + "acquire and release frames) (default: ${DEFAULT-VALUE})")
     String form;
 
     @Option(names = "--state-bytes", defaultValue = "4096", description = "state document size (default: ${DEFAULT-VALUE})")
@@ -107,8 +113,12 @@ final class LockScenario implements Callable<Integer> {
             throw new ParameterException(command.commandLine(),
                     "--state-bytes, --duration and --warmup must be positive, --in-flight 1 to 1024");
         }
-        if (!"three".equals(form) && !"tx".equals(form) && !"one".equals(form)) {
-            throw new ParameterException(command.commandLine(), "--form is three, tx or one");
+        if (!"three".equals(form) && !"tx".equals(form) && !"one".equals(form) && !"stream".equals(form)) {
+            throw new ParameterException(command.commandLine(), "--form is three, tx, one or stream");
+        }
+        if ("stream".equals(form) && stateBytes > 48 * 1024) {
+            throw new ParameterException(command.commandLine(), "--form stream reads and writes states of at most "
+                    + "48 KiB (a read_state frame carries at most 64 KiB, a tx frame is bounded by max-request-bytes)");
         }
         if (System.getProperty("spool.log.level") == null && System.getenv("SPOOL_LOG_LEVEL") == null) {
             System.setProperty("spool.log.level", "WARN");
@@ -118,7 +128,9 @@ final class LockScenario implements Callable<Integer> {
         ThreadLocalRandom.current().nextBytes(state);
         try (Target target = Target.open(common);
              SpoolClient client = connect(target.url(), n);
-             SpoolClient second = target.consumerUrl().equals(target.url()) ? null : connect(target.consumerUrl(), n)) {
+             SpoolClient second = target.consumerUrl().equals(target.url()) ? null : connect(target.consumerUrl(), n);
+             LockStream streams = stream() ? LockStream.open(target.url(), common) : null;
+             LockStream secondStreams = stream() && second != null ? LockStream.open(target.consumerUrl(), common) : null) {
             if ("reads".equals(mode)) {
                 LockLease l = SpoolClient.await(client.acquireLock(prefix, new LockRequest("bench", 3_600_000, 0)));
                 SpoolClient.await(client.putLockState(prefix, new LockStateWrite(l.fence(), Payload.of(state),
@@ -129,9 +141,11 @@ final class LockScenario implements Callable<Integer> {
                 int id = i;
                 // two servers (PostgreSQL, or two --url): every other client on the second one, so that
                 // hand-offs cross servers and both servers carry the load
-                SpoolClient c = second != null && i % 2 == 1 ? second : client;
+                boolean other = second != null && i % 2 == 1;
+                SpoolClient c = other ? second : client;
+                LockStream.Conn conn = !stream() ? null : other ? secondStreams.connect() : streams.connect();
                 threads.add(Thread.ofPlatform().daemon().name("bench-lock-" + i)
-                        .start(() -> loop(c, id, prefix, state)));
+                        .start(() -> loop(c, conn, id, prefix, state)));
             }
             cpuStart = CpuSplit.take(target.inProcess());
             // a local server in its own process is measured from /proc, as the load scenarios do
@@ -212,19 +226,44 @@ final class LockScenario implements Callable<Integer> {
         return common.cacert == null ? out : out.withCaFile(java.nio.file.Path.of(common.cacert));
     }
 
-    private void loop(SpoolClient client, int id, String prefix, byte[] state) {
+    private boolean stream() {
+        return "stream".equals(form);
+    }
+
+    private void loop(SpoolClient client, LockStream.Conn conn, int id, String prefix, byte[] state) {
         String own = prefix + "-" + id;
         String owner = "bench-" + id;
+        String base64 = conn == null ? null : LockStream.base64(state);
         while (!stop) {
             try {
                 switch (mode) {
-                    case "cycle" -> cycles(client, own, owner, state);
-                    case "handoff" -> handoff(client, prefix, owner);
-                    default -> read(client, prefix);
+                    case "cycle" -> chains(k -> {
+                        String name = inFlight == 1 ? own : own + "-" + k;
+                        return conn != null ? conn.cycle(name, owner, TTL_MS, base64) : cycle(client, name, owner, state);
+                    });
+                    case "handoff" -> {
+                        if (conn != null) {
+                            streamHandoff(conn, prefix, owner);
+                        } else {
+                            handoff(client, prefix, owner);
+                        }
+                    }
+                    default -> {
+                        if (conn != null) {
+                            chains(k -> conn.readState(prefix));
+                        } else {
+                            read(client, prefix);
+                        }
+                    }
                 }
             } catch (SpoolException e) {
                 failed(e);
+            } catch (java.util.concurrent.CompletionException e) {
+                failed(e.getCause() != null ? e.getCause() : e);
             }
+        }
+        if (conn != null) {
+            conn.close();
         }
     }
 
@@ -240,33 +279,39 @@ final class LockScenario implements Callable<Integer> {
     }
 
     private String cycleShape() {
-        return "cycle".equals(mode) ? ", " + inFlight + " in flight per client, form " + form : "";
+        if ("cycle".equals(mode) || "reads".equals(mode) && stream()) {
+            return ", " + inFlight + " in flight per client, form " + form;
+        }
+        return stream() ? ", form stream" : "";
     }
 
-    /** Keeps {@code --in-flight} cycles going, each on a lock of its own, until the run stops. */
-    private void cycles(SpoolClient client, String name, String owner, byte[] state) {
+    /**
+     * Keeps {@code --in-flight} chains of operations going until the run stops; {@code op.apply(k)}
+     * starts chain k's next operation (for cycles, each chain has a lock of its own).
+     */
+    private void chains(IntFunction<CompletionStage<?>> op) {
         List<CompletableFuture<Void>> chains = new ArrayList<>();
         for (int k = 0; k < inFlight; k++) {
             CompletableFuture<Void> done = new CompletableFuture<>();
-            nextCycle(client, inFlight == 1 ? name : name + "-" + k, owner, state, done);
+            next(op, k, done);
             chains.add(done);
         }
         CompletableFuture.allOf(chains.toArray(CompletableFuture[]::new)).join();
     }
 
     /**
-     * Runs cycles one after the other on {@code name} until the run stops. A cycle that completes
+     * Runs chain k's operations one after the other until the run stops. One that completes
      * asynchronously continues from its completion; one that is already complete (a failure on the
      * spot) continues in this loop, so the chain never recurses deeply.
      */
-    private void nextCycle(SpoolClient client, String name, String owner, byte[] state, CompletableFuture<Void> done) {
+    private void next(IntFunction<CompletionStage<?>> op, int k, CompletableFuture<Void> done) {
         while (!stop) {
             long t0 = System.nanoTime();
-            CompletableFuture<Void> c = cycle(client, name, owner, state).toCompletableFuture();
+            CompletableFuture<?> c = op.apply(k).toCompletableFuture();
             if (!c.isDone()) {
                 c.whenComplete((v, e) -> {
                     finished(t0, e);
-                    nextCycle(client, name, owner, state, done);
+                    next(op, k, done);
                 });
                 return;
             }
@@ -311,6 +356,21 @@ final class LockScenario implements Callable<Integer> {
         releasedAt.set(System.nanoTime());
         SpoolClient.await(marked(client.releaseLock(name, l.fence())));
         pair(-(l.token() + 1), System.nanoTime());
+    }
+
+    /** {@link #handoff} with acquire and release frames on the client's socket. */
+    private void streamHandoff(LockStream.Conn conn, String name, String owner) {
+        Frames.Frame l = conn.acquire(name, owner, TTL_MS, HANDOFF_WAIT_MS).join();
+        CpuSplit.markLoad();
+        long granted = System.nanoTime();
+        long released = releasedAt.get();
+        if (released != 0) {
+            record(released);
+        }
+        pair(l.token, granted);
+        releasedAt.set(System.nanoTime());
+        conn.release(name, l.leaseId, l.token).join();
+        pair(-(l.token + 1), System.nanoTime());
     }
 
     /**

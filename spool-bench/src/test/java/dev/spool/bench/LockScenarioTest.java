@@ -44,6 +44,29 @@ class LockScenarioTest {
         assertThat(o.out()).contains("4 in flight per client, form " + form).contains("cpu/op").contains("server engine");
     }
 
+    @ParameterizedTest
+    @ValueSource(strings = {"cycle", "reads", "handoff"})
+    void shouldRunEveryModeOverTheStreamWithoutErrors(String mode) {
+        BenchCommandTest.Outcome o = BenchCommandTest.bench("locks", "--mode", mode, "--form", "stream", "--clients",
+                "3", "--in-flight", "handoff".equals(mode) ? "1" : "2", "--storage", "memory", "--warmup", "0.5",
+                "--duration", "2", "--no-progress");
+        Matcher m = RESULT.matcher(o.out());
+        assertThat(m.find()).as("RESULT line in:%n%s%n%s", o.out(), o.err()).isTrue();
+        assertThat(o.exit()).as(o.out()).isZero();
+        assertThat(m.group(1)).isEqualTo(mode);
+        assertThat(Long.parseLong(m.group(5))).as(o.out()).isZero();
+        assertThat(Long.parseLong(m.group(2))).as(o.out()).isPositive();
+        assertThat(o.out()).contains("form stream");
+    }
+
+    @org.junit.jupiter.api.Test
+    void shouldRefuseStreamFormWhenStateIsOver48KiB() {
+        BenchCommandTest.Outcome o = BenchCommandTest.bench("locks", "--mode", "reads", "--form", "stream",
+                "--state-bytes", "60000", "--storage", "memory", "--duration", "1", "--no-progress");
+        assertThat(o.exit()).isNotZero();
+        assertThat(o.err()).contains("48 KiB");
+    }
+
     @org.junit.jupiter.api.Test
     void shouldReportTheGapBetweenReleaseReplyAndNextGrantWhenHandingOff() {
         BenchCommandTest.Outcome o = BenchCommandTest.bench("locks", "--mode", "handoff", "--clients", "4", "--storage",

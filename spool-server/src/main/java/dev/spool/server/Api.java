@@ -47,6 +47,8 @@ final class Api {
     final Tracing tracing;
     /** Authentication and permissions; open when the configuration requires no authentication. */
     final Security security;
+    /** Encoded {@code read_state} replies of the stream, reused while a document stays the same. */
+    final StateFrames stateFrames = new StateFrames(StateFrames.MAX_ENTRIES, StateFrames.MAX_BYTES);
     /** Re-reads the TLS files now (SIGHUP); a no-op without TLS. Set once the listener is up. */
     volatile java.util.function.Supplier<io.vertx.core.Future<Void>> tlsReload = io.vertx.core.Future::succeededFuture;
     /** Re-reads the encryption keys file (SIGHUP); empty without one. Set once the listener is up. */

@@ -179,7 +179,7 @@ final class StreamFrame {
             case "push" -> Security.require(now, Permission.Action.PRODUCE, "queue", queue());
             case "subscribe", "ack", "nack", "extend" ->
                     Security.require(now, Permission.Action.CONSUME, "queue", queue());
-            case "acquire", "keepalive", "release" -> Security.require(now, Permission.Action.LOCK, "lock", lock());
+            case "acquire", "keepalive", "release", "read_state" -> Security.require(now, Permission.Action.LOCK, "lock", lock());
             default -> {
                 // credit and unsubscribe act on a subscription whose queue was checked when it was made;
                 // a tx frame's ops are checked one by one once read

@@ -204,8 +204,9 @@ final class StreamSession {
             case "keepalive" -> locks.keepalive(frame, req);
             case "release" -> locks.release(frame, req);
             case "tx" -> locks.tx(frame, req, now);
+            case "read_state" -> locks.readState(frame, req);
             default -> throw SpoolException.invalid("op", "op is push, subscribe, credit, unsubscribe, ack, nack, "
-                    + "extend, acquire, keepalive, release or tx");
+                    + "extend, acquire, keepalive, release, read_state or tx");
         }
     }
 

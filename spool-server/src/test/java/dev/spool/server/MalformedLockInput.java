@@ -81,6 +81,26 @@ final class MalformedLockInput {
         c.add(rel + fence + ",\"ttl_ms\":5}");
     }
 
+    /** {@code read_state} frames with wrong fields: each gets a 4xx error frame, the socket keeps serving. */
+    static void readStateCases(List<String> c) {
+        String f = "{\"op\":\"read_state\",\"req\":1";
+        c.add(f + "}");
+        for (String name : BAD_STRINGS) {
+            c.add(f + ",\"lock\":" + name + "}");
+        }
+        for (String name : new String[] {"bad name", ".", "..", "a/b", "x".repeat(129), "n".repeat(60 * 1024)}) {
+            c.add(f + ",\"lock\":\"" + name + "\"}");
+        }
+        c.add(f + ",\"lock\":\"" + LOCK + "\",\"extra\":1}");
+        c.add(f + ",\"lock\":\"" + LOCK + "\",\"lease_id\":\"" + leaseId() + "\"}");
+        c.add(f + ",\"lock\":\"" + LOCK + "\",\"payload\":{}}");
+        c.add(f + ",\"lock\":\"never-written\"}");
+        c.add("{\"op\":\"read_state\",\"req\":[],\"lock\":\"" + LOCK + "\"}");
+        c.add("{\"op\":\"READ_STATE\",\"req\":1,\"lock\":\"" + LOCK + "\"}");
+        c.add("{\"op\":\"read_state\",\"req\":1,\"lock\":\"" + LOCK + "\"");
+        c.add("[{\"op\":\"read_state\",\"req\":1,\"lock\":\"" + LOCK + "\"}]");
+    }
+
     static void cases(List<Case> c, String[] badNames) {
         String base = "/v1/locks/" + LOCK;
         String fence = "\"lease_id\":\"" + leaseId() + "\",\"token\":" + token();

@@ -115,6 +115,7 @@ class MalformedStreamInputTest {
             c.add(b);
         }
         MalformedLockInput.streamCases(c);
+        MalformedLockInput.readStateCases(c);
         c.add("{\"req\":1}");
         c.add("{\"op\":1,\"req\":1}");
         c.add("{\"op\":\"fly\",\"req\":1}");

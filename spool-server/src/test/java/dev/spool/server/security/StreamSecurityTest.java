@@ -119,6 +119,32 @@ class StreamSecurityTest {
     }
 
     @Test
+    void shouldRefuseReadStateWithoutLockPermissionWhetherOrNotTheStateExists() throws Exception {
+        Sock admin = new Sock(s.plain, SecuredServer.ADMIN);
+        JsonNode written = admin.send("{\"op\":\"tx\",\"req\":1,\"ops\":[{\"op\":\"acquire\",\"lock\":\"secret.s\","
+                + "\"owner\":\"o\",\"ttl_ms\":60000},{\"op\":\"lock_state\",\"lock\":\"secret.s\",\"payload\":{\"k\":1}},"
+                + "{\"op\":\"release\",\"lock\":\"secret.s\"}]}");
+        assertThat(written.path("op").asText()).as(written.toString()).isEqualTo("ok");
+        String[] t = s.token("reader", "lock:jobs.*");
+        Sock sock = new Sock(s.plain, t[1]);
+
+        JsonNode existing = sock.send("{\"op\":\"read_state\",\"req\":1,\"lock\":\"secret.s\"}");
+        JsonNode missing = sock.send("{\"op\":\"read_state\",\"req\":2,\"lock\":\"secret.x\"}");
+        JsonNode allowed = sock.send("{\"op\":\"read_state\",\"req\":3,\"lock\":\"jobs.none\"}");
+        JsonNode byAdmin = admin.send("{\"op\":\"read_state\",\"req\":4,\"lock\":\"secret.s\"}");
+
+        assertThat(existing.path("error").path("code").asText()).as(existing.toString()).isEqualTo("forbidden");
+        assertThat(missing.path("error").path("code").asText()).isEqualTo("forbidden");
+        assertThat(existing.path("error").path("message").asText().replace("secret.s", "N"))
+                .isEqualTo(missing.path("error").path("message").asText().replace("secret.x", "N"));
+        assertThat(existing.toString()).doesNotContain("\"k\"");
+        assertThat(allowed.path("error").path("code").asText()).as(allowed.toString()).isEqualTo("not_found");
+        assertThat(byAdmin.path("payload").path("k").asInt()).as(byAdmin.toString()).isEqualTo(1);
+        sock.ws.sendClose(WebSocket.NORMAL_CLOSURE, "");
+        admin.ws.sendClose(WebSocket.NORMAL_CLOSURE, "");
+    }
+
+    @Test
     void shouldRefuseUpgradeWithoutCredentials() {
         assertThatThrownBy(() -> new Sock(s.plain, null)).isInstanceOf(ExecutionException.class)
                 .cause().isInstanceOf(WebSocketHandshakeException.class)

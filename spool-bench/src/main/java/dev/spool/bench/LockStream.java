@@ -1,0 +1,154 @@
+package dev.spool.bench;
+
+import java.net.URI;
+import java.util.Base64;
+import java.util.Map;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicLong;
+
+import io.vertx.core.Vertx;
+import io.vertx.core.VertxOptions;
+import io.vertx.core.http.WebSocket;
+import io.vertx.core.http.WebSocketClient;
+import io.vertx.core.http.WebSocketClientOptions;
+import io.vertx.core.http.WebSocketConnectOptions;
+
+import dev.spool.api.ErrorCode;
+import dev.spool.api.SpoolException;
+
+/**
+ * The lock frames of {@code spool bench locks --form stream}: one {@code /v1/stream} socket per
+ * client, requests matched to their replies by {@code req}, replies read by {@link Frames} (no JSON
+ * tree per reply). A lock cycle is one {@code tx} frame (acquire, {@code lock_state}, release); a
+ * state read one {@code read_state} frame; a hand-off an {@code acquire} frame that waits and a
+ * {@code release} frame.
+ */
+final class LockStream implements AutoCloseable {
+    private static final int MAX_FRAME = 16 * 1024 * 1024;
+
+    private final Vertx vertx;
+    private final WebSocketClient client;
+    private final String authorization;
+
+    private LockStream(Vertx vertx, WebSocketClient client, String authorization) {
+        this.vertx = vertx;
+        this.client = client;
+        this.authorization = authorization;
+    }
+
+    /** A socket factory for the server at {@code url}, with the run's token and CA file. */
+    static LockStream open(URI url, CommonOptions o) {
+        Vertx vertx = Vertx.vertx(new VertxOptions().setPreferNativeTransport(false)
+                .setEventLoopPoolSize(Math.min(4, Runtime.getRuntime().availableProcessors())));
+        WebSocketClient client = vertx.createWebSocketClient(BenchTls.client(new WebSocketClientOptions()
+                .setDefaultHost(url.getHost()).setDefaultPort(url.getPort()).setMaxFrameSize(MAX_FRAME)
+                .setMaxMessageSize(MAX_FRAME).setMaxConnections(100_000).setIdleTimeout(0), url, o));
+        return new LockStream(vertx, client, BenchTls.authorization(o));
+    }
+
+    /** A new socket, connected. */
+    Conn connect() {
+        WebSocket ws = client.connect(BenchTls.auth(new WebSocketConnectOptions().setURI("/v1/stream"), authorization))
+                .toCompletionStage().toCompletableFuture().orTimeout(30, TimeUnit.SECONDS).join();
+        return new Conn(ws);
+    }
+
+    @Override
+    public void close() {
+        client.close().toCompletionStage().toCompletableFuture().orTimeout(10, TimeUnit.SECONDS)
+                .exceptionally(e -> null).join();
+        vertx.close().toCompletionStage().toCompletableFuture().orTimeout(10, TimeUnit.SECONDS)
+                .exceptionally(e -> null).join();
+    }
+
+    /** One socket. */
+    static final class Conn {
+        private final WebSocket ws;
+        private final Map<Long, CompletableFuture<Frames.Frame>> pending = new ConcurrentHashMap<>();
+        private final AtomicLong nextReq = new AtomicLong();
+
+        private Conn(WebSocket ws) {
+            this.ws = ws;
+            ws.textMessageHandler(this::onFrame);
+            ws.closeHandler(v -> {
+                for (CompletableFuture<Frames.Frame> f : pending.values()) {
+                    f.completeExceptionally(new SpoolException(ErrorCode.UNAVAILABLE, "stream closed"));
+                }
+            });
+        }
+
+        /** One lock cycle in one {@code tx} frame: acquire, write {@code state}, release. */
+        CompletableFuture<Frames.Frame> cycle(String name, String owner, long ttlMs, String stateBase64) {
+            return request("{\"op\":\"tx\",\"ops\":[{\"op\":\"acquire\",\"lock\":\"" + name + "\",\"owner\":\"" + owner
+                    + "\",\"ttl_ms\":" + ttlMs + "},{\"op\":\"lock_state\",\"lock\":\"" + name
+                    + "\",\"content_type\":\"application/octet-stream\",\"payload_base64\":\"" + stateBase64
+                    + "\"},{\"op\":\"release\",\"lock\":\"" + name + "\"}]");
+        }
+
+        /** A {@code read_state} frame. */
+        CompletableFuture<Frames.Frame> readState(String name) {
+            return request("{\"op\":\"read_state\",\"lock\":\"" + name + "\"");
+        }
+
+        /** An {@code acquire} frame; the reply carries the lease id and token. */
+        CompletableFuture<Frames.Frame> acquire(String name, String owner, long ttlMs, long waitMs) {
+            return request("{\"op\":\"acquire\",\"lock\":\"" + name + "\",\"owner\":\"" + owner + "\",\"ttl_ms\":"
+                    + ttlMs + ",\"wait_ms\":" + waitMs);
+        }
+
+        /** A {@code release} frame. */
+        CompletableFuture<Frames.Frame> release(String name, String leaseId, long token) {
+            return request("{\"op\":\"release\",\"lock\":\"" + name + "\",\"lease_id\":\"" + leaseId + "\",\"token\":"
+                    + token);
+        }
+
+        /** Sends {@code frameWithoutEnd} (a JSON object missing its closing brace) with a fresh req. */
+        private CompletableFuture<Frames.Frame> request(String frameWithoutEnd) {
+            long req = nextReq.incrementAndGet();
+            CompletableFuture<Frames.Frame> f = new CompletableFuture<>();
+            pending.put(req, f);
+            ws.writeTextMessage(frameWithoutEnd + ",\"req\":" + req + "}").onFailure(e -> {
+                if (pending.remove(req) != null) {
+                    f.completeExceptionally(e);
+                }
+            });
+            return f;
+        }
+
+        private void onFrame(String text) {
+            CpuSplit.markLoad();
+            Frames.Frame frame = Frames.parse(text);
+            CompletableFuture<Frames.Frame> f = frame.req >= 0 ? pending.remove(frame.req) : null;
+            if (f == null) {
+                return;
+            }
+            if ("ok".equals(frame.op)) {
+                f.complete(frame);
+            } else {
+                f.completeExceptionally(failure(frame.error));
+            }
+        }
+
+        /** The error frame as the exception the HTTP client would throw (code first, as Frames writes it). */
+        private static SpoolException failure(String error) {
+            String text = error == null ? "" : error;
+            ErrorCode code = ErrorCode.INTERNAL;
+            if (text.startsWith("code=")) {
+                int end = text.indexOf(',');
+                code = ErrorCode.fromId(text.substring(5, end < 0 ? text.length() : end));
+            }
+            return new SpoolException(code, "stream error " + text);
+        }
+
+        void close() {
+            ws.close();
+        }
+    }
+
+    /** The base64 text of a state document, made once per run. */
+    static String base64(byte[] state) {
+        return Base64.getEncoder().encodeToString(state);
+    }
+}
