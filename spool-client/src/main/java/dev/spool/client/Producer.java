@@ -195,6 +195,11 @@ public final class Producer implements AutoCloseable {
         b.done.complete(null);
     }
 
+    /** Messages sent again over a new stream socket (0 over HTTP); each may be stored twice. */
+    long resentMessages() {
+        return stream == null ? 0 : stream.resentMessages();
+    }
+
     /** Sends the current batch now and waits until every message sent so far is answered. */
     public void flush() {
         SpoolClient.await(flushAsync());

@@ -48,12 +48,16 @@ final class StreamPusher implements StreamSocket.Listener {
     /** When the first of those was lost (0: none). */
     private long lostSince;
     private Throwable lastLoss;
+    /** Messages sent again on a new socket (each may be stored twice). */
+    private final java.util.concurrent.atomic.AtomicLong resent = new java.util.concurrent.atomic.AtomicLong();
 
     /** A batch and how often the server refused it as retryable. Identity equality. */
     private static final class Entry {
         final Producer.Batch batch;
         int attempt;
         boolean retryWaiting;
+        /** Written to a socket once already: sending it again may store it twice. */
+        boolean sentBefore;
 
         Entry(Producer.Batch batch) {
             this.batch = batch;
@@ -81,6 +85,11 @@ final class StreamPusher implements StreamSocket.Listener {
         }
     }
 
+    /** Messages sent again on a new socket after theirs was lost before confirming them. */
+    long resentMessages() {
+        return resent.get();
+    }
+
     /** Closes the socket; call once every batch is answered. */
     void close() {
         StreamSocket s;
@@ -96,6 +105,7 @@ final class StreamPusher implements StreamSocket.Listener {
 
     /** Writes a batch's frame; call with the lock held so that frames leave in order. */
     private void write(StreamSocket s, Entry e) {
+        e.sentBefore = true;
         s.request("push", g -> {
             g.writeStringField("queue", queue);
             JsonCodec.writeMessages(g, e.batch.messages());
@@ -195,6 +205,9 @@ final class StreamPusher implements StreamSocket.Listener {
                 socket = s;
                 for (Entry u : unconfirmed) {
                     if (!u.retryWaiting) {
+                        if (u.sentBefore) {
+                            resent.addAndGet(u.batch.messages().size());
+                        }
                         write(s, u);
                     }
                 }
