@@ -8,10 +8,12 @@ import java.util.concurrent.CompletableFuture;
 import java.util.function.Consumer;
 
 import com.fasterxml.jackson.databind.JsonNode;
+import io.vertx.core.http.UpgradeRejectedException;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 import dev.spool.api.Delivery;
+import dev.spool.api.ErrorCode;
 import dev.spool.api.SpoolException;
 
 /**
@@ -25,7 +27,8 @@ import dev.spool.api.SpoolException;
  * socket is stored twice). After {@link ProducerOptions#maxReconnects()} lost or unopenable
  * sockets in a row without a confirmation in between, or {@link ProducerOptions#reconnectTimeoutMs()}
  * without a socket, the unconfirmed batches fail with {@code unavailable}; the next batch starts
- * afresh. The socket is opened lazily, by the first batch after a loss or at the start.
+ * afresh; an upgrade refused with {@code 401} or {@code 403} fails them at once with that code.
+ * The socket is opened lazily, by the first batch after a loss or at the start.
  *
  * <p>Futures are completed outside this class's lock: a caller's callback may send again.
  */
@@ -194,6 +197,16 @@ final class StreamPusher implements StreamSocket.Listener {
         boolean closeIt = false;
         synchronized (lock) {
             connecting = false;
+            SpoolException refused = e == null ? null : refusal(e);
+            if (refused != null) {
+                // a refused identity stays refused: fail now rather than after every reconnect
+                List<Entry> all = new ArrayList<>(unconfirmed);
+                unconfirmed.clear();
+                lostInRow = 0;
+                lostSince = 0;
+                client.transport().vertx().runOnContext(v -> fail(all, refused));
+                return;
+            }
             if (e != null) {
                 lost(e);
                 connect();
@@ -216,6 +229,17 @@ final class StreamPusher implements StreamSocket.Listener {
         if (closeIt) {
             s.close();
         }
+    }
+
+    /** The server's {@code 401} or {@code 403} to the upgrade, as that error; else null. */
+    private static SpoolException refusal(Throwable e) {
+        for (Throwable c = e; c != null; c = c.getCause()) {
+            if (c instanceof UpgradeRejectedException u && (u.getStatus() == 401 || u.getStatus() == 403)) {
+                ErrorCode code = u.getStatus() == 401 ? ErrorCode.UNAUTHORIZED : ErrorCode.FORBIDDEN;
+                return new SpoolException(code, "the server refused the stream with " + u.getStatus());
+            }
+        }
+        return null;
     }
 
     private void lost(Throwable e) {
