@@ -18,11 +18,13 @@ import dev.spool.client.ProducerOptions;
 import dev.spool.client.SpoolClient;
 
 /**
- * Load through the Java client as users run it: a {@link Producer} per producer (batches pushed
- * over the client's pooled HTTP connections) and a stream {@link Consumer} per consumer (credit
- * {@code prefetch}, acks batched by the consumer). The bench's batch becomes the producer's
- * batch: its messages are sent one by one and flushed together. Completions hop to a pool of
- * {@code bench-java-*} threads so that the client's callbacks are never blocked by the bench.
+ * Load through the Java client as users run it: a {@link Producer} per producer with the default
+ * transport (its own {@code /v1/stream} WebSocket, push frames pipelined) and a stream
+ * {@link Consumer} per consumer (credit {@code prefetch}, acks batched by the consumer and sent
+ * without replies). The bench's batch becomes the producer's batch: its messages are sent one by
+ * one and handed over together with {@link Producer#flushAsync()}, so the bench's window, not a
+ * blocking flush, bounds what is unconfirmed. Completions hop to a pool of {@code bench-java-*}
+ * threads so that the client's callbacks are never blocked by the bench.
  */
 final class JavaClientDriver implements Driver {
     private final Run run;
@@ -40,8 +42,9 @@ final class JavaClientDriver implements Driver {
 
     @Override
     public CompletableFuture<Pusher> producer(int index) {
+        // the window is enforced by the bench; the producer's buffer only has to hold it
         ProducerOptions options = ProducerOptions.DEFAULTS.withMaxBatch(run.spec.batch())
-                .withMaxInFlight(Math.max(1, run.spec.window() / Math.max(1, run.spec.batch()))).withLingerMs(1);
+                .withMaxBuffered(Math.max(ProducerOptions.DEFAULTS.maxBuffered(), run.spec.window())).withLingerMs(1);
         Producer p = client.producer(run.queue, options);
         open.add(p);
         return CompletableFuture.completedFuture(b -> {
@@ -55,7 +58,7 @@ final class JavaClientDriver implements Driver {
                 }
                 ids[i] = p.send(m.build());
             }
-            p.flush();
+            p.flushAsync();
             return CompletableFuture.allOf(ids).thenApplyAsync(v -> (Void) null, pool);
         });
     }

@@ -42,7 +42,7 @@ record LoadSpec(String scenario, Transport transport, int producers, int consume
         INPROCESS,
         /** The SQS-compatible endpoint (AWS JSON 1.0 protocol) over HTTP/1.1 keep-alive. */
         SQS,
-        /** The Java client: {@code Producer} (pooled HTTP) and the stream {@code Consumer}. */
+        /** The Java client: {@code Producer} (its default transport, the stream) and the stream {@code Consumer}. */
         JAVA;
 
         static Transport parse(String s) {

@@ -119,7 +119,7 @@ final class Workloads {
             description = {"W1: producers with up to --window unconfirmed messages, consumers with prefetch 1,000.",
                 "1 KiB durable messages, explicit acks. stream: push frames of --batch, a subscription with",
                 "--prefetch credit, one ack frame per delivered frame; http: push --batch, pop --pop-max, ack;",
-                "java: the Java client's Producer (batches of --batch) and stream Consumer (credit --prefetch).",
+                "java: the Java client's Producer (batches of --batch over its stream) and stream Consumer.",
                 "msgs_per_s counts deliveries; p50/p99 are from sending the push to the first delivery."})
     static final class W1 extends Workload {
         @Option(names = "--transport", defaultValue = "stream",

@@ -44,7 +44,7 @@ class WorkloadsTest {
     }
 
     @ParameterizedTest
-    @ValueSource(strings = {"stream", "http"})
+    @ValueSource(strings = {"stream", "http", "java"})
     void shouldRunW1WithAWindowOfUnconfirmedMessagesWhenTheServerIsInProcess(String transport) {
         Outcome o = bench("w1", "--warmup", "0", "--storage", "memory", "--duration", "1", "--transport", transport,
                 "--no-progress");

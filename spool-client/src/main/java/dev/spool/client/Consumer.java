@@ -33,7 +33,9 @@ import dev.spool.api.SpoolException;
  * consumer never holds more than {@code prefetch} messages and memory stays bounded.
  * <b>Acks</b> of handled messages are gathered and sent in frames of up to
  * {@link ConsumerOptions#ackBatch()} receipts, at the latest {@link ConsumerOptions#ackLingerMs()}
- * after the handler returned; a handler that throws nacks its message (the queue's backoff applies).
+ * after the handler returned, without {@code req}: the server answers only for receipts it did not
+ * apply, counted in {@link Stats#stale()}. A handler that throws nacks its message (the queue's
+ * backoff applies).
  * <b>Leases</b> of messages still held (running slowly or waiting for a thread) are extended when
  * half of the lease is used. <b>Errors</b>: when the socket closes or the subscription ends, the
  * consumer reconnects and subscribes again, waiting {@link ConsumerOptions#reconnectInitialMs()},
@@ -138,8 +140,11 @@ public final class Consumer implements AutoCloseable {
      *
      * @param handled handler calls that returned normally
      * @param failed handler calls that threw (nacked)
-     * @param acked receipts the server acknowledged as applied
-     * @param stale acks or extensions the server refused as stale (the lease was lost)
+     * @param acked receipts sent in ack frames, less those the server reported as not applied (acks
+     *        are sent without {@code req}: the server answers only for receipts it did not apply, so
+     *        an ack counts here once written, and leaves this count if such an answer comes)
+     * @param stale acks or extensions the server did not apply (the lease was lost: stale, or the
+     *        message is gone)
      * @param extended leases extended
      * @param reconnects connections opened after the first
      */
@@ -247,6 +252,15 @@ public final class Consumer implements AutoCloseable {
         }
 
         @Override
+        public void onNotApplied(StreamSocket s, SpoolException error, JsonNode results) {
+            // only acks go without req: these receipts were counted as acked when sent
+            int n = results.size();
+            stale.addAndGet(n);
+            acked.addAndGet(-n);
+            LOG.debug("{} acks on {} not applied: {}", n, queue, error.code().id());
+        }
+
+        @Override
         public void onClosed(StreamSocket s) {
             subscribed = false;
             if (!closing) {
@@ -313,14 +327,24 @@ public final class Consumer implements AutoCloseable {
         }
     }
 
+    /**
+     * Sends one ack frame. While running it carries no {@code req}: the server answers only for
+     * receipts it did not apply ({@link Events#onNotApplied}), so a frame costs one message on the
+     * wire. While closing it carries one, so that {@link #close} can wait for the outcome.
+     */
     private void sendAcks(StreamSocket s, List<String> receipts, boolean credit) {
-        track(s.request("ack", g -> {
+        JsonCodec.Writer fields = g -> {
             receiptFields(g, receipts);
             if (credit) {
                 g.writeStringField("sub", sub);
                 g.writeNumberField("credit", receipts.size());
             }
-        }), acked);
+        };
+        if (closing) {
+            track(s.request("ack", fields), acked);
+        } else if (s.fire("ack", fields)) {
+            acked.addAndGet(receipts.size());
+        }
     }
 
     /** Counts the outcomes of an ack or nack once answered; {@link #close} waits until it has. */

@@ -18,11 +18,18 @@ import dev.spool.api.SpoolException;
  * {@link ProducerOptions#lingerMs()}. Each {@link #send(NewMessage)} returns a future of the
  * message's id, completed when the server made the batch durable.
  *
- * <p>Memory is bounded: at most {@link ProducerOptions#maxBuffered()} messages are buffered or in
- * flight, and {@code send} blocks until there is room (backpressure). A batch the server refuses
- * with {@code 429} or {@code 503} applied nothing and is sent again after {@code Retry-After};
- * other failures fail the futures of the batch's messages (a connection lost mid-request may have
- * pushed them: at-least-once, use {@code dedup_id} to make a resend safe).
+ * <p>Batches travel over {@link ProducerOptions#transport()}: by default one {@code /v1/stream}
+ * WebSocket ({@link StreamPusher}: frames pipelined in send order, unconfirmed batches sent again
+ * on a new socket when one is lost), else pooled HTTP requests (at most
+ * {@link ProducerOptions#maxInFlight()} outstanding).
+ *
+ * <p>Memory is bounded: at most {@link ProducerOptions#maxBuffered()} messages are buffered or
+ * unconfirmed, and {@code send} blocks until there is room (backpressure). A batch the server
+ * refuses with {@code 429} or {@code 503} applied nothing and is sent again after
+ * {@code Retry-After}; other refusals fail the futures of the batch's messages. Delivery is at least
+ * once: an HTTP connection lost mid-request fails the futures of a batch that may have been stored,
+ * and a lost stream socket makes its unconfirmed batches go again (use {@code dedup_id} to make a
+ * resend harmless).
  *
  * <p>Thread-safe; futures complete on a network thread, so do not block in their callbacks.
  */
@@ -40,12 +47,16 @@ public final class Producer implements AutoCloseable {
     private List<CompletableFuture<Long>> futures;
     private long batchNumber;
     private boolean closed;
+    /** The stream side; null over HTTP. */
+    private final StreamPusher stream;
 
     Producer(SpoolClient client, String queue, ProducerOptions options) {
         this.client = client;
         this.queue = queue;
         this.options = options;
         this.room = new Semaphore(options.maxBuffered());
+        this.stream = options.transport() == PushTransport.STREAM
+                ? new StreamPusher(client, queue, options, this::finish) : null;
         newBatch();
     }
 
@@ -78,7 +89,7 @@ public final class Producer implements AutoCloseable {
             messages.add(message);
             futures.add(f);
             if (messages.size() >= options.maxBatch() || options.lingerMs() == 0) {
-                full = take();
+                full = takeLocked();
             } else if (messages.size() == 1) {
                 long n = batchNumber;
                 client.transport().vertx().setTimer(options.lingerMs(), id -> lingerEnded(n));
@@ -94,12 +105,26 @@ public final class Producer implements AutoCloseable {
         Batch b = null;
         synchronized (lock) {
             if (number == batchNumber && !messages.isEmpty()) {
-                b = take();
+                b = takeLocked();
             }
         }
         if (b != null) {
             submit(b);
         }
+    }
+
+    /**
+     * The current batch, replaced by an empty one; call with the lock held. Over the stream the
+     * batch is handed to the socket here, under the lock, so that frames leave in the order the
+     * batches were taken (the stream only queues the frame: nothing blocks).
+     */
+    private Batch takeLocked() {
+        Batch b = take();
+        if (stream != null) {
+            stream.send(b);
+            return null;
+        }
+        return b;
     }
 
     /** Sends a batch now, or queues it behind the outstanding requests, keeping batches in order. */
@@ -135,7 +160,8 @@ public final class Producer implements AutoCloseable {
         return b;
     }
 
-    private record Batch(List<NewMessage> messages, List<CompletableFuture<Long>> futures, CompletableFuture<Void> done) {
+    /** A batch of messages and their futures; {@code done} completes once every future has. */
+    record Batch(List<NewMessage> messages, List<CompletableFuture<Long>> futures, CompletableFuture<Void> done) {
     }
 
     private void dispatch(Batch b, int attempt) {
@@ -144,6 +170,7 @@ public final class Producer implements AutoCloseable {
                 for (int i = 0; i < ids.length; i++) {
                     b.futures.get(i).complete(ids[i]);
                 }
+                sent();
                 finish(b);
                 return;
             }
@@ -156,32 +183,48 @@ public final class Producer implements AutoCloseable {
             for (CompletableFuture<Long> f : b.futures) {
                 f.completeExceptionally(cause);
             }
+            sent();
             finish(b);
         });
     }
 
+    /** A batch is answered (every future completed): its room is free. */
     private void finish(Batch b) {
-        sent();
         room.release(b.messages.size());
         inFlight.remove(b.done);
         b.done.complete(null);
     }
 
+    /** Messages sent again over a new stream socket (0 over HTTP); each may be stored twice. */
+    long resentMessages() {
+        return stream == null ? 0 : stream.resentMessages();
+    }
+
     /** Sends the current batch now and waits until every message sent so far is answered. */
     public void flush() {
+        SpoolClient.await(flushAsync());
+    }
+
+    /**
+     * Sends the current batch now without waiting.
+     *
+     * @return a future completed (never exceptionally) once every message sent so far is answered;
+     *         each message's own future says whether it was stored
+     */
+    public CompletableFuture<Void> flushAsync() {
         Batch b = null;
         synchronized (lock) {
             if (!messages.isEmpty()) {
-                b = take();
+                b = takeLocked();
             }
         }
         if (b != null) {
             submit(b);
         }
-        SpoolClient.await(CompletableFuture.allOf(inFlight.toArray(new CompletableFuture<?>[0])));
+        return CompletableFuture.allOf(inFlight.toArray(new CompletableFuture<?>[0]));
     }
 
-    /** Sends what is buffered, waits for the answers and refuses further sends. */
+    /** Sends what is buffered, waits for the answers, closes the stream socket and refuses further sends. */
     @Override
     public void close() {
         synchronized (lock) {
@@ -190,6 +233,12 @@ public final class Producer implements AutoCloseable {
             }
             closed = true;
         }
-        flush();
+        try {
+            flush();
+        } finally {
+            if (stream != null) {
+                stream.close();
+            }
+        }
     }
 }

@@ -8,6 +8,7 @@ import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.atomic.AtomicLong;
 
 import com.fasterxml.jackson.databind.JsonNode;
+import io.vertx.core.buffer.Buffer;
 import io.vertx.core.http.WebSocket;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -19,7 +20,14 @@ import dev.spool.api.SpoolException;
 /**
  * One {@code /v1/stream} WebSocket: sends request frames with a {@code req} number and completes
  * the matching future when the reply comes (replies may come in any order), and passes message
- * frames and subscription errors to a {@link Listener}. Thread-safe.
+ * frames, subscription errors and the reports of settles sent without {@code req} to a
+ * {@link Listener}. Thread-safe.
+ *
+ * <p>Frames are written as binary WebSocket messages holding UTF-8 JSON (the server parses text
+ * and binary frames alike from their bytes), so a request goes from the JSON generator's buffer to
+ * the socket without a detour through a {@code String}. A request that fails because the socket
+ * was lost fails with an {@code unavailable} error that has a cause ({@link #isLost}); errors sent
+ * by the server have none.
  */
 final class StreamSocket {
     private static final Logger LOG = LoggerFactory.getLogger(StreamSocket.class);
@@ -31,6 +39,14 @@ final class StreamSocket {
         void onSubscriptionEnded(StreamSocket socket, String sub, SpoolException error);
 
         void onClosed(StreamSocket socket);
+
+        /**
+         * An {@code ack}, {@code nack} or {@code extend} sent without {@code req} was not applied to
+         * some receipts: {@code results} lists only those ({@code receipt}, {@code status}).
+         */
+        default void onNotApplied(StreamSocket socket, SpoolException error, JsonNode results) {
+            LOG.warn("stream settle failed: {} {}", error.code().id(), error.getMessage());
+        }
     }
 
     private static final String MESSAGES_FRAME = "{\"op\":\"messages\"";
@@ -68,7 +84,7 @@ final class StreamSocket {
         long req = nextReq.incrementAndGet();
         CompletableFuture<JsonNode> f = new CompletableFuture<>();
         pending.put(req, f);
-        String frame = JsonCodec.writeString(g -> {
+        Buffer frame = JsonCodec.write(g -> {
             g.writeStartObject();
             g.writeStringField("op", op);
             g.writeNumberField("req", req);
@@ -79,26 +95,36 @@ final class StreamSocket {
             fail(req, "stream closed");
             return f;
         }
-        ws.writeTextMessage(frame).onFailure(e -> fail(req, "stream write failed: " + e.getMessage()));
+        ws.writeBinaryMessage(frame).onFailure(e -> fail(req, "stream write failed: " + e.getMessage()));
         return f;
     }
 
-    /** Sends a frame that expects no reply on success. */
-    void fire(String op, JsonCodec.Writer fields) {
+    /**
+     * Sends a frame that expects no reply on success.
+     *
+     * @return false if the socket was closed already (nothing sent)
+     */
+    boolean fire(String op, JsonCodec.Writer fields) {
         if (closed) {
-            return;
+            return false;
         }
-        ws.writeTextMessage(JsonCodec.writeString(g -> {
+        ws.writeBinaryMessage(JsonCodec.write(g -> {
             g.writeStartObject();
             g.writeStringField("op", op);
             fields.write(g);
             g.writeEndObject();
         }));
+        return true;
     }
 
     /** Futures of requests not answered yet. */
     CompletableFuture<?>[] pendingReplies() {
         return pending.values().toArray(new CompletableFuture<?>[0]);
+    }
+
+    /** Whether the writes of this socket are queued beyond its write-queue bound. */
+    boolean writeQueueFull() {
+        return ws.writeQueueFull();
     }
 
     void close() {
@@ -107,10 +133,25 @@ final class StreamSocket {
         }
     }
 
+    /** Whether a request failed because its socket was lost (not because the server refused it). */
+    static boolean isLost(Throwable t) {
+        return SpoolClient.unwrap(t) instanceof SpoolException se && se.code() == ErrorCode.UNAVAILABLE
+                && se.getCause() instanceof SocketLost;
+    }
+
+    /** The cause of a request failed by the loss of its socket. */
+    private static final class SocketLost extends java.io.IOException {
+        private static final long serialVersionUID = 1L;
+
+        SocketLost(String message) {
+            super(message);
+        }
+    }
+
     private void fail(long req, String message) {
         CompletableFuture<JsonNode> f = pending.remove(req);
         if (f != null) {
-            f.completeExceptionally(new SpoolException(ErrorCode.UNAVAILABLE, message));
+            f.completeExceptionally(SpoolException.unavailable(message, new SocketLost(message)));
         }
     }
 
@@ -145,6 +186,8 @@ final class StreamSocket {
                 SpoolException e = JsonCodec.fromWire(n.path("error"), OptionalLong.empty());
                 if (req != null) {
                     complete(req, null, e);
+                } else if (n.has("results")) {
+                    listener.onNotApplied(this, e, n.path("results"));
                 } else if (n.has("sub")) {
                     listener.onSubscriptionEnded(this, n.path("sub").asText(), e);
                 } else {

@@ -190,4 +190,44 @@ class ConsumerTest {
             }
         }
     }
+    @Test
+    void shouldApplyBatchedAcksSentWithoutRepliesAndLeaveNothingInFlight() {
+        String q = "batchedacks";
+        List<NewMessage> ms = new java.util.ArrayList<>();
+        for (int i = 0; i < 500; i++) {
+            ms.add(NewMessage.ofUtf8("m" + i));
+        }
+        SpoolClient.await(t.client.push(q, ms));
+        try (Consumer c = t.client.consumer(q, ConsumerOptions.DEFAULTS.withPrefetch(100).withAckBatch(50),
+                d -> { })) {
+            Awaitility.await().atMost(20, TimeUnit.SECONDS).until(() -> c.stats().acked() == 500);
+            // the acks carried no req: only the server's queue can tell that they were applied
+            Awaitility.await().atMost(20, TimeUnit.SECONDS).until(() -> {
+                var stats = SpoolClient.await(t.client.getQueue(q)).stats();
+                return stats.inFlight() == 0 && stats.ready() == 0;
+            });
+            assertThat(c.stats().stale()).isZero();
+            assertThat(c.stats().handled()).isEqualTo(500);
+        }
+    }
+
+    @Test
+    void shouldCountAcksTheServerReportsAsNotAppliedAsStale() throws Exception {
+        String q = "staleacks";
+        SpoolClient.await(t.client.push(q, List.of(NewMessage.ofUtf8("a"), NewMessage.ofUtf8("b"))));
+        CountDownLatch inHandler = new CountDownLatch(2);
+        CountDownLatch release = new CountDownLatch(1);
+        try (Consumer c = t.client.consumer(q, ConsumerOptions.DEFAULTS.withConcurrency(2), d -> {
+            inHandler.countDown();
+            release.await(30, TimeUnit.SECONDS);
+        })) {
+            assertThat(inHandler.await(20, TimeUnit.SECONDS)).isTrue();
+            // both leased messages are gone before their acks are sent: the server cannot apply them
+            assertThat(SpoolClient.await(t.client.purgeQueue(q))).isEqualTo(2);
+            release.countDown();
+            Awaitility.await().atMost(20, TimeUnit.SECONDS).until(() -> c.stats().stale() == 2);
+            assertThat(c.stats().handled()).isEqualTo(2);
+            assertThat(c.stats().acked()).as("acks reported as not applied leave the acked count").isZero();
+        }
+    }
 }

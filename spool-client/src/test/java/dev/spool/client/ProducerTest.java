@@ -26,10 +26,23 @@ import dev.spool.api.NewMessage;
 import dev.spool.api.PopRequest;
 import dev.spool.api.SpoolException;
 
-/** The batching {@link Producer} against a real server. */
+/**
+ * The batching {@link Producer} against a real server, over {@link PushTransport#HTTP};
+ * {@link ProducerOverStreamTest} runs the same cases over the stream.
+ */
 @Timeout(value = 60, unit = TimeUnit.SECONDS)
 class ProducerTest {
-    private static TestServer t;
+    static TestServer t;
+
+    /** The transport under test. */
+    PushTransport transport() {
+        return PushTransport.HTTP;
+    }
+
+    /** The defaults on the transport under test. */
+    ProducerOptions defaults() {
+        return ProducerOptions.DEFAULTS.withTransport(transport());
+    }
 
     @BeforeAll
     static void start() {
@@ -44,7 +57,7 @@ class ProducerTest {
     @Test
     void shouldStoreMessagesInSendOrderAcrossBatchesWithOneRequestInFlight() {
         List<CompletableFuture<Long>> fs = new ArrayList<>();
-        try (Producer p = t.client.producer("ordered", ProducerOptions.DEFAULTS.withMaxBatch(7).withLingerMs(1))) {
+        try (Producer p = t.client.producer("ordered", defaults().withMaxBatch(7).withLingerMs(1))) {
             for (int i = 0; i < 500; i++) {
                 fs.add(p.send(NewMessage.ofUtf8("m" + i)));
             }
@@ -65,7 +78,7 @@ class ProducerTest {
 
     @Test
     void shouldSendAPartialBatchWhenTheLingerEnds() {
-        try (Producer p = t.client.producer("linger", ProducerOptions.DEFAULTS.withMaxBatch(1000).withLingerMs(20))) {
+        try (Producer p = t.client.producer("linger", defaults().withMaxBatch(1000).withLingerMs(20))) {
             CompletableFuture<Long> f = p.send(NewMessage.ofUtf8("alone"));
             long id = f.orTimeout(10, TimeUnit.SECONDS).join();
             assertThat(SpoolClient.await(t.client.pop("linger", PopRequest.of(1))).get(0).id()).isEqualTo(id);
@@ -74,7 +87,7 @@ class ProducerTest {
 
     @Test
     void shouldFailEveryFutureOfABatchTheServerRefuses() {
-        try (Producer p = t.client.producer("refused", ProducerOptions.DEFAULTS.withMaxBatch(3).withLingerMs(50))) {
+        try (Producer p = t.client.producer("refused", defaults().withMaxBatch(3).withLingerMs(50))) {
             CompletableFuture<Long> good = p.send(NewMessage.ofUtf8("fine"));
             CompletableFuture<Long> bad = p.send(NewMessage.builder("x").priority(42).build());
             assertThatThrownBy(good::get).isInstanceOf(ExecutionException.class)
@@ -108,7 +121,8 @@ class ProducerTest {
                 }
             });
             acceptor.start();
-            Producer p = c.producer("full", new ProducerOptions(5, 60_000, 5, 0, 1));
+            Producer p = c.producer("full", new ProducerOptions(5, 60_000, 5, 0, 1).withTransport(transport())
+                    .withReconnect(2, 30_000));
             List<CompletableFuture<Long>> first = new ArrayList<>();
             for (int i = 0; i < 5; i++) {
                 first.add(p.send(NewMessage.ofUtf8("b" + i))); // the fifth fills the batch: sent
@@ -121,8 +135,11 @@ class ProducerTest {
             assertThat(first).noneMatch(CompletableFuture::isDone);
 
             Awaitility.await().atMost(10, TimeUnit.SECONDS).until(() -> !accepted.isEmpty());
+            // the request (HTTP) or the upgrade (stream) fails: its messages leave the buffer; over
+            // the stream the producer opens new sockets first (closed too), then gives up
+            silent.close();
             for (Socket s : accepted) {
-                s.close(); // the request fails: its messages leave the buffer
+                s.close();
             }
             sender.join(TimeUnit.SECONDS.toMillis(20));
             assertThat(sender.isAlive()).isFalse();
@@ -133,7 +150,7 @@ class ProducerTest {
 
     @Test
     void shouldRefuseSendsAfterClose() {
-        Producer p = t.client.producer("closed", ProducerOptions.DEFAULTS);
+        Producer p = t.client.producer("closed", defaults());
         p.close();
         assertThatThrownBy(() -> p.send(NewMessage.ofUtf8("late")))
                 .isInstanceOfSatisfying(SpoolException.class, e -> assertThat(e.code()).isEqualTo(ErrorCode.UNAVAILABLE));

@@ -6,6 +6,7 @@ import static org.assertj.core.api.Assertions.assertThatThrownBy;
 import java.nio.file.Path;
 import java.util.List;
 import java.util.Optional;
+import java.util.concurrent.ExecutionException;
 import java.util.concurrent.TimeUnit;
 
 import org.junit.jupiter.api.AfterAll;
@@ -69,6 +70,34 @@ class SecureClientTest {
                         .satisfies(e -> assertThat(((SpoolException) e).code()).isEqualTo(ErrorCode.UNAUTHORIZED));
                 assertThat(SpoolClient.await(admin.tokens())).extracting(TokenInfo::name).contains("app");
                 assertThat(t.toString()).doesNotContain(t.secret());
+            }
+        }
+    }
+
+    @Test
+    void shouldPushOverTheProducersStreamWithATokenAndFailAtOnceWithoutOne() throws Exception {
+        try (SpoolClient admin = SpoolClient.connect(options().withToken(ADMIN))) {
+            TokenInfo.Created t = SpoolClient.await(admin.createToken("streamer", List.of("produce:q.*")));
+            try (SpoolClient app = SpoolClient.connect(options().withToken(t.secret()));
+                    SpoolClient anonymous = SpoolClient.connect(options())) {
+                try (Producer p = app.producer("q.produced", ProducerOptions.DEFAULTS.withLingerMs(0))) {
+                    assertThat(p.send(NewMessage.ofUtf8("s")).get(10, TimeUnit.SECONDS)).isPositive();
+                }
+                // a frame the token may not send is refused by the server: its future fails, not retried
+                try (Producer other = app.producer("other", ProducerOptions.DEFAULTS.withLingerMs(0))) {
+                    assertThatThrownBy(() -> other.send(NewMessage.ofUtf8("x")).get(10, TimeUnit.SECONDS))
+                            .isInstanceOf(ExecutionException.class).cause()
+                            .isInstanceOfSatisfying(SpoolException.class,
+                                    e -> assertThat(e.code()).isEqualTo(ErrorCode.FORBIDDEN));
+                }
+                // the upgrade itself is refused: no reconnects, the futures fail with the server's code
+                Producer nobody = anonymous.producer("q.produced", ProducerOptions.DEFAULTS.withLingerMs(0)
+                        .withReconnect(1_000, 60_000));
+                assertThatThrownBy(() -> nobody.send(NewMessage.ofUtf8("y")).get(10, TimeUnit.SECONDS))
+                        .isInstanceOf(ExecutionException.class).cause()
+                        .isInstanceOfSatisfying(SpoolException.class,
+                                e -> assertThat(e.code()).isEqualTo(ErrorCode.UNAUTHORIZED));
+                nobody.close();
             }
         }
     }
