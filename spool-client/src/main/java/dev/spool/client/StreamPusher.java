@@ -30,6 +30,10 @@ import dev.spool.api.SpoolException;
  * afresh; an upgrade refused with {@code 401} or {@code 403} fails them at once with that code.
  * The socket is opened lazily, by the first batch after a loss or at the start.
  *
+ * <p>A socket that stays open but answers nothing is treated as lost: when a batch written to it has
+ * waited {@link ClientOptions#requestTimeoutMs()} for its confirmation, the socket is closed and the
+ * unconfirmed batches go to a new one (and count towards giving up), so no future waits forever.
+ *
  * <p>Futures are completed outside this class's lock: a caller's callback may send again.
  */
 final class StreamPusher implements StreamSocket.Listener {
@@ -51,6 +55,8 @@ final class StreamPusher implements StreamSocket.Listener {
     /** When the first of those was lost (0: none). */
     private long lostSince;
     private Throwable lastLoss;
+    /** The periodic check for batches waiting too long for a reply (-1: not started). */
+    private long watchdog = -1;
     /** Messages sent again on a new socket (each may be stored twice). */
     private final java.util.concurrent.atomic.AtomicLong resent = new java.util.concurrent.atomic.AtomicLong();
 
@@ -61,6 +67,8 @@ final class StreamPusher implements StreamSocket.Listener {
         boolean retryWaiting;
         /** Written to a socket once already: sending it again may store it twice. */
         boolean sentBefore;
+        /** When it was last written to a socket (ms since the epoch). */
+        long sentAt;
 
         Entry(Producer.Batch batch) {
             this.batch = batch;
@@ -96,10 +104,16 @@ final class StreamPusher implements StreamSocket.Listener {
     /** Closes the socket; call once every batch is answered. */
     void close() {
         StreamSocket s;
+        long timer;
         synchronized (lock) {
             closed = true;
             s = socket;
             socket = null;
+            timer = watchdog;
+            watchdog = -1;
+        }
+        if (timer >= 0) {
+            client.transport().vertx().cancelTimer(timer);
         }
         if (s != null) {
             s.close();
@@ -109,6 +123,7 @@ final class StreamPusher implements StreamSocket.Listener {
     /** Writes a batch's frame; call with the lock held so that frames leave in order. */
     private void write(StreamSocket s, Entry e) {
         e.sentBefore = true;
+        e.sentAt = System.currentTimeMillis();
         s.request("push", g -> {
             g.writeStringField("queue", queue);
             JsonCodec.writeMessages(g, e.batch.messages());
@@ -216,6 +231,10 @@ final class StreamPusher implements StreamSocket.Listener {
                 closeIt = true;
             } else {
                 socket = s;
+                if (watchdog < 0) {
+                    long period = Math.max(50, Math.min(1_000, client.options().requestTimeoutMs() / 4));
+                    watchdog = client.transport().vertx().setPeriodic(period, id -> checkReplies());
+                }
                 for (Entry u : unconfirmed) {
                     if (!u.retryWaiting) {
                         if (u.sentBefore) {
@@ -228,6 +247,30 @@ final class StreamPusher implements StreamSocket.Listener {
         }
         if (closeIt) {
             s.close();
+        }
+    }
+
+    /** Closes the socket if a batch written to it has waited longer than the request timeout. */
+    private void checkReplies() {
+        StreamSocket stale = null;
+        long waited = 0;
+        synchronized (lock) {
+            long timeout = client.options().requestTimeoutMs();
+            long now = System.currentTimeMillis();
+            if (socket != null) {
+                for (Entry u : unconfirmed) {
+                    if (!u.retryWaiting && u.sentAt != 0 && now - u.sentAt > timeout) {
+                        stale = socket;
+                        waited = now - u.sentAt;
+                        break;
+                    }
+                }
+            }
+        }
+        if (stale != null) {
+            LOG.warn("no confirmation on the stream to {} for {} ms; sending the unconfirmed batches on a new socket",
+                    queue, waited);
+            stale.close();
         }
     }
 

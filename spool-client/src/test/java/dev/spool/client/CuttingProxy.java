@@ -13,12 +13,17 @@ import java.util.concurrent.atomic.AtomicInteger;
 /**
  * A TCP proxy on an ephemeral port of 127.0.0.1 forwarding to a target port, whose open
  * connections the test cuts at will ({@link #cut()}): both sides are closed at once, so bytes in
- * flight are lost, as when a network path breaks.
+ * flight are lost, as when a network path breaks; or freezes at will ({@link #freeze()}): the open
+ * connections stay open but what the target sends on them is dropped, as with a peer that hangs.
  */
 final class CuttingProxy implements AutoCloseable {
     private final ServerSocket listener;
     private final int target;
     private final List<Socket> open = new CopyOnWriteArrayList<>();
+    /** The target's side of each open connection. */
+    private final List<Socket> upstream = new CopyOnWriteArrayList<>();
+    /** Target sides whose bytes are dropped. */
+    private final java.util.Set<Socket> frozen = java.util.concurrent.ConcurrentHashMap.newKeySet();
     private final AtomicInteger accepted = new AtomicInteger();
     private final Thread acceptor;
 
@@ -49,6 +54,11 @@ final class CuttingProxy implements AutoCloseable {
         open.clear();
     }
 
+    /** From now on, drops what the target sends on the connections open now (new ones pass). */
+    void freeze() {
+        frozen.addAll(upstream);
+    }
+
     private void accept() {
         while (!listener.isClosed()) {
             try {
@@ -58,6 +68,7 @@ final class CuttingProxy implements AutoCloseable {
                 out.setTcpNoDelay(true);
                 open.add(in);
                 open.add(out);
+                upstream.add(out);
                 accepted.incrementAndGet();
                 pipe(in, out);
                 pipe(out, in);
@@ -67,13 +78,15 @@ final class CuttingProxy implements AutoCloseable {
         }
     }
 
-    private static void pipe(Socket from, Socket to) {
+    private void pipe(Socket from, Socket to) {
         Thread.ofPlatform().daemon().name("proxy-pipe").start(() -> {
             byte[] buf = new byte[64 * 1024];
             try (InputStream i = from.getInputStream(); OutputStream o = to.getOutputStream()) {
                 int n;
                 while ((n = i.read(buf)) > 0) {
-                    o.write(buf, 0, n);
+                    if (!frozen.contains(from)) {
+                        o.write(buf, 0, n);
+                    }
                 }
             } catch (IOException e) {
                 // cut or closed: end this direction

@@ -155,6 +155,29 @@ class StreamProducerTest {
     }
 
     @Test
+    void shouldSendOnANewSocketWhenTheOpenOneAnswersNothing() throws Exception {
+        String q = "hung";
+        try (CuttingProxy proxy = new CuttingProxy(t.server.port());
+                SpoolClient c = SpoolClient.connect(ClientOptions.of("http://127.0.0.1:" + proxy.port())
+                        .withRequestTimeoutMs(500))) {
+            Producer p = c.producer(q, stream().withMaxBatch(10).withLingerMs(1));
+            assertThat(p.send(NewMessage.ofUtf8("first")).orTimeout(10, TimeUnit.SECONDS).join()).isPositive();
+            proxy.freeze(); // the socket stays open; its replies never arrive
+            CompletableFuture<Long> f = p.send(NewMessage.ofUtf8("second"));
+            long id = f.orTimeout(60, TimeUnit.SECONDS).join();
+            p.close();
+            assertThat(proxy.accepted()).as("the hung socket was replaced").isGreaterThanOrEqualTo(2);
+            List<Delivery> ds = drain(q);
+            assertThat(ds).anySatisfy(d -> {
+                assertThat(d.id()).isEqualTo(id);
+                assertThat(d.body().payload().asUtf8()).isEqualTo("second");
+            });
+            // the frozen socket may have stored it before its reply was lost: at most twice
+            assertThat(ds).filteredOn(d -> d.body().payload().asUtf8().equals("second")).hasSizeBetween(1, 2);
+        }
+    }
+
+    @Test
     void shouldFailTheUnconfirmedFuturesWhenTheServerIsGone() {
         TestServer gone = TestServer.start();
         Producer p = gone.client.producer("gone", stream().withMaxBatch(5).withLingerMs(1).withReconnect(3, 30_000));
