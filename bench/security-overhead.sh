@@ -8,8 +8,10 @@
 #
 #   bench/security-overhead.sh                      # all three shapes, 20 s measured after 10 s warm-up
 #   ONLY=lockd DURATION=3 WARMUP=1 bench/security-overhead.sh
+#   ONLY=throughput-http PARTS=tls bench/security-overhead.sh     # the cost of one part alone
 #
-# Knobs (environment): ONLY (throughput-http, throughput-stream or lockd), DURATION (measured seconds,
+# Knobs (environment): ONLY (throughput-http, throughput-stream or lockd), PARTS (which of tls, token,
+# encryption the secure server has, comma-separated; default all three), DURATION (measured seconds,
 # default 20), WARMUP (default 10), PORT (default 7171). Needs openssl and curl. Each run starts a fresh
 # server with a fresh journal (fsync=always, the default) in the temporary directory.
 set -euo pipefail
@@ -19,6 +21,11 @@ DURATION=${DURATION:-20}
 WARMUP=${WARMUP:-10}
 PORT=${PORT:-7171}
 ONLY=${ONLY:-}
+PARTS=${PARTS:-tls,token,encryption}
+has() { [[ ",$PARTS," == *",$1,"* ]]; }
+for part in ${PARTS//,/ }; do
+    case $part in tls|token|encryption) ;; *) echo "security-overhead: PARTS takes tls, token, encryption" >&2; exit 2 ;; esac
+done
 
 declare -A shapes=(
     [throughput-http]="throughput --transport http --producers 4 --consumers 4 --batch 100 --size 1024"
@@ -67,8 +74,11 @@ start_server() {
     local mode=$1 data="$tmp/data-$1-$RANDOM"
     local args=(serve --port "$PORT" --data-dir "$data")
     if [ "$mode" = secure ]; then
-        args+=(--set tls-cert="$tmp/server.pem" --set tls-key="$tmp/server.key" --set auth=required
-            --set encryption-keys-file="$tmp/encryption.keys" --set encrypt-all=true)
+        if has tls; then args+=(--set tls-cert="$tmp/server.pem" --set tls-key="$tmp/server.key"); fi
+        if has token; then args+=(--set auth=required); fi
+        if has encryption; then
+            args+=(--set encryption-keys-file="$tmp/encryption.keys" --set encrypt-all=true)
+        fi
         SPOOL_ADMIN_TOKEN=$admin "$spool" "${args[@]}" >"$tmp/server-$mode.log" 2>&1 &
     else
         env -u SPOOL_ADMIN_TOKEN "$spool" "${args[@]}" >"$tmp/server-$mode.log" 2>&1 &
@@ -91,14 +101,16 @@ start_server() {
 }
 
 server_url() {
-    if [ "$1" = secure ]; then echo "https://127.0.0.1:$PORT"; else echo "http://127.0.0.1:$PORT"; fi
+    if [ "$1" = secure ] && has tls; then echo "https://127.0.0.1:$PORT"; else echo "http://127.0.0.1:$PORT"; fi
 }
 
 # a token that may do what the bench does, made with the bootstrap secret (the bench then runs with
 # a real token, not the bootstrap one, so the token table and its cache are on the path)
 make_token() {
+    local ca=()
+    if has tls; then ca=(--cacert "$tmp/ca.pem"); fi
     SPOOL_TOKEN=$admin "$spool" token create --name bench --perm 'admin:*' --perm 'produce:*' \
-        --perm 'consume:*' --url "$(server_url secure)" --cacert "$tmp/ca.pem" \
+        --perm 'consume:*' --url "$(server_url secure)" "${ca[@]}" \
         | sed -n 's/^secret (shown once; store it now): //p'
 }
 
@@ -107,12 +119,14 @@ run_bench() {
     local shape=$1 mode=$2 token=""
     start_server "$mode"
     local extra=()
-    if [ "$mode" = secure ]; then
+    if [ "$mode" = secure ] && has token; then
         token=$(make_token)
         if [ -z "$token" ]; then
             echo "security-overhead: could not create a token" >&2
             exit 1
         fi
+    fi
+    if [ "$mode" = secure ] && has tls; then
         extra=(--cacert "$tmp/ca.pem")
     fi
     # shellcheck disable=SC2086 # the shape's options are words
@@ -134,7 +148,7 @@ rows=()
 for shape in "${order[@]}"; do
     echo "security-overhead: $shape plain..." >&2
     run_bench "$shape" plain
-    echo "security-overhead: $shape with TLS + token + encryption..." >&2
+    echo "security-overhead: $shape with ${PARTS//,/ + }..." >&2
     run_bench "$shape" secure
     p=$(msgs_per_s "$tmp/$shape-plain.out")
     s=$(msgs_per_s "$tmp/$shape-secure.out")
@@ -154,6 +168,6 @@ done
 
 echo
 echo "duration ${DURATION} s after ${WARMUP} s warm-up; server in its own process on 127.0.0.1:$PORT"
-echo "| shape | plain msg/s | TLS + token + encryption msg/s | change | server CPU per message plain / secure |"
+echo "| shape | plain msg/s | ${PARTS//,/ + } msg/s | change | server CPU per message plain / secure |"
 echo "|---|---|---|---|---|"
 printf '%s\n' "${rows[@]}"
