@@ -2,11 +2,8 @@ package dev.spool.bench;
 
 import java.net.URI;
 import java.util.Base64;
-import java.util.Map;
 import java.util.concurrent.CompletableFuture;
-import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.TimeUnit;
-import java.util.concurrent.atomic.AtomicLong;
 
 import io.vertx.core.Vertx;
 import io.vertx.core.VertxOptions;
@@ -66,17 +63,13 @@ final class LockStream implements AutoCloseable {
     /** One socket. */
     static final class Conn {
         private final WebSocket ws;
-        private final Map<Long, CompletableFuture<Frames.Frame>> pending = new ConcurrentHashMap<>();
-        private final AtomicLong nextReq = new AtomicLong();
+        private final FrameRequests requests;
 
         private Conn(WebSocket ws) {
             this.ws = ws;
+            this.requests = new FrameRequests(ws, r -> failure(r.error),
+                    () -> new SpoolException(ErrorCode.UNAVAILABLE, "stream closed"));
             ws.textMessageHandler(this::onFrame);
-            ws.closeHandler(v -> {
-                for (CompletableFuture<Frames.Frame> f : pending.values()) {
-                    f.completeExceptionally(new SpoolException(ErrorCode.UNAVAILABLE, "stream closed"));
-                }
-            });
         }
 
         /** One lock cycle in one {@code tx} frame: acquire, write {@code state}, release. */
@@ -104,31 +97,13 @@ final class LockStream implements AutoCloseable {
                     + token);
         }
 
-        /** Sends {@code frameWithoutEnd} (a JSON object missing its closing brace) with a fresh req. */
         private CompletableFuture<Frames.Frame> request(String frameWithoutEnd) {
-            long req = nextReq.incrementAndGet();
-            CompletableFuture<Frames.Frame> f = new CompletableFuture<>();
-            pending.put(req, f);
-            ws.writeTextMessage(frameWithoutEnd + ",\"req\":" + req + "}").onFailure(e -> {
-                if (pending.remove(req) != null) {
-                    f.completeExceptionally(e);
-                }
-            });
-            return f;
+            return requests.request(frameWithoutEnd);
         }
 
         private void onFrame(String text) {
             CpuSplit.markLoad();
-            Frames.Frame frame = Frames.parse(text);
-            CompletableFuture<Frames.Frame> f = frame.req >= 0 ? pending.remove(frame.req) : null;
-            if (f == null) {
-                return;
-            }
-            if ("ok".equals(frame.op)) {
-                f.complete(frame);
-            } else {
-                f.completeExceptionally(failure(frame.error));
-            }
+            requests.complete(Frames.parse(text));
         }
 
         /** The error frame as the exception the HTTP client would throw (code first, as Frames writes it). */

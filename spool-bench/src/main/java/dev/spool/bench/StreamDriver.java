@@ -2,9 +2,7 @@ package dev.spool.bench;
 
 import java.net.URI;
 import java.util.List;
-import java.util.Map;
 import java.util.concurrent.CompletableFuture;
-import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicLong;
 
@@ -66,31 +64,19 @@ final class StreamDriver implements Driver {
     /** One socket: requests matched to replies by {@code req}; message frames go to a subscriber. */
     private final class Conn {
         final WebSocket ws;
-        final Map<Long, CompletableFuture<Frames.Frame>> pending = new ConcurrentHashMap<>();
-        final AtomicLong nextReq = new AtomicLong();
+        final FrameRequests requests;
         volatile Subscriber subscriber;
 
         Conn(WebSocket ws) {
             this.ws = ws;
+            this.requests = new FrameRequests(ws, r -> new IllegalStateException("stream error " + r.error),
+                    () -> new IllegalStateException("socket closed"));
             ws.textMessageHandler(this::onFrame);
-            ws.closeHandler(v -> {
-                for (CompletableFuture<Frames.Frame> f : pending.values()) {
-                    f.completeExceptionally(new IllegalStateException("socket closed"));
-                }
-            });
         }
 
         /** Sends {@code frameWithoutEnd} (a JSON object missing its closing brace) with a fresh req. */
         CompletableFuture<Frames.Frame> request(String frameWithoutEnd) {
-            long req = nextReq.incrementAndGet();
-            CompletableFuture<Frames.Frame> f = new CompletableFuture<>();
-            pending.put(req, f);
-            ws.writeTextMessage(frameWithoutEnd + ",\"req\":" + req + "}").onFailure(e -> {
-                if (pending.remove(req) != null) {
-                    f.completeExceptionally(e);
-                }
-            });
-            return f;
+            return requests.request(frameWithoutEnd);
         }
 
         /** Sends a whole frame that asks for no reply. */
@@ -107,13 +93,8 @@ final class StreamDriver implements Driver {
                     s.onMessages(this, frame);
                 }
             } else if (frame.req >= 0) {
-                CompletableFuture<Frames.Frame> f = pending.remove(frame.req);
-                if (f == null) {
+                if (!requests.complete(frame)) {
                     run.stats.error("reply to an unknown request " + abbreviate(text), null);
-                } else if ("ok".equals(frame.op)) {
-                    f.complete(frame);
-                } else {
-                    f.completeExceptionally(new IllegalStateException("stream error " + frame.error));
                 }
             } else if ("error".equals(frame.op) && frame.sub == null && frame.notOk > 0) {
                 HttpDriver.countAckResults(run, frame); // acks without req: only unapplied receipts come back

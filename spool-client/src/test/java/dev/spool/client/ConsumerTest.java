@@ -13,9 +13,8 @@ import java.util.concurrent.atomic.AtomicInteger;
 import java.util.concurrent.atomic.AtomicReference;
 
 import org.awaitility.Awaitility;
-import org.junit.jupiter.api.AfterAll;
-import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.extension.RegisterExtension;
 import org.junit.jupiter.api.Timeout;
 
 import dev.spool.api.ErrorCode;
@@ -30,17 +29,9 @@ import dev.spool.server.SpoolServer;
 /** The streaming {@link Consumer}: prefetch bound, nacks, lease extension and reconnection. */
 @Timeout(value = 90, unit = TimeUnit.SECONDS)
 class ConsumerTest {
-    private static TestServer t;
+    @RegisterExtension
+    static final TestServer t = TestServer.perClass();
 
-    @BeforeAll
-    static void start() {
-        t = TestServer.start();
-    }
-
-    @AfterAll
-    static void stop() {
-        t.close();
-    }
 
     @Test
     void shouldAckWithoutWaitingForTheLingerWhenPrefetchIsBelowTheAckBatch() {

@@ -12,9 +12,8 @@ import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.TimeUnit;
 
 import org.awaitility.Awaitility;
-import org.junit.jupiter.api.AfterAll;
-import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.extension.RegisterExtension;
 import org.junit.jupiter.api.Timeout;
 import org.junit.jupiter.api.io.TempDir;
 
@@ -34,17 +33,9 @@ import dev.spool.api.SpoolException;
  */
 @Timeout(value = 60, unit = TimeUnit.SECONDS)
 class LockTest {
-    private static TestServer t;
+    @RegisterExtension
+    static final TestServer t = TestServer.perClass();
 
-    @BeforeAll
-    static void start() {
-        t = TestServer.start();
-    }
-
-    @AfterAll
-    static void stop() {
-        t.close();
-    }
 
     private static LockInfo info(String name) {
         return SpoolClient.await(t.client.getLock(name));

@@ -15,9 +15,8 @@ import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicReference;
 
 import org.awaitility.Awaitility;
-import org.junit.jupiter.api.AfterAll;
-import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.extension.RegisterExtension;
 import org.junit.jupiter.api.Timeout;
 
 import dev.spool.api.Delivery;
@@ -32,7 +31,8 @@ import dev.spool.api.SpoolException;
  */
 @Timeout(value = 60, unit = TimeUnit.SECONDS)
 class ProducerTest {
-    static TestServer t;
+    @RegisterExtension
+    static final TestServer t = TestServer.perClass();
 
     /** The transport under test. */
     PushTransport transport() {
@@ -44,15 +44,6 @@ class ProducerTest {
         return ProducerOptions.DEFAULTS.withTransport(transport());
     }
 
-    @BeforeAll
-    static void start() {
-        t = TestServer.start();
-    }
-
-    @AfterAll
-    static void stop() {
-        t.close();
-    }
 
     @Test
     void shouldStoreMessagesInSendOrderAcrossBatchesWithOneRequestInFlight() {

@@ -13,9 +13,8 @@ import java.util.Map;
 import java.util.Optional;
 import java.util.concurrent.TimeUnit;
 
-import org.junit.jupiter.api.AfterAll;
-import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.extension.RegisterExtension;
 import org.junit.jupiter.api.Timeout;
 import org.junit.jupiter.api.io.TempDir;
 
@@ -35,17 +34,9 @@ import dev.spool.api.SpoolException;
  */
 @Timeout(value = 60, unit = TimeUnit.SECONDS)
 class SpoolClientTest {
-    private static TestServer t;
+    @RegisterExtension
+    static final TestServer t = TestServer.perClass();
 
-    @BeforeAll
-    static void start() {
-        t = TestServer.start();
-    }
-
-    @AfterAll
-    static void stop() {
-        t.close();
-    }
 
     @Test
     void shouldRoundTripRawPushAndRawPopWithMetadataInHeaders() {

@@ -14,9 +14,8 @@ import java.util.concurrent.atomic.AtomicInteger;
 import java.util.concurrent.atomic.AtomicLong;
 
 import org.awaitility.Awaitility;
-import org.junit.jupiter.api.AfterAll;
-import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.extension.RegisterExtension;
 import org.junit.jupiter.api.Timeout;
 
 import dev.spool.api.AckRequest;
@@ -34,17 +33,9 @@ import dev.spool.api.SpoolException;
  */
 @Timeout(value = 120, unit = TimeUnit.SECONDS)
 class StreamProducerTest {
-    private static TestServer t;
+    @RegisterExtension
+    static final TestServer t = TestServer.perClass();
 
-    @BeforeAll
-    static void start() {
-        t = TestServer.start();
-    }
-
-    @AfterAll
-    static void stop() {
-        t.close();
-    }
 
     private static ProducerOptions stream() {
         return ProducerOptions.DEFAULTS.withTransport(PushTransport.STREAM);

@@ -13,6 +13,8 @@ import java.util.concurrent.TimeUnit;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.ValueSource;
 import org.junit.jupiter.api.Timeout;
 import org.junit.jupiter.api.io.TempDir;
 
@@ -34,16 +36,10 @@ import dev.spool.embedded.EmbeddedConfig;
 @Timeout(value = 60, unit = TimeUnit.SECONDS)
 class LockStateStreamTest {
 
-    @Test
-    void shouldReadJsonStateAsJsonWhenMemory() throws Exception {
-        try (ApiClient api = ApiClient.start()) {
-            shouldReadJsonStateAsJson(api);
-        }
-    }
-
-    @Test
-    void shouldReadJsonStateAsJsonWhenJournal(@TempDir Path dir) throws Exception {
-        try (ApiClient api = ApiClient.start(journal(dir))) {
+    @ParameterizedTest
+    @ValueSource(booleans = {false, true})
+    void shouldReadJsonStateAsJsonOnMemoryAndJournal(boolean journal, @TempDir Path dir) throws Exception {
+        try (ApiClient api = journal ? ApiClient.start(journal(dir)) : ApiClient.start()) {
             shouldReadJsonStateAsJson(api);
         }
     }
@@ -175,16 +171,10 @@ class LockStateStreamTest {
         }
     }
 
-    @Test
-    void shouldSeeEveryWriteDeleteAndTransactionInTheNextReadWhenMemory() throws Exception {
-        try (ApiClient api = ApiClient.start()) {
-            shouldSeeEveryWriteDeleteAndTransactionInTheNextRead(api);
-        }
-    }
-
-    @Test
-    void shouldSeeEveryWriteDeleteAndTransactionInTheNextReadWhenJournal(@TempDir Path dir) throws Exception {
-        try (ApiClient api = ApiClient.start(journal(dir))) {
+    @ParameterizedTest
+    @ValueSource(booleans = {false, true})
+    void shouldSeeEveryWriteDeleteAndTransactionInTheNextReadOnMemoryAndJournal(boolean journal, @TempDir Path dir) throws Exception {
+        try (ApiClient api = journal ? ApiClient.start(journal(dir)) : ApiClient.start()) {
             shouldSeeEveryWriteDeleteAndTransactionInTheNextRead(api);
         }
     }
