@@ -57,11 +57,12 @@ final class Ids {
         return pack((int) producer, seq);
     }
 
-    /** Parses the identity at the start of a byte payload (ASCII). */
+    /** Parses the identity at the start of a byte payload (ASCII; after the quote of a JSON string). */
     static long parse(byte[] b) {
-        int n = Math.min(b.length, 24);
+        int from = b.length > 0 && b[0] == '"' ? 1 : 0; // a JSON string payload: the text after its quote
+        int n = Math.min(b.length, from + 24);
         StringBuilder sb = new StringBuilder(n);
-        for (int i = 0; i < n; i++) {
+        for (int i = from; i < n; i++) {
             sb.append((char) (b[i] & 0xff));
         }
         return parse(sb);

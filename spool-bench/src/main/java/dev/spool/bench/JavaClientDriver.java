@@ -9,6 +9,7 @@ import java.util.concurrent.Executors;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicInteger;
 
+import dev.spool.api.MessageBody;
 import dev.spool.api.NewMessage;
 import dev.spool.api.Payload;
 import dev.spool.client.Consumer;
@@ -51,7 +52,9 @@ final class JavaClientDriver implements Driver {
             CompletableFuture<?>[] ids = new CompletableFuture<?>[b.size()];
             for (int i = 0; i < b.size(); i++) {
                 long seq = b.firstSeq() + i;
-                NewMessage.Builder m = NewMessage.builder(Payload.of(run.payloadBytes(b.producer(), seq)));
+                // a JSON string, as the stream and HTTP drivers send it (the client writes it as it is)
+                NewMessage.Builder m = NewMessage.builder(Payload.of(run.payloadJsonBytes(b.producer(), seq)))
+                        .contentType(MessageBody.JSON);
                 String key = run.key(b.producer(), seq);
                 if (key != null) {
                     m.key(key);

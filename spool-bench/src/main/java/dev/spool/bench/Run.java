@@ -75,6 +75,11 @@ final class Run {
         return payloadText(producer, seq).getBytes(StandardCharsets.US_ASCII);
     }
 
+    /** The payload as a JSON string value (the text in quotes), as UTF-8 bytes. */
+    byte[] payloadJsonBytes(int producer, long seq) {
+        return ('"' + payloadText(producer, seq) + '"').getBytes(StandardCharsets.US_ASCII);
+    }
+
     /** The ordering key of a message, or null without keys. */
     String key(int producer, long seq) {
         return spec.keys() == 0 ? null : "k" + Math.floorMod(producer * 7919L + seq, (long) spec.keys());

@@ -1,6 +1,5 @@
 package dev.spool.client;
 
-import java.io.ByteArrayOutputStream;
 import java.io.IOException;
 import java.util.ArrayList;
 import java.util.HashMap;
@@ -9,7 +8,6 @@ import java.util.Map;
 import java.util.Optional;
 
 import com.fasterxml.jackson.core.JsonFactory;
-import com.fasterxml.jackson.core.JsonGenerator;
 import com.fasterxml.jackson.core.JsonParser;
 import com.fasterxml.jackson.core.JsonToken;
 
@@ -32,7 +30,7 @@ final class DeliveryReader {
     /** The deliveries of a document {@code {..., "messages": [...], ...}}; other fields are skipped. */
     static List<Delivery> document(JsonFactory f, byte[] json) {
         try (JsonParser p = f.createParser(json)) {
-            return read(p);
+            return read(p, (from, to) -> java.util.Arrays.copyOfRange(json, (int) from, (int) to));
         } catch (IOException e) {
             throw new SpoolException(ErrorCode.INTERNAL, "bad messages document from the server: " + e.getMessage());
         }
@@ -41,13 +39,19 @@ final class DeliveryReader {
     /** The same for a text frame. */
     static List<Delivery> document(JsonFactory f, String json) {
         try (JsonParser p = f.createParser(json)) {
-            return read(p);
+            return read(p, (from, to) -> json.substring((int) from, (int) to)
+                    .getBytes(java.nio.charset.StandardCharsets.UTF_8));
         } catch (IOException e) {
             throw new SpoolException(ErrorCode.INTERNAL, "bad messages frame from the server: " + e.getMessage());
         }
     }
 
-    private static List<Delivery> read(JsonParser p) throws IOException {
+    /** The document's bytes between two offsets (bytes of a byte document, chars of a text one), as UTF-8. */
+    private interface Slicer {
+        byte[] slice(long from, long to);
+    }
+
+    private static List<Delivery> read(JsonParser p, Slicer slicer) throws IOException {
         List<Delivery> out = List.of();
         expect(p.nextToken(), JsonToken.START_OBJECT);
         while (p.nextToken() == JsonToken.FIELD_NAME) {
@@ -56,7 +60,7 @@ final class DeliveryReader {
             if ("messages".equals(name) && t == JsonToken.START_ARRAY) {
                 out = new ArrayList<>();
                 while (p.nextToken() == JsonToken.START_OBJECT) {
-                    out.add(delivery(p));
+                    out.add(delivery(p, slicer));
                 }
             } else {
                 p.skipChildren();
@@ -65,7 +69,7 @@ final class DeliveryReader {
         return out;
     }
 
-    private static Delivery delivery(JsonParser p) throws IOException {
+    private static Delivery delivery(JsonParser p, Slicer slicer) throws IOException {
         long id = -1;
         int attempts = 0;
         long enqueuedAt = 0;
@@ -91,7 +95,7 @@ final class DeliveryReader {
                 case "lease_expires_at" -> leaseExpiresAt = p.getLongValue();
                 case "content_type" -> contentType = p.getText();
                 case "payload_base64" -> payload = Payload.of(p.getBinaryValue());
-                case "payload" -> payload = Payload.of(raw(p));
+                case "payload" -> payload = Payload.of(raw(p, slicer));
                 case "key" -> key = p.getText();
                 case "traceparent" -> traceparent = p.getText();
                 case "priority" -> priority = p.getIntValue();
@@ -120,14 +124,23 @@ final class DeliveryReader {
         return h == null ? Map.of() : h;
     }
 
-    /** The current JSON value, compact, as UTF-8 bytes (how the server stores JSON payloads). */
-    private static byte[] raw(JsonParser p) throws IOException {
-        ByteArrayOutputStream out = new ByteArrayOutputStream(64);
-        try (JsonGenerator g = p.getCodec() != null ? p.getCodec().getFactory().createGenerator(out)
-                : JsonCodec.MAPPER.getFactory().createGenerator(out)) {
-            g.copyCurrentStructure(p);
+    /**
+     * The current JSON value exactly as the server wrote it (the stored bytes: whitespace, escapes
+     * and the spelling of numbers kept), sliced from the document rather than generated again.
+     */
+    private static byte[] raw(JsonParser p, Slicer slicer) throws IOException {
+        long from = offset(p.currentTokenLocation());
+        JsonToken t = p.currentToken();
+        if (t == JsonToken.START_OBJECT || t == JsonToken.START_ARRAY) {
+            p.skipChildren();
+        } else if (t == JsonToken.VALUE_STRING) {
+            p.getText(); // a string is read to its closing quote only when asked for
         }
-        return out.toByteArray();
+        return slicer.slice(from, offset(p.currentLocation()));
+    }
+
+    private static long offset(com.fasterxml.jackson.core.JsonLocation l) {
+        return l.getByteOffset() >= 0 ? l.getByteOffset() : l.getCharOffset();
     }
 
     private static void expect(JsonToken actual, JsonToken expected) {

@@ -2,6 +2,7 @@ package dev.spool.client;
 
 import java.io.IOException;
 import java.io.UncheckedIOException;
+import java.nio.charset.StandardCharsets;
 import java.util.ArrayList;
 import java.util.HashMap;
 import java.util.Iterator;
@@ -13,6 +14,7 @@ import java.util.OptionalLong;
 
 import com.fasterxml.jackson.core.JsonFactory;
 import com.fasterxml.jackson.core.JsonGenerator;
+import com.fasterxml.jackson.core.JsonParser;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import io.vertx.core.buffer.Buffer;
@@ -42,10 +44,13 @@ import dev.spool.api.TaskResult;
  * The JSON of API v1 as the client writes and reads it ({@code docs/api.md}). Requests are written
  * with a streaming generator straight into a Vert.x buffer; replies are read as trees.
  *
- * <p>Payloads are always sent as {@code payload_base64} with their content type, so the bytes a
- * caller gives are the bytes stored (the server checks that {@code application/json} bytes are
- * JSON). They come back as {@code payload} (JSON, re-serialized compactly by the server, read
- * here as its compact UTF-8 bytes) or {@code payload_base64}.
+ * <p>Payloads are sent as {@code payload_base64} with their content type, so the bytes a caller
+ * gives are the bytes stored, except an in-memory {@code application/json} payload that is exactly
+ * one well-formed JSON value: it is written as {@code payload}, the caller's bytes as they are
+ * (the server slices them out of the frame and stores them byte for byte, so neither side encodes
+ * or decodes base64). Bytes that do not parse as one value go as {@code payload_base64}, so they
+ * can never change the frame around them, and the server refuses them as it always did. Payloads
+ * come back as {@code payload} (JSON, the stored bytes) or {@code payload_base64}.
  */
 final class JsonCodec {
     static final ObjectMapper MAPPER = new ObjectMapper();
@@ -102,10 +107,17 @@ final class JsonCodec {
     static void writeMessage(JsonGenerator g, NewMessage m) throws IOException {
         MessageBody b = m.body();
         g.writeStartObject();
-        g.writeFieldName("payload_base64");
-        writeBytes(g, b.payload());
-        if (!MessageBody.OCTET_STREAM.equals(b.contentType())) {
-            g.writeStringField("content_type", b.contentType());
+        String json = MessageBody.JSON.equals(b.contentType()) && b.payload() instanceof Payload.Inline in
+                ? oneJsonValue(in.bytes()) : null;
+        if (json != null) {
+            g.writeFieldName("payload");
+            g.writeRawValue(json);
+        } else {
+            g.writeFieldName("payload_base64");
+            writeBytes(g, b.payload());
+            if (!MessageBody.OCTET_STREAM.equals(b.contentType())) {
+                g.writeStringField("content_type", b.contentType());
+            }
         }
         if (b.key().isPresent()) {
             g.writeStringField("key", b.key().get());
@@ -136,6 +148,37 @@ final class JsonCodec {
             g.writeStringField("dedup_id", m.dedupId().get());
         }
         g.writeEndObject();
+    }
+
+    /**
+     * The text of {@code bytes} if they are valid UTF-8 holding exactly one well-formed JSON value
+     * with nothing around it (not even whitespace, which the server would not keep); else null.
+     * Only such bytes may be written into a frame as they are, and they are stored unchanged.
+     */
+    static String oneJsonValue(byte[] bytes) {
+        int n = bytes.length;
+        if (n == 0 || isJsonSpace(bytes[0]) || isJsonSpace(bytes[n - 1])) {
+            return null;
+        }
+        String text;
+        try {
+            text = StandardCharsets.UTF_8.newDecoder().decode(java.nio.ByteBuffer.wrap(bytes)).toString();
+        } catch (java.nio.charset.CharacterCodingException e) {
+            return null;
+        }
+        try (JsonParser p = FACTORY.createParser(text)) {
+            if (p.nextToken() == null) {
+                return null;
+            }
+            p.skipChildren(); // the strings skipped are still checked (quotes, escapes, control characters)
+            return p.nextToken() == null ? text : null;
+        } catch (IOException e) {
+            return null;
+        }
+    }
+
+    private static boolean isJsonSpace(byte c) {
+        return c == ' ' || c == '\t' || c == '\n' || c == '\r';
     }
 
     private static void writeBytes(JsonGenerator g, Payload p) throws IOException {

@@ -86,7 +86,7 @@ class SpoolClientTest {
 
         assertThat(ds).hasSize(2);
         assertThat(ds.get(0).body().contentType()).isEqualTo(MessageBody.JSON);
-        assertThat(ds.get(0).body().payload().asUtf8()).isEqualTo("{\"order\":42}");
+        assertThat(ds.get(0).body().payload().asUtf8()).as("the bytes given, as stored").isEqualTo("{\"order\": 42}");
         assertThat(ds.get(1).body().payload().asUtf8()).isEqualTo("plain");
     }
 
