@@ -122,11 +122,6 @@ final class StreamSocket {
         return pending.values().toArray(new CompletableFuture<?>[0]);
     }
 
-    /** Whether the writes of this socket are queued beyond its write-queue bound. */
-    boolean writeQueueFull() {
-        return ws.writeQueueFull();
-    }
-
     void close() {
         if (!closed) {
             ws.close();

@@ -96,6 +96,16 @@ final class MessageCodec {
         return in.readLong(field, 0, Validation.MAX_EPOCH_MS);
     }
 
+    /** Whether {@code bytes} are exactly one JSON value ({@link #checkJson} without the error). */
+    static boolean isOneJsonValue(byte[] bytes) {
+        try {
+            checkJson(bytes, "payload");
+            return true;
+        } catch (SpoolException e) {
+            return false;
+        }
+    }
+
     /** Fails unless {@code bytes} is exactly one JSON value. */
     static void checkJson(byte[] bytes, String field) {
         try (JsonParser p = Json.parser(bytes)) {

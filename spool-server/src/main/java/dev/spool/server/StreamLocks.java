@@ -158,7 +158,7 @@ final class StreamLocks {
         g.writeNumberField("size", info.size());
         g.writeNumberField("updated_at", info.updatedAt());
         g.writeNumberField("token", info.token());
-        if (Json.isJsonMedia(info.contentType()) && isOneJsonValue(bytes)) {
+        if (Json.isJsonMedia(info.contentType()) && MessageCodec.isOneJsonValue(bytes)) {
             g.writeStringField("encoding", "json");
             g.writeFieldName("payload");
             g.writeRawValue(new RawJson(bytes, 0, bytes.length));
@@ -166,19 +166,6 @@ final class StreamLocks {
             g.writeStringField("encoding", "base64");
             g.writeFieldName("payload_base64");
             g.writeBinary(bytes);
-        }
-    }
-
-    /** Whether {@code bytes} are exactly one JSON value (state writes take any bytes, whatever their type). */
-    static boolean isOneJsonValue(byte[] bytes) {
-        try (com.fasterxml.jackson.core.JsonParser p = Json.parser(bytes)) {
-            if (p.nextToken() == null) {
-                return false;
-            }
-            p.skipChildren();
-            return p.nextToken() == null;
-        } catch (java.io.IOException e) {
-            return false;
         }
     }
 

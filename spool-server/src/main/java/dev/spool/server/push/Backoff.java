@@ -3,6 +3,8 @@ package dev.spool.server.push;
 import java.util.concurrent.ThreadLocalRandom;
 import java.util.random.RandomGenerator;
 
+import dev.spool.api.RetryBackoff;
+
 /**
  * The one backoff rule of push delivery: the wait after the n-th consecutive failure (n from 1) is
  * drawn uniformly from {@code [d/2, d]} where {@code d = min(max, initial * 2^(n-1))} ("equal
@@ -22,14 +24,12 @@ record Backoff(long initialMs, long maxMs) {
         }
     }
 
-    /** The nominal wait after failure {@code n} (from 1; below 1 counts as 1), before jitter; never overflows. */
+    /**
+     * The nominal wait after failure {@code n} (from 1; below 1 counts as 1), before jitter: the
+     * queues' rule ({@link RetryBackoff#delayFor}) with doubling.
+     */
     long ceiling(int n) {
-        int shift = Math.max(0, n - 1);
-        // initial * 2^shift > max  <=>  initial > max >> shift (exact for shift < 63; beyond, max >> shift is 0)
-        if (shift >= 63 || initialMs > maxMs >> shift) {
-            return maxMs;
-        }
-        return initialMs << shift;
+        return new RetryBackoff(initialMs, maxMs, 2.0, false).delayFor(Math.max(1, n));
     }
 
     /** The wait after failure {@code n}, with equal jitter. */
