@@ -103,17 +103,25 @@ class StreamProducerTest {
                     .withReconnect(20, 60_000));
             List<CompletableFuture<Long>> fs = new ArrayList<>(n);
             AtomicLong confirmed = new AtomicLong();
+            AtomicInteger cuts = new AtomicInteger();
             Thread sender = Thread.ofPlatform().name("cut-sender").start(() -> {
                 for (int i = 0; i < n; i++) {
+                    int segment = i / 4_000;
+                    if (i % 4_000 == 0 && segment >= 1 && segment <= 3) {
+                        // cut k comes before message 4,000·k is sent, so the producer always needs a new socket
+                        Awaitility.await().atMost(60, TimeUnit.SECONDS).until(() -> cuts.get() >= segment);
+                    }
                     CompletableFuture<Long> f = p.send(NewMessage.ofUtf8("m" + i));
                     f.thenRun(confirmed::incrementAndGet);
                     fs.add(f);
                 }
             });
             for (int cut = 1; cut <= 3; cut++) {
-                long after = cut * 4_000L;
+                // halfway through the segment the sender is sending, so batches are usually in flight
+                long after = cut * 4_000L - 2_000;
                 Awaitility.await().atMost(30, TimeUnit.SECONDS).until(() -> confirmed.get() >= after);
                 proxy.cut(); // frames in flight both ways are lost
+                cuts.set(cut);
             }
             sender.join(TimeUnit.SECONDS.toMillis(60));
             assertThat(sender.isAlive()).isFalse();
