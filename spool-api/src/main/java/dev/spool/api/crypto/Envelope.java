@@ -8,6 +8,7 @@ import java.nio.ByteOrder;
 import java.nio.charset.StandardCharsets;
 import java.security.GeneralSecurityException;
 import java.security.SecureRandom;
+import java.util.Arrays;
 
 import javax.crypto.AEADBadTagException;
 import javax.crypto.Cipher;
@@ -29,7 +30,7 @@ import dev.spool.api.SpoolException;
  *  0      int8   format version (1)
  *  1      int8   key id length n (1..32)
  *  2      n      key id (ASCII): the keyring entry that sealed it
- *  2+n    12     record nonce (96 random bits from SecureRandom, drawn once per sealed record)
+ *  2+n    12     record nonce (96 random bits from SecureRandom, one per sealed record, drawn in blocks)
  *  14+n   int64  plaintext length L
  *  22+n   chunks: ceil(L / 65,536) of them (one for L = 0), each its plaintext (65,536 bytes, the
  *                last one the rest) encrypted, followed by its 16-byte GCM tag
@@ -95,12 +96,12 @@ public final class Envelope {
         System.arraycopy(h.bytes, 0, out, 0, h.bytes.length);
         int pos = h.bytes.length;
         Cipher c = CIPHERS.get();
+        SecretKey key = st.active();
         try {
             for (long i = 0; i < chunks; i++) {
                 int from = (int) (i * CHUNK);
                 int n = Math.min(CHUNK, plain.length - from);
-                pos += crypt(c, Cipher.ENCRYPT_MODE, st.active(), h, context, i, i == chunks - 1, plain, from, n,
-                        out, pos);
+                pos += crypt(c, Cipher.ENCRYPT_MODE, key, h, context, i, i == chunks - 1, plain, from, n, out, pos);
             }
         } catch (GeneralSecurityException e) {
             throw new IllegalStateException("encryption failed: " + e.getMessage(), e);
@@ -250,11 +251,33 @@ public final class Envelope {
         }
     }
 
+    /**
+     * Record nonces, drawn from {@link SecureRandom} {@value #PER_DRAW} at a time per thread: one
+     * {@code nextBytes} call has a fixed cost (a lock, a read of the system source, mixing) about as
+     * large as sealing a short record, so drawing in blocks halves what a 1 KiB seal costs besides
+     * AES-GCM itself. Each nonce is still 96 bits from the CSPRNG, handed out once.
+     */
+    static final class Nonces {
+        static final int PER_DRAW = 32;
+        static final ThreadLocal<Nonces> LOCAL = ThreadLocal.withInitial(Nonces::new);
+        private final byte[] block = new byte[NONCE * PER_DRAW];
+        private int pos = block.length;
+
+        byte[] next() {
+            if (pos == block.length) {
+                RANDOM.nextBytes(block);
+                pos = 0;
+            }
+            byte[] nonce = Arrays.copyOfRange(block, pos, pos + NONCE);
+            pos += NONCE;
+            return nonce;
+        }
+    }
+
     /** The parsed header; {@code bytes} is its exact encoding (authenticated with every chunk). */
     record Header(String keyId, byte[] nonce, long plainLength, byte[] bytes) {
         static Header fresh(String keyId, long plainLength) {
-            byte[] nonce = new byte[NONCE];
-            RANDOM.nextBytes(nonce);
+            byte[] nonce = Nonces.LOCAL.get().next();
             byte[] id = keyId.getBytes(StandardCharsets.US_ASCII);
             ByteBuffer b = ByteBuffer.allocate(22 + id.length).order(ByteOrder.LITTLE_ENDIAN);
             b.put((byte) VERSION).put((byte) id.length).put(id).put(nonce).putLong(plainLength);

@@ -10,7 +10,10 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.nio.file.attribute.PosixFilePermissions;
 import java.util.Arrays;
+import java.util.HexFormat;
 import java.util.Random;
+import java.util.Set;
+import java.util.concurrent.ConcurrentHashMap;
 
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
@@ -47,6 +50,23 @@ class EnvelopeTest {
         byte[] sealed = Envelope.seal(ring, plain, CTX);
         assertThat(new String(sealed, StandardCharsets.ISO_8859_1)).doesNotContain("attack");
         assertThat(Envelope.seal(ring, plain, CTX)).isNotEqualTo(sealed);
+    }
+
+    @Test
+    void shouldGiveEveryRecordItsOwnNonceAcrossBlocksAndThreads() throws Exception {
+        int perThread = 10 * Envelope.Nonces.PER_DRAW + 3;
+        Set<String> nonces = ConcurrentHashMap.newKeySet();
+        Runnable sealer = () -> {
+            for (int i = 0; i < perThread; i++) {
+                byte[] sealed = Envelope.seal(ring, new byte[] {1}, CTX);
+                nonces.add(HexFormat.of().formatHex(sealed, 4, 16)); // after version, id length and "k2"
+            }
+        };
+        Thread other = new Thread(sealer);
+        other.start();
+        sealer.run();
+        other.join();
+        assertThat(nonces).hasSize(2 * perThread);
     }
 
     @Test
