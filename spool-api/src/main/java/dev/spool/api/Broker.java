@@ -63,6 +63,9 @@ public interface Broker extends AutoCloseable {
      * most one message per key in flight. Waits up to {@code waitMs} for a first message and
      * returns as soon as one is ready. Returns an empty list when none came in time, or when the
      * queue was deleted meanwhile. Creates the queue if it is missing and auto-create is on.
+     * Cancelling the returned stage of a waiting pop withdraws it: it leases nothing for the caller
+     * afterwards, and what it had leased when the cancel raced with its answer is nacked without
+     * delay ({@link WaitingPops}).
      */
     CompletionStage<List<Delivery>> pop(String queue, PopRequest request);
 

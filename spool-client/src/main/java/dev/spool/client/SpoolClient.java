@@ -45,6 +45,7 @@ import dev.spool.api.RedriveRequest;
 import dev.spool.api.SpoolException;
 import dev.spool.api.TxOp;
 import dev.spool.api.TxResult;
+import dev.spool.api.WaitingPops;
 
 /**
  * A thread-safe client of one Spool server, speaking HTTP API v1 over a pool of keep-alive
@@ -243,7 +244,9 @@ public final class SpoolClient implements Broker {
 
     @Override
     public CompletionStage<List<Delivery>> pop(String queue, PopRequest request) {
-        return guard(() -> popNow(queue, request));
+        CompletionStage<List<Delivery>> popped = guard(() -> popNow(queue, request));
+        return request.waitMs() == 0 ? popped
+                : WaitingPops.link(popped, new CompletableFuture<>(), request.group(), r -> nack(queue, r));
     }
 
     private CompletionStage<List<Delivery>> popNow(String queue, PopRequest request) {

@@ -55,7 +55,9 @@ sealed interface Command {
     record Push(String queue, List<NewMessage> messages, CompletableFuture<long[]> reply) implements Command {
     }
 
-    record Pop(String queue, PopRequest request, CompletableFuture<List<Delivery>> reply) implements Command {
+    /** {@code caller} is the stage the caller holds: once it is cancelled the pop leases nothing more. */
+    record Pop(String queue, PopRequest request, CompletableFuture<List<Delivery>> reply,
+            CompletableFuture<List<Delivery>> caller) implements Command {
     }
 
     record Ack(String queue, AckRequest request, CompletableFuture<Outcomes> reply) implements Command {

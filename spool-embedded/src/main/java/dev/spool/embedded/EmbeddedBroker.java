@@ -46,6 +46,7 @@ import dev.spool.api.SpoolException;
 import dev.spool.api.TxOp;
 import dev.spool.api.TxResult;
 import dev.spool.api.Validation;
+import dev.spool.api.WaitingPops;
 import dev.spool.api.crypto.Keyring;
 
 /**
@@ -258,7 +259,12 @@ public final class EmbeddedBroker implements Broker {
             return fail(e);
         }
         CompletableFuture<List<Delivery>> f = new CompletableFuture<>();
-        return send(f, new Command.Pop(queue, request, f));
+        if (request.waitMs() == 0) {
+            return send(f, new Command.Pop(queue, request, f, f));
+        }
+        CompletableFuture<List<Delivery>> caller = new CompletableFuture<>();
+        send(f, new Command.Pop(queue, request, f, caller));
+        return WaitingPops.link(f, caller, request.group(), r -> nack(queue, r));
     }
 
     @Override

@@ -132,6 +132,10 @@ final class MessageOps {
     // ---- pop ----
 
     void pop(Command.Pop c) {
+        if (c.caller().isCancelled()) {
+            engine.wal.reply(c.reply(), List.of());
+            return;
+        }
         QueueState q = engine.admin.queueForConsume(c.queue());
         GroupState g = engine.admin.group(q, c.request().group());
         long vis = visibility(q, c.request().visibilityMs());
@@ -193,6 +197,10 @@ final class MessageOps {
         PopWaiter w;
         while ((w = g.nextWaiter()) != null && g.hasReady()) {
             g.waiters.poll();
+            if (w.command.caller().isCancelled()) {
+                engine.finishPopWaiter(w, List.of(), Long.MAX_VALUE); // withdrawn: leases nothing
+                continue;
+            }
             List<Delivery> out = take(g, w.command.request().max(), visibility(g.queue, w.command.request()
                     .visibilityMs()));
             if (out.isEmpty()) {

@@ -56,6 +56,23 @@ class EngineSmokeTest {
     }
 
     @Test
+    void shouldServeTheNextWaiterAndCountNoAttemptWhenAWaitingPopIsCancelled() {
+        try (EmbeddedBroker b = EmbeddedBroker.open(EmbeddedConfig.memory(), BrokerSettings.DEFAULTS)) {
+            b.putQueue("w", QueueConfig.DEFAULTS).toCompletableFuture().join();
+            var gone = b.pop("w", new PopRequest("default", 1, 600_000, 10_000)).toCompletableFuture();
+            var next = b.pop("w", new PopRequest("default", 1, 600_000, 10_000)).toCompletableFuture();
+            gone.cancel(false);
+            b.push("w", List.of(NewMessage.ofUtf8("x"))).toCompletableFuture().join();
+
+            List<Delivery> ds = next.orTimeout(5, TimeUnit.SECONDS).join();
+
+            // the engine skipped the withdrawn waiter: the first delivery is the message's first attempt
+            assertThat(ds).extracting(d -> d.body().payload().asUtf8()).containsExactly("x");
+            assertThat(ds.get(0).attempts()).isEqualTo(1);
+        }
+    }
+
+    @Test
     @Timeout(value = 120, unit = TimeUnit.SECONDS)
     void shouldAnswerEveryCallRacingAClose() throws Exception {
         for (int round = 0; round < 100; round++) {

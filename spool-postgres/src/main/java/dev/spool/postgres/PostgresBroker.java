@@ -41,6 +41,7 @@ import dev.spool.api.SpoolException;
 import dev.spool.api.TxOp;
 import dev.spool.api.TxResult;
 import dev.spool.api.Validation;
+import dev.spool.api.WaitingPops;
 
 /**
  * The PostgreSQL backend: any number of stateless Spool servers sharing one database.
@@ -220,13 +221,14 @@ public final class PostgresBroker implements Broker {
         // registered before the first attempt: counts toward maxWaiters at once, and sees a deletion
         // of the queue that completes after this call
         boolean[] first = {true};
-        return new WaitingPop(waiters, queue, request.waitMs(), () -> {
+        CompletableFuture<List<Delivery>> waiting = new WaitingPop(waiters, queue, request.waitMs(), () -> {
             if (first[0]) {
                 first[0] = false;
                 return ordering.run(queue, create, () -> attempt(queue, request, create, true));
             }
             return attempt(queue, request, false, true);
         }).start();
+        return WaitingPops.link(waiting, new CompletableFuture<>(), request.group(), r -> nack(queue, r));
     }
 
     private CompletableFuture<WaitingPop.Attempt> attempt(String queue, PopRequest r, boolean create, boolean due) {

@@ -12,6 +12,7 @@ import java.util.List;
 import java.util.Map;
 import java.util.Optional;
 import java.util.Random;
+import java.util.concurrent.CompletableFuture;
 import java.util.function.UnaryOperator;
 
 import org.junit.jupiter.api.Test;
@@ -297,6 +298,22 @@ abstract class PushPopContract extends ContractSupport {
         Delivery d = get(broker().pop(q, new PopRequest(Broker.DEFAULT_GROUP, 1, 20_000, 0))).get(0);
 
         assertThat(d.leaseExpiresAt()).isCloseTo(System.currentTimeMillis() + 20_000, within(2_000L));
+    }
+
+    @Test
+    void shouldLeaveTheMessageReadyWhenAWaitingPopWasCancelled() {
+        String q = createQueue();
+        CompletableFuture<List<Delivery>> gone = broker().pop(q, new PopRequest(Broker.DEFAULT_GROUP, 1, 600_000,
+                Math.min(u(50), settings().limits().maxWaitMs()))).toCompletableFuture();
+        gone.cancel(false);
+        push(q, "a");
+
+        // without the withdrawal the cancelled pop leases "a" for ten minutes and this pop gets nothing
+        List<Delivery> ds = get(broker().pop(q, new PopRequest(Broker.DEFAULT_GROUP, 1, 600_000,
+                Math.min(u(50), settings().limits().maxWaitMs()))));
+
+        assertThat(ds).extracting(ContractSupport::text).containsExactly("a");
+        assertThat(gone).isCancelled();
     }
 
     @Test

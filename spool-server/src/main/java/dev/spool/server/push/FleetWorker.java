@@ -60,6 +60,8 @@ final class FleetWorker implements PushDelivery.Runner {
     private MessageBody payload;
     private int inFlight;
     private boolean popping;
+    /** The pop in progress, cancelled by {@link #stop} so that it leases nothing more. */
+    private CompletableFuture<List<Delivery>> pending;
     private boolean stopped;
     private long timer = -1;
     private volatile boolean finished;
@@ -113,12 +115,22 @@ final class FleetWorker implements PushDelivery.Runner {
             if (timer >= 0) {
                 ctx.owner().cancelTimer(timer);
             }
-            if (inFlight == 0) {
-                drained.complete(null);
+            if (pending != null) {
+                // a waiting pop is withdrawn; what it already leased comes back through popped() and
+                // is given back before the broker closes (a lease left behind would stall this
+                // endpoint for the whole visibility timeout after the restart)
+                pending.cancel(false);
             }
+            drainedIfIdle();
         });
         return drained.copy().completeOnTimeout(null, waitMs, TimeUnit.MILLISECONDS)
                 .whenComplete((v, e) -> client.close());
+    }
+
+    private void drainedIfIdle() {
+        if (stopped && inFlight == 0 && !popping) {
+            drained.complete(null);
+        }
     }
 
     private void end() {
@@ -137,11 +149,26 @@ final class FleetWorker implements PushDelivery.Runner {
         }
         popping = true;
         PopRequest pop = new PopRequest(Fleets.GROUP, n, spec.timeoutMs() + LEASE_MARGIN_MS, WAIT_MS);
-        broker.pop(spec.taskQueue(), pop).whenComplete((ds, e) -> ctx.runOnContext(v -> popped(ds, e)));
+        CompletableFuture<List<Delivery>> p = broker.pop(spec.taskQueue(), pop).toCompletableFuture();
+        pending = p;
+        p.whenComplete((ds, e) -> ctx.runOnContext(v -> popped(ds, e)));
     }
 
     private void popped(List<Delivery> ds, Throwable e) {
         popping = false;
+        pending = null;
+        if (stopped) {
+            if (e == null && !ds.isEmpty()) {
+                inFlight++;
+                broker.nack(spec.taskQueue(), new NackRequest(Fleets.GROUP, Receipts.of(ds), OptionalLong.of(0),
+                        Optional.empty())).whenComplete((o, x) -> ctx.runOnContext(v -> {
+                            inFlight--;
+                            drainedIfIdle();
+                        }));
+            }
+            drainedIfIdle();
+            return;
+        }
         if (e != null) {
             Throwable c = e instanceof CompletionException && e.getCause() != null ? e.getCause() : e;
             if (c instanceof SpoolException se && (se.code() == ErrorCode.GROUP_NOT_FOUND
@@ -151,13 +178,6 @@ final class FleetWorker implements PushDelivery.Runner {
             }
             LOG.atDebug().addKeyValue("fleet", spec.id()).setCause(c).log("fleet pop failed");
             later(1_000);
-            return;
-        }
-        if (stopped) {
-            if (!ds.isEmpty()) {
-                broker.nack(spec.taskQueue(), new NackRequest(Fleets.GROUP, Receipts.of(ds), OptionalLong.of(0),
-                        Optional.empty()));
-            }
             return;
         }
         if (ds.isEmpty() && inFlight == 0) {
@@ -232,9 +252,7 @@ final class FleetWorker implements PushDelivery.Runner {
             }
             inFlight--;
             meters.inFlight.decrementAndGet();
-            if (stopped && inFlight == 0) {
-                drained.complete(null);
-            }
+            drainedIfIdle();
             pump();
         }));
     }
