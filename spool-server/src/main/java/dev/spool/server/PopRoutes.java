@@ -4,6 +4,7 @@ import java.io.IOException;
 import java.util.List;
 import java.util.Optional;
 import java.util.OptionalLong;
+import java.util.concurrent.CompletableFuture;
 
 import io.vertx.core.Context;
 import io.vertx.core.http.HttpMethod;
@@ -62,9 +63,17 @@ final class PopRoutes {
             api.state.waiting(true);
         }
         long t0 = api.tracing.now();
-        Api.on(ctx, api.broker.pop(q, req), (ds, e) -> {
+        CompletableFuture<List<Delivery>> popping = api.broker.pop(q, req).toCompletableFuture();
+        if (waits) {
+            // a client that goes away while waiting withdraws its pop: nothing is leased for it afterwards
+            rc.response().closeHandler(v -> popping.cancel(false));
+        }
+        Api.on(ctx, popping, (ds, e) -> {
             if (waits) {
                 api.state.waiting(false);
+            }
+            if (popping.isCancelled()) {
+                return;
             }
             if (api.tracing.enabled()) {
                 api.tracing.popped(Tracing.Transport.HTTP, q, req.group(), ds, t0, e);
