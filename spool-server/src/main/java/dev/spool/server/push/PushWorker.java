@@ -61,6 +61,9 @@ final class PushWorker implements PushDelivery.Runner {
     /** Delivered messages whose ack is not sent yet (sent at the end of the event loop's turn). */
     private final List<Delivery> acks = new ArrayList<>();
     private boolean popping;
+    /** The pop in progress (set off the context when a probe comes first), withdrawn by {@link #stop}. */
+    private volatile CompletableFuture<List<Delivery>> pending;
+    private volatile boolean withdrawn;
     /** The last pop came back empty: check the group still exists before the next one (see pump). */
     private boolean probe;
     private boolean stopped;
@@ -113,9 +116,14 @@ final class PushWorker implements PushDelivery.Runner {
             if (timer >= 0) {
                 ctx.owner().cancelTimer(timer);
             }
-            if (inFlight == 0) {
-                drained.complete(null);
+            // a waiting pop is withdrawn; what it already leased comes back through popped() and is
+            // given back before the broker closes, not left leased for timeout_ms + 30 s
+            withdrawn = true;
+            CompletableFuture<List<Delivery>> p = pending;
+            if (p != null) {
+                p.cancel(false);
             }
+            drainedIfIdle();
         });
         return drained.copy().completeOnTimeout(null, waitMs, java.util.concurrent.TimeUnit.MILLISECONDS)
                 .whenComplete((v, e) -> client.close());
@@ -150,12 +158,38 @@ final class PushWorker implements PushDelivery.Runner {
         // pop, which is what a deleted queue wakes its waiters with, make sure the group still exists
         // so that delivery does not bring a deleted queue back
         CompletionStage<List<Delivery>> popped = probe
-                ? broker.getGroup(queue, group).thenCompose(g -> broker.pop(queue, pop)) : broker.pop(queue, pop);
+                ? broker.getGroup(queue, group).thenCompose(g -> popNow(pop)) : popNow(pop);
         popped.whenComplete((ds, e) -> ctx.runOnContext(v -> popped(ds, e)));
+    }
+
+    private CompletableFuture<List<Delivery>> popNow(PopRequest pop) {
+        CompletableFuture<List<Delivery>> p = broker.pop(queue, pop).toCompletableFuture();
+        pending = p;
+        if (withdrawn) {
+            p.cancel(false);
+        }
+        return p;
+    }
+
+    private void drainedIfIdle() {
+        if (stopped && inFlight == 0 && !popping) {
+            drained.complete(null);
+        }
     }
 
     private void popped(List<Delivery> ds, Throwable e) {
         popping = false;
+        pending = null;
+        if (stopped) {
+            if (e == null && !ds.isEmpty()) {
+                inFlight += ds.size();
+                meters.inFlight.addAndGet(ds.size());
+                settled(broker.nack(queue, new NackRequest(group, Receipts.of(ds), OptionalLong.of(0),
+                        Optional.empty())), ds.size());
+            }
+            drainedIfIdle();
+            return;
+        }
         if (e != null) {
             Throwable c = e instanceof java.util.concurrent.CompletionException && e.getCause() != null ? e.getCause() : e;
             if (c instanceof SpoolException se && (se.code() == ErrorCode.GROUP_NOT_FOUND
@@ -170,12 +204,6 @@ final class PushWorker implements PushDelivery.Runner {
             return;
         }
         probe = ds.isEmpty();
-        if (stopped) {
-            if (!ds.isEmpty()) {
-                broker.nack(queue, new NackRequest(group, Receipts.of(ds), OptionalLong.of(0), Optional.empty()));
-            }
-            return;
-        }
         for (Delivery d : ds) {
             tokens -= 1;
             deliver(d);
@@ -254,9 +282,7 @@ final class PushWorker implements PushDelivery.Runner {
             }
             inFlight -= n;
             meters.inFlight.addAndGet(-n);
-            if (stopped && inFlight == 0) {
-                drained.complete(null);
-            }
+            drainedIfIdle();
             pump();
         }));
     }
