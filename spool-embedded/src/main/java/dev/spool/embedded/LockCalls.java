@@ -1,7 +1,6 @@
 package dev.spool.embedded;
 
 import java.io.UncheckedIOException;
-import java.security.SecureRandom;
 import java.util.HexFormat;
 import java.util.List;
 import java.util.Optional;
@@ -24,16 +23,16 @@ import dev.spool.api.LockStateWrite;
 import dev.spool.api.Names;
 import dev.spool.api.Payload;
 import dev.spool.api.SpoolException;
+import dev.spool.api.crypto.RandomBytes;
 
 /**
  * The caller's side of the lock calls of {@link EmbeddedBroker}: input checks, lease ids drawn
- * from a {@link SecureRandom} (so the engine stays deterministic), state payloads prepared off the
+ * from {@link RandomBytes}, a CSPRNG (so the engine stays deterministic), state payloads prepared off the
  * engine thread (read onto the heap in memory mode; in journal mode read through once for their
  * CRC32C so that the engine splices them into the journal without reading them), and the
  * withdrawal of an acquire whose stage the caller cancelled.
  */
 final class LockCalls {
-    private static final SecureRandom RANDOM = new SecureRandom();
     private final Consumer<Command> submit;
     private final BrokerLimits limits;
     private final boolean durable;
@@ -56,9 +55,7 @@ final class LockCalls {
     }
 
     static String newLeaseId() {
-        byte[] b = new byte[16];
-        RANDOM.nextBytes(b);
-        return HexFormat.of().formatHex(b);
+        return HexFormat.of().formatHex(RandomBytes.take(16));
     }
 
     CompletionStage<LockLease> acquire(String name, LockRequest request) {

@@ -7,8 +7,6 @@ import java.nio.ByteBuffer;
 import java.nio.ByteOrder;
 import java.nio.charset.StandardCharsets;
 import java.security.GeneralSecurityException;
-import java.security.SecureRandom;
-import java.util.Arrays;
 
 import javax.crypto.AEADBadTagException;
 import javax.crypto.Cipher;
@@ -30,7 +28,7 @@ import dev.spool.api.SpoolException;
  *  0      int8   format version (1)
  *  1      int8   key id length n (1..32)
  *  2      n      key id (ASCII): the keyring entry that sealed it
- *  2+n    12     record nonce (96 random bits from SecureRandom, one per sealed record, drawn in blocks)
+ *  2+n    12     record nonce (96 random bits from RandomBytes, one per sealed record)
  *  14+n   int64  plaintext length L
  *  22+n   chunks: ceil(L / 65,536) of them (one for L = 0), each its plaintext (65,536 bytes, the
  *                last one the rest) encrypted, followed by its 16-byte GCM tag
@@ -56,8 +54,6 @@ public final class Envelope {
     public static final int TAG = 16;
     static final int VERSION = 1;
     private static final int NONCE = 12;
-    /** NIST SP 800-90A DRBG: in blocks it costs ~0.1 µs per nonce, the default NativePRNG ~0.4-2.5 µs. */
-    private static final SecureRandom RANDOM = drbg();
     /** One AES/GCM cipher per thread for whole-array sealing and opening (each use re-inits it). */
     private static final ThreadLocal<Cipher> CIPHERS = ThreadLocal.withInitial(Envelope::cipher);
 
@@ -252,33 +248,10 @@ public final class Envelope {
         }
     }
 
-    /**
-     * Record nonces, drawn from the DRBG {@value #PER_DRAW} at a time per thread: one {@code nextBytes}
-     * call of the default {@link SecureRandom} cost 0.4-2.5 µs on the test machine, more than AES-GCM
-     * takes to seal 1 KiB (0.4 µs); a block of 32 from the DRBG costs about 0.1 µs per nonce. Each
-     * nonce is still 96 bits from a CSPRNG, handed out once.
-     */
-    static final class Nonces {
-        static final int PER_DRAW = 32;
-        static final ThreadLocal<Nonces> LOCAL = ThreadLocal.withInitial(Nonces::new);
-        private final byte[] block = new byte[NONCE * PER_DRAW];
-        private int pos = block.length;
-
-        byte[] next() {
-            if (pos == block.length) {
-                RANDOM.nextBytes(block);
-                pos = 0;
-            }
-            byte[] nonce = Arrays.copyOfRange(block, pos, pos + NONCE);
-            pos += NONCE;
-            return nonce;
-        }
-    }
-
     /** The parsed header; {@code bytes} is its exact encoding (authenticated with every chunk). */
     record Header(String keyId, byte[] nonce, long plainLength, byte[] bytes) {
         static Header fresh(String keyId, long plainLength) {
-            byte[] nonce = Nonces.LOCAL.get().next();
+            byte[] nonce = RandomBytes.take(NONCE);
             byte[] id = keyId.getBytes(StandardCharsets.US_ASCII);
             ByteBuffer b = ByteBuffer.allocate(22 + id.length).order(ByteOrder.LITTLE_ENDIAN);
             b.put((byte) VERSION).put((byte) id.length).put(id).put(nonce).putLong(plainLength);
@@ -326,14 +299,6 @@ public final class Envelope {
         byte[] tail = ByteBuffer.allocate(9).putLong(index).put((byte) (last ? 1 : 0)).array();
         c.updateAAD(tail);
         return c.doFinal(in, inOff, n, out, outOff);
-    }
-
-    private static SecureRandom drbg() {
-        try {
-            return SecureRandom.getInstance("DRBG");
-        } catch (GeneralSecurityException e) {
-            return new SecureRandom();
-        }
     }
 
     static Cipher cipher() {

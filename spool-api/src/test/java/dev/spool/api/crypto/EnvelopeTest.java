@@ -54,7 +54,7 @@ class EnvelopeTest {
 
     @Test
     void shouldGiveEveryRecordItsOwnNonceAcrossBlocksAndThreads() throws Exception {
-        int perThread = 10 * Envelope.Nonces.PER_DRAW + 3;
+        int perThread = 10 * RandomBytes.BLOCK / 12 + 3;
         Set<String> nonces = ConcurrentHashMap.newKeySet();
         Runnable sealer = () -> {
             for (int i = 0; i < perThread; i++) {
