@@ -2,11 +2,11 @@ package dev.spool.server.push;
 
 import java.io.IOException;
 import java.io.InputStream;
+import java.nio.ByteBuffer;
 import java.nio.channels.FileChannel;
 import java.nio.file.StandardOpenOption;
 
-import io.netty.buffer.ByteBuf;
-import io.netty.buffer.PooledByteBufAllocator;
+import io.netty.buffer.Unpooled;
 import io.vertx.core.Context;
 import io.vertx.core.Future;
 import io.vertx.core.Promise;
@@ -17,26 +17,17 @@ import dev.spool.api.Payload;
 
 /**
  * Writes a streamed payload as the body of a request and ends it: chunks of {@value #CHUNK} bytes,
- * each read on a worker thread into a pooled direct buffer while the previous one goes out, and
+ * each read on a worker thread into a direct buffer of {@link Chunks} while the previous one goes out, and
  * only while the request's write queue has room, so a large payload flows from the journal or the
  * database to the socket with at most two chunks per request in memory and none on the heap.
  *
  * <p>A journal payload (a {@link Payload.FileRegion}) is read with positional reads of its
- * segment file straight into the buffer; any other payload through its stream. The buffers come
- * from {@link #ALLOC}, a pool of this package's own, and go back to it when the write of the chunk
- * completes or fails (Vert.x hands the socket a view that it does not release itself), so neither
- * the heap nor the page allocator sees a chunk per chunk written.
+ * segment file straight into the buffer; any other payload through its stream. A buffer goes back
+ * to {@link Chunks} when the write of its chunk completes or fails, so neither the heap nor the
+ * page allocator sees a chunk per chunk written.
  */
 final class PayloadStream {
     static final int CHUNK = 256 * 1024;
-    /**
-     * The direct buffers of chunks in flight; {@link #chunksInUse()} counts those not given back. No
-     * thread caches: chunks are taken on worker threads and given back on event loops, where a cache
-     * would only keep them from the others.
-     */
-    static final PooledByteBufAllocator ALLOC = new PooledByteBufAllocator(true, 0,
-            PooledByteBufAllocator.defaultNumDirectArena(), PooledByteBufAllocator.defaultPageSize(),
-            PooledByteBufAllocator.defaultMaxOrder(), 0, 0, false);
 
     private final Context ctx;
     private final Payload payload;
@@ -45,6 +36,7 @@ final class PayloadStream {
     /** Only read on worker threads, one read at a time; closed by {@link #finish()}. */
     private FileChannel file;
     private InputStream in;
+    private byte[] scratch;
     /** Bytes of the payload not read yet. */
     private long remaining;
     /** Where the next positional read of {@link #file} starts. */
@@ -58,15 +50,6 @@ final class PayloadStream {
         this.req = req;
         this.remaining = payload.size();
         this.position = payload instanceof Payload.FileRegion r ? r.offset() : 0;
-    }
-
-    /** Direct buffers of this package's pool not released yet (for tests: 0 once requests settle). */
-    static long chunksInUse() {
-        long n = 0;
-        for (io.netty.buffer.PoolArenaMetric a : ALLOC.metric().directArenas()) {
-            n += a.numActiveAllocations();
-        }
-        return n;
     }
 
     /**
@@ -94,29 +77,30 @@ final class PayloadStream {
         }
         reading = true;
         int n = (int) Math.min(CHUNK, remaining);
-        ctx.<ByteBuf>executeBlocking(() -> read(n), false).onComplete(ar -> {
+        ctx.<ByteBuffer>executeBlocking(() -> read(n), false).onComplete(ar -> {
             reading = false;
             if (ar.failed()) {
                 fail(ar.cause());
                 return;
             }
-            ByteBuf chunk = ar.result();
+            ByteBuffer chunk = ar.result();
             if (ended) {
                 // finished while this read ran: the read owned the file, so it closes it now
-                chunk.release();
+                Chunks.POOL.give(chunk);
                 close();
                 return;
             }
             remaining -= n;
             Future<Void> w;
             try {
-                w = req.write(Buffer.buffer(chunk));
+                // Vert.x hands the socket a view it does not release: the chunk is ours until the write completes
+                w = req.write(Buffer.buffer(Unpooled.wrappedBuffer(chunk)));
             } catch (RuntimeException e) {
-                chunk.release();
+                Chunks.POOL.give(chunk);
                 fail(e);
                 return;
             }
-            w.onComplete(x -> chunk.release());
+            w.onComplete(x -> Chunks.POOL.give(chunk));
             if (remaining == 0) {
                 // end in the same turn as the last chunk: the request is complete before any answer
                 // can be read, so an endpoint that answers as soon as it has Content-Length bytes
@@ -128,35 +112,37 @@ final class PayloadStream {
         });
     }
 
-    /** Reads the next {@code n} bytes into a pooled direct buffer (on a worker thread). */
-    private ByteBuf read(int n) throws IOException {
-        ByteBuf buf = ALLOC.directBuffer(n, n);
+    /** Reads the next {@code n} bytes into a chunk, flipped for reading (on a worker thread). */
+    private ByteBuffer read(int n) throws IOException {
+        ByteBuffer buf = Chunks.POOL.take().limit(n);
         try {
             if (payload instanceof Payload.FileRegion region) {
                 if (file == null) {
                     file = FileChannel.open(region.file(), StandardOpenOption.READ);
                 }
-                while (buf.isWritable()) {
-                    int r = buf.writeBytes(file, position, buf.writableBytes());
+                while (buf.hasRemaining()) {
+                    int r = file.read(buf, position);
                     if (r < 0) {
-                        throw new IOException("payload file ended " + (remaining - buf.readableBytes())
-                                + " bytes early");
+                        throw new IOException("payload file ended " + (remaining - buf.position()) + " bytes early");
                     }
                     position += r;
                 }
             } else {
                 if (in == null) {
                     in = payload.openStream();
+                    scratch = new byte[8 * 1024];
                 }
-                while (buf.isWritable()) {
-                    if (buf.writeBytes(in, buf.writableBytes()) < 0) {
-                        throw new IOException("payload ended " + (remaining - buf.readableBytes()) + " bytes early");
+                while (buf.hasRemaining()) {
+                    int r = in.read(scratch, 0, Math.min(scratch.length, buf.remaining()));
+                    if (r < 0) {
+                        throw new IOException("payload ended " + (remaining - buf.position()) + " bytes early");
                     }
+                    buf.put(scratch, 0, r);
                 }
             }
-            return buf;
+            return buf.flip();
         } catch (IOException | RuntimeException e) {
-            buf.release();
+            Chunks.POOL.give(buf);
             throw e;
         }
     }

@@ -35,7 +35,7 @@ import dev.spool.api.Payload;
  * region (a file region at an offset, not a whole number of chunks) and a payload that only has a
  * stream arrive byte-exact; a region whose file is shorter than it claims fails the attempt as a
  * retry; an endpoint that answers and closes before reading the body ends the attempt by its
- * answer. In every case each pooled chunk goes back to the pool once the attempt settles.
+ * answer. In every case each chunk buffer goes back to {@link Chunks} once the attempt settles.
  */
 class PayloadStreamTest {
     private Vertx vertx;
@@ -85,7 +85,7 @@ class PayloadStreamTest {
         assertThat(o).isInstanceOf(Outcome.Delivered.class);
         assertThat(receivedBytes).isEqualTo(size);
         assertThat(received).isEqualTo(sha(file, 700, size));
-        await().atMost(Duration.ofSeconds(10)).until(() -> PayloadStream.chunksInUse() == 0);
+        await().atMost(Duration.ofSeconds(10)).until(() -> Chunks.POOL.inUse() == 0);
     }
 
     @Test
@@ -96,7 +96,7 @@ class PayloadStreamTest {
 
         assertThat(o).isInstanceOf(Outcome.Delivered.class);
         assertThat(received).isEqualTo(sha(bytes, 0, bytes.length));
-        await().atMost(Duration.ofSeconds(10)).until(() -> PayloadStream.chunksInUse() == 0);
+        await().atMost(Duration.ofSeconds(10)).until(() -> Chunks.POOL.inUse() == 0);
     }
 
     @Test
@@ -107,7 +107,7 @@ class PayloadStreamTest {
         Outcome o = post("/in", new Payload.FileRegion(f, 0, 2L * PayloadStream.CHUNK));
 
         assertThat(o).isInstanceOf(Outcome.Retry.class);
-        await().atMost(Duration.ofSeconds(10)).until(() -> PayloadStream.chunksInUse() == 0);
+        await().atMost(Duration.ofSeconds(10)).until(() -> Chunks.POOL.inUse() == 0);
     }
 
     @Test
@@ -122,7 +122,27 @@ class PayloadStreamTest {
         if (o instanceof Outcome.Dead dead) {
             assertThat(dead.status()).isEqualTo(413);
         }
-        await().atMost(Duration.ofSeconds(10)).until(() -> PayloadStream.chunksInUse() == 0);
+        await().atMost(Duration.ofSeconds(10)).until(() -> Chunks.POOL.inUse() == 0);
+    }
+
+    @Test
+    void shouldReuseGivenBackBuffersAndKeepNoMoreIdleOnesThanItsBound() {
+        Chunks chunks = new Chunks(2);
+        java.nio.ByteBuffer a = chunks.take();
+        java.nio.ByteBuffer b = chunks.take();
+        java.nio.ByteBuffer c = chunks.take();
+        assertThat(a.isDirect()).isTrue();
+        assertThat(a.capacity()).isEqualTo(PayloadStream.CHUNK);
+        chunks.give(a);
+        chunks.give(b);
+        chunks.give(c);
+        assertThat(chunks.idle()).isEqualTo(2);
+        assertThat(chunks.inUse()).isZero();
+        a.limit(10);
+        java.nio.ByteBuffer again = chunks.take();
+        assertThat(again).isSameAs(a);
+        assertThat(again.remaining()).isEqualTo(PayloadStream.CHUNK);
+        assertThat(chunks.inUse()).isEqualTo(1);
     }
 
     private Outcome post(String path, Payload payload) throws Exception {
