@@ -51,6 +51,8 @@ final class Poster {
     private final String queue;
     private final InetAddress literal;
     private final Deadlines deadlines;
+    /** The server address of an IP literal target, made once rather than per request. */
+    private final SocketAddress literalServer;
 
     Poster(Context ctx, HttpClient client, PushConfig config, PushTargets targets, String queue) {
         this.ctx = ctx;
@@ -61,6 +63,8 @@ final class Poster {
         this.queue = queue;
         this.literal = address(config.url().getHost());
         this.deadlines = new Deadlines(ctx.owner(), config.timeoutMs());
+        this.literalServer = literal == null ? null
+                : SocketAddress.inetSocketAddress(config.port(), literal.getHostAddress());
     }
 
     /** The host as an address when it is an IP literal, else null (a name, resolved before each attempt). */
@@ -118,7 +122,8 @@ final class Poster {
         RequestOptions opts = new RequestOptions().setMethod(HttpMethod.POST).setHost(config.url().getHost())
                 .setPort(config.port()).setURI(config.pathAndQuery())
                 .setSsl("https".equalsIgnoreCase(config.url().getScheme()))
-                .setServer(SocketAddress.inetSocketAddress(config.port(), p.address().getHostAddress()))
+                .setServer(p.address() == literal ? literalServer
+                        : SocketAddress.inetSocketAddress(config.port(), p.address().getHostAddress()))
                 .setConnectTimeout(config.timeoutMs());
         // no idle timeout: the attempt's own deadline below ends it at timeout_ms from the start,
         // before any idle timer could
