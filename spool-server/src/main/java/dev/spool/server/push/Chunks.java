@@ -32,12 +32,14 @@ final class Chunks {
 
     /** A cleared buffer of {@value PayloadStream#CHUNK} bytes. */
     ByteBuffer take() {
-        inUse.incrementAndGet();
         ByteBuffer b = idle.poll();
         if (b == null) {
-            return ByteBuffer.allocateDirect(PayloadStream.CHUNK);
+            // may fail (direct memory exhausted): then nothing was taken
+            b = ByteBuffer.allocateDirect(PayloadStream.CHUNK);
+        } else {
+            idleCount.decrementAndGet();
         }
-        idleCount.decrementAndGet();
+        inUse.incrementAndGet();
         return b.clear();
     }
 
