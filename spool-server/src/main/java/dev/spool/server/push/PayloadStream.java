@@ -2,114 +2,105 @@ package dev.spool.server.push;
 
 import java.io.IOException;
 import java.io.InputStream;
+import java.nio.ByteBuffer;
+import java.nio.channels.FileChannel;
+import java.nio.file.StandardOpenOption;
 
+import io.netty.buffer.Unpooled;
 import io.vertx.core.Context;
-import io.vertx.core.Handler;
+import io.vertx.core.Future;
+import io.vertx.core.Promise;
 import io.vertx.core.buffer.Buffer;
-import io.vertx.core.streams.ReadStream;
+import io.vertx.core.http.HttpClientRequest;
 
 import dev.spool.api.Payload;
 
 /**
- * A payload as a Vert.x read stream: chunks of 64 KiB read on a worker thread only while the
- * consumer (the HTTP request being piped) asks for more, so a large payload flows from the journal
- * or the database to the socket with at most a few chunks on the heap.
+ * Writes a streamed payload as the body of a request and ends it: chunks of {@value #CHUNK} bytes,
+ * each read on a worker thread into a direct buffer of {@link Chunks} while the previous one goes out, and
+ * only while the request's write queue has room, so a large payload flows from the journal or the
+ * database to the socket with at most two chunks per request in memory and none on the heap.
+ *
+ * <p>A journal payload (a {@link Payload.FileRegion}) is read with positional reads of its
+ * segment file straight into the buffer; any other payload through its stream. A buffer goes back
+ * to {@link Chunks} when the write of its chunk completes or fails, so neither the heap nor the
+ * page allocator sees a chunk per chunk written.
  */
-final class PayloadStream implements ReadStream<Buffer> {
-    private static final int CHUNK = 64 * 1024;
+final class PayloadStream {
+    static final int CHUNK = 256 * 1024;
 
     private final Context ctx;
     private final Payload payload;
+    private final HttpClientRequest req;
+    private final Promise<Void> written = Promise.promise();
+    /** Only read on worker threads, one read at a time; closed by {@link #finish()}. */
+    private FileChannel file;
     private InputStream in;
-    /** Bytes not read yet: the stream ends with the chunk that reaches the payload's size. */
+    private byte[] scratch;
+    /** Bytes of the payload not read yet. */
     private long remaining;
-    private long demand = Long.MAX_VALUE;
+    /** Where the next positional read of {@link #file} starts. */
+    private long position;
     private boolean reading;
     private boolean ended;
-    private Handler<Buffer> handler;
-    private Handler<Void> endHandler;
-    private Handler<Throwable> exceptionHandler;
 
-    PayloadStream(Context ctx, Payload payload) {
+    PayloadStream(Context ctx, Payload payload, HttpClientRequest req) {
         this.ctx = ctx;
         this.payload = payload;
+        this.req = req;
         this.remaining = payload.size();
+        this.position = payload instanceof Payload.FileRegion r ? r.offset() : 0;
     }
 
-    @Override
-    public ReadStream<Buffer> exceptionHandler(Handler<Throwable> h) {
-        exceptionHandler = h;
-        return this;
+    /**
+     * Starts writing on the request's context.
+     *
+     * @return completes when the whole payload is written and the request ended; fails if the
+     *         payload cannot be read or the request fails midway
+     */
+    Future<Void> start() {
+        ctx.runOnContext(v -> next());
+        return written.future();
     }
 
-    @Override
-    public ReadStream<Buffer> handler(Handler<Buffer> h) {
-        handler = h;
-        schedule();
-        return this;
-    }
-
-    @Override
-    public ReadStream<Buffer> pause() {
-        demand = 0;
-        return this;
-    }
-
-    @Override
-    public ReadStream<Buffer> resume() {
-        return fetch(Long.MAX_VALUE);
-    }
-
-    @Override
-    public ReadStream<Buffer> fetch(long amount) {
-        demand = demand + amount < 0 ? Long.MAX_VALUE : demand + amount;
-        schedule();
-        return this;
-    }
-
-    @Override
-    public ReadStream<Buffer> endHandler(Handler<Void> h) {
-        endHandler = h;
-        return this;
-    }
-
-    private void schedule() {
-        ctx.runOnContext(v -> readNext());
-    }
-
-    private void readNext() {
-        if (reading || ended || demand <= 0 || handler == null) {
+    private void next() {
+        if (reading || ended) {
             return;
         }
         if (remaining == 0) {
             end();
             return;
         }
+        if (req.writeQueueFull()) {
+            req.drainHandler(v -> next());
+            return;
+        }
         reading = true;
-        ctx.<Buffer>executeBlocking(() -> {
-            if (in == null) {
-                in = payload.openStream();
-            }
-            byte[] b = in.readNBytes((int) Math.min(CHUNK, remaining));
-            return b.length == 0 ? null : Buffer.buffer(b);
-        }, false).onComplete(ar -> {
+        int n = (int) Math.min(CHUNK, remaining);
+        ctx.<ByteBuffer>executeBlocking(() -> read(n), false).onComplete(ar -> {
             reading = false;
             if (ar.failed()) {
-                finish();
-                if (exceptionHandler != null) {
-                    exceptionHandler.handle(ar.cause());
-                }
+                fail(ar.cause());
                 return;
             }
-            if (ar.result() == null) {
-                end();
+            ByteBuffer chunk = ar.result();
+            if (ended) {
+                // finished while this read ran: the read owned the file, so it closes it now
+                Chunks.POOL.give(chunk);
+                close();
                 return;
             }
-            if (demand != Long.MAX_VALUE) {
-                demand--;
+            remaining -= n;
+            Future<Void> w;
+            try {
+                // Vert.x hands the socket a view it does not release: the chunk is ours until the write completes
+                w = req.write(Buffer.buffer(Unpooled.wrappedBuffer(chunk)));
+            } catch (RuntimeException e) {
+                Chunks.POOL.give(chunk);
+                fail(e);
+                return;
             }
-            remaining -= ar.result().length();
-            handler.handle(ar.result());
+            w.onComplete(x -> Chunks.POOL.give(chunk));
             if (remaining == 0) {
                 // end in the same turn as the last chunk: the request is complete before any answer
                 // can be read, so an endpoint that answers as soon as it has Content-Length bytes
@@ -117,8 +108,43 @@ final class PayloadStream implements ReadStream<Buffer> {
                 end();
                 return;
             }
-            readNext();
+            next();
         });
+    }
+
+    /** Reads the next {@code n} bytes into a chunk, flipped for reading (on a worker thread). */
+    private ByteBuffer read(int n) throws IOException {
+        ByteBuffer buf = Chunks.POOL.take().limit(n);
+        try {
+            if (payload instanceof Payload.FileRegion region) {
+                if (file == null) {
+                    file = FileChannel.open(region.file(), StandardOpenOption.READ);
+                }
+                while (buf.hasRemaining()) {
+                    int r = file.read(buf, position);
+                    if (r < 0) {
+                        throw new IOException("payload file ended " + (remaining - buf.position()) + " bytes early");
+                    }
+                    position += r;
+                }
+            } else {
+                if (in == null) {
+                    in = payload.openStream();
+                    scratch = new byte[8 * 1024];
+                }
+                while (buf.hasRemaining()) {
+                    int r = in.read(scratch, 0, Math.min(scratch.length, buf.remaining()));
+                    if (r < 0) {
+                        throw new IOException("payload ended " + (remaining - buf.position()) + " bytes early");
+                    }
+                    buf.put(scratch, 0, r);
+                }
+            }
+            return buf.flip();
+        } catch (IOException | RuntimeException e) {
+            Chunks.POOL.give(buf);
+            throw e;
+        }
     }
 
     private void end() {
@@ -126,29 +152,46 @@ final class PayloadStream implements ReadStream<Buffer> {
             return;
         }
         finish();
-        if (endHandler != null) {
-            endHandler.handle(null);
+        req.end().onComplete(written);
+    }
+
+    private void fail(Throwable e) {
+        if (!ended) {
+            finish();
+            written.tryFail(e);
         }
     }
 
-    /** Stops reading and closes the stream (also when the request failed midway). */
+    /** Stops reading and closes the payload (also when the request failed or was answered midway). */
     void finish() {
         ended = true;
-        if (in != null) {
-            InputStream s = in;
-            in = null;
+        if (!reading) {
+            close();
+        }
+    }
+
+    private void close() {
+        FileChannel f = file;
+        InputStream s = in;
+        file = null;
+        in = null;
+        if (f != null || s != null) {
             ctx.executeBlocking(() -> {
-                close(s);
+                closeQuietly(f);
+                closeQuietly(s);
                 return null;
             }, false);
         }
     }
 
-    private static void close(InputStream s) {
+    private static void closeQuietly(java.io.Closeable c) {
+        if (c == null) {
+            return;
+        }
         try {
-            s.close();
+            c.close();
         } catch (IOException e) {
-            // closing a read-only stream of a payload: nothing was lost
+            // closing a read-only view of a payload: nothing was lost
         }
     }
 }

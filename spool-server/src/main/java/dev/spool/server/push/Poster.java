@@ -10,6 +10,7 @@ import java.util.Map;
 import java.util.Optional;
 import java.util.OptionalLong;
 
+import io.netty.buffer.Unpooled;
 import io.vertx.core.Context;
 import io.vertx.core.Future;
 import io.vertx.core.Promise;
@@ -40,6 +41,8 @@ final class Poster {
     /** Prefix of the message's application headers in the request. */
     static final String HEADER_PREFIX = "Spool-Header-";
 
+    private static final io.vertx.core.Handler<Buffer> IGNORE = b -> { };
+
     private final Context ctx;
     private final HttpClient client;
     private final PushConfig config;
@@ -47,6 +50,9 @@ final class Poster {
     private final Signer signer;
     private final String queue;
     private final InetAddress literal;
+    private final Deadlines deadlines;
+    /** The server address of an IP literal target, made once rather than per request. */
+    private final SocketAddress literalServer;
 
     Poster(Context ctx, HttpClient client, PushConfig config, PushTargets targets, String queue) {
         this.ctx = ctx;
@@ -56,6 +62,9 @@ final class Poster {
         this.signer = new Signer(config.secrets());
         this.queue = queue;
         this.literal = address(config.url().getHost());
+        this.deadlines = new Deadlines(ctx.owner(), config.timeoutMs());
+        this.literalServer = literal == null ? null
+                : SocketAddress.inetSocketAddress(config.port(), literal.getHostAddress());
     }
 
     /** The host as an address when it is an IP literal, else null (a name, resolved before each attempt). */
@@ -113,8 +122,11 @@ final class Poster {
         RequestOptions opts = new RequestOptions().setMethod(HttpMethod.POST).setHost(config.url().getHost())
                 .setPort(config.port()).setURI(config.pathAndQuery())
                 .setSsl("https".equalsIgnoreCase(config.url().getScheme()))
-                .setServer(SocketAddress.inetSocketAddress(config.port(), p.address().getHostAddress()))
-                .setConnectTimeout(config.timeoutMs()).setIdleTimeout(config.timeoutMs());
+                .setServer(p.address() == literal ? literalServer
+                        : SocketAddress.inetSocketAddress(config.port(), p.address().getHostAddress()))
+                .setConnectTimeout(config.timeoutMs());
+        // no idle timeout: the attempt's own deadline below ends it at timeout_ms from the start,
+        // before any idle timer could
         for (Map.Entry<String, String> h : config.headers().entrySet()) {
             opts.putHeader(h.getKey(), h.getValue());
         }
@@ -131,7 +143,7 @@ final class Poster {
         }
         PayloadStream[] stream = new PayloadStream[1];
         HttpClientRequest[] request = new HttpClientRequest[1];
-        long timer = ctx.owner().setTimer(config.timeoutMs(), t -> {
+        Deadlines.Entry timer = deadlines.add(() -> {
             if (done.tryComplete(new Outcome.Retry(0, "timed out after " + config.timeoutMs() + " ms",
                     OptionalLong.empty()))) {
                 finish(stream[0]);
@@ -141,19 +153,26 @@ final class Poster {
             }
         });
         client.request(opts).compose(req -> {
+            if (done.future().isComplete()) {
+                // timed out while waiting for a connection: do not send what was already given up
+                req.reset();
+                return Future.failedFuture("timed out");
+            }
             request[0] = req;
             // failures reach the send future below; without a handler Vert.x would also log each one
             req.exceptionHandler(e -> { });
             Payload payload = body.payload();
             if (payload instanceof Payload.Inline inline) {
-                return req.send(Buffer.buffer(inline.bytes()));
+                // wrapped, not copied: the netty encoder copies it once into the socket's buffer
+                return req.send(Buffer.buffer(Unpooled.wrappedBuffer(inline.bytes())));
             }
-            stream[0] = new PayloadStream(ctx, payload);
-            return req.send(stream[0]).onFailure(e -> req.reset());
+            stream[0] = new PayloadStream(ctx, payload, req);
+            stream[0].start().onFailure(e -> req.reset());
+            return req.response();
         }).onComplete(ar -> {
             finish(stream[0]);
             if (ar.failed()) {
-                ctx.owner().cancelTimer(timer);
+                deadlines.settle(timer);
                 done.tryComplete(new Outcome.Retry(0, "request failed: " + describe(ar.cause()), OptionalLong.empty()));
                 return;
             }
@@ -161,22 +180,23 @@ final class Poster {
         });
     }
 
-    private void read(HttpClientResponse resp, Promise<Outcome> done, long timer) {
+    private void read(HttpClientResponse resp, Promise<Outcome> done, Deadlines.Entry timer) {
         int status = resp.statusCode();
-        Buffer head = Buffer.buffer();
-        resp.handler(b -> {
+        // a 2xx body is not read (only its end counts); the first bytes of another answer become the reason
+        Buffer head = status >= 200 && status < 300 ? null : Buffer.buffer(REASON_BYTES);
+        resp.handler(head == null ? IGNORE : b -> {
             if (head.length() < REASON_BYTES) {
                 head.appendBuffer(b, 0, Math.min(b.length(), REASON_BYTES - head.length()));
             }
         });
         resp.exceptionHandler(e -> {
-            ctx.owner().cancelTimer(timer);
+            deadlines.settle(timer);
             done.tryComplete(new Outcome.Retry(status, "response failed: " + describe(e), OptionalLong.empty()));
         });
         resp.endHandler(v -> {
-            ctx.owner().cancelTimer(timer);
+            deadlines.settle(timer);
             done.tryComplete(classify(status, resp.getHeader("Retry-After"),
-                    head.toString(StandardCharsets.UTF_8)));
+                    head == null ? "" : head.toString(StandardCharsets.UTF_8)));
         });
     }
 
