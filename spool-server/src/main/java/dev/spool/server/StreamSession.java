@@ -54,6 +54,8 @@ final class StreamSession {
     private boolean closed;
     /** Requests handed to the broker whose replies are not written yet. */
     private int inFlight;
+    /** Acks of this socket merged by {@link StreamAcks} and not done yet. */
+    private int mergedAcks;
     private boolean paused;
     private final StreamLocks locks = new StreamLocks(this);
 
@@ -192,6 +194,9 @@ final class StreamSession {
     }
 
     private void dispatch(String op, StreamFrame frame, Object req, Principal now) {
+        if (mergedAcks > 0 && !"ack".equals(op) && !"credit".equals(op)) {
+            StreamAcks.onThisLoop().flush(); // this socket's acks reach the broker before its next request
+        }
         switch (op) {
             case "push" -> push(frame, req);
             case "subscribe" -> subscribe(frame, req);
@@ -253,6 +258,18 @@ final class StreamSession {
             grantTo.grant(grant[0]);
             grantTo.pump();
         }
+        if (kind == ReceiptCodec.Kind.ACK && req == null && p.ack().result().isEmpty() && !api.tracing.enabled()) {
+            // asks for no reply: merged with the loop's other such acks into one broker call (StreamAcks)
+            api.state.enter();
+            inFlight++;
+            mergedAcks++;
+            flowControl();
+            StreamAcks.onThisLoop().add(this, queue, p.ack());
+            return;
+        }
+        if (mergedAcks > 0) {
+            StreamAcks.onThisLoop().flush();
+        }
         CompletionStage<Outcomes> stage = switch (kind) {
             case ACK -> api.broker.ack(queue, p.ack());
             case NACK -> api.broker.nack(queue, p.nack());
@@ -275,6 +292,26 @@ final class StreamSession {
             }
             return g -> ReceiptCodec.writeResults(g, p.receipts(), out);
         });
+    }
+
+    /**
+     * One ack frame merged by {@link StreamAcks} is done: {@code out[from, from + receipts.size())}
+     * are its outcomes, or {@code failure} failed the whole merged call. Reports, as for any ack
+     * without {@code req}, only the receipts that were not applied.
+     */
+    void mergedAckDone(Receipts receipts, Outcomes out, int from, Throwable failure) {
+        api.state.exit();
+        inFlight--;
+        mergedAcks--;
+        if (failure != null) {
+            sendError(null, null, failure);
+        } else {
+            Outcomes mine = StreamAcks.slice(out, from, receipts.size());
+            if (mine.okCount() < mine.size()) {
+                sendFailedReceipts(receipts, mine);
+            }
+        }
+        flowControl();
     }
 
     /**
