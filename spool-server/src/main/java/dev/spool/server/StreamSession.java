@@ -256,7 +256,7 @@ final class StreamSession {
         }));
         if (grantTo != null) {
             grantTo.grant(grant[0]);
-            grantTo.pump();
+            grantTo.pumpSoon();
         }
         if (kind == ReceiptCodec.Kind.ACK && req == null && p.ack().result().isEmpty() && !api.tracing.enabled()) {
             // asks for no reply: merged with the loop's other such acks into one broker call (StreamAcks)
@@ -393,7 +393,7 @@ final class StreamSession {
         if (req != null) {
             reply(req, g -> { });
         }
-        s.pump();
+        s.pumpSoon();
     }
 
     private void unsubscribe(StreamFrame frame, Object req) {
