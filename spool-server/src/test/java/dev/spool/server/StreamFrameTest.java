@@ -155,4 +155,21 @@ class StreamFrameTest {
         }
         assertThat(api.get("/v1/queues/wsf-merge").json().path("stats").path("in_flight").asLong()).isZero();
     }
+    @Test
+    void shouldWritePushRepliesAsJacksonWould() {
+        long[] ids = {0L, 0x1a207d5396100000L, -1L};
+        String jackson = Json.render(g -> {
+            g.writeStartObject();
+            g.writeStringField("op", "ok");
+            g.writeNumberField("req", 9_007_199_254_740_993L);
+            PushRoutes.writeIdArray(g, ids);
+            g.writeEndObject();
+        }).toString(StandardCharsets.UTF_8);
+        assertThat(StreamSession.okIds(9_007_199_254_740_993L, ids).toString(StandardCharsets.UTF_8))
+                .isEqualTo(jackson)
+                .isEqualTo("{\"op\":\"ok\",\"req\":9007199254740993,\"ids\":[\"0000000000000000\","
+                        + "\"1a207d5396100000\",\"ffffffffffffffff\"]}");
+        assertThat(StreamSession.okIds(-3, new long[0]).toString(StandardCharsets.UTF_8))
+                .isEqualTo("{\"op\":\"ok\",\"req\":-3,\"ids\":[]}");
+    }
 }
