@@ -38,7 +38,8 @@ final class StreamAcks {
         return LOOP.get();
     }
 
-    private record Key(String queue, String group) {
+    /** Two servers' sockets never share a loop, but an {@link Api} is part of the key all the same. */
+    private record Key(Api api, String queue, String group) {
     }
 
     /** One session's part of a merged ack. */
@@ -55,7 +56,7 @@ final class StreamAcks {
      * when the merged ack would exceed {@code max-batch}).
      */
     void add(StreamSession session, String queue, AckRequest ack) {
-        Key key = new Key(queue, ack.group());
+        Key key = new Key(session.api, queue, ack.group());
         int max = session.api.limits.maxBatch();
         Batch b = pending.get(key);
         if (b != null && b.receipts + ack.receipts().size() > max) {
@@ -95,7 +96,7 @@ final class StreamAcks {
             rs.add(p.receipts());
         }
         Receipts merged = b.parts.size() == 1 ? rs.get(0) : Receipts.concat(rs);
-        Api api = b.parts.get(0).session().api;
+        Api api = key.api();
         Api.on(ctx, api.broker.ack(key.queue(), new AckRequest(key.group(), merged, Optional.empty())),
                 (out, e) -> {
                     if (out != null) {
