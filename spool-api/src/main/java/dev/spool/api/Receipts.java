@@ -56,6 +56,29 @@ public final class Receipts {
         return new Receipts(new long[] {id}, new int[] {fence}, new long[] {tag});
     }
 
+    /**
+     * The receipts of several lists, one after the other, in order (a server merging acks that
+     * arrived separately into one call).
+     */
+    public static Receipts concat(List<Receipts> parts) {
+        int n = 0;
+        for (Receipts r : parts) {
+            n += r.ids.length;
+        }
+        long[] ids = new long[n];
+        int[] fences = new int[n];
+        long[] tags = new long[n];
+        int at = 0;
+        for (Receipts r : parts) {
+            int k = r.ids.length;
+            System.arraycopy(r.ids, 0, ids, at, k);
+            System.arraycopy(r.fences, 0, fences, at, k);
+            System.arraycopy(r.tags, 0, tags, at, k);
+            at += k;
+        }
+        return new Receipts(ids, fences, tags);
+    }
+
     /** An empty list. */
     public static Receipts empty() {
         return EMPTY;

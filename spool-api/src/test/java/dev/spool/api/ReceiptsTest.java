@@ -38,6 +38,20 @@ class ReceiptsTest {
     }
 
     @Test
+    void shouldConcatenateListsInOrder() {
+        Receipts a = Receipts.parse(List.of("0000000000000001.1", "0000000000000002.5.00000000000000ab"), "r");
+        Receipts b = Receipts.of(9, 3, 7);
+        Receipts both = Receipts.concat(List.of(a, Receipts.empty(), b));
+        assertThat(both.size()).isEqualTo(3);
+        assertThat(both.format(0)).isEqualTo("0000000000000001.1");
+        assertThat(both.format(1)).isEqualTo("0000000000000002.5.00000000000000ab");
+        assertThat(both.id(2)).isEqualTo(9);
+        assertThat(both.fence(2)).isEqualTo(3);
+        assertThat(both.tag(2)).isEqualTo(7);
+        assertThat(Receipts.concat(List.of())).isEqualTo(Receipts.empty());
+    }
+
+    @Test
     void shouldRejectNonCanonicalReceiptForms() {
         for (String bad : new String[] {"0123456789ABCDEF.1", "0123456789abcdef.01", "0123456789abcdef.00",
                 "0123456789abcdef.1.00FEDCBA98765432", "0123456789abcdef.1.0000000000000000",

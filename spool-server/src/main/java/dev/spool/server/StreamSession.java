@@ -1,18 +1,21 @@
 package dev.spool.server;
 
 import java.io.IOException;
+import java.nio.charset.StandardCharsets;
 import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.concurrent.CompletionStage;
 
 import com.fasterxml.jackson.core.JsonGenerator;
+import io.netty.buffer.ByteBuf;
 import io.netty.handler.codec.CorruptedFrameException;
 import io.netty.handler.codec.DecoderException;
 import io.netty.handler.codec.TooLongFrameException;
 import io.netty.handler.codec.http.websocketx.CorruptedWebSocketFrameException;
 import io.vertx.core.Context;
 import io.vertx.core.buffer.Buffer;
+import io.vertx.core.buffer.impl.VertxByteBufAllocator;
 import io.vertx.core.http.HttpConnection;
 import io.vertx.core.http.ServerWebSocket;
 import io.vertx.core.http.WebSocketFrameType;
@@ -54,6 +57,8 @@ final class StreamSession {
     private boolean closed;
     /** Requests handed to the broker whose replies are not written yet. */
     private int inFlight;
+    /** Acks of this socket merged by {@link StreamAcks} and not done yet. */
+    private int mergedAcks;
     private boolean paused;
     private final StreamLocks locks = new StreamLocks(this);
 
@@ -192,6 +197,9 @@ final class StreamSession {
     }
 
     private void dispatch(String op, StreamFrame frame, Object req, Principal now) {
+        if (mergedAcks > 0 && !"ack".equals(op) && !"credit".equals(op)) {
+            StreamAcks.onThisLoop().flush(); // this socket's acks reach the broker before its next request
+        }
         switch (op) {
             case "push" -> push(frame, req);
             case "subscribe" -> subscribe(frame, req);
@@ -232,10 +240,57 @@ final class StreamSession {
         if (api.tracing.enabled()) {
             pushed.whenComplete((ids, e) -> api.tracing.pushed(Tracing.Transport.STREAM, queue, messages, ids, t0, e));
         }
+        if (req instanceof Long n) {
+            // the reply every producer waits for: written straight as bytes, no generator (okIds)
+            api.state.enter();
+            inFlight++;
+            flowControl();
+            Api.on(ctx, pushed, (ids, e) -> {
+                api.state.exit();
+                inFlight--;
+                if (e != null) {
+                    sendError(req, null, e);
+                } else {
+                    api.metrics.queue(queue).pushed.increment(ids.length);
+                    send(okIds(n, ids));
+                }
+                flowControl();
+            });
+            return;
+        }
         track(req, pushed, ids -> {
             api.metrics.queue(queue).pushed.increment(ids.length);
             return g -> PushRoutes.writeIdArray(g, ids);
         });
+    }
+
+    private static final byte[] OK_REQ = "{\"op\":\"ok\",\"req\":".getBytes(StandardCharsets.US_ASCII);
+    private static final byte[] IDS = ",\"ids\":[".getBytes(StandardCharsets.US_ASCII);
+    private static final byte[] HEX = "0123456789abcdef".getBytes(StandardCharsets.US_ASCII);
+
+    /**
+     * {@code {"op":"ok","req":<req>,"ids":["<16 hex>",...]}}, the bytes Jackson would write for the
+     * same reply ({@code StreamFrameTest.shouldWritePushRepliesAsJacksonWould}).
+     */
+    static Buffer okIds(long req, long[] ids) {
+        ByteBuf b = VertxByteBufAllocator.DEFAULT.heapBuffer(OK_REQ.length + 24 + ids.length * 19);
+        b.writeBytes(OK_REQ);
+        b.writeCharSequence(Long.toString(req), StandardCharsets.US_ASCII);
+        b.writeBytes(IDS);
+        for (int i = 0; i < ids.length; i++) {
+            if (i > 0) {
+                b.writeByte(',');
+            }
+            b.writeByte('"');
+            long id = ids[i];
+            for (int shift = 60; shift >= 0; shift -= 4) {
+                b.writeByte(HEX[(int) (id >>> shift) & 0xF]);
+            }
+            b.writeByte('"');
+        }
+        b.writeByte(']');
+        b.writeByte('}');
+        return Buffer.buffer(b);
     }
 
     private void settle(StreamFrame frame, Object req, ReceiptCodec.Kind kind) {
@@ -251,7 +306,19 @@ final class StreamSession {
         }));
         if (grantTo != null) {
             grantTo.grant(grant[0]);
-            grantTo.pump();
+            grantTo.pumpSoon();
+        }
+        if (kind == ReceiptCodec.Kind.ACK && req == null && p.ack().result().isEmpty() && !api.tracing.enabled()) {
+            // asks for no reply: merged with the loop's other such acks into one broker call (StreamAcks)
+            api.state.enter();
+            inFlight++;
+            mergedAcks++;
+            flowControl();
+            StreamAcks.onThisLoop().add(this, queue, p.ack());
+            return;
+        }
+        if (mergedAcks > 0) {
+            StreamAcks.onThisLoop().flush();
         }
         CompletionStage<Outcomes> stage = switch (kind) {
             case ACK -> api.broker.ack(queue, p.ack());
@@ -275,6 +342,26 @@ final class StreamSession {
             }
             return g -> ReceiptCodec.writeResults(g, p.receipts(), out);
         });
+    }
+
+    /**
+     * One ack frame merged by {@link StreamAcks} is done: {@code out[from, from + receipts.size())}
+     * are its outcomes, or {@code failure} failed the whole merged call. Reports, as for any ack
+     * without {@code req}, only the receipts that were not applied.
+     */
+    void mergedAckDone(Receipts receipts, Outcomes out, int from, Throwable failure) {
+        api.state.exit();
+        inFlight--;
+        mergedAcks--;
+        if (failure != null) {
+            sendError(null, null, failure);
+        } else {
+            Outcomes mine = StreamAcks.slice(out, from, receipts.size());
+            if (mine.okCount() < mine.size()) {
+                sendFailedReceipts(receipts, mine);
+            }
+        }
+        flowControl();
     }
 
     /**
@@ -356,7 +443,7 @@ final class StreamSession {
         if (req != null) {
             reply(req, g -> { });
         }
-        s.pump();
+        s.pumpSoon();
     }
 
     private void unsubscribe(StreamFrame frame, Object req) {

@@ -32,6 +32,7 @@ final class StreamSubscription {
     private long credit;
     private boolean busy;
     private boolean stopped;
+    private boolean pumpScheduled;
 
     StreamSubscription(StreamSession session, String id, Spec spec) {
         this.session = session;
@@ -50,6 +51,21 @@ final class StreamSubscription {
 
     void stop() {
         stopped = true;
+    }
+
+    /**
+     * Pumps once this turn of the event loop has read what its sockets had: credit that comes back
+     * one ack frame at a time (one ack per message) is then asked for in one pop of several messages
+     * rather than a pop of one followed by a pop of the rest.
+     */
+    void pumpSoon() {
+        if (!pumpScheduled && !stopped) {
+            pumpScheduled = true;
+            session.ctx.runOnContext(v -> {
+                pumpScheduled = false;
+                pump();
+            });
+        }
     }
 
     /** Starts a pop if there is credit, room on the socket and none outstanding. */

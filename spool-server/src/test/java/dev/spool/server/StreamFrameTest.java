@@ -120,4 +120,56 @@ class StreamFrameTest {
         }
         assertThat(api.get("/v1/queues/wsf-ack").json().path("stats").path("in_flight").asLong()).isZero();
     }
+    @Test
+    void shouldApplyBackToBackAcksWithoutReqBeforeTheSocketsNextRequest() throws Exception {
+        api.put("/v1/queues/wsf-merge", "{}");
+        for (int i = 0; i < 4; i++) {
+            api.pushJson("wsf-merge", Integer.toString(i));
+        }
+        try (Socket s = new Socket(api.base)) {
+            s.send("{\"op\":\"subscribe\",\"req\":1,\"sub\":\"c\",\"queue\":\"wsf-merge\",\"credit\":4}");
+            assertThat(s.next().path("op").asText()).isEqualTo("ok");
+            List<JsonNode> ms = s.messages(4);
+            List<String> rs = ms.stream().map(m -> m.path("receipt").asText()).toList();
+            // one ack frame per message, the second receipt twice: acks read in one turn are merged
+            // into one broker call, and only the repeated receipt comes back, once
+            for (String r : List.of(rs.get(0), rs.get(1), rs.get(1), rs.get(2))) {
+                s.send("{\"op\":\"ack\",\"queue\":\"wsf-merge\",\"receipts\":[\"" + r + "\"]}");
+            }
+            // a later request on the socket sees the acks applied: the nack of an acked receipt is stale
+            s.send("{\"op\":\"nack\",\"req\":2,\"queue\":\"wsf-merge\",\"receipts\":[\"" + rs.get(2)
+                    + "\",\"" + rs.get(3) + "\"]}");
+            List<JsonNode> two = new ArrayList<>(List.of(s.next(), s.next()));
+            two.sort(Comparator.comparing(f -> f.path("op").asText()));
+            JsonNode error = two.get(0);
+            assertThat(error.path("op").asText()).as(two.toString()).isEqualTo("error");
+            assertThat(error.has("req")).isFalse();
+            assertThat(error.path("results")).hasSize(1);
+            assertThat(error.path("results").get(0).path("receipt").asText()).isEqualTo(rs.get(1));
+            JsonNode nacked = two.get(1);
+            assertThat(nacked.path("req").asLong()).isEqualTo(2);
+            List<String> statuses = nacked.path("results").findValuesAsText("status");
+            assertThat(statuses).hasSize(2);
+            assertThat(statuses.get(0)).isIn("stale", "not_found");
+            assertThat(statuses.get(1)).isEqualTo("ok");
+        }
+        assertThat(api.get("/v1/queues/wsf-merge").json().path("stats").path("in_flight").asLong()).isZero();
+    }
+    @Test
+    void shouldWritePushRepliesAsJacksonWould() {
+        long[] ids = {0L, 0x1a207d5396100000L, -1L};
+        String jackson = Json.render(g -> {
+            g.writeStartObject();
+            g.writeStringField("op", "ok");
+            g.writeNumberField("req", 9_007_199_254_740_993L);
+            PushRoutes.writeIdArray(g, ids);
+            g.writeEndObject();
+        }).toString(StandardCharsets.UTF_8);
+        assertThat(StreamSession.okIds(9_007_199_254_740_993L, ids).toString(StandardCharsets.UTF_8))
+                .isEqualTo(jackson)
+                .isEqualTo("{\"op\":\"ok\",\"req\":9007199254740993,\"ids\":[\"0000000000000000\","
+                        + "\"1a207d5396100000\",\"ffffffffffffffff\"]}");
+        assertThat(StreamSession.okIds(-3, new long[0]).toString(StandardCharsets.UTF_8))
+                .isEqualTo("{\"op\":\"ok\",\"req\":-3,\"ids\":[]}");
+    }
 }
