@@ -44,9 +44,10 @@ public final class Keyring {
     private final boolean pinned;
 
     /** One consistent set of keys and the active one. */
-    record State(Map<String, SecretKey> keys, String activeId) {
-        SecretKey active() {
-            return keys.get(activeId);
+    record State(Map<String, SecretKey> keys, String activeId, SecretKey active) {
+        State(Map<String, SecretKey> keys, String activeId) {
+            // looked up once here, not at every seal (a profile put 2.5 % of a server's samples in that lookup)
+            this(keys, activeId, keys.get(activeId));
         }
     }
 
