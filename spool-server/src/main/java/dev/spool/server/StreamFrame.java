@@ -4,8 +4,6 @@ import java.io.IOException;
 
 import com.fasterxml.jackson.core.JsonParser;
 import com.fasterxml.jackson.core.JsonToken;
-import com.fasterxml.jackson.databind.JsonNode;
-import com.fasterxml.jackson.databind.ObjectMapper;
 
 import dev.spool.api.ErrorCode;
 import dev.spool.api.Names;
@@ -28,7 +26,6 @@ import dev.spool.server.security.Security;
  */
 final class StreamFrame {
     private static final int MAX_REQ_CHARS = 64;
-    private static final ObjectMapper TREES = new ObjectMapper(Json.factory());
 
     private final byte[] bytes;
     private String op;
@@ -186,14 +183,5 @@ final class StreamFrame {
             }
         }
         return now;
-    }
-
-    /** The frame as a tree, for the {@code tx} op, whose ops are read by the HTTP transaction code. */
-    JsonNode tree() {
-        try {
-            return TREES.readTree(bytes);
-        } catch (IOException e) {
-            throw Errors.toSpool(e);
-        }
     }
 }

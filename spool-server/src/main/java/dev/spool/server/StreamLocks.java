@@ -6,8 +6,6 @@ import java.util.Set;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CompletionStage;
 
-import com.fasterxml.jackson.databind.JsonNode;
-
 import dev.spool.api.ErrorCode;
 import dev.spool.api.LockLease;
 import dev.spool.api.LockRequest;
@@ -174,21 +172,21 @@ final class StreamLocks {
      * lock cycle, {@code acquire} + {@code lock_state} + {@code release}, is one frame); the reply
      * carries {@code results} as the HTTP reply does. Each op is authorized like the HTTP one.
      */
-    void tx(StreamFrame streamFrame, Object req, dev.spool.server.security.Principal principal) {
-        JsonNode frame = streamFrame.tree();
-        for (java.util.Iterator<String> it = frame.fieldNames(); it.hasNext();) {
-            String f = it.next();
-            if (!"op".equals(f) && !"req".equals(f) && !"ops".equals(f)) {
-                throw SpoolException.invalid(f, "unknown field");
-            }
-        }
-        com.fasterxml.jackson.databind.node.ObjectNode body = com.fasterxml.jackson.databind.node.JsonNodeFactory
-                .instance.objectNode();
-        if (frame.has("ops")) {
-            body.set("ops", frame.get("ops"));
-        }
+    void tx(StreamFrame frame, Object req, dev.spool.server.security.Principal principal) {
         Api api = session.api;
-        List<dev.spool.api.TxOp> ops = TxRoutes.readOps(body, api.limits);
+        // one streaming pass over the frame, ops read as they come (no tree, payloads sliced as written)
+        List<dev.spool.api.TxOp> ops = TxRoutes.required(frame.read(in -> {
+            List<dev.spool.api.TxOp> read = null;
+            String f;
+            while ((f = in.nextField()) != null) {
+                switch (f) {
+                    case "op", "req" -> in.skip();
+                    case "ops" -> read = TxRoutes.readOpArray(in, api.limits);
+                    default -> throw JsonIn.unknown("", f);
+                }
+            }
+            return read;
+        }));
         if (principal != null) {
             TxRoutes.authorize(principal, ops);
         }
