@@ -174,19 +174,7 @@ final class StreamLocks {
      */
     void tx(StreamFrame frame, Object req, dev.spool.server.security.Principal principal) {
         Api api = session.api;
-        // one streaming pass over the frame, ops read as they come (no tree, payloads sliced as written)
-        List<dev.spool.api.TxOp> ops = TxRoutes.required(frame.read(in -> {
-            List<dev.spool.api.TxOp> read = null;
-            String f;
-            while ((f = in.nextField()) != null) {
-                switch (f) {
-                    case "op", "req" -> in.skip();
-                    case "ops" -> read = TxRoutes.readOpArray(in, api.limits);
-                    default -> throw JsonIn.unknown("", f);
-                }
-            }
-            return read;
-        }));
+        List<dev.spool.api.TxOp> ops = readTx(frame, api.limits);
         if (principal != null) {
             TxRoutes.authorize(principal, ops);
         }
@@ -197,6 +185,22 @@ final class StreamLocks {
             TxRoutes.count(api, ops);
             return g -> TxRoutes.writeResults(g, ops, res);
         });
+    }
+
+    /** A {@code tx} frame's ops, read in one streaming pass (no tree; payloads sliced as written). */
+    static List<dev.spool.api.TxOp> readTx(StreamFrame frame, dev.spool.api.BrokerLimits limits) {
+        return TxRoutes.required(frame.read(in -> {
+            List<dev.spool.api.TxOp> read = null;
+            String f;
+            while ((f = in.nextField()) != null) {
+                switch (f) {
+                    case "op", "req" -> in.skip();
+                    case "ops" -> read = TxRoutes.readOpArray(in, limits);
+                    default -> throw JsonIn.unknown("", f);
+                }
+            }
+            return read;
+        }));
     }
 
     /** The socket closed: acquires still in line leave it. */
