@@ -195,13 +195,10 @@ final class JsonIn {
     byte[] readBase64(String field) throws IOException {
         if (source != null && p.currentToken() == JsonToken.VALUE_STRING) {
             long start = p.currentTokenLocation().getByteOffset();
-            if (start >= 0) {
-                long end = stringEnd(start);
-                int from = base + (int) start + 1;
-                int to = base + (int) end - 1;
-                if (!hasEscape(from, to)) {
-                    return decodeBase64(java.nio.ByteBuffer.wrap(source, from, to - from), field);
-                }
+            int from = base + (int) start + 1;
+            int to = start >= 0 ? plainStringEnd(from) : -1;
+            if (to >= 0) {
+                return decodeBase64(java.nio.ByteBuffer.wrap(source, from, to - from), field);
             }
         }
         String s = readString(field);
@@ -212,13 +209,18 @@ final class JsonIn {
         }
     }
 
-    private boolean hasEscape(int from, int to) {
-        for (int i = from; i < to; i++) {
-            if (source[i] == '\\') {
-                return true;
+    /** Where the string whose characters start at {@code from} ends (its closing quote), or -1 if it has an escape. */
+    private int plainStringEnd(int from) {
+        for (int i = from, end = base + limit; i < end; i++) {
+            byte b = source[i];
+            if (b == '"') {
+                return i;
+            }
+            if (b == '\\') {
+                return -1;
             }
         }
-        return false;
+        throw new SpoolException(ErrorCode.BAD_REQUEST, "malformed JSON: unterminated string");
     }
 
     private static byte[] decodeBase64(java.nio.ByteBuffer text, String field) {

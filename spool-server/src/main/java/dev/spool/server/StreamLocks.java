@@ -187,8 +187,15 @@ final class StreamLocks {
         });
     }
 
-    /** A {@code tx} frame's ops, read in one streaming pass (no tree; payloads sliced as written). */
+    /**
+     * A {@code tx} frame's ops: those its routing pass read ({@link StreamFrame#txOps}), else read
+     * in one streaming pass of their own (no tree either way; payloads sliced as written).
+     */
     static List<dev.spool.api.TxOp> readTx(StreamFrame frame, dev.spool.api.BrokerLimits limits) {
+        List<dev.spool.api.TxOp> scanned = frame.txOps();
+        if (scanned != null) {
+            return TxRoutes.required(scanned);
+        }
         return TxRoutes.required(frame.read(in -> {
             List<dev.spool.api.TxOp> read = null;
             String f;
