@@ -89,10 +89,9 @@ final class LockScenario implements Callable<Integer> {
     @Option(names = "--state-bytes", defaultValue = "4096", description = "state document size (default: ${DEFAULT-VALUE})")
     int stateBytes;
 
-    @Option(names = "--state", defaultValue = "",
-            description = "json (a JSON object, written as application/json; a stream frame carries it as JSON) or "
-                + "bytes (random bytes, application/octet-stream; base64 in a stream frame) (default: json for "
-                + "cycle, bytes for reads)")
+    @Option(names = "--state", defaultValue = "bytes",
+            description = "bytes (random bytes, application/octet-stream; base64 in a stream frame) or json (a JSON "
+                + "object, application/json; a stream frame carries it as JSON) (default: ${DEFAULT-VALUE})")
     String stateKind;
 
     private final Recorder recorder = new Recorder(HIGHEST_MICROS, 3);
@@ -132,15 +131,14 @@ final class LockScenario implements Callable<Integer> {
         if (System.getProperty("spool.log.level") == null && System.getenv("SPOOL_LOG_LEVEL") == null) {
             System.setProperty("spool.log.level", "WARN");
         }
-        String kind = stateKind.isEmpty() ? "cycle".equals(mode) ? "json" : "bytes" : stateKind;
-        if (!"json".equals(kind) && !"bytes".equals(kind)) {
-            throw new ParameterException(command.commandLine(), "--state is json or bytes");
+        if (!"json".equals(stateKind) && !"bytes".equals(stateKind)) {
+            throw new ParameterException(command.commandLine(), "--state is bytes or json");
         }
-        if ("json".equals(kind) && stateBytes < StateDocs.MIN_JSON) {
+        if ("json".equals(stateKind) && stateBytes < StateDocs.MIN_JSON) {
             throw new ParameterException(command.commandLine(), "--state json needs --state-bytes of at least "
                     + StateDocs.MIN_JSON);
         }
-        json = "json".equals(kind);
+        json = "json".equals(stateKind);
         contentType = json ? "application/json" : "application/octet-stream";
         String prefix = "bench-locks-" + Long.toHexString(ThreadLocalRandom.current().nextLong() >>> 16);
         byte[] state = json ? StateDocs.json(stateBytes) : StateDocs.bytes(stateBytes);

@@ -28,7 +28,7 @@ final class StateDocs {
      * {@code {"id":i,"name":"item-i","value":"<16 hex digits>"}} while they fit, then a padding string.
      */
     static byte[] json(int size) {
-        if (size < MIN_JSON) {
+        if (size < HEAD.length() + TAIL.length()) {
             throw new IllegalArgumentException("a JSON state is at least " + MIN_JSON + " bytes");
         }
         StringBuilder sb = new StringBuilder(size).append(HEAD);
@@ -46,6 +46,6 @@ final class StateDocs {
         return sb.toString().getBytes(StandardCharsets.US_ASCII);
     }
 
-    /** The smallest JSON state {@link #json} makes. */
-    static final int MIN_JSON = HEAD.length() + TAIL.length();
+    /** The smallest JSON state {@link #json} makes: {@code HEAD} and {@code TAIL} with nothing between. */
+    static final int MIN_JSON = 46;
 }
