@@ -209,9 +209,20 @@ final class JsonIn {
         }
     }
 
-    /** Where the string whose characters start at {@code from} ends (its closing quote), or -1 if it has an escape. */
+    /**
+     * Where the string whose characters start at {@code from} ends (its closing quote), or -1 if it
+     * has an escape. Eight bytes at a time: a base64 text of a few KiB is read on every lock cycle.
+     */
     private int plainStringEnd(int from) {
-        for (int i = from, end = base + limit; i < end; i++) {
+        int end = base + limit;
+        int i = from;
+        for (; i + 8 <= end; i += 8) {
+            long v = (long) LONGS.get(source, i);
+            if ((zeroByte(v ^ QUOTES) | zeroByte(v ^ BACKSLASHES)) != 0) {
+                break;
+            }
+        }
+        for (; i < end; i++) {
             byte b = source[i];
             if (b == '"') {
                 return i;
@@ -222,6 +233,16 @@ final class JsonIn {
         }
         throw new SpoolException(ErrorCode.BAD_REQUEST, "malformed JSON: unterminated string");
     }
+
+    /** Non-zero when one of the eight bytes of {@code v} is zero. */
+    private static long zeroByte(long v) {
+        return (v - 0x0101010101010101L) & ~v & 0x8080808080808080L;
+    }
+
+    private static final java.lang.invoke.VarHandle LONGS = java.lang.invoke.MethodHandles.byteArrayViewVarHandle(
+            long[].class, java.nio.ByteOrder.LITTLE_ENDIAN);
+    private static final long QUOTES = 0x2222222222222222L;
+    private static final long BACKSLASHES = 0x5C5C5C5C5C5C5C5CL;
 
     private static byte[] decodeBase64(java.nio.ByteBuffer text, String field) {
         java.nio.ByteBuffer out;
