@@ -1,5 +1,6 @@
 package dev.spool.bench;
 
+import java.nio.charset.StandardCharsets;
 import java.util.Map;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.ConcurrentHashMap;
@@ -7,7 +8,11 @@ import java.util.concurrent.atomic.AtomicLong;
 import java.util.function.Function;
 import java.util.function.Supplier;
 
+import io.netty.buffer.ByteBuf;
+import io.netty.buffer.Unpooled;
 import io.vertx.core.http.WebSocket;
+import io.vertx.core.http.WebSocketFrameType;
+import io.vertx.core.http.impl.ws.WebSocketFrameImpl;
 
 /**
  * The requests of one {@code /v1/stream} socket, matched to their replies by {@code req}: a request
@@ -16,6 +21,8 @@ import io.vertx.core.http.WebSocket;
  * when the socket closes, every request still waiting fails with {@code closed}'s exception.
  */
 final class FrameRequests {
+    private static final byte[] REQ = ",\"req\":".getBytes(StandardCharsets.US_ASCII);
+
     private final WebSocket ws;
     private final Function<Frames.Frame, Throwable> failure;
     private final Map<Long, CompletableFuture<Frames.Frame>> pending = new ConcurrentHashMap<>();
@@ -37,6 +44,26 @@ final class FrameRequests {
         CompletableFuture<Frames.Frame> f = new CompletableFuture<>();
         pending.put(req, f);
         ws.writeTextMessage(frameWithoutEnd + ",\"req\":" + req + "}").onFailure(e -> {
+            if (pending.remove(req) != null) {
+                f.completeExceptionally(e);
+            }
+        });
+        return f;
+    }
+
+    /**
+     * Sends {@code frameWithoutEnd} (UTF-8 of a JSON object missing its closing brace) with a fresh
+     * req, as one text frame written from its bytes (no string is made or encoded per request).
+     */
+    CompletableFuture<Frames.Frame> request(byte[] frameWithoutEnd) {
+        long req = nextReq.incrementAndGet();
+        CompletableFuture<Frames.Frame> f = new CompletableFuture<>();
+        pending.put(req, f);
+        ByteBuf buf = Unpooled.buffer(frameWithoutEnd.length + 28);
+        buf.writeBytes(frameWithoutEnd).writeBytes(REQ);
+        buf.writeCharSequence(Long.toString(req), StandardCharsets.US_ASCII);
+        buf.writeByte('}');
+        ws.writeFrame(new WebSocketFrameImpl(WebSocketFrameType.TEXT, buf, true)).onFailure(e -> {
             if (pending.remove(req) != null) {
                 f.completeExceptionally(e);
             }

@@ -89,6 +89,11 @@ final class LockScenario implements Callable<Integer> {
     @Option(names = "--state-bytes", defaultValue = "4096", description = "state document size (default: ${DEFAULT-VALUE})")
     int stateBytes;
 
+    @Option(names = "--state", defaultValue = "bytes",
+            description = "bytes (random bytes, application/octet-stream; base64 in a stream frame) or json (a JSON "
+                + "object, application/json; a stream frame carries it as JSON) (default: ${DEFAULT-VALUE})")
+    String stateKind;
+
     private final Recorder recorder = new Recorder(HIGHEST_MICROS, 3);
     private final LongAdder ops = new LongAdder();
     private final LongAdder errors = new LongAdder();
@@ -97,6 +102,9 @@ final class LockScenario implements Callable<Integer> {
     private final java.util.concurrent.ConcurrentHashMap<Long, Long> halves = new java.util.concurrent.ConcurrentHashMap<>();
     private final Recorder replyToReply = new Recorder(HIGHEST_MICROS, 3);
     private volatile boolean stop;
+    /** Whether the state is a JSON document ({@code --state json}), and its content type. */
+    private boolean json;
+    private String contentType;
     private volatile String firstError;
 
     @Override
@@ -123,9 +131,17 @@ final class LockScenario implements Callable<Integer> {
         if (System.getProperty("spool.log.level") == null && System.getenv("SPOOL_LOG_LEVEL") == null) {
             System.setProperty("spool.log.level", "WARN");
         }
+        if (!"json".equals(stateKind) && !"bytes".equals(stateKind)) {
+            throw new ParameterException(command.commandLine(), "--state is bytes or json");
+        }
+        if ("json".equals(stateKind) && stateBytes < StateDocs.MIN_JSON) {
+            throw new ParameterException(command.commandLine(), "--state json needs --state-bytes of at least "
+                    + StateDocs.MIN_JSON);
+        }
+        json = "json".equals(stateKind);
+        contentType = json ? "application/json" : "application/octet-stream";
         String prefix = "bench-locks-" + Long.toHexString(ThreadLocalRandom.current().nextLong() >>> 16);
-        byte[] state = new byte[stateBytes];
-        ThreadLocalRandom.current().nextBytes(state);
+        byte[] state = json ? StateDocs.json(stateBytes) : StateDocs.bytes(stateBytes);
         try (Target target = Target.open(common);
              SpoolClient client = connect(target.url(), n);
              SpoolClient second = target.consumerUrl().equals(target.url()) ? null : connect(target.consumerUrl(), n);
@@ -134,7 +150,7 @@ final class LockScenario implements Callable<Integer> {
             if ("reads".equals(mode)) {
                 LockLease l = SpoolClient.await(client.acquireLock(prefix, new LockRequest("bench", 3_600_000, 0)));
                 SpoolClient.await(client.putLockState(prefix, new LockStateWrite(l.fence(), Payload.of(state),
-                        "application/octet-stream", OptionalLong.empty())));
+                        contentType, OptionalLong.empty())));
             }
             List<Thread> threads = new ArrayList<>();
             for (int i = 0; i < n; i++) {
@@ -169,7 +185,8 @@ final class LockScenario implements Callable<Integer> {
     }
 
     private Histogram measure(PrintWriter err, String target, int n) throws InterruptedException {
-        err.printf(Locale.ROOT, "locks %s: %d clients, %d-byte state%s, %s%n", mode, n, stateBytes, cycleShape(), target);
+        err.printf(Locale.ROOT, "locks %s: %d clients, %d-byte %s state%s, %s%n", mode, n, stateBytes,
+                json ? "JSON" : "bytes", cycleShape(), target);
         tick(err, common.warmupS, "  (warm-up)");
         recorder.getIntervalHistogram();
         replyToReply.getIntervalHistogram();
@@ -233,13 +250,20 @@ final class LockScenario implements Callable<Integer> {
     private void loop(SpoolClient client, LockStream.Conn conn, int id, String prefix, byte[] state) {
         String own = prefix + "-" + id;
         String owner = "bench-" + id;
-        String base64 = conn == null ? null : LockStream.base64(state);
+        // each chain's tx frame is made once (its req is appended per cycle)
+        byte[][] frames = new byte[inFlight][];
         while (!stop) {
             try {
                 switch (mode) {
                     case "cycle" -> chains(k -> {
                         String name = inFlight == 1 ? own : own + "-" + k;
-                        return conn != null ? conn.cycle(name, owner, TTL_MS, base64) : cycle(client, name, owner, state);
+                        if (conn == null) {
+                            return cycle(client, name, owner, state);
+                        }
+                        if (frames[k] == null) {
+                            frames[k] = LockStream.cycleFrame(name, owner, TTL_MS, state, json);
+                        }
+                        return conn.cycle(frames[k]);
                     });
                     case "handoff" -> {
                         if (conn != null) {
@@ -331,11 +355,10 @@ final class LockScenario implements Callable<Integer> {
     private CompletionStage<Void> cycle(SpoolClient client, String name, String owner, byte[] state) {
         if ("one".equals(form)) {
             return client.lock(name).owner(owner).ttl(java.time.Duration.ofMillis(TTL_MS))
-                    .acquireWriteReleaseAsync(Payload.of(state), "application/octet-stream").thenApply(l -> null);
+                    .acquireWriteReleaseAsync(Payload.of(state), contentType).thenApply(l -> null);
         }
         return marked(client.acquireLock(name, new LockRequest(owner, TTL_MS, 0))).thenCompose(l -> {
-            LockStateWrite w = new LockStateWrite(l.fence(), Payload.of(state), "application/octet-stream",
-                    OptionalLong.empty());
+            LockStateWrite w = new LockStateWrite(l.fence(), Payload.of(state), contentType, OptionalLong.empty());
             if ("tx".equals(form)) {
                 return client.transact(List.of(new TxOp.LockStatePut(name, w), new TxOp.LockRelease(name, l.fence())))
                         .thenApply(r -> null);
@@ -428,7 +451,8 @@ final class LockScenario implements Callable<Integer> {
 
     private int report(PrintWriter out, String target, int n, Histogram h) {
         double perS = measuredOps / measuredS;
-        out.printf(Locale.ROOT, "scenario   locks %s (%d clients, %d-byte state%s)%n", mode, n, stateBytes, cycleShape());
+        out.printf(Locale.ROOT, "scenario   locks %s (%d clients, %d-byte %s state%s)%n", mode, n, stateBytes,
+                json ? "JSON" : "bytes", cycleShape());
         out.printf(Locale.ROOT, "target     %s%n", target);
         out.printf(Locale.ROOT, "ops        %,d in %.1f s = %,.0f/s%n", measuredOps, measuredS, perS);
         out.printf(Locale.ROOT, "latency    p50 %s  p90 %s  p99 %s  p99.9 %s  max %s ms (%s)%n",

@@ -1,16 +1,19 @@
 package dev.spool.bench;
 
 import java.net.URI;
+import java.nio.charset.StandardCharsets;
 import java.util.Base64;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.TimeUnit;
 
 import io.vertx.core.Vertx;
 import io.vertx.core.VertxOptions;
+import io.vertx.core.buffer.Buffer;
 import io.vertx.core.http.WebSocket;
 import io.vertx.core.http.WebSocketClient;
 import io.vertx.core.http.WebSocketClientOptions;
 import io.vertx.core.http.WebSocketConnectOptions;
+import io.vertx.core.http.WebSocketFrame;
 
 import dev.spool.api.ErrorCode;
 import dev.spool.api.SpoolException;
@@ -64,20 +67,19 @@ final class LockStream implements AutoCloseable {
     static final class Conn {
         private final WebSocket ws;
         private final FrameRequests requests;
+        /** A fragmented reply being joined (only the socket's event loop touches it). */
+        private Buffer partial;
 
         private Conn(WebSocket ws) {
             this.ws = ws;
             this.requests = new FrameRequests(ws, r -> failure(r.error),
                     () -> new SpoolException(ErrorCode.UNAVAILABLE, "stream closed"));
-            ws.textMessageHandler(this::onFrame);
+            ws.frameHandler(this::onFrame);
         }
 
-        /** One lock cycle in one {@code tx} frame: acquire, write {@code state}, release. */
-        CompletableFuture<Frames.Frame> cycle(String name, String owner, long ttlMs, String stateBase64) {
-            return request("{\"op\":\"tx\",\"ops\":[{\"op\":\"acquire\",\"lock\":\"" + name + "\",\"owner\":\"" + owner
-                    + "\",\"ttl_ms\":" + ttlMs + "},{\"op\":\"lock_state\",\"lock\":\"" + name
-                    + "\",\"content_type\":\"application/octet-stream\",\"payload_base64\":\"" + stateBase64
-                    + "\"},{\"op\":\"release\",\"lock\":\"" + name + "\"}]");
+        /** One lock cycle in one {@code tx} frame, {@code frame} from {@link #cycleFrame}. */
+        CompletableFuture<Frames.Frame> cycle(byte[] frame) {
+            return requests.request(frame);
         }
 
         /** A {@code read_state} frame. */
@@ -101,9 +103,34 @@ final class LockStream implements AutoCloseable {
             return requests.request(frameWithoutEnd);
         }
 
-        private void onFrame(String text) {
+        /**
+         * A reply, read from its bytes (no string of it is made). The server writes each reply as
+         * one final frame; a fragmented one is joined first.
+         */
+        private void onFrame(WebSocketFrame frame) {
+            if (!frame.isText() && !frame.isBinary() && !frame.isContinuation()) {
+                return;
+            }
+            if (frame.isFinal() && !frame.isContinuation()) {
+                reply(frame.binaryData());
+                return;
+            }
+            if (!frame.isContinuation()) {
+                partial = Buffer.buffer();
+            }
+            if (partial != null) {
+                partial.appendBuffer(frame.binaryData());
+                if (frame.isFinal()) {
+                    Buffer whole = partial;
+                    partial = null;
+                    reply(whole);
+                }
+            }
+        }
+
+        private void reply(Buffer bytes) {
             CpuSplit.markLoad();
-            requests.complete(Frames.parse(text));
+            requests.complete(Frames.parse(bytes.getBytes()));
         }
 
         /** The error frame as the exception the HTTP client would throw (code first, as Frames writes it). */
@@ -122,8 +149,25 @@ final class LockStream implements AutoCloseable {
         }
     }
 
-    /** The base64 text of a state document, made once per run. */
-    static String base64(byte[] state) {
-        return Base64.getEncoder().encodeToString(state);
+    /**
+     * The text of a lock cycle's {@code tx} frame without its closing brace (its req is appended per
+     * request): acquire, {@code lock_state} and release of {@code name}. A JSON state goes as the
+     * JSON it is ({@code "payload"}), any other as {@code payload_base64}; made once per lock.
+     */
+    static byte[] cycleFrame(String name, String owner, long ttlMs, byte[] state, boolean json) {
+        String head = "{\"op\":\"tx\",\"ops\":[{\"op\":\"acquire\",\"lock\":\"" + name + "\",\"owner\":\"" + owner
+                + "\",\"ttl_ms\":" + ttlMs + "},{\"op\":\"lock_state\",\"lock\":\"" + name + "\",";
+        String value = json ? "\"content_type\":\"application/json\",\"payload\":"
+                : "\"content_type\":\"application/octet-stream\",\"payload_base64\":\""
+                        + Base64.getEncoder().encodeToString(state) + "\"";
+        String tail = "},{\"op\":\"release\",\"lock\":\"" + name + "\"}]";
+        java.io.ByteArrayOutputStream out = new java.io.ByteArrayOutputStream(state.length * 4 / 3 + 256);
+        out.writeBytes(head.getBytes(StandardCharsets.UTF_8));
+        out.writeBytes(value.getBytes(StandardCharsets.UTF_8));
+        if (json) {
+            out.writeBytes(state);
+        }
+        out.writeBytes(tail.getBytes(StandardCharsets.UTF_8));
+        return out.toByteArray();
     }
 }

@@ -59,6 +59,28 @@ class LockScenarioTest {
         assertThat(o.out()).contains("form stream");
     }
 
+    @ParameterizedTest
+    @ValueSource(strings = {"stream", "one"})
+    void shouldCycleWithAJsonStateWithoutErrors(String form) {
+        BenchCommandTest.Outcome o = BenchCommandTest.bench("locks", "--mode", "cycle", "--form", form, "--state",
+                "json", "--clients", "2", "--in-flight", "2", "--storage", "memory", "--warmup", "0.5", "--duration",
+                "2", "--no-progress");
+        Matcher m = RESULT.matcher(o.out());
+        assertThat(m.find()).as("RESULT line in:%n%s%n%s", o.out(), o.err()).isTrue();
+        assertThat(o.exit()).as(o.out()).isZero();
+        assertThat(Long.parseLong(m.group(5))).as(o.out()).isZero();
+        assertThat(Long.parseLong(m.group(2))).as(o.out()).isPositive();
+        assertThat(o.out()).contains("4096-byte JSON state");
+    }
+
+    @org.junit.jupiter.api.Test
+    void shouldRefuseAnUnknownStateKind() {
+        BenchCommandTest.Outcome o = BenchCommandTest.bench("locks", "--mode", "cycle", "--state", "xml",
+                "--storage", "memory", "--duration", "1", "--no-progress");
+        assertThat(o.exit()).isNotZero();
+        assertThat(o.err()).contains("--state is bytes or json");
+    }
+
     @org.junit.jupiter.api.Test
     void shouldRefuseStreamFormWhenStateIsOver48KiB() {
         BenchCommandTest.Outcome o = BenchCommandTest.bench("locks", "--mode", "reads", "--form", "stream",

@@ -1,11 +1,7 @@
 package dev.spool.server;
 
-import java.util.Base64;
-import java.util.Iterator;
-import java.util.Map;
+import java.io.IOException;
 import java.util.OptionalLong;
-
-import com.fasterxml.jackson.databind.JsonNode;
 
 import dev.spool.api.LockFence;
 import dev.spool.api.LockStateWrite;
@@ -29,39 +25,45 @@ final class LockTxCodec {
     private LockTxCodec() {
     }
 
-    /** Reads a lock op from its tree; errors name {@code ops[i].<field>} through {@code prefix}. */
-    static TxOp read(JsonNode node, String op, String prefix) {
-        String lock = TxRoutes.text(node, "lock", prefix);
-        Names.checkLock(lock, prefix + "lock");
+    /**
+     * Reads a lock op's fields up to the end of its object, {@code in} inside it (its {@code op},
+     * already known, is skipped wherever it comes); errors name {@code ops[i].<field>} through
+     * {@code prefix}. A {@code payload} is kept as the client wrote it ({@link JsonIn#readRawValue}).
+     */
+    static TxOp read(JsonIn in, String op, String prefix) throws IOException {
         if ("acquire".equals(op)) {
-            return readAcquire(node, lock, prefix);
+            return readAcquire(in, prefix);
         }
         boolean state = "lock_state".equals(op);
+        String lock = null;
         String leaseId = null;
         long token = -1;
         OptionalLong ifVersion = OptionalLong.empty();
         byte[] json = null;
         byte[] base64 = null;
         String contentType = null;
-        for (Iterator<Map.Entry<String, JsonNode>> it = node.fields(); it.hasNext();) {
-            Map.Entry<String, JsonNode> e = it.next();
-            String f = e.getKey();
-            JsonNode v = e.getValue();
+        String f;
+        while ((f = in.nextField()) != null) {
             String field = prefix + f;
-            if (v.isNull() && !"payload".equals(f)) {
+            if (in.isNull() && !"payload".equals(f)) {
                 continue;
             }
             switch (f) {
-                case "op", "lock" -> { }
-                case "lease_id" -> leaseId = LockCodec.leaseId(string(v, field), field);
-                case "token" -> token = number(v, field, 1);
-                case "if_version" -> ifVersion = OptionalLong.of(number(only(state, field, v), field, 0));
-                case "payload" -> json = only(state, field, v).toString().getBytes(java.nio.charset.StandardCharsets.UTF_8);
-                case "payload_base64" -> base64 = decode(string(only(state, field, v), field), field);
-                case "content_type" -> contentType = string(only(state, field, v), field);
+                case "op" -> in.skip();
+                case "lock" -> lock = in.readString(field);
+                case "lease_id" -> leaseId = LockCodec.leaseId(in.readString(field), field);
+                case "token" -> token = number(in, field, 1);
+                case "if_version" -> ifVersion = OptionalLong.of(number(in, only(state, field), 0));
+                case "payload" -> {
+                    only(state, field);
+                    json = in.readRawValue();
+                }
+                case "payload_base64" -> base64 = in.readBase64(only(state, field));
+                case "content_type" -> contentType = in.readString(only(state, field));
                 default -> throw SpoolException.invalid(field, "unknown field");
             }
         }
+        lock = lock(lock, prefix);
         // neither lease_id nor token: the lease an earlier acquire op of this transaction takes
         LockFence fence = leaseId == null && token < 0 ? LockFence.TX_ACQUIRED
                 : LockCodec.fence(leaseId, token, prefix + "lease_id", prefix + "token");
@@ -90,26 +92,27 @@ final class LockTxCodec {
     }
 
     /** {@code {"op":"acquire","lock","owner","ttl_ms","wait_ms"?}}: owner and ttl_ms required, wait_ms only 0. */
-    private static TxOp readAcquire(JsonNode node, String lock, String prefix) {
+    private static TxOp readAcquire(JsonIn in, String prefix) throws IOException {
+        String lock = null;
         String owner = null;
         long ttl = -1;
         long wait = 0;
-        for (Iterator<Map.Entry<String, JsonNode>> it = node.fields(); it.hasNext();) {
-            Map.Entry<String, JsonNode> e = it.next();
-            String f = e.getKey();
-            JsonNode v = e.getValue();
+        String f;
+        while ((f = in.nextField()) != null) {
             String field = prefix + f;
-            if (v.isNull()) {
+            if (in.isNull()) {
                 continue;
             }
             switch (f) {
-                case "op", "lock" -> { }
-                case "owner" -> owner = string(v, field);
-                case "ttl_ms" -> ttl = number(v, field, 1);
-                case "wait_ms" -> wait = number(v, field, 0);
+                case "op" -> in.skip();
+                case "lock" -> lock = in.readString(field);
+                case "owner" -> owner = in.readString(field);
+                case "ttl_ms" -> ttl = number(in, field, 1);
+                case "wait_ms" -> wait = number(in, field, 0);
                 default -> throw SpoolException.invalid(field, "unknown field for an acquire");
             }
         }
+        lock = lock(lock, prefix);
         if (owner == null) {
             throw SpoolException.invalid(prefix + "owner", "owner is required");
         }
@@ -119,39 +122,25 @@ final class LockTxCodec {
         return new TxOp.LockAcquire(lock, new dev.spool.api.LockRequest(owner, ttl, wait));
     }
 
-    private static JsonNode only(boolean state, String field, JsonNode v) {
+    private static String lock(String lock, String prefix) {
+        if (lock == null) {
+            throw SpoolException.invalid(prefix + "lock", "lock is required");
+        }
+        return Names.checkLock(lock, prefix + "lock");
+    }
+
+    private static String only(boolean state, String field) {
         if (!state) {
             throw SpoolException.invalid(field, "unknown field for a release");
         }
-        return v;
+        return field;
     }
 
-    private static String string(JsonNode v, String field) {
-        if (!v.isTextual()) {
-            throw SpoolException.invalid(field, "must be a string");
-        }
-        return v.textValue();
-    }
-
-    private static long number(JsonNode v, String field, long min) {
-        if (!v.isIntegralNumber()) {
-            throw SpoolException.invalid(field, v.isNumber() ? "must be a whole number" : "must be a number");
-        }
-        if (!v.canConvertToLong()) {
-            throw SpoolException.invalid(field, "number out of range");
-        }
-        long n = v.longValue();
+    private static long number(JsonIn in, String field, long min) throws IOException {
+        long n = in.readLong(field);
         if (n < min) {
             throw SpoolException.invalid(field, "must be at least " + min + ", got " + n);
         }
         return n;
-    }
-
-    private static byte[] decode(String s, String field) {
-        try {
-            return Base64.getDecoder().decode(s);
-        } catch (IllegalArgumentException e) {
-            throw SpoolException.invalid(field, "not valid base64");
-        }
     }
 }

@@ -2,14 +2,16 @@ package dev.spool.server;
 
 import java.io.IOException;
 
+import java.util.List;
+
 import com.fasterxml.jackson.core.JsonParser;
 import com.fasterxml.jackson.core.JsonToken;
-import com.fasterxml.jackson.databind.JsonNode;
-import com.fasterxml.jackson.databind.ObjectMapper;
 
+import dev.spool.api.BrokerLimits;
 import dev.spool.api.ErrorCode;
 import dev.spool.api.Names;
 import dev.spool.api.SpoolException;
+import dev.spool.api.TxOp;
 import dev.spool.server.security.Permission;
 import dev.spool.server.security.Principal;
 import dev.spool.server.security.Security;
@@ -28,7 +30,6 @@ import dev.spool.server.security.Security;
  */
 final class StreamFrame {
     private static final int MAX_REQ_CHARS = 64;
-    private static final ObjectMapper TREES = new ObjectMapper(Json.factory());
 
     private final byte[] bytes;
     private String op;
@@ -38,6 +39,9 @@ final class StreamFrame {
     private String sub;
     private String lock;
     private boolean hasCredit;
+    /** Whether every field is {@code op}, {@code req} or {@code ops} (what a {@code tx} frame may have). */
+    private boolean onlyTxFields = true;
+    private List<TxOp> txOps;
 
     private StreamFrame(byte[] bytes) {
         this.bytes = bytes;
@@ -45,16 +49,44 @@ final class StreamFrame {
 
     /** A frame from a WebSocket message (text or binary) holding UTF-8 JSON. */
     static StreamFrame of(byte[] utf8) {
+        return of(utf8, null);
+    }
+
+    /**
+     * The same, and when the frame is a {@code tx} whose {@code op} comes before its {@code ops},
+     * the ops are read in the routing pass itself (with {@code limits}), so that a lock cycle's frame
+     * is parsed once ({@link #txOps}). Should they fail to read, the frame is scanned again without
+     * them and the op's own reader meets the same failure, with the frame's {@code req} known.
+     */
+    static StreamFrame of(byte[] utf8, BrokerLimits limits) {
         StreamFrame f = new StreamFrame(utf8);
-        f.scan();
-        return f;
+        if (limits == null) {
+            f.scan(null);
+            return f;
+        }
+        try {
+            f.scan(limits);
+            return f;
+        } catch (SpoolException | IllegalStateException e) {
+            StreamFrame again = new StreamFrame(utf8);
+            again.scan(null);
+            return again;
+        }
+    }
+
+    /**
+     * The ops of a {@code tx} frame read in the routing pass, or null when they were not (the frame
+     * is then read again, which reports its errors).
+     */
+    List<TxOp> txOps() {
+        return onlyTxFields ? txOps : null;
     }
 
     private JsonParser parser() throws IOException {
         return Json.factory().createParser(bytes);
     }
 
-    private void scan() {
+    private void scan(BrokerLimits limits) {
         try (JsonParser p = parser()) {
             if (p.nextToken() != JsonToken.START_OBJECT) {
                 throw new SpoolException(ErrorCode.BAD_REQUEST, "a frame is one JSON object");
@@ -63,7 +95,17 @@ final class StreamFrame {
             while ((t = p.nextToken()) == JsonToken.FIELD_NAME) {
                 String name = p.currentName();
                 JsonToken v = p.nextToken();
+                onlyTxFields &= "op".equals(name) || "req".equals(name) || "ops".equals(name);
                 switch (name) {
+                    case "ops" -> {
+                        if (limits != null && "tx".equals(op) && txOps == null) {
+                            txOps = TxRoutes.readOpArray(new JsonIn(p, bytes), limits);
+                        } else {
+                            // a second ops, or ops before op: the tx reader reads the frame again
+                            onlyTxFields = false;
+                            p.skipChildren();
+                        }
+                    }
                     case "op" -> op = v == JsonToken.VALUE_STRING ? p.getText() : null;
                     case "req" -> readReq(p, v);
                     case "queue" -> queue = v == JsonToken.VALUE_STRING ? p.getText() : null;
@@ -186,14 +228,5 @@ final class StreamFrame {
             }
         }
         return now;
-    }
-
-    /** The frame as a tree, for the {@code tx} op, whose ops are read by the HTTP transaction code. */
-    JsonNode tree() {
-        try {
-            return TREES.readTree(bytes);
-        } catch (IOException e) {
-            throw Errors.toSpool(e);
-        }
     }
 }

@@ -6,8 +6,6 @@ import java.util.Set;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CompletionStage;
 
-import com.fasterxml.jackson.databind.JsonNode;
-
 import dev.spool.api.ErrorCode;
 import dev.spool.api.LockLease;
 import dev.spool.api.LockRequest;
@@ -174,21 +172,9 @@ final class StreamLocks {
      * lock cycle, {@code acquire} + {@code lock_state} + {@code release}, is one frame); the reply
      * carries {@code results} as the HTTP reply does. Each op is authorized like the HTTP one.
      */
-    void tx(StreamFrame streamFrame, Object req, dev.spool.server.security.Principal principal) {
-        JsonNode frame = streamFrame.tree();
-        for (java.util.Iterator<String> it = frame.fieldNames(); it.hasNext();) {
-            String f = it.next();
-            if (!"op".equals(f) && !"req".equals(f) && !"ops".equals(f)) {
-                throw SpoolException.invalid(f, "unknown field");
-            }
-        }
-        com.fasterxml.jackson.databind.node.ObjectNode body = com.fasterxml.jackson.databind.node.JsonNodeFactory
-                .instance.objectNode();
-        if (frame.has("ops")) {
-            body.set("ops", frame.get("ops"));
-        }
+    void tx(StreamFrame frame, Object req, dev.spool.server.security.Principal principal) {
         Api api = session.api;
-        List<dev.spool.api.TxOp> ops = TxRoutes.readOps(body, api.limits);
+        List<dev.spool.api.TxOp> ops = readTx(frame, api.limits);
         if (principal != null) {
             TxRoutes.authorize(principal, ops);
         }
@@ -199,6 +185,29 @@ final class StreamLocks {
             TxRoutes.count(api, ops);
             return g -> TxRoutes.writeResults(g, ops, res);
         });
+    }
+
+    /**
+     * A {@code tx} frame's ops: those its routing pass read ({@link StreamFrame#txOps}), else read
+     * in one streaming pass of their own (no tree either way; payloads sliced as written).
+     */
+    static List<dev.spool.api.TxOp> readTx(StreamFrame frame, dev.spool.api.BrokerLimits limits) {
+        List<dev.spool.api.TxOp> scanned = frame.txOps();
+        if (scanned != null) {
+            return TxRoutes.required(scanned);
+        }
+        return TxRoutes.required(frame.read(in -> {
+            List<dev.spool.api.TxOp> read = null;
+            String f;
+            while ((f = in.nextField()) != null) {
+                switch (f) {
+                    case "op", "req" -> in.skip();
+                    case "ops" -> read = TxRoutes.readOpArray(in, limits);
+                    default -> throw JsonIn.unknown("", f);
+                }
+            }
+            return read;
+        }));
     }
 
     /** The socket closed: acquires still in line leave it. */

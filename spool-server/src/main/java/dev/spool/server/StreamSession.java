@@ -184,7 +184,7 @@ final class StreamSession {
         }
         Object req = null;
         try {
-            StreamFrame frame = StreamFrame.of(utf8);
+            StreamFrame frame = StreamFrame.of(utf8, api.limits);
             req = frame.req();
             String op = frame.op();
             Principal now = frame.authorize(api, principal, () -> ws.close((short) 1008, "token revoked"));

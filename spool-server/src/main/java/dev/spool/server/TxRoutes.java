@@ -29,8 +29,7 @@ import dev.spool.server.security.Security;
  * carry the holder's fence ({@link LockTxCodec}): {@code lock_state} writes the state document,
  * {@code release} frees the lock once the transaction commits.
  *
- * <p>Ops are read as a tree first because {@code op} may come after the fields it governs; the
- * tree is then read with the same streaming readers as the single endpoints.
+ * <p>{@code op} may come after the fields it governs: see {@link #readOp} for how each op is read.
  */
 final class TxRoutes {
     private static final ObjectMapper MAPPER = new ObjectMapper(Json.factory());
@@ -97,15 +96,6 @@ final class TxRoutes {
         }
     }
 
-    /** Reads {@code {"ops":[...]}} from a tree (the stream's {@code tx} frame). */
-    static List<TxOp> readOps(JsonNode body, BrokerLimits limits) {
-        try (var parser = body.traverse(MAPPER)) {
-            return readOps(new JsonIn(parser), limits);
-        } catch (IOException e) {
-            throw Errors.toSpool(e);
-        }
-    }
-
     static List<TxOp> readOps(JsonIn in, BrokerLimits limits) throws IOException {
         in.beginDocument("{\"ops\":[...]}");
         List<TxOp> ops = null;
@@ -114,76 +104,153 @@ final class TxRoutes {
             if (!"ops".equals(f)) {
                 throw JsonIn.unknown("", f);
             }
-            in.expectArray("ops");
-            ops = new ArrayList<>();
-            while (in.next() != JsonToken.END_ARRAY) {
-                if (ops.size() >= limits.maxTxOps()) {
-                    throw SpoolException.invalid("ops", "at most " + limits.maxTxOps() + " ops per transaction");
-                }
-                ops.add(readOp(in, ops.size(), limits));
-            }
+            ops = readOpArray(in, limits);
         }
         in.endDocument();
+        return required(ops);
+    }
+
+    /** The ops of a transaction: refused when absent ({@code null}) or empty. */
+    static List<TxOp> required(List<TxOp> ops) {
         if (ops == null || ops.isEmpty()) {
             throw SpoolException.invalid("ops", "at least one op is needed");
         }
         return ops;
     }
 
+    /** Reads the value of {@code ops}, an array of op objects (the body's and the stream {@code tx} frame's). */
+    static List<TxOp> readOpArray(JsonIn in, BrokerLimits limits) throws IOException {
+        in.expectArray("ops");
+        List<TxOp> ops = new ArrayList<>();
+        while (in.next() != JsonToken.END_ARRAY) {
+            if (ops.size() >= limits.maxTxOps()) {
+                throw SpoolException.invalid("ops", "at most " + limits.maxTxOps() + " ops per transaction");
+            }
+            ops.add(readOp(in, ops.size(), limits));
+        }
+        return ops;
+    }
+
+    /**
+     * One op object. The reader depends on {@code op}, which may come after the fields it governs:
+     * an object that begins with {@code "op"} is read in one pass; any other is skipped, its
+     * {@code op} found, and read again from its bytes (from a tree when the input is not one byte
+     * array). Every path reads JSON payloads as the client wrote them when the input is bytes.
+     */
     private static TxOp readOp(JsonIn outer, int i, BrokerLimits limits) throws IOException {
         String prefix = "ops[" + i + "].";
         outer.expectObject("ops[" + i + "]");
-        JsonNode node = outer.readTree(MAPPER);
-        String op = text(node, "op", prefix);
-        if ("lock_state".equals(op) || "release".equals(op) || "acquire".equals(op)) {
-            try {
-                return LockTxCodec.read(node, op, prefix);
-            } catch (SpoolException e) {
-                throw at(e, i);
+        try {
+            if (outer.objectStartsWith("op")) {
+                outer.nextField();
+                return readOpFields(outer, opName(outer, prefix), prefix, limits);
             }
-        }
-        String queue = Names.checkQueue(text(node, "queue", prefix), prefix + "queue");
-        try (var parser = node.traverse(MAPPER)) {
-            JsonIn in = new JsonIn(parser);
-            in.beginDocument("op");
-            return switch (op) {
-                case "push" -> new TxOp.Push(queue, readPush(in, prefix, limits));
-                case "ack" -> new TxOp.Ack(queue, receipts(in, ReceiptCodec.Kind.ACK, prefix, limits).ack());
-                case "nack" -> new TxOp.Nack(queue, receipts(in, ReceiptCodec.Kind.NACK, prefix, limits).nack());
-                case "extend" -> new TxOp.Extend(queue,
-                        receipts(in, ReceiptCodec.Kind.EXTEND, prefix, limits).extend());
-                default -> throw SpoolException.invalid(prefix + "op", "op is push, ack, nack, extend, acquire, lock_state or release");
-            };
+            JsonIn.Slice slice = outer.skipObject();
+            if (slice == null) {
+                JsonNode node = outer.readTree(MAPPER);
+                String op = text(node, "op", prefix);
+                try (var parser = node.traverse(MAPPER)) {
+                    JsonIn in = new JsonIn(parser);
+                    in.beginDocument("op");
+                    return readOpFields(in, op, prefix, limits);
+                }
+            }
+            String op = findOp(slice, prefix);
+            try (var parser = slice.parser()) {
+                JsonIn in = slice.reader(parser);
+                in.beginDocument("op");
+                return readOpFields(in, op, prefix, limits);
+            }
         } catch (SpoolException e) {
             throw at(e, i);
         }
     }
 
-    private static List<dev.spool.api.NewMessage> readPush(JsonIn in, String prefix, BrokerLimits limits)
-            throws IOException {
+    /** The {@code op} of an op object whose fields come in any order. */
+    private static String findOp(JsonIn.Slice slice, String prefix) throws IOException {
+        String op = null;
+        try (var parser = slice.parser()) {
+            JsonIn in = slice.reader(parser);
+            in.beginDocument("op");
+            String f;
+            while ((f = in.nextField()) != null) {
+                if ("op".equals(f)) {
+                    op = in.isNull() ? null : opName(in, prefix);
+                } else {
+                    in.skip();
+                }
+            }
+        }
+        if (op == null) {
+            throw SpoolException.invalid(prefix + "op", "op is required");
+        }
+        return op;
+    }
+
+    private static String opName(JsonIn in, String prefix) throws IOException {
+        if (in.isNull()) {
+            throw SpoolException.invalid(prefix + "op", "op is required");
+        }
+        return in.readString(prefix + "op");
+    }
+
+    /** Reads an op's fields with {@code in} inside its object ({@code op} may come again; it is skipped). */
+    private static TxOp readOpFields(JsonIn in, String op, String prefix, BrokerLimits limits) throws IOException {
+        return switch (op) {
+            case "acquire", "lock_state", "release" -> LockTxCodec.read(in, op, prefix);
+            case "push" -> readPush(in, prefix, limits);
+            case "ack", "nack", "extend" -> readReceiptOp(in, op, prefix, limits);
+            default -> throw SpoolException.invalid(prefix + "op",
+                    "op is push, ack, nack, extend, acquire, lock_state or release");
+        };
+    }
+
+    private static TxOp.Push readPush(JsonIn in, String prefix, BrokerLimits limits) throws IOException {
         List<dev.spool.api.NewMessage> messages = null;
+        String queue = null;
         String f;
         while ((f = in.nextField()) != null) {
             switch (f) {
-                case "op", "queue" -> in.skip();
+                case "op" -> in.skip();
+                case "queue" -> queue = in.isNull() ? null : in.readString(prefix + "queue");
                 case "messages" -> messages = MessageCodec.readMessages(in, prefix + "messages", limits);
                 default -> throw JsonIn.unknown(prefix.substring(0, prefix.length() - 1), f);
             }
         }
+        String q = queue(queue, prefix);
         if (messages == null) {
             throw SpoolException.invalid(prefix + "messages", "messages is required");
         }
-        return messages;
+        return new TxOp.Push(q, messages);
     }
 
-    private static ReceiptCodec.Parsed receipts(JsonIn in, ReceiptCodec.Kind kind, String prefix, BrokerLimits limits)
-            throws IOException {
-        return ReceiptCodec.readFields(in, kind, limits, prefix, f -> {
-            if (!"op".equals(f) && !"queue".equals(f)) {
-                throw JsonIn.unknown(prefix.substring(0, prefix.length() - 1), f);
+    private static TxOp readReceiptOp(JsonIn in, String op, String prefix, BrokerLimits limits) throws IOException {
+        ReceiptCodec.Kind kind = switch (op) {
+            case "ack" -> ReceiptCodec.Kind.ACK;
+            case "nack" -> ReceiptCodec.Kind.NACK;
+            default -> ReceiptCodec.Kind.EXTEND;
+        };
+        String[] queue = {null};
+        ReceiptCodec.Parsed p = ReceiptCodec.readFields(in, kind, limits, prefix, f -> {
+            switch (f) {
+                case "op" -> in.skip();
+                case "queue" -> queue[0] = in.isNull() ? null : in.readString(prefix + "queue");
+                default -> throw JsonIn.unknown(prefix.substring(0, prefix.length() - 1), f);
             }
-            in.skip();
         });
+        String q = queue(queue[0], prefix);
+        return switch (kind) {
+            case ACK -> new TxOp.Ack(q, p.ack());
+            case NACK -> new TxOp.Nack(q, p.nack());
+            case EXTEND -> new TxOp.Extend(q, p.extend());
+        };
+    }
+
+    private static String queue(String queue, String prefix) {
+        if (queue == null) {
+            throw SpoolException.invalid(prefix + "queue", "queue is required");
+        }
+        return Names.checkQueue(queue, prefix + "queue");
     }
 
     static String text(JsonNode node, String name, String prefix) {
