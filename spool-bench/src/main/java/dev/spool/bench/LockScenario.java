@@ -163,16 +163,18 @@ final class LockScenario implements Callable<Integer> {
                 threads.add(Thread.ofPlatform().daemon().name("bench-lock-" + i)
                         .start(() -> loop(c, conn, id, prefix, state)));
             }
+            // the two-server description speaks of producers and consumers; lock clients alternate instead
+            String where = second == null ? target.description()
+                    : target.description().replace(" (producers on one, consumers on the other)", "")
+                            .replace(" (producers, consumers)", "") + ", lock clients alternating between the two";
+            warmUp(err, where, n);
+            // CPU is counted over the measured seconds only, as the load scenarios do (after the warm-up)
             cpuStart = CpuSplit.take(target.inProcess());
             // a local server in its own process is measured from /proc, as the load scenarios do
             java.util.Optional<ServerProcess> server = target.inProcess() ? java.util.Optional.empty()
                     : ServerProcess.find(target.url());
             java.util.Map<String, Double> server0 = server.map(ServerProcess::sample).orElse(java.util.Map.of());
-            // the two-server description speaks of producers and consumers; lock clients alternate instead
-            String where = second == null ? target.description()
-                    : target.description().replace(" (producers on one, consumers on the other)", "")
-                            .replace(" (producers, consumers)", "") + ", lock clients alternating between the two";
-            Histogram total = measure(err, where, n);
+            Histogram total = measure(err);
             cpuEnd = CpuSplit.take(target.inProcess());
             serverCpu = server.map(p -> ServerProcess.since(server0, p.sample())).orElse(java.util.Map.of());
             server.ifPresent(p -> err.println("cpu: server at " + target.url() + " is local process " + p.pid()));
@@ -184,10 +186,13 @@ final class LockScenario implements Callable<Integer> {
         }
     }
 
-    private Histogram measure(PrintWriter err, String target, int n) throws InterruptedException {
+    private void warmUp(PrintWriter err, String target, int n) throws InterruptedException {
         err.printf(Locale.ROOT, "locks %s: %d clients, %d-byte %s state%s, %s%n", mode, n, stateBytes,
                 json ? "JSON" : "bytes", cycleShape(), target);
         tick(err, common.warmupS, "  (warm-up)");
+    }
+
+    private Histogram measure(PrintWriter err) throws InterruptedException {
         recorder.getIntervalHistogram();
         replyToReply.getIntervalHistogram();
         halves.clear();
