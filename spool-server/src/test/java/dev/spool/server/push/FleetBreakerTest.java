@@ -269,7 +269,9 @@ class FleetBreakerTest {
         JsonNode config = get(id).get("config");
         assertThat(config.get("retry_initial_ms").asLong()).isEqualTo(50);
         assertThat(config.get("retry_max_ms").asLong()).isEqualTo(700);
-        await().atMost(Duration.ofSeconds(30)).until(() -> get(id).get("state").asText().equals("done"));
+        // well inside the task lease (timeout_ms 10 s + 10 s): a task left leased by the stop would hold
+        // the fleet for that long; one given back is ready again within the 700 ms backoff
+        await().atMost(Duration.ofSeconds(12)).until(() -> get(id).get("state").asText().equals("done"));
         assertThat(get(id).get("counts").get("delivered").asInt()).isEqualTo(1);
     }
 
