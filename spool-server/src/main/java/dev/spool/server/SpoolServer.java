@@ -149,6 +149,11 @@ public final class SpoolServer implements AutoCloseable {
         return api.bodyBudget.used();
     }
 
+    /** Open {@code /v1/stream} sockets (for tests and diagnostics). */
+    int openStreams() {
+        return api.state.streams().size();
+    }
+
     /** Requests in flight that wait in a long poll (for tests and diagnostics). */
     int waitingRequests() {
         return api.state.waitingCount();

@@ -156,10 +156,10 @@ final class StreamSession {
             return;
         }
         closed = true;
-        api.state.removeStream(this);
         subs.values().forEach(StreamSubscription::stop);
         subs.clear();
         locks.close();
+        api.state.removeStream(this);
     }
 
     /** Server shutdown: stop taking new work, then close with 1001 once the broker is closed. */

@@ -2,6 +2,7 @@ package dev.spool.server;
 
 import java.io.IOException;
 import java.util.List;
+import java.util.concurrent.CompletableFuture;
 
 import dev.spool.api.Broker;
 import dev.spool.api.BrokerLimits;
@@ -33,6 +34,8 @@ final class StreamSubscription {
     private boolean busy;
     private boolean stopped;
     private boolean pumpScheduled;
+    /** The waiting pop, withdrawn by {@link #stop} so that it leases nothing for a gone subscriber. */
+    private CompletableFuture<List<Delivery>> pending;
 
     StreamSubscription(StreamSession session, String id, Spec spec) {
         this.session = session;
@@ -51,6 +54,9 @@ final class StreamSubscription {
 
     void stop() {
         stopped = true;
+        if (pending != null) {
+            pending.cancel(false);
+        }
     }
 
     /**
@@ -77,7 +83,10 @@ final class StreamSubscription {
         busy = true;
         int max = (int) Math.min(credit, api.limits.maxPop());
         PopRequest req = new PopRequest(spec.group(), max, spec.visibilityMs(), api.limits.maxWaitMs());
-        Api.on(session.ctx, api.broker.pop(spec.queue(), req), (ds, e) -> {
+        CompletableFuture<List<Delivery>> p = api.broker.pop(spec.queue(), req).toCompletableFuture();
+        pending = p;
+        Api.on(session.ctx, p, (ds, e) -> {
+            pending = null;
             if (stopped || session.closed()) {
                 busy = false;
                 if (ds != null) {

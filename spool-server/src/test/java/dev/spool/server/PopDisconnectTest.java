@@ -12,7 +12,10 @@ import org.junit.jupiter.api.Timeout;
 
 import com.fasterxml.jackson.databind.JsonNode;
 
-/** A client that goes away during a long-poll pop withdraws it: nothing is leased for it afterwards. */
+/**
+ * A client that goes away during a long-poll pop, or whose stream subscription had a pop waiting,
+ * withdraws it: nothing is leased for it afterwards.
+ */
 @Timeout(value = 60, unit = TimeUnit.SECONDS)
 class PopDisconnectTest {
 
@@ -35,6 +38,28 @@ class PopDisconnectTest {
             JsonNode m = api.post("/v1/queues/q/pop", "{\"wait_ms\":5000}").json().path("messages").path(0);
 
             // the message's first delivery: the gone client's pop did not lease it and give it back
+            assertThat(m.path("payload").asText()).isEqualTo("a");
+            assertThat(m.path("attempts").asInt()).isEqualTo(1);
+        }
+    }
+
+    @Test
+    void shouldWithdrawTheWaitingPopOfASubscriptionWhoseSocketClosed() throws Exception {
+        try (ApiClient api = ApiClient.start()) {
+            api.put("/v1/queues/sq", "{}");
+            try (StreamApiTest.Socket ws = new StreamApiTest.Socket(api.base)) {
+                ws.send("{\"op\":\"subscribe\",\"req\":1,\"queue\":\"sq\",\"credit\":5}");
+                assertThat(ws.next().path("op").asText()).isEqualTo("ok");
+                Awaitility.await().atMost(10, TimeUnit.SECONDS).until(() -> api.server.openStreams() == 1);
+            }
+            // the socket's close stops its subscription, which withdraws the pop it had waiting
+            Awaitility.await().atMost(10, TimeUnit.SECONDS).until(() -> api.server.openStreams() == 0);
+
+            assertThat(api.post("/v1/queues/sq/messages", "{\"messages\":[{\"payload\":\"a\"}]}").status())
+                    .isEqualTo(200);
+            JsonNode m = api.post("/v1/queues/sq/pop", "{\"wait_ms\":5000}").json().path("messages").path(0);
+
+            // the first delivery: the closed subscription's pop neither leased it nor gave it back
             assertThat(m.path("payload").asText()).isEqualTo("a");
             assertThat(m.path("attempts").asInt()).isEqualTo(1);
         }
