@@ -1,21 +1,16 @@
 package dev.spool.server;
 
-import java.io.IOException;
-import java.nio.charset.StandardCharsets;
 import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.concurrent.CompletionStage;
 
-import com.fasterxml.jackson.core.JsonGenerator;
-import io.netty.buffer.ByteBuf;
 import io.netty.handler.codec.CorruptedFrameException;
 import io.netty.handler.codec.DecoderException;
 import io.netty.handler.codec.TooLongFrameException;
 import io.netty.handler.codec.http.websocketx.CorruptedWebSocketFrameException;
 import io.vertx.core.Context;
 import io.vertx.core.buffer.Buffer;
-import io.vertx.core.buffer.impl.VertxByteBufAllocator;
 import io.vertx.core.http.HttpConnection;
 import io.vertx.core.http.ServerWebSocket;
 import io.vertx.core.http.WebSocketFrameType;
@@ -241,20 +236,10 @@ final class StreamSession {
             pushed.whenComplete((ids, e) -> api.tracing.pushed(Tracing.Transport.STREAM, queue, messages, ids, t0, e));
         }
         if (req instanceof Long n) {
-            // the reply every producer waits for: written straight as bytes, no generator (okIds)
-            api.state.enter();
-            inFlight++;
-            flowControl();
-            Api.on(ctx, pushed, (ids, e) -> {
-                api.state.exit();
-                inFlight--;
-                if (e != null) {
-                    sendError(req, null, e);
-                } else {
-                    api.metrics.queue(queue).pushed.increment(ids.length);
-                    send(okIds(n, ids));
-                }
-                flowControl();
+            // the reply every producer waits for: written straight as bytes, no generator
+            answer(req, pushed, ids -> {
+                api.metrics.queue(queue).pushed.increment(ids.length);
+                return StreamReplies.pushed(n, ids);
             });
             return;
         }
@@ -262,35 +247,6 @@ final class StreamSession {
             api.metrics.queue(queue).pushed.increment(ids.length);
             return g -> PushRoutes.writeIdArray(g, ids);
         });
-    }
-
-    private static final byte[] OK_REQ = "{\"op\":\"ok\",\"req\":".getBytes(StandardCharsets.US_ASCII);
-    private static final byte[] IDS = ",\"ids\":[".getBytes(StandardCharsets.US_ASCII);
-    private static final byte[] HEX = "0123456789abcdef".getBytes(StandardCharsets.US_ASCII);
-
-    /**
-     * {@code {"op":"ok","req":<req>,"ids":["<16 hex>",...]}}, the bytes Jackson would write for the
-     * same reply ({@code StreamFrameTest.shouldWritePushRepliesAsJacksonWould}).
-     */
-    static Buffer okIds(long req, long[] ids) {
-        ByteBuf b = VertxByteBufAllocator.DEFAULT.heapBuffer(OK_REQ.length + 24 + ids.length * 19);
-        b.writeBytes(OK_REQ);
-        b.writeCharSequence(Long.toString(req), StandardCharsets.US_ASCII);
-        b.writeBytes(IDS);
-        for (int i = 0; i < ids.length; i++) {
-            if (i > 0) {
-                b.writeByte(',');
-            }
-            b.writeByte('"');
-            long id = ids[i];
-            for (int shift = 60; shift >= 0; shift -= 4) {
-                b.writeByte(HEX[(int) (id >>> shift) & 0xF]);
-            }
-            b.writeByte('"');
-        }
-        b.writeByte(']');
-        b.writeByte('}');
-        return Buffer.buffer(b);
     }
 
     private void settle(StreamFrame frame, Object req, ReceiptCodec.Kind kind) {
@@ -496,6 +452,14 @@ final class StreamSession {
 
     /** Replies to {@code req} from a broker stage; frames without {@code req} get no success reply. */
     <T> void track(Object req, CompletionStage<T> stage, java.util.function.Function<T, Json.Writer> ok) {
+        answer(req, stage, v -> {
+            Json.Writer w = ok.apply(v);
+            return req == null ? null : StreamReplies.ok(req, w);
+        });
+    }
+
+    /** As {@link #track}, with the success reply as a ready frame ({@code null}: none). */
+    private <T> void answer(Object req, CompletionStage<T> stage, java.util.function.Function<T, Buffer> ok) {
         api.state.enter();
         inFlight++;
         flowControl();
@@ -505,9 +469,9 @@ final class StreamSession {
             if (e != null) {
                 sendError(req, null, e);
             } else {
-                Json.Writer w = ok.apply(v);
-                if (req != null) {
-                    reply(req, w);
+                Buffer frame = ok.apply(v);
+                if (frame != null) {
+                    send(frame);
                 }
             }
             flowControl();
@@ -515,36 +479,11 @@ final class StreamSession {
     }
 
     private void reply(Object req, Json.Writer fields) {
-        send(Json.render(g -> {
-            g.writeStartObject();
-            g.writeStringField("op", "ok");
-            writeReq(g, req);
-            fields.write(g);
-            g.writeEndObject();
-        }));
+        send(StreamReplies.ok(req, fields));
     }
 
     void sendError(Object req, String sub, Throwable t) {
-        SpoolException e = Errors.toSpool(t);
-        send(Json.render(g -> {
-            g.writeStartObject();
-            g.writeStringField("op", "error");
-            writeReq(g, req);
-            if (sub != null) {
-                g.writeStringField("sub", sub);
-            }
-            g.writeFieldName("error");
-            Errors.writeInner(g, e);
-            g.writeEndObject();
-        }));
-    }
-
-    private static void writeReq(JsonGenerator g, Object req) throws IOException {
-        if (req instanceof Long l) {
-            g.writeNumberField("req", l);
-        } else if (req instanceof String s) {
-            g.writeStringField("req", s);
-        }
+        send(StreamReplies.error(req, sub, t));
     }
 
     /**

@@ -165,11 +165,11 @@ class StreamFrameTest {
             PushRoutes.writeIdArray(g, ids);
             g.writeEndObject();
         }).toString(StandardCharsets.UTF_8);
-        assertThat(StreamSession.okIds(9_007_199_254_740_993L, ids).toString(StandardCharsets.UTF_8))
+        assertThat(StreamReplies.pushed(9_007_199_254_740_993L, ids).toString(StandardCharsets.UTF_8))
                 .isEqualTo(jackson)
                 .isEqualTo("{\"op\":\"ok\",\"req\":9007199254740993,\"ids\":[\"0000000000000000\","
                         + "\"1a207d5396100000\",\"ffffffffffffffff\"]}");
-        assertThat(StreamSession.okIds(-3, new long[0]).toString(StandardCharsets.UTF_8))
+        assertThat(StreamReplies.pushed(-3, new long[0]).toString(StandardCharsets.UTF_8))
                 .isEqualTo("{\"op\":\"ok\",\"req\":-3,\"ids\":[]}");
     }
 }
