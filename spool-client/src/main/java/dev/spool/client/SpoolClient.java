@@ -244,15 +244,12 @@ public final class SpoolClient implements Broker {
 
     @Override
     public CompletionStage<List<Delivery>> pop(String queue, PopRequest request) {
-        CompletionStage<List<Delivery>> popped = guard(() -> popNow(queue, request));
+        CompletionStage<List<Delivery>> popped = guard(() -> transport.send(HttpMethod.POST,
+                queuePath(queue) + "/pop", RequestCodec.body(g -> RequestCodec.pop(g, request, true)), JSON, Map.of(),
+                request.waitMs()).thenApply(r -> DeliveryReader.document(JsonCodec.MAPPER.getFactory(),
+                        r.body().getBytes())));
         return request.waitMs() == 0 ? popped
                 : WaitingPops.link(popped, new CompletableFuture<>(), request.group(), r -> nack(queue, r));
-    }
-
-    private CompletionStage<List<Delivery>> popNow(String queue, PopRequest request) {
-        Buffer body = RequestCodec.body(g -> RequestCodec.pop(g, request, true));
-        return transport.send(HttpMethod.POST, queuePath(queue) + "/pop", body, JSON, Map.of(), request.waitMs())
-                .thenApply(r -> DeliveryReader.document(JsonCodec.MAPPER.getFactory(), r.body().getBytes()));
     }
 
     /**

@@ -259,12 +259,9 @@ public final class EmbeddedBroker implements Broker {
             return fail(e);
         }
         CompletableFuture<List<Delivery>> f = new CompletableFuture<>();
-        if (request.waitMs() == 0) {
-            return send(f, new Command.Pop(queue, request, f, f));
-        }
-        CompletableFuture<List<Delivery>> caller = new CompletableFuture<>();
+        CompletableFuture<List<Delivery>> caller = request.waitMs() == 0 ? f : new CompletableFuture<>();
         send(f, new Command.Pop(queue, request, f, caller));
-        return WaitingPops.link(f, caller, request.group(), r -> nack(queue, r));
+        return caller == f ? f : WaitingPops.link(f, caller, request.group(), r -> nack(queue, r));
     }
 
     @Override

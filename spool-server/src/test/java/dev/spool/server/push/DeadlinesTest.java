@@ -31,7 +31,8 @@ class DeadlinesTest {
         List<Long> late = new CopyOnWriteArrayList<>();
         long t0 = System.nanoTime();
         Deadlines.Entry a = on(() -> d.add(() -> record(ran, late, "a", t0)));
-        Thread.sleep(100);
+        // b and c are added 100 ms after a, so that each entry has its own deadline
+        await().atMost(Duration.ofSeconds(5)).until(() -> System.nanoTime() - t0 >= TimeUnit.MILLISECONDS.toNanos(100));
         long t1 = System.nanoTime();
         Deadlines.Entry b = on(() -> d.add(() -> record(ran, late, "b", t1)));
         Deadlines.Entry c = on(() -> d.add(() -> record(ran, late, "c", t1)));
