@@ -12,6 +12,7 @@ import java.nio.charset.StandardCharsets;
 import java.nio.file.Path;
 import java.nio.file.StandardOpenOption;
 import java.util.Arrays;
+import java.util.OptionalInt;
 
 /**
  * The bytes of a message or a task result.
@@ -54,6 +55,15 @@ public sealed interface Payload permits Payload.Inline, Payload.Streamed {
     /** The whole content of a file, read on demand. The file must not change while in use. */
     static Payload ofFile(Path file, long size) {
         return new FileRegion(file, 0, size);
+    }
+
+    /**
+     * The whole content of a file whose CRC32C the caller computed while writing it (a spooled
+     * upload), so that a store need not read it through again for its checksum. The file must not
+     * change while in use.
+     */
+    static Payload ofFile(Path file, long size, int crc32c) {
+        return new FileRegion(file, 0, size, OptionalInt.of(crc32c));
     }
 
     /** The bytes decoded as UTF-8 (for small payloads). */
@@ -114,6 +124,16 @@ public sealed interface Payload permits Payload.Inline, Payload.Streamed {
      * {@link #openStream()} starts at the first byte.
      */
     non-sealed interface Streamed extends Payload {
+        /**
+         * The CRC32C (Castagnoli) of the bytes when whoever made this view already computed it, so
+         * that a store can write the bytes without reading them through for their checksum; empty
+         * when unknown. Nothing checks it here: a store that relies on it records it with the bytes
+         * and checks it when it reads them back.
+         */
+        default OptionalInt crc32c() {
+            return OptionalInt.empty();
+        }
+
         @Override
         default byte[] toBytes() {
             long size = size();
@@ -138,13 +158,25 @@ public sealed interface Payload permits Payload.Inline, Payload.Streamed {
      * @param file the file
      * @param offset first byte
      * @param size number of bytes
+     * @param crc32c the CRC32C of the region's bytes when known ({@link Streamed#crc32c()})
      */
-    record FileRegion(Path file, long offset, long size) implements Streamed {
+    record FileRegion(Path file, long offset, long size, OptionalInt crc32c) implements Streamed {
         /** Validates the region. */
         public FileRegion {
-            if (file == null || offset < 0 || size < 0) {
+            if (file == null || offset < 0 || size < 0 || crc32c == null) {
                 throw new IllegalArgumentException("bad file region " + file + "@" + offset + "+" + size);
             }
+        }
+
+        /**
+         * A region whose CRC32C is not known.
+         *
+         * @param file the file
+         * @param offset first byte
+         * @param size number of bytes
+         */
+        public FileRegion(Path file, long offset, long size) {
+            this(file, offset, size, OptionalInt.empty());
         }
 
         @Override

@@ -18,8 +18,8 @@ import dev.spool.api.Payload;
  * <p>Only the engine thread writes a batch before it is sealed; only the writer reads it after.
  */
 final class Batch {
-    /** A file region to insert at {@code at} (a buffer offset). */
-    record Splice(int at, Payload.Streamed payload) {
+    /** A streamed payload to insert at {@code at} (a buffer offset), and the CRC32C of its bytes. */
+    record Splice(int at, Payload.Streamed payload, int crc) {
     }
 
     /** From buffer offset {@code at} on, records go to segment {@code segment}. */

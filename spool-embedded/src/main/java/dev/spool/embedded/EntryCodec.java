@@ -47,8 +47,12 @@ import dev.spool.api.SpoolException;
  * to check it before its file region is returned, so a pop of an n-byte payload costs one extra
  * sequential read of n bytes), and refuses a mismatch as corruption naming the segment and offset.
  * Compaction moves a message by reading it this way, so it never copies damaged bytes forward
- * under a fresh record CRC. A streamed payload's CRC is computed when its entry is encoded (a read
- * of the spooled upload on the engine thread; the server could pass it along while spooling).
+ * under a fresh record CRC. A streamed payload's CRC is the one it carries when known
+ * ({@link Payload.Streamed#crc32c()}: the server computes it while it spools an upload, and a
+ * payload read back from a segment was just checked against its entry's), else it is read through
+ * once when its entry is encoded; the journal writer then copies the bytes without reading them
+ * ({@link JournalWriter}), so the payload CRC is the one checksum of those bytes until they are read
+ * back.
  */
 final class EntryCodec {
     static final int FLAG_KEY = 1;
@@ -63,6 +67,9 @@ final class EntryCodec {
     /** Bytes before the optional fields. */
     static final int FIXED = 39;
     private static final ThreadLocal<CRC32C> CRC = ThreadLocal.withInitial(CRC32C::new);
+    /** Chunks in which a streamed payload is read for its CRC32C, one per reading thread. */
+    private static final ThreadLocal<ByteBuffer> READ_CHUNK = ThreadLocal.withInitial(
+            () -> ByteBuffer.allocateDirect(256 << 10));
 
     private EntryCodec() {
     }
@@ -133,7 +140,7 @@ final class EntryCodec {
             b.putBytes(in.bytes());
         } else {
             payloadCrc = crcOf((Payload.Streamed) p);
-            b.splices.add(new Batch.Splice(b.position(), (Payload.Streamed) p));
+            b.splices.add(new Batch.Splice(b.position(), (Payload.Streamed) p, payloadCrc));
             b.splicedBytes += p.size();
         }
         b.buf.putInt(start, (int) length);
@@ -142,10 +149,18 @@ final class EntryCodec {
         return (int) length;
     }
 
-    /** CRC32C of a streamed payload, read through once. */
+    /** CRC32C of a streamed payload: the one it carries, else read through once. */
     static int crcOf(Payload.Streamed p) {
-        if (p instanceof Checked c) {
-            return c.crc();
+        java.util.OptionalInt known = p.crc32c();
+        if (known.isPresent()) {
+            return known.getAsInt();
+        }
+        if (p instanceof Payload.FileRegion r) {
+            try (FileChannel ch = FileChannel.open(r.file(), java.nio.file.StandardOpenOption.READ)) {
+                return crcOfRegion(ch, r.offset(), r.size());
+            } catch (IOException e) {
+                throw new java.io.UncheckedIOException(e);
+            }
         }
         CRC32C crc = new CRC32C();
         byte[] chunk = new byte[64 * 1024];
@@ -173,6 +188,11 @@ final class EntryCodec {
         @Override
         public long size() {
             return payload.size();
+        }
+
+        @Override
+        public java.util.OptionalInt crc32c() {
+            return java.util.OptionalInt.of(crc);
         }
 
         @Override
@@ -286,19 +306,25 @@ final class EntryCodec {
         if ((int) crc.getValue() != fieldsCrc) {
             throw corrupt(file, offset, "its fields fail their CRC32C");
         }
-        crc.reset();
+        int actual;
         if (body.payload() instanceof Payload.Inline p) {
+            crc.reset();
             crc.update(p.bytes());
+            actual = (int) crc.getValue();
         } else {
-            ByteBuffer chunk = ByteBuffer.allocate((int) Math.min(1 << 20, size));
-            for (long pos = offset + payloadAt, end = pos + size; pos < end; pos += chunk.limit()) {
-                chunk.clear().limit((int) Math.min(chunk.capacity(), end - pos));
-                readFully(ch, chunk, pos);
-                crc.update(chunk.array(), 0, chunk.limit());
-            }
+            actual = crcOfRegion(ch, offset + payloadAt, size);
         }
-        if ((int) crc.getValue() != payloadCrc) {
+        if (actual != payloadCrc) {
             throw corrupt(file, offset, "its payload of " + size + " bytes fails its CRC32C");
+        }
+        if (body.payload() instanceof Payload.FileRegion r) {
+            // just checked: whoever copies it (compaction) need not read it for its CRC again
+            Payload checked = new Payload.FileRegion(r.file(), r.offset(), r.size(),
+                    java.util.OptionalInt.of(payloadCrc));
+            MessageBody b = new MessageBody(checked, body.contentType(), body.headers(), body.key(), body.priority(),
+                    body.traceparent());
+            return new Meta(meta.id(), meta.readyAt(), meta.expiresAt(), meta.priority(), meta.key(), meta.dedupId(),
+                    meta.dedupUntil(), meta.source(), meta.entryLength(), b, meta.sealed());
         }
         return meta;
     }
@@ -306,6 +332,24 @@ final class EntryCodec {
     private static SpoolException corrupt(Path file, long offset, String what) {
         return new SpoolException(ErrorCode.INTERNAL, "journal corruption: the message entry at offset " + offset
                 + " of segment " + file + " cannot be read: " + what);
+    }
+
+    /**
+     * The CRC32C of {@code size} bytes of {@code ch} from {@code offset}, read through a direct
+     * buffer of the calling thread (one copy from the page cache, none onto the heap).
+     */
+    static int crcOfRegion(FileChannel ch, long offset, long size) throws IOException {
+        ByteBuffer chunk = READ_CHUNK.get();
+        CRC32C crc = CRC.get();
+        crc.reset();
+        for (long pos = offset, end = offset + size; pos < end; pos += chunk.limit()) {
+            chunk.clear().limit((int) Math.min(chunk.capacity(), end - pos));
+            readFully(ch, chunk, pos);
+            chunk.flip();
+            crc.update(chunk);
+            chunk.flip();
+        }
+        return (int) crc.getValue();
     }
 
     static void readFully(FileChannel ch, ByteBuffer buf, long offset) throws IOException {

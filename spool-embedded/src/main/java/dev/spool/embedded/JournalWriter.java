@@ -1,7 +1,6 @@
 package dev.spool.embedded;
 
 import java.io.IOException;
-import java.io.InputStream;
 import java.nio.ByteBuffer;
 import java.nio.ByteOrder;
 import java.nio.channels.FileChannel;
@@ -63,7 +62,8 @@ final class JournalWriter implements Runnable {
     private final ArrayBlockingQueue<Batch> queue = new ArrayBlockingQueue<>(MAX_QUEUED);
     private final ConcurrentLinkedQueue<Batch> free = new ConcurrentLinkedQueue<>();
     private final CRC32C crc = new CRC32C();
-    private final ByteBuffer copy = ByteBuffer.allocateDirect(1 << 20);
+    /** The CRC32C of a record with spliced payloads, some of them of known CRC. */
+    private final Crc32c.Running recordCrc = new Crc32c.Running();
     private final ByteBuffer crcSlot = ByteBuffer.allocate(4).order(ByteOrder.LITTLE_ENDIAN);
     private final JournalFiles files;
     private FileChannel channel;
@@ -337,17 +337,17 @@ final class JournalWriter implements Runnable {
                 continue;
             }
             written = flush(buf, written, start);
-            crc.reset();
+            recordCrc.reset();
             int pos = start;
             while (nextSplice < b.splices.size() && b.splices.get(nextSplice).at() < end) {
                 Batch.Splice s = b.splices.get(nextSplice++);
                 writeRun(buf, pos, s.at());
                 pos = s.at();
-                copyPayload(s.payload());
+                copyPayload(s);
             }
             writeRun(buf, pos, end - 4);
             crcSlot.clear();
-            crcSlot.putInt(0, (int) crc.getValue());
+            crcSlot.putInt(0, recordCrc.value());
             writeFully(crcSlot);
             written = end;
         }
@@ -368,30 +368,30 @@ final class JournalWriter implements Runnable {
         return to;
     }
 
-    /** Writes buffer bytes [from, to) and adds them to the CRC. */
+    /** Writes buffer bytes [from, to) and adds them to the record's CRC. */
     private void writeRun(ByteBuffer buf, int from, int to) throws IOException {
         if (to > from) {
-            crc.update(buf.array(), from, to - from);
+            recordCrc.update(buf.array(), from, to - from);
             writeFully(ByteBuffer.wrap(buf.array(), from, to - from));
         }
     }
 
-    private void copyPayload(Payload.Streamed p) throws IOException {
-        long remaining = p.size();
-        try (InputStream in = p.openStream()) {
-            byte[] chunk = new byte[64 * 1024];
-            while (remaining > 0) {
-                int n = in.read(chunk, 0, (int) Math.min(chunk.length, remaining));
-                if (n < 0) {
-                    throw new IOException("payload ended " + remaining + " bytes early");
-                }
-                crc.update(chunk, 0, n);
-                copy.clear();
-                copy.put(chunk, 0, n).flip();
-                writeFully(copy);
-                remaining -= n;
-            }
+    /**
+     * Copies a spliced payload into the segment without reading it here: {@link Payload#transferTo}
+     * (for a file region {@code FileChannel.transferTo}, a copy inside the kernel), its CRC32C,
+     * known since the entry was encoded, combined into the record's. The entry carries the same CRC
+     * as its payload CRC, and both are checked whenever the bytes are read back (replay, reads,
+     * {@code journal check}), so bytes that differ from what was checksummed are caught there.
+     */
+    private void copyPayload(Batch.Splice s) throws IOException {
+        long start = channel.position();
+        long size = s.payload().size();
+        s.payload().transferTo(channel);
+        long copied = channel.position() - start;
+        if (copied != size) {
+            throw new IOException("a payload of " + size + " bytes wrote " + copied + " bytes to the segment");
         }
+        recordCrc.append(s.crc(), size);
     }
 
     private void writeFully(ByteBuffer b) throws IOException {
