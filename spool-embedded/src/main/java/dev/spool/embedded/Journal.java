@@ -462,12 +462,26 @@ final class Journal {
         return cutoff;
     }
 
+    /**
+     * Deletes a dead segment on the snapshot thread, not the caller's (the engine thread): unlinking
+     * a 64 MiB file and syncing the directory can take milliseconds on a busy disk, and no command
+     * would run meanwhile (with 10 MiB payloads a segment dies every few pushes). A deletion that
+     * never happens (a crash first) is redone after recovery, as before; once the thread is shut
+     * down, the caller deletes.
+     */
     void deleteSegment(long seg) {
+        Runnable delete = () -> {
+            try {
+                files.delete(Segments.path(journalDir, seg));
+                files.syncDir(journalDir);
+            } catch (IOException | RuntimeException e) {
+                LOG.warn("could not delete segment {}: {}", seg, e.toString());
+            }
+        };
         try {
-            files.delete(Segments.path(journalDir, seg));
-            files.syncDir(journalDir);
-        } catch (IOException | RuntimeException e) {
-            LOG.warn("could not delete segment {}: {}", seg, e.toString());
+            snapshotThread.execute(delete);
+        } catch (java.util.concurrent.RejectedExecutionException e) {
+            delete.run();
         }
     }
 

@@ -11,7 +11,10 @@ import java.util.Arrays;
 import java.util.List;
 import java.util.Optional;
 import java.util.OptionalLong;
+import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicBoolean;
+import java.util.concurrent.atomic.AtomicReference;
 import java.util.stream.Stream;
 import org.awaitility.Awaitility;
 import org.junit.jupiter.api.AfterEach;
@@ -31,7 +34,8 @@ import dev.spool.api.Receipts;
 
 /**
  * Disk use under a steady push/ack workload stays under twice the live data plus two segments,
- * even when a few old messages are never consumed and pin the oldest segments.
+ * even when a few old messages are never consumed and pin the oldest segments; deleting a dead
+ * segment never holds up the engine.
  */
 @Timeout(value = 120, unit = TimeUnit.SECONDS)
 class JournalSpaceTest {
@@ -85,9 +89,12 @@ class JournalSpaceTest {
                     });
                 }
             }
-            assertThat(segmentCount()).isLessThanOrEqualTo(4);
-            assertThat(Segments.path(dir.resolve("journal"), 1)).as("the pinned messages' first segment was compacted")
-                    .doesNotExist();
+            // dead segments are deleted on the snapshot thread, shortly after the engine let them go
+            Awaitility.await().atMost(Duration.ofSeconds(10)).untilAsserted(() -> {
+                assertThat(segmentCount()).isLessThanOrEqualTo(4);
+                assertThat(Segments.path(dir.resolve("journal"), 1))
+                        .as("the pinned messages' first segment was compacted").doesNotExist();
+            });
             assertThat(get(b.getQueue("pinned")).stats().ready()).isEqualTo(20);
         }
         try (EmbeddedBroker b = EmbeddedBroker.open(config, BrokerSettings.DEFAULTS)) {
@@ -136,7 +143,61 @@ class JournalSpaceTest {
                 written += 50L * 1100;
             }
             assertThat(reads).isGreaterThan(1000);
-            assertThat(Segments.path(dir.resolve("journal"), 1)).as("the pinned messages were moved").doesNotExist();
+            Awaitility.await().atMost(Duration.ofSeconds(10)).untilAsserted(() -> assertThat(
+                    Segments.path(dir.resolve("journal"), 1)).as("the pinned messages were moved").doesNotExist());
+        }
+    }
+
+    @Test
+    void shouldKeepServingCommandsWhileADeadSegmentIsBeingDeleted() throws InterruptedException {
+        CountDownLatch deleting = new CountDownLatch(1);
+        CountDownLatch release = new CountDownLatch(1);
+        AtomicBoolean armed = new AtomicBoolean();
+        AtomicReference<Path> blocked = new AtomicReference<>();
+        JournalFiles slowDeletes = new ForwardingFiles(JournalFiles.REAL) {
+            @Override
+            public void delete(Path file) throws IOException {
+                if (armed.get() && file.toString().endsWith(".seg") && blocked.compareAndSet(null, file)) {
+                    deleting.countDown();
+                    try {
+                        // a disk busy enough that an unlink takes seconds
+                        release.await(30, TimeUnit.SECONDS);
+                    } catch (InterruptedException e) {
+                        Thread.currentThread().interrupt();
+                    }
+                }
+                super.delete(file);
+            }
+        };
+        EmbeddedConfig config = EmbeddedConfig.journal(dir).withSegmentBytes(SEGMENT);
+        try (EmbeddedBroker b = EmbeddedBroker.open(config, BrokerSettings.DEFAULTS, System::currentTimeMillis,
+                slowDeletes)) {
+            armed.set(true);
+            List<NewMessage> batch = new ArrayList<>();
+            for (int i = 0; i < 50; i++) {
+                batch.add(NewMessage.of(new byte[1000]));
+            }
+            for (int round = 0; round < 400 && deleting.getCount() > 0; round++) {
+                get(b.push("steady", batch));
+                get(b.ack("steady", AckRequest.of(Receipts.of(get(b.pop("steady",
+                        new PopRequest("default", 50, 60_000, 0)))))));
+            }
+            assertThat(deleting.await(10, TimeUnit.SECONDS)).as("a dead segment's deletion started").isTrue();
+
+            // the deletion hangs: pushes, pops and acks still complete
+            for (int round = 0; round < 5; round++) {
+                get(b.push("steady", batch));
+                List<Delivery> d = get(b.pop("steady", new PopRequest("default", 50, 60_000, 0)));
+                assertThat(d).hasSize(50);
+                get(b.ack("steady", AckRequest.of(Receipts.of(d))));
+            }
+            assertThat(blocked.get()).as("the segment being deleted").exists();
+
+            release.countDown();
+            Awaitility.await().atMost(Duration.ofSeconds(10)).untilAsserted(() ->
+                    assertThat(blocked.get()).doesNotExist());
+        } finally {
+            release.countDown();
         }
     }
 
