@@ -153,6 +153,9 @@ final class EntryCodec {
     static int crcOf(Payload.Streamed p) {
         java.util.OptionalInt known = p.crc32c();
         if (known.isPresent()) {
+            if (p instanceof Payload.FileRegion r) {
+                requireBytes(r);
+            }
             return known.getAsInt();
         }
         if (p instanceof Payload.FileRegion r) {
@@ -178,6 +181,23 @@ final class EntryCodec {
             throw new java.io.UncheckedIOException(e);
         }
         return (int) crc.getValue();
+    }
+
+    /**
+     * Fails (before anything is applied) when a file region's file does not hold its bytes: the
+     * writer copies it without reading it first, and a copy that fails there stops the journal.
+     */
+    private static void requireBytes(Payload.FileRegion r) {
+        long length;
+        try {
+            length = java.nio.file.Files.size(r.file());
+        } catch (IOException e) {
+            throw new java.io.UncheckedIOException(e);
+        }
+        if (length < r.offset() + r.size()) {
+            throw new java.io.UncheckedIOException(new IOException("payload file " + r.file() + " holds " + length
+                    + " bytes, fewer than its region ends at (" + (r.offset() + r.size()) + ")"));
+        }
     }
 
     /**

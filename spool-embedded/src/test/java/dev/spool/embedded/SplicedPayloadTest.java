@@ -140,6 +140,23 @@ class SplicedPayloadTest {
         }
     }
 
+    @Test
+    void shouldFailOnlyThePushWhenAFileOfKnownCrcIsMissingOrShort() throws IOException {
+        byte[] payload = random(6, SIZE);
+        Path shortFile = upload("short", Arrays.copyOf(payload, SIZE - 1));
+        try (EmbeddedBroker b = open()) {
+            get(b.putQueue("q", QueueConfig.DEFAULTS));
+
+            assertThatThrownBy(() -> get(b.push("q", List.of(msg(Payload.ofFile(uploads.resolve("gone"), SIZE,
+                    crc(payload))))))).isInstanceOf(CompletionException.class);
+            assertThatThrownBy(() -> get(b.push("q", List.of(msg(Payload.ofFile(shortFile, SIZE, crc(payload)))))))
+                    .isInstanceOf(CompletionException.class);
+
+            get(b.push("q", List.of(msg(Payload.ofFile(upload("whole", payload), SIZE, crc(payload))))));
+            assertThat(popOne(b)).isEqualTo(payload);
+        }
+    }
+
     /** Flips the byte at {@code at} of {@code payload} where the only segment holds it. */
     private Path flip(byte[] payload, int at) throws IOException {
         Path seg;
