@@ -1,6 +1,5 @@
 package dev.spool.embedded;
 
-import java.nio.ByteBuffer;
 import java.util.zip.CRC32C;
 
 /**
@@ -38,13 +37,6 @@ final class Crc32c {
             return crcA;
         }
         return multModP(x8nModP(lengthB), crcA) ^ crcB;
-    }
-
-    /** The CRC32C of {@code buf}'s remaining bytes; its position is left unchanged. */
-    static int of(ByteBuffer buf) {
-        CRC32C c = new CRC32C();
-        c.update(buf.duplicate());
-        return (int) c.getValue();
     }
 
     /** a * b modulo the polynomial, both reflected. */
@@ -93,12 +85,6 @@ final class Crc32c {
         void update(byte[] b, int off, int len) {
             run.update(b, off, len);
             runLength += len;
-        }
-
-        /** Adds {@code b}'s remaining bytes and consumes them. */
-        void update(ByteBuffer b) {
-            runLength += b.remaining();
-            run.update(b);
         }
 
         /** Adds a part of {@code length} bytes whose CRC32C is {@code crc}, without its bytes. */

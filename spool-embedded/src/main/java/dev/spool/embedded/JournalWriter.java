@@ -22,7 +22,9 @@ import dev.spool.api.SpoolException;
 
 /**
  * The journal writer thread: takes sealed {@link Batch}es from the engine, fills in each record's
- * CRC32C, writes them to the current segment, forces them to disk per the {@link FsyncPolicy},
+ * CRC32C, writes them to the current segment (a spliced payload copied in from its file without
+ * being read here, its known CRC combined into the record's: {@link #copyPayload}), forces them to
+ * disk per the {@link FsyncPolicy},
  * then completes the replies that waited for them. Every batch queued while an fsync ran is written
  * before the next one, so one fsync covers them all (group commit).
  *
