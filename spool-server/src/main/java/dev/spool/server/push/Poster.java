@@ -172,7 +172,7 @@ final class Poster {
             // failures reach the send future below; without a handler Vert.x would also log each one
             req.exceptionHandler(e -> { });
             Payload payload = body.payload();
-            if (payload instanceof Payload.Inline inline) {
+            if (payload instanceof Payload.Inline inline && inline.size() <= PayloadStream.CHUNK) {
                 // wrapped, not copied: the netty encoder copies it once into the socket's buffer
                 return req.send(Buffer.buffer(Unpooled.wrappedBuffer(inline.bytes())));
             }
