@@ -40,7 +40,8 @@ import dev.spool.server.push.PushSettings;
  * {@code spool bench push}: push delivery to local HTTP endpoints (Vert.x servers on 127.0.0.1 in
  * this process, one push group each), from a server started in process or, with {@code --url}, a
  * separate {@code ./spool serve -s push-allow=127.0.0.1}. Messages are pushed in JSON batches by
- * several producer threads so that the producer is not the limit; every message is delivered to
+ * several producer threads so that the producer is not the limit (a payload over 6 MiB as the raw
+ * body of its push); every message is delivered to
  * every endpoint. The report gives deliveries per second, the time from the start of the push
  * request to the end of each delivery's body at the endpoint (percentiles), the total time, the heap,
  * and (server in process) the server's CPU time per delivery. Figures are to be recorded in
