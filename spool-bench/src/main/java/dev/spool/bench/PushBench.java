@@ -40,7 +40,8 @@ import dev.spool.server.push.PushSettings;
  * {@code spool bench push}: push delivery to local HTTP endpoints (Vert.x servers on 127.0.0.1 in
  * this process, one push group each), from a server started in process or, with {@code --url}, a
  * separate {@code ./spool serve -s push-allow=127.0.0.1}. Messages are pushed in JSON batches by
- * several producer threads so that the producer is not the limit; every message is delivered to
+ * several producer threads so that the producer is not the limit (a payload over 6 MiB as the raw
+ * body of its push); every message is delivered to
  * every endpoint. The report gives deliveries per second, the time from the start of the push
  * request to the end of each delivery's body at the endpoint (percentiles), the total time, the heap,
  * and (server in process) the server's CPU time per delivery. Figures are to be recorded in
@@ -126,7 +127,8 @@ final class PushBench implements Callable<Integer> {
             HeapWatch heap = new HeapWatch();
             CpuSplit cpu0 = CpuSplit.take(spool != null);
             long start = System.nanoTime();
-            produce(http, base + "/v1/queues/" + queue + "/messages", item, perBatch, sentAt);
+            boolean raw = size * 4L / 3 + 64 > MAX_BATCH_BYTES;
+            produce(http, base + "/v1/queues/" + queue + "/messages", raw ? null : item, payload, perBatch, sentAt);
             long expected = (long) messages * endpoints;
             long deadline = start + TimeUnit.SECONDS.toNanos(timeoutS);
             while (eps.delivered() < expected && System.nanoTime() < deadline) {
@@ -145,8 +147,13 @@ final class PushBench implements Callable<Integer> {
         }
     }
 
-    private void produce(HttpClient http, String pushUrl, String item, int perBatch, Map<String, Long> sentAt)
-            throws Exception {
+    /**
+     * Pushes the messages: JSON batches of {@code item}, or, when one message's JSON would pass the
+     * 8 MiB batch budget (a payload over 6 MiB; {@code item} is null then), each payload as the raw body of its push
+     * (as a firmware image is uploaded: no base64, stored in the journal as it came).
+     */
+    private void produce(HttpClient http, String pushUrl, String item, byte[] payload, int perBatch,
+            Map<String, Long> sentAt) throws Exception {
         AtomicInteger left = new AtomicInteger(messages);
         ExecutorService pool = Executors.newFixedThreadPool(producers, r -> {
             Thread t = new Thread(r, "bench-push-producer");
@@ -162,12 +169,20 @@ final class PushBench implements Callable<Integer> {
                         if (n <= 0) {
                             return null;
                         }
-                        StringBuilder b = new StringBuilder(n * (item.length() + 1) + 20).append("{\"messages\": [");
-                        for (int i = 0; i < n; i++) {
-                            b.append(i == 0 ? "" : ",").append(item);
+                        long t0;
+                        String reply;
+                        if (item == null) {
+                            t0 = System.nanoTime();
+                            reply = send(http, "POST", pushUrl, "application/octet-stream",
+                                    HttpRequest.BodyPublishers.ofByteArray(payload));
+                        } else {
+                            StringBuilder b = new StringBuilder(n * (item.length() + 1) + 20).append("{\"messages\": [");
+                            for (int i = 0; i < n; i++) {
+                                b.append(i == 0 ? "" : ",").append(item);
+                            }
+                            t0 = System.nanoTime();
+                            reply = send(http, "POST", pushUrl, b.append("]}").toString());
                         }
-                        long t0 = System.nanoTime();
-                        String reply = send(http, "POST", pushUrl, b.append("]}").toString());
                         for (String id : ids(reply)) {
                             sentAt.put(id, t0);
                         }
@@ -233,8 +248,13 @@ final class PushBench implements Callable<Integer> {
     }
 
     private String send(HttpClient http, String method, String url, String json) throws Exception {
+        return send(http, method, url, "application/json", HttpRequest.BodyPublishers.ofString(json));
+    }
+
+    private String send(HttpClient http, String method, String url, String type, HttpRequest.BodyPublisher body)
+            throws Exception {
         HttpRequest.Builder b = HttpRequest.newBuilder(URI.create(url)).timeout(Duration.ofSeconds(120))
-                .header("Content-Type", "application/json").method(method, HttpRequest.BodyPublishers.ofString(json));
+                .header("Content-Type", type).method(method, body);
         if (authToken != null && !authToken.isEmpty()) {
             b.header("Authorization", "Bearer " + authToken);
         }

@@ -177,6 +177,17 @@ class BenchCommandTest {
     }
 
     @Test
+    void shouldPushALargePayloadAsARawBodyAndDeliverItFromTheJournal() {
+        // 7 MiB: its JSON would pass the 8 MiB batch budget, so it is pushed raw (and sent from the segment file)
+        Outcome o = bench("push", "--endpoints", "2", "--messages", "2", "--size", Integer.toString(7 << 20),
+                "--concurrency", "2", "--timeout-s", "120");
+        assertThat(o.exit()).as(o.out() + o.err()).isZero();
+        assertThat(o.num("deliveries")).isEqualTo(4);
+        assertThat(o.num("lost")).isZero();
+        assertThat(o.num("duplicated")).isZero();
+    }
+
+    @Test
     void shouldFailLoudlyWhenAConsumerDropsMessages() {
         Outcome o = bench("throughput", "--warmup", "0", "--storage",
                 "memory", "--duration", "1", "--drain-timeout", "1",

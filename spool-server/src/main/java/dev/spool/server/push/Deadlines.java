@@ -39,6 +39,11 @@ final class Deadlines {
         this.timeoutMs = timeoutMs;
     }
 
+    /** The timeout of every entry. */
+    long timeoutMs() {
+        return timeoutMs;
+    }
+
     /** Runs {@code onTimeout} in {@code timeoutMs} unless the entry is settled before. */
     Entry add(Runnable onTimeout) {
         Entry e = new Entry(System.nanoTime() + timeoutMs * 1_000_000, onTimeout);

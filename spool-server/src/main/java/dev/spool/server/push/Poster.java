@@ -9,6 +9,7 @@ import java.time.format.DateTimeParseException;
 import java.util.Map;
 import java.util.Optional;
 import java.util.OptionalLong;
+import java.util.function.BiConsumer;
 
 import io.netty.buffer.Unpooled;
 import io.vertx.core.Context;
@@ -42,6 +43,9 @@ final class Poster {
     static final String HEADER_PREFIX = "Spool-Header-";
 
     private static final io.vertx.core.Handler<Buffer> IGNORE = b -> { };
+    /** Headers of a request sent from a file: names and values checked as Vert.x's client checks them. */
+    private static final io.netty.handler.codec.http.DefaultHttpHeadersFactory HEADERS =
+            io.netty.handler.codec.http.DefaultHttpHeadersFactory.headersFactory().withValueValidation(true);
 
     private final Context ctx;
     private final HttpClient client;
@@ -53,6 +57,11 @@ final class Poster {
     private final Deadlines deadlines;
     /** The server address of an IP literal target, made once rather than per request. */
     private final SocketAddress literalServer;
+    private final FileSender files;
+    /** Whether {@link #files} sends what it can; off only in tests of the streamed path (which TLS targets take). */
+    boolean sendFiles = true;
+    /** The Host header of a request sent by {@link #files}. */
+    private final String hostHeader;
 
     Poster(Context ctx, HttpClient client, PushConfig config, PushTargets targets, String queue) {
         this.ctx = ctx;
@@ -65,6 +74,8 @@ final class Poster {
         this.deadlines = new Deadlines(ctx.owner(), config.timeoutMs());
         this.literalServer = literal == null ? null
                 : SocketAddress.inetSocketAddress(config.port(), literal.getHostAddress());
+        this.files = new FileSender(ctx, (int) config.timeoutMs());
+        this.hostHeader = config.url().getHost() + (config.port() == 80 ? "" : ":" + config.port());
     }
 
     /** The host as an address when it is an IP literal, else null (a name, resolved before each attempt). */
@@ -119,6 +130,19 @@ final class Poster {
 
     private void send(Delivery d, Optional<String> traceparent, Prepared p, Promise<Outcome> done) {
         MessageBody body = d.body();
+        if (sendFiles && FileSender.applies(config, body.payload())) {
+            // a large plain payload in a journal segment: straight from the file to the socket
+            io.netty.handler.codec.http.HttpHeaders h = HEADERS.newHeaders();
+            try {
+                headers(d, traceparent, p, h::add);
+            } catch (IllegalArgumentException e) {
+                done.tryComplete(new Outcome.Retry(0, "request failed: " + describe(e), OptionalLong.empty()));
+                return;
+            }
+            files.send(new java.net.InetSocketAddress(p.address(), config.port()), hostHeader, config.pathAndQuery(),
+                    h, (Payload.FileRegion) body.payload(), deadlines, done);
+            return;
+        }
         RequestOptions opts = new RequestOptions().setMethod(HttpMethod.POST).setHost(config.url().getHost())
                 .setPort(config.port()).setURI(config.pathAndQuery())
                 .setSsl("https".equalsIgnoreCase(config.url().getScheme()))
@@ -127,20 +151,8 @@ final class Poster {
                 .setConnectTimeout(config.timeoutMs());
         // no idle timeout: the attempt's own deadline below ends it at timeout_ms from the start,
         // before any idle timer could
-        for (Map.Entry<String, String> h : config.headers().entrySet()) {
-            opts.putHeader(h.getKey(), h.getValue());
-        }
-        opts.putHeader("Content-Type", body.contentType()).putHeader("Content-Length",
-                Long.toString(body.payload().size()));
-        opts.putHeader("Spool-Message-Id", d.idString()).putHeader("Spool-Attempt", Integer.toString(d.attempts()))
-                .putHeader("Spool-Queue", queue);
-        body.key().ifPresent(k -> opts.putHeader("Spool-Key", k));
-        traceparent.or(body::traceparent).ifPresent(t -> opts.putHeader("traceparent", t));
-        forwardHeaders(body, opts);
-        if (p.signature() != null) {
-            opts.putHeader("webhook-id", d.idString()).putHeader("webhook-timestamp", Long.toString(p.timestamp()))
-                    .putHeader("webhook-signature", p.signature());
-        }
+        headers(d, traceparent, p, opts::putHeader);
+        opts.putHeader("Content-Length", Long.toString(body.payload().size()));
         PayloadStream[] stream = new PayloadStream[1];
         HttpClientRequest[] request = new HttpClientRequest[1];
         Deadlines.Entry timer = deadlines.add(() -> {
@@ -162,7 +174,7 @@ final class Poster {
             // failures reach the send future below; without a handler Vert.x would also log each one
             req.exceptionHandler(e -> { });
             Payload payload = body.payload();
-            if (payload instanceof Payload.Inline inline) {
+            if (payload instanceof Payload.Inline inline && inline.size() <= PayloadStream.CHUNK) {
                 // wrapped, not copied: the netty encoder copies it once into the socket's buffer
                 return req.send(Buffer.buffer(Unpooled.wrappedBuffer(inline.bytes())));
             }
@@ -178,6 +190,26 @@ final class Poster {
             }
             read(ar.result(), done, timer);
         });
+    }
+
+    /** Every header of a request but Host, Connection and Content-Length. */
+    private void headers(Delivery d, Optional<String> traceparent, Prepared p, BiConsumer<String, String> put) {
+        MessageBody body = d.body();
+        for (Map.Entry<String, String> h : config.headers().entrySet()) {
+            put.accept(h.getKey(), h.getValue());
+        }
+        put.accept("Content-Type", body.contentType());
+        put.accept("Spool-Message-Id", d.idString());
+        put.accept("Spool-Attempt", Integer.toString(d.attempts()));
+        put.accept("Spool-Queue", queue);
+        body.key().ifPresent(k -> put.accept("Spool-Key", k));
+        traceparent.or(body::traceparent).ifPresent(t -> put.accept("traceparent", t));
+        forwardHeaders(body, put);
+        if (p.signature() != null) {
+            put.accept("webhook-id", d.idString());
+            put.accept("webhook-timestamp", Long.toString(p.timestamp()));
+            put.accept("webhook-signature", p.signature());
+        }
     }
 
     private void read(HttpClientResponse resp, Promise<Outcome> done, Deadlines.Entry timer) {
@@ -205,18 +237,18 @@ final class Poster {
      * values outside printable ASCII or holding {@code %} percent-encoded (UTF-8) and named in
      * {@code Spool-Encoded}; its {@code tracestate} also as the W3C header when it has a traceparent.
      */
-    static void forwardHeaders(MessageBody body, RequestOptions opts) {
+    static void forwardHeaders(MessageBody body, BiConsumer<String, String> put) {
         StringBuilder encoded = new StringBuilder();
         String state = body.headers().get("tracestate");
         if (state != null && body.traceparent().isPresent()) {
-            opts.putHeader("tracestate", ascii("tracestate", state, encoded));
+            put.accept("tracestate", ascii("tracestate", state, encoded));
         }
         for (Map.Entry<String, String> e : body.headers().entrySet()) {
             String name = HEADER_PREFIX + e.getKey();
-            opts.putHeader(name, ascii(name, e.getValue(), encoded));
+            put.accept(name, ascii(name, e.getValue(), encoded));
         }
         if (!encoded.isEmpty()) {
-            opts.putHeader("Spool-Encoded", encoded.toString());
+            put.accept("Spool-Encoded", encoded.toString());
         }
     }
 

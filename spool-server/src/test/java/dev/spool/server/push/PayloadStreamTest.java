@@ -25,6 +25,8 @@ import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.ValueSource;
 
 import dev.spool.api.Delivery;
 import dev.spool.api.MessageBody;
@@ -36,6 +38,9 @@ import dev.spool.api.Payload;
  * stream arrive byte-exact; a region whose file is shorter than it claims fails the attempt as a
  * retry; an endpoint that answers and closes before reading the body ends the attempt by its
  * answer. In every case each chunk buffer goes back to {@link Chunks} once the attempt settles.
+ * The journal-region cases run both through {@link PayloadStream} (as to a TLS endpoint) and
+ * through {@link FileSender} (a plain-HTTP endpoint); a large payload on the heap goes out in
+ * chunks byte-exact.
  */
 class PayloadStreamTest {
     private Vertx vertx;
@@ -43,6 +48,7 @@ class PayloadStreamTest {
     private HttpClient client;
     private volatile String received;
     private volatile long receivedBytes;
+    private boolean sendFiles = true;
 
     @BeforeEach
     void start() throws Exception {
@@ -72,8 +78,11 @@ class PayloadStreamTest {
         vertx.close().toCompletionStage().toCompletableFuture().get(30, TimeUnit.SECONDS);
     }
 
-    @Test
-    void shouldStreamAJournalRegionByteExactAndGiveEveryChunkBack(@TempDir Path dir) throws Exception {
+    @ParameterizedTest(name = "from the file: {0}")
+    @ValueSource(booleans = {false, true})
+    void shouldStreamAJournalRegionByteExactAndGiveEveryChunkBack(boolean fromFile, @TempDir Path dir)
+            throws Exception {
+        sendFiles = fromFile;
         int size = 3 * PayloadStream.CHUNK + 12_345;
         byte[] file = random(size + 1_000);
         Path f = dir.resolve("segment");
@@ -89,6 +98,18 @@ class PayloadStreamTest {
     }
 
     @Test
+    void shouldSendALargePayloadOnTheHeapInChunksByteExact() throws Exception {
+        byte[] bytes = random(3 * PayloadStream.CHUNK + 7);
+
+        Outcome o = post("/in", Payload.of(bytes));
+
+        assertThat(o).isInstanceOf(Outcome.Delivered.class);
+        assertThat(receivedBytes).isEqualTo(bytes.length);
+        assertThat(received).isEqualTo(sha(bytes, 0, bytes.length));
+        await().atMost(Duration.ofSeconds(10)).until(() -> Chunks.POOL.inUse() == 0);
+    }
+
+    @Test
     void shouldStreamAPayloadThatOnlyHasAStream() throws Exception {
         byte[] bytes = random(2 * PayloadStream.CHUNK + 1);
 
@@ -99,8 +120,10 @@ class PayloadStreamTest {
         await().atMost(Duration.ofSeconds(10)).until(() -> Chunks.POOL.inUse() == 0);
     }
 
-    @Test
-    void shouldRetryWhenTheFileIsShorterThanThePayload(@TempDir Path dir) throws Exception {
+    @ParameterizedTest(name = "from the file: {0}")
+    @ValueSource(booleans = {false, true})
+    void shouldRetryWhenTheFileIsShorterThanThePayload(boolean fromFile, @TempDir Path dir) throws Exception {
+        sendFiles = fromFile;
         Path f = dir.resolve("segment");
         Files.write(f, random(PayloadStream.CHUNK + 10));
 
@@ -110,8 +133,10 @@ class PayloadStreamTest {
         await().atMost(Duration.ofSeconds(10)).until(() -> Chunks.POOL.inUse() == 0);
     }
 
-    @Test
-    void shouldSettleByAnAnswerGivenBeforeTheBodyWasRead(@TempDir Path dir) throws Exception {
+    @ParameterizedTest(name = "from the file: {0}")
+    @ValueSource(booleans = {false, true})
+    void shouldSettleByAnAnswerGivenBeforeTheBodyWasRead(boolean fromFile, @TempDir Path dir) throws Exception {
+        sendFiles = fromFile;
         Path f = dir.resolve("segment");
         Files.write(f, random(8 * PayloadStream.CHUNK));
 
@@ -150,6 +175,7 @@ class PayloadStreamTest {
                 + "\", \"timeout_ms\": 20000}");
         Context ctx = vertx.getOrCreateContext();
         Poster poster = new Poster(ctx, client, config, PushTargets.of(List.of("127.0.0.1"), false), "q");
+        poster.sendFiles = sendFiles;
         Delivery d = new Delivery(1, 1, 0, 0, MessageBody.of(payload));
         java.util.concurrent.CompletableFuture<Outcome> out = new java.util.concurrent.CompletableFuture<>();
         ctx.runOnContext(v -> poster.post(d, Optional.empty()).onComplete(ar -> out.complete(ar.result())));
