@@ -42,6 +42,13 @@ import dev.spool.api.SpoolException;
  * {@value #ZERO_AHEAD_MAX_COMMIT} bytes appends as before, its fsync's metadata update being small
  * beside its data.
  *
+ * <p>Under {@code always}, a group whose replies all completed early (pops of messages whose pushes
+ * are already forced: lease records only, see {@link #completeEarly}) is written but not forced:
+ * the force of the next group covers it, or an idle force at most {@value #EARLY_FORCE_DELAY_MS} ms
+ * after the oldest such group was written. A consumer that takes a message and a producer that
+ * pushes the next one then wait for one fsync per round instead of two. {@link #durable()} stays
+ * at the forced position, so no later reply completes before these records are forced.
+ *
  * <p>A failed write or fsync leaves the segment in an unknown state: the writer stops for good,
  * fails the replies of what it could not make durable, and the journal refuses further work
  * until the process restarts and recovery truncates the tail.
@@ -54,6 +61,9 @@ final class JournalWriter implements Runnable {
     /** Commits larger than this append without writing zeros ahead. */
     static final int ZERO_AHEAD_MAX_COMMIT = 256 << 10;
     private static final ByteBuffer ZEROS = ByteBuffer.allocateDirect(64 << 10);
+    /** Longest time a written group whose replies all completed early waits for a force. */
+    static final int EARLY_FORCE_DELAY_MS = 1;
+    static final long EARLY_FORCE_DELAY_NANOS = TimeUnit.MILLISECONDS.toNanos(EARLY_FORCE_DELAY_MS);
 
     private final Path dir;
     private final FsyncPolicy policy;
@@ -83,6 +93,13 @@ final class JournalWriter implements Runnable {
     private Thread thread;
     private long lastForce = System.nanoTime();
     private boolean dirty;
+    /**
+     * Under {@code always}: when the oldest written but unforced group (one whose replies all
+     * completed early) was written, or -1 when everything written is forced.
+     */
+    private long unforcedSince = -1;
+    /** How long a group whose replies all completed early may stay unforced (tests lengthen it). */
+    volatile long earlyForceDelayNanos = EARLY_FORCE_DELAY_NANOS;
 
     JournalWriter(Path dir, EmbeddedConfig config, Instrumentation instrumentation, FileChannel current,
             long segment, long durablePos, JournalFiles files) {
@@ -210,9 +227,7 @@ final class JournalWriter implements Runnable {
             }
             Batch first;
             try {
-                long waitMs = forceWanted > forced ? 2
-                        : policy instanceof FsyncPolicy.Interval iv ? iv.intervalMs() : 1000;
-                first = queue.poll(waitMs, TimeUnit.MILLISECONDS);
+                first = queue.poll(idleWaitNanos(), TimeUnit.NANOSECONDS);
             } catch (InterruptedException e) {
                 first = queue.poll();
                 if (first == null && closing) {
@@ -233,6 +248,15 @@ final class JournalWriter implements Runnable {
         }
     }
 
+    /** How long to wait for the next batch before an idle force may be due. */
+    private long idleWaitNanos() {
+        if (unforcedSince >= 0) {
+            return Math.max(0, unforcedSince + earlyForceDelayNanos - System.nanoTime());
+        }
+        long ms = forceWanted > forced ? 2 : policy instanceof FsyncPolicy.Interval iv ? iv.intervalMs() : 1000;
+        return TimeUnit.MILLISECONDS.toNanos(ms);
+    }
+
     private void commit(List<Batch> group) {
         if (failure != null) {
             for (Batch b : group) {
@@ -251,7 +275,13 @@ final class JournalWriter implements Runnable {
             }
             written = group.get(group.size() - 1).endPos;
             if (policy instanceof FsyncPolicy.Always) {
-                completeEarly(group);
+                if (completeEarly(group) && mayLeaveUnforced()) {
+                    // nobody waits for this force: the next group's force, or the idle one, covers it
+                    for (Batch b : group) {
+                        completeAll(b);
+                    }
+                    return;
+                }
                 long t0 = System.nanoTime();
                 channel.force(false);
                 instrumentation.onSync(System.nanoTime() - t0, bytes, requests);
@@ -280,10 +310,27 @@ final class JournalWriter implements Runnable {
         }
     }
 
+    /**
+     * Whether a group whose replies all completed early may stay unforced for now: nothing asked for
+     * a force, and the oldest unforced group is younger than {@link #earlyForceDelayNanos}.
+     */
+    private boolean mayLeaveUnforced() {
+        long now = System.nanoTime();
+        if (forceWanted > forced) {
+            return false;
+        }
+        if (unforcedSince < 0) {
+            unforcedSince = now;
+            return true;
+        }
+        return now - unforcedSince < earlyForceDelayNanos;
+    }
+
     private void maybeForceInterval() throws IOException {
         boolean due = policy instanceof FsyncPolicy.Interval iv && dirty
                 && System.nanoTime() - lastForce >= TimeUnit.MILLISECONDS.toNanos(iv.intervalMs());
-        if (due || forceWanted > forced && written > forced) {
+        boolean early = unforcedSince >= 0 && System.nanoTime() - unforcedSince >= earlyForceDelayNanos;
+        if (due || early || forceWanted > forced && written > forced) {
             long t0 = System.nanoTime();
             channel.force(false);
             instrumentation.onSync(System.nanoTime() - t0, 0, 0);
@@ -295,8 +342,12 @@ final class JournalWriter implements Runnable {
 
     /** Everything written is now forced; wakes a snapshot waiting for it. */
     private void markForced() {
+        unforcedSince = -1;
         synchronized (this) {
             forced = written;
+            if (policy instanceof FsyncPolicy.Always) {
+                durable = written;
+            }
             if (awaiting) {
                 notifyAll();
             }
@@ -456,17 +507,26 @@ final class JournalWriter implements Runnable {
      * pushed in records already forced: a process crash keeps the written lease records, a power
      * loss may forget them (the messages are delivered again), and no consumer sees a message whose
      * push could still be lost. {@link #completeAll} later completes them again, which does nothing.
+     * True when the group has replies and every one of them completed here: then nobody waits for
+     * its force, which may be left to the next group's or to an idle one ({@link #mayLeaveUnforced}).
      */
-    private void completeEarly(List<Batch> group) {
+    private boolean completeEarly(List<Batch> group) {
         long onDisk = forced;
+        boolean all = true;
+        int replies = 0;
         for (Batch b : group) {
+            int early = 0;
             for (int i = 0; i < b.earlies; i++) {
                 if (b.earlyNeed[i] <= onDisk) {
                     int r = b.earlyIdx[i];
                     b.replies.get(r).complete(b.values.get(r));
+                    early++;
                 }
             }
+            replies += b.replies.size();
+            all &= early == b.replies.size();
         }
+        return all && replies > 0;
     }
 
     private void completeAll(Batch b) {
