@@ -266,6 +266,15 @@ public final class EmbeddedBroker implements Broker {
 
     @Override
     public CompletionStage<Outcomes> ack(String queue, AckRequest request) {
+        return ack(queue, request, false);
+    }
+
+    @Override
+    public CompletionStage<Outcomes> ackUnawaited(String queue, AckRequest request) {
+        return ack(queue, request, true);
+    }
+
+    private CompletionStage<Outcomes> ack(String queue, AckRequest request, boolean unawaited) {
         try {
             Names.checkQueue(queue, "queue");
             request.validate(settings.limits());
@@ -274,7 +283,7 @@ public final class EmbeddedBroker implements Broker {
             return fail(e);
         }
         CompletableFuture<Outcomes> f = new CompletableFuture<>();
-        return send(f, new Command.Ack(queue, request, f));
+        return send(f, new Command.Ack(queue, request, f, unawaited));
     }
 
     @Override

@@ -43,11 +43,13 @@ import dev.spool.api.SpoolException;
  * beside its data.
  *
  * <p>Under {@code always}, a group whose replies all completed early (pops of messages whose pushes
- * are already forced: lease records only, see {@link #completeEarly}) is written but not forced:
- * the force of the next group covers it, or an idle force at most {@value #EARLY_FORCE_DELAY_MS} ms
- * after the oldest such group was written. A consumer that takes a message and a producer that
- * pushes the next one then wait for one fsync per round instead of two. {@link #durable()} stays
- * at the forced position, so no later reply completes before these records are forced.
+ * are already forced: lease records only, see {@link #completeEarly}) or are unawaited (acks whose
+ * sender asked for no reply, {@link Batch#addUnawaitedReply}) is written but not forced: the force
+ * of the next group covers it, or an idle force at most {@value #EARLY_FORCE_DELAY_MS} ms after
+ * the oldest such group was written; its unawaited replies complete with that force. A consumer
+ * that takes a message and acks it and a producer that pushes the next one then wait for one fsync
+ * per round instead of two or three. {@link #durable()} stays at the forced position, so no later
+ * reply completes before these records are forced.
  *
  * <p>A failed write or fsync leaves the segment in an unknown state: the writer stops for good,
  * fails the replies of what it could not make durable, and the journal refuses further work
@@ -100,6 +102,8 @@ final class JournalWriter implements Runnable {
     private long unforcedSince = -1;
     /** How long a group whose replies all completed early may stay unforced (tests lengthen it). */
     volatile long earlyForceDelayNanos = EARLY_FORCE_DELAY_NANOS;
+    /** Written groups left unforced, oldest first: their unawaited replies complete with the force. */
+    private final List<Batch> unforced = new ArrayList<>();
 
     JournalWriter(Path dir, EmbeddedConfig config, Instrumentation instrumentation, FileChannel current,
             long segment, long durablePos, JournalFiles files) {
@@ -210,12 +214,14 @@ final class JournalWriter implements Runnable {
             if (channel != null && channel.isOpen()) {
                 if (failure == null) {
                     channel.force(cutZerosAhead());
+                    settleUnforced(null);
                 }
                 channel.close();
             }
         } catch (IOException e) {
             LOG.error("closing the journal segment failed", e);
         }
+        settleUnforced(failure != null ? failure : new IOException("the journal closed before a force"));
     }
 
     @Override
@@ -277,9 +283,7 @@ final class JournalWriter implements Runnable {
             if (policy instanceof FsyncPolicy.Always) {
                 if (completeEarly(group) && mayLeaveUnforced()) {
                     // nobody waits for this force: the next group's force, or the idle one, covers it
-                    for (Batch b : group) {
-                        completeAll(b);
-                    }
+                    unforced.addAll(group);
                     return;
                 }
                 long t0 = System.nanoTime();
@@ -294,6 +298,7 @@ final class JournalWriter implements Runnable {
         } catch (IOException | RuntimeException e) {
             LOG.error("journal write failed; the journal stops accepting writes until restart", e);
             failure = e;
+            settleUnforced(e);
             for (Batch b : group) {
                 failAll(b, e);
             }
@@ -340,7 +345,7 @@ final class JournalWriter implements Runnable {
         }
     }
 
-    /** Everything written is now forced; wakes a snapshot waiting for it. */
+    /** Everything written is now forced; wakes a snapshot waiting for it, completes unforced groups. */
     private void markForced() {
         unforcedSince = -1;
         synchronized (this) {
@@ -352,6 +357,19 @@ final class JournalWriter implements Runnable {
                 notifyAll();
             }
         }
+        settleUnforced(null);
+    }
+
+    /** Completes the replies of the groups left unforced (now forced), or fails them. */
+    private void settleUnforced(Throwable cause) {
+        for (Batch b : unforced) {
+            if (cause == null) {
+                completeAll(b);
+            } else {
+                failAll(b, cause);
+            }
+        }
+        unforced.clear();
     }
 
     private void maybeForceIdle() {
@@ -363,6 +381,7 @@ final class JournalWriter implements Runnable {
         } catch (IOException | RuntimeException e) {
             LOG.error("journal fsync failed; the journal stops accepting writes until restart", e);
             failure = e;
+            settleUnforced(e);
         }
     }
 
@@ -507,8 +526,9 @@ final class JournalWriter implements Runnable {
      * pushed in records already forced: a process crash keeps the written lease records, a power
      * loss may forget them (the messages are delivered again), and no consumer sees a message whose
      * push could still be lost. {@link #completeAll} later completes them again, which does nothing.
-     * True when the group has replies and every one of them completed here: then nobody waits for
-     * its force, which may be left to the next group's or to an idle one ({@link #mayLeaveUnforced}).
+     * True when the group has replies and every one of them either completed here or is unawaited
+     * ({@link Batch#addUnawaitedReply}): then nobody waits for its force, which may be left to the
+     * next group's or to an idle one ({@link #mayLeaveUnforced}).
      */
     private boolean completeEarly(List<Batch> group) {
         long onDisk = forced;
@@ -524,7 +544,7 @@ final class JournalWriter implements Runnable {
                 }
             }
             replies += b.replies.size();
-            all &= early == b.replies.size();
+            all &= early + b.unawaited == b.replies.size();
         }
         return all && replies > 0;
     }
