@@ -33,14 +33,7 @@ import dev.spool.api.SpoolException;
  * only from the forced position, so a power loss can cost the unforced end of the journal but
  * never older data.
  *
- * <p>Zeros ahead: a small commit that would grow the file first writes {@value #ZERO_AHEAD} bytes of
- * zeros past its end (never past the segment size), so that the fsyncs of the next small commits
- * overwrite blocks the file already has and need no file-size update in the file system's own
- * journal (on ext4 an appending fdatasync measured about three times the cost of an overwriting
- * one). The zeros past the last record are cut off when a segment is rolled or closed, and recovery
- * cuts an all-zero tail silently ({@link Journal}); a commit larger than
- * {@value #ZERO_AHEAD_MAX_COMMIT} bytes appends as before, its fsync's metadata update being small
- * beside its data.
+ * <p>Small commits overwrite zeros written ahead of them rather than grow the file ({@link ZerosAhead}).
  *
  * <p>Under {@code always}, a group whose replies all completed early (pops of messages whose pushes
  * are already forced: lease records only, see {@link #completeEarly}) or are unawaited (acks whose
@@ -58,19 +51,11 @@ import dev.spool.api.SpoolException;
 final class JournalWriter implements Runnable {
     private static final Logger LOG = LoggerFactory.getLogger(JournalWriter.class);
     private static final int MAX_QUEUED = 256;
-    /** Bytes of zeros written past the end of the file before a small commit that would grow it. */
-    static final int ZERO_AHEAD = 1 << 20;
-    /** Commits larger than this append without writing zeros ahead. */
-    static final int ZERO_AHEAD_MAX_COMMIT = 256 << 10;
-    private static final ByteBuffer ZEROS = ByteBuffer.allocateDirect(64 << 10);
     /** Longest time a written group whose replies all completed early waits for a force. */
     static final int EARLY_FORCE_DELAY_MS = 1;
-    static final long EARLY_FORCE_DELAY_NANOS = TimeUnit.MILLISECONDS.toNanos(EARLY_FORCE_DELAY_MS);
 
     private final Path dir;
     private final FsyncPolicy policy;
-    /** Zeros ahead stop at this size: a segment's file is not made larger than it by them. */
-    private final long segmentBytes;
     private final Instrumentation instrumentation;
     private final ArrayBlockingQueue<Batch> queue = new ArrayBlockingQueue<>(MAX_QUEUED);
     private final ConcurrentLinkedQueue<Batch> free = new ConcurrentLinkedQueue<>();
@@ -80,8 +65,7 @@ final class JournalWriter implements Runnable {
     private final JournalFiles files;
     private FileChannel channel;
     private long segment;
-    /** The current segment's size: from the write position up to here it holds zeros written ahead. */
-    private long fileEnd;
+    private final ZerosAhead zeros;
     /** Position up to which replies may complete: written (interval, never) or forced (always). */
     private volatile long durable;
     /** Position up to which every byte was written to the file (writer thread only). */
@@ -95,13 +79,10 @@ final class JournalWriter implements Runnable {
     private Thread thread;
     private long lastForce = System.nanoTime();
     private boolean dirty;
-    /**
-     * Under {@code always}: when the oldest written but unforced group (one whose replies all
-     * completed early) was written, or -1 when everything written is forced.
-     */
+    /** Under {@code always}: when the oldest group left unforced was written; -1 when there is none. */
     private long unforcedSince = -1;
     /** How long a group whose replies all completed early may stay unforced (tests lengthen it). */
-    volatile long earlyForceDelayNanos = EARLY_FORCE_DELAY_NANOS;
+    volatile long earlyForceDelayNanos = TimeUnit.MILLISECONDS.toNanos(EARLY_FORCE_DELAY_MS);
     /** Written groups left unforced, oldest first: their unawaited replies complete with the force. */
     private final List<Batch> unforced = new ArrayList<>();
 
@@ -109,7 +90,6 @@ final class JournalWriter implements Runnable {
             long segment, long durablePos, JournalFiles files) {
         this.dir = dir;
         this.policy = config.fsync();
-        this.segmentBytes = config.segmentBytes();
         this.instrumentation = instrumentation;
         this.channel = current;
         this.segment = segment;
@@ -118,15 +98,7 @@ final class JournalWriter implements Runnable {
         this.forced = durablePos;
         this.forceWanted = durablePos;
         this.files = files;
-        this.fileEnd = sizeOf(current);
-    }
-
-    private static long sizeOf(FileChannel ch) {
-        try {
-            return ch.size();
-        } catch (IOException e) {
-            return Long.MAX_VALUE;
-        }
+        this.zeros = new ZerosAhead(config.segmentBytes(), current);
     }
 
     void start() {
@@ -213,7 +185,7 @@ final class JournalWriter implements Runnable {
         try {
             if (channel != null && channel.isOpen()) {
                 if (failure == null) {
-                    channel.force(cutZerosAhead());
+                    channel.force(zeros.cut(channel));
                     settleUnforced(null);
                 }
                 channel.close();
@@ -273,7 +245,7 @@ final class JournalWriter implements Runnable {
         long bytes = 0;
         int requests = 0;
         try {
-            zeroAhead(group);
+            zeros.before(channel, Batch.appendedBytes(group));
             for (Batch b : group) {
                 write(b);
                 bytes += b.buf.position() + b.splicedBytes;
@@ -315,20 +287,14 @@ final class JournalWriter implements Runnable {
         }
     }
 
-    /**
-     * Whether a group whose replies all completed early may stay unforced for now: nothing asked for
-     * a force, and the oldest unforced group is younger than {@link #earlyForceDelayNanos}.
-     */
+    /** Whether a group may stay unforced: no force was asked for, the oldest unforced one is young. */
     private boolean mayLeaveUnforced() {
         long now = System.nanoTime();
-        if (forceWanted > forced) {
-            return false;
-        }
-        if (unforcedSince < 0) {
+        if (unforcedSince < 0 && forceWanted <= forced) {
             unforcedSince = now;
             return true;
         }
-        return now - unforcedSince < earlyForceDelayNanos;
+        return forceWanted <= forced && now - unforcedSince < earlyForceDelayNanos;
     }
 
     private void maybeForceInterval() throws IOException {
@@ -471,54 +437,11 @@ final class JournalWriter implements Runnable {
     }
 
     private void roll(long next) throws IOException {
-        channel.force(cutZerosAhead());
+        channel.force(zeros.cut(channel));
         channel.close();
         channel = Segments.create(files, dir, next);
         segment = next;
-        fileEnd = channel.size();
-    }
-
-    /**
-     * Before a small commit that would grow the file: writes {@value #ZERO_AHEAD} bytes of zeros
-     * past its end (see the class javadoc), not past the segment size. Positional writes: the
-     * records still go where they would.
-     */
-    private void zeroAhead(List<Batch> group) throws IOException {
-        long bytes = Batch.appendedBytes(group);
-        long at = channel.position();
-        if (bytes < 0 || bytes > ZERO_AHEAD_MAX_COMMIT || at + bytes <= fileEnd) {
-            return;
-        }
-        long p = Math.max(at, fileEnd);
-        long target = Math.min(at + bytes + ZERO_AHEAD, Math.max(at + bytes, segmentBytes));
-        try {
-            while (p < target) {
-                ByteBuffer z = ZEROS.duplicate();
-                z.limit((int) Math.min(z.capacity(), target - p));
-                p += channel.write(z, p);
-            }
-            fileEnd = p;
-        } catch (IOException e) {
-            if (!WriteFailures.noSpace(e)) {
-                throw e;
-            }
-            // a nearly full disk: the records may still fit where the zeros did not
-            fileEnd = channel.size();
-        }
-    }
-
-    /**
-     * Cuts the zeros written ahead past the last record (before a roll or a close); true when it cut
-     * (the new size then needs a force with metadata).
-     */
-    private boolean cutZerosAhead() throws IOException {
-        long at = channel.position();
-        if (fileEnd <= at) {
-            return false;
-        }
-        channel.truncate(at);
-        fileEnd = at;
-        return true;
+        zeros.reset(channel);
     }
 
     /**
