@@ -76,6 +76,17 @@ public interface Broker extends AutoCloseable {
     CompletionStage<Outcomes> ack(String queue, AckRequest request);
 
     /**
+     * {@link #ack} for a sender that waits for no reply (a stream ack frame without {@code req}):
+     * the same effect, and the returned stage still completes only once the ack is durable, but a
+     * backend may let it become durable with a later write instead of on its own (the embedded
+     * journal then forces it with the next group commit, or within a millisecond when nothing
+     * follows). The default is {@link #ack}.
+     */
+    default CompletionStage<Outcomes> ackUnawaited(String queue, AckRequest request) {
+        return ack(queue, request);
+    }
+
+    /**
      * Returns deliveries: ready again after the delay or backoff, or dead-lettered if the message
      * used its last attempt.
      */

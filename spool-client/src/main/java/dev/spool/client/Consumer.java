@@ -286,9 +286,10 @@ public final class Consumer implements AutoCloseable {
         }
         done.add(new Done(h.delivery.receipt(), reason));
         int waiting = doneCount.incrementAndGet();
-        // a full frame, or every held message handled: lingering would only delay credit
+        // a full frame, or every held message handled: lingering would only delay credit. Sent from
+        // this thread: a hop to an event loop first (not necessarily the socket's) only delays it
         if (waiting >= flushAt || waiting >= held.size()) {
-            vertx.runOnContext(v -> flushAcks());
+            flushAcks();
         }
     }
 

@@ -46,6 +46,9 @@ final class Batch {
     int[] earlyIdx = new int[16];
     long[] earlyNeed = new long[16];
     int earlies;
+    /** Replies nobody waits for (see {@link #addUnawaitedReply}): their indexes, in order. */
+    int[] unawaitedIdx = new int[4];
+    int unawaited;
 
     void reset() {
         buf.clear();
@@ -56,6 +59,7 @@ final class Batch {
         values.clear();
         errors.clear();
         earlies = 0;
+        unawaited = 0;
         splicedBytes = 0;
         if (buf.capacity() > (8 << 20)) {
             buf = ByteBuffer.allocate(1 << 16).order(ByteOrder.LITTLE_ENDIAN);
@@ -86,6 +90,18 @@ final class Batch {
         }
         earlyIdx[earlies] = replies.size() - 1;
         earlyNeed[earlies++] = needForced;
+    }
+
+    /**
+     * A reply nobody waits for (an ack sent without asking for one): it still completes only once
+     * this batch is forced, but this batch needs no force of its own for it.
+     */
+    <T> void addUnawaitedReply(CompletableFuture<T> f, T value) {
+        addReply(f, value);
+        if (unawaited == unawaitedIdx.length) {
+            unawaitedIdx = java.util.Arrays.copyOf(unawaitedIdx, unawaited * 2);
+        }
+        unawaitedIdx[unawaited++] = replies.size() - 1;
     }
 
     @SuppressWarnings("unchecked")
@@ -140,6 +156,9 @@ final class Batch {
         truncate(switches, m.switches);
         while (earlies > 0 && earlyIdx[earlies - 1] >= m.replies) {
             earlies--;
+        }
+        while (unawaited > 0 && unawaitedIdx[unawaited - 1] >= m.replies) {
+            unawaited--;
         }
         while (replies.size() > m.replies) {
             int last = replies.size() - 1;

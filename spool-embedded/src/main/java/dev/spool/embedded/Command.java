@@ -60,7 +60,9 @@ sealed interface Command {
             CompletableFuture<List<Delivery>> caller) implements Command {
     }
 
-    record Ack(String queue, AckRequest request, CompletableFuture<Outcomes> reply) implements Command {
+    /** {@code unawaited}: nobody waits for the reply ({@link dev.spool.api.Broker#ackUnawaited}). */
+    record Ack(String queue, AckRequest request, CompletableFuture<Outcomes> reply, boolean unawaited)
+            implements Command {
     }
 
     record Nack(String queue, NackRequest request, CompletableFuture<Outcomes> reply) implements Command {

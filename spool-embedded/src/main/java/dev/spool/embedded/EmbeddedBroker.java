@@ -153,7 +153,7 @@ public final class EmbeddedBroker implements Broker {
         if (!config.durable()) {
             StateMachine sm = new StateMachine(clock.getAsLong());
             Engine engine = new Engine(sm, settings, clock, config.commandQueueCapacity(), config.flow());
-            bound(sm, config, clock.getAsLong());
+            config.bound(sm, clock.getAsLong());
             engine.start("spool-engine");
             return new EmbeddedBroker(engine, settings, config, null, clock, files);
         }
@@ -162,7 +162,7 @@ public final class EmbeddedBroker implements Broker {
             Engine engine = journal.engine();
             try {
                 engine.messages.useReceiptKey(ReceiptKeyFile.loadOrCreate(config.dataDir().orElseThrow()));
-                bound(engine.sm, config, clock.getAsLong());
+                config.bound(engine.sm, clock.getAsLong());
             } catch (IOException | RuntimeException e) {
                 journal.closeFiles();
                 throw e;
@@ -175,12 +175,6 @@ public final class EmbeddedBroker implements Broker {
         }
     }
 
-    /** Applies the global bounds of dedup ids and results (before the engine thread starts). */
-    private static void bound(StateMachine sm, EmbeddedConfig config, long now) {
-        sm.dedup.max(config.maxDedupIds());
-        sm.results.max(config.maxResultBytes(), now);
-    }
-
     /** The configuration this engine runs with. */
     public EmbeddedConfig config() {
         return config;
@@ -189,10 +183,6 @@ public final class EmbeddedBroker implements Broker {
     @Override
     public BrokerSettings settings() {
         return settings;
-    }
-
-    private <T> CompletableFuture<T> fail(RuntimeException e) {
-        return CompletableFuture.failedFuture(e);
     }
 
     private <T, C extends Command> CompletionStage<T> send(CompletableFuture<T> f, C command) {
@@ -206,7 +196,7 @@ public final class EmbeddedBroker implements Broker {
             Names.checkQueue(queue, "queue");
             settings.atRest().check(cfg.validate());
         } catch (SpoolException e) {
-            return fail(e);
+            return CompletableFuture.failedFuture(e);
         }
         CompletableFuture<QueueInfo> f = new CompletableFuture<>();
         return send(f, new Command.PutQueue(queue, cfg, f));
@@ -244,7 +234,7 @@ public final class EmbeddedBroker implements Broker {
             Validation.messages(messages, settings.limits(), "messages");
             ms = config.durable() ? messages : Inlining.messages(messages);
         } catch (SpoolException e) {
-            return fail(e);
+            return CompletableFuture.failedFuture(e);
         }
         CompletableFuture<long[]> f = new CompletableFuture<>();
         return send(f, new Command.Push(queue, ms, f));
@@ -256,7 +246,7 @@ public final class EmbeddedBroker implements Broker {
             Names.checkQueue(queue, "queue");
             request.validate(settings.limits());
         } catch (SpoolException e) {
-            return fail(e);
+            return CompletableFuture.failedFuture(e);
         }
         CompletableFuture<List<Delivery>> f = new CompletableFuture<>();
         CompletableFuture<List<Delivery>> caller = request.waitMs() == 0 ? f : new CompletableFuture<>();
@@ -266,15 +256,24 @@ public final class EmbeddedBroker implements Broker {
 
     @Override
     public CompletionStage<Outcomes> ack(String queue, AckRequest request) {
+        return ack(queue, request, false);
+    }
+
+    @Override
+    public CompletionStage<Outcomes> ackUnawaited(String queue, AckRequest request) {
+        return ack(queue, request, true);
+    }
+
+    private CompletionStage<Outcomes> ack(String queue, AckRequest request, boolean unawaited) {
         try {
             Names.checkQueue(queue, "queue");
             request.validate(settings.limits());
             request.result().ifPresent(r -> Inlining.checkResult(r.payload()));
         } catch (SpoolException e) {
-            return fail(e);
+            return CompletableFuture.failedFuture(e);
         }
         CompletableFuture<Outcomes> f = new CompletableFuture<>();
-        return send(f, new Command.Ack(queue, request, f));
+        return send(f, new Command.Ack(queue, request, f, unawaited));
     }
 
     @Override
@@ -320,7 +319,7 @@ public final class EmbeddedBroker implements Broker {
                 throw SpoolException.invalid("group", "'default' is the queue's own group and cannot be created");
             }
         } catch (SpoolException e) {
-            return fail(e);
+            return CompletableFuture.failedFuture(e);
         }
         CompletableFuture<GroupInfo> f = new CompletableFuture<>();
         return send(f, new Command.PutGroup(queue, group, spec, f));
@@ -350,14 +349,14 @@ public final class EmbeddedBroker implements Broker {
         try {
             Transactions.validate(ops, settings.limits(), config.durable());
         } catch (SpoolException e) {
-            return fail(e);
+            return CompletableFuture.failedFuture(e);
         }
         CompletableFuture<TxResult> f = new CompletableFuture<>();
         List<TxOp> prepared;
         try {
             prepared = config.durable() ? Transactions.checked(ops) : Transactions.inlined(ops);
         } catch (SpoolException e) {
-            return fail(e);
+            return CompletableFuture.failedFuture(e);
         }
         return send(f, new Command.Transact(prepared, Transactions.leaseIds(prepared), f));
     }
@@ -405,7 +404,7 @@ public final class EmbeddedBroker implements Broker {
     @Override
     public CompletionStage<AccessToken> putToken(AccessToken token) {
         if (token == null) {
-            return fail(SpoolException.invalid("token", "a token is needed"));
+            return CompletableFuture.failedFuture(SpoolException.invalid("token", "a token is needed"));
         }
         CompletableFuture<AccessToken> f = new CompletableFuture<>();
         return send(f, new Command.PutToken(token, f));
@@ -420,7 +419,7 @@ public final class EmbeddedBroker implements Broker {
     @Override
     public CompletionStage<Void> revokeToken(String id) {
         if (id == null || id.isEmpty() || id.length() > 64) {
-            return fail(SpoolException.invalid("id", "id is 1 to 64 characters"));
+            return CompletableFuture.failedFuture(SpoolException.invalid("id", "id is 1 to 64 characters"));
         }
         CompletableFuture<Void> f = new CompletableFuture<>();
         return send(f, new Command.RevokeToken(id, f));
@@ -473,7 +472,7 @@ public final class EmbeddedBroker implements Broker {
             Names.checkQueue(queue, "queue");
             check.run();
         } catch (SpoolException e) {
-            return fail(e);
+            return CompletableFuture.failedFuture(e);
         }
         engine.submit(command.get());
         return f;

@@ -111,4 +111,10 @@ public record EmbeddedConfig(Optional<Path> dataDir, FsyncPolicy fsync, long seg
         return new EmbeddedConfig(dataDir, fsync, segmentBytes, payloadCacheBytes, commandQueueCapacity,
                 snapshotEveryBytes, maxDedupIds, maxResultBytes, v);
     }
+
+    /** Applies the global bounds of dedup ids and results to a state machine (before its engine starts). */
+    void bound(StateMachine sm, long now) {
+        sm.dedup.max(maxDedupIds);
+        sm.results.max(maxResultBytes, now);
+    }
 }

@@ -222,6 +222,14 @@ abstract sealed class JournalFraming permits JournalWal {
         }
     }
 
+    public <T> void replyUnawaited(CompletableFuture<T> f, T value) {
+        if (open.isEmpty() || writer.failure() != null) {
+            reply(f, value);
+        } else {
+            open.addUnawaitedReply(f, value);
+        }
+    }
+
     public void fail(CompletableFuture<?> f, Throwable error) {
         if (open.isEmpty() && writer.durable() >= sealedEnd) {
             f.completeExceptionally(error);

@@ -34,14 +34,16 @@ import dev.spool.api.SpoolException;
  * only from the forced position, so a power loss can cost the unforced end of the journal but
  * never older data.
  *
- * <p>Zeros ahead: a small commit that would grow the file first writes {@value #ZERO_AHEAD} bytes of
- * zeros past its end (never past the segment size), so that the fsyncs of the next small commits
- * overwrite blocks the file already has and need no file-size update in the file system's own
- * journal (on ext4 an appending fdatasync measured about three times the cost of an overwriting
- * one). The zeros past the last record are cut off when a segment is rolled or closed, and recovery
- * cuts an all-zero tail silently ({@link Journal}); a commit larger than
- * {@value #ZERO_AHEAD_MAX_COMMIT} bytes appends as before, its fsync's metadata update being small
- * beside its data.
+ * <p>Small commits overwrite zeros written ahead of them rather than grow the file ({@link ZerosAhead}).
+ *
+ * <p>Under {@code always}, a group whose replies all completed early (pops of messages whose pushes
+ * are already forced: lease records only, see {@link #completeEarly}) or are unawaited (acks whose
+ * sender asked for no reply, {@link Batch#addUnawaitedReply}) is written but not forced: the force
+ * of the next group covers it, or an idle force at most {@value #EARLY_FORCE_DELAY_MS} ms after
+ * the oldest such group was written; its unawaited replies complete with that force. A consumer
+ * that takes a message and acks it and a producer that pushes the next one then wait for one fsync
+ * per round instead of two or three. {@link #durable()} stays at the forced position, so no later
+ * reply completes before these records are forced.
  *
  * <p>A failed write or fsync leaves the segment in an unknown state: the writer stops for good,
  * fails the replies of what it could not make durable, and the journal refuses further work
@@ -50,16 +52,11 @@ import dev.spool.api.SpoolException;
 final class JournalWriter implements Runnable {
     private static final Logger LOG = LoggerFactory.getLogger(JournalWriter.class);
     private static final int MAX_QUEUED = 256;
-    /** Bytes of zeros written past the end of the file before a small commit that would grow it. */
-    static final int ZERO_AHEAD = 1 << 20;
-    /** Commits larger than this append without writing zeros ahead. */
-    static final int ZERO_AHEAD_MAX_COMMIT = 256 << 10;
-    private static final ByteBuffer ZEROS = ByteBuffer.allocateDirect(64 << 10);
+    /** Longest time a written group whose replies all completed early waits for a force. */
+    static final int EARLY_FORCE_DELAY_MS = 1;
 
     private final Path dir;
     private final FsyncPolicy policy;
-    /** Zeros ahead stop at this size: a segment's file is not made larger than it by them. */
-    private final long segmentBytes;
     private final Instrumentation instrumentation;
     private final ArrayBlockingQueue<Batch> queue = new ArrayBlockingQueue<>(MAX_QUEUED);
     private final ConcurrentLinkedQueue<Batch> free = new ConcurrentLinkedQueue<>();
@@ -70,8 +67,7 @@ final class JournalWriter implements Runnable {
     private final JournalFiles files;
     private FileChannel channel;
     private long segment;
-    /** The current segment's size: from the write position up to here it holds zeros written ahead. */
-    private long fileEnd;
+    private final ZerosAhead zeros;
     /** Position up to which replies may complete: written (interval, never) or forced (always). */
     private volatile long durable;
     /** Position up to which every byte was written to the file (writer thread only). */
@@ -85,12 +81,17 @@ final class JournalWriter implements Runnable {
     private Thread thread;
     private long lastForce = System.nanoTime();
     private boolean dirty;
+    /** Under {@code always}: when the oldest group left unforced was written; -1 when there is none. */
+    private long unforcedSince = -1;
+    /** How long a group whose replies all completed early may stay unforced (tests lengthen it). */
+    volatile long earlyForceDelayNanos = TimeUnit.MILLISECONDS.toNanos(EARLY_FORCE_DELAY_MS);
+    /** Written groups left unforced, oldest first: their unawaited replies complete with the force. */
+    private final List<Batch> unforced = new ArrayList<>();
 
     JournalWriter(Path dir, EmbeddedConfig config, Instrumentation instrumentation, FileChannel current,
             long segment, long durablePos, JournalFiles files) {
         this.dir = dir;
         this.policy = config.fsync();
-        this.segmentBytes = config.segmentBytes();
         this.instrumentation = instrumentation;
         this.channel = current;
         this.segment = segment;
@@ -99,15 +100,7 @@ final class JournalWriter implements Runnable {
         this.forced = durablePos;
         this.forceWanted = durablePos;
         this.files = files;
-        this.fileEnd = sizeOf(current);
-    }
-
-    private static long sizeOf(FileChannel ch) {
-        try {
-            return ch.size();
-        } catch (IOException e) {
-            return Long.MAX_VALUE;
-        }
+        this.zeros = new ZerosAhead(config.segmentBytes(), current);
     }
 
     void start() {
@@ -194,13 +187,15 @@ final class JournalWriter implements Runnable {
         try {
             if (channel != null && channel.isOpen()) {
                 if (failure == null) {
-                    channel.force(cutZerosAhead());
+                    channel.force(zeros.cut(channel));
+                    settleUnforced(null);
                 }
                 channel.close();
             }
         } catch (IOException e) {
             LOG.error("closing the journal segment failed", e);
         }
+        settleUnforced(failure != null ? failure : new IOException("the journal closed before a force"));
     }
 
     @Override
@@ -212,9 +207,7 @@ final class JournalWriter implements Runnable {
             }
             Batch first;
             try {
-                long waitMs = forceWanted > forced ? 2
-                        : policy instanceof FsyncPolicy.Interval iv ? iv.intervalMs() : 1000;
-                first = queue.poll(waitMs, TimeUnit.MILLISECONDS);
+                first = queue.poll(idleWaitNanos(), TimeUnit.NANOSECONDS);
             } catch (InterruptedException e) {
                 first = queue.poll();
                 if (first == null && closing) {
@@ -235,6 +228,15 @@ final class JournalWriter implements Runnable {
         }
     }
 
+    /** How long to wait for the next batch before an idle force may be due. */
+    private long idleWaitNanos() {
+        if (unforcedSince >= 0) {
+            return Math.max(0, unforcedSince + earlyForceDelayNanos - System.nanoTime());
+        }
+        long ms = forceWanted > forced ? 2 : policy instanceof FsyncPolicy.Interval iv ? iv.intervalMs() : 1000;
+        return TimeUnit.MILLISECONDS.toNanos(ms);
+    }
+
     private void commit(List<Batch> group) {
         if (failure != null) {
             for (Batch b : group) {
@@ -245,7 +247,7 @@ final class JournalWriter implements Runnable {
         long bytes = 0;
         int requests = 0;
         try {
-            zeroAhead(group);
+            zeros.before(channel, Batch.appendedBytes(group));
             for (Batch b : group) {
                 write(b);
                 bytes += b.buf.position() + b.splicedBytes;
@@ -253,7 +255,11 @@ final class JournalWriter implements Runnable {
             }
             written = group.get(group.size() - 1).endPos;
             if (policy instanceof FsyncPolicy.Always) {
-                completeEarly(group);
+                if (completeEarly(group) && mayLeaveUnforced()) {
+                    // nobody waits for this force: the next group's force, or the idle one, covers it
+                    unforced.addAll(group);
+                    return;
+                }
                 long t0 = System.nanoTime();
                 channel.force(false);
                 instrumentation.onSync(System.nanoTime() - t0, bytes, requests);
@@ -266,6 +272,7 @@ final class JournalWriter implements Runnable {
         } catch (IOException | RuntimeException e) {
             LOG.error("journal write failed; the journal stops accepting writes until restart", e);
             failure = e;
+            settleUnforced(e);
             for (Batch b : group) {
                 failAll(b, e);
             }
@@ -282,10 +289,21 @@ final class JournalWriter implements Runnable {
         }
     }
 
+    /** Whether a group may stay unforced: no force was asked for, the oldest unforced one is young. */
+    private boolean mayLeaveUnforced() {
+        long now = System.nanoTime();
+        if (unforcedSince < 0 && forceWanted <= forced) {
+            unforcedSince = now;
+            return true;
+        }
+        return forceWanted <= forced && now - unforcedSince < earlyForceDelayNanos;
+    }
+
     private void maybeForceInterval() throws IOException {
         boolean due = policy instanceof FsyncPolicy.Interval iv && dirty
                 && System.nanoTime() - lastForce >= TimeUnit.MILLISECONDS.toNanos(iv.intervalMs());
-        if (due || forceWanted > forced && written > forced) {
+        boolean early = unforcedSince >= 0 && System.nanoTime() - unforcedSince >= earlyForceDelayNanos;
+        if (due || early || forceWanted > forced && written > forced) {
             long t0 = System.nanoTime();
             channel.force(false);
             instrumentation.onSync(System.nanoTime() - t0, 0, 0);
@@ -295,14 +313,31 @@ final class JournalWriter implements Runnable {
         }
     }
 
-    /** Everything written is now forced; wakes a snapshot waiting for it. */
+    /** Everything written is now forced; wakes a snapshot waiting for it, completes unforced groups. */
     private void markForced() {
+        unforcedSince = -1;
         synchronized (this) {
             forced = written;
+            if (policy instanceof FsyncPolicy.Always) {
+                durable = written;
+            }
             if (awaiting) {
                 notifyAll();
             }
         }
+        settleUnforced(null);
+    }
+
+    /** Completes the replies of the groups left unforced (now forced), or fails them. */
+    private void settleUnforced(Throwable cause) {
+        for (Batch b : unforced) {
+            if (cause == null) {
+                completeAll(b);
+            } else {
+                failAll(b, cause);
+            }
+        }
+        unforced.clear();
     }
 
     private void maybeForceIdle() {
@@ -314,6 +349,7 @@ final class JournalWriter implements Runnable {
         } catch (IOException | RuntimeException e) {
             LOG.error("journal fsync failed; the journal stops accepting writes until restart", e);
             failure = e;
+            settleUnforced(e);
         }
     }
 
@@ -403,54 +439,11 @@ final class JournalWriter implements Runnable {
     }
 
     private void roll(long next) throws IOException {
-        channel.force(cutZerosAhead());
+        channel.force(zeros.cut(channel));
         channel.close();
         channel = Segments.create(files, dir, next);
         segment = next;
-        fileEnd = channel.size();
-    }
-
-    /**
-     * Before a small commit that would grow the file: writes {@value #ZERO_AHEAD} bytes of zeros
-     * past its end (see the class javadoc), not past the segment size. Positional writes: the
-     * records still go where they would.
-     */
-    private void zeroAhead(List<Batch> group) throws IOException {
-        long bytes = Batch.appendedBytes(group);
-        long at = channel.position();
-        if (bytes < 0 || bytes > ZERO_AHEAD_MAX_COMMIT || at + bytes <= fileEnd) {
-            return;
-        }
-        long p = Math.max(at, fileEnd);
-        long target = Math.min(at + bytes + ZERO_AHEAD, Math.max(at + bytes, segmentBytes));
-        try {
-            while (p < target) {
-                ByteBuffer z = ZEROS.duplicate();
-                z.limit((int) Math.min(z.capacity(), target - p));
-                p += channel.write(z, p);
-            }
-            fileEnd = p;
-        } catch (IOException e) {
-            if (!WriteFailures.noSpace(e)) {
-                throw e;
-            }
-            // a nearly full disk: the records may still fit where the zeros did not
-            fileEnd = channel.size();
-        }
-    }
-
-    /**
-     * Cuts the zeros written ahead past the last record (before a roll or a close); true when it cut
-     * (the new size then needs a force with metadata).
-     */
-    private boolean cutZerosAhead() throws IOException {
-        long at = channel.position();
-        if (fileEnd <= at) {
-            return false;
-        }
-        channel.truncate(at);
-        fileEnd = at;
-        return true;
+        zeros.reset(channel);
     }
 
     /**
@@ -458,17 +451,27 @@ final class JournalWriter implements Runnable {
      * pushed in records already forced: a process crash keeps the written lease records, a power
      * loss may forget them (the messages are delivered again), and no consumer sees a message whose
      * push could still be lost. {@link #completeAll} later completes them again, which does nothing.
+     * True when the group has replies and every one of them either completed here or is unawaited
+     * ({@link Batch#addUnawaitedReply}): then nobody waits for its force, which may be left to the
+     * next group's or to an idle one ({@link #mayLeaveUnforced}).
      */
-    private void completeEarly(List<Batch> group) {
+    private boolean completeEarly(List<Batch> group) {
         long onDisk = forced;
+        boolean all = true;
+        int replies = 0;
         for (Batch b : group) {
+            int early = 0;
             for (int i = 0; i < b.earlies; i++) {
                 if (b.earlyNeed[i] <= onDisk) {
                     int r = b.earlyIdx[i];
                     b.replies.get(r).complete(b.values.get(r));
+                    early++;
                 }
             }
+            replies += b.replies.size();
+            all &= early + b.unawaited == b.replies.size();
         }
+        return all && replies > 0;
     }
 
     private void completeAll(Batch b) {

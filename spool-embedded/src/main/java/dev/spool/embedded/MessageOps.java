@@ -215,7 +215,12 @@ final class MessageOps {
 
     void ack(Command.Ack c) {
         GroupState g = engine.admin.group(engine.admin.queue(c.queue()), c.request().group());
-        engine.wal.reply(c.reply(), ackAll(g, c.request().receipts(), c.request().result().orElse(null)));
+        Outcomes out = ackAll(g, c.request().receipts(), c.request().result().orElse(null));
+        if (c.unawaited()) {
+            engine.wal.replyUnawaited(c.reply(), out);
+        } else {
+            engine.wal.reply(c.reply(), out);
+        }
     }
 
     Outcomes ackAll(GroupState g, Receipts receipts, TaskResult result) {

@@ -46,6 +46,15 @@ interface Wal {
         reply(f, value);
     }
 
+    /**
+     * Replies to a request whose sender waits for no reply: like {@link #reply} (the reply still
+     * completes only once its records are durable), except that under {@code fsync=always} its
+     * records need not be forced on their own: a later force may cover them.
+     */
+    default <T> void replyUnawaited(CompletableFuture<T> f, T value) {
+        reply(f, value);
+    }
+
     default void pushBegin(QueueState q, int targetGid, long now) {
     }
 

@@ -10,6 +10,9 @@ import java.util.List;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicInteger;
+
+import org.awaitility.Awaitility;
 
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.Timeout;
@@ -28,16 +31,19 @@ import dev.spool.testkit.ForwardingFileChannel;
 /**
  * Under {@code fsync=always} a pop of messages whose pushes are already forced is answered once its
  * lease records are written, without waiting for their fsync; a pop of a message whose push is not
- * forced yet, and every ack, still waits for the force. The segment's fsync is held at a gate.
+ * forced yet, and every ack, still waits for the force. A group whose replies all completed so is
+ * not forced by itself: the next group's force covers it, or an idle force soon after. The segment's
+ * fsync is held at a gate and counted.
  */
 @Timeout(value = 60, unit = TimeUnit.SECONDS)
 class EarlyPopReplyTest {
     @TempDir
     Path dir;
 
-    /** Segment forces wait at {@link #gate}. */
+    /** Segment forces are counted, then wait at {@link #gate}. */
     private static final class GatedFiles extends ForwardingFiles {
         volatile CountDownLatch gate = new CountDownLatch(0);
+        final AtomicInteger forces = new AtomicInteger();
 
         GatedFiles() {
             super(JournalFiles.REAL);
@@ -52,6 +58,7 @@ class EarlyPopReplyTest {
             return new ForwardingFileChannel(real) {
                 @Override
                 public void force(boolean metaData) throws IOException {
+                    forces.incrementAndGet();
                     try {
                         if (!gate.await(30, TimeUnit.SECONDS)) {
                             throw new IOException("gate never opened");
@@ -105,6 +112,58 @@ class EarlyPopReplyTest {
             files.gate.countDown();
             get(push);
             assertThat(get(pop)).extracting(d -> d.body().payload().asUtf8()).containsExactly("b");
+        }
+    }
+
+    @Test
+    void shouldNotForceAGroupWhoseRepliesAllCompletedEarly() {
+        GatedFiles files = new GatedFiles();
+        try (EmbeddedBroker b = open(files)) {
+            JournalWriter writer = b.journal().writer();
+            writer.earlyForceDelayNanos = TimeUnit.HOURS.toNanos(1);
+            get(b.push("q", List.of(NewMessage.ofUtf8("a"))));
+            long forcedAfterPush = writer.forced();
+            int forces = files.forces.get();
+            List<Delivery> ds = get(b.pop("q", PopRequest.of(1)));
+            assertThat(ds).extracting(d -> d.body().payload().asUtf8()).containsExactly("a");
+            get(b.push("q", List.of(NewMessage.ofUtf8("b"))));
+            assertThat(files.forces.get()).as("one force covers the pop's lease and the next push")
+                    .isEqualTo(forces + 1);
+            assertThat(writer.forced()).isGreaterThan(forcedAfterPush).isEqualTo(writer.durable());
+        }
+    }
+
+    @Test
+    void shouldHoldAReadAfterAnUnforcedLeaseUntilTheForce() {
+        GatedFiles files = new GatedFiles();
+        try (EmbeddedBroker b = open(files)) {
+            JournalWriter writer = b.journal().writer();
+            writer.earlyForceDelayNanos = TimeUnit.HOURS.toNanos(1);
+            get(b.push("q", List.of(NewMessage.ofUtf8("a"))));
+            files.gate = new CountDownLatch(1);
+            int forcesBefore = files.forces.get();
+            assertThat(get(b.pop("q", PopRequest.of(1)))).hasSize(1);
+            assertThat(files.forces.get()).as("the lease's group was not forced").isEqualTo(forcesBefore);
+            // nothing is left to pop: that answer rests on the unforced lease, so it waits for its force
+            CompletableFuture<List<Delivery>> empty = b.pop("q", PopRequest.of(1)).toCompletableFuture();
+            assertThat(empty).isNotDone();
+            files.gate.countDown();
+            assertThat(get(empty)).isEmpty();
+            assertThat(writer.forced()).isEqualTo(writer.durable());
+        }
+    }
+
+    @Test
+    void shouldForceAnUnforcedLeaseSoonWhenNothingFollows() {
+        GatedFiles files = new GatedFiles();
+        try (EmbeddedBroker b = open(files)) {
+            JournalWriter writer = b.journal().writer();
+            get(b.push("q", List.of(NewMessage.ofUtf8("a"))));
+            long forcedAfterPush = writer.forced();
+            assertThat(get(b.pop("q", PopRequest.of(1)))).hasSize(1);
+            Awaitility.await().atMost(java.time.Duration.ofSeconds(10))
+                    .until(() -> writer.forced() > forcedAfterPush);
+            assertThat(writer.durable()).isEqualTo(writer.forced());
         }
     }
 }

@@ -19,7 +19,7 @@ import dev.spool.api.NewMessage;
 import dev.spool.api.PopRequest;
 
 /**
- * The journal writer's zeros ahead ({@link JournalWriter}): small commits overwrite zeros written
+ * The journal writer's zeros ahead ({@link ZerosAhead}): small commits overwrite zeros written
  * past the end of the segment instead of growing the file, the zeros are cut on close, and a journal
  * left with them (a crash) opens with every acknowledged message and keeps no "torn tail".
  */
@@ -42,7 +42,7 @@ class ZeroAheadTest {
         try (EmbeddedBroker b = EmbeddedBroker.open(EmbeddedConfig.journal(data), BrokerSettings.DEFAULTS)) {
             get(b.push("q", List.of(NewMessage.ofUtf8("one"))));
             long afterFirst = Files.size(segment(data));
-            assertThat(afterFirst).isGreaterThanOrEqualTo(JournalWriter.ZERO_AHEAD);
+            assertThat(afterFirst).isGreaterThanOrEqualTo(ZerosAhead.BYTES);
             for (int i = 0; i < 20; i++) {
                 get(b.push("q", List.of(NewMessage.ofUtf8("more-" + i))));
             }
@@ -66,7 +66,7 @@ class ZeroAheadTest {
             // what a crash leaves: the acknowledged records, then the zeros written ahead
             copy(data, crashed);
         }
-        assertThat(Files.size(segment(crashed))).isGreaterThanOrEqualTo(JournalWriter.ZERO_AHEAD);
+        assertThat(Files.size(segment(crashed))).isGreaterThanOrEqualTo(ZerosAhead.BYTES);
         JournalTool.Report check = JournalTool.check(crashed);
         assertThat(check.verdict()).isEqualTo(JournalTool.Verdict.RECOVERS);
         assertThat(check.findings()).singleElement().satisfies(f -> {

@@ -97,7 +97,8 @@ final class StreamAcks {
         }
         Receipts merged = b.parts.size() == 1 ? rs.get(0) : Receipts.concat(rs);
         Api api = key.api();
-        Api.on(ctx, api.broker.ack(key.queue(), new AckRequest(key.group(), merged, Optional.empty())),
+        // their senders asked for no reply: the ack may ride on the journal's next force
+        Api.on(ctx, api.broker.ackUnawaited(key.queue(), new AckRequest(key.group(), merged, Optional.empty())),
                 (out, e) -> {
                     if (out != null) {
                         api.metrics.queue(key.queue()).acked.increment(out.okCount());

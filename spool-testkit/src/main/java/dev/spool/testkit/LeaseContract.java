@@ -191,6 +191,21 @@ abstract class LeaseContract extends ContractSupport {
     }
 
     @Test
+    void shouldAckUnawaitedWithTheOutcomesOfAnAck() {
+        String q = createQueue(defaults().withMaxAttempts(0));
+        pushEach(q, "stale", "good");
+        Delivery old = popWithLease(q, LONG_LEASE_MS);
+        nack(q, LONG_LEASE_MS, old);
+        Delivery good = popOne(q);
+        Receipts mixed = Receipts.parse(List.of(good.receipt(), old.receipt()), "receipts");
+
+        assertThat(get(broker().ackUnawaited(q, AckRequest.of(mixed)))).isEqualTo(outcomes(OK, STALE));
+
+        assertThat(stats(q).inFlight()).isZero();
+        assertThat(stats(q).delayed()).isEqualTo(1);
+    }
+
+    @Test
     void shouldKeepMessageInvisiblePastOriginalLeaseWhenExtended() {
         String q = createQueue();
         push(q, "a");
