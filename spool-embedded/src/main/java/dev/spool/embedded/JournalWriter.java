@@ -24,9 +24,8 @@ import dev.spool.api.SpoolException;
  * The journal writer thread: takes sealed {@link Batch}es from the engine, fills in each record's
  * CRC32C, writes them to the current segment (a spliced payload copied in from its file without
  * being read here, its known CRC combined into the record's: {@link #copyPayload}), forces them to
- * disk per the {@link FsyncPolicy},
- * then completes the replies that waited for them. Every batch queued while an fsync ran is written
- * before the next one, so one fsync covers them all (group commit).
+ * disk per the {@link FsyncPolicy}, then completes the replies that waited for them. Every batch
+ * queued while an fsync ran is written before the next one, so one fsync covers them all.
  *
  * <p>Two positions are kept apart: {@link #durable()}, up to which replies complete (written under
  * {@code interval} and {@code never}, forced under {@code always}), and {@link #forced()}, up to
@@ -81,6 +80,7 @@ final class JournalWriter implements Runnable {
     private Thread thread;
     private long lastForce = System.nanoTime();
     private boolean dirty;
+    private boolean awaiting; // a caller waits in awaitForced
     /** Under {@code always}: when the oldest group left unforced was written; -1 when there is none. */
     private long unforcedSince = -1;
     /** How long a group whose replies all completed early may stay unforced (tests lengthen it). */
@@ -124,8 +124,6 @@ final class JournalWriter implements Runnable {
             forceWanted = pos;
         }
     }
-
-    private boolean awaiting;
 
     /**
      * Blocks until everything up to {@code pos} is forced to the disk, asking for the force under
