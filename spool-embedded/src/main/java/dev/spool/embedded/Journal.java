@@ -462,13 +462,7 @@ final class Journal {
         return cutoff;
     }
 
-    /**
-     * Deletes a dead segment on the snapshot thread, not the caller's (the engine thread): unlinking
-     * a 64 MiB file and syncing the directory can take milliseconds on a busy disk, and no command
-     * would run meanwhile (with 10 MiB payloads a segment dies every few pushes). A deletion that
-     * never happens (a crash first) is redone after recovery, as before; once the thread is shut
-     * down, the caller deletes.
-     */
+    /** Deletes a dead segment on the snapshot thread (unlink + dir sync take ms), or here once it is down. */
     void deleteSegment(long seg) {
         Runnable delete = () -> {
             try {

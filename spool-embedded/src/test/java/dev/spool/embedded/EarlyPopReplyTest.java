@@ -2,15 +2,11 @@ package dev.spool.embedded;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
-import java.io.IOException;
-import java.nio.channels.FileChannel;
-import java.nio.file.OpenOption;
 import java.nio.file.Path;
 import java.util.List;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.TimeUnit;
-import java.util.concurrent.atomic.AtomicInteger;
 
 import org.awaitility.Awaitility;
 
@@ -26,7 +22,6 @@ import dev.spool.api.Outcomes;
 import dev.spool.api.PopRequest;
 import dev.spool.api.ReceiptOutcome;
 import dev.spool.api.Receipts;
-import dev.spool.testkit.ForwardingFileChannel;
 
 /**
  * Under {@code fsync=always} a pop of messages whose pushes are already forced is answered once its
@@ -40,51 +35,18 @@ class EarlyPopReplyTest {
     @TempDir
     Path dir;
 
-    /** Segment forces are counted, then wait at {@link #gate}. */
-    private static final class GatedFiles extends ForwardingFiles {
-        volatile CountDownLatch gate = new CountDownLatch(0);
-        final AtomicInteger forces = new AtomicInteger();
-
-        GatedFiles() {
-            super(JournalFiles.REAL);
-        }
-
-        @Override
-        public FileChannel open(Path file, OpenOption... options) throws IOException {
-            FileChannel real = super.open(file, options);
-            if (!file.getFileName().toString().endsWith(".seg")) {
-                return real;
-            }
-            return new ForwardingFileChannel(real) {
-                @Override
-                public void force(boolean metaData) throws IOException {
-                    forces.incrementAndGet();
-                    try {
-                        if (!gate.await(30, TimeUnit.SECONDS)) {
-                            throw new IOException("gate never opened");
-                        }
-                    } catch (InterruptedException e) {
-                        Thread.currentThread().interrupt();
-                        throw new IOException(e);
-                    }
-                    super.force(metaData);
-                }
-            };
-        }
-    }
-
     private static <T> T get(java.util.concurrent.CompletionStage<T> s) {
         return s.toCompletableFuture().orTimeout(20, TimeUnit.SECONDS).join();
     }
 
-    private EmbeddedBroker open(GatedFiles files) {
+    private EmbeddedBroker open(GatedSegmentFiles files) {
         return EmbeddedBroker.open(EmbeddedConfig.journal(dir), BrokerSettings.DEFAULTS, System::currentTimeMillis,
                 files);
     }
 
     @Test
     void shouldAnswerAPopOfAForcedMessageWhileItsLeaseIsNotForcedYet() {
-        GatedFiles files = new GatedFiles();
+        GatedSegmentFiles files = new GatedSegmentFiles();
         try (EmbeddedBroker b = open(files)) {
             get(b.push("q", List.of(NewMessage.ofUtf8("a"))));
             files.gate = new CountDownLatch(1);
@@ -100,7 +62,7 @@ class EarlyPopReplyTest {
 
     @Test
     void shouldHoldAPopUntilTheForceWhenThePushOfItsMessageIsNotForced() {
-        GatedFiles files = new GatedFiles();
+        GatedSegmentFiles files = new GatedSegmentFiles();
         try (EmbeddedBroker b = open(files)) {
             get(b.push("q", List.of(NewMessage.ofUtf8("warm"))));
             get(b.ack("q", AckRequest.of(Receipts.of(get(b.pop("q", PopRequest.of(1)))))));
@@ -117,7 +79,7 @@ class EarlyPopReplyTest {
 
     @Test
     void shouldNotForceAGroupWhoseRepliesAllCompletedEarly() {
-        GatedFiles files = new GatedFiles();
+        GatedSegmentFiles files = new GatedSegmentFiles();
         try (EmbeddedBroker b = open(files)) {
             JournalWriter writer = b.journal().writer();
             writer.earlyForceDelayNanos = TimeUnit.HOURS.toNanos(1);
@@ -135,7 +97,7 @@ class EarlyPopReplyTest {
 
     @Test
     void shouldHoldAReadAfterAnUnforcedLeaseUntilTheForce() {
-        GatedFiles files = new GatedFiles();
+        GatedSegmentFiles files = new GatedSegmentFiles();
         try (EmbeddedBroker b = open(files)) {
             JournalWriter writer = b.journal().writer();
             writer.earlyForceDelayNanos = TimeUnit.HOURS.toNanos(1);
@@ -155,7 +117,7 @@ class EarlyPopReplyTest {
 
     @Test
     void shouldForceAnUnforcedLeaseSoonWhenNothingFollows() {
-        GatedFiles files = new GatedFiles();
+        GatedSegmentFiles files = new GatedSegmentFiles();
         try (EmbeddedBroker b = open(files)) {
             JournalWriter writer = b.journal().writer();
             get(b.push("q", List.of(NewMessage.ofUtf8("a"))));

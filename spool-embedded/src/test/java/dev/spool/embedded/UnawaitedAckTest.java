@@ -2,9 +2,6 @@ package dev.spool.embedded;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
-import java.io.IOException;
-import java.nio.channels.FileChannel;
-import java.nio.file.OpenOption;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.List;
@@ -12,7 +9,6 @@ import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CompletionStage;
 import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.TimeUnit;
-import java.util.concurrent.atomic.AtomicInteger;
 
 import org.awaitility.Awaitility;
 import org.junit.jupiter.api.Test;
@@ -27,7 +23,6 @@ import dev.spool.api.Outcomes;
 import dev.spool.api.PopRequest;
 import dev.spool.api.ReceiptOutcome;
 import dev.spool.api.Receipts;
-import dev.spool.testkit.ForwardingFileChannel;
 
 /**
  * An ack whose sender waits for no reply ({@link EmbeddedBroker#ackUnawaited}, a stream ack frame
@@ -40,46 +35,6 @@ class UnawaitedAckTest {
     @TempDir
     Path dir;
 
-    private static final class GatedFiles extends ForwardingFiles {
-        volatile CountDownLatch gate = new CountDownLatch(0);
-        final AtomicInteger forces = new AtomicInteger();
-        final AtomicInteger writes = new AtomicInteger();
-
-        GatedFiles() {
-            super(JournalFiles.REAL);
-        }
-
-        @Override
-        public FileChannel open(Path file, OpenOption... options) throws IOException {
-            FileChannel real = super.open(file, options);
-            if (!file.getFileName().toString().endsWith(".seg")) {
-                return real;
-            }
-            return new ForwardingFileChannel(real) {
-                @Override
-                public int write(java.nio.ByteBuffer src) throws IOException {
-                    int n = super.write(src);
-                    writes.incrementAndGet();
-                    return n;
-                }
-
-                @Override
-                public void force(boolean metaData) throws IOException {
-                    forces.incrementAndGet();
-                    try {
-                        if (!gate.await(30, TimeUnit.SECONDS)) {
-                            throw new IOException("gate never opened");
-                        }
-                    } catch (InterruptedException e) {
-                        Thread.currentThread().interrupt();
-                        throw new IOException(e);
-                    }
-                    super.force(metaData);
-                }
-            };
-        }
-    }
-
     private static <T> T get(CompletionStage<T> s) {
         return s.toCompletableFuture().orTimeout(20, TimeUnit.SECONDS).join();
     }
@@ -91,7 +46,7 @@ class UnawaitedAckTest {
 
     @Test
     void shouldCompleteAnUnawaitedAckWithTheForceOfTheNextPush() {
-        GatedFiles files = new GatedFiles();
+        GatedSegmentFiles files = new GatedSegmentFiles();
         try (EmbeddedBroker b = open(files)) {
             JournalWriter writer = b.journal().writer();
             writer.earlyForceDelayNanos = TimeUnit.HOURS.toNanos(1);
