@@ -56,14 +56,32 @@ final class FrameRequests {
      * req, as one text frame written from its bytes (no string is made or encoded per request).
      */
     CompletableFuture<Frames.Frame> request(byte[] frameWithoutEnd) {
+        return request(frameWithoutEnd, null);
+    }
+
+    /**
+     * The same with an attachment: when {@code attachment} is not null the frame goes as a binary
+     * message of 0x00, the JSON's length in four bytes (big-endian), the JSON and the attachment
+     * (docs/api.md, "Binary frames with an attachment"); the attachment is not copied.
+     */
+    CompletableFuture<Frames.Frame> request(byte[] frameWithoutEnd, byte[] attachment) {
         long req = nextReq.incrementAndGet();
         CompletableFuture<Frames.Frame> f = new CompletableFuture<>();
         pending.put(req, f);
-        ByteBuf buf = Unpooled.buffer(frameWithoutEnd.length + 28);
+        int head = attachment == null ? 0 : 5;
+        ByteBuf buf = Unpooled.buffer(head + frameWithoutEnd.length + 28);
+        buf.writerIndex(head);
         buf.writeBytes(frameWithoutEnd).writeBytes(REQ);
         buf.writeCharSequence(Long.toString(req), StandardCharsets.US_ASCII);
         buf.writeByte('}');
-        ws.writeFrame(new WebSocketFrameImpl(WebSocketFrameType.TEXT, buf, true)).onFailure(e -> {
+        ByteBuf frame = buf;
+        WebSocketFrameType type = WebSocketFrameType.TEXT;
+        if (attachment != null) {
+            buf.setByte(0, 0).setInt(1, buf.writerIndex() - head);
+            frame = Unpooled.wrappedBuffer(buf, Unpooled.wrappedBuffer(attachment));
+            type = WebSocketFrameType.BINARY;
+        }
+        ws.writeFrame(new WebSocketFrameImpl(type, frame, true)).onFailure(e -> {
             if (pending.remove(req) != null) {
                 f.completeExceptionally(e);
             }

@@ -256,7 +256,7 @@ final class LockScenario implements Callable<Integer> {
         String own = prefix + "-" + id;
         String owner = "bench-" + id;
         // each chain's tx frame is made once (its req is appended per cycle)
-        byte[][] frames = new byte[inFlight][];
+        LockStream.CycleFrame[] frames = new LockStream.CycleFrame[inFlight];
         while (!stop) {
             try {
                 switch (mode) {

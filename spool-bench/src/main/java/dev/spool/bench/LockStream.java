@@ -2,7 +2,6 @@ package dev.spool.bench;
 
 import java.net.URI;
 import java.nio.charset.StandardCharsets;
-import java.util.Base64;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.TimeUnit;
 
@@ -78,8 +77,8 @@ final class LockStream implements AutoCloseable {
         }
 
         /** One lock cycle in one {@code tx} frame, {@code frame} from {@link #cycleFrame}. */
-        CompletableFuture<Frames.Frame> cycle(byte[] frame) {
-            return requests.request(frame);
+        CompletableFuture<Frames.Frame> cycle(CycleFrame frame) {
+            return requests.request(frame.json(), frame.attachment());
         }
 
         /** A {@code read_state} frame. */
@@ -150,24 +149,30 @@ final class LockStream implements AutoCloseable {
     }
 
     /**
-     * The text of a lock cycle's {@code tx} frame without its closing brace (its req is appended per
-     * request): acquire, {@code lock_state} and release of {@code name}. A JSON state goes as the
-     * JSON it is ({@code "payload"}), any other as {@code payload_base64}; made once per lock.
+     * A lock cycle's {@code tx} frame: its JSON without the closing brace (its req is appended per
+     * request), and the state document to attach, or null when the JSON holds it.
      */
-    static byte[] cycleFrame(String name, String owner, long ttlMs, byte[] state, boolean json) {
+    record CycleFrame(byte[] json, byte[] attachment) {
+    }
+
+    /**
+     * The {@code tx} frame of a lock cycle: acquire, {@code lock_state} and release of {@code name}.
+     * A JSON state goes as the JSON it is ({@code "payload"}), any other as the frame's attachment
+     * ({@code payload_bytes}: no base64); made once per lock.
+     */
+    static CycleFrame cycleFrame(String name, String owner, long ttlMs, byte[] state, boolean json) {
         String head = "{\"op\":\"tx\",\"ops\":[{\"op\":\"acquire\",\"lock\":\"" + name + "\",\"owner\":\"" + owner
                 + "\",\"ttl_ms\":" + ttlMs + "},{\"op\":\"lock_state\",\"lock\":\"" + name + "\",";
         String value = json ? "\"content_type\":\"application/json\",\"payload\":"
-                : "\"content_type\":\"application/octet-stream\",\"payload_base64\":\""
-                        + Base64.getEncoder().encodeToString(state) + "\"";
+                : "\"content_type\":\"application/octet-stream\",\"payload_bytes\":" + state.length;
         String tail = "},{\"op\":\"release\",\"lock\":\"" + name + "\"}]";
-        java.io.ByteArrayOutputStream out = new java.io.ByteArrayOutputStream(state.length * 4 / 3 + 256);
+        java.io.ByteArrayOutputStream out = new java.io.ByteArrayOutputStream(state.length + 256);
         out.writeBytes(head.getBytes(StandardCharsets.UTF_8));
         out.writeBytes(value.getBytes(StandardCharsets.UTF_8));
         if (json) {
             out.writeBytes(state);
         }
         out.writeBytes(tail.getBytes(StandardCharsets.UTF_8));
-        return out.toByteArray();
+        return new CycleFrame(out.toByteArray(), json ? null : state);
     }
 }

@@ -10,7 +10,10 @@ import com.fasterxml.jackson.databind.ObjectMapper;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.ValueSource;
 
-/** The JSON state of {@code --state json} is one JSON object of exactly the asked size, and its tx frame holds it as JSON. */
+/**
+ * The JSON state of {@code --state json} is one JSON object of exactly the asked size, and its tx
+ * frame holds it as JSON; a bytes state goes as the frame's attachment.
+ */
 class StateDocsTest {
     private static final ObjectMapper JSON = new ObjectMapper();
 
@@ -27,19 +30,22 @@ class StateDocsTest {
 
     @ParameterizedTest
     @ValueSource(booleans = {false, true})
-    void shouldCarryTheStateInTheCycleFrameAsJsonOrBase64(boolean json) throws Exception {
+    void shouldCarryTheStateInTheCycleFrameAsJsonOrAsItsAttachment(boolean json) throws Exception {
         byte[] state = json ? StateDocs.json(4096) : StateDocs.bytes(4096);
-        byte[] frame = LockStream.cycleFrame("l-1", "o", 10_000, state, json);
+        LockStream.CycleFrame frame = LockStream.cycleFrame("l-1", "o", 10_000, state, json);
         // the frame lacks its closing brace: the req is appended per request
-        JsonNode tree = JSON.readTree(new String(frame, StandardCharsets.UTF_8) + ",\"req\":1}");
+        JsonNode tree = JSON.readTree(new String(frame.json(), StandardCharsets.UTF_8) + ",\"req\":1}");
 
         JsonNode put = tree.path("ops").get(1);
         assertThat(put.path("op").asText()).isEqualTo("lock_state");
         if (json) {
             assertThat(put.path("content_type").asText()).isEqualTo("application/json");
             assertThat(put.path("payload")).isEqualTo(JSON.readTree(state));
+            assertThat(frame.attachment()).isNull();
         } else {
-            assertThat(put.path("payload_base64").binaryValue()).isEqualTo(state);
+            // bytes go as the frame's attachment, named by their count
+            assertThat(put.path("payload_bytes").asInt()).isEqualTo(state.length);
+            assertThat(frame.attachment()).isEqualTo(state);
         }
     }
 

@@ -30,6 +30,8 @@ final class JsonIn {
     /** Where the parser's input starts in {@link #source} (the parser counts byte offsets from it). */
     private final int base;
     private final int limit;
+    /** The raw bytes of a binary stream frame that payloads are taken from ({@code payload_bytes}), or null. */
+    private FrameAttachment attachment;
 
     JsonIn(JsonParser parser) {
         this(parser, null, 0, 0);
@@ -46,6 +48,34 @@ final class JsonIn {
         this.source = source;
         this.base = offset;
         this.limit = length;
+    }
+
+    /** This reader, taking {@code payload_bytes} from {@code a} (null: there is no attachment). */
+    JsonIn attach(FrameAttachment a) {
+        this.attachment = a;
+        return this;
+    }
+
+    /**
+     * The current value, a byte count, as that many bytes taken from the frame's attachment.
+     *
+     * @throws SpoolException {@code invalid_argument} on {@code field} when there is no attachment or
+     *         too few bytes are left in it
+     */
+    byte[] readAttached(String field) throws IOException {
+        long n = readLong(field);
+        if (attachment == null) {
+            throw SpoolException.invalid(field, "payload_bytes names bytes of a binary stream frame's attachment,"
+                    + " and this request has none (docs/api.md)");
+        }
+        return attachment.take(n, field);
+    }
+
+    /** Checks that the ops read took every byte of the attachment, if there is one. */
+    void endAttachment(String field) {
+        if (attachment != null) {
+            attachment.checkAllTaken(field);
+        }
     }
 
     /** Advances to the next token; end of input inside a document is a malformed request. */
@@ -313,11 +343,14 @@ final class JsonIn {
         if (end <= start || end > limit) {
             throw new IllegalStateException("object outside its input: " + start + ".." + end);
         }
-        return new Slice(source, base + (int) start, (int) (end - start));
+        return new Slice(source, base + (int) start, (int) (end - start), attachment);
     }
 
-    /** A stretch of the input: {@code length} bytes of {@code bytes} from {@code offset}. */
-    record Slice(byte[] bytes, int offset, int length) {
+    /**
+     * A stretch of the input: {@code length} bytes of {@code bytes} from {@code offset}, read with the
+     * same attachment as the input it came from.
+     */
+    record Slice(byte[] bytes, int offset, int length, FrameAttachment attachment) {
         /** A parser over the stretch (byte offsets counted from its start). */
         JsonParser parser() throws IOException {
             return Json.factory().createParser(bytes, offset, length);
@@ -325,7 +358,7 @@ final class JsonIn {
 
         /** A reader over the stretch, with {@code parser} from {@link #parser()}. */
         JsonIn reader(JsonParser parser) {
-            return new JsonIn(parser, bytes, offset, length);
+            return new JsonIn(parser, bytes, offset, length).attach(attachment);
         }
     }
 

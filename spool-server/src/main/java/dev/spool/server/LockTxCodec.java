@@ -14,12 +14,13 @@ import dev.spool.api.TxOp;
 /**
  * The lock ops of {@code POST /v1/tx}:
  * {@code {"op":"acquire","lock":n,"owner","ttl_ms","wait_ms"?}},
- * {@code {"op":"lock_state","lock":n,"lease_id","token","if_version"?,"payload"|"payload_base64","content_type"?}}
+ * {@code {"op":"lock_state","lock":n,"lease_id","token","if_version"?,"payload"|"payload_base64"|"payload_bytes","content_type"?}}
  * and {@code {"op":"release","lock":n,"lease_id","token"}}. A {@code lock_state} or {@code release}
  * without {@code lease_id} and {@code token} acts with the lease of an earlier {@code acquire} of the
  * same lock in the transaction ({@link LockFence#TX_ACQUIRED}). As with messages, {@code payload} is any
  * JSON value stored as {@code application/json}, {@code payload_base64} bytes of any content type
- * ({@code application/octet-stream} unless {@code content_type} says otherwise).
+ * ({@code application/octet-stream} unless {@code content_type} says otherwise), and so is
+ * {@code payload_bytes}: that many bytes of a binary stream frame's attachment ({@link FrameAttachment}).
  */
 final class LockTxCodec {
     private LockTxCodec() {
@@ -41,6 +42,7 @@ final class LockTxCodec {
         OptionalLong ifVersion = OptionalLong.empty();
         byte[] json = null;
         byte[] base64 = null;
+        byte[] attached = null;
         String contentType = null;
         String f;
         while ((f = in.nextField()) != null) {
@@ -59,6 +61,12 @@ final class LockTxCodec {
                     json = in.readRawValue();
                 }
                 case "payload_base64" -> base64 = in.readBase64(only(state, field));
+                case "payload_bytes" -> {
+                    if (attached != null) {
+                        throw SpoolException.invalid(field, "payload_bytes is given twice");
+                    }
+                    attached = in.readAttached(only(state, field));
+                }
                 case "content_type" -> contentType = in.readString(only(state, field));
                 default -> throw SpoolException.invalid(field, "unknown field");
             }
@@ -70,12 +78,14 @@ final class LockTxCodec {
         if (!state) {
             return new TxOp.LockRelease(lock, fence);
         }
-        if (json != null && base64 != null) {
-            throw SpoolException.invalid(prefix + "payload", "give payload or payload_base64, not both");
+        int forms = (json != null ? 1 : 0) + (base64 != null ? 1 : 0) + (attached != null ? 1 : 0);
+        if (forms > 1) {
+            throw SpoolException.invalid(prefix + "payload", "give one of payload, payload_base64 and payload_bytes");
         }
-        if (json == null && base64 == null) {
-            throw SpoolException.invalid(prefix + "payload", "payload or payload_base64 is required");
+        if (forms == 0) {
+            throw SpoolException.invalid(prefix + "payload", "payload, payload_base64 or payload_bytes is required");
         }
+        byte[] bytes = json != null ? json : base64 != null ? base64 : attached;
         String ct = contentType;
         if (json != null) {
             if (ct == null) {
@@ -87,7 +97,7 @@ final class LockTxCodec {
         } else if (ct == null) {
             ct = MessageBody.OCTET_STREAM;
         }
-        return new TxOp.LockStatePut(lock, new LockStateWrite(fence, Payload.of(json != null ? json : base64), ct,
+        return new TxOp.LockStatePut(lock, new LockStateWrite(fence, Payload.of(bytes), ct,
                 ifVersion));
     }
 

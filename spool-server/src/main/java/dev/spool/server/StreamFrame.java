@@ -32,6 +32,11 @@ final class StreamFrame {
     private static final int MAX_REQ_CHARS = 64;
 
     private final byte[] bytes;
+    /** Where the JSON frame lies in {@link #bytes}: all of it, or the stretch before an attachment. */
+    private final int from;
+    private final int length;
+    /** The attachment of a binary frame that has one ({@link FrameAttachment}), else null. */
+    private final FrameAttachment attachment;
     private String op;
     private Object req;
     private boolean badReq;
@@ -45,9 +50,21 @@ final class StreamFrame {
 
     private StreamFrame(byte[] bytes) {
         this.bytes = bytes;
+        if (FrameAttachment.marked(bytes)) {
+            this.from = FrameAttachment.HEAD;
+            this.length = FrameAttachment.frameLength(bytes);
+            this.attachment = FrameAttachment.of(bytes, length);
+        } else {
+            this.from = 0;
+            this.length = bytes.length;
+            this.attachment = null;
+        }
     }
 
-    /** A frame from a WebSocket message (text or binary) holding UTF-8 JSON. */
+    /**
+     * A frame from a WebSocket message (text or binary) holding UTF-8 JSON, or a binary message
+     * holding the JSON and an attachment ({@link FrameAttachment}).
+     */
     static StreamFrame of(byte[] utf8) {
         return of(utf8, null);
     }
@@ -83,7 +100,12 @@ final class StreamFrame {
     }
 
     private JsonParser parser() throws IOException {
-        return Json.factory().createParser(bytes);
+        return Json.factory().createParser(bytes, from, length);
+    }
+
+    /** A reader over the frame's JSON, taking payloads from a fresh reading of its attachment. */
+    private JsonIn reader(JsonParser p) {
+        return new JsonIn(p, bytes, from, length).attach(attachment == null ? null : attachment.again());
     }
 
     private void scan(BrokerLimits limits) {
@@ -99,7 +121,7 @@ final class StreamFrame {
                 switch (name) {
                     case "ops" -> {
                         if (limits != null && "tx".equals(op) && txOps == null) {
-                            txOps = TxRoutes.readOpArray(new JsonIn(p, bytes), limits);
+                            txOps = TxRoutes.readOpArray(reader(p), limits);
                         } else {
                             // a second ops, or ops before op: the tx reader reads the frame again
                             onlyTxFields = false;
@@ -150,10 +172,13 @@ final class StreamFrame {
         return req;
     }
 
-    /** The op; refused when absent or not a string. */
+    /** The op; refused when absent or not a string, or when a frame other than {@code tx} has an attachment. */
     String op() {
         if (op == null) {
             throw SpoolException.invalid("op", "op is required");
+        }
+        if (attachment != null && !"tx".equals(op)) {
+            throw SpoolException.invalid("op", "only a tx frame carries an attachment");
         }
         return op;
     }
@@ -186,7 +211,7 @@ final class StreamFrame {
     /** Reads the frame's fields with a streaming reader; the reader skips the routing fields itself. */
     <T> T read(FrameReader<T> reader) {
         try (JsonParser p = parser()) {
-            JsonIn in = new JsonIn(p, bytes);
+            JsonIn in = reader(p);
             in.beginDocument("frame");
             return reader.read(in);
         } catch (IOException e) {

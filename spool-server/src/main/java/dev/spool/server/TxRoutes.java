@@ -118,7 +118,10 @@ final class TxRoutes {
         return ops;
     }
 
-    /** Reads the value of {@code ops}, an array of op objects (the body's and the stream {@code tx} frame's). */
+    /**
+     * Reads the value of {@code ops}, an array of op objects (the body's and the stream {@code tx}
+     * frame's); a binary frame's attachment must be taken whole by the ops' {@code payload_bytes}.
+     */
     static List<TxOp> readOpArray(JsonIn in, BrokerLimits limits) throws IOException {
         in.expectArray("ops");
         List<TxOp> ops = new ArrayList<>();
@@ -128,6 +131,7 @@ final class TxRoutes {
             }
             ops.add(readOp(in, ops.size(), limits));
         }
+        in.endAttachment("ops");
         return ops;
     }
 
