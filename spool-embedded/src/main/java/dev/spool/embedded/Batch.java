@@ -237,4 +237,13 @@ final class Batch {
         }
         return bytes;
     }
+
+    /** The replies of {@code group}'s batches. */
+    static int replies(java.util.List<Batch> group) {
+        int n = 0;
+        for (Batch b : group) {
+            n += b.replies.size();
+        }
+        return n;
+    }
 }

@@ -18,14 +18,15 @@ import org.slf4j.LoggerFactory;
 
 import dev.spool.api.Instrumentation;
 import dev.spool.api.Payload;
-import dev.spool.api.SpoolException;
 
 /**
  * The journal writer thread: takes sealed {@link Batch}es from the engine, fills in each record's
  * CRC32C, writes them to the current segment (a spliced payload copied in from its file without
  * being read here, its known CRC combined into the record's: {@link #copyPayload}), forces them to
- * disk per the {@link FsyncPolicy}, then completes the replies that waited for them. Every batch
- * queued while an fsync ran is written before the next one, so one fsync covers them all.
+ * disk per the {@link FsyncPolicy}, then completes the replies that waited for them ({@link Replies}:
+ * on a thread of its own for large groups, so that their callbacks do not hold back the next write
+ * and force). Every batch queued while an fsync ran is written before the next one, so one fsync
+ * covers them all.
  *
  * <p>Two positions are kept apart: {@link #durable()}, up to which replies complete (written under
  * {@code interval} and {@code never}, forced under {@code always}), and {@link #forced()}, up to
@@ -59,6 +60,8 @@ final class JournalWriter implements Runnable {
     private final Instrumentation instrumentation;
     private final ArrayBlockingQueue<Batch> queue = new ArrayBlockingQueue<>(MAX_QUEUED);
     private final ConcurrentLinkedQueue<Batch> free = new ConcurrentLinkedQueue<>();
+    /** Completes what the writer made durable, in order, off this thread for large groups. */
+    private final Replies replies = new Replies(free);
     private final CRC32C crc = new CRC32C();
     /** The CRC32C of a record with spliced payloads, some of them of known CRC. */
     private final Crc32c.Running recordCrc = new Crc32c.Running();
@@ -104,6 +107,7 @@ final class JournalWriter implements Runnable {
     }
 
     void start() {
+        replies.start();
         thread = new Thread(this, "spool-journal");
         thread.setDaemon(true);
         thread.start();
@@ -160,14 +164,14 @@ final class JournalWriter implements Runnable {
     void submit(Batch b) {
         Throwable f = failure;
         if (f != null) {
-            failAll(b, f);
+            Replies.failNow(b, f);
             return;
         }
         try {
             queue.put(b);
         } catch (InterruptedException e) {
             Thread.currentThread().interrupt();
-            failAll(b, e);
+            Replies.failNow(b, e);
         }
     }
 
@@ -194,6 +198,7 @@ final class JournalWriter implements Runnable {
             LOG.error("closing the journal segment failed", e);
         }
         settleUnforced(failure != null ? failure : new IOException("the journal closed before a force"));
+        replies.close();
     }
 
     @Override
@@ -237,9 +242,7 @@ final class JournalWriter implements Runnable {
 
     private void commit(List<Batch> group) {
         if (failure != null) {
-            for (Batch b : group) {
-                failAll(b, failure);
-            }
+            replies.fail(group, failure);
             return;
         }
         long bytes = 0;
@@ -271,9 +274,7 @@ final class JournalWriter implements Runnable {
             LOG.error("journal write failed; the journal stops accepting writes until restart", e);
             failure = e;
             settleUnforced(e);
-            for (Batch b : group) {
-                failAll(b, e);
-            }
+            replies.fail(group, e);
             return;
         }
         synchronized (this) {
@@ -282,9 +283,7 @@ final class JournalWriter implements Runnable {
                 notifyAll();
             }
         }
-        for (Batch b : group) {
-            completeAll(b);
-        }
+        replies.complete(group);
     }
 
     /** Whether a group may stay unforced: no force was asked for, the oldest unforced one is young. */
@@ -328,12 +327,13 @@ final class JournalWriter implements Runnable {
 
     /** Completes the replies of the groups left unforced (now forced), or fails them. */
     private void settleUnforced(Throwable cause) {
-        for (Batch b : unforced) {
-            if (cause == null) {
-                completeAll(b);
-            } else {
-                failAll(b, cause);
-            }
+        if (unforced.isEmpty()) {
+            return;
+        }
+        if (cause == null) {
+            replies.complete(unforced);
+        } else {
+            replies.fail(unforced, cause);
         }
         unforced.clear();
     }
@@ -448,7 +448,8 @@ final class JournalWriter implements Runnable {
      * Completes, before the force, the pop replies of a written group whose delivered messages were
      * pushed in records already forced: a process crash keeps the written lease records, a power
      * loss may forget them (the messages are delivered again), and no consumer sees a message whose
-     * push could still be lost. {@link #completeAll} later completes them again, which does nothing.
+     * push could still be lost ({@link Replies#completeEarly}, in order with every other completion).
+     * The group's completion later completes them again, which does nothing.
      * True when the group has replies and every one of them either completed here or is unawaited
      * ({@link Batch#addUnawaitedReply}): then nobody waits for its force, which may be left to the
      * next group's or to an idle one ({@link #mayLeaveUnforced}).
@@ -456,42 +457,23 @@ final class JournalWriter implements Runnable {
     private boolean completeEarly(List<Batch> group) {
         long onDisk = forced;
         boolean all = true;
-        int replies = 0;
+        int replyCount = 0;
+        int earlyCount = 0;
         for (Batch b : group) {
             int early = 0;
             for (int i = 0; i < b.earlies; i++) {
                 if (b.earlyNeed[i] <= onDisk) {
-                    int r = b.earlyIdx[i];
-                    b.replies.get(r).complete(b.values.get(r));
                     early++;
                 }
             }
-            replies += b.replies.size();
+            earlyCount += early;
+            replyCount += b.replies.size();
             all &= early + b.unawaited == b.replies.size();
         }
-        return all && replies > 0;
-    }
-
-    private void completeAll(Batch b) {
-        for (int i = 0; i < b.replies.size(); i++) {
-            CompletableFuture<Object> f = b.replies.get(i);
-            Throwable err = b.errors.get(i);
-            if (err != null) {
-                f.completeExceptionally(err);
-            } else {
-                f.complete(b.values.get(i));
-            }
+        if (earlyCount > 0) {
+            replies.completeEarly(group, onDisk, earlyCount);
         }
-        b.reset();
-        free.offer(b);
-    }
-
-    private void failAll(Batch b, Throwable cause) {
-        SpoolException e = WriteFailures.failed(cause);
-        for (CompletableFuture<Object> f : b.replies) {
-            f.completeExceptionally(e);
-        }
-        b.reset();
+        return all && replyCount > 0;
     }
 
     long segment() {
