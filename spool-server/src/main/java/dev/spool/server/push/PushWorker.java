@@ -54,6 +54,8 @@ final class PushWorker implements PushDelivery.Runner {
     private final Context ctx;
     private final HttpClient client;
     private final Poster poster;
+    /** Kept-alive connections of small plain-HTTP deliveries. */
+    private final Connections connections;
     private final PushMeters meters;
     private final CompletableFuture<Void> drained = new CompletableFuture<>();
 
@@ -90,7 +92,8 @@ final class PushWorker implements PushDelivery.Runner {
         this.meters = meters;
         this.client = ctx.owner().createHttpClient(new HttpClientOptions(base).setMaxPoolSize(config.concurrency())
                 .setConnectTimeout((int) config.timeoutMs()));
-        this.poster = new Poster(ctx, client, config, targets, queue);
+        this.connections = new Connections(ctx, (int) config.timeoutMs(), config.concurrency());
+        this.poster = new Poster(ctx, client, config, targets, queue, connections);
         this.tokens = Math.min(1, config.rateLimit());
     }
 
@@ -126,7 +129,10 @@ final class PushWorker implements PushDelivery.Runner {
             drainedIfIdle();
         });
         return drained.copy().completeOnTimeout(null, waitMs, java.util.concurrent.TimeUnit.MILLISECONDS)
-                .whenComplete((v, e) -> client.close());
+                .whenComplete((v, e) -> {
+                    client.close();
+                    connections.close();
+                });
     }
 
     private void pump() {
