@@ -238,7 +238,6 @@ final class PushWorker implements PushDelivery.Runner {
     }
 
     private void settle(Delivery d, Outcome o, long nanos) {
-        Receipts r = Receipts.of(List.of(d));
         CompletionStage<?> op;
         switch (o) {
             case Outcome.Delivered ok -> {
@@ -259,7 +258,8 @@ final class PushWorker implements PushDelivery.Runner {
                 }
                 meters.retries.increment();
                 failed(retry.status(), retry.reason());
-                op = broker.nack(queue, new NackRequest(group, r, retry.delayMs(), Optional.of(reason(retry.reason()))));
+                op = broker.nack(queue, new NackRequest(group, Receipts.of(List.of(d)), retry.delayMs(),
+                        Optional.of(reason(retry.reason()))));
             }
             case Outcome.Dead dead -> {
                 meters.record(nanos);
@@ -267,7 +267,7 @@ final class PushWorker implements PushDelivery.Runner {
                 consecutiveFailures = 0;
                 lastStatus = dead.status();
                 lastError = dead.reason();
-                op = broker.nack(queue, new NackRequest(group, r, OptionalLong.empty(),
+                op = broker.nack(queue, new NackRequest(group, Receipts.of(List.of(d)), OptionalLong.empty(),
                         Optional.of(reason(dead.reason())), true));
             }
         }
