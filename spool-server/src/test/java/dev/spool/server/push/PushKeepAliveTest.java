@@ -144,4 +144,20 @@ class PushKeepAliveTest {
                 .isEqualTo("http 410: device retired");
         assertThat(endpoint.requests).extracting(RawEndpoint.Request::connection).containsExactly(0, 0);
     }
+
+    @Test
+    void shouldLeaveAKeyThatIsNotPlainAsciiToTheVertxClient() throws Exception {
+        endpoint = new RawEndpoint(r -> RawEndpoint.reply(204, ""));
+        hook();
+
+        String a = spool.push("jobs", "k", "a").get(0);
+        awaitState(a, "acked");
+        String b = spool.push("jobs", "na\u00efve", "b").get(0);
+        awaitState(b, "acked");
+        String c = spool.push("jobs", "k", "c").get(0);
+        awaitState(c, "acked");
+
+        assertThat(endpoint.requests).extracting(r -> r.connection() + ":" + r.body())
+                .containsExactly("0:\"a\"", "1:\"b\"", "0:\"c\"");
+    }
 }
