@@ -51,8 +51,6 @@ final class Connections {
     private InetSocketAddress lastServer;
     private ArrayDeque<Conn> lastStack;
     private boolean closed;
-    /** Connections opened so far (for tests). */
-    int opened;
 
     Connections(Context ctx, int connectTimeoutMs, int maxIdle) {
         this.ctx = (ContextInternal) ctx;
@@ -99,15 +97,6 @@ final class Connections {
             idle.clear();
             lastServer = null;
         });
-    }
-
-    /** Idle connections now (for tests). */
-    int idle() {
-        int n = 0;
-        for (ArrayDeque<Conn> q : idle.values()) {
-            n += q.size();
-        }
-        return n;
     }
 
     /** The most recently used open idle connection to {@code server}, or null. */
@@ -229,7 +218,6 @@ final class Connections {
         void connect() {
             ChannelFuture f = bootstrap.connect(server);
             channel = f.channel();
-            opened++;
             f.addListener(r -> {
                 if (over) {
                     f.channel().close();
