@@ -3,13 +3,10 @@ package dev.spool.server.push;
 import java.io.IOException;
 import java.net.InetSocketAddress;
 import java.nio.channels.FileChannel;
-import java.nio.charset.StandardCharsets;
 import java.nio.file.StandardOpenOption;
 import java.util.OptionalLong;
 
 import io.netty.bootstrap.Bootstrap;
-import io.netty.buffer.ByteBuf;
-import io.netty.buffer.Unpooled;
 import io.netty.channel.Channel;
 import io.netty.channel.ChannelFuture;
 import io.netty.channel.ChannelHandlerContext;
@@ -19,10 +16,8 @@ import io.netty.channel.ChannelOption;
 import io.netty.channel.DefaultFileRegion;
 import io.netty.handler.codec.http.DefaultHttpRequest;
 import io.netty.handler.codec.http.HttpClientCodec;
-import io.netty.handler.codec.http.HttpContent;
 import io.netty.handler.codec.http.HttpHeaders;
 import io.netty.handler.codec.http.HttpMethod;
-import io.netty.handler.codec.http.HttpResponse;
 import io.netty.handler.codec.http.HttpVersion;
 import io.netty.handler.codec.http.LastHttpContent;
 import io.netty.util.ReferenceCountUtil;
@@ -56,8 +51,16 @@ final class FileSender {
 
     FileSender(Context ctx, int connectTimeoutMs) {
         this.ctx = ctx;
+        this.bootstrap = bootstrap(ctx, connectTimeoutMs);
+    }
+
+    /**
+     * A client bootstrap on the event loop of {@code ctx} with Vert.x's transport (epoll where it
+     * runs), no Nagle delay and a connect timeout; {@link Connections} shares it.
+     */
+    static Bootstrap bootstrap(Context ctx, int connectTimeoutMs) {
         VertxInternal vertx = (VertxInternal) ctx.owner();
-        this.bootstrap = new Bootstrap().group(((ContextInternal) ctx).nettyEventLoop())
+        return new Bootstrap().group(((ContextInternal) ctx).nettyEventLoop())
                 .channelFactory(vertx.transport().channelFactory(false))
                 .option(ChannelOption.TCP_NODELAY, true)
                 .option(ChannelOption.CONNECT_TIMEOUT_MILLIS, connectTimeoutMs);
@@ -141,9 +144,7 @@ final class FileSender {
         private Channel channel;
         private FileChannel file;
         private boolean over;
-        private int status = -1;
-        private String retryAfter;
-        private ByteBuf head;
+        private final Answer answer = new Answer();
 
         Exchange(Promise<Outcome> done, Deadlines deadlines) {
             this.done = done;
@@ -154,30 +155,9 @@ final class FileSender {
         @Override
         public void channelRead(ChannelHandlerContext c, Object msg) {
             try {
-                if (msg instanceof HttpResponse r) {
-                    status = r.status().code();
-                    retryAfter = r.headers().get("Retry-After");
-                }
-                if (status >= 100 && status < 200) {
-                    // an interim answer (100 Continue unasked): the final one follows
-                    if (msg instanceof LastHttpContent) {
-                        status = -1;
-                    }
-                    return;
-                }
-                if (msg instanceof HttpContent content) {
-                    boolean ok = status >= 200 && status < 300;
-                    ByteBuf b = content.content();
-                    if (!ok && b.isReadable()) {
-                        if (head == null) {
-                            head = Unpooled.buffer(Poster.REASON_BYTES);
-                        }
-                        head.writeBytes(b, b.readerIndex(), Math.min(b.readableBytes(), head.writableBytes()));
-                    }
-                    if (msg instanceof LastHttpContent && status >= 0) {
-                        String text = head == null ? "" : head.toString(StandardCharsets.UTF_8);
-                        finish(Poster.classify(status, retryAfter, text));
-                    }
+                Outcome o = answer.read(msg);
+                if (o != null) {
+                    finish(o);
                 }
             } finally {
                 ReferenceCountUtil.release(msg);

@@ -60,10 +60,25 @@ final class Poster {
     private final FileSender files;
     /** Whether {@link #files} sends what it can; off only in tests of the streamed path (which TLS targets take). */
     boolean sendFiles = true;
-    /** The Host header of a request sent by {@link #files}. */
+    /** The Host header of a request sent by {@link #files} or {@link #pool}. */
     private final String hostHeader;
+    /** Keep-alive connections for small requests to a plain-HTTP target, or null (Vert.x's client sends all). */
+    private final Connections pool;
+    /** The fixed part of a request sent by {@link #pool}; null with no pool or headers it cannot send. */
+    private final RequestHead head;
+    /** The server of an IP literal target for {@link #pool}. */
+    private final java.net.InetSocketAddress literalSocket;
 
+    /** A poster whose requests all go through Vert.x's client (and {@link FileSender}). */
     Poster(Context ctx, HttpClient client, PushConfig config, PushTargets targets, String queue) {
+        this(ctx, client, config, targets, queue, null);
+    }
+
+    /**
+     * A poster that sends small in-memory payloads to a plain-HTTP target over {@code pool}
+     * (owned by the caller, who closes it), the rest through Vert.x's client.
+     */
+    Poster(Context ctx, HttpClient client, PushConfig config, PushTargets targets, String queue, Connections pool) {
         this.ctx = ctx;
         this.client = client;
         this.config = config;
@@ -76,6 +91,11 @@ final class Poster {
                 : SocketAddress.inetSocketAddress(config.port(), literal.getHostAddress());
         this.files = new FileSender(ctx, (int) config.timeoutMs());
         this.hostHeader = config.url().getHost() + (config.port() == 80 ? "" : ":" + config.port());
+        boolean plainHttp = "http".equalsIgnoreCase(config.url().getScheme());
+        this.pool = plainHttp ? pool : null;
+        this.head = this.pool == null ? null : RequestHead.of(config.pathAndQuery(), hostHeader, this::fixedHeaders,
+                io.netty.buffer.ByteBufAllocator.DEFAULT).orElse(null);
+        this.literalSocket = literal == null ? null : new java.net.InetSocketAddress(literal, config.port());
     }
 
     /** The host as an address when it is an IP literal, else null (a name, resolved before each attempt). */
@@ -143,6 +163,15 @@ final class Poster {
                     h, (Payload.FileRegion) body.payload(), deadlines, done);
             return;
         }
+        if (head != null && body.payload() instanceof Payload.Inline inline && inline.size() <= PayloadStream.CHUNK) {
+            // a small payload in memory to a plain-HTTP target: one buffer on a kept-alive connection
+            io.netty.buffer.ByteBuf request = head.encode(inline.bytes(), put -> ownHeaders(d, traceparent, p, put));
+            if (request != null) {
+                pool.send(p.address() == literal ? literalSocket : new java.net.InetSocketAddress(p.address(),
+                        config.port()), request, deadlines, done);
+                return;
+            }
+        }
         RequestOptions opts = new RequestOptions().setMethod(HttpMethod.POST).setHost(config.url().getHost())
                 .setPort(config.port()).setURI(config.pathAndQuery())
                 .setSsl("https".equalsIgnoreCase(config.url().getScheme()))
@@ -194,14 +223,24 @@ final class Poster {
 
     /** Every header of a request but Host, Connection and Content-Length. */
     private void headers(Delivery d, Optional<String> traceparent, Prepared p, BiConsumer<String, String> put) {
-        MessageBody body = d.body();
+        fixedHeaders(put);
+        ownHeaders(d, traceparent, p, put);
+    }
+
+    /** The headers that are the same for every request of this poster. */
+    private void fixedHeaders(BiConsumer<String, String> put) {
         for (Map.Entry<String, String> h : config.headers().entrySet()) {
             put.accept(h.getKey(), h.getValue());
         }
+        put.accept("Spool-Queue", queue);
+    }
+
+    /** The headers of one delivery and attempt. */
+    private void ownHeaders(Delivery d, Optional<String> traceparent, Prepared p, BiConsumer<String, String> put) {
+        MessageBody body = d.body();
         put.accept("Content-Type", body.contentType());
         put.accept("Spool-Message-Id", d.idString());
         put.accept("Spool-Attempt", Integer.toString(d.attempts()));
-        put.accept("Spool-Queue", queue);
         body.key().ifPresent(k -> put.accept("Spool-Key", k));
         traceparent.or(body::traceparent).ifPresent(t -> put.accept("traceparent", t));
         forwardHeaders(body, put);

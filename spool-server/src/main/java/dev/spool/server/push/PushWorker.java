@@ -54,6 +54,8 @@ final class PushWorker implements PushDelivery.Runner {
     private final Context ctx;
     private final HttpClient client;
     private final Poster poster;
+    /** Kept-alive connections of small plain-HTTP deliveries. */
+    private final Connections connections;
     private final PushMeters meters;
     private final CompletableFuture<Void> drained = new CompletableFuture<>();
 
@@ -90,7 +92,8 @@ final class PushWorker implements PushDelivery.Runner {
         this.meters = meters;
         this.client = ctx.owner().createHttpClient(new HttpClientOptions(base).setMaxPoolSize(config.concurrency())
                 .setConnectTimeout((int) config.timeoutMs()));
-        this.poster = new Poster(ctx, client, config, targets, queue);
+        this.connections = new Connections(ctx, (int) config.timeoutMs(), config.concurrency());
+        this.poster = new Poster(ctx, client, config, targets, queue, connections);
         this.tokens = Math.min(1, config.rateLimit());
     }
 
@@ -126,7 +129,10 @@ final class PushWorker implements PushDelivery.Runner {
             drainedIfIdle();
         });
         return drained.copy().completeOnTimeout(null, waitMs, java.util.concurrent.TimeUnit.MILLISECONDS)
-                .whenComplete((v, e) -> client.close());
+                .whenComplete((v, e) -> {
+                    client.close();
+                    connections.close();
+                });
     }
 
     private void pump() {
@@ -232,7 +238,6 @@ final class PushWorker implements PushDelivery.Runner {
     }
 
     private void settle(Delivery d, Outcome o, long nanos) {
-        Receipts r = Receipts.of(List.of(d));
         CompletionStage<?> op;
         switch (o) {
             case Outcome.Delivered ok -> {
@@ -253,7 +258,8 @@ final class PushWorker implements PushDelivery.Runner {
                 }
                 meters.retries.increment();
                 failed(retry.status(), retry.reason());
-                op = broker.nack(queue, new NackRequest(group, r, retry.delayMs(), Optional.of(reason(retry.reason()))));
+                op = broker.nack(queue, new NackRequest(group, Receipts.of(List.of(d)), retry.delayMs(),
+                        Optional.of(reason(retry.reason()))));
             }
             case Outcome.Dead dead -> {
                 meters.record(nanos);
@@ -261,7 +267,7 @@ final class PushWorker implements PushDelivery.Runner {
                 consecutiveFailures = 0;
                 lastStatus = dead.status();
                 lastError = dead.reason();
-                op = broker.nack(queue, new NackRequest(group, r, OptionalLong.empty(),
+                op = broker.nack(queue, new NackRequest(group, Receipts.of(List.of(d)), OptionalLong.empty(),
                         Optional.of(reason(dead.reason())), true));
             }
         }
