@@ -6,8 +6,9 @@
 # Runs ROUNDS rounds per shape, plain and secure one after the other (odd rounds plain first, even
 # rounds secure first), and prints every pair (msg/s of both runs, the change in per cent, the
 # server's CPU per message, which `spool bench` reads from the server process's /proc entries, so
-# Linux and loopback only), then per shape the median change and the median server CPU per message
-# of each side.
+# Linux and loopback only, both as printed and without the server's JIT compiler threads, whose work
+# in the window is warm-up leaking into it), then per shape the median change and the median server
+# CPU per message of each side.
 #
 #   bench/security-overhead.sh                      # all three shapes, 3 rounds, 20 s measured after 10 s warm-up
 #   ONLY=lockd DURATION=3 WARMUP=1 bench/security-overhead.sh
@@ -18,8 +19,9 @@
 # default 20), WARMUP (default 10), PORT (default 7171), ROUNDS (plain/secure pairs per shape, default 3),
 # KEEP (a directory to copy every bench report into, as <shape>-<mode>-<round>.out), SERVER_JAVA_OPTS
 # (JVM options of the servers only, where {run} stands for <shape>-<mode>-<round>, e.g.
-# SERVER_JAVA_OPTS='-XX:StartFlightRecording:filename=/tmp/{run}.jfr,settings=profile'). Needs openssl and curl. Each run starts a fresh
-# server with a fresh journal (fsync=always, the default) in the temporary directory.
+# SERVER_JAVA_OPTS='-XX:StartFlightRecording:filename=/tmp/{run}.jfr,settings=profile').
+# Needs openssl and curl. Each run starts a fresh server with a fresh journal (fsync=always, the
+# default) in the temporary directory.
 set -euo pipefail
 here=$(cd "$(dirname "$(readlink -f "$0")")/.." && pwd)
 spool="$here/spool"
@@ -192,7 +194,9 @@ for shape in "${order[@]}"; do
         # load over a shape's rounds weighs on both sides alike
         if [ $((round % 2)) -eq 1 ]; then modes=(plain secure); else modes=(secure plain); fi
         for mode in "${modes[@]}"; do
-            echo "security-overhead: $shape round $round/$ROUNDS $mode$([ "$mode" = secure ] && echo " (${PARTS//,/ + })")..." >&2
+            what=$mode
+            [ "$mode" = secure ] && what="secure (${PARTS//,/ + })"
+            echo "security-overhead: $shape round $round/$ROUNDS $what..." >&2
             run_bench "$shape" "$mode"
             if [ -n "$KEEP" ]; then
                 cp "$tmp/$shape-$mode.out" "$KEEP/$shape-$mode-$round.out"
@@ -221,17 +225,20 @@ for shape in "${order[@]}"; do
         pairs+=("$(printf '| %s | %s | %s | %s | %s %% | %s / %s µs | %s / %s µs |' "$shape" "$round" "$p" "$s" "$c" \
             "${pc:-?}" "${sc:-?}" "${pj:-?}" "${sj:-?}")")
     done
-    mc=$(printf '%s' "$changes" | grep -v '^?$' | median)
+    mc=$(printf '%s' "$changes" | { grep -v '^?$' || true; } | median)
     mp=$(printf '%s' "$plain_us" | median)
     ms=$(printf '%s' "$secure_us" | median)
     mpj=$(printf '%s' "$plain_nj" | median)
     msj=$(printf '%s' "$secure_nj" | median)
-    rows+=("$(printf '| %s | %s | %s %% | %s / %s µs | %s / %s µs |' "$shape" "$ROUNDS" "$mc" "$mp" "$ms" "$mpj" "$msj")")
+    rows+=("$(printf '| %s | %s | %s %% | %s / %s µs | %s / %s µs |' \
+        "$shape" "$ROUNDS" "$mc" "$mp" "$ms" "$mpj" "$msj")")
 done
 
 echo
-echo "duration ${DURATION} s after ${WARMUP} s warm-up; server in its own process on 127.0.0.1:$PORT; secure = ${PARTS//,/ + }"
-echo "| shape | round | plain msg/s | secure msg/s | change | server CPU per message plain / secure | the same without JIT |"
+echo "duration ${DURATION} s after ${WARMUP} s warm-up; server in its own process on 127.0.0.1:$PORT;" \
+    "secure = ${PARTS//,/ + }"
+echo "| shape | round | plain msg/s | secure msg/s | change | server CPU per message plain / secure |" \
+    "the same without JIT |"
 echo "|---|---|---|---|---|---|---|"
 printf '%s\n' "${pairs[@]}"
 echo
