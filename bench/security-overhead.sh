@@ -3,17 +3,25 @@
 # its own process: for each shape, `./spool serve` plain and `./spool bench <shape> --url ...` as a
 # separate process, then the same with a server that has TLS, `auth: required` and `encrypt-all`
 # (a throwaway CA, certificate, keyring and token made in a temporary directory, deleted at the end).
-# Prints msg/s of both runs, the change in per cent, and the server's CPU per message (which
-# `spool bench` reads from the server process's /proc entries, so Linux and loopback only).
+# Runs ROUNDS rounds per shape, plain and secure one after the other (odd rounds plain first, even
+# rounds secure first), and prints every pair (msg/s of both runs, the change in per cent, the
+# server's CPU per message, which `spool bench` reads from the server process's /proc entries, so
+# Linux and loopback only, both as printed and without the server's JIT compiler threads, whose work
+# in the window is warm-up leaking into it), then per shape the median change and the median server
+# CPU per message of each side.
 #
-#   bench/security-overhead.sh                      # all three shapes, 20 s measured after 10 s warm-up
+#   bench/security-overhead.sh                      # all three shapes, 3 rounds, 20 s measured after 10 s warm-up
 #   ONLY=lockd DURATION=3 WARMUP=1 bench/security-overhead.sh
 #   ONLY=throughput-http PARTS=tls bench/security-overhead.sh     # the cost of one part alone
 #
 # Knobs (environment): ONLY (throughput-http, throughput-stream or lockd), PARTS (which of tls, token,
 # encryption the secure server has, comma-separated; default all three), DURATION (measured seconds,
-# default 20), WARMUP (default 10), PORT (default 7171). Needs openssl and curl. Each run starts a fresh
-# server with a fresh journal (fsync=always, the default) in the temporary directory.
+# default 20), WARMUP (default 10), PORT (default 7171), ROUNDS (plain/secure pairs per shape, default 3),
+# KEEP (a directory to copy every bench report into, as <shape>-<mode>-<round>.out), SERVER_JAVA_OPTS
+# (JVM options of the servers only, where {run} stands for <shape>-<mode>-<round>, e.g.
+# SERVER_JAVA_OPTS='-XX:StartFlightRecording:filename=/tmp/{run}.jfr,settings=profile').
+# Needs openssl and curl. Each run starts a fresh server with a fresh journal (fsync=always, the
+# default) in the temporary directory.
 set -euo pipefail
 here=$(cd "$(dirname "$(readlink -f "$0")")/.." && pwd)
 spool="$here/spool"
@@ -22,7 +30,17 @@ WARMUP=${WARMUP:-10}
 PORT=${PORT:-7171}
 ONLY=${ONLY:-}
 PARTS=${PARTS:-tls,token,encryption}
+ROUNDS=${ROUNDS:-3}
+KEEP=${KEEP:-}
 has() { [[ ",$PARTS," == *",$1,"* ]]; }
+if ! [[ "$ROUNDS" =~ ^[1-9][0-9]*$ ]]; then
+    echo "security-overhead: ROUNDS must be a positive whole number" >&2
+    exit 2
+fi
+if [ -n "$KEEP" ] && ! mkdir -p "$KEEP"; then
+    echo "security-overhead: cannot make KEEP directory $KEEP" >&2
+    exit 2
+fi
 for part in ${PARTS//,/ }; do
     case $part in tls|token|encryption) ;; *) echo "security-overhead: PARTS takes tls, token, encryption" >&2; exit 2 ;; esac
 done
@@ -79,9 +97,11 @@ start_server() {
         if has encryption; then
             args+=(--set encryption-keys-file="$tmp/encryption.keys" --set encrypt-all=true)
         fi
-        SPOOL_ADMIN_TOKEN=$admin "$spool" "${args[@]}" >"$tmp/server-$mode.log" 2>&1 &
+        SPOOL_ADMIN_TOKEN=$admin SPOOL_JAVA_OPTS=$(server_opts "$mode") "$spool" "${args[@]}" \
+            >"$tmp/server-$mode.log" 2>&1 &
     else
-        env -u SPOOL_ADMIN_TOKEN "$spool" "${args[@]}" >"$tmp/server-$mode.log" 2>&1 &
+        env -u SPOOL_ADMIN_TOKEN SPOOL_JAVA_OPTS="$(server_opts "$mode")" "$spool" "${args[@]}" \
+            >"$tmp/server-$mode.log" 2>&1 &
     fi
     server_pid=$!
     local url
@@ -98,6 +118,12 @@ start_server() {
     echo "security-overhead: the $mode server did not start; its log:" >&2
     tail -20 "$tmp/server-$mode.log" >&2
     exit 1
+}
+
+# the servers' JVM options: SPOOL_JAVA_OPTS, then SERVER_JAVA_OPTS with {run} = <shape>-<mode>-<round>
+server_opts() {
+    local opts=${SERVER_JAVA_OPTS:-}
+    echo "${SPOOL_JAVA_OPTS:-} ${opts//\{run\}/$shape-$1-$round}"
 }
 
 server_url() {
@@ -143,31 +169,79 @@ run_bench() {
 # msg/s and server CPU µs per message from a bench report
 msgs_per_s() { sed -n 's/^RESULT .*msgs_per_s=\([0-9.]*\).*/\1/p' "$1"; }
 server_us() { sed -n 's/.*per delivered message: server \([0-9.]*\) us.*/\1/p' "$1"; }
+# the same without the server's JIT compiler threads: compilation still going on in the measured
+# window is warm-up leaking into it, not a cost per message (empty when the report lacks either)
+server_us_nojit() {
+    local total jit delivered
+    total=$(server_us "$1")
+    jit=$(sed -n 's/^  server jit  *\([0-9.]*\) s.*/\1/p' "$1")
+    delivered=$(sed -n 's/.* delivered \([0-9,]*\) (.*/\1/p' "$1" | tr -d ,)
+    if [ -n "$total" ] && [ -n "$jit" ] && [ -n "$delivered" ] && [ "$delivered" -gt 0 ]; then
+        awk -v t="$total" -v j="$jit" -v d="$delivered" 'BEGIN { printf "%.1f\n", t - j * 1e6 / d }'
+    fi
+}
+# the median of the numbers on standard input, one a line ("?" when there are none)
+median() { sort -g | awk '{ v[NR] = $1 } END { if (NR == 0) print "?"; else if (NR % 2) print v[(NR + 1) / 2];
+    else printf "%.1f\n", (v[NR / 2] + v[NR / 2 + 1]) / 2 }'; }
+change() { awk -v p="$1" -v s="$2" 'BEGIN { if (p > 0) printf "%+.1f", 100 * (s - p) / p; else print "?" }'; }
 
+pairs=()
 rows=()
 for shape in "${order[@]}"; do
-    echo "security-overhead: $shape plain..." >&2
-    run_bench "$shape" plain
-    echo "security-overhead: $shape with ${PARTS//,/ + }..." >&2
-    run_bench "$shape" secure
-    p=$(msgs_per_s "$tmp/$shape-plain.out")
-    s=$(msgs_per_s "$tmp/$shape-secure.out")
-    pc=$(server_us "$tmp/$shape-plain.out")
-    sc=$(server_us "$tmp/$shape-secure.out")
-    if [ -z "$p" ] || [ -z "$s" ]; then
-        echo "security-overhead: no RESULT line for $shape; reports:" >&2
-        cat "$tmp/$shape-plain.out" "$tmp/$shape-secure.out" >&2
-        exit 1
-    fi
-    if [ -z "$pc" ] || [ -z "$sc" ]; then
-        echo "security-overhead: $shape: the bench report has no server CPU (server not found in /proc?)" >&2
-    fi
-    change=$(awk -v p="$p" -v s="$s" 'BEGIN { if (p > 0) printf "%+.1f %%", 100 * (s - p) / p; else print "n/a" }')
-    rows+=("$(printf '| %s | %s | %s | %s | %s / %s µs |' "$shape" "$p" "$s" "$change" "${pc:-?}" "${sc:-?}")")
+    changes="" plain_us="" secure_us="" plain_nj="" secure_nj=""
+    for round in $(seq 1 "$ROUNDS"); do
+        # odd rounds run plain first, even rounds secure first, so that a drift of the machine's
+        # load over a shape's rounds weighs on both sides alike
+        if [ $((round % 2)) -eq 1 ]; then modes=(plain secure); else modes=(secure plain); fi
+        for mode in "${modes[@]}"; do
+            what=$mode
+            [ "$mode" = secure ] && what="secure (${PARTS//,/ + })"
+            echo "security-overhead: $shape round $round/$ROUNDS $what..." >&2
+            run_bench "$shape" "$mode"
+            if [ -n "$KEEP" ]; then
+                cp "$tmp/$shape-$mode.out" "$KEEP/$shape-$mode-$round.out"
+            fi
+        done
+        p=$(msgs_per_s "$tmp/$shape-plain.out")
+        s=$(msgs_per_s "$tmp/$shape-secure.out")
+        pc=$(server_us "$tmp/$shape-plain.out")
+        sc=$(server_us "$tmp/$shape-secure.out")
+        pj=$(server_us_nojit "$tmp/$shape-plain.out")
+        sj=$(server_us_nojit "$tmp/$shape-secure.out")
+        if [ -z "$p" ] || [ -z "$s" ]; then
+            echo "security-overhead: no RESULT line for $shape; reports:" >&2
+            cat "$tmp/$shape-plain.out" "$tmp/$shape-secure.out" >&2
+            exit 1
+        fi
+        if [ -z "$pc" ] || [ -z "$sc" ]; then
+            echo "security-overhead: $shape: the bench report has no server CPU (server not found in /proc?)" >&2
+        fi
+        c=$(change "$p" "$s")
+        changes+="$c"$'\n'
+        [ -n "$pc" ] && plain_us+="$pc"$'\n'
+        [ -n "$sc" ] && secure_us+="$sc"$'\n'
+        [ -n "$pj" ] && plain_nj+="$pj"$'\n'
+        [ -n "$sj" ] && secure_nj+="$sj"$'\n'
+        pairs+=("$(printf '| %s | %s | %s | %s | %s %% | %s / %s µs | %s / %s µs |' "$shape" "$round" "$p" "$s" "$c" \
+            "${pc:-?}" "${sc:-?}" "${pj:-?}" "${sj:-?}")")
+    done
+    mc=$(printf '%s' "$changes" | { grep -v '^?$' || true; } | median)
+    mp=$(printf '%s' "$plain_us" | median)
+    ms=$(printf '%s' "$secure_us" | median)
+    mpj=$(printf '%s' "$plain_nj" | median)
+    msj=$(printf '%s' "$secure_nj" | median)
+    rows+=("$(printf '| %s | %s | %s %% | %s / %s µs | %s / %s µs |' \
+        "$shape" "$ROUNDS" "$mc" "$mp" "$ms" "$mpj" "$msj")")
 done
 
 echo
-echo "duration ${DURATION} s after ${WARMUP} s warm-up; server in its own process on 127.0.0.1:$PORT"
-echo "| shape | plain msg/s | ${PARTS//,/ + } msg/s | change | server CPU per message plain / secure |"
+echo "duration ${DURATION} s after ${WARMUP} s warm-up; server in its own process on 127.0.0.1:$PORT;" \
+    "secure = ${PARTS//,/ + }"
+echo "| shape | round | plain msg/s | secure msg/s | change | server CPU per message plain / secure |" \
+    "the same without JIT |"
+echo "|---|---|---|---|---|---|---|"
+printf '%s\n' "${pairs[@]}"
+echo
+echo "| shape | rounds | median change | median server CPU per message plain / secure | the same without JIT |"
 echo "|---|---|---|---|---|"
 printf '%s\n' "${rows[@]}"
