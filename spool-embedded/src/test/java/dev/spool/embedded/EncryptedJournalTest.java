@@ -99,18 +99,31 @@ class EncryptedJournalTest {
 
     /** Whether any file under the data directory holds {@code needle}. */
     private boolean anyFileHolds(byte[] needle) throws IOException {
-        try (Stream<Path> files = Files.walk(dir)) {
-            for (Path f : files.filter(Files::isRegularFile).toList()) {
-                byte[] all;
-                try {
-                    all = Files.readAllBytes(f);
-                } catch (java.nio.file.NoSuchFileException e) {
-                    continue; // deleted by the broker while we looked
+        while (true) {
+            List<Path> listed;
+            try (Stream<Path> files = Files.walk(dir)) {
+                listed = files.filter(Files::isRegularFile).toList();
+            } catch (java.io.UncheckedIOException e) {
+                if (e.getCause() instanceof java.nio.file.NoSuchFileException) {
+                    continue; // a file (a snapshot's .tmp, say) went away while the walk listed it: list again
                 }
-                if (new String(all, StandardCharsets.ISO_8859_1).contains(
-                        new String(needle, StandardCharsets.ISO_8859_1))) {
-                    return true;
-                }
+                throw e;
+            }
+            return anyHolds(listed, needle);
+        }
+    }
+
+    private static boolean anyHolds(List<Path> listed, byte[] needle) throws IOException {
+        for (Path f : listed) {
+            byte[] all;
+            try {
+                all = Files.readAllBytes(f);
+            } catch (java.nio.file.NoSuchFileException e) {
+                continue; // deleted by the broker while we looked
+            }
+            if (new String(all, StandardCharsets.ISO_8859_1).contains(
+                    new String(needle, StandardCharsets.ISO_8859_1))) {
+                return true;
             }
         }
         return false;
