@@ -28,7 +28,8 @@ final class Replies implements Runnable {
     private static final Logger LOG = LoggerFactory.getLogger(Replies.class);
     /** Most replies a task may have to run inline on the writer. */
     static final int INLINE_MAX = 8;
-    private static final int MAX_PENDING = 64;
+    /** Groups that may wait for the thread before the writer waits too. */
+    static final int MAX_PENDING = 64;
     private static final Runnable STOP = () -> { };
 
     private final ArrayBlockingQueue<Runnable> tasks = new ArrayBlockingQueue<>(MAX_PENDING);

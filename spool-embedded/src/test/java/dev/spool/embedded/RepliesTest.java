@@ -17,7 +17,8 @@ import org.junit.jupiter.api.Timeout;
 /**
  * The journal's reply completion: a large group's replies complete on the replies thread, so a
  * callback that takes long does not hold back the writer; small groups complete inline when nothing
- * is pending; completions keep the writer's order either way; closing runs everything queued.
+ * is pending; completions keep the writer's order either way; a writer too far ahead waits;
+ * closing runs everything queued.
  */
 @Timeout(value = 30, unit = TimeUnit.SECONDS)
 class RepliesTest {
@@ -82,6 +83,36 @@ class RepliesTest {
 
         assertThat(first.replies).allMatch(f -> f.isDone() && !f.isCompletedExceptionally());
         assertThat(failed.replies).allMatch(CompletableFuture::isCompletedExceptionally);
+    }
+
+    @Test
+    void shouldMakeTheWriterWaitWhenTheThreadIsTooFarBehind() throws Exception {
+        replies.start();
+        CountDownLatch release = new CountDownLatch(1);
+        java.util.concurrent.atomic.AtomicInteger submitted = new java.util.concurrent.atomic.AtomicInteger();
+        Thread writer = new Thread(() -> {
+            Batch first = batch(0, Replies.INLINE_MAX + 1);
+            first.replies.get(0).thenRun(() -> hold(release));
+            replies.complete(List.of(first));
+            submitted.incrementAndGet();
+            // the thread is held by the first group: MAX_PENDING more fill its queue, the next one waits
+            for (int i = 0; i <= Replies.MAX_PENDING; i++) {
+                replies.complete(List.of(batch(1000 * (i + 1), Replies.INLINE_MAX + 1)));
+                submitted.incrementAndGet();
+            }
+        });
+        writer.start();
+        try {
+            await().atMost(10, TimeUnit.SECONDS).until(() -> submitted.get() == 1 + Replies.MAX_PENDING
+                    && writer.getState() == Thread.State.WAITING);
+            assertThat(submitted.get()).isEqualTo(1 + Replies.MAX_PENDING);
+        } finally {
+            release.countDown();
+        }
+        writer.join(10_000);
+        assertThat(submitted.get()).isEqualTo(2 + Replies.MAX_PENDING);
+        replies.close();
+        assertThat(free).hasSize(2 + Replies.MAX_PENDING);
     }
 
     /** A batch of {@code n} replies that record their value in {@link #order} as they complete. */
