@@ -72,6 +72,14 @@ final class PushBench implements Callable<Integer> {
     @Option(names = "--batch", defaultValue = "100",
             description = "messages per push request, fewer when they exceed 8 MiB (default: ${DEFAULT-VALUE})")
     int batch;
+    @Option(names = "--rate", defaultValue = "0",
+            description = "messages pushed per second, paced (open loop; latency counted from when each batch was due);"
+                    + " 0 = as fast as the producers go (default: ${DEFAULT-VALUE})")
+    int rate;
+    @Option(names = "--warmup", defaultValue = "0",
+            description = "seconds at the start whose messages are delivered and audited but not in the latency"
+                    + " percentiles (default: ${DEFAULT-VALUE})")
+    double warmupS;
     @Option(names = "--url",
             description = "a running server (started with -s push-allow=127.0.0.1) instead of one in process")
     String url;
@@ -87,8 +95,12 @@ final class PushBench implements Callable<Integer> {
     public Integer call() throws Exception {
         PrintWriter out = command.commandLine().getOut();
         if (endpoints < 1 || messages < 1 || size < 0 || concurrency < 1 || timeoutS < 1 || producers < 1
-                || batch < 1) {
+                || batch < 1 || rate < 0 || warmupS < 0) {
             throw new picocli.CommandLine.ParameterException(command.commandLine(), "counts must be positive");
+        }
+        if (rate > 0 && size * 4L / 3 + 64 > MAX_BATCH_BYTES) {
+            throw new picocli.CommandLine.ParameterException(command.commandLine(),
+                    "--rate paces JSON batches; a payload over 6 MiB is pushed raw, as fast as the producers go");
         }
         int perBatch = (int) Math.max(1, Math.min(batch, MAX_BATCH_BYTES / Math.max(1L, size * 4L / 3 + 64)));
         BenchEndpoints eps = new BenchEndpoints(endpoints);
@@ -125,10 +137,17 @@ final class PushBench implements Callable<Integer> {
             String item = "{\"payload_base64\": \"" + Base64.getEncoder().encodeToString(payload) + "\"}";
             Map<String, Long> sentAt = new ConcurrentHashMap<>();
             HeapWatch heap = new HeapWatch();
-            CpuSplit cpu0 = CpuSplit.take(spool != null);
-            long start = System.nanoTime();
+            boolean inProcess = spool != null;
+            CpuSplit[] cpu0 = {null};
+            long[] started = {0};
             boolean raw = size * 4L / 3 + 64 > MAX_BATCH_BYTES;
-            produce(http, base + "/v1/queues/" + queue + "/messages", raw ? null : item, payload, perBatch, sentAt);
+            // the clock starts once the producer is ready (not while its Vert.x instance starts)
+            produce(http, base + "/v1/queues/" + queue + "/messages", raw ? null : item, payload, perBatch, sentAt,
+                    () -> {
+                        cpu0[0] = CpuSplit.take(inProcess);
+                        started[0] = System.nanoTime();
+                    });
+            long start = started[0];
             long expected = (long) messages * endpoints;
             long deadline = start + TimeUnit.SECONDS.toNanos(timeoutS);
             while (eps.delivered() < expected && System.nanoTime() < deadline) {
@@ -138,7 +157,8 @@ final class PushBench implements Callable<Integer> {
             }
             double secs = (System.nanoTime() - start) / 1e9;
             CpuSplit cpu1 = CpuSplit.take(spool != null);
-            return report(out, eps, sentAt, expected, secs, heap, cpu1.since(cpu0));
+            return report(out, eps, sentAt, expected, secs, heap, cpu1.since(cpu0[0]),
+                    start + Math.round(warmupS * 1e9));
         } finally {
             if (spool != null) {
                 spool.close();
@@ -148,12 +168,26 @@ final class PushBench implements Callable<Integer> {
     }
 
     /**
-     * Pushes the messages: JSON batches of {@code item}, or, when one message's JSON would pass the
-     * 8 MiB batch budget (a payload over 6 MiB; {@code item} is null then), each payload as the raw body of its push
-     * (as a firmware image is uploaded: no base64, stored in the journal as it came).
+     * Pushes the messages: JSON batches of {@code item} over Vert.x's client ({@link PushProducer},
+     * paced by {@code --rate}), or, when one message's JSON would pass the 8 MiB batch budget (a
+     * payload over 6 MiB; {@code item} is null then), each payload as the raw body of its push (as a
+     * firmware image is uploaded: no base64, stored in the journal as it came).
      */
     private void produce(HttpClient http, String pushUrl, String item, byte[] payload, int perBatch,
-            Map<String, Long> sentAt) throws Exception {
+            Map<String, Long> sentAt, Runnable onStart) throws Exception {
+        if (item != null) {
+            CommonOptions o = new CommonOptions();
+            o.cacert = cacert;
+            o.authToken = authToken;
+            URI u = URI.create(pushUrl);
+            try (PushProducer p = PushProducer.open(u, o, u.getRawPath(), item, messages, perBatch, producers, rate,
+                    sentAt)) {
+                onStart.run();
+                p.run(timeoutS);
+            }
+            return;
+        }
+        onStart.run();
         AtomicInteger left = new AtomicInteger(messages);
         ExecutorService pool = Executors.newFixedThreadPool(producers, r -> {
             Thread t = new Thread(r, "bench-push-producer");
@@ -164,29 +198,15 @@ final class PushBench implements Callable<Integer> {
             List<Future<?>> done = new ArrayList<>();
             for (int p = 0; p < producers; p++) {
                 done.add(pool.submit(() -> {
-                    while (true) {
-                        int n = Math.min(perBatch, left.getAndAdd(-perBatch));
-                        if (n <= 0) {
-                            return null;
-                        }
-                        long t0;
-                        String reply;
-                        if (item == null) {
-                            t0 = System.nanoTime();
-                            reply = send(http, "POST", pushUrl, "application/octet-stream",
-                                    HttpRequest.BodyPublishers.ofByteArray(payload));
-                        } else {
-                            StringBuilder b = new StringBuilder(n * (item.length() + 1) + 20).append("{\"messages\": [");
-                            for (int i = 0; i < n; i++) {
-                                b.append(i == 0 ? "" : ",").append(item);
-                            }
-                            t0 = System.nanoTime();
-                            reply = send(http, "POST", pushUrl, b.append("]}").toString());
-                        }
-                        for (String id : ids(reply)) {
+                    while (left.getAndDecrement() > 0) {
+                        long t0 = System.nanoTime();
+                        String reply = send(http, "POST", pushUrl, "application/octet-stream",
+                                HttpRequest.BodyPublishers.ofByteArray(payload));
+                        for (String id : PushProducer.ids(reply)) {
                             sentAt.put(id, t0);
                         }
                     }
+                    return null;
                 }));
             }
             for (Future<?> f : done) {
@@ -198,7 +218,7 @@ final class PushBench implements Callable<Integer> {
     }
 
     private int report(PrintWriter out, BenchEndpoints eps, Map<String, Long> sentAt, long expected, double secs,
-            HeapWatch heap, Map<String, Double> cpu) {
+            HeapWatch heap, Map<String, Double> cpu, long measuredFrom) {
         Histogram latency = new Histogram(TimeUnit.HOURS.toNanos(1), 3);
         Set<String> distinct = new HashSet<>();
         long arrivals = 0;
@@ -206,7 +226,7 @@ final class PushBench implements Callable<Integer> {
             arrivals++;
             distinct.add(a.endpoint() + "/" + a.id());
             Long t0 = sentAt.get(a.id());
-            if (t0 != null) {
+            if (t0 != null && t0 >= measuredFrom) {
                 latency.recordValue(Math.max(0, a.atNanos() - t0));
             }
         }
@@ -223,28 +243,12 @@ final class PushBench implements Callable<Integer> {
         String perDelivery = url == null && !distinct.isEmpty()
                 ? String.format(Locale.ROOT, " server_cpu_us_per_delivery=%.1f", server * 1e6 / distinct.size()) : "";
         out.printf(Locale.ROOT, "RESULT scenario=push msgs_per_s=%d p50_ms=%.3f p99_ms=%.3f lost=%d duplicated=%d "
-                + "endpoints=%d messages=%d size=%d concurrency=%d deliveries=%d total_s=%.3f max_ms=%.3f%s%n",
+                + "endpoints=%d messages=%d size=%d concurrency=%d rate=%d deliveries=%d total_s=%.3f max_ms=%.3f%s%n",
                 Math.round(distinct.size() / secs), latency.getValueAtPercentile(50) / 1e6,
-                latency.getValueAtPercentile(99) / 1e6, lost, dup, endpoints, messages, size, concurrency,
+                latency.getValueAtPercentile(99) / 1e6, lost, dup, endpoints, messages, size, concurrency, rate,
                 arrivals, secs, latency.getMaxValue() / 1e6, perDelivery);
         out.flush();
         return lost == 0 ? 0 : 1;
-    }
-
-    private static List<String> ids(String reply) {
-        List<String> out = new ArrayList<>();
-        int q = reply.indexOf("\"ids\"");
-        if (q < 0) {
-            return out;
-        }
-        int end = reply.indexOf(']', q);
-        int i = reply.indexOf('"', reply.indexOf('[', q));
-        while (i >= 0 && i < end) {
-            int close = reply.indexOf('"', i + 1);
-            out.add(reply.substring(i + 1, close));
-            i = reply.indexOf('"', close + 1);
-        }
-        return out;
     }
 
     private String send(HttpClient http, String method, String url, String json) throws Exception {

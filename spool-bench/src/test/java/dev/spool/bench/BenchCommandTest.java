@@ -177,6 +177,18 @@ class BenchCommandTest {
     }
 
     @Test
+    void shouldPaceThePushesAtTheGivenRate() {
+        // 40 messages in batches of 5 at 50/s: the eighth batch is due 700 ms after the first (unpaced: ~0.3 s)
+        Outcome o = bench("push", "--storage", "memory", "--endpoints", "2", "--messages", "40", "--batch", "5",
+                "--producers", "2", "--rate", "50", "--size", "64", "--concurrency", "4", "--timeout-s", "60");
+        assertThat(o.exit()).as(o.out() + o.err()).isZero();
+        assertThat(o.num("rate")).isEqualTo(50);
+        assertThat(o.num("deliveries")).isEqualTo(80);
+        assertThat(o.num("lost")).isZero();
+        assertThat(Double.parseDouble(o.result().get("total_s"))).isGreaterThanOrEqualTo(0.7);
+    }
+
+    @Test
     void shouldPushALargePayloadAsARawBodyAndDeliverItFromTheJournal() {
         // 7 MiB: its JSON would pass the 8 MiB batch budget, so it is pushed raw (and sent from the segment file)
         Outcome o = bench("push", "--endpoints", "2", "--messages", "2", "--size", Integer.toString(7 << 20),
