@@ -20,9 +20,9 @@ import io.vertx.core.impl.ContextInternal;
 /**
  * The producer of {@code spool bench push}: JSON batches over Vert.x's HTTP client with up to
  * {@code inFlight} requests at once, on one event loop of its own. With a rate, batch {@code k} is
- * due {@code k} batch intervals after the start and is sent then (netty's scheduler, not a
- * millisecond timer); a batch sent late, because every request slot was taken, is counted from
- * when it was due. The JDK's {@code HttpClient}, which the bench used before, took 1.5 ms at the
+ * due {@code k} batch intervals after the start and is sent then (netty's scheduler, which fires up
+ * to a millisecond late: such a batch counts from its sending); a batch that waited because every
+ * request slot was taken counts from when it was due. The JDK's {@code HttpClient}, which the bench used before, took 1.5 ms at the
  * median and 45 ms at p99 for one small push at 200 a second on this machine, more than the
  * delivery being measured.
  */
@@ -82,11 +82,14 @@ final class PushProducer implements AutoCloseable {
     private void start(EventLoop l) {
         loop = l;
         base = System.nanoTime();
-        next();
+        next(false);
     }
 
-    /** Sends every batch that is due while a request slot is free; wakes up for the next one. */
-    private void next() {
+    /**
+     * Sends every batch that is due while a request slot is free; wakes up for the next one.
+     * {@code slotFreed}: called because a request ended, so a batch already due waited for its slot.
+     */
+    private void next(boolean slotFreed) {
         while (!done.isDone() && left > 0 && flying < inFlight) {
             long due = base + batches * interval;
             long wait = due - System.nanoTime();
@@ -95,7 +98,7 @@ final class PushProducer implements AutoCloseable {
                     scheduled = true;
                     loop.schedule(() -> {
                         scheduled = false;
-                        next();
+                        next(false);
                     }, wait, TimeUnit.NANOSECONDS);
                 }
                 return;
@@ -103,14 +106,17 @@ final class PushProducer implements AutoCloseable {
             int n = Math.min(perBatch, left);
             left -= n;
             batches++;
-            send(n, due);
+            // a batch that waited for a request slot counts from when it was due, so that a server too
+            // slow to answer does not hide its delay; one sent by the timer counts from its sending (the
+            // event loop's timer fires up to a millisecond late, which is the load generator's own delay)
+            send(n, slotFreed && interval > 0 ? Math.min(due, System.nanoTime()) : System.nanoTime());
         }
         if (left == 0 && flying == 0) {
             done.complete(null);
         }
     }
 
-    private void send(int n, long due) {
+    private void send(int n, long t0) {
         StringBuilder b = new StringBuilder(n * (item.length() + 1) + 20).append("{\"messages\": [");
         for (int i = 0; i < n; i++) {
             b.append(i == 0 ? "" : ",").append(item);
@@ -119,9 +125,6 @@ final class PushProducer implements AutoCloseable {
         RequestOptions o = BenchTls.auth(new RequestOptions().setMethod(HttpMethod.POST).setURI(path), authorization)
                 .putHeader("Content-Type", "application/json");
         flying++;
-        long sent = System.nanoTime();
-        // counted from when the batch was due, so a producer running late does not hide the delay
-        long t0 = interval > 0 ? Math.min(sent, due) : sent;
         client.request(o).compose(req -> req.send(body)).compose(resp -> resp.body().map(reply -> {
             if (resp.statusCode() != 200) {
                 throw new IllegalStateException("POST " + path + " answered " + resp.statusCode() + ": " + reply);
@@ -136,7 +139,7 @@ final class PushProducer implements AutoCloseable {
             for (String id : ids(r.result())) {
                 sentAt.put(id, t0);
             }
-            next();
+            next(true);
         });
     }
 
