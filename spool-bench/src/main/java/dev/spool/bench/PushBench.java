@@ -135,7 +135,7 @@ final class PushBench implements Callable<Integer> {
             byte[] payload = new byte[size];
             new java.util.Random(7).nextBytes(payload);
             String item = "{\"payload_base64\": \"" + Base64.getEncoder().encodeToString(payload) + "\"}";
-            Map<String, Long> sentAt = new ConcurrentHashMap<>();
+            Map<Long, Long> sentAt = new ConcurrentHashMap<>();
             HeapWatch heap = new HeapWatch();
             boolean inProcess = spool != null;
             CpuSplit[] cpu0 = {null};
@@ -174,7 +174,7 @@ final class PushBench implements Callable<Integer> {
      * firmware image is uploaded: no base64, stored in the journal as it came).
      */
     private void produce(HttpClient http, String pushUrl, String item, byte[] payload, int perBatch,
-            Map<String, Long> sentAt, Runnable onStart) throws Exception {
+            Map<Long, Long> sentAt, Runnable onStart) throws Exception {
         if (item != null) {
             CommonOptions o = new CommonOptions();
             o.cacert = cacert;
@@ -202,7 +202,7 @@ final class PushBench implements Callable<Integer> {
                         long t0 = System.nanoTime();
                         String reply = send(http, "POST", pushUrl, "application/octet-stream",
                                 HttpRequest.BodyPublishers.ofByteArray(payload));
-                        for (String id : PushProducer.ids(reply)) {
+                        for (long id : PushProducer.ids(reply)) {
                             sentAt.put(id, t0);
                         }
                     }
@@ -217,21 +217,25 @@ final class PushBench implements Callable<Integer> {
         }
     }
 
-    private int report(PrintWriter out, BenchEndpoints eps, Map<String, Long> sentAt, long expected, double secs,
+    private int report(PrintWriter out, BenchEndpoints eps, Map<Long, Long> sentAt, long expected, double secs,
             HeapWatch heap, Map<String, Double> cpu, long measuredFrom) {
         Histogram latency = new Histogram(TimeUnit.HOURS.toNanos(1), 3);
-        Set<String> distinct = new HashSet<>();
-        long arrivals = 0;
-        for (BenchEndpoints.Arrival a : eps.arrivals()) {
-            arrivals++;
-            distinct.add(a.endpoint() + "/" + a.id());
-            Long t0 = sentAt.get(a.id());
-            if (t0 != null && t0 >= measuredFrom) {
-                latency.recordValue(Math.max(0, a.atNanos() - t0));
-            }
+        long[] arrivals = {0};
+        long distinctCount = 0;
+        for (int e = 0; e < endpoints; e++) {
+            Set<Long> distinct = new HashSet<>();
+            eps.arrivals(e).forEach((id, at) -> {
+                arrivals[0]++;
+                distinct.add(id);
+                Long t0 = sentAt.get(id);
+                if (t0 != null && t0 >= measuredFrom) {
+                    latency.recordValue(Math.max(0, at - t0));
+                }
+            });
+            distinctCount += distinct.size();
         }
-        long dup = arrivals - distinct.size();
-        long lost = expected - distinct.size();
+        long dup = arrivals[0] - distinctCount;
+        long lost = expected - distinctCount;
         out.printf(Locale.ROOT, "%s%n", heap.report());
         double server = 0;
         for (Map.Entry<String, Double> e : cpu.entrySet()) {
@@ -240,13 +244,13 @@ final class PushBench implements Callable<Integer> {
                 server += e.getValue();
             }
         }
-        String perDelivery = url == null && !distinct.isEmpty()
-                ? String.format(Locale.ROOT, " server_cpu_us_per_delivery=%.1f", server * 1e6 / distinct.size()) : "";
+        String perDelivery = url == null && distinctCount > 0
+                ? String.format(Locale.ROOT, " server_cpu_us_per_delivery=%.1f", server * 1e6 / distinctCount) : "";
         out.printf(Locale.ROOT, "RESULT scenario=push msgs_per_s=%d p50_ms=%.3f p99_ms=%.3f lost=%d duplicated=%d "
                 + "endpoints=%d messages=%d size=%d concurrency=%d rate=%d deliveries=%d total_s=%.3f max_ms=%.3f%s%n",
-                Math.round(distinct.size() / secs), latency.getValueAtPercentile(50) / 1e6,
+                Math.round(distinctCount / secs), latency.getValueAtPercentile(50) / 1e6,
                 latency.getValueAtPercentile(99) / 1e6, lost, dup, endpoints, messages, size, concurrency, rate,
-                arrivals, secs, latency.getMaxValue() / 1e6, perDelivery);
+                arrivals[0], secs, latency.getMaxValue() / 1e6, perDelivery);
         out.flush();
         return lost == 0 ? 0 : 1;
     }

@@ -7,6 +7,7 @@ import java.util.Map;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.TimeUnit;
 
+import dev.spool.api.MessageIds;
 import io.netty.channel.EventLoop;
 import io.vertx.core.Context;
 import io.vertx.core.Vertx;
@@ -35,7 +36,7 @@ final class PushProducer implements AutoCloseable {
     private final int perBatch;
     private final int inFlight;
     private final long interval;
-    private final Map<String, Long> sentAt;
+    private final Map<Long, Long> sentAt;
     private final CompletableFuture<Void> done = new CompletableFuture<>();
     private EventLoop loop;
     private long base;
@@ -45,7 +46,7 @@ final class PushProducer implements AutoCloseable {
     private boolean scheduled;
 
     private PushProducer(Vertx vertx, HttpClient client, String path, String authorization, String item, int messages,
-            int perBatch, int inFlight, int rate, Map<String, Long> sentAt) {
+            int perBatch, int inFlight, int rate, Map<Long, Long> sentAt) {
         this.vertx = vertx;
         this.client = client;
         this.path = path;
@@ -60,7 +61,7 @@ final class PushProducer implements AutoCloseable {
 
     /** A producer with its own Vert.x instance and client, ready to {@link #run}; close it after. */
     static PushProducer open(URI url, CommonOptions options, String path, String item, int messages, int perBatch,
-            int inFlight, int rate, Map<String, Long> sentAt) {
+            int inFlight, int rate, Map<Long, Long> sentAt) {
         Vertx vertx = Vertx.vertx(new VertxOptions().setPreferNativeTransport(false).setEventLoopPoolSize(1));
         HttpClient client = HttpDriver.client(vertx, url, inFlight, options);
         return new PushProducer(vertx, client, path, BenchTls.authorization(options), item, messages, perBatch,
@@ -136,7 +137,7 @@ final class PushProducer implements AutoCloseable {
                 done.completeExceptionally(r.cause());
                 return;
             }
-            for (String id : ids(r.result())) {
+            for (long id : ids(r.result())) {
                 sentAt.put(id, t0);
             }
             next(true);
@@ -144,8 +145,8 @@ final class PushProducer implements AutoCloseable {
     }
 
     /** The ids of a push reply ({@code "ids": ["...", ...]}). */
-    static List<String> ids(String reply) {
-        List<String> out = new ArrayList<>();
+    static List<Long> ids(String reply) {
+        List<Long> out = new ArrayList<>();
         int q = reply.indexOf("\"ids\"");
         if (q < 0) {
             return out;
@@ -154,7 +155,7 @@ final class PushProducer implements AutoCloseable {
         int i = reply.indexOf('"', reply.indexOf('[', q));
         while (i >= 0 && i < end) {
             int close = reply.indexOf('"', i + 1);
-            out.add(reply.substring(i + 1, close));
+            out.add(MessageIds.parse(reply.substring(i + 1, close), "ids"));
             i = reply.indexOf('"', close + 1);
         }
         return out;
