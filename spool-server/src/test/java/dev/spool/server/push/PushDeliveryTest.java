@@ -48,6 +48,21 @@ class PushDeliveryTest {
     }
 
     @Test
+    void shouldLeaveDeliveredMessagesReadyInTheDefaultGroup() throws Exception {
+        // docs/push.md "Not done yet": a push group is a group of its own; the default group keeps the message
+        endpoint = new Endpoint(r -> Endpoint.Reply.status(204));
+        hook("");
+
+        String id = spool.push("jobs", null, "a").get(0);
+
+        awaitDrained();
+        assertThat(spool.message("jobs", id, "hook").get("state").asText()).isEqualTo("acked");
+        assertThat(spool.message("jobs", id, "default").get("state").asText()).isEqualTo("ready");
+        Http.Reply r = spool.putPush("jobs", "default", "{\"url\": \"" + endpoint.url("/hook") + "\"}");
+        assertThat(r.status()).isEqualTo(409);
+    }
+
+    @Test
     void shouldAckEachMessageOnceWhenEndpointAnswers2xx() throws Exception {
         endpoint = new Endpoint(r -> Endpoint.Reply.status(204));
         hook("");
