@@ -73,8 +73,8 @@ final class PushBench implements Callable<Integer> {
             description = "messages per push request, fewer when they exceed 8 MiB (default: ${DEFAULT-VALUE})")
     int batch;
     @Option(names = "--rate", defaultValue = "0",
-            description = "messages pushed per second, paced (open loop; latency counted from when each batch was due);"
-                    + " 0 = as fast as the producers go (default: ${DEFAULT-VALUE})")
+            description = "messages pushed per second, paced (open loop: a batch that waits for a request slot counts"
+                    + " from when it was due); 0 = as fast as the producers go (default: ${DEFAULT-VALUE})")
     int rate;
     @Option(names = "--warmup", defaultValue = "0",
             description = "seconds at the start whose messages are delivered and audited but not in the latency"
