@@ -10,6 +10,7 @@ import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.nio.file.attribute.PosixFilePermissions;
+import java.util.List;
 import java.util.Map;
 import java.util.concurrent.TimeUnit;
 import java.util.stream.Stream;
@@ -84,12 +85,26 @@ class EncryptionAtRestServerTest {
         }
     }
 
+    /** Whether a file of the server's data directory holds {@code text}; files deleted meanwhile are skipped. */
     private boolean segmentsHold(String text) throws IOException {
-        try (Stream<Path> files = Files.walk(dir.resolve("data"))) {
-            for (Path f : files.filter(Files::isRegularFile).toList()) {
+        List<Path> listed = null;
+        while (listed == null) {
+            try (Stream<Path> files = Files.walk(dir.resolve("data"))) {
+                listed = files.filter(Files::isRegularFile).toList();
+            } catch (java.io.UncheckedIOException e) {
+                if (!(e.getCause() instanceof java.nio.file.NoSuchFileException)) {
+                    throw e;
+                }
+                // a file (a snapshot's .tmp, a reclaimed segment) went away while the walk listed it
+            }
+        }
+        for (Path f : listed) {
+            try {
                 if (new String(Files.readAllBytes(f), StandardCharsets.ISO_8859_1).contains(text)) {
                     return true;
                 }
+            } catch (java.nio.file.NoSuchFileException e) {
+                // deleted by the server while we looked
             }
         }
         return false;
