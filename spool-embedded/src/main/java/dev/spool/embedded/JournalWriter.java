@@ -52,6 +52,12 @@ import dev.spool.api.Payload;
 final class JournalWriter implements Runnable {
     private static final Logger LOG = LoggerFactory.getLogger(JournalWriter.class);
     private static final int MAX_QUEUED = 256;
+    /**
+     * Put in the queue by {@link #close()} to wake the writer, never written. An interrupt would do
+     * it too, but one that lands while the writer is inside a write or a force closes the segment's
+     * channel under it (FileChannel is interruptible), leaving a record half written.
+     */
+    private static final Batch WAKE = new Batch();
     /** Longest time a written group whose replies all completed early waits for a force. */
     static final int EARLY_FORCE_DELAY_MS = 1;
 
@@ -179,9 +185,15 @@ final class JournalWriter implements Runnable {
     void close() {
         closing = true;
         if (thread != null) {
-            thread.interrupt();
+            // if the queue is full the writer is busy and sees closing once it drained it
+            queue.offer(WAKE);
             try {
                 thread.join(60_000);
+                if (thread.isAlive()) {
+                    LOG.warn("the journal writer has not finished its writes after 60 s; interrupting it");
+                    thread.interrupt();
+                    thread.join(10_000);
+                }
             } catch (InterruptedException e) {
                 Thread.currentThread().interrupt();
             }
@@ -217,6 +229,9 @@ final class JournalWriter implements Runnable {
                     return;
                 }
             }
+            if (first == WAKE) {
+                continue;
+            }
             if (first == null) {
                 if (closing && queue.isEmpty()) {
                     return;
@@ -226,6 +241,7 @@ final class JournalWriter implements Runnable {
             }
             group.add(first);
             queue.drainTo(group);
+            group.remove(WAKE);
             commit(group);
             group.clear();
         }
