@@ -301,17 +301,7 @@ class EncryptedJournalTest {
     void shouldMoveA64MiBEncryptedPayloadWithoutHoldingItOnTheHeap() throws Exception {
         long size = 64L << 20;
         Path file = dir.resolve("big.bin");
-        byte[] chunk = new byte[1 << 20];
-        java.security.MessageDigest sent = java.security.MessageDigest.getInstance("SHA-256");
-        java.util.Random r = new java.util.Random(3);
-        try (java.io.OutputStream out = Files.newOutputStream(file)) {
-            for (long n = 0; n < size; n += chunk.length) {
-                r.nextBytes(chunk);
-                out.write(chunk);
-                sent.update(chunk);
-            }
-        }
-        byte[] want = sent.digest();
+        byte[] want = RandomFiles.write(file, size, 3);
         java.lang.management.MemoryMXBean mem = java.lang.management.ManagementFactory.getMemoryMXBean();
         // the heap bound is the point here, not durability: without forcing 64 MiB (which took over a
         // minute on a busy CI disk once) the test does not depend on the disk's speed
@@ -335,7 +325,7 @@ class EncryptedJournalTest {
                 Delivery d = get(b.pop("big", new PopRequest("default", 1, 1, 0))).get(0);
                 assertThat(d.body().payload()).isInstanceOf(Payload.Streamed.class);
                 assertThat(d.body().payload().size()).isEqualTo(size);
-                got = digest(d.body().payload());
+                got = RandomFiles.sha256(d.body().payload());
             } finally {
                 sampler.shutdown();
                 assertThat(sampler.awaitTermination(30, TimeUnit.SECONDS)).isTrue();
@@ -354,20 +344,8 @@ class EncryptedJournalTest {
         assertThat(anyFileHolds(head)).as("the payload's first bytes in clear").isFalse();
         try (EmbeddedBroker b = open(c, settings(OLD, false))) {
             Delivery d = get(b.pop("big", new PopRequest("default", 1, 600_000, 10_000))).get(0);
-            assertThat(digest(d.body().payload())).isEqualTo(want);
+            assertThat(RandomFiles.sha256(d.body().payload())).isEqualTo(want);
         }
-    }
-
-    private static byte[] digest(Payload p) throws Exception {
-        java.security.MessageDigest md = java.security.MessageDigest.getInstance("SHA-256");
-        byte[] buf = new byte[64 * 1024];
-        try (java.io.InputStream in = p.openStream()) {
-            int n;
-            while ((n = in.read(buf)) > 0) {
-                md.update(buf, 0, n);
-            }
-        }
-        return md.digest();
     }
 
     private static long usedAfterGc(java.lang.management.MemoryMXBean mem) {

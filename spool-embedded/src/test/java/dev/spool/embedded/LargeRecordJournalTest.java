@@ -2,16 +2,12 @@ package dev.spool.embedded;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
-import java.io.InputStream;
-import java.io.OutputStream;
 import java.nio.channels.FileChannel;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.nio.file.StandardOpenOption;
-import java.security.MessageDigest;
 import java.util.List;
 import java.util.Optional;
-import java.util.Random;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.TimeUnit;
 import java.util.stream.Stream;
@@ -45,7 +41,7 @@ class LargeRecordJournalTest {
     @Test
     void shouldFinishALargeWriteInProgressWhenClosed() throws Exception {
         Path file = dir.resolve("big.bin");
-        byte[] want = writeRandom(file);
+        byte[] want = RandomFiles.write(file, SIZE, 5);
         EmbeddedConfig c = EmbeddedConfig.journal(dir.resolve("j")).withFsync(FsyncPolicy.NEVER);
         CompletableFuture<long[]> pushed;
         try (EmbeddedBroker b = EmbeddedBroker.open(c, BrokerSettings.DEFAULTS)) {
@@ -60,7 +56,7 @@ class LargeRecordJournalTest {
             List<Delivery> d = b.pop("big", new PopRequest("default", 1, 60_000, 0)).toCompletableFuture()
                     .get(30, TimeUnit.SECONDS);
             assertThat(d).hasSize(1);
-            assertThat(digest(d.get(0).body().payload())).isEqualTo(want);
+            assertThat(RandomFiles.sha256(d.get(0).body().payload())).isEqualTo(want);
         }
     }
 
@@ -73,7 +69,7 @@ class LargeRecordJournalTest {
     @Test
     void shouldCutATornLargeRecordAndKeepWhatCameBefore() throws Exception {
         Path file = dir.resolve("big.bin");
-        writeRandom(file);
+        RandomFiles.write(file, SIZE, 5);
         EmbeddedConfig c = EmbeddedConfig.journal(dir.resolve("j")).withFsync(FsyncPolicy.NEVER);
         try (EmbeddedBroker b = EmbeddedBroker.open(c, BrokerSettings.DEFAULTS)) {
             b.putQueue("big", QueueConfig.DEFAULTS.withMaxMessageBytes(64L << 20)).toCompletableFuture()
@@ -98,31 +94,5 @@ class LargeRecordJournalTest {
         try (Stream<Path> s = Files.list(dir.resolve("j").resolve("recovered"))) {
             assertThat(s.filter(p -> p.getFileName().toString().endsWith(".tail"))).hasSize(1);
         }
-    }
-
-    private static byte[] writeRandom(Path file) throws Exception {
-        MessageDigest md = MessageDigest.getInstance("SHA-256");
-        byte[] chunk = new byte[1 << 20];
-        Random r = new Random(5);
-        try (OutputStream out = Files.newOutputStream(file)) {
-            for (long n = 0; n < SIZE; n += chunk.length) {
-                r.nextBytes(chunk);
-                out.write(chunk);
-                md.update(chunk);
-            }
-        }
-        return md.digest();
-    }
-
-    private static byte[] digest(Payload p) throws Exception {
-        MessageDigest md = MessageDigest.getInstance("SHA-256");
-        byte[] buf = new byte[64 << 10];
-        try (InputStream in = p.openStream()) {
-            int n;
-            while ((n = in.read(buf)) > 0) {
-                md.update(buf, 0, n);
-            }
-        }
-        return md.digest();
     }
 }
