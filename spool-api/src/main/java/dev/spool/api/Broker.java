@@ -112,6 +112,10 @@ public interface Broker extends AutoCloseable {
      * Creates a named group. Creating an existing group with the same start position returns it,
      * its push configuration replaced by the spec's ({@link GroupSpec#push()}, durable like the
      * group); with another start position fails with {@link ErrorCode#CONFLICT}.
+     *
+     * <p>The {@link #DEFAULT_GROUP} always exists and starts at {@link StartPosition#EARLIEST}:
+     * putting it only sets (or, with an empty push, clears) its push configuration, which makes
+     * the queue's own messages delivered by push; another start fails with {@link ErrorCode#CONFLICT}.
      */
     CompletionStage<GroupInfo> putGroup(String queue, String group, GroupSpec spec);
 

@@ -400,8 +400,10 @@ final class JsonCodec {
         for (JsonNode g : q.path("groups")) {
             groups.add(group(g));
         }
+        JsonNode push = q.path("push");
         return new QueueInfo(name, config(name, q.path("config")), q.path("created_at").asLong(),
-                stats(q.path("stats")), groups);
+                stats(q.path("stats")), groups,
+                push.isObject() ? java.util.Optional.of(push.toString()) : java.util.Optional.empty());
     }
 
     static List<QueueInfo> queues(JsonNode reply) {

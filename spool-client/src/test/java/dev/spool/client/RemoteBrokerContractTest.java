@@ -35,6 +35,7 @@ class RemoteBrokerContractTest extends BrokerContractTest {
         private static final Map<String, String> SKIPPED = Map.of(
                 "shouldStorePushConfigAndReplaceItWhenPutAgainWithSameStart", PUSH_TEXT,
                 "shouldKeepPushConfigAndMessagesOfPushGroupAcrossRestart", PUSH_TEXT,
+                "shouldMakeTheDefaultGroupAPushGroupAndBackWithoutTouchingItsMessages", PUSH_TEXT,
                 "shouldFailWaitersBeyondMaxWaitersWithTooManyRequests",
                 "asserts the second of two pops sent back to back is the one refused: two connections, no order",
                 "shouldCountWaitingTaskViewsTowardMaxWaiters",

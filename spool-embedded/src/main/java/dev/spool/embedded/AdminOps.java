@@ -178,7 +178,7 @@ final class AdminOps {
 
     void putGroup(Command.PutGroup c) {
         QueueState q = queue(c.queue());
-        GroupState g = q.groups.get(c.group());
+        GroupState g = q.group(c.group());
         if (g != null) {
             if (!g.start.equals(c.spec().start())) {
                 throw SpoolException.withField(ErrorCode.CONFLICT, "start", "group '" + c.group()

@@ -315,9 +315,6 @@ public final class EmbeddedBroker implements Broker {
         try {
             Names.checkQueue(queue, "queue");
             Names.checkGroup(group, "group");
-            if (DEFAULT_GROUP.equals(group)) {
-                throw SpoolException.invalid("group", "'default' is the queue's own group and cannot be created");
-            }
         } catch (SpoolException e) {
             return CompletableFuture.failedFuture(e);
         }

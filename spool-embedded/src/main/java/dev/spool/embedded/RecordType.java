@@ -35,7 +35,8 @@ package dev.spool.embedded;
  * LOCK_STATE_DELETE str name, int64 version (the version deleted; versions are never reused)
  * LOCK_STATE_RELOCATE str name, one entry (compaction moved the document here; only its location changes)
  * GROUP_PUSH    int32 qid, int32 gid, str push configuration (-1: the group is no longer a push group);
- *               follows the GROUP_PUT of a push group and records every later change of its configuration
+ *               follows the GROUP_PUT of a push group and records every later change of its configuration;
+ *               gid 0 is the queue's default group (made a push group in place, without a GROUP_PUT)
  * TOKEN_PUT     str id, str name, str secret hash (64 hex digits), int64 created,
  *               int32 count, count x str permission      (an access token was created)
  * TOKEN_REVOKE  str id                                   (the token was revoked and forgotten)

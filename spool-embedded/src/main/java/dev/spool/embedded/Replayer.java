@@ -63,7 +63,7 @@ final class Replayer implements StateMachine.Listener {
             case RecordType.GROUP_PUSH -> {
                 GroupState g = group(in.getInt(), in.getInt());
                 String push = in.getString();
-                if (g != null && !g.isDefault()) {
+                if (g != null) {
                     g.push = push;
                 }
             }

@@ -23,6 +23,7 @@ import dev.spool.api.TaskResult;
  * "SPOOLSNP" | int32 version | int64 journal position | int64 time | int64 last id | int32 last qid
  * int32 queues, per queue:
  *   int32 qid, str name, int64 created, config (Codec), int64 default group dead count,
+ *   (version 8 on) str the default group's push configuration (-1 none),
  *   int32 highest group id ever used (ids are never reused: they are part of receipt tags)
  *   int32 groups, per group: int32 gid, str name, start (Codec), int64 created, int64 dead count,
  *     str push configuration (-1 none; version 6 on, absent before)
@@ -54,7 +55,8 @@ import dev.spool.api.TaskResult;
  * result stores one {@link TaskResult} on N entries), and decoded into one object they all share
  * again: a snapshot's size and the heap it loads into do not grow with N.
  *
- * Version 7 adds the result form byte (encryption at rest); versions 4 to 6 still load. A version
+ * Version 8 adds the default group's push configuration; version 7 the result form byte
+ * (encryption at rest); versions 4 to 7 still load, their default groups without push. A version
  * 4 snapshot (written before locks existed) loads as one with no locks; a version 4 or 5
  * snapshot (written before push groups existed) as one whose groups have no push configuration.
  *
@@ -63,7 +65,9 @@ import dev.spool.api.TaskResult;
  */
 final class SnapshotCodec {
     private static final byte[] MAGIC = "SPOOLSNP".getBytes(StandardCharsets.US_ASCII);
-    private static final int VERSION = 7;
+    private static final int VERSION = 8;
+    /** The first version that stores the default group's push configuration. */
+    private static final int VERSION_DEFAULT_PUSH = 8;
     /** The first version whose results carry a form byte (sealed or clear). */
     private static final int VERSION_SEALED = 7;
     /** The first version with push configurations (each group's). */
@@ -176,6 +180,7 @@ final class SnapshotCodec {
         b.putLong(q.createdAt);
         Codec.putConfig(b, q.config);
         b.putLong(q.defaultGroup.deadCount);
+        b.putString(q.defaultGroup.push);
         b.putInt(q.lastGid);
         b.putInt(q.groups.size());
         for (GroupState g : q.groups.values()) {
@@ -280,7 +285,7 @@ final class SnapshotCodec {
         RecordIn in = new RecordIn.OfBuffer(buf);
         byte[] magic = in.getBytes(MAGIC.length);
         int version = java.util.Arrays.equals(magic, MAGIC) ? in.getInt() : -1;
-        if (version != VERSION && version != VERSION_PUSH && version != VERSION_LOCKS && version != VERSION_NO_LOCKS) {
+        if (version < VERSION_NO_LOCKS || version > VERSION) {
             throw new IllegalStateException("not a version " + VERSION_NO_LOCKS + " to " + VERSION + " snapshot");
         }
         long position = in.getLong();
@@ -344,6 +349,7 @@ final class SnapshotCodec {
         QueueState q = sm.createQueue(in.getInt(), in.getString(), null, in.getLong());
         q.config = Codec.getConfig(in);
         q.defaultGroup.deadCount = in.getLong();
+        q.defaultGroup.push = version >= VERSION_DEFAULT_PUSH ? in.getString() : null;
         q.lastGid = in.getInt();
         int groups = in.getInt();
         Map<Integer, GroupState> byGid = new HashMap<>();

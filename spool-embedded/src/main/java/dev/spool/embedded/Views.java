@@ -28,7 +28,8 @@ final class Views {
         for (GroupState g : q.namedGroupsSorted()) {
             groups.add(groupInfo(g));
         }
-        return new QueueInfo(q.name, q.config, q.createdAt, stats(q.defaultGroup), groups);
+        return new QueueInfo(q.name, q.config, q.createdAt, stats(q.defaultGroup), groups,
+                java.util.Optional.ofNullable(q.defaultGroup.push));
     }
 
     GroupInfo groupInfo(GroupState g) {

@@ -338,7 +338,11 @@ public final class PostgresBroker implements Broker {
 
     @Override
     public CompletionStage<GroupInfo> putGroup(String queue, String group, GroupSpec spec) {
-        return run(queue, () -> checkNamedGroup(queue, group), c -> {
+        return run(queue, () -> {
+            Names.checkQueue(queue, "queue");
+            Names.checkGroup(group, "group");
+        }, c -> {
+            // the default group's row exists (start earliest): this only checks the start
             QueueOps.putGroup(c, queue, group, spec.start(), settings.limits().maxGroupsPerQueue());
             QueueOps.setPush(c, queue, group, spec.push().orElse(null));
             return QueueOps.group(c, queue, group);
@@ -352,7 +356,7 @@ public final class PostgresBroker implements Broker {
         Names.checkQueue(queue, "queue");
         Names.checkGroup(group, "group");
         if (group.equals(DEFAULT_GROUP)) {
-            throw SpoolException.invalid("group", "the default group always exists and cannot be created or deleted");
+            throw SpoolException.invalid("group", "the default group always exists and cannot be deleted");
         }
     }
 

@@ -75,7 +75,9 @@ final class QueueOps {
         long created = rs.getLong("created_at");
         List<GroupInfo> groups = groups(c, name);
         QueueStats stats = groups.isEmpty() ? QueueStats.EMPTY : groups.get(0).stats();
-        return new QueueInfo(name, cfg, created, stats, groups.subList(Math.min(1, groups.size()), groups.size()));
+        Optional<String> push = groups.isEmpty() ? Optional.empty() : groups.get(0).push();
+        return new QueueInfo(name, cfg, created, stats, groups.subList(Math.min(1, groups.size()), groups.size()),
+                push);
     }
 
     /** Every group with its counts, default first. */

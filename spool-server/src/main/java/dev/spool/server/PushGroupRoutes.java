@@ -12,10 +12,12 @@ import io.vertx.core.json.JsonObject;
 import io.vertx.ext.web.Router;
 import io.vertx.ext.web.RoutingContext;
 
+import dev.spool.api.Broker;
 import dev.spool.api.ErrorCode;
 import dev.spool.api.GroupInfo;
 import dev.spool.api.GroupSpec;
 import dev.spool.api.SpoolException;
+import dev.spool.api.StartPosition;
 import dev.spool.server.push.PushConfig;
 
 /**
@@ -44,14 +46,18 @@ final class PushGroupRoutes {
         String q = Api.queue(rc);
         String name = Api.group(rc);
         Params.none(rc);
+        boolean isDefault = Broker.DEFAULT_GROUP.equals(name);
         Bodies.readJson(api, rc, body -> {
-            PushConfig config = PushConfig.parse(body.toString(StandardCharsets.UTF_8));
+            // the default group always starts at the earliest message (the broker refuses another start)
+            PushConfig config = PushConfig.parse(body.toString(StandardCharsets.UTF_8),
+                    isDefault ? StartPosition.EARLIEST : StartPosition.LATEST);
             GroupSpec spec = new GroupSpec(config.start(), Optional.of(config.toStored()));
             CompletionStage<GroupInfo> stage = api.push.checkTarget(config)
                     .thenCompose(v -> bound.check(q, name))
                     .thenCompose(v -> existing(q, name))
                     .thenCompose(g -> {
-                        if (g.isPresent() && g.get().push().isEmpty()) {
+                        // the queue's own group becomes a push group in place: its consumers stop popping it
+                        if (!isDefault && g.isPresent() && g.get().push().isEmpty()) {
                             throw SpoolException.withField(ErrorCode.CONFLICT, "name", "group '" + name
                                     + "' of queue '" + q + "' is a group consumers pop from, not a push group");
                         }
@@ -87,7 +93,10 @@ final class PushGroupRoutes {
         String q = Api.queue(rc);
         String name = Api.group(rc);
         Params.none(rc);
-        api.reply(rc, pushGroup(q, name).thenCompose(g -> api.broker.deleteGroup(q, name))
+        // the default group cannot be deleted: it stops being a push group and keeps its messages
+        api.reply(rc, pushGroup(q, name).thenCompose(g -> Broker.DEFAULT_GROUP.equals(name)
+                ? api.broker.putGroup(q, name, new GroupSpec(StartPosition.EARLIEST)).thenApply(x -> (Void) null)
+                : api.broker.deleteGroup(q, name))
                 .thenCompose(v -> api.push.refresh()), v -> Api.noContent(rc.response()));
     }
 

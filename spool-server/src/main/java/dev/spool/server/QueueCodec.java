@@ -84,6 +84,10 @@ final class QueueCodec {
         writeConfig(g, q.name(), q.config());
         g.writeFieldName("stats");
         writeStats(g, q.stats());
+        if (q.push().isPresent()) {
+            g.writeFieldName("push");
+            g.writeRawValue(PushGroupRoutes.publicConfig(q.push().get()).encode());
+        }
         g.writeArrayFieldStart("groups");
         for (GroupInfo gi : q.groups()) {
             writeGroup(g, gi);

@@ -49,10 +49,47 @@ abstract class GroupContract extends ContractSupport {
     }
 
     @Test
-    void shouldRejectNamedGroupCalledDefault() {
+    void shouldAnswerAPutOfTheDefaultGroupLikeAPutOfAnExistingGroup() {
         String q = createQueue();
+        push(q, "a");
+        GroupInfo before = get(broker().getGroup(q, DEFAULT));
 
-        invalid("group", () -> broker().putGroup(q, DEFAULT, new GroupSpec(StartPosition.LATEST)));
+        GroupInfo again = get(broker().putGroup(q, DEFAULT, new GroupSpec(StartPosition.EARLIEST)));
+
+        assertThat(again.name()).isEqualTo(DEFAULT);
+        assertThat(again.start()).isEqualTo(StartPosition.EARLIEST);
+        assertThat(again.createdAt()).isEqualTo(before.createdAt());
+        assertThat(again.stats().ready()).isEqualTo(1);
+        failure(ErrorCode.CONFLICT, () -> broker().putGroup(q, DEFAULT, new GroupSpec(StartPosition.LATEST)));
+        assertThat(get(broker().listGroups(q))).extracting(GroupInfo::name).containsExactly(DEFAULT);
+        assertThat(get(broker().getQueue(q)).groups()).isEmpty();
+    }
+
+    @Test
+    void shouldMakeTheDefaultGroupAPushGroupAndBackWithoutTouchingItsMessages() {
+        String q = createQueue();
+        push(q, "a");
+        String config = "{\"url\":\"http://127.0.0.1:9/d\"}";
+
+        GroupInfo made = get(broker().putGroup(q, DEFAULT, new GroupSpec(StartPosition.EARLIEST, Optional.of(config))));
+
+        assertThat(made.push()).contains(config);
+        assertThat(made.stats().ready()).isEqualTo(1);
+        assertThat(get(broker().getGroup(q, DEFAULT)).push()).contains(config);
+        assertThat(get(broker().listGroups(q))).extracting(GroupInfo::name, GroupInfo::push)
+                .containsExactly(org.assertj.core.groups.Tuple.tuple(DEFAULT, Optional.of(config)));
+        assertThat(get(broker().getQueue(q)).push()).contains(config);
+        assertThat(get(broker().getQueue(q)).groups()).isEmpty();
+        assertThat(get(broker().listQueues())).filteredOn(i -> i.name().equals(q))
+                .extracting(dev.spool.api.QueueInfo::push).containsExactly(Optional.of(config));
+        failure(ErrorCode.CONFLICT, () -> broker().putGroup(q, DEFAULT, new GroupSpec(StartPosition.LATEST,
+                Optional.of("{}"))));
+        assertThat(get(broker().getGroup(q, DEFAULT)).push()).contains(config);
+        invalid("group", () -> broker().deleteGroup(q, DEFAULT));
+
+        assertThat(get(broker().putGroup(q, DEFAULT, new GroupSpec(StartPosition.EARLIEST))).push()).isEmpty();
+        assertThat(get(broker().getQueue(q)).push()).isEmpty();
+        assertThat(pop(q, DEFAULT, 10)).extracting(d -> d.body().payload().asUtf8()).containsExactly("a");
     }
 
     @Test
@@ -118,10 +155,17 @@ abstract class GroupContract extends ContractSupport {
         get(broker().putGroup(q, "plain", new GroupSpec(StartPosition.LATEST)));
         get(broker().putGroup(q, "gone", new GroupSpec(StartPosition.LATEST, Optional.of(config))));
         get(broker().putGroup(q, "gone", new GroupSpec(StartPosition.LATEST)));
+        get(broker().putGroup(q, DEFAULT, new GroupSpec(StartPosition.EARLIEST, Optional.of(config))));
+        String other = createQueue();
+        get(broker().putGroup(other, DEFAULT, new GroupSpec(StartPosition.EARLIEST, Optional.of(config))));
+        get(broker().putGroup(other, DEFAULT, new GroupSpec(StartPosition.EARLIEST)));
         push(q, "a");
 
         restart();
 
+        assertThat(get(broker().getGroup(q, DEFAULT)).push()).contains(config);
+        assertThat(get(broker().getQueue(q)).push()).contains(config);
+        assertThat(get(broker().getGroup(other, DEFAULT)).push()).isEmpty();
         assertThat(get(broker().getGroup(q, "p")).push()).contains(config);
         assertThat(get(broker().getGroup(q, "plain")).push()).isEmpty();
         assertThat(get(broker().getGroup(q, "gone")).push()).isEmpty();

@@ -54,6 +54,11 @@ public record PushConfig(URI url, Map<String, String> headers, int concurrency, 
      * @throws SpoolException {@code invalid_argument} naming the field at fault
      */
     public static PushConfig parse(String json) {
+        return parse(json, StartPosition.LATEST);
+    }
+
+    /** Like {@link #parse(String)}, with {@code absentStart} when the configuration names no start. */
+    public static PushConfig parse(String json, StartPosition absentStart) {
         JsonObject o;
         try {
             o = new JsonObject(json);
@@ -74,7 +79,7 @@ public record PushConfig(URI url, Map<String, String> headers, int concurrency, 
         if (s != null && !(s instanceof String) && !(s instanceof Number)) {
             throw SpoolException.invalid("start", "start is earliest, latest, epoch ms or an ISO-8601 instant");
         }
-        StartPosition start = s == null ? StartPosition.LATEST : StartPosition.parse(s.toString(), "start");
+        StartPosition start = s == null ? absentStart : StartPosition.parse(s.toString(), "start");
         return new PushConfig(url, headers, concurrency, timeout, rate, start, secrets(o.getValue("secrets")));
     }
 

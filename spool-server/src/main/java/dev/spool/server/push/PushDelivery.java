@@ -20,6 +20,7 @@ import dev.spool.api.Broker;
 import dev.spool.api.GroupInfo;
 import dev.spool.api.QueueInfo;
 import dev.spool.api.SpoolException;
+import dev.spool.api.StartPosition;
 import dev.spool.server.trace.Tracing;
 
 /**
@@ -145,7 +146,13 @@ public final class PushDelivery {
         Map<String, String> queueOf = new HashMap<>();
         java.util.Set<String> present = new java.util.HashSet<>();
         for (QueueInfo q : queues) {
-            for (GroupInfo g : q.groups()) {
+            List<GroupInfo> groups = new ArrayList<>(q.groups().size() + 1);
+            if (q.push().isPresent()) {
+                groups.add(new GroupInfo(Broker.DEFAULT_GROUP, StartPosition.EARLIEST, q.createdAt(), q.stats(),
+                        q.push()));
+            }
+            groups.addAll(q.groups());
+            for (GroupInfo g : groups) {
                 if (g.push().isPresent()) {
                     present.add(key(q.name(), g.name()));
                 }

@@ -48,18 +48,50 @@ class PushDeliveryTest {
     }
 
     @Test
-    void shouldLeaveDeliveredMessagesReadyInTheDefaultGroup() throws Exception {
-        // docs/push.md "Not done yet": a push group is a group of its own; the default group keeps the message
+    void shouldDeliverAndFinishTheQueuesOwnMessagesWhenTheDefaultGroupIsAPushGroup() throws Exception {
         endpoint = new Endpoint(r -> Endpoint.Reply.status(204));
-        hook("");
+        String first = spool.push("jobs", null, "a").get(0);
 
-        String id = spool.push("jobs", null, "a").get(0);
+        Http.Reply put = spool.putPush("jobs", "default", "{\"url\": \"" + endpoint.url("/own") + "\"}");
+        spool.push("jobs", null, "b", "c");
 
-        awaitDrained();
-        assertThat(spool.message("jobs", id, "hook").get("state").asText()).isEqualTo("acked");
+        assertThat(put.status()).as(put.json().toString()).isEqualTo(200);
+        assertThat(put.json().get("config").get("start").asText()).as("the default group's start").isEqualTo("earliest");
+        await().atMost(Duration.ofSeconds(20)).until(() -> endpoint.requests.size() >= 3
+                && spool.pending("jobs", "default") == 0);
+        assertThat(endpoint.requests).extracting(Endpoint.Request::text)
+                .containsExactlyInAnyOrder("\"a\"", "\"b\"", "\"c\"");
+        JsonNode queue = Http.send("GET", spool.url("/v1/queues/jobs"), null).json();
+        assertThat(queue.get("push").get("url").asText()).isEqualTo(endpoint.url("/own"));
+        assertThat(queue.get("stats").get("ready").asLong()).isZero();
+        assertThat(queue.get("groups")).as("the default group is not listed twice").isEmpty();
+        assertThat(Http.send("GET", spool.url("/v1/queues/jobs/messages/" + first), null).status())
+                .as("finished in its only group, with retention_ms 0: forgotten").isEqualTo(404);
+        assertThat(Http.send("GET", spool.url("/v1/queues/jobs/push"), null).json().get("push"))
+                .extracting(n -> n.get("name").asText()).containsExactly("default");
+        assertThat(Http.send("PUT", spool.url("/v1/queues/jobs/groups/default"), "{\"start\": \"earliest\"}")
+                .status()).as("a plain PUT would drop the push configuration").isEqualTo(409);
+        assertThat(endpoint.requests).hasSize(3);
+    }
+
+    @Test
+    void shouldKeepTheQueuesOwnMessagesReadyAfterThePushGroupOnTheDefaultGroupIsDeleted() throws Exception {
+        endpoint = new Endpoint(r -> Endpoint.Reply.status(204));
+        assertThat(spool.putPush("jobs", "default", "{\"url\": \"" + endpoint.url("/own") + "\"}").status())
+                .isEqualTo(200);
+        spool.push("jobs", null, "a");
+        await().atMost(Duration.ofSeconds(20)).until(() -> endpoint.requests.size() >= 1
+                && spool.pending("jobs", "default") == 0);
+
+        Http.Reply deleted = Http.send("DELETE", spool.url("/v1/queues/jobs/push/default"), null);
+        String id = spool.push("jobs", null, "b").get(0);
+
+        assertThat(deleted.status()).isEqualTo(204);
+        assertThat(Http.send("GET", spool.url("/v1/queues/jobs/push/default"), null).status()).isEqualTo(404);
+        assertThat(Http.send("GET", spool.url("/v1/queues/jobs/groups/default"), null).status()).isEqualTo(200);
+        assertThat(Http.send("GET", spool.url("/v1/queues/jobs"), null).json().has("push")).isFalse();
         assertThat(spool.message("jobs", id, "default").get("state").asText()).isEqualTo("ready");
-        Http.Reply r = spool.putPush("jobs", "default", "{\"url\": \"" + endpoint.url("/hook") + "\"}");
-        assertThat(r.status()).isEqualTo(409);
+        assertThat(endpoint.requests).extracting(Endpoint.Request::text).containsExactly("\"a\"");
     }
 
     @Test
