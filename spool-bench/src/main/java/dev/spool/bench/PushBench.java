@@ -48,7 +48,7 @@ import dev.spool.server.push.PushSettings;
  * {@code docs/benchmarks.md} on a quiet machine.
  */
 @Command(name = "push", sortOptions = false,
-        description = {"Push delivery to local HTTP endpoints, one push group each (docs/push.md).",
+        description = {"Push delivery to local HTTP endpoints, one push group each, the first the queue's default group (docs/push.md).",
             "Reports deliveries/s, push-to-delivered latency percentiles, total time, heap and server CPU per delivery."})
 final class PushBench implements Callable<Integer> {
     private static final int MAX_BATCH_BYTES = 8 << 20;
@@ -130,7 +130,8 @@ final class PushBench implements Callable<Integer> {
             for (int i = 0; i < endpoints; i++) {
                 String cfg = "{\"url\": \"" + eps.url(i) + "\", \"concurrency\": " + concurrency
                         + ", \"timeout_ms\": 60000}";
-                send(http, "PUT", base + "/v1/queues/" + queue + "/push/e" + i, cfg);
+                // the first endpoint is the queue's own group: delivered messages are finished, not kept
+                send(http, "PUT", base + "/v1/queues/" + queue + "/push/" + (i == 0 ? "default" : "e" + i), cfg);
             }
             byte[] payload = new byte[size];
             new java.util.Random(7).nextBytes(payload);
