@@ -95,8 +95,12 @@ final class PushBench implements Callable<Integer> {
     public Integer call() throws Exception {
         PrintWriter out = command.commandLine().getOut();
         if (endpoints < 1 || messages < 1 || size < 0 || concurrency < 1 || timeoutS < 1 || producers < 1
-                || batch < 1 || rate < 0 || warmupS < 0) {
+                || batch < 1) {
             throw new picocli.CommandLine.ParameterException(command.commandLine(), "counts must be positive");
+        }
+        if (rate < 0 || warmupS < 0 || Double.isNaN(warmupS)) {
+            throw new picocli.CommandLine.ParameterException(command.commandLine(),
+                    "--rate and --warmup must not be negative (0: no pacing, no warm-up)");
         }
         if (rate > 0 && size * 4L / 3 + 64 > MAX_BATCH_BYTES) {
             throw new picocli.CommandLine.ParameterException(command.commandLine(),

@@ -189,6 +189,17 @@ class BenchCommandTest {
     }
 
     @Test
+    void shouldRefuseANegativeRateOrWarmupOfPushSayingWhich() {
+        Outcome rate = bench("push", "--storage", "memory", "--rate", "-1");
+        Outcome warmup = bench("push", "--storage", "memory", "--warmup", "-0.5");
+
+        assertThat(rate.exit()).isEqualTo(2);
+        assertThat(rate.err()).contains("--rate and --warmup must not be negative");
+        assertThat(warmup.exit()).isEqualTo(2);
+        assertThat(warmup.err()).contains("--rate and --warmup must not be negative");
+    }
+
+    @Test
     void shouldPushALargePayloadAsARawBodyAndDeliverItFromTheJournal() {
         // 7 MiB: its JSON would pass the 8 MiB batch budget, so it is pushed raw (and sent from the segment file)
         Outcome o = bench("push", "--endpoints", "2", "--messages", "2", "--size", Integer.toString(7 << 20),
