@@ -338,10 +338,7 @@ public final class PostgresBroker implements Broker {
 
     @Override
     public CompletionStage<GroupInfo> putGroup(String queue, String group, GroupSpec spec) {
-        return run(queue, () -> {
-            Names.checkQueue(queue, "queue");
-            Names.checkGroup(group, "group");
-        }, c -> {
+        return run(queue, () -> checkGroup(queue, group), c -> {
             // the default group's row exists (start earliest): this only checks the start
             QueueOps.putGroup(c, queue, group, spec.start(), settings.limits().maxGroupsPerQueue());
             QueueOps.setPush(c, queue, group, spec.push().orElse(null));
@@ -352,9 +349,13 @@ public final class PostgresBroker implements Broker {
         });
     }
 
-    private static void checkNamedGroup(String queue, String group) {
+    private static void checkGroup(String queue, String group) {
         Names.checkQueue(queue, "queue");
         Names.checkGroup(group, "group");
+    }
+
+    private static void checkNamedGroup(String queue, String group) {
+        checkGroup(queue, group);
         if (group.equals(DEFAULT_GROUP)) {
             throw SpoolException.invalid("group", "the default group always exists and cannot be deleted");
         }
@@ -362,10 +363,7 @@ public final class PostgresBroker implements Broker {
 
     @Override
     public CompletionStage<GroupInfo> getGroup(String queue, String group) {
-        return run(queue, () -> {
-            Names.checkQueue(queue, "queue");
-            Names.checkGroup(group, "group");
-        }, c -> QueueOps.group(c, queue, group));
+        return run(queue, () -> checkGroup(queue, group), c -> QueueOps.group(c, queue, group));
     }
 
     @Override
