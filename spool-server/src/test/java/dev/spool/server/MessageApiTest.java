@@ -114,7 +114,10 @@ class MessageApiTest {
         assertThat(m.get(0).path("payload").asText()).isEqualTo("before");
         assertThat(api.get("/v1/queues/fan/groups/audit").json().path("stats").path("in_flight").asLong())
                 .isEqualTo(1);
-        assertThat(api.put("/v1/queues/fan/groups/default", "{}").errorCode()).isEqualTo("invalid_argument");
+        assertThat(api.put("/v1/queues/fan/groups/default", "{}").errorCode())
+                .as("the default group exists with start earliest; {} asks for latest").isEqualTo("conflict");
+        assertThat(api.put("/v1/queues/fan/groups/default", "{\"start\":\"earliest\"}").status()).isEqualTo(200);
+        assertThat(api.delete("/v1/queues/fan/groups/default").errorCode()).isEqualTo("invalid_argument");
         assertThat(api.put("/v1/queues/fan/groups/hook", "{\"push\":{\"url\":\"http://x\"}}").errorField())
                 .as("push groups have their own route").isEqualTo("push");
         assertThat(api.delete("/v1/queues/fan/groups/audit").status()).isEqualTo(204);
