@@ -75,6 +75,22 @@ class PushDeliveryTest {
     }
 
     @Test
+    void shouldRefuseADefaultPushGroupThatDoesNotStartAtTheEarliestAndChangeNothing() throws Exception {
+        endpoint = new Endpoint(r -> Endpoint.Reply.status(204));
+        String id = spool.push("jobs", null, "a").get(0);
+
+        Http.Reply put = spool.putPush("jobs", "default", "{\"url\": \"" + endpoint.url("/own") + "\", "
+                + "\"start\": \"latest\"}");
+
+        assertThat(put.status()).as(put.json().toString()).isEqualTo(409);
+        assertThat(put.json().get("error").get("code").asText()).isEqualTo("conflict");
+        assertThat(Http.send("GET", spool.url("/v1/queues/jobs/push/default"), null).status()).isEqualTo(404);
+        assertThat(Http.send("GET", spool.url("/v1/queues/jobs"), null).json().has("push")).isFalse();
+        assertThat(spool.message("jobs", id, "default").get("state").asText()).isEqualTo("ready");
+        assertThat(endpoint.requests).isEmpty();
+    }
+
+    @Test
     void shouldKeepTheQueuesOwnMessagesReadyAfterThePushGroupOnTheDefaultGroupIsDeleted() throws Exception {
         endpoint = new Endpoint(r -> Endpoint.Reply.status(204));
         assertThat(spool.putPush("jobs", "default", "{\"url\": \"" + endpoint.url("/own") + "\"}").status())
