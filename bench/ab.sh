@@ -55,15 +55,10 @@ if [ -n "$major" ] && [ "$major" -ge 23 ] 2>/dev/null; then
     java+=(--sun-misc-unsafe-memory-access=allow)
 fi
 
+# shellcheck source=bench/lib.sh
+. "$here/bench/lib.sh"
 tmp=$(mktemp -d "${TMPDIR:-/tmp}/spool-ab.XXXXXX")
 server_pid=""
-stop_server() {
-    if [ -n "$server_pid" ]; then
-        kill "$server_pid" 2>/dev/null || true
-        wait "$server_pid" 2>/dev/null || true
-        server_pid=""
-    fi
-}
 trap 'stop_server; rm -rf "$tmp"' EXIT
 
 # prints the jar for $1: the file itself, or the jar of a git revision (built once, then reused)
@@ -107,13 +102,7 @@ run() {
     "${java[@]}" $SERVER_JAVA_OPTS -jar "$jar" serve --port "$PORT" --data-dir "$data" $SERVER_ARGS \
         >"$tmp/$side-$round.log" 2>&1 &
     server_pid=$!
-    local up=""
-    for _ in $(seq 1 300); do
-        if curl -fsS "http://127.0.0.1:$PORT/healthz" >/dev/null 2>&1; then up=1; break; fi
-        kill -0 "$server_pid" 2>/dev/null || break
-        sleep 0.1
-    done
-    if [ -z "$up" ]; then
+    if ! wait_up "http://127.0.0.1:$PORT"; then
         echo "ab: the $side server did not start; its log:" >&2
         tail -20 "$tmp/$side-$round.log" >&2
         exit 1
@@ -139,9 +128,6 @@ bench=("$@")
 # the value of key $2 in the RESULT line of report $1 (empty when absent)
 field() { sed -n "s/^RESULT .* $2=\([^ ]*\).*/\1/p" "$1" | head -1; }
 rate() { local v; v=$(field "$1" msgs_per_s); [ -n "$v" ] || v=$(field "$1" ops_per_s); echo "$v"; }
-median() { sort -g | awk '{ v[NR] = $1 } END { if (NR == 0) print "?"; else if (NR % 2) print v[(NR + 1) / 2];
-    else printf "%.3f\n", (v[NR / 2] + v[NR / 2 + 1]) / 2 }'; }
-change() { awk -v p="$1" -v s="$2" 'BEGIN { if (p > 0) printf "%+.1f", 100 * (s - p) / p; else print "?" }'; }
 
 rows=() rates_a="" rates_b="" p99_a="" p99_b="" changes=""
 for round in $(seq 1 "$ROUNDS"); do

@@ -62,15 +62,10 @@ for tool in openssl curl; do
     command -v "$tool" >/dev/null || { echo "security-overhead: $tool is required" >&2; exit 2; }
 done
 
+# shellcheck source=bench/lib.sh
+. "$here/bench/lib.sh"
 tmp=$(mktemp -d "${TMPDIR:-/tmp}/spool-secbench.XXXXXX")
 server_pid=""
-stop_server() {
-    if [ -n "$server_pid" ]; then
-        kill "$server_pid" 2>/dev/null || true
-        wait "$server_pid" 2>/dev/null || true
-        server_pid=""
-    fi
-}
 trap 'stop_server; rm -rf "$tmp"' EXIT
 
 # builds the jar first if it is stale, so that the build does not count against a server's start
@@ -104,17 +99,9 @@ start_server() {
             >"$tmp/server-$mode.log" 2>&1 &
     fi
     server_pid=$!
-    local url
-    url=$(server_url "$mode")
-    for _ in $(seq 1 300); do
-        if curl -fsS --cacert "$tmp/ca.pem" "$url/healthz" >/dev/null 2>&1; then
-            return 0
-        fi
-        if ! kill -0 "$server_pid" 2>/dev/null; then
-            break
-        fi
-        sleep 0.1
-    done
+    if wait_up "$(server_url "$mode")" --cacert "$tmp/ca.pem"; then
+        return 0
+    fi
     echo "security-overhead: the $mode server did not start; its log:" >&2
     tail -20 "$tmp/server-$mode.log" >&2
     exit 1
@@ -180,10 +167,6 @@ server_us_nojit() {
         awk -v t="$total" -v j="$jit" -v d="$delivered" 'BEGIN { printf "%.1f\n", t - j * 1e6 / d }'
     fi
 }
-# the median of the numbers on standard input, one a line ("?" when there are none)
-median() { sort -g | awk '{ v[NR] = $1 } END { if (NR == 0) print "?"; else if (NR % 2) print v[(NR + 1) / 2];
-    else printf "%.1f\n", (v[NR / 2] + v[NR / 2 + 1]) / 2 }'; }
-change() { awk -v p="$1" -v s="$2" 'BEGIN { if (p > 0) printf "%+.1f", 100 * (s - p) / p; else print "?" }'; }
 
 pairs=()
 rows=()
