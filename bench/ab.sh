@@ -22,6 +22,8 @@
 # Never run it while builds or tests run on the same machine: the figures would be worthless.
 set -euo pipefail
 here=$(cd "$(dirname "$(readlink -f "$0")")/.." && pwd)
+# shellcheck source=bench/lib.sh
+. "$here/bench/lib.sh"
 ROUNDS=${ROUNDS:-3}
 PORT=${PORT:-7391}
 SERVER_ARGS=${SERVER_ARGS:-}
@@ -38,14 +40,7 @@ usage() {
 [ $# -ge 4 ] && [ "$3" = "--" ] || usage
 a=$1 b=$2
 shift 3
-if ! [[ "$ROUNDS" =~ ^[1-9][0-9]*$ ]]; then
-    echo "ab: ROUNDS must be a positive whole number" >&2
-    exit 2
-fi
-if [ -n "$KEEP" ] && ! mkdir -p "$KEEP"; then
-    echo "ab: cannot make KEEP directory $KEEP" >&2
-    exit 2
-fi
+check_rounds_and_keep ab
 command -v curl >/dev/null || { echo "ab: curl is required" >&2; exit 2; }
 jdk=$("$here/bin/find-jdk") || exit 1
 java=("$jdk/bin/java")
@@ -55,8 +50,6 @@ if [ -n "$major" ] && [ "$major" -ge 23 ] 2>/dev/null; then
     java+=(--sun-misc-unsafe-memory-access=allow)
 fi
 
-# shellcheck source=bench/lib.sh
-. "$here/bench/lib.sh"
 tmp=$(mktemp -d "${TMPDIR:-/tmp}/spool-ab.XXXXXX")
 server_pid=""
 trap 'stop_server; rm -rf "$tmp"' EXIT

@@ -1,6 +1,18 @@
 # Helpers shared by the scripts in bench/ (sourced, not run). The sourcing script sets `tmp` (a
 # temporary directory) and `server_pid` ("" when no server runs) before it uses them.
 
+# checks the ROUNDS and KEEP knobs of script $1 (its name, for the messages); exits 2 on a bad value
+check_rounds_and_keep() {
+    if ! [[ "$ROUNDS" =~ ^[1-9][0-9]*$ ]]; then
+        echo "$1: ROUNDS must be a positive whole number" >&2
+        exit 2
+    fi
+    if [ -n "$KEEP" ] && ! mkdir -p "$KEEP"; then
+        echo "$1: cannot make KEEP directory $KEEP" >&2
+        exit 2
+    fi
+}
+
 # stops the server started last, if any, and waits for it
 stop_server() {
     if [ -n "$server_pid" ]; then

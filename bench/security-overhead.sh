@@ -24,6 +24,8 @@
 # default) in the temporary directory.
 set -euo pipefail
 here=$(cd "$(dirname "$(readlink -f "$0")")/.." && pwd)
+# shellcheck source=bench/lib.sh
+. "$here/bench/lib.sh"
 spool="$here/spool"
 DURATION=${DURATION:-20}
 WARMUP=${WARMUP:-10}
@@ -33,14 +35,7 @@ PARTS=${PARTS:-tls,token,encryption}
 ROUNDS=${ROUNDS:-3}
 KEEP=${KEEP:-}
 has() { [[ ",$PARTS," == *",$1,"* ]]; }
-if ! [[ "$ROUNDS" =~ ^[1-9][0-9]*$ ]]; then
-    echo "security-overhead: ROUNDS must be a positive whole number" >&2
-    exit 2
-fi
-if [ -n "$KEEP" ] && ! mkdir -p "$KEEP"; then
-    echo "security-overhead: cannot make KEEP directory $KEEP" >&2
-    exit 2
-fi
+check_rounds_and_keep security-overhead
 for part in ${PARTS//,/ }; do
     case $part in tls|token|encryption) ;; *) echo "security-overhead: PARTS takes tls, token, encryption" >&2; exit 2 ;; esac
 done
@@ -62,8 +57,6 @@ for tool in openssl curl; do
     command -v "$tool" >/dev/null || { echo "security-overhead: $tool is required" >&2; exit 2; }
 done
 
-# shellcheck source=bench/lib.sh
-. "$here/bench/lib.sh"
 tmp=$(mktemp -d "${TMPDIR:-/tmp}/spool-secbench.XXXXXX")
 server_pid=""
 trap 'stop_server; rm -rf "$tmp"' EXIT
