@@ -2,7 +2,6 @@ package dev.spool.api.crypto;
 
 import java.security.GeneralSecurityException;
 import java.security.SecureRandom;
-import java.util.Arrays;
 
 /**
  * Unpredictable bytes for record nonces and lease ids, drawn from the JDK's DRBG (NIST SP 800-90A)
@@ -31,14 +30,27 @@ public final class RandomBytes {
         return LOCAL.get().next(n);
     }
 
+    /** Writes {@code n} (1 to {@value #BLOCK}) fresh random bytes into {@code dst} at {@code off}. */
+    public static void fill(byte[] dst, int off, int n) {
+        if (n < 1 || n > BLOCK) {
+            throw new IllegalArgumentException("n must be 1 to " + BLOCK);
+        }
+        LOCAL.get().next(dst, off, n);
+    }
+
     private byte[] next(int n) {
+        byte[] out = new byte[n];
+        next(out, 0, n);
+        return out;
+    }
+
+    private void next(byte[] dst, int off, int n) {
         if (BLOCK - pos < n) {
             SOURCE.nextBytes(block);
             pos = 0;
         }
-        byte[] out = Arrays.copyOfRange(block, pos, pos + n);
+        System.arraycopy(block, pos, dst, off, n);
         pos += n;
-        return out;
     }
 
     private static SecureRandom drbg() {

@@ -44,6 +44,54 @@ class EnvelopeTest {
         }
     }
 
+    /**
+     * The sealed layout is the one Envelope's javadoc documents (and every journal and database
+     * written so far holds): decrypted here chunk by chunk with plain JCE calls, the additional data
+     * passed in its documented parts, and a record built the same way by hand opens with Envelope.
+     */
+    @Test
+    void shouldSealAndOpenExactlyTheDocumentedLayout() throws Exception {
+        byte[] keyBytes = random(32);
+        Keyring fixed = Keyring.parse("key-a:" + java.util.Base64.getEncoder().encodeToString(keyBytes), "test");
+        javax.crypto.SecretKey key = new javax.crypto.spec.SecretKeySpec(keyBytes, "AES");
+        byte[] plain = random(Envelope.CHUNK + 5);
+        byte[] sealed = Envelope.seal(fixed, plain, CTX);
+        byte[] header = Arrays.copyOf(sealed, 27);
+        assertThat(header[0]).isEqualTo((byte) 1);
+        assertThat(new String(header, 1, 6, StandardCharsets.US_ASCII)).isEqualTo("\u0005key-a");
+        assertThat(java.nio.ByteBuffer.wrap(header, 19, 8).order(java.nio.ByteOrder.LITTLE_ENDIAN).getLong())
+                .isEqualTo(plain.length);
+        assertThat(byHand(javax.crypto.Cipher.DECRYPT_MODE, key, header, sealed, 27, Envelope.CHUNK + Envelope.TAG, 5 + Envelope.TAG))
+                .isEqualTo(plain);
+
+        byte[] nonce = random(12);
+        byte[] mine = Arrays.copyOf(header, 27);
+        System.arraycopy(nonce, 0, mine, 7, 12);
+        byte[] body = byHand(javax.crypto.Cipher.ENCRYPT_MODE, key, mine, plain, 0, Envelope.CHUNK, 5);
+        byte[] record = Arrays.copyOf(mine, 27 + body.length);
+        System.arraycopy(body, 0, record, 27, body.length);
+        assertThat(Envelope.open(fixed, record, CTX, "r")).isEqualTo(plain);
+    }
+
+    /** Two chunks of {@code in} from {@code from} ({@code first} then {@code second} bytes), crypted per the javadoc. */
+    private static byte[] byHand(int mode, javax.crypto.SecretKey key, byte[] header, byte[] in, int from, int first,
+            int second) throws Exception {
+        java.io.ByteArrayOutputStream out = new java.io.ByteArrayOutputStream();
+        int[] lengths = {first, second};
+        for (int i = 0; i < 2; i++) {
+            byte[] nonce = Arrays.copyOfRange(header, 7, 19);
+            nonce[11] ^= (byte) i;
+            javax.crypto.Cipher c = javax.crypto.Cipher.getInstance("AES/GCM/NoPadding");
+            c.init(mode, key, new javax.crypto.spec.GCMParameterSpec(128, nonce));
+            c.updateAAD(header);
+            c.updateAAD(CTX);
+            c.updateAAD(java.nio.ByteBuffer.allocate(9).putLong(i).put((byte) (i == 1 ? 1 : 0)).array());
+            out.write(c.doFinal(in, from, lengths[i]));
+            from += lengths[i];
+        }
+        return out.toByteArray();
+    }
+
     @Test
     void shouldNeverShowThePlaintextWhenSealed() {
         byte[] plain = "attack at dawn, attack at dawn, attack at dawn".getBytes(StandardCharsets.UTF_8);
