@@ -288,13 +288,15 @@ public final class Envelope {
         }
     }
 
-    static void putLongLE(byte[] b, int at, long v) {
+    /** Writes {@code v} little-endian at {@code b[at..at+7]} (the header's plaintext length). */
+    private static void putLongLE(byte[] b, int at, long v) {
         for (int i = 0; i < 8; i++) {
             b[at + i] = (byte) (v >>> (8 * i));
         }
     }
 
-    static long getLongLE(byte[] b, int at) {
+    /** Reads a little-endian {@code int64} from {@code b[at..at+7]}. */
+    private static long getLongLE(byte[] b, int at) {
         long v = 0;
         for (int i = 7; i >= 0; i--) {
             v = (v << 8) | (b[at + i] & 0xFF);
