@@ -92,11 +92,7 @@ public final class Envelope {
         int headerLength = 22 + id.length;
         long chunks = chunks(plain.length);
         byte[] out = new byte[Math.toIntExact(sealedSize(id.length, plain.length))];
-        out[0] = VERSION;
-        out[1] = (byte) id.length;
-        System.arraycopy(id, 0, out, 2, id.length);
-        RandomBytes.fill(out, 2 + id.length, NONCE);
-        putLongLE(out, 14 + id.length, plain.length);
+        writeHeader(out, id, plain.length);
         int pos = headerLength;
         Crypter c = CRYPTERS.get();
         SecretKey key = st.active();
@@ -259,11 +255,11 @@ public final class Envelope {
     /** The parsed header; {@code bytes} is its exact encoding (authenticated with every chunk). */
     record Header(String keyId, byte[] nonce, long plainLength, byte[] bytes) {
         static Header fresh(String keyId, long plainLength) {
-            byte[] nonce = RandomBytes.take(NONCE);
             byte[] id = keyId.getBytes(StandardCharsets.US_ASCII);
-            ByteBuffer b = ByteBuffer.allocate(22 + id.length).order(ByteOrder.LITTLE_ENDIAN);
-            b.put((byte) VERSION).put((byte) id.length).put(id).put(nonce).putLong(plainLength);
-            return new Header(keyId, nonce, plainLength, b.array());
+            byte[] bytes = new byte[22 + id.length];
+            writeHeader(bytes, id, plainLength);
+            return new Header(keyId, java.util.Arrays.copyOfRange(bytes, 2 + id.length, 14 + id.length), plainLength,
+                    bytes);
         }
 
         static Header read(InputStream in) throws IOException {
@@ -286,6 +282,18 @@ public final class Envelope {
             }
             return new Header(keyId, nonce, length, bytes);
         }
+    }
+
+    /**
+     * Writes a fresh header at the start of {@code out}: version, key id length, key id
+     * {@code id}, a new random record nonce, and {@code plainLength}.
+     */
+    private static void writeHeader(byte[] out, byte[] id, long plainLength) {
+        out[0] = VERSION;
+        out[1] = (byte) id.length;
+        System.arraycopy(id, 0, out, 2, id.length);
+        RandomBytes.fill(out, 2 + id.length, NONCE);
+        putLongLE(out, 14 + id.length, plainLength);
     }
 
     /** Writes {@code v} little-endian at {@code b[at..at+7]} (the header's plaintext length). */
